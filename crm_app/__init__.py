@@ -1,0 +1,1 @@
+"""crm_app: a CRM with its analytics built in."""

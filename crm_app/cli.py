@@ -1,0 +1,77 @@
+"""The crm-app command: set-up, demo data and administration from the terminal."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlmodel import func, select
+
+from crm_app.settings import PROJECT_ROOT, get_settings
+
+
+def _alembic_config():
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", get_settings().database_url)
+    return config
+
+
+@click.group()
+def main() -> None:
+    """crm_app: customers, orders, pipeline, feedback and the evaluation cockpit."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending migration to CRM_DATABASE_URL."""
+    from alembic import command
+
+    command.upgrade(_alembic_config(), "head")
+
+
+@main.command()
+@click.option("--seed", "seed_value", default=7, show_default=True, help="Random seed: same seed, same company.")
+@click.option("--customers", default=2_000, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--orders", default=20_000, show_default=True, type=click.IntRange(0, 10_000_000))
+def seed(seed_value: int, customers: int, orders: int) -> None:
+    """Load a deterministic demo company into a migrated, empty database."""
+    from crm_app.data.db import get_engine
+    from crm_app.data.seed import seed_demo_company
+
+    summary = seed_demo_company(engine=get_engine(), seed=seed_value, customers=customers, orders=orders)
+    click.echo(summary.describe())
+    _print_demo_logins()
+
+
+@main.command()
+def setup() -> None:
+    """Migrate, then load the demo company when the database has no users and CRM_DEMO_DATA is on."""
+    from alembic import command
+
+    from crm_app.data.db import get_engine, read_session
+    from crm_app.data.models import User
+
+    command.upgrade(_alembic_config(), "head")
+    with read_session() as session:
+        users = session.exec(select(func.count()).select_from(User)).one()
+    if users == 0 and get_settings().demo_data:
+        from crm_app.data.seed import seed_demo_company
+
+        click.echo("Empty database: loading the demo company ...")
+        click.echo(seed_demo_company(engine=get_engine()).describe())
+    if get_settings().demo_data:
+        _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    from crm_app.data.seed import DEMO_LOGINS
+
+    click.echo("Demo logins (email / password / role):")
+    for login in DEMO_LOGINS:
+        click.echo(f"  {login.email:<28} {login.password:<22} {login.role}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The staff page shell: navigation for the signed-in role, the user, sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.data.models import Role
+from crm_app.states.auth import AuthState
+
+
+def _shown_to(roles: tuple[Role, ...]) -> rx.Var:
+    return rx.Var.create([role.value for role in roles]).contains(AuthState.user_role)
+
+
+def _nav_link(item: routes.NavItem) -> rx.Component:
+    path = AuthState.router.url.path
+    active = (path == item.route) | (path == item.route.rstrip("/") + "/")
+    return rx.cond(
+        _shown_to(item.roles),
+        rx.link(
+            rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2"),
+            href=item.route,
+            underline="none",
+            padding="0.5em 0.75em",
+            border_radius="var(--radius-2)",
+            color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
+            background=rx.cond(active, rx.color("accent", 3), "transparent"),
+            _hover={"background": rx.color("gray", 3)},
+            aria_current=rx.cond(active, "page", "false"),
+            data_testid=f"nav-{item.label.lower()}",
+        ),
+    )
+
+
+def _user_box() -> rx.Component:
+    return rx.vstack(
+        rx.text(AuthState.user_name, weight="medium", data_testid="signed-in-user"),
+        rx.badge(AuthState.user_role.replace("_", " "), variant="soft", data_testid="signed-in-role"),
+        rx.button(
+            rx.icon("log-out", size=16), "Sign out",
+            on_click=AuthState.logout, variant="soft", color_scheme="gray", width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.heading("crm_app", size="5", padding_x="0.75em"),
+        rx.el.nav(
+            rx.vstack(*[_nav_link(item) for item in routes.NAVIGATION], spacing="1", width="100%"),
+            aria_label="Main",
+            width="100%",
+        ),
+        rx.spacer(),
+        _user_box(),
+        width=["100%", "100%", "15em"],
+        min_height=["auto", "auto", "100vh"],
+        padding="1em",
+        spacing="4",
+        border_right=["none", "none", f"1px solid {rx.color('gray', 5)}"],
+        border_bottom=[f"1px solid {rx.color('gray', 5)}", f"1px solid {rx.color('gray', 5)}", "none"],
+        background=rx.color("gray", 2),
+    )
+
+
+def staff_page(
+    *, route: str, title: str, on_load: rx.EventHandler | None = None
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register a staff page at `route`, wrapped in the shell. Access is checked by `on_load` on the server."""
+
+    def decorate(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        @rx.page(route=route, title=f"{title} · crm_app", on_load=on_load)
+        def page() -> rx.Component:
+            return rx.flex(
+                _sidebar(),
+                rx.box(
+                    rx.cond(
+                        AuthState.user_role != "",
+                        rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%"),
+                        rx.center(rx.spinner(size="3"), height="50vh"),
+                    ),
+                    flex="1",
+                    padding=["1em", "1.5em", "2em"],
+                    min_width="0",
+                ),
+                direction=rx.breakpoints(initial="column", md="row"),
+                width="100%",
+            )
+
+        page.__name__ = content.__name__
+        return page
+
+    return decorate

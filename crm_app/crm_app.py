@@ -1,0 +1,7 @@
+"""The app object. Pages register themselves when their modules are imported."""
+
+import reflex as rx
+
+from crm_app.pages import admin_users, home, login  # noqa: F401  (registers the routes)
+
+app = rx.App()

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the database seam and the repositories holding every query."""

@@ -1,0 +1,358 @@
+"""SQLModel tables of the CRM and the Create/Update schemas that validate what users send.
+
+All timestamps are timezone-aware UTC (timestamptz on PostgreSQL). Money is NUMERIC(14, 2) in the database and float in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import EmailStr, field_validator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _money(**kwargs: Any) -> Any:
+    return Field(sa_type=sa.Numeric(14, 2, asdecimal=False), **kwargs)
+
+
+def _one_of(column: str, values: type[StrEnum]) -> sa.CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
+
+
+class Role(StrEnum):
+    admin = "admin"
+    executive = "executive"
+    sales_rep = "sales_rep"
+
+
+class DealStage(StrEnum):
+    lead = "Lead"
+    qualified = "Qualified"
+    proposal = "Proposal"
+    negotiation = "Negotiation"
+    won = "Won"
+    lost = "Lost"
+
+
+OPEN_STAGES = (DealStage.lead, DealStage.qualified, DealStage.proposal, DealStage.negotiation)
+# Default win probability of each stage, used until a deal has its own.
+STAGE_PROBABILITY = {
+    DealStage.lead: 0.10,
+    DealStage.qualified: 0.25,
+    DealStage.proposal: 0.50,
+    DealStage.negotiation: 0.75,
+    DealStage.won: 1.0,
+    DealStage.lost: 0.0,
+}
+
+
+class OrderStatus(StrEnum):
+    pending = "pending"
+    paid = "paid"
+    shipped = "shipped"
+    cancelled = "cancelled"
+    refunded = "refunded"
+
+
+class SalesChannel(StrEnum):
+    online = "online"
+    store = "store"
+    phone = "phone"
+    partner = "partner"
+
+
+class ActivityKind(StrEnum):
+    call = "call"
+    email = "email"
+    meeting = "meeting"
+    task = "task"
+
+
+class FeedbackStatus(StrEnum):
+    new = "new"
+    in_progress = "in_progress"
+    resolved = "resolved"
+
+
+class FeedbackChannel(StrEnum):
+    web = "web"
+    email = "email"
+    api = "api"
+    phone = "phone"
+
+
+class Timestamped(SQLModel):
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+class User(Timestamped, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (_one_of("role", Role),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=120)
+    role: Role = Field(sa_type=sa.String(20), index=True)
+    is_active: bool = Field(default=True)
+    password_hash: str = Field(max_length=255, repr=False)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser. The browser holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Customer(Timestamped, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_ref: str | None = Field(default=None, max_length=64, unique=True)
+    name: str = Field(max_length=200, index=True)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    phone: str | None = Field(default=None, max_length=32, index=True)
+    company: str | None = Field(default=None, max_length=200, index=True)
+    region: str = Field(max_length=40, index=True)
+    segment: str = Field(max_length=40, index=True)
+    acquisition_channel: str = Field(max_length=40)
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    consent_email: bool = Field(default=False)
+    consent_phone: bool = Field(default=False)
+
+
+# --- catalogue and orders ---------------------------------------------------------------
+
+
+class Product(Timestamped, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("list_price >= 0", name="list_price_not_negative"),
+        sa.CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    category: str = Field(max_length=60, index=True)
+    list_price: float = _money()
+    unit_cost: float = _money(default=0)
+
+
+class Order(Timestamped, table=True):
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        _one_of("status", OrderStatus),
+        _one_of("channel", SalesChannel),
+        sa.CheckConstraint("total_amount >= 0", name="total_amount_not_negative"),
+        sa.Index("ix_sales_order_ordered_at_status", "ordered_at", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_ref: str | None = Field(default=None, max_length=64, unique=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    status: OrderStatus = Field(default=OrderStatus.paid, sa_type=sa.String(20), index=True)
+    channel: SalesChannel = Field(sa_type=sa.String(20), index=True)
+    ordered_at: datetime = Field(index=True)
+    # Sum of the lines' net amounts, kept with the order so revenue needs no join.
+    total_amount: float = _money(default=0)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("unit_price >= 0", name="unit_price_not_negative"),
+        sa.CheckConstraint("discount >= 0 AND discount <= 1", name="discount_fraction"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="sales_order.id", index=True, ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", index=True)
+    quantity: int
+    unit_price: float = _money()
+    # Fraction of the line price taken off: 0.1 is 10 %.
+    discount: float = Field(default=0, sa_type=sa.Numeric(5, 4, asdecimal=False))
+
+
+# --- pipeline and work ------------------------------------------------------------------
+
+
+class Deal(Timestamped, table=True):
+    __table_args__ = (
+        _one_of("stage", DealStage),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("probability >= 0 AND probability <= 1", name="probability_fraction"),
+        sa.CheckConstraint(
+            "stage <> 'Lost' OR lost_reason IS NOT NULL", name="lost_deal_has_reason"
+        ),
+        sa.Index("ix_deal_stage_owner", "stage", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    stage: DealStage = Field(default=DealStage.lead, sa_type=sa.String(20), index=True)
+    amount: float = _money()
+    probability: float = Field(default=0.1, sa_type=sa.Numeric(5, 4, asdecimal=False))
+    expected_close_date: date | None = Field(default=None, index=True)
+    closed_at: datetime | None = Field(default=None, index=True)
+    lost_reason: str | None = Field(default=None, max_length=200)
+
+
+class Activity(Timestamped, table=True):
+    __table_args__ = (
+        _one_of("kind", ActivityKind),
+        sa.CheckConstraint(
+            "customer_id IS NOT NULL OR deal_id IS NOT NULL", name="linked_to_customer_or_deal"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ActivityKind = Field(sa_type=sa.String(20))
+    subject: str = Field(max_length=200)
+    notes: str | None = Field(default=None, max_length=4000)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    due_at: datetime | None = Field(default=None, index=True)
+    done: bool = Field(default=False, index=True)
+    done_at: datetime | None = None
+
+
+# --- voice of the customer and marketing ------------------------------------------------
+
+
+class Feedback(SQLModel, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("csat IS NULL OR (csat >= 1 AND csat <= 5)", name="csat_range"),
+        sa.CheckConstraint("nps IS NULL OR (nps >= 0 AND nps <= 10)", name="nps_range"),
+        sa.CheckConstraint("csat IS NOT NULL OR nps IS NOT NULL", name="has_a_score"),
+        sa.CheckConstraint(
+            "sentiment IS NULL OR (sentiment >= -1 AND sentiment <= 1)", name="sentiment_range"
+        ),
+        _one_of("status", FeedbackStatus),
+        _one_of("channel", FeedbackChannel),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    csat: int | None = None
+    nps: int | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+    channel: FeedbackChannel = Field(default=FeedbackChannel.web, sa_type=sa.String(20))
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    status: FeedbackStatus = Field(default=FeedbackStatus.new, sa_type=sa.String(20), index=True)
+    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    # A double click or a resend carries the same id and stores one row.
+    client_submission_id: str | None = Field(default=None, max_length=64, unique=True)
+    respondent_name: str | None = Field(default=None, max_length=120)
+    respondent_email: str | None = Field(default=None, max_length=254)
+    consent_contact: bool = Field(default=False)
+    sentiment: float | None = None
+    topic: str | None = Field(default=None, max_length=120, index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
+
+
+class Campaign(Timestamped, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("cost >= 0", name="cost_not_negative"),
+        sa.CheckConstraint("end_date >= start_date", name="ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    channel: str = Field(max_length=40)
+    start_date: date = Field(index=True)
+    end_date: date
+    cost: float = _money()
+
+
+class CampaignTarget(SQLModel, table=True):
+    __tablename__ = "campaign_target"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_target"),
+        sa.CheckConstraint("attributed_revenue >= 0", name="attributed_revenue_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    responded: bool = Field(default=False)
+    responded_at: datetime | None = None
+    attributed_revenue: float = _money(default=0)
+
+
+class KpiTarget(Timestamped, table=True):
+    __tablename__ = "kpi_target"
+    __table_args__ = (
+        sa.UniqueConstraint("kpi", "period_start", "period_end", name="uq_kpi_target_period"),
+        sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi: str = Field(max_length=60, index=True)
+    period_start: date
+    period_end: date
+    target_value: float
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int
+    action: str = Field(max_length=40)
+    old_values: dict | None = Field(default=None, sa_column=Column(JSON))
+    new_values: dict | None = Field(default=None, sa_column=Column(JSON))
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# --- schemas for what users send --------------------------------------------------------
+
+
+class UserCreate(SQLModel):
+    email: EmailStr = Field(max_length=254)
+    full_name: str = Field(min_length=1, max_length=120)
+    role: Role
+    password: str = Field(min_length=10, max_length=128)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @field_validator("full_name")
+    @classmethod
+    def _strip_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Enter a name")
+        return value
+
+
+class UserUpdate(SQLModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=120)
+    role: Role | None = None
+    is_active: bool | None = None

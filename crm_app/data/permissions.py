@@ -1,0 +1,40 @@
+"""Who may do what. Repositories take the acting user and call these before touching data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_app.data.models import Role
+
+
+class PermissionDenied(Exception):
+    """The acting user may not do this. The message is safe to show."""
+
+
+class NotFound(Exception):
+    """No such record, or none the acting user may see (the two are not told apart)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user an action is done for."""
+
+    id: int
+    email: str
+    full_name: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.role in (Role.admin, Role.executive)
+
+
+def require_role(actor: Actor | None, *roles: Role) -> Actor:
+    """Return the actor when it has one of `roles`; raise PermissionDenied otherwise."""
+    if actor is None or actor.role not in roles:
+        raise PermissionDenied("You do not have access to this.")
+    return actor

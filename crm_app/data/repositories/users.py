@@ -1,0 +1,142 @@
+"""Users, sign-in and sessions. Only admins manage users; a deactivated user's sessions end at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from crm_app.data.models import AuthSession, Role, User, UserCreate, UserUpdate, utcnow
+from crm_app.data.permissions import Actor, NotFound, PermissionDenied, require_role
+from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.security import (
+    hash_password,
+    new_session_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+
+_AUDITED = ("email", "full_name", "role", "is_active")
+
+
+class EmailTaken(ValueError):
+    """Another user already signs in with this email."""
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(id=user.id, email=user.email, full_name=user.full_name, role=Role(user.role))
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None. Takes the same time either way."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def open_session(*, session: Session, user: User, ttl: timedelta) -> str:
+    """Start a session for the user and return the token the browser keeps."""
+    token = new_session_token()
+    session.add(
+        AuthSession(user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + ttl)
+    )
+    record_change(session=session, actor_id=user.id, entity="user", entity_id=user.id, action="sign_in")
+    return token
+
+
+def actor_for_token(*, session: Session, token: str) -> Actor | None:
+    """The user behind a live session token: not revoked, not expired, user still active."""
+    if not token or len(token) > 128:
+        return None
+    row = session.exec(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.token_hash == token_digest(token),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+            User.is_active.is_(True),
+        )
+    ).first()
+    return actor_of(row) if row else None
+
+
+def revoke_session(*, session: Session, token: str) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _revoke_all_sessions(session: Session, user_id: int) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def list_users(*, session: Session, actor: Actor) -> list[User]:
+    require_role(actor, Role.admin)
+    return list(session.exec(select(User).order_by(User.full_name)))
+
+
+def create_user(*, session: Session, actor: Actor | None, user_create: UserCreate) -> User:
+    """Create a user (admins only; `actor=None` is the command line, which runs as the operator)."""
+    if actor is not None:
+        require_role(actor, Role.admin)
+    if session.exec(select(User.id).where(User.email == user_create.email)).first():
+        raise EmailTaken("A user with this email already exists.")
+    user = User(
+        email=user_create.email,
+        full_name=user_create.full_name,
+        role=user_create.role,
+        password_hash=hash_password(user_create.password),
+    )
+    session.add(user)
+    session.flush()
+    record_change(
+        session=session, actor_id=actor.id if actor else None, entity="user",
+        entity_id=user.id, action="create", new=snapshot(user, _AUDITED),
+    )
+    return user
+
+
+def update_user(*, session: Session, actor: Actor, user_id: int, user_update: UserUpdate) -> User:
+    """Change a user's name, role or active flag. Deactivating ends every session of the user."""
+    require_role(actor, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    changes = user_update.model_dump(exclude_unset=True, exclude_none=True)
+    loses_admin = user.role == Role.admin and (
+        changes.get("is_active") is False or changes.get("role", Role.admin) != Role.admin
+    )
+    if loses_admin and _active_admins(session) <= 1:
+        raise PermissionDenied("The last active admin cannot be demoted or deactivated.")
+    old = snapshot(user, _AUDITED)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.add(user)
+    if changes.get("is_active") is False:
+        _revoke_all_sessions(session, user.id)
+    session.flush()
+    record_change(
+        session=session, actor_id=actor.id, entity="user", entity_id=user.id,
+        action="update", old=old, new=snapshot(user, _AUDITED),
+    )
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.admin, User.is_active.is_(True))
+    ).one()

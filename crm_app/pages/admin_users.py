@@ -1,0 +1,114 @@
+"""/admin/users: who can sign in, and with which role."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.forms import select_field, text_field
+from crm_app.components.shell import staff_page
+from crm_app.states.admin_users import ROLE_CHOICES, AdminUsersState
+
+
+def _user_row(user: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(user["full_name"]),
+        rx.table.cell(user["email"]),
+        rx.table.cell(
+            rx.select(
+                ROLE_CHOICES,
+                value=user["role"],
+                on_change=lambda role: AdminUsersState.set_role(user["id"], role),
+                disabled=user["is_me"],
+                aria_label=f"Role of {user['email']}",
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                user["is_active"],
+                rx.badge("active", color_scheme="green"),
+                rx.badge("deactivated", color_scheme="red"),
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                user["is_me"],
+                rx.text("you", color=rx.color("gray", 10)),
+                rx.cond(
+                    user["is_active"],
+                    rx.alert_dialog.root(
+                        rx.alert_dialog.trigger(
+                            rx.button("Deactivate", color_scheme="red", variant="soft", size="1",
+                                      aria_label=f"Deactivate {user['email']}")
+                        ),
+                        rx.alert_dialog.content(
+                            rx.alert_dialog.title("Deactivate this user?"),
+                            rx.alert_dialog.description(
+                                user["full_name"], " is signed out everywhere and cannot sign in until reactivated."
+                            ),
+                            rx.hstack(
+                                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                                rx.alert_dialog.action(
+                                    rx.button("Deactivate", color_scheme="red",
+                                              on_click=AdminUsersState.set_active(user["id"], False))
+                                ),
+                                justify="end",
+                                spacing="3",
+                            ),
+                        ),
+                    ),
+                    rx.button("Reactivate", variant="soft", size="1",
+                              on_click=AdminUsersState.set_active(user["id"], True),
+                              aria_label=f"Reactivate {user['email']}"),
+                ),
+            )
+        ),
+        data_testid="user-row",
+    )
+
+
+def _create_form() -> rx.Component:
+    errors = AdminUsersState.form_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Add a user", size="4"),
+                rx.grid(
+                    text_field("Full name", "full_name", errors),
+                    text_field("Email", "email", errors, type="email"),
+                    select_field("Role", "role", ROLE_CHOICES, errors, default="sales_rep"),
+                    text_field("Initial password (10+ characters)", "password", errors, type="password",
+                               auto_complete="new-password"),
+                    columns=rx.breakpoints(initial="1", md="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.button("Add user", type="submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AdminUsersState.create_user,
+            key=AdminUsersState.form_key,
+        ),
+        width="100%",
+    )
+
+
+@staff_page(route=routes.ADMIN_USERS, title="Users", on_load=AdminUsersState.load)
+def admin_users() -> rx.Component:
+    return rx.vstack(
+        _create_form(),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[rx.table.column_header_cell(h) for h in ("Name", "Email", "Role", "Status", "")]
+                    )
+                ),
+                rx.table.body(rx.foreach(AdminUsersState.users, _user_row)),
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,44 @@
+"""Every route of the app and who sees it in the navigation. Routes are shared as links: keep them stable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from crm_app.data.models import Role
+
+HOME = "/"
+LOGIN = "/login"
+ADMIN_USERS = "/admin/users"
+
+STAFF = (Role.admin, Role.executive, Role.sales_rep)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str
+    icon: str
+    roles: tuple[Role, ...]
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", HOME, "house", STAFF),
+    NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
+)
+
+
+def navigation_for(role: Role | str) -> list[NavItem]:
+    return [item for item in NAVIGATION if role in item.roles]
+
+
+def safe_next_path(candidate: object) -> str:
+    """A same-origin path to go to after sign-in, or HOME when `candidate` could leave the site."""
+    if not isinstance(candidate, str) or not candidate.startswith("/") or len(candidate) > 2000:
+        return HOME
+    if candidate.startswith("//") or "\\" in candidate or any(ord(ch) < 32 for ch in candidate):
+        return HOME
+    parts = urlsplit(candidate)
+    if parts.scheme or parts.netloc or candidate.startswith(LOGIN):
+        return HOME
+    return candidate

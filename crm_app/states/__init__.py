@@ -1,0 +1,1 @@
+"""One flat rx.State per page; thin: open a session, call a repository, keep display-ready values."""

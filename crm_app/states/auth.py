@@ -1,0 +1,135 @@
+"""Sign-in, sign-out and the guard every staff event handler goes through.
+
+The browser keeps a random session token in a cookie. Every guarded event looks the token up in the
+database, so a signed-out or deactivated user is turned away on their very next event.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import Role
+from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories import users
+from crm_app.settings import get_settings
+
+_acting_user: ContextVar[Actor | None] = ContextVar("acting_user", default=None)
+
+FORBIDDEN = "You do not have access to this."
+
+
+def current_actor() -> Actor:
+    """The user the running guarded handler acts for."""
+    actor = _acting_user.get()
+    if actor is None:
+        raise PermissionDenied("Not signed in.")
+    return actor
+
+
+def _text(value: Any, limit: int) -> str:
+    """A client-sent value as bounded text ('' when it is not text at all)."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+class AuthState(rx.State):
+    session_token: str = rx.Cookie(
+        "", name="crm_session", same_site="strict", max_age=get_settings().session_ttl_hours * 3600
+    )
+    # What the shell shows; set by the guard from the database on each event, never trusted for access.
+    user_name: str = ""
+    user_role: str = ""
+    login_error: str = ""
+
+    def _resolve_actor(self) -> Actor | None:
+        with read_session() as session:
+            actor = users.actor_for_token(session=session, token=_text(self.session_token, 128))
+        self.user_name, self.user_role = (actor.full_name, actor.role.value) if actor else ("", "")
+        return actor
+
+    @rx.event
+    def login(self, form_data: dict) -> Any:
+        """Check the email and password; on success keep a new session token and go to `next`."""
+        form = form_data if isinstance(form_data, dict) else {}
+        email, password = _text(form.get("email"), 254), _text(form.get("password"), 128)
+        if not email or not password:
+            self.login_error = "Enter your email and password."
+            return None
+        ttl = timedelta(hours=get_settings().session_ttl_hours)
+        with write_session() as session:
+            user = users.authenticate(session=session, email=email, password=password)
+            token = users.open_session(session=session, user=user, ttl=ttl) if user else None
+        if token is None:
+            self.login_error = "Wrong email or password, or the account is deactivated."
+            return None
+        self.login_error = ""
+        self.session_token = token
+        self._resolve_actor()
+        return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
+
+    @rx.event
+    def logout(self) -> Any:
+        if self.session_token:
+            with write_session() as session:
+                users.revoke_session(session=session, token=_text(self.session_token, 128))
+        self.session_token = ""
+        self.user_name = self.user_role = ""
+        return rx.redirect(routes.LOGIN)
+
+    @rx.event
+    def open_login_page(self) -> Any:
+        """On the login page: a browser that is still signed in goes straight home."""
+        self.login_error = ""
+        if self._resolve_actor() is not None:
+            return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
+        return None
+
+
+def _login_redirect(state: rx.State) -> Any:
+    path = routes.safe_next_path(str(state.router.url.path))
+    target = routes.LOGIN if path == routes.HOME else f"{routes.LOGIN}?next={path}"
+    return rx.redirect(target)
+
+
+def staff_event(*roles: Role) -> Callable[[Callable], Any]:
+    """Make a method an event handler that runs only for a signed-in, active user with one of `roles`.
+
+    Without roles any staff member may call it. An anonymous caller is sent to the login page, a wrong
+    role is told no; either way the handler does not run. Inside, `current_actor()` is the user, and
+    repositories receive it so their ownership rules apply. PermissionDenied and NotFound raised by a
+    repository become a toast. Handlers return their events (no `yield`): the actor is only set while
+    the handler body runs.
+    """
+    allowed = roles or routes.STAFF
+
+    def decorate(handler: Callable) -> Any:
+        @functools.wraps(handler)
+        async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
+            auth = self if isinstance(self, AuthState) else await self.get_state(AuthState)
+            actor = auth._resolve_actor()
+            if actor is None:
+                return _login_redirect(self)
+            if actor.role not in allowed:
+                return [rx.toast.error(FORBIDDEN), rx.redirect(routes.HOME)]
+            reset = _acting_user.set(actor)
+            try:
+                result = handler(self, *args, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+                return result
+            except (PermissionDenied, NotFound) as refusal:
+                return rx.toast.error(str(refusal))
+            finally:
+                _acting_user.reset(reset)
+
+        return rx.event(guarded)
+
+    return decorate

@@ -1,0 +1,35 @@
+"""Turning what a form sends into validated schemas, and validation errors into inline messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """One message per field, in the words pydantic gives, without its 'Value error, ' prefix."""
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "form"
+        messages.setdefault(field, item["msg"].removeprefix("Value error, "))
+    return messages
+
+
+def parse_form(schema: type[BaseModel], form_data: Any, fields: tuple[str, ...]) -> tuple[Any, dict[str, str]]:
+    """Validate the named fields of a submitted form; returns (model, {}) or (None, errors)."""
+    form = form_data if isinstance(form_data, dict) else {}
+    values = {name: form.get(name) for name in fields}
+    try:
+        return schema.model_validate(values), {}
+    except ValidationError as error:
+        return None, field_errors(error)
+
+
+def as_id(value: Any) -> int | None:
+    """A record id sent by a client, or None when it is not a positive integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value < 2**63 else None

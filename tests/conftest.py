@@ -1,0 +1,83 @@
+"""Shared test fixtures: throw-away migrated databases on SQLite and on the running PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine, make_url
+
+from crm_app.data.db import engine_for
+from crm_app.settings import PROJECT_ROOT
+
+# The admin connection used to create and drop throw-away databases.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CRM_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+class PostgresDatabases:
+    """Creates databases with unique names on the test server and drops them afterwards."""
+
+    def __init__(self, admin_url: str) -> None:
+        self._admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self._created: list[str] = []
+
+    def create(self) -> str:
+        name = f"crm_test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self._created.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        for name in self._created:
+            engine_for.cache_clear()
+            with self._admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(POSTGRES_ADMIN_URL)
+    yield databases
+    databases.drop_all()
+
+
+def empty_database_url(kind: str, tmp_path: Path, postgres_databases: PostgresDatabases) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    return postgres_databases.create()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request, tmp_path, postgres_databases) -> str:
+    """The URL of a new, empty database: SQLite in tmp_path, or a throw-away PostgreSQL database."""
+    return empty_database_url(request.param, tmp_path, postgres_databases)
+
+
+@pytest.fixture
+def engine(empty_database: str) -> Iterator[Engine]:
+    """An engine on a freshly migrated database, through the app's own engine seam (pragmas included)."""
+    migrate(empty_database)
+    engine = engine_for(empty_database)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,33 @@
+"""Who sees which page in the navigation, and where sign-in may send the browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_app import routes
+from crm_app.data.models import Role
+
+
+@pytest.mark.parametrize(
+    "role, labels",
+    [(Role.admin, ["Home", "Users"]), (Role.executive, ["Home"]), (Role.sales_rep, ["Home"]), ("stranger", [])],
+)
+def test_navigation_per_role(role, labels):
+    assert [item.label for item in routes.navigation_for(role)] == labels
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/users", "/customers?region=EMEA&page=2", "/customers/12"])
+def test_same_origin_paths_are_kept(path):
+    assert routes.safe_next_path(path) == path
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "https://evil.example/phish", "//evil.example", "/\\evil.example", "\\\\evil.example",
+        "javascript:alert(1)", "evil.example", "", None, 42, {"path": "/"}, "/login?next=/",
+        "/ok\nSet-Cookie: x=1", "/" + "a" * 3000,
+    ],
+)
+def test_other_destinations_fall_back_to_home(candidate):
+    assert routes.safe_next_path(candidate) == routes.HOME

@@ -65,6 +65,31 @@ def setup() -> None:
         _print_demo_logins()
 
 
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def create_admin(email: str, full_name: str, password: str) -> None:
+    """Create an admin user, for example the first one of a real installation."""
+    from pydantic import ValidationError
+
+    from crm_app.data.db import write_session
+    from crm_app.data.models import Role, UserCreate
+    from crm_app.data.repositories.users import EmailTaken, create_user
+    from crm_app.data.validation import field_errors
+
+    try:
+        user_create = UserCreate(email=email, full_name=full_name, role=Role.admin, password=password)
+        with write_session() as session:
+            create_user(session=session, actor=None, user_create=user_create)
+    except ValidationError as error:
+        problems = "; ".join(f"{field}: {message}" for field, message in field_errors(error).items())
+        raise click.ClickException(problems) from error
+    except EmailTaken as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Admin {user_create.email} created.")
+
+
 def _print_demo_logins() -> None:
     from crm_app.data.seed import DEMO_LOGINS
 

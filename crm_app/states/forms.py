@@ -6,14 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-
-def field_errors(error: ValidationError) -> dict[str, str]:
-    """One message per field, in the words pydantic gives, without its 'Value error, ' prefix."""
-    messages: dict[str, str] = {}
-    for item in error.errors():
-        field = str(item["loc"][0]) if item["loc"] else "form"
-        messages.setdefault(field, item["msg"].removeprefix("Value error, "))
-    return messages
+from crm_app.data.validation import field_errors
 
 
 def parse_form(schema: type[BaseModel], form_data: Any, fields: tuple[str, ...]) -> tuple[Any, dict[str, str]]:

@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import EmailStr, field_validator
+from pydantic import EmailStr, StringConstraints, field_validator, model_validator
+from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -272,6 +273,32 @@ class Feedback(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
+class FeedbackInvite(SQLModel, table=True):
+    """A personal survey link sent to a customer; the signed token names this row and works once."""
+
+    __tablename__ = "feedback_invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    nonce: str = Field(max_length=32, unique=True)
+    issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    issued_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
+class FeedbackNote(SQLModel, table=True):
+    """An internal note on a feedback answer; never shown to the customer."""
+
+    __tablename__ = "feedback_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True, ondelete="CASCADE")
+    author_id: int = Field(foreign_key="app_user.id")
+    body: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Campaign(Timestamped, table=True):
     __table_args__ = (
         sa.CheckConstraint("cost >= 0", name="cost_not_negative"),
@@ -356,3 +383,48 @@ class UserUpdate(SQLModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=120)
     role: Role | None = None
     is_active: bool | None = None
+
+
+_SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class FeedbackSubmission(SQLModel):
+    """One answer to the public survey, from the form or the JSON API. Everything in it is hostile until checked."""
+
+    csat: int = Field(ge=1, le=5, description="Satisfaction, 1 (very unsatisfied) to 5 (very satisfied).")
+    nps: int = Field(ge=0, le=10, description="Likelihood to recommend, 0 (not at all) to 10 (extremely likely).")
+    comment: str | None = Field(default=None, max_length=2000)
+    name: str | None = Field(default=None, max_length=120)
+    email: EmailStr | None = Field(default=None, max_length=254)
+    consent: bool = Field(default=False, description="May we contact you about this answer?")
+    submission_id: _SubmissionId = Field(description="Chosen by the client; a resend with the same id stores nothing new.")
+    invite: str | None = Field(default=None, max_length=512, description="The token of a personal survey link.")
+
+    @field_validator("csat", "nps", mode="before")
+    @classmethod
+    def _score_on_its_scale(cls, value: Any, info) -> Any:
+        low, high, what = (1, 5, "how satisfied you are") if info.field_name == "csat" else (0, 10, "how likely you are to recommend us")
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"Choose {what}, from {low} to {high}.")
+        return value
+
+    @field_validator("comment", "name", "email", "invite", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @model_validator(mode="after")
+    def _contact_needs_consent(self) -> "FeedbackSubmission":
+        if (self.name or self.email) and not self.consent:
+            raise ValueError("Tick the consent box to leave your name or email, or leave them empty.")
+        return self
+
+    @property
+    def is_detractor(self) -> bool:
+        """NPS 0-6 or CSAT 1-2: an unhappy customer someone should call back."""
+        return self.nps <= 6 or self.csat <= 2

@@ -10,5 +10,6 @@ def field_errors(error: ValidationError) -> dict[str, str]:
     messages: dict[str, str] = {}
     for item in error.errors(include_input=False, include_url=False):
         field = str(item["loc"][0]) if item["loc"] else "form"
-        messages.setdefault(field, item["msg"].removeprefix("Value error, "))
+        message = "This answer is required." if item["type"] == "missing" else item["msg"]
+        messages.setdefault(field, message.removeprefix("Value error, "))
     return messages

@@ -13,7 +13,8 @@ from tests.conftest import alembic_config, migrate
 
 TABLES = {
     "activity", "app_user", "audit_log", "auth_session", "campaign", "campaign_target", "customer",
-    "deal", "feedback", "kpi_target", "order_line", "product", "sales_order",
+    "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "order_line", "product",
+    "sales_order",
 }
 
 

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+    # Public survey answers accepted per client IP (form and API together), in `limits` notation.
+    feedback_rate_limit: str = "20/minute"
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,128 @@
+"""The JSON API next to the app: the public survey (POST /api/feedback) and GET /api/health.
+
+Documented at /api/docs (OpenAPI at /api/openapi.json). Every answer carries a machine-readable `reason`
+on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from crm_app import rate_limit
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import FeedbackChannel, FeedbackSubmission
+from crm_app.data.repositories.feedback import InviteRefused, submit_feedback
+from crm_app.data.validation import field_errors
+from crm_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# Largest JSON body accepted: a 2,000-character comment in 4-byte characters plus the other fields.
+MAX_BODY_BYTES = 16_384
+
+api = FastAPI(
+    title="crm_app API",
+    version="1",
+    description="Embed the customer survey in emails and sites, and watch the service's health.",
+    openapi_url="/api/openapi.json",
+    docs_url="/api/docs",
+    redoc_url=None,
+)
+
+
+def _failure(status: int, reason: str, **details) -> JSONResponse:
+    return JSONResponse({"reason": reason, **details}, status_code=status)
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it exceeds MAX_BODY_BYTES (declared or actual)."""
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+_FEEDBACK_RESPONSES = {
+    200: {"description": "Already stored: a resend of the same submission_id. Body: {id, duplicate: true}."},
+    201: {"description": "Stored. Body: {id, duplicate: false}."},
+    400: {"description": "reason=invalid_json: the body is not a JSON object."},
+    413: {"description": "reason=too_large: the body is over 16 KB."},
+    422: {"description": "reason=invalid: `errors` maps each bad field to a message. reason=invite_refused: the survey link is forged, expired or used."},
+    429: {"description": "reason=rate_limited: too many answers from this address; retry after `retry_after` seconds."},
+    503: {"description": "reason=unavailable: the database cannot be reached; nothing was stored."},
+}
+
+
+@api.post(
+    "/api/feedback",
+    status_code=201,
+    responses=_FEEDBACK_RESPONSES,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": FeedbackSubmission.model_json_schema()}}}},
+    summary="Submit a survey answer",
+)
+async def post_feedback(request: Request) -> JSONResponse:
+    settings = get_settings()
+    client = rate_limit.client_ip(
+        request.client.host if request.client else "unknown",
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxy_hops,
+    )
+    if not rate_limit.allow_feedback(client):
+        seconds = rate_limit.retry_after_seconds(client)
+        response = _failure(429, "rate_limited", retry_after=seconds)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    body = await _bounded_body(request)
+    if body is None:
+        return _failure(413, "too_large", limit_bytes=MAX_BODY_BYTES)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _failure(400, "invalid_json")
+    if not isinstance(payload, dict):
+        return _failure(400, "invalid_json")
+    try:
+        submission = FeedbackSubmission.model_validate(payload)
+    except ValidationError as error:
+        return _failure(422, "invalid", errors=field_errors(error))
+    return await _store(submission)
+
+
+async def _store(submission: FeedbackSubmission) -> JSONResponse:
+    try:
+        saved = await run_in_threadpool(_write, submission)
+    except InviteRefused as refused:
+        return _failure(422, "invite_refused", errors={"invite": str(refused)})
+    except OperationalError:
+        logger.exception("Feedback could not be stored: database unavailable")
+        return _failure(503, "unavailable")
+    return JSONResponse({"id": saved.id, "duplicate": not saved.created}, status_code=201 if saved.created else 200)
+
+
+def _write(submission: FeedbackSubmission):
+    with write_session() as session:
+        return submit_feedback(session=session, submission=submission, channel=FeedbackChannel.api)
+
+
+@api.get("/api/health", summary="Service health", responses={503: {"description": "The database is unreachable."}})
+def health() -> JSONResponse:
+    try:
+        with read_session() as session:
+            session.execute(text("SELECT 1"))
+    except OperationalError:
+        return JSONResponse({"status": "degraded", "app": "ok", "database": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok", "app": "ok", "database": "ok"})

@@ -10,6 +10,8 @@ from crm_app.data.models import Role
 HOME = "/"
 LOGIN = "/login"
 ADMIN_USERS = "/admin/users"
+FEEDBACK = "/feedback"
+INBOX = "/inbox"
 
 STAFF = (Role.admin, Role.executive, Role.sales_rep)
 

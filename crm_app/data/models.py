@@ -410,6 +410,13 @@ class FeedbackSubmission(SQLModel):
             raise ValueError(f"Choose {what}, from {low} to {high}.")
         return value
 
+    @field_validator("comment", mode="before")
+    @classmethod
+    def _comment_fits(cls, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > 2000:
+            raise ValueError(f"Keep your comment to 2,000 characters or fewer (it has {len(value):,}).")
+        return value
+
     @field_validator("comment", "name", "email", "invite", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:

@@ -299,6 +299,19 @@ class FeedbackNote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ModelRun(SQLModel, table=True):
+    """When an analytics model (topics, churn, forecast, ...) was last fitted, on how many rows, and its summary."""
+
+    __tablename__ = "model_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(max_length=40, index=True)
+    fitted_at: datetime = Field(default_factory=utcnow, index=True)
+    rows: int
+    seconds: float
+    summary: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
 class Campaign(Timestamped, table=True):
     __table_args__ = (
         sa.CheckConstraint("cost >= 0", name="cost_not_negative"),

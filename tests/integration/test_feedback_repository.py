@@ -164,13 +164,24 @@ def test_workflow_changes_are_audited_and_executives_cannot_write(engine, people
         assert [(note.body, author) for note, author in notes] == [("Called, will resolve.", "Admin")]
 
 
+def test_refit_tags_each_comment_and_records_the_run(engine):
+    texts = ["late delivery of the parcel", "parcel delivery late again", "price too high on the invoice",
+             "invoice price is unfair", None]
+    with Session(engine) as session:
+        ids = [repo.submit_feedback(session=session, submission=answer(f"sub-0000000{i}", comment=text),
+                                    channel=FeedbackChannel.web).id for i, text in enumerate(texts)]
+        run = repo.refit_topics(session=session, n_topics=2)
+        topics = [session.get(Feedback, i).topic for i in ids]
+    assert (run.model, run.rows) == ("feedback_topics", 4)
+    assert sorted(run.summary["topics"]) == sorted(set(topics[:4]))
+    assert topics[0] == topics[1] != topics[2] == topics[3] and topics[4] is None
+
+
 def test_topics_are_stored_per_comment(engine):
     with Session(engine) as session:
         ids = [repo.submit_feedback(session=session, submission=answer(f"sub-0000000{i}", comment=text),
                                     channel=FeedbackChannel.web).id
                for i, text in enumerate(["late delivery", "high price", None])]
-        comments = repo.comments_for_topics(session=session)
-        assert comments["id"].tolist() == ids[:2]
         changed = repo.store_topics(session=session, topics=repo.pd.Series(["delivery", "price"], index=ids[:2]))
         assert changed == 2
         assert [session.get(Feedback, i).topic for i in ids] == ["delivery", "price", None]

@@ -14,7 +14,7 @@ from tests.conftest import alembic_config, migrate
 TABLES = {
     "activity", "app_user", "audit_log", "auth_session", "campaign", "campaign_target", "customer",
     "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "order_line", "product",
-    "sales_order",
+    "model_run", "sales_order",
 }
 
 

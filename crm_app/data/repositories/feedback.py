@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time as time_module
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,13 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.sentiment import sentiment_score
+from crm_app.analytics.topics import fit_topics
 from crm_app.analytics.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from crm_app.data.models import (
     Activity, ActivityKind, Customer, Feedback, FeedbackChannel, FeedbackInvite, FeedbackNote, FeedbackStatus,
     FeedbackSubmission, Role, User, utcnow,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.models import ModelRun
 from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.settings import get_settings
 
 INVITE_SALT = "feedback-invite"
@@ -329,11 +333,18 @@ def notes_for(*, session: Session, actor: Actor, feedback_id: int) -> list[tuple
     ).all())
 
 
-def comments_for_topics(*, session: Session) -> pd.DataFrame:
-    """Every comment with its id, for refitting the topic model (a system job, not a user query)."""
-    return pd.DataFrame(
+def refit_topics(*, session: Session, n_topics: int = 6) -> ModelRun:
+    """Fit the topic model on every comment, tag each answer with its main topic and record the run."""
+    started = time_module.perf_counter()
+    comments = pd.DataFrame(
         session.exec(select(Feedback.id, Feedback.comment).where(Feedback.comment.is_not(None))).all(),
         columns=["id", "comment"],
+    )
+    model = fit_topics(comments.set_index("id")["comment"], n_topics=n_topics)
+    store_topics(session=session, topics=model.assignments)
+    return record_model_run(
+        session=session, model="feedback_topics", rows=model.n_comments,
+        seconds=time_module.perf_counter() - started, summary={"topics": model.names},
     )
 
 

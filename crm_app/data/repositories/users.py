@@ -84,6 +84,14 @@ def _revoke_all_sessions(session: Session, user_id: int) -> None:
     )
 
 
+def staff_directory(*, session: Session, actor: Actor) -> list[tuple[int, str, str]]:
+    """(id, name, role) of every active user, for owner and assignee pickers; any staff member may read it."""
+    require_role(actor, Role.admin, Role.executive, Role.sales_rep)
+    return [tuple(row) for row in session.exec(
+        select(User.id, User.full_name, User.role).where(User.is_active.is_(True)).order_by(User.full_name)
+    ).all()]
+
+
 def list_users(*, session: Session, actor: Actor) -> list[User]:
     require_role(actor, Role.admin)
     return list(session.exec(select(User).order_by(User.full_name)))

@@ -1,8 +1,8 @@
-"""feedback invites and notes
+"""feedback invites and notes, model runs
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 02:07:05.273552
+Create Date: 2026-11-23 02:13:30.642953
 """
 from typing import Sequence, Union
 
@@ -18,6 +18,19 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.create_table('model_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('fitted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('seconds', sa.Float(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('model_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_model_run_fitted_at'), ['fitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_model_run_model'), ['model'], unique=False)
+
     op.create_table('feedback_invite',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -61,3 +74,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_invite_campaign_id'))
 
     op.drop_table('feedback_invite')
+    with op.batch_alter_table('model_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_model_run_model'))
+        batch_op.drop_index(batch_op.f('ix_model_run_fitted_at'))
+
+    op.drop_table('model_run')

@@ -90,6 +90,22 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     click.echo(f"Admin {user_create.email} created.")
 
 
+@main.command("survey-link")
+@click.argument("customer_id", type=click.IntRange(1))
+@click.option("--base-url", default="http://localhost:3000", show_default=True)
+def survey_link(customer_id: int, base_url: str) -> None:
+    """Print a one-time personal survey link for a customer."""
+    from crm_app.data.db import write_session
+    from crm_app.data.models import Customer
+    from crm_app.data.repositories.feedback import issue_invite
+
+    with write_session() as session:
+        if session.get(Customer, customer_id) is None:
+            raise click.ClickException(f"No customer with id {customer_id}.")
+        token = issue_invite(session=session, customer_id=customer_id, issued_by_id=None)
+    click.echo(f"{base_url.rstrip('/')}/feedback?t={token}")
+
+
 def _print_demo_logins() -> None:
     from crm_app.data.seed import DEMO_LOGINS
 

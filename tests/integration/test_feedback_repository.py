@@ -185,3 +185,27 @@ def test_topics_are_stored_per_comment(engine):
         changed = repo.store_topics(session=session, topics=repo.pd.Series(["delivery", "price"], index=ids[:2]))
         assert changed == 2
         assert [session.get(Feedback, i).topic for i in ids] == ["delivery", "price", None]
+
+
+def test_batch_stores_each_new_answer_once_and_reports_repeats(engine):
+    with Session(engine) as session:
+        earlier = repo.submit_feedback(session=session, submission=answer("sub-earlier1"), channel=FeedbackChannel.api)
+        results = repo.submit_anonymous_batch(
+            session=session, channel=FeedbackChannel.api,
+            submissions=[answer("sub-batch-01", comment="Great, thanks!"), answer("sub-earlier1"),
+                         answer("sub-batch-02", nps=2, csat=1), answer("sub-batch-01")],
+        )
+        session.commit()
+        stored = session.exec(select(Feedback).order_by(Feedback.id)).all()
+        audits = session.exec(select(AuditLog.entity_id).where(AuditLog.action == "submit").order_by(AuditLog.id)).all()
+    assert [r.created for r in results] == [True, False, True, False]
+    assert results[1].id == earlier.id and results[3].id == results[0].id
+    assert [f.client_submission_id for f in stored] == ["sub-earlier1", "sub-batch-01", "sub-batch-02"]
+    assert stored[1].sentiment > 0.5 and stored[2].nps == 2
+    assert audits == [f.id for f in stored]
+
+
+def test_batch_refuses_personal_links(engine):
+    with Session(engine) as session, pytest.raises(ValueError):
+        repo.submit_anonymous_batch(session=session, channel=FeedbackChannel.api,
+                                    submissions=[answer(invite="some-token")])

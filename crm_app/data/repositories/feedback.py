@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
@@ -18,7 +20,7 @@ from crm_app.analytics.sentiment import sentiment_score
 from crm_app.analytics.topics import fit_topics
 from crm_app.analytics.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from crm_app.data.models import (
-    Activity, ActivityKind, Customer, Feedback, FeedbackChannel, FeedbackInvite, FeedbackNote, FeedbackStatus,
+    Activity, ActivityKind, AuditLog, Customer, Feedback, FeedbackChannel, FeedbackInvite, FeedbackNote, FeedbackStatus,
     FeedbackSubmission, Role, User, utcnow,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -124,6 +126,52 @@ def submit_feedback(*, session: Session, submission: FeedbackSubmission, channel
     record_change(session=session, actor_id=None, entity="feedback", entity_id=feedback.id, action="submit",
                   new={"csat": feedback.csat, "nps": feedback.nps, "customer_id": feedback.customer_id})
     return Submitted(id=feedback.id, created=True)
+
+
+def submit_anonymous_batch(
+    *, session: Session, submissions: list[FeedbackSubmission], channel: FeedbackChannel
+) -> list[Submitted]:
+    """Store many answers without a personal link in one INSERT; same outcome as submit_feedback for each.
+
+    Rows whose submission id is already stored (or repeated within the batch) are not inserted again and
+    report the stored id with created=False.
+    """
+    if any(submission.invite for submission in submissions):
+        raise ValueError("answers from personal links go through submit_feedback")
+    first_of: dict[str, FeedbackSubmission] = {}
+    for submission in submissions:
+        first_of.setdefault(submission.submission_id, submission)
+    now = utcnow()
+    rows = [
+        {"csat": s.csat, "nps": s.nps, "comment": s.comment, "channel": channel, "status": FeedbackStatus.new,
+         "submitted_at": now, "updated_at": now, "client_submission_id": s.submission_id,
+         "respondent_name": s.name, "respondent_email": s.email, "consent_contact": s.consent,
+         "sentiment": sentiment_score(s.comment)}
+        for s in first_of.values()
+    ]
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    inserted = dict(session.execute(
+        insert(Feedback).on_conflict_do_nothing(index_elements=["client_submission_id"])
+        .returning(Feedback.client_submission_id, Feedback.id),
+        rows,
+    ).all()) if rows else {}
+    missing = [sid for sid in first_of if sid not in inserted]
+    stored_before = dict(session.execute(
+        select(Feedback.client_submission_id, Feedback.id).where(Feedback.client_submission_id.in_(missing))
+    ).all()) if missing else {}
+    if inserted:
+        session.execute(insert(AuditLog), [
+            {"actor_id": None, "entity": "feedback", "entity_id": feedback_id, "action": "submit", "at": now,
+             "new_values": {"csat": first_of[sid].csat, "nps": first_of[sid].nps, "customer_id": None}}
+            for sid, feedback_id in inserted.items()
+        ])
+    results, seen = [], set()
+    for submission in submissions:
+        sid = submission.submission_id
+        created = sid in inserted and sid not in seen
+        seen.add(sid)
+        results.append(Submitted(id=inserted.get(sid) or stored_before[sid], created=created))
+    return results
 
 
 def _submitted_before(session: Session, submission_id: str) -> int | None:

@@ -26,6 +26,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", HOME, "house", STAFF),
+    NavItem("Inbox", INBOX, "inbox", STAFF),
     NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
 )
 

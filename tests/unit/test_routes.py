@@ -10,7 +10,8 @@ from crm_app.data.models import Role
 
 @pytest.mark.parametrize(
     "role, labels",
-    [(Role.admin, ["Home", "Users"]), (Role.executive, ["Home"]), (Role.sales_rep, ["Home"]), ("stranger", [])],
+    [(Role.admin, ["Home", "Inbox", "Users"]), (Role.executive, ["Home", "Inbox"]),
+     (Role.sales_rep, ["Home", "Inbox"]), ("stranger", [])],
 )
 def test_navigation_per_role(role, labels):
     assert [item.label for item in routes.navigation_for(role)] == labels

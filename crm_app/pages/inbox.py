@@ -1,0 +1,212 @@
+"""/inbox: every survey answer staff may see, its summary, and the follow-up workflow."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.states.inbox import ANY, STATUS_LABELS, InboxState
+
+
+def _filter_select(label: str, name: str, choices: list, value: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.select.root(
+            rx.select.trigger(aria_label=label),
+            rx.select.content(*choices),
+            value=value,
+            on_change=lambda v: InboxState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _item(value: str, label: str) -> rx.Component:
+    return rx.select.item(label, value=value)
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        _filter_select("NPS band", "nps_band", [_item(ANY, "Any"), _item("promoter", "Promoters (9-10)"),
+                                                _item("passive", "Passives (7-8)"),
+                                                _item("detractor", "Detractors (0-6)")], InboxState.nps_band),
+        _filter_select("CSAT", "csat", [_item(ANY, "Any"), *[_item(str(s), str(s)) for s in range(1, 6)]],
+                       InboxState.csat),
+        _filter_select("Sentiment", "sentiment", [_item(ANY, "Any"), _item("positive", "Positive"),
+                                                  _item("neutral", "Neutral"), _item("negative", "Negative")],
+                       InboxState.sentiment),
+        _filter_select("Status", "status", [_item(ANY, "Any"), *[_item(k, v) for k, v in STATUS_LABELS.items()]],
+                       InboxState.status),
+        rx.vstack(
+            rx.text("Topic", size="1", color=rx.color("gray", 11)),
+            rx.select.root(
+                rx.select.trigger(aria_label="Topic"),
+                rx.select.content(_item(ANY, "Any"), rx.foreach(InboxState.topic_choices, lambda t: _item(t, t))),
+                value=InboxState.topic,
+                on_change=lambda v: InboxState.set_filter("topic", v),
+            ),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.text("Customer owner", size="1", color=rx.color("gray", 11)),
+            rx.select.root(
+                rx.select.trigger(aria_label="Customer owner"),
+                rx.select.content(_item(ANY, "Any"),
+                                  rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))),
+                value=InboxState.owner,
+                on_change=lambda v: InboxState.set_filter("owner", v),
+            ),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.el.label("From", html_for="inbox-from", font_size="var(--font-size-1)"),
+            rx.input(id="inbox-from", type="date", value=InboxState.submitted_from,
+                     on_change=lambda v: InboxState.set_filter("submitted_from", v)),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.el.label("To", html_for="inbox-to", font_size="var(--font-size-1)"),
+            rx.input(id="inbox-to", type="date", value=InboxState.submitted_to,
+                     on_change=lambda v: InboxState.set_filter("submitted_to", v)),
+            spacing="1",
+        ),
+        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,
+                  align_self="end"),
+        wrap="wrap",
+        spacing="3",
+        align="end",
+    )
+
+
+def _summary() -> rx.Component:
+    return rx.grid(
+        rx.card(
+            rx.text("CSAT (share of 4-5 answers)", size="2", color=rx.color("gray", 11)),
+            rx.text(InboxState.summary["csat"], size="7", weight="bold", data_testid="summary-csat"),
+            rx.text(InboxState.summary["csat_detail"], size="1", data_testid="summary-csat-detail"),
+        ),
+        rx.card(
+            rx.text("NPS (% promoters − % detractors)", size="2", color=rx.color("gray", 11)),
+            rx.text(InboxState.summary["nps"], size="7", weight="bold", data_testid="summary-nps"),
+            rx.text(InboxState.summary["nps_detail"], size="1", data_testid="summary-nps-detail"),
+        ),
+        rx.card(
+            rx.text("Top topics among detractors", size="2", color=rx.color("gray", 11)),
+            rx.cond(
+                InboxState.detractor_topics.length() > 0,
+                rx.vstack(rx.foreach(InboxState.detractor_topics, lambda t: rx.text(t, size="2")), spacing="1"),
+                rx.text("None yet", size="2"),
+            ),
+            rx.hstack(
+                rx.text(InboxState.topics_fitted, size="1", color=rx.color("gray", 10)),
+                rx.cond(
+                    InboxState.user_can_refit,
+                    rx.button("Refit topics", size="1", variant="soft", loading=InboxState.refitting,
+                              on_click=InboxState.request_topic_refit),
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        columns=rx.breakpoints(initial="1", md="3"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _row(row: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["submitted"]),
+        rx.table.cell(row["customer"]),
+        rx.table.cell(row["csat"]),
+        rx.table.cell(row["nps"]),
+        # Free text is rendered as text, never as HTML or markdown.
+        rx.table.cell(rx.text(row["comment"], size="2", data_testid="comment-text"), max_width="28em"),
+        rx.table.cell(row["sentiment"]),
+        rx.table.cell(row["topic"]),
+        rx.table.cell(rx.badge(row["status"])),
+        rx.table.cell(row["assignee"]),
+        rx.table.cell(rx.button("Open", size="1", variant="soft", on_click=InboxState.open_answer(row["id"]),
+                                aria_label="Open answer")),
+        data_testid="inbox-row",
+    )
+
+
+def _detail() -> rx.Component:
+    return rx.cond(
+        InboxState.open_id > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.heading("Answer #", InboxState.open_id, size="4"), rx.spacer(),
+                          rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close",
+                                         on_click=InboxState.load)),
+                rx.cond(
+                    InboxState.can_write,
+                    rx.hstack(
+                        *[rx.button(label, size="1", variant="soft",
+                                    on_click=InboxState.set_status(InboxState.open_id, key))
+                          for key, label in STATUS_LABELS.items()],
+                        rx.select.root(
+                            rx.select.trigger(placeholder="Assign to", aria_label="Assign to"),
+                            rx.select.content(rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))),
+                            on_change=lambda v: InboxState.assign(InboxState.open_id, v),
+                        ),
+                        wrap="wrap",
+                    ),
+                ),
+                rx.text("Internal notes", weight="medium"),
+                rx.foreach(
+                    InboxState.open_notes,
+                    lambda n: rx.box(rx.text(n["author"], " · ", n["at"], size="1", color=rx.color("gray", 10)),
+                                     rx.text(n["body"], size="2")),
+                ),
+                rx.cond(
+                    InboxState.can_write,
+                    rx.form(
+                        rx.hstack(
+                            rx.input(name="body", placeholder="Add an internal note", aria_label="Internal note",
+                                     width="100%"),
+                            rx.button("Add note", type="submit"),
+                            width="100%",
+                        ),
+                        on_submit=InboxState.add_note,
+                        reset_on_submit=True,
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
+@staff_page(route=routes.INBOX, title="Feedback inbox", on_load=InboxState.load)
+def inbox() -> rx.Component:
+    return rx.vstack(
+        _summary(),
+        _filters(),
+        _detail(),
+        rx.text(InboxState.total, " answers", size="2", data_testid="inbox-total"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[
+                    rx.table.column_header_cell(h) for h in
+                    ("Submitted", "Customer", "CSAT", "NPS", "Comment", "Sentiment", "Topic", "Status", "Assignee", "")
+                ])),
+                rx.table.body(rx.foreach(InboxState.rows, _row)),
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Previous", variant="soft", disabled=InboxState.page <= 1,
+                      on_click=InboxState.go_to_page(InboxState.page - 1)),
+            rx.text("Page ", InboxState.page, " of ", InboxState.pages, size="2"),
+            rx.button("Next", variant="soft", disabled=InboxState.page >= InboxState.pages,
+                      on_click=InboxState.go_to_page(InboxState.page + 1)),
+            align="center",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,225 @@
+"""The feedback inbox: filter answers, work them New -> In progress -> Resolved, and read the summary."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from crm_app.analytics.sentiment import sentiment_label
+from crm_app.analytics.stats import csat_score, nps_score
+from crm_app.analytics.topics import top_topics
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import FeedbackStatus, Role
+from crm_app.data.permissions import NotFound
+from crm_app.data.repositories import feedback as feedback_repo
+from crm_app.data.repositories.model_runs import latest_model_run
+from crm_app.data.repositories.users import staff_directory
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id
+
+STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
+ANY = "any"
+
+
+def _choice(value: Any, allowed: tuple[str, ...]) -> str:
+    return value if isinstance(value, str) and value in allowed else ANY
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+class InboxState(rx.State):
+    # Filters, as the controls show them ("any" = not filtered).
+    nps_band: str = ANY
+    csat: str = ANY
+    sentiment: str = ANY
+    topic: str = ANY
+    status: str = ANY
+    owner: str = ANY
+    submitted_from: str = ""
+    submitted_to: str = ""
+    page: int = 1
+
+    rows: list[dict[str, Any]] = []
+    total: int = 0
+    pages: int = 1
+    summary: dict[str, str] = {}
+    detractor_topics: list[str] = []
+    topic_choices: list[str] = []
+    owners: list[dict[str, str]] = []
+    topics_fitted: str = ""
+    can_write: bool = False
+    user_can_refit: bool = False
+    refitting: bool = False
+
+    # The answer opened in the side panel.
+    open_id: int = 0
+    open_notes: list[dict[str, str]] = []
+    _refit_requested: bool = False
+
+    def _filters(self) -> feedback_repo.FeedbackFilters:
+        return feedback_repo.FeedbackFilters(
+            nps_band=None if self.nps_band == ANY else self.nps_band,
+            csat=int(self.csat) if self.csat in ("1", "2", "3", "4", "5") else None,
+            sentiment=None if self.sentiment == ANY else self.sentiment,
+            topic=None if self.topic == ANY else self.topic,
+            status=FeedbackStatus(self.status) if self.status in STATUS_LABELS else None,
+            submitted_from=_day(self.submitted_from),
+            submitted_to=_day(self.submitted_to),
+            owner_id=int(self.owner) if self.owner.isdigit() else None,
+        )
+
+    def _reload(self) -> None:
+        actor = current_actor()
+        with read_session() as session:
+            result = feedback_repo.inbox_page(session=session, actor=actor, filters=self._filters(), page=self.page)
+            directory = staff_directory(session=session, actor=actor)
+            run = latest_model_run(session=session, model="feedback_topics")
+        self.page, self.pages, self.total = result.page, result.pages, result.total
+        self.rows = [
+            {
+                "id": row.id,
+                "submitted": row.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                "csat": "–" if row.csat is None else str(row.csat),
+                "nps": "–" if row.nps is None else str(row.nps),
+                "comment": row.comment or "",
+                "sentiment": sentiment_label(row.sentiment) or "–",
+                "topic": row.topic or "–",
+                "status": STATUS_LABELS.get(row.status, row.status),
+                "customer": row.customer_name or "Anonymous",
+                "assignee": row.assignee_name or "Unassigned",
+            }
+            for row in result.rows
+        ]
+        scores = result.scores
+        csat, nps = csat_score(scores["csat"]), nps_score(scores["nps"])
+        self.summary = {
+            "csat": "–" if csat.n == 0 else f"{csat.value:.1%}",
+            "csat_detail": f"{csat.satisfied} of {csat.n} answers are 4 or 5; 95% CI {csat.lower:.1%} – {csat.upper:.1%}"
+            if csat.n else "No CSAT answers in this selection",
+            "nps": "–" if nps.n == 0 else f"{nps.value:+.1f}",
+            "nps_detail": f"{nps.promoters} promoters, {nps.passives} passives, {nps.detractors} detractors of {nps.n};"
+            f" 95% CI {nps.lower:+.1f} – {nps.upper:+.1f}" if nps.n else "No NPS answers in this selection",
+        }
+        detractors = scores[(scores["nps"] <= 6) | (scores["csat"] <= 2)]
+        self.detractor_topics = [f"{name} ({count})" for name, count in top_topics(detractors["topic"], limit=3)]
+        self.topic_choices = list((run.summary or {}).get("topics", [])) if run else []
+        self.topics_fitted = (
+            f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} comments" if run else "Topics not fitted yet"
+        )
+        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
+        self.can_write = actor.role != Role.executive
+        self.user_can_refit = actor.reads_everything
+
+    @staff_event()
+    def load(self) -> None:
+        self.open_id, self.open_notes = 0, []
+        self._reload()
+
+    @staff_event()
+    def set_filter(self, name: str, value: str) -> None:
+        allowed = {
+            "nps_band": (ANY, *feedback_repo.NPS_BANDS),
+            "csat": (ANY, "1", "2", "3", "4", "5"),
+            "sentiment": (ANY, *feedback_repo.SENTIMENTS),
+            "topic": (ANY, *self.topic_choices),
+            "status": (ANY, *STATUS_LABELS),
+            "owner": (ANY, *(o["id"] for o in self.owners)),
+        }
+        if name in allowed:
+            setattr(self, name, _choice(value, allowed[name]))
+        elif name in ("submitted_from", "submitted_to"):
+            setattr(self, name, value if _day(value) else "")
+        self.page = 1
+        self._reload()
+
+    @staff_event()
+    def reset_filters(self) -> None:
+        self.nps_band = self.csat = self.sentiment = self.topic = self.status = self.owner = ANY
+        self.submitted_from = self.submitted_to = ""
+        self.page = 1
+        self._reload()
+
+    @staff_event()
+    def go_to_page(self, page: int) -> None:
+        self.page = page if isinstance(page, int) and not isinstance(page, bool) else 1
+        self._reload()
+
+    @staff_event()
+    def open_answer(self, feedback_id: int) -> None:
+        target = as_id(feedback_id)
+        if target is None:
+            raise NotFound("No such feedback.")
+        with read_session() as session:
+            notes = feedback_repo.notes_for(session=session, actor=current_actor(), feedback_id=target)
+        self.open_id = target
+        self.open_notes = [
+            {"author": author, "at": note.created_at.strftime("%Y-%m-%d %H:%M"), "body": note.body}
+            for note, author in notes
+        ]
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def set_status(self, feedback_id: int, status: str) -> Any:
+        target = as_id(feedback_id)
+        if target is None or status not in STATUS_LABELS:
+            raise NotFound("No such feedback or status.")
+        with write_session() as session:
+            feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
+                                          status=FeedbackStatus(status))
+        self._reload()
+        return rx.toast.success(f"Marked {STATUS_LABELS[status].lower()}.")
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def assign(self, feedback_id: int, user_id: str) -> Any:
+        target, assignee = as_id(feedback_id), as_id(user_id)
+        if target is None or assignee is None:
+            raise NotFound("No such feedback or user.")
+        with write_session() as session:
+            feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
+                                          assignee_id=assignee)
+        self._reload()
+        return rx.toast.success("Assigned.")
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def add_note(self, form_data: dict) -> Any:
+        form = form_data if isinstance(form_data, dict) else {}
+        body = form.get("body")
+        if not isinstance(body, str) or not body.strip() or len(body) > 2000:
+            return rx.toast.error("Write a note of 1 to 2,000 characters.")
+        with write_session() as session:
+            feedback_repo.add_note(session=session, actor=current_actor(), feedback_id=self.open_id,
+                                   body=body.strip())
+        return InboxState.open_answer(self.open_id)
+
+    @staff_event(Role.admin, Role.executive)
+    def request_topic_refit(self) -> Any:
+        if self.refitting:
+            return None
+        self._refit_requested, self.refitting = True, True
+        return InboxState.refit_topics
+
+    @rx.event(background=True)
+    async def refit_topics(self) -> Any:
+        """Refit the topic model off the event loop; only runs when a guarded request asked for it."""
+        async with self:
+            if not self._refit_requested:
+                return None
+            self._refit_requested = False
+        try:
+            await asyncio.to_thread(_refit_in_database)
+        finally:
+            async with self:
+                self.refitting = False
+        return InboxState.load
+
+
+def _refit_in_database() -> None:
+    with write_session() as session:
+        feedback_repo.refit_topics(session=session)

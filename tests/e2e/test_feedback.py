@@ -1,0 +1,92 @@
+"""The public survey in Chromium: an answer reaches the staff inbox as plain text; bad answers are refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, func, select
+
+from crm_app.data.db import engine_for
+from crm_app.data.models import Feedback
+from tests.e2e.conftest import open_page, sign_in
+
+pytestmark = pytest.mark.e2e
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _answers(database_url: str) -> int:
+    with Session(engine_for(database_url)) as session:
+        return session.exec(select(func.count()).select_from(Feedback)).one()
+
+
+def _choose(page: Page, question: str, value: int) -> None:
+    page.locator(f"label[for={question}-{value}]").click()
+
+
+def test_anonymous_answer_reaches_the_inbox_as_plain_text(new_context, app_url, e2e_database_url):
+    visitor = new_context().new_page()
+    dialogs: list[str] = []
+    visitor.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    marker = f"marker-{uuid.uuid4().hex[:8]}"
+    open_page(visitor, f"{app_url}/feedback")
+    _choose(visitor, "csat", 2)
+    _choose(visitor, "nps", 3)
+    visitor.locator("#feedback-comment").fill(f"{marker} {XSS}")
+    expect(visitor.get_by_test_id("comment-count")).to_have_text(f"{len(marker) + 1 + len(XSS)} / 2,000 characters")
+    visitor.get_by_role("button", name="Send my answer").click()
+    expect(visitor.get_by_test_id("thank-you")).to_be_visible()
+
+    staff = new_context().new_page()
+    staff.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_in(staff, app_url, "admin@example.com", "demo-admin-2026")
+    staff.get_by_test_id("nav-inbox").click()
+    row = staff.get_by_test_id("inbox-row").filter(has_text=marker)
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("comment-text")).to_have_text(f"{marker} {XSS}")
+    assert row.locator("img").count() == 0
+    expect(row).to_contain_text("Anonymous")
+    assert dialogs == []
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing scores", "Choose how satisfied you are, from 1 to 5."),
+        ("csat 0", "Choose how satisfied you are, from 1 to 5."),
+        ("nps 11", "Choose how likely you are to recommend us, from 0 to 10."),
+        ("100 KB comment", "Keep your comment to 2,000 characters or fewer (it has 102,400)."),
+    ],
+)
+def test_bad_answers_get_a_clear_message_and_store_nothing(new_context, app_url, e2e_database_url, case, message):
+    page = new_context().new_page()
+    open_page(page, f"{app_url}/feedback")
+    before = _answers(e2e_database_url)
+    if case != "missing scores":
+        _choose(page, "csat", 4)
+        _choose(page, "nps", 9)
+    if case == "csat 0":
+        # A tampered form: the hidden input behind the chosen radio now says 0.
+        page.eval_on_selector("input[name=csat]:checked", "input => { input.value = '0'; }")
+    if case == "nps 11":
+        page.eval_on_selector("input[name=nps]:checked", "input => { input.value = '11'; }")
+    if case == "100 KB comment":
+        page.locator("#feedback-comment").fill("x" * 102_400)
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_role("alert").filter(has_text=message)).to_be_visible()
+    expect(page.get_by_test_id("thank-you")).to_have_count(0)
+    assert _answers(e2e_database_url) == before
+
+
+def test_forged_personal_link_is_refused_but_the_form_still_works(new_context, app_url):
+    page = new_context().new_page()
+    open_page(page, f"{app_url}/feedback?t=forged-token")
+    expect(page.get_by_test_id("link-problem")).to_have_text(
+        "This survey link is not valid. You can still answer anonymously."
+    )
+    _choose(page, "csat", 5)
+    _choose(page, "nps", 10)
+    page.get_by_role("button", name="Send my answer").click()
+    expect(page.get_by_test_id("thank-you")).to_be_visible()

@@ -55,8 +55,14 @@ class AuthState(rx.State):
         self.user_name, self.user_role = (actor.full_name, actor.role.value) if actor else ("", "")
         return actor
 
+    async def _forget_shown_data(self) -> None:
+        """Empty every page state of this tab, so the next person signing in here receives nothing of the last."""
+        for state_class in rx.State.get_substates():
+            if state_class is not AuthState and state_class.__module__.startswith("crm_app."):
+                (await self.get_state(state_class)).reset()
+
     @rx.event
-    def login(self, form_data: dict) -> Any:
+    async def login(self, form_data: dict) -> Any:
         """Check the email and password; on success keep a new session token and go to `next`."""
         form = form_data if isinstance(form_data, dict) else {}
         email, password = _text(form.get("email"), 254), _text(form.get("password"), 128)
@@ -70,16 +76,18 @@ class AuthState(rx.State):
         if token is None:
             self.login_error = "Wrong email or password, or the account is deactivated."
             return None
+        await self._forget_shown_data()
         self.login_error = ""
         self.session_token = token
         self._resolve_actor()
         return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
 
     @rx.event
-    def logout(self) -> Any:
+    async def logout(self) -> Any:
         if self.session_token:
             with write_session() as session:
                 users.revoke_session(session=session, token=_text(self.session_token, 128))
+        await self._forget_shown_data()
         self.session_token = ""
         self.user_name = self.user_role = ""
         return rx.redirect(routes.LOGIN)
@@ -116,6 +124,7 @@ def staff_event(*roles: Role) -> Callable[[Callable], Any]:
             auth = self if isinstance(self, AuthState) else await self.get_state(AuthState)
             actor = auth._resolve_actor()
             if actor is None:
+                await auth._forget_shown_data()
                 return _login_redirect(self)
             if actor.role not in allowed:
                 return [rx.toast.error(FORBIDDEN), rx.redirect(routes.HOME)]

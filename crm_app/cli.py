@@ -91,19 +91,35 @@ def create_admin(email: str, full_name: str, password: str) -> None:
 
 
 @main.command("survey-link")
-@click.argument("customer_id", type=click.IntRange(1))
+@click.argument("customer_id", type=click.IntRange(1), required=False)
+@click.option("--campaign", "campaign_id", type=click.IntRange(1), help="One link per target of this campaign, as CSV.")
 @click.option("--base-url", default="http://localhost:3000", show_default=True)
-def survey_link(customer_id: int, base_url: str) -> None:
-    """Print a one-time personal survey link for a customer."""
+def survey_link(customer_id: int | None, campaign_id: int | None, base_url: str) -> None:
+    """Print one-time personal survey links: for a customer, or for every target of a campaign."""
+    from sqlmodel import select
+
     from crm_app.data.db import write_session
-    from crm_app.data.models import Customer
+    from crm_app.data.models import CampaignTarget, Customer
     from crm_app.data.repositories.feedback import issue_invite
 
+    if (customer_id is None) == (campaign_id is None):
+        raise click.UsageError("Give a CUSTOMER_ID or --campaign, not both.")
     with write_session() as session:
-        if session.get(Customer, customer_id) is None:
-            raise click.ClickException(f"No customer with id {customer_id}.")
-        token = issue_invite(session=session, customer_id=customer_id, issued_by_id=None)
-    click.echo(f"{base_url.rstrip('/')}/feedback?t={token}")
+        if campaign_id is not None:
+            customers = session.exec(select(CampaignTarget.customer_id).where(CampaignTarget.campaign_id == campaign_id)).all()
+        else:
+            customers = [customer_id] if session.get(Customer, customer_id) else []
+        if not customers:
+            raise click.ClickException("No such customer, or the campaign has no targets.")
+        links = [(cid, issue_invite(session=session, customer_id=cid, issued_by_id=None, campaign_id=campaign_id))
+                 for cid in customers]
+    url = f"{base_url.rstrip('/')}/feedback?t="
+    if campaign_id is None:
+        click.echo(url + links[0][1])
+        return
+    click.echo("customer_id,link")
+    for cid, token in links:
+        click.echo(f"{cid},{url}{token}")
 
 
 def _print_demo_logins() -> None:

@@ -1,0 +1,210 @@
+"""The served app for end-to-end tests: a seeded SQLite database, `reflex run --env prod`, Debian's Chromium.
+
+One production server serves the whole session on APP_PORT (prod mode serves the frontend and the
+backend on one port). It builds into its own web and state directories under the session's tmp dir,
+so it never rebuilds, or deletes the state of, a developer's server running from the same checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlmodel import Session, func, select
+
+from crm_app.data.db import engine_for
+from crm_app.data.models import User
+from crm_app.settings import PROJECT_ROOT
+
+APP_PORT = 3100
+APP_URL = f"http://localhost:{APP_PORT}"
+BIN = Path(sys.executable).parent
+TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+START_TIMEOUT_S = 360
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+# Reflex calls these instrumentation hooks when its websocket (dis)connects; the flag tells a test
+# that React has mounted and the page's events reach the server.
+SOCKET_PROBE = """
+window.__reflex_otel = {
+  onSocketConnect() { window.__e2eSocketConnected = true; },
+  onSocketDisconnect() { window.__e2eSocketConnected = false; },
+};
+"""
+
+expect.set_options(timeout=15_000)
+
+
+def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+        "REFLEX_WEB_WORKDIR": str(workdir / "web"),
+        "REFLEX_STATES_WORKDIR": str(workdir / "states"),
+        "CRM_DATABASE_URL": database_url,
+    }
+
+
+def _crm_app(*args: str, env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [str(BIN / "crm-app"), *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.fail(f"crm-app {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _log_tail(log_path: Path, lines: int = 60) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """End the server and every process it started (it runs in its own process group)."""
+    for sig, grace_s in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(timeout=grace_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="session")
+def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(e2e_workdir: Path) -> str:
+    """A migrated SQLite database holding the demo company (200 customers, 1,000 orders)."""
+    url = f"sqlite:///{e2e_workdir / 'e2e.sqlite3'}"
+    env = _server_env(url, e2e_workdir)
+    _crm_app("migrate", env=env)
+    _crm_app("seed", "--customers", "200", "--orders", "1000", env=env)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url: str, e2e_workdir: Path) -> Iterator[str]:
+    """The base URL of the production server, serving the e2e database."""
+    if _port_taken(APP_PORT):
+        pytest.fail(f"Port {APP_PORT} is already in use: stop whatever serves it first.", pytrace=False)
+    log_path = e2e_workdir / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(BIN / "reflex"), "run", "--env", "prod",
+             "--frontend-port", str(APP_PORT), "--backend-port", str(APP_PORT)],
+            cwd=PROJECT_ROOT,
+            env=_server_env(e2e_database_url, e2e_workdir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while _get(f"{APP_URL}/ping") != (200, '"pong"') or _get(f"{APP_URL}/")[0] != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = f"exited with {server.returncode}" if server.poll() is not None else "timed out"
+                pytest.fail(f"The app server {state}; end of {log_path}:\n{_log_tail(log_path)}", pytrace=False)
+            time.sleep(1)
+        yield APP_URL
+    finally:
+        _stop(server)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def new_context(new_context: Callable[..., BrowserContext]) -> Callable[..., BrowserContext]:
+    """pytest-playwright's context factory, with the websocket probe in every page."""
+
+    def _new_context(**kwargs) -> BrowserContext:
+        context = new_context(**kwargs)
+        context.add_init_script(SOCKET_PROBE)
+        return context
+
+    return _new_context
+
+
+def wait_until_live(page: Page) -> None:
+    """Wait until the page is hydrated and its websocket is connected, so clicks reach the server."""
+    page.wait_for_function("() => window.__e2eSocketConnected === true", timeout=30_000)
+
+
+def open_page(page: Page, url: str) -> None:
+    page.goto(url)
+    wait_until_live(page)
+
+
+def submit_login(page: Page, email: str, password: str) -> None:
+    """Fill in and send the login form of a live login page."""
+    page.locator("#login-email").fill(email)
+    page.locator("#login-password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(page: Page, app_url: str, email: str, password: str) -> None:
+    """Sign in through the login form and wait until the shell shows who is signed in."""
+    open_page(page, f"{app_url}/login")
+    submit_login(page, email, password)
+    expect(page.get_by_test_id("signed-in-user")).to_have_text(re.compile(r"\S"))
+
+
+def path_is(app_url: str, path: str) -> re.Pattern[str]:
+    """A URL pattern for `path` on the app, with or without the trailing slash the server adds."""
+    base, _, query = path.partition("?")
+    slash = "" if base == "/" else "/?"
+    query_pattern = rf"\?{re.escape(query)}/?" if query else ""
+    return re.compile(rf"^{re.escape(app_url)}{re.escape(base.rstrip('/') or '/')}{slash}{query_pattern}$")
+
+
+def user_by_email(database_url: str, email: str) -> User | None:
+    with Session(engine_for(database_url)) as session:
+        return session.exec(select(User).where(User.email == email)).first()
+
+
+def user_count(database_url: str) -> int:
+    with Session(engine_for(database_url)) as session:
+        return session.exec(select(func.count()).select_from(User)).one()

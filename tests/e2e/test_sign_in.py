@@ -1,0 +1,149 @@
+"""Signing in, what each role is shown and refused, and how a session ends: user journeys in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from crm_app.states.auth import FORBIDDEN
+from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, user_by_email, user_count
+
+pytestmark = pytest.mark.e2e
+
+WRONG_LOGIN = "Wrong email or password, or the account is deactivated."
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "name", "role", "navigation", "scope"),
+    [
+        pytest.param("admin@example.com", "demo-admin-2026", "Ada Admin", "admin",
+                     ["Home", "Inbox", "Users"], "Company-wide", id="admin"),
+        pytest.param("exec@example.com", "demo-exec-2026", "Evan Executive", "executive",
+                     ["Home", "Inbox"], "Company-wide", id="executive"),
+        pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "sales rep",
+                     ["Home", "Inbox"], "Your book of business", id="sales_rep"),
+    ],
+)
+def test_each_role_signs_in_to_its_own_navigation(page: Page, app_url, email, password, name, role, navigation, scope):
+    sign_in(page, app_url, email, password)
+
+    expect(page).to_have_url(path_is(app_url, "/"))
+    expect(page.get_by_test_id("signed-in-user")).to_have_text(name)
+    expect(page.get_by_test_id("signed-in-role")).to_have_text(role)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(navigation)
+    expect(page.get_by_text(f"Welcome, {name}. {scope}.", exact=True)).to_be_visible()
+
+
+def test_a_wrong_password_is_refused_on_the_login_page(page: Page, app_url):
+    open_page(page, f"{app_url}/login")
+    submit_login(page, "admin@example.com", "demo-admin-2025")
+
+    expect(page.get_by_test_id("login-error")).to_have_text(WRONG_LOGIN)
+    expect(page).to_have_url(path_is(app_url, "/login"))
+    expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
+    assert [c["value"] for c in page.context.cookies() if c["name"] == "crm_session"] in ([], [""])
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in_and_then_back_to_the_page(page: Page, app_url, e2e_database_url):
+    open_page(page, f"{app_url}/admin/users")
+    expect(page).to_have_url(path_is(app_url, "/login?next=/admin/users"))
+
+    submit_login(page, "admin@example.com", "demo-admin-2026")
+
+    expect(page).to_have_url(path_is(app_url, "/admin/users"))
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("user-row")).to_have_count(user_count(e2e_database_url))
+
+
+def test_an_executive_opening_the_admin_page_is_sent_home(page: Page, app_url):
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+
+    open_page(page, f"{app_url}/admin/users")
+
+    expect(page).to_have_url(path_is(app_url, "/"))
+    expect(page.get_by_text(FORBIDDEN, exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("user-row")).to_have_count(0)
+    expect(page.get_by_text("@example.com")).to_have_count(0)
+
+
+def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page: Page, new_context, app_url,
+                                                                              e2e_database_url):
+    sign_in(page, app_url, "admin@example.com", "demo-admin-2026")
+    page.get_by_test_id("nav-users").click()
+    expect(page.get_by_test_id("user-row")).to_have_count(user_count(e2e_database_url))
+
+    page.locator("#field-full_name").fill("Temp Rep")
+    page.locator("#field-email").fill("temp.rep@example.com")
+    page.locator("#field-password").fill("too-short")
+    page.get_by_role("button", name="Add user").click()
+    expect(page.get_by_test_id("error-password")).to_have_text("String should have at least 10 characters")
+    assert user_by_email(e2e_database_url, "temp.rep@example.com") is None
+
+    page.locator("#field-password").fill("temp-rep-pass-2026")
+    page.get_by_role("button", name="Add user").click()
+    expect(page.get_by_text("Temp Rep can now sign in.", exact=True)).to_be_visible()
+    row = page.get_by_test_id("user-row").filter(has_text="temp.rep@example.com")
+    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "active",
+                                                  "Deactivate"])
+    expect(page.locator("#field-email")).to_have_value("")
+
+    rep_page = new_context().new_page()
+    sign_in(rep_page, app_url, "temp.rep@example.com", "temp-rep-pass-2026")
+    expect(rep_page.get_by_test_id("signed-in-user")).to_have_text("Temp Rep")
+
+    row.get_by_role("button", name="Deactivate temp.rep@example.com", exact=True).click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Temp Rep is signed out everywhere and cannot sign in until reactivated.")
+    dialog.get_by_role("button", name="Deactivate", exact=True).click()
+    expect(page.get_by_text("User deactivated and signed out everywhere.", exact=True)).to_be_visible()
+    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "deactivated",
+                                                  "Reactivate"])
+
+    rep_page.get_by_test_id("nav-home").click()
+    expect(rep_page).to_have_url(path_is(app_url, "/login"))
+    expect(rep_page.get_by_test_id("signed-in-user")).to_have_count(0)
+    submit_login(rep_page, "temp.rep@example.com", "temp-rep-pass-2026")
+    expect(rep_page.get_by_test_id("login-error")).to_have_text(WRONG_LOGIN)
+
+
+def test_signing_out_ends_the_session_and_back_shows_no_staff_data(page: Page, app_url):
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    expect(page.get_by_test_id("figure")).to_have_count(8)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(path_is(app_url, "/login"))
+    assert [c["value"] for c in page.context.cookies() if c["name"] == "crm_session"] in ([], [""])
+
+    # From here on, remember whether the staff shell or any figure is ever drawn.
+    page.evaluate("""() => {
+        window.__e2eStaffDataShown = false;
+        new MutationObserver(() => {
+            if (document.querySelector('[data-testid="figure"], [data-testid="signed-in-user"]:not(:empty)')) {
+                window.__e2eStaffDataShown = true;
+            }
+        }).observe(document.body, {childList: true, subtree: true, characterData: true});
+    }""")
+    page.go_back()
+
+    expect(page).to_have_url(path_is(app_url, "/login"))
+    expect(page.get_by_role("heading", name="Sign in to crm_app")).to_be_visible()
+    assert page.evaluate("window.__e2eStaffDataShown") is False
+
+
+def test_the_next_person_on_a_shared_tab_receives_none_of_the_previous_users_data(page: Page, app_url,
+                                                                                  e2e_database_url):
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    sign_in(page, app_url, "admin@example.com", "demo-admin-2026")
+    page.get_by_test_id("nav-users").click()
+    expect(page.get_by_test_id("user-row")).to_have_count(user_count(e2e_database_url))
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(path_is(app_url, "/login"))
+
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    frames.clear()
+    open_page(page, f"{app_url}/admin/users")
+    expect(page).to_have_url(path_is(app_url, "/"))
+
+    assert [frame for frame in frames if "@example.com" in frame] == []

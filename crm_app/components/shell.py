@@ -69,9 +69,13 @@ def _sidebar() -> rx.Component:
 
 
 def staff_page(
-    *, route: str, title: str, on_load: rx.EventHandler | None = None
+    *, route: str, title: str, on_load: rx.EventHandler | None = None, roles: tuple[Role, ...] = routes.STAFF
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a staff page at `route`, wrapped in the shell. Access is checked by `on_load` on the server."""
+    """Register a staff page at `route`, wrapped in the shell.
+
+    Access is enforced on the server by `on_load` and every handler; `roles` only keeps the page's empty
+    controls from flashing up for a role that is about to be sent away.
+    """
 
     def decorate(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         @rx.page(route=route, title=f"{title} · crm_app", on_load=on_load)
@@ -80,7 +84,7 @@ def staff_page(
                 _sidebar(),
                 rx.box(
                     rx.cond(
-                        AuthState.user_role != "",
+                        _shown_to(roles),
                         rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%"),
                         rx.center(rx.spinner(size="3"), height="50vh"),
                     ),

@@ -5,6 +5,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import select_field, text_field
 from crm_app.components.shell import staff_page
+from crm_app.data.models import Role
 from crm_app.states.admin_users import ROLE_CHOICES, AdminUsersState
 
 
@@ -92,7 +93,7 @@ def _create_form() -> rx.Component:
     )
 
 
-@staff_page(route=routes.ADMIN_USERS, title="Users", on_load=AdminUsersState.load)
+@staff_page(route=routes.ADMIN_USERS, title="Users", on_load=AdminUsersState.load, roles=(Role.admin,))
 def admin_users() -> rx.Component:
     return rx.vstack(
         _create_form(),

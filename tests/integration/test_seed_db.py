@@ -1,0 +1,80 @@
+"""`crm-app seed` against a migrated database: every generated row lands, once, and reads back through the models."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from crm_app.data.models import Customer, Order, User
+from crm_app.data.security import verify_password
+from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, seed_demo_company
+
+SIZES = dict(seed=3, customers=300, orders=2_000)
+SEEDED_TABLES = ("app_user", "product", "customer", "sales_order", "order_line", "deal", "activity", "feedback",
+                 "campaign", "campaign_target", "kpi_target")
+
+
+def _row_counts(engine) -> dict[str, int]:
+    tables = SQLModel.metadata.tables
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(sa.select(sa.func.count()).select_from(tables[name])).scalar_one()
+            for name in SEEDED_TABLES
+        }
+
+
+def test_seeding_loads_every_generated_row(engine):
+    summary = seed_demo_company(engine=engine, **SIZES)
+
+    assert _row_counts(engine) == summary.rows
+    assert summary.rows["sales_order"] == 2_000
+    assert summary.rows["customer"] == 300
+    assert "2,000 sales_order" in summary.describe()
+
+
+def test_seeded_rows_read_back_through_the_models(engine):
+    seed_demo_company(engine=engine, **SIZES)
+    expected = generate_demo_company(**SIZES).tables["sales_order"].iloc[0]
+
+    with Session(engine) as session:
+        order = session.get(Order, 1)
+        admin = session.exec(select(User).where(User.email == DEMO_LOGINS[0].email)).one()
+
+    assert order.ordered_at == expected["ordered_at"].to_pydatetime()
+    assert order.ordered_at.tzinfo == UTC
+    assert order.total_amount == expected["total_amount"]
+    assert verify_password(admin.password_hash, DEMO_LOGINS[0].password)
+
+
+def test_the_app_can_add_rows_after_seeding(engine):
+    summary = seed_demo_company(engine=engine, **SIZES)
+
+    with Session(engine) as session:
+        customer = Customer(name="Walk-in", region="EMEA", segment="Consumer", acquisition_channel="organic")
+        session.add(customer)
+        session.commit()
+        assert customer.id == summary.rows["customer"] + 1
+
+
+def test_a_database_with_users_is_refused(engine):
+    seed_demo_company(engine=engine, **SIZES)
+    before = _row_counts(engine)
+
+    with pytest.raises(RuntimeError, match="already has 8 user"):
+        seed_demo_company(engine=engine, **SIZES)
+    assert _row_counts(engine) == before
+
+
+def test_a_failed_load_leaves_nothing_behind(engine):
+    with Session(engine) as session:  # customer 1 exists, so inserting the demo's customer 1 fails
+        session.add(Customer(id=1, name="Existing", region="EMEA", segment="SMB", acquisition_channel="event"))
+        session.commit()
+
+    with pytest.raises(sa.exc.IntegrityError):
+        seed_demo_company(engine=engine, **SIZES)
+    counts = _row_counts(engine)
+    assert counts.pop("customer") == 1
+    assert set(counts.values()) == {0}

@@ -35,12 +35,17 @@ def migrate() -> None:
 @click.option("--seed", "seed_value", default=7, show_default=True, help="Random seed: same seed, same company.")
 @click.option("--customers", default=2_000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--orders", default=20_000, show_default=True, type=click.IntRange(0, 10_000_000))
-def seed(seed_value: int, customers: int, orders: int) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day of the demo history (default: today, UTC). Same seed and as-of, same company.")
+def seed(seed_value: int, customers: int, orders: int, as_of) -> None:
     """Load a deterministic demo company into a migrated, empty database."""
     from crm_app.data.db import get_engine
     from crm_app.data.seed import seed_demo_company
 
-    summary = seed_demo_company(engine=get_engine(), seed=seed_value, customers=customers, orders=orders)
+    summary = seed_demo_company(
+        engine=get_engine(), seed=seed_value, customers=customers, orders=orders,
+        as_of=as_of.date() if as_of else _today(),
+    )
     click.echo(summary.describe())
     _print_demo_logins()
 
@@ -60,7 +65,7 @@ def setup() -> None:
         from crm_app.data.seed import seed_demo_company
 
         click.echo("Empty database: loading the demo company ...")
-        click.echo(seed_demo_company(engine=get_engine()).describe())
+        click.echo(seed_demo_company(engine=get_engine(), as_of=_today()).describe())
     if get_settings().demo_data:
         _print_demo_logins()
 
@@ -120,6 +125,12 @@ def survey_link(customer_id: int | None, campaign_id: int | None, base_url: str)
     click.echo("customer_id,link")
     for cid, token in links:
         click.echo(f"{cid},{url}{token}")
+
+
+def _today():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date()
 
 
 def _print_demo_logins() -> None:

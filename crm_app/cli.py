@@ -47,6 +47,7 @@ def seed(seed_value: int, customers: int, orders: int, as_of) -> None:
         as_of=as_of.date() if as_of else _today(),
     )
     click.echo(summary.describe())
+    _fit_feedback_topics()
     _print_demo_logins()
 
 
@@ -66,6 +67,7 @@ def setup() -> None:
 
         click.echo("Empty database: loading the demo company ...")
         click.echo(seed_demo_company(engine=get_engine(), as_of=_today()).describe())
+        _fit_feedback_topics()
     if get_settings().demo_data:
         _print_demo_logins()
 
@@ -125,6 +127,15 @@ def survey_link(customer_id: int | None, campaign_id: int | None, base_url: str)
     click.echo("customer_id,link")
     for cid, token in links:
         click.echo(f"{cid},{url}{token}")
+
+
+def _fit_feedback_topics() -> None:
+    from crm_app.data.db import write_session
+    from crm_app.data.repositories.feedback import refit_topics
+
+    with write_session() as session:
+        run = refit_topics(session=session)
+    click.echo(f"Feedback topics fitted on {run.rows:,} comments: {'; '.join(run.summary['topics'])}.")
 
 
 def _today():

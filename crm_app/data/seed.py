@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
     STAGE_PROBABILITY,
     Activity,
@@ -1047,7 +1048,7 @@ def _comments(rng: np.random.Generator, feedback: pd.DataFrame) -> np.ndarray:
 def _feedback_rows(rng: np.random.Generator, feedback: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
     """Rows for the feedback table: last week's answers are new, older ones mostly resolved.
 
-    sentiment and topic stay NULL: the analytics fill them in.
+    Sentiment is scored as the app scores a new answer; topics are left for the topic model's fit.
     """
     n = len(feedback)
     submitted = feedback["submitted"].to_numpy()
@@ -1063,6 +1064,7 @@ def _feedback_rows(rng: np.random.Generator, feedback: pd.DataFrame, timeline: _
         "csat": feedback["csat"],
         "nps": feedback["nps"],
         "comment": feedback["comment"],
+        "sentiment": feedback["comment"].map(sentiment_score),
         "channel": channel,
         "customer_id": feedback["customer_id"].astype("Int64").where(~anonymous),
         "status": status,

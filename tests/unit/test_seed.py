@@ -269,7 +269,13 @@ def test_scores_are_in_range_and_every_answer_has_one(tables):
     assert feedback["csat"].dropna().between(1, 5).all()
     assert feedback["nps"].dropna().between(0, 10).all()
     assert (feedback["csat"].notna() | feedback["nps"].notna()).all()
-    assert {"sentiment", "topic"}.isdisjoint(feedback.columns)  # left NULL for the analytics
+    assert "topic" not in feedback.columns  # left for the topic model's fit
+
+
+def test_sentiment_is_scored_as_for_a_new_answer(tables):
+    feedback = tables["feedback"]
+    pd.testing.assert_series_equal(feedback["sentiment"], feedback["comment"].map(sentiment_score), check_names=False)
+    assert feedback["sentiment"].notna().sum() == feedback["comment"].notna().sum() > 0
 
 
 def test_csat_and_nps_tell_the_same_story(tables):

@@ -1,0 +1,59 @@
+"""Campaign performance: response rate with its Wilson interval, costs per target and response, margin and ROI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_app.analytics.stats import wilson_interval
+
+
+def campaign_performance(
+    campaigns: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    margin_rate: float = 1.0,
+    margin_col: str | None = None,
+    confidence: float = 0.95,
+    campaign_id_col: str = "id",
+    cost_col: str = "cost",
+    target_campaign_col: str = "campaign_id",
+    responded_col: str = "responded",
+    revenue_col: str = "attributed_revenue",
+) -> pd.DataFrame:
+    """One row per campaign (indexed by its id, in the order of `campaigns`):
+
+    - targets = rows in `targets`; responders = rows with responded true
+    - response_rate = responders / targets with a Wilson interval (response_rate_lower/upper) at `confidence`
+    - cost_per_target = cost / targets; cost_per_response = cost / responders (NaN when the divisor is 0)
+    - attributed_revenue = Σ attributed revenue; attributed_margin = Σ `margin_col` of the targets when
+      given, else attributed_revenue × margin_rate (the gross-margin fraction, 1.0 = revenue itself)
+    - roi = (attributed_margin − cost) / cost, a fraction (0.5 = +50 %); NaN for a campaign that cost nothing
+    Money in currency units.
+    """
+    grouped = targets.groupby(target_campaign_col)
+    counts = grouped.size()
+    responders = grouped[responded_col].apply(lambda values: int(values.fillna(False).astype(bool).sum()))
+    revenue = grouped[revenue_col].sum()
+    ids = campaigns[campaign_id_col]
+    frame = pd.DataFrame(
+        {
+            "cost": campaigns[cost_col].astype(float).to_numpy(),
+            "targets": counts.reindex(ids, fill_value=0).astype("int64").to_numpy(),
+            "responders": responders.reindex(ids, fill_value=0).astype("int64").to_numpy(),
+            "attributed_revenue": revenue.reindex(ids, fill_value=0.0).astype(float).to_numpy(),
+        },
+        index=pd.Index(ids.to_numpy(), name=campaign_id_col),
+    )
+    intervals = [wilson_interval(int(r), int(n), confidence) for r, n in zip(frame.responders, frame.targets)]
+    frame["response_rate"] = [i.value for i in intervals]
+    frame["response_rate_lower"] = [i.lower for i in intervals]
+    frame["response_rate_upper"] = [i.upper for i in intervals]
+    frame["cost_per_target"] = frame.cost / frame.targets.replace(0, np.nan)
+    frame["cost_per_response"] = frame.cost / frame.responders.replace(0, np.nan)
+    if margin_col is not None:
+        frame["attributed_margin"] = grouped[margin_col].sum().reindex(ids, fill_value=0.0).astype(float).to_numpy()
+    else:
+        frame["attributed_margin"] = frame.attributed_revenue * margin_rate
+    frame["roi"] = (frame.attributed_margin - frame.cost) / frame.cost.replace(0, np.nan)
+    return frame

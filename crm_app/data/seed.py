@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
+    OPEN_STAGES,
     STAGE_PROBABILITY,
     Activity,
     ActivityKind,
@@ -44,7 +45,7 @@ from crm_app.data.models import (
     SalesChannel,
     User,
 )
-from crm_app.data.repositories.overview import REVENUE_STATUSES
+from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.data.security import hash_password
 
 DEFAULT_AS_OF = date(2026, 11, 1)
@@ -240,7 +241,6 @@ _LOST_REASONS = (
     "Price too high", "Chose a competitor", "No budget this year", "No decision: went quiet",
     "Timing: revisit next year", "Missing feature",
 )
-_OPEN_STAGES = (DealStage.lead, DealStage.qualified, DealStage.proposal, DealStage.negotiation)
 _ACTIVITY_KINDS = (ActivityKind.call, ActivityKind.email, ActivityKind.meeting, ActivityKind.task)
 _DEAL_SUBJECTS = (
     ("Discovery call", "Follow-up call on the proposal", "Pricing call with procurement"),
@@ -874,7 +874,7 @@ def _deals(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timeline
     won = closed & (rng.random(n) < _segment_values("win_rate")[seg])
     progress = np.clip((timeline.end - created) / np.maximum(closing - created, 1), 0, 0.999)
     stage = np.where(closed, np.where(won, DealStage.won, DealStage.lost),
-                     np.array(_OPEN_STAGES)[(progress * len(_OPEN_STAGES)).astype(int)])
+                     np.array(OPEN_STAGES)[(progress * len(OPEN_STAGES)).astype(int)])
     touched = created + rng.random(n) * (timeline.end - created)
     deals = pd.DataFrame({
         "customer_id": account + 1,

@@ -8,10 +8,9 @@ from datetime import timedelta
 from sqlalchemy import case
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import OPEN_STAGES, Activity, Customer, Deal, Order, OrderStatus, utcnow
+from crm_app.analytics.kpis import REVENUE_STATUSES
+from crm_app.data.models import OPEN_STAGES, Activity, Customer, Deal, Order, utcnow
 from crm_app.data.permissions import Actor
-
-REVENUE_STATUSES = (OrderStatus.paid, OrderStatus.shipped)
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,13 @@ def seed(seed_value: int, customers: int, orders: int, as_of) -> None:
     from crm_app.data.db import get_engine
     from crm_app.data.seed import seed_demo_company
 
-    summary = seed_demo_company(
-        engine=get_engine(), seed=seed_value, customers=customers, orders=orders,
-        as_of=as_of.date() if as_of else _today(),
-    )
+    try:
+        summary = seed_demo_company(
+            engine=get_engine(), seed=seed_value, customers=customers, orders=orders,
+            as_of=as_of.date() if as_of else _today(),
+        )
+    except RuntimeError as refused:
+        raise click.ClickException(str(refused)) from refused
     click.echo(summary.describe())
     _fit_feedback_topics()
     _print_demo_logins()

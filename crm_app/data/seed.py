@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
     OPEN_STAGES,
@@ -45,7 +46,6 @@ from crm_app.data.models import (
     SalesChannel,
     User,
 )
-from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.data.security import hash_password
 
 DEFAULT_AS_OF = date(2026, 11, 1)

@@ -70,3 +70,10 @@ def test_survey_links_for_a_customer_and_for_a_campaign(cli, engine):
         assert len(session.exec(select(FeedbackInvite)).all()) == 3
     assert cli("survey-link", "999999").exit_code == 1
     assert cli("survey-link").exit_code == 2
+
+
+def test_seed_refuses_a_database_with_users(cli):
+    cli("create-admin", "--email", "boss@example.com", "--name", "Boss", "--password", "long-password-1")
+    result = cli("seed", "--customers", "10", "--orders", "20")
+    assert result.exit_code == 1
+    assert "already has 1 user(s)" in result.output and "Traceback" not in result.output

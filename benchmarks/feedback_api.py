@@ -42,7 +42,7 @@ def run(database_url: str | None, seconds: int, connections: int, port: int) -> 
         before = _stored(url)
         with served_backend(url, port, Path(tmp) / "server.log", CRM_FEEDBACK_RATE_LIMIT="1000000/second") as base:
             output = subprocess.run(
-                ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(SCRIPT), base],
+                ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(SCRIPT), base],
                 check=True, capture_output=True, text=True,
             ).stdout
         stored = _stored(url) - before
@@ -68,7 +68,7 @@ def run(database_url: str | None, seconds: int, connections: int, port: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--json", action="store_true")

@@ -7,7 +7,6 @@ on failure.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -91,14 +90,10 @@ async def post_feedback(request: Request) -> JSONResponse:
     if body is None:
         return _failure(413, "too_large", limit_bytes=MAX_BODY_BYTES)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _failure(400, "invalid_json")
-    if not isinstance(payload, dict):
-        return _failure(400, "invalid_json")
-    try:
-        submission = FeedbackSubmission.model_validate(payload)
+        submission = FeedbackSubmission.model_validate_json(body)
     except ValidationError as error:
+        if any(item["loc"] == () and item["type"] in ("json_invalid", "model_type") for item in error.errors()):
+            return _failure(400, "invalid_json")
         return _failure(422, "invalid", errors=field_errors(error))
     return await _store(submission)
 

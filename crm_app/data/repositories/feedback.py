@@ -150,9 +150,10 @@ def submit_anonymous_batch(
         for s in first_of.values()
     ]
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    feedback = Feedback.__table__  # Core, not the ORM's bulk path: one multi-row INSERT ... RETURNING
     inserted = dict(session.execute(
-        insert(Feedback).on_conflict_do_nothing(index_elements=["client_submission_id"])
-        .returning(Feedback.client_submission_id, Feedback.id),
+        insert(feedback).on_conflict_do_nothing(index_elements=["client_submission_id"])
+        .returning(feedback.c.client_submission_id, feedback.c.id),
         rows,
     ).all()) if rows else {}
     missing = [sid for sid in first_of if sid not in inserted]
@@ -160,7 +161,7 @@ def submit_anonymous_batch(
         select(Feedback.client_submission_id, Feedback.id).where(Feedback.client_submission_id.in_(missing))
     ).all()) if missing else {}
     if inserted:
-        session.execute(insert(AuditLog), [
+        session.execute(insert(AuditLog.__table__), [
             {"actor_id": None, "entity": "feedback", "entity_id": feedback_id, "action": "submit", "at": now,
              "new_values": {"csat": first_of[sid].csat, "nps": first_of[sid].nps, "customer_id": None}}
             for sid, feedback_id in inserted.items()

@@ -12,6 +12,11 @@ LOGIN = "/login"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"
+CUSTOMER = "/customers/[customer_id]"
+
+
+def customer_page(customer_id: int | str) -> str:
+    return f"/customers/{customer_id}"
 
 STAFF = (Role.admin, Role.executive, Role.sales_rep)
 

@@ -116,7 +116,8 @@ def _summary() -> rx.Component:
 def _row(row: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row["submitted"]),
-        rx.table.cell(row["customer"]),
+        rx.table.cell(rx.cond(row["customer_link"] != "", rx.link(row["customer"], href=row["customer_link"]),
+                              rx.text(row["customer"]))),
         rx.table.cell(row["csat"]),
         rx.table.cell(row["nps"]),
         # Free text is rendered as text, never as HTML or markdown.

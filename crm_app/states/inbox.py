@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.analytics.sentiment import sentiment_label
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.topics import top_topics
@@ -94,6 +95,7 @@ class InboxState(rx.State):
                 "topic": row.topic or "–",
                 "status": STATUS_LABELS.get(row.status, row.status),
                 "customer": row.customer_name or "Anonymous",
+                "customer_link": routes.customer_page(row.customer_id) if row.customer_id else "",
                 "assignee": row.assignee_name or "Unassigned",
             }
             for row in result.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -90,3 +91,56 @@ def test_forged_personal_link_is_refused_but_the_form_still_works(new_context, a
     _choose(page, "nps", 10)
     page.get_by_role("button", name="Send my answer").click()
     expect(page.get_by_test_id("thank-you")).to_be_visible()
+
+
+def test_personal_link_from_the_customer_page_greets_the_customer_and_works_once(new_context, app_url,
+                                                                               e2e_database_url):
+    from crm_app.data.models import Activity, Customer, User
+
+    with Session(engine_for(e2e_database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == "rep1@example.com")).one()
+        customer = session.exec(select(Customer).where(Customer.owner_id == rep_id).order_by(Customer.id)).first()
+        tasks_before = session.exec(select(func.count()).select_from(Activity)
+                                    .where(Activity.customer_id == customer.id)).one()
+    rep = new_context().new_page()
+    sign_in(rep, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(rep, f"{app_url}/customers/{customer.id}")
+    expect(rep.get_by_test_id("customer-name")).to_have_text(customer.name)
+    rep.get_by_role("button", name="Create survey link").click()
+    link = rep.get_by_test_id("survey-link")
+    expect(link).to_have_value(re.compile(r"/feedback\?t=\S+"))
+    survey_url = link.input_value()
+
+    visitor = new_context().new_page()
+    open_page(visitor, survey_url)
+    expect(visitor.get_by_test_id("greeting")).to_have_text(
+        f"Hello {customer.name.split()[0]}, thank you for taking a moment.")
+    _choose(visitor, "csat", 1)
+    _choose(visitor, "nps", 2)
+    visitor.get_by_role("button", name="Send my answer").click()
+    expect(visitor.get_by_test_id("thank-you")).to_be_visible()
+
+    again = new_context().new_page()
+    open_page(again, survey_url)
+    expect(again.get_by_test_id("link-problem")).to_have_text(
+        "This survey link has already been used. Thank you for your answer!")
+    with Session(engine_for(e2e_database_url)) as session:
+        answer = session.exec(select(Feedback).where(Feedback.customer_id == customer.id)
+                              .order_by(Feedback.id.desc())).first()
+        tasks_after = session.exec(select(func.count()).select_from(Activity)
+                                   .where(Activity.customer_id == customer.id)).one()
+    assert (answer.csat, answer.nps) == (1, 2)
+    assert tasks_after == tasks_before + 1  # the detractor's call-back task for the owner
+
+
+def test_another_rep_cannot_open_the_customer(new_context, app_url, e2e_database_url):
+    from crm_app.data.models import Customer, User
+
+    with Session(engine_for(e2e_database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == "rep1@example.com")).one()
+        customer = session.exec(select(Customer).where(Customer.owner_id == rep_id).order_by(Customer.id)).first()
+    other = new_context().new_page()
+    sign_in(other, app_url, "rep2@example.com", "demo-rep2-2026")
+    open_page(other, f"{app_url}/customers/{customer.id}")
+    expect(other.get_by_test_id("customer-missing")).to_be_visible()
+    expect(other.get_by_text(customer.name)).to_have_count(0)

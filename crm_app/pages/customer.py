@@ -1,0 +1,99 @@
+"""/customers/[customer_id]: one customer's file."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.states.customer import CustomerState
+
+
+def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="4"),
+        rx.cond(
+            rows.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
+                    rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
+                        # Free text stays text: never rendered as HTML or markdown.
+                        *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id,
+                    ))),
+                    width="100%",
+                    size="1",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            rx.text("None", size="2", color=rx.color("gray", 10)),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _profile() -> rx.Component:
+    p = CustomerState.profile
+    fact = lambda label, key: rx.vstack(  # noqa: E731
+        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(p[key], size="2"), spacing="0",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading(p["name"], size="6", data_testid="customer-name"),
+            rx.grid(
+                fact("Company", "company"), fact("Email", "email"), fact("Phone", "phone"),
+                fact("Region", "region"), fact("Segment", "segment"), fact("Acquired through", "channel"),
+                fact("Owner", "owner"), fact("External ref", "external_ref"), fact("Contact consent", "consent"),
+                columns=rx.breakpoints(initial="2", md="3"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                CustomerState.can_send_survey,
+                rx.hstack(
+                    rx.button("Create survey link", on_click=CustomerState.create_survey_link, variant="soft"),
+                    rx.cond(CustomerState.survey_link != "",
+                            rx.input(value=CustomerState.survey_link, read_only=True, width="100%",
+                                     aria_label="Survey link", data_testid="survey-link")),
+                    width="100%",
+                    align="center",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+@staff_page(route=routes.CUSTOMER, title="Customer", on_load=CustomerState.load)
+def customer() -> rx.Component:
+    return rx.cond(
+        CustomerState.found,
+        rx.vstack(
+            _profile(),
+            rx.grid(
+                rx.foreach(CustomerState.figures, lambda f: rx.card(
+                    rx.text(f["label"], size="1", color=rx.color("gray", 10)),
+                    rx.text(f["value"], size="5", weight="bold"),
+                    data_testid="lifetime-figure",
+                )),
+                columns=rx.breakpoints(initial="2", md="5"),
+                spacing="3",
+                width="100%",
+            ),
+            _table("Open tasks", CustomerState.tasks, [("Due", "due"), ("Kind", "kind"), ("Subject", "subject")],
+                   "task-row"),
+            _table("Deals", CustomerState.deals, [("Title", "title"), ("Stage", "stage"), ("Amount", "amount"),
+                                                  ("Expected close", "close")], "deal-row"),
+            _table("Recent orders", CustomerState.orders, [("Date", "date"), ("Status", "status"),
+                                                           ("Channel", "channel"), ("Total", "total")], "order-row"),
+            _table("Feedback", CustomerState.feedback, [("Date", "date"), ("CSAT", "csat"), ("NPS", "nps"),
+                                                        ("Comment", "comment")], "feedback-row"),
+            _table("History", CustomerState.timeline, [("When", "at"), ("Who", "who"), ("What", "action"),
+                                                       ("Changes", "changes")], "timeline-row"),
+            spacing="5",
+            width="100%",
+        ),
+        rx.text("No such customer, or not one of yours.", data_testid="customer-missing"),
+    )

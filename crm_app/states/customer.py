@@ -1,0 +1,90 @@
+"""The customer page: profile, lifetime figures, orders, deals, open tasks, feedback and the change history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import Role
+from crm_app.data.permissions import NotFound
+from crm_app.data.repositories import customers
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else "–"
+
+
+def _money(amount: float | None) -> str:
+    return "–" if amount is None else f"{amount:,.2f}"
+
+
+def _changes(old: dict | None, new: dict | None) -> str:
+    keys = sorted(set(old or {}) | set(new or {}))
+    return "; ".join(f"{k}: {(old or {}).get(k, '–')} → {(new or {}).get(k, '–')}" for k in keys)
+
+
+class CustomerState(rx.State):
+    found: bool = False
+    customer_id: int = 0
+    profile: dict[str, str] = {}
+    figures: list[dict[str, str]] = []
+    orders: list[dict[str, str]] = []
+    deals: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    feedback: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    can_send_survey: bool = False
+    survey_link: str = ""
+
+    def _id_from_path(self) -> int | None:
+        return as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
+
+    @staff_event()
+    def load(self) -> Any:
+        self.reset()
+        customer_id = self._id_from_path()
+        if customer_id is None:
+            raise NotFound("No such customer.")
+        actor = current_actor()
+        with read_session() as session:
+            file = customers.customer_file(session=session, actor=actor, customer_id=customer_id)
+        c, life = file.customer, file.lifetime
+        self.found, self.customer_id = True, c.id
+        self.profile = {
+            "name": c.name, "company": c.company or "–", "email": c.email or "–", "phone": c.phone or "–",
+            "region": c.region, "segment": c.segment, "channel": c.acquisition_channel,
+            "owner": file.owner_name or "Unassigned", "external_ref": c.external_ref or "–",
+            "consent": ", ".join(kind for kind, given in (("email", c.consent_email), ("phone", c.consent_phone))
+                                 if given) or "none",
+        }
+        self.figures = [
+            {"label": "Orders", "value": f"{life.orders:,}"},
+            {"label": "Revenue", "value": _money(life.revenue)},
+            {"label": "Average order value", "value": _money(life.average_order_value)},
+            {"label": "First order", "value": _when(life.first_order)},
+            {"label": "Last order", "value": _when(life.last_order)},
+        ]
+        self.orders = [{"date": _when(o.ordered_at), "status": o.status, "channel": o.channel,
+                        "total": _money(o.total_amount)} for o in file.orders]
+        self.deals = [{"title": d.title, "stage": d.stage, "amount": _money(d.amount),
+                       "close": str(d.expected_close_date or "–")} for d in file.deals]
+        self.tasks = [{"subject": a.subject, "kind": a.kind, "due": _when(a.due_at)} for a in file.open_tasks]
+        self.feedback = [{"date": _when(f.submitted_at), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
+                          else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
+        self.timeline = [{"at": entry.at.strftime("%Y-%m-%d %H:%M"), "who": who or "system", "action": entry.action,
+                          "changes": _changes(entry.old_values, entry.new_values)} for entry, who in file.timeline]
+        self.can_send_survey = actor.role != Role.executive
+        return None
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def create_survey_link(self) -> Any:
+        with write_session() as session:
+            token = customers.issue_survey_link(session=session, actor=current_actor(), customer_id=self.customer_id)
+        origin = str(self.router.url.origin) if self.router.url.origin not in ("", "://") else ""
+        self.survey_link = f"{origin}/feedback?t={token}"
+        return rx.toast.success("Survey link created: it works once, for 30 days.")

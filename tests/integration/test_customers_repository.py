@@ -1,0 +1,73 @@
+"""A customer's file: visible to its owner, executives and admins only; lifetime figures count revenue orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session
+
+from crm_app.data.models import AuditLog, Customer, Order, OrderStatus, Role, SalesChannel, User
+from crm_app.data.permissions import NotFound, PermissionDenied
+from crm_app.data.repositories import customers
+from crm_app.data.repositories.feedback import open_invite
+from crm_app.data.repositories.users import actor_of
+
+
+@pytest.fixture
+def book(engine):
+    with Session(engine) as session:
+        people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
+                  for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
+                                     ("other", Role.sales_rep)]}
+        session.add_all(people.values())
+        session.flush()
+        customer = Customer(name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event",
+                            owner_id=people["rep"].id)
+        session.add(customer)
+        session.flush()
+        at = lambda day: datetime(2026, 10, day, 12, tzinfo=UTC)  # noqa: E731
+        session.add_all([
+            Order(customer_id=customer.id, channel=SalesChannel.online, ordered_at=at(1), status=OrderStatus.paid,
+                  total_amount=100),
+            Order(customer_id=customer.id, channel=SalesChannel.store, ordered_at=at(9), status=OrderStatus.shipped,
+                  total_amount=250.5),
+            Order(customer_id=customer.id, channel=SalesChannel.store, ordered_at=at(20),
+                  status=OrderStatus.cancelled, total_amount=999),
+            AuditLog(actor_id=people["admin"].id, entity="customer", entity_id=customer.id, action="update",
+                     old_values={"segment": "Consumer"}, new_values={"segment": "SMB"}),
+        ])
+        session.commit()
+        return {name: actor_of(user) for name, user in people.items()} | {"customer_id": customer.id}
+
+
+def test_lifetime_figures_count_paid_and_shipped_orders(engine, book):
+    with Session(engine) as session:
+        file = customers.customer_file(session=session, actor=book["rep"], customer_id=book["customer_id"])
+    # 100 + 250.50 over 2 orders; the cancelled order is listed but not counted.
+    assert (file.lifetime.orders, file.lifetime.revenue, file.lifetime.average_order_value) == (2, 350.5, 175.25)
+    assert (file.lifetime.first_order.day, file.lifetime.last_order.day) == (1, 9)
+    assert [o.total_amount for o in file.orders] == [999, 250.5, 100]
+    assert file.owner_name == "Rep"
+    entry, who = file.timeline[0]
+    assert (who, entry.old_values, entry.new_values) == ("Admin", {"segment": "Consumer"}, {"segment": "SMB"})
+
+
+def test_only_the_owner_executives_and_admins_see_the_customer(engine, book):
+    with Session(engine) as session:
+        for reader in ("rep", "exec", "admin"):
+            assert customers.customer_for(session=session, actor=book[reader], customer_id=book["customer_id"])
+        with pytest.raises(NotFound):
+            customers.customer_for(session=session, actor=book["other"], customer_id=book["customer_id"])
+        with pytest.raises(NotFound):
+            customers.customer_for(session=session, actor=book["admin"], customer_id=999_999)
+
+
+def test_survey_links_come_from_the_owner_or_an_admin(engine, book):
+    with Session(engine) as session:
+        token = customers.issue_survey_link(session=session, actor=book["rep"], customer_id=book["customer_id"])
+        assert open_invite(session=session, token=token).customer_name == "Ada Lovelace"
+        with pytest.raises(PermissionDenied):
+            customers.issue_survey_link(session=session, actor=book["exec"], customer_id=book["customer_id"])
+        with pytest.raises(NotFound):
+            customers.issue_survey_link(session=session, actor=book["other"], customer_id=book["customer_id"])

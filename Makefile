@@ -37,6 +37,7 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: setup chromium
+	$(BIN)/bandit --quiet --recursive crm_app --severity-level high
 	$(BIN)/pytest
 
 clean:

@@ -12,6 +12,7 @@ LOGIN = "/login"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"
+CUSTOMERS = "/customers"
 CUSTOMER = "/customers/[customer_id]"
 
 
@@ -31,6 +32,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", HOME, "house", STAFF),
+    NavItem("Customers", CUSTOMERS, "contact", STAFF),
     NavItem("Inbox", INBOX, "inbox", STAFF),
     NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
 )

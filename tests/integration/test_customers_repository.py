@@ -71,3 +71,70 @@ def test_survey_links_come_from_the_owner_or_an_admin(engine, book):
             customers.issue_survey_link(session=session, actor=book["exec"], customer_id=book["customer_id"])
         with pytest.raises(NotFound):
             customers.issue_survey_link(session=session, actor=book["other"], customer_id=book["customer_id"])
+
+
+@pytest.fixture
+def many(engine, book):
+    """Five more customers: three of the rep's, two of the other rep's; one of the rep's has an open deal."""
+    from crm_app.data.models import Deal, DealStage
+
+    with Session(engine) as session:
+        rows = [
+            Customer(name="Grace Hopper", company="Navy Labs", email="grace@navy.example.com", phone="+12025550101",
+                     region="North America", segment="Enterprise", acquisition_channel="event", owner_id=book["rep"].id),
+            Customer(name="Alan Turing", company="Bletchley 50% Ltd", email="alan@bletchley.example.com",
+                     region="EMEA", segment="Mid-Market", acquisition_channel="referral", owner_id=book["rep"].id),
+            Customer(name="Katherine Johnson", company="Langley", region="North America", segment="SMB",
+                     acquisition_channel="organic", owner_id=book["rep"].id),
+            Customer(name="Edsger Dijkstra", company="Mathematisch Centrum", region="EMEA", segment="SMB",
+                     acquisition_channel="organic", owner_id=book["other"].id),
+            Customer(name="Barbara Liskov", company="MIT", region="North America", segment="Enterprise",
+                     acquisition_channel="event", owner_id=book["other"].id),
+        ]
+        session.add_all(rows)
+        session.flush()
+        session.add(Deal(title="Upgrade", customer_id=rows[0].id, owner_id=book["rep"].id, stage=DealStage.proposal,
+                         amount=1000, probability=0.5))
+        session.commit()
+    return book
+
+
+def _names(engine, actor, **query):
+    with Session(engine) as session:
+        page = customers.search_customers(session=session, actor=actor, query=customers.CustomerQuery(**query))
+    return [row.name for row in page.rows], page.total
+
+
+def test_a_rep_lists_only_their_own_customers(engine, many):
+    assert _names(engine, many["rep"]) == (
+        ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Katherine Johnson"], 4)
+    assert _names(engine, many["exec"])[1] == 6
+
+
+def test_search_looks_in_name_email_company_and_phone_case_insensitively(engine, many):
+    rep = many["rep"]
+    assert _names(engine, rep, search="GRACE") == (["Grace Hopper"], 1)
+    assert _names(engine, rep, search="bletchley.example") == (["Alan Turing"], 1)
+    assert _names(engine, rep, search="langley") == (["Katherine Johnson"], 1)
+    assert _names(engine, rep, search="2025550101") == (["Grace Hopper"], 1)
+    assert _names(engine, rep, search="50%") == (["Alan Turing"], 1)  # % is a literal, not a wildcard
+    assert _names(engine, rep, search="dijkstra") == ([], 0)  # another rep's customer
+
+
+def test_filters_and_sorting(engine, many):
+    rep = many["rep"]
+    assert _names(engine, rep, region="North America")[0] == ["Grace Hopper", "Katherine Johnson"]
+    assert _names(engine, rep, segment="SMB")[0] == ["Ada Lovelace", "Katherine Johnson"]
+    assert _names(engine, rep, has_open_deals=True)[0] == ["Grace Hopper"]
+    assert _names(engine, rep, has_open_deals=False)[1] == 3
+    assert _names(engine, many["exec"], owner_id=many["other"].id)[0] == ["Barbara Liskov", "Edsger Dijkstra"]
+    assert _names(engine, rep, sort="company", descending=True)[0] == [
+        "Grace Hopper", "Katherine Johnson", "Alan Turing", "Ada Lovelace"]  # Navy Labs, Langley, Bletchley, (none)
+
+
+def test_export_has_every_matching_row_the_actor_may_see(engine, many):
+    with Session(engine) as session:
+        rows = customers.export_customers(session=session, actor=many["rep"],
+                                          query=customers.CustomerQuery(region="North America"))
+    assert [row[1] for row in rows] == ["Grace Hopper", "Katherine Johnson"]
+    assert rows[0][2:4] == ("grace@navy.example.com", "+12025550101") and rows[0][-1] == "rep@example.com"

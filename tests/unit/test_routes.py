@@ -10,8 +10,12 @@ from crm_app.data.models import Role
 
 @pytest.mark.parametrize(
     "role, labels",
-    [(Role.admin, ["Home", "Inbox", "Users"]), (Role.executive, ["Home", "Inbox"]),
-     (Role.sales_rep, ["Home", "Inbox"]), ("stranger", [])],
+    [
+        (Role.admin, ["Home", "Customers", "Inbox", "Users"]),
+        (Role.executive, ["Home", "Customers", "Inbox"]),
+        (Role.sales_rep, ["Home", "Customers", "Inbox"]),
+        ("stranger", []),
+    ],
 )
 def test_navigation_per_role(role, labels):
     assert [item.label for item in routes.navigation_for(role)] == labels

@@ -84,3 +84,130 @@ def issue_survey_link(*, session: Session, actor: Actor, customer_id: int) -> st
         raise PermissionDenied("Executives read customers; their owners and admins send survey links.")
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     return issue_invite(session=session, customer_id=customer.id, issued_by_id=actor.id)
+
+
+# --- the customer list ------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+SORTABLE = {
+    "name": Customer.name, "company": Customer.company, "region": Customer.region,
+    "segment": Customer.segment, "created": Customer.created_at,
+}
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """A filtered, sorted view of the customer list. Values are already validated."""
+
+    search: str = ""
+    region: str | None = None
+    segment: str | None = None
+    owner_id: int | None = None
+    has_open_deals: bool | None = None
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    name: str
+    company: str | None
+    email: str | None
+    phone: str | None
+    region: str
+    segment: str
+    owner_name: str | None
+    open_deals: int
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    rows: list[CustomerRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _like(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _ordering(column, descending: bool):
+    """Empty values last in either direction, the same on SQLite and PostgreSQL."""
+    return (column.desc() if descending else column.asc()).nulls_last()
+
+
+def _open_deals():
+    return (select(func.count()).select_from(Deal)
+            .where(Deal.customer_id == Customer.id, Deal.stage.in_(OPEN_STAGES)).scalar_subquery())
+
+
+def _matching(statement, actor: Actor, query: CustomerQuery):
+    if not actor.reads_everything:
+        statement = statement.where(Customer.owner_id == actor.id)
+    if query.search:
+        pattern = _like(query.search)
+        statement = statement.where(
+            func.lower(Customer.name).like(pattern, escape="\\")
+            | func.lower(Customer.email).like(pattern, escape="\\")
+            | func.lower(Customer.company).like(pattern, escape="\\")
+            | func.lower(Customer.phone).like(pattern, escape="\\")
+        )
+    if query.region:
+        statement = statement.where(Customer.region == query.region)
+    if query.segment:
+        statement = statement.where(Customer.segment == query.segment)
+    if query.owner_id is not None:
+        statement = statement.where(Customer.owner_id == query.owner_id)
+    if query.has_open_deals is not None:
+        statement = statement.where((_open_deals() > 0) if query.has_open_deals else (_open_deals() == 0))
+    return statement
+
+
+def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> CustomerPage:
+    """One page of the customers the actor may see, matching `query`; the search looks in name, email,
+    company and phone, case-insensitively."""
+    total = session.exec(_matching(select(func.count()).select_from(Customer), actor, query)).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, query.page), pages)
+    column = SORTABLE.get(query.sort, Customer.name)
+    rows = session.exec(
+        _matching(select(Customer, User.full_name, _open_deals()), actor, query)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .order_by(_ordering(column, query.descending), Customer.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return CustomerPage(
+        rows=[CustomerRow(id=c.id, name=c.name, company=c.company, email=c.email, phone=c.phone, region=c.region,
+                          segment=c.segment, owner_name=owner, open_deals=deals) for c, owner, deals in rows],
+        total=total, page=page, pages=pages,
+    )
+
+
+EXPORT_COLUMNS = ("external_ref", "name", "email", "phone", "company", "region", "segment", "channel", "owner_email")
+
+
+def export_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> list[tuple]:
+    """Every customer the actor may see that matches `query` (all pages), in the import file's columns."""
+    column = SORTABLE.get(query.sort, Customer.name)
+    return [tuple(row) for row in session.exec(
+        _matching(select(Customer.external_ref, Customer.name, Customer.email, Customer.phone, Customer.company,
+                         Customer.region, Customer.segment, Customer.acquisition_channel, User.email),
+                  actor, query)
+        .outerjoin(User, User.id == Customer.owner_id)
+        .order_by(_ordering(column, query.descending), Customer.id)
+    ).all()]
+
+
+def filter_choices(*, session: Session, actor: Actor) -> dict[str, list[str]]:
+    """The regions and segments present in the actor's book, for the filter menus."""
+    def distinct(column) -> list[str]:
+        statement = select(column).distinct().order_by(column)
+        if not actor.reads_everything:
+            statement = statement.where(Customer.owner_id == actor.id)
+        return [value for value in session.exec(statement).all() if value]
+
+    return {"region": distinct(Customer.region), "segment": distinct(Customer.segment)}

@@ -1,0 +1,104 @@
+"""/customers: the customers this user may see, searchable, filterable, sortable, 50 a page."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.states.customers import ANY, CustomersState
+
+COLUMNS = [("Name", "name"), ("Company", "company"), ("Email", None), ("Phone", None), ("Region", "region"),
+           ("Segment", "segment"), ("Owner", None), ("Open deals", None)]
+
+
+def _menu(label: str, name: str, value: rx.Var, items: list | rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.select.root(
+            rx.select.trigger(aria_label=label),
+            rx.select.content(rx.select.item("Any", value=ANY), *items),
+            value=value,
+            on_change=lambda v: CustomersState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(name="q", default_value=CustomersState.search, placeholder="Name, email, company or phone",
+                         aria_label="Search customers", width="18em", key=CustomersState.search),
+                rx.button("Search", type="submit"),
+            ),
+            on_submit=CustomersState.search_for,
+            align_self="end",
+        ),
+        _menu("Region", "region", CustomersState.region,
+              [rx.foreach(CustomersState.regions, lambda r: rx.select.item(r, value=r))]),
+        _menu("Segment", "segment", CustomersState.segment,
+              [rx.foreach(CustomersState.segments, lambda s: rx.select.item(s, value=s))]),
+        rx.cond(
+            CustomersState.shows_owner_filter,
+            _menu("Owner", "owner", CustomersState.owner,
+                  [rx.foreach(CustomersState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
+        ),
+        _menu("Open deals", "open_deals", CustomersState.open_deals,
+              [rx.select.item("Has open deals", value="yes"), rx.select.item("No open deals", value="no")]),
+        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CustomersState.reset_filters,
+                  align_self="end"),
+        rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,
+                  align_self="end"),
+        wrap="wrap",
+        spacing="3",
+        align="end",
+    )
+
+
+def _header(label: str, column: str | None) -> rx.Component:
+    if column is None:
+        return rx.table.column_header_cell(label)
+    arrow = rx.cond(CustomersState.sort == column, rx.cond(CustomersState.order == "asc", " ↑", " ↓"), "")
+    return rx.table.column_header_cell(
+        rx.button(label, arrow, variant="ghost", size="1", on_click=CustomersState.sort_by(column),
+                  aria_label=f"Sort by {label}"),
+        aria_sort=rx.cond(CustomersState.sort == column,
+                          rx.cond(CustomersState.order == "asc", "ascending", "descending"), "none"),
+    )
+
+
+def _row(row: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(row["name"], href=row["link"])),
+        *[rx.table.cell(row[key]) for key in ("company", "email", "phone", "region", "segment", "owner",
+                                             "open_deals")],
+        data_testid="customer-row",
+    )
+
+
+@staff_page(route=routes.CUSTOMERS, title="Customers", on_load=CustomersState.load)
+def customers() -> rx.Component:
+    return rx.vstack(
+        _filters(),
+        rx.text(CustomersState.total, " customers", size="2", data_testid="customers-total"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS])),
+                rx.table.body(rx.foreach(CustomersState.rows, _row)),
+                width="100%",
+                size="1",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Previous", variant="soft", disabled=CustomersState.page <= 1,
+                      on_click=CustomersState.go_to_page(CustomersState.page - 1)),
+            rx.text("Page ", CustomersState.page, " of ", CustomersState.pages, size="2"),
+            rx.button("Next", variant="soft", disabled=CustomersState.page >= CustomersState.pages,
+                      on_click=CustomersState.go_to_page(CustomersState.page + 1)),
+            align="center",
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -27,7 +27,7 @@ from crm_app.data.db import engine_for
 from crm_app.data.models import User
 from crm_app.settings import PROJECT_ROOT
 
-APP_PORT = 3100
+APP_PORT = int(os.environ.get("CRM_E2E_PORT", "3100"))  # another port lets two checkouts test at once
 APP_URL = f"http://localhost:{APP_PORT}"
 BIN = Path(sys.executable).parent
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
@@ -64,6 +64,8 @@ def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
         "REFLEX_WEB_WORKDIR": str(workdir / "web"),
         "REFLEX_STATES_WORKDIR": str(workdir / "states"),
         "CRM_DATABASE_URL": database_url,
+        # The served app accepts websockets from its own pages only (rxconfig's cors_allowed_origins).
+        "CRM_ALLOWED_ORIGINS": f"{APP_URL},http://127.0.0.1:{APP_PORT}",
     }
 
 

@@ -3,8 +3,11 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.customer_form import customer_form_dialog
+from crm_app.components.privacy import privacy_section
 from crm_app.components.shell import staff_page
 from crm_app.states.customer import CustomerState
+from crm_app.states.customer_form import CustomerFormState
 
 
 def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
@@ -32,6 +35,71 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
     )
 
 
+def _confirm(trigger: rx.Component, title: str, description: rx.Component | str, action: str,
+             on_confirm: rx.EventHandler) -> rx.Component:
+    """A destructive action that asks first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(action, color_scheme="red", on_click=on_confirm)),
+                justify="end",
+                spacing="3",
+            ),
+        ),
+    )
+
+
+def _actions() -> rx.Component:
+    return rx.hstack(
+        rx.button(rx.icon("pencil", size=16), "Edit", on_click=CustomerFormState.open_edit(CustomerState.customer_id)),
+        _confirm(
+            rx.button(rx.icon("trash-2", size=16), "Delete", variant="soft", color_scheme="red"),
+            "Delete this customer?",
+            "Only a customer without orders, deals, tasks, feedback or campaigns can be deleted; merge the others.",
+            "Delete",
+            CustomerState.delete_customer,
+        ),
+        wrap="wrap",
+    )
+
+
+def _merge_candidates() -> rx.Component:
+    return rx.cond(
+        CustomerState.can_edit & (CustomerState.merge_candidates.length() > 0),
+        rx.vstack(
+            rx.heading("Possible duplicates", size="4"),
+            rx.foreach(CustomerState.merge_candidates, lambda d: rx.card(
+                rx.flex(
+                    rx.vstack(
+                        rx.link(d["name"], href=d["link"]),
+                        rx.text(d["company"], " · owner: ", d["owner"], " · ", d["reasons"], size="1"),
+                        spacing="0",
+                    ),
+                    rx.spacer(),
+                    _confirm(
+                        rx.button("Merge into this customer", size="1", variant="soft", color_scheme="orange",
+                                  aria_label=f"Merge {d['name']} into this customer"),
+                        "Merge these two customers?",
+                        rx.text(d["name"], "'s orders, deals, tasks and feedback move to this customer, its empty "
+                                "fields are filled from ", d["name"], ", and ", d["name"], "'s record is deleted."),
+                        "Merge",
+                        CustomerState.merge_into_this(d["id"]),
+                    ),
+                    wrap="wrap", gap="2", width="100%", align="center",
+                ),
+                width="100%",
+                data_testid="merge-candidate",
+            )),
+            width="100%",
+            spacing="2",
+        ),
+    )
+
+
 def _profile() -> rx.Component:
     p = CustomerState.profile
     fact = lambda label, key: rx.vstack(  # noqa: E731
@@ -48,10 +116,17 @@ def _profile() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            rx.cond(CustomerState.can_edit, _actions()),
             rx.cond(
                 CustomerState.can_send_survey,
                 rx.hstack(
                     rx.button("Create survey link", on_click=CustomerState.create_survey_link, variant="soft"),
+                    rx.button(rx.link(rx.icon("list-checks", size=16), "New task",
+                                      href=f"{routes.TASKS}?customer={CustomerState.customer_id}"),
+                              as_child=True, variant="soft"),
+                    rx.button(rx.link(rx.icon("receipt", size=16), "New order",
+                                      href=f"{routes.ORDER_NEW}?customer={CustomerState.customer_id}"),
+                              as_child=True, variant="soft"),
                     rx.cond(CustomerState.survey_link != "",
                             rx.input(value=CustomerState.survey_link, read_only=True, width="100%",
                                      aria_label="Survey link", data_testid="survey-link")),
@@ -71,7 +146,9 @@ def customer() -> rx.Component:
     return rx.cond(
         CustomerState.found,
         rx.vstack(
+            customer_form_dialog(),
             _profile(),
+            _merge_candidates(),
             rx.grid(
                 rx.foreach(CustomerState.figures, lambda f: rx.card(
                     rx.text(f["label"], size="1", color=rx.color("gray", 10)),
@@ -92,6 +169,7 @@ def customer() -> rx.Component:
                                                         ("Comment", "comment")], "feedback-row"),
             _table("History", CustomerState.timeline, [("When", "at"), ("Who", "who"), ("What", "action"),
                                                        ("Changes", "changes")], "timeline-row"),
+            privacy_section(),
             spacing="5",
             width="100%",
         ),

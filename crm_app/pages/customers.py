@@ -3,7 +3,10 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.shell import staff_page
+from crm_app.states.auth import AuthState
+from crm_app.states.customer_form import CustomerFormState
 from crm_app.states.customers import ANY, CustomersState
 
 COLUMNS = [("Name", "name"), ("Company", "company"), ("Email", None), ("Phone", None), ("Region", "region"),
@@ -49,6 +52,10 @@ def _filters() -> rx.Component:
                   align_self="end"),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,
                   align_self="end"),
+        # Shown to those who may add customers; the server checks again on every event.
+        rx.cond(AuthState.user_role != "executive",
+                rx.button(rx.icon("plus", size=16), "New customer", on_click=CustomerFormState.open_new,
+                          align_self="end")),
         wrap="wrap",
         spacing="3",
         align="end",
@@ -79,6 +86,7 @@ def _row(row: dict) -> rx.Component:
 @staff_page(route=routes.CUSTOMERS, title="Customers", on_load=CustomersState.load)
 def customers() -> rx.Component:
     return rx.vstack(
+        customer_form_dialog(),
         _filters(),
         rx.text(CustomersState.total, " customers", size="2", data_testid="customers-total"),
         rx.box(

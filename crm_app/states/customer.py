@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
@@ -40,6 +41,9 @@ class CustomerState(rx.State):
     timeline: list[dict[str, str]] = []
     can_send_survey: bool = False
     survey_link: str = ""
+    can_edit: bool = False
+    # Customers that look like this one, each offered for merging into it.
+    merge_candidates: list[dict[str, str]] = []
 
     def _id_from_path(self) -> int | None:
         return as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
@@ -78,8 +82,31 @@ class CustomerState(rx.State):
                           else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
         self.timeline = [{"at": entry.at.strftime("%Y-%m-%d %H:%M"), "who": who or "system", "action": entry.action,
                           "changes": _changes(entry.old_values, entry.new_values)} for entry, who in file.timeline]
-        self.can_send_survey = actor.role != Role.executive
+        self.can_send_survey = self.can_edit = actor.role != Role.executive
+        with read_session() as session:
+            found = customers.duplicate_candidates(session=session, actor=actor, details=c, exclude_id=c.id)
+        self.merge_candidates = [{"id": str(d.id), "link": routes.customer_page(d.id), "name": d.name,
+                                  "company": d.company or "", "owner": d.owner_name or "Unassigned",
+                                  "reasons": ", ".join(d.reasons)} for d in found]
         return None
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def merge_into_this(self, duplicate_id: Any) -> Any:
+        """Fold another customer (with its orders, deals, tasks and feedback) into the one on this page."""
+        duplicate = as_id(duplicate_id)
+        if duplicate is None or duplicate == self.customer_id:
+            raise NotFound("No such customer.")
+        with write_session() as session:
+            moved = customers.merge_customers(session=session, actor=current_actor(), survivor_id=self.customer_id,
+                                              duplicate_id=duplicate)
+        summary = ", ".join(f"{count} {label.replace('_', ' ')}" for label, count in moved.items() if count)
+        return [rx.toast.success(f"Merged: {summary or 'nothing else'} moved to this customer."), CustomerState.load]
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def delete_customer(self) -> Any:
+        with write_session() as session:
+            customers.delete_customer(session=session, actor=current_actor(), customer_id=self.customer_id)
+        return [rx.toast.success("Customer deleted."), rx.redirect(routes.CUSTOMERS)]
 
     @staff_event(Role.admin, Role.sales_rep)
     def create_survey_link(self) -> Any:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.data.models import (
-    OPEN_STAGES, Activity, AuditLog, Customer, Deal, Feedback, Order, Role, User,
+    OPEN_STAGES, Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback,
+    FeedbackInvite, Order, Role, User,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.feedback import issue_invite
 
 
@@ -130,9 +136,12 @@ class CustomerPage:
     pages: int
 
 
+def _escaped(term: str) -> str:
+    return term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(term)}%"
 
 
 def _ordering(column, descending: bool):
@@ -211,3 +220,241 @@ def filter_choices(*, session: Session, actor: Actor) -> dict[str, list[str]]:
         return [value for value in session.exec(statement).all() if value]
 
     return {"region": distinct(Customer.region), "segment": distinct(Customer.segment)}
+
+
+# --- adding, editing, merging and deleting -----------------------------------------------------
+
+AUDITED = ("name", "company", "email", "phone", "region", "segment", "acquisition_channel", "owner_id",
+           "consent_email", "consent_phone", "external_ref")
+# A name and company pair at least this similar (RapidFuzz token_sort_ratio, 0-100) is a likely duplicate.
+FUZZY_THRESHOLD = 90.0
+# Most rows sharing a first word that the fuzzy comparison looks at; a common first name stays cheap.
+_FUZZY_BLOCK = 2000
+
+
+class OwnerRejected(ValueError):
+    """The chosen owner cannot own customers (unknown, deactivated or an executive). The message is for the form."""
+
+
+class CustomerHasHistory(PermissionDenied):
+    """A customer with orders, deals, tasks, feedback or campaigns is merged, never deleted. Shown as a toast."""
+
+
+def _writable(session: Session, actor: Actor, customer_id: int) -> Customer:
+    """The customer, when the actor may change it: its owner or an admin; executives change nothing."""
+    if actor.role == Role.executive:
+        raise PermissionDenied("Executives read customers; their owners and admins change them.")
+    return customer_for(session=session, actor=actor, customer_id=customer_id)
+
+
+def _owner_for(session: Session, actor: Actor, requested: int | None) -> int | None:
+    """Who owns the customer after a save: a sales rep's own customers stay theirs; only admins hand them over."""
+    if not actor.is_admin:
+        if requested is not None and requested != actor.id:
+            raise PermissionDenied("Only admins can give a customer to another owner.")
+        return actor.id
+    if requested is None:
+        return None
+    owner = session.get(User, requested)
+    if owner is None or not owner.is_active or owner.role == Role.executive:
+        raise OwnerRejected("Choose an active sales rep or admin as the owner.")
+    return owner.id
+
+
+def create_customer(*, session: Session, actor: Actor, customer_create: CustomerCreate) -> Customer:
+    """Add a customer. A sales rep owns what they add; an admin names any active rep or admin, or nobody."""
+    if actor.role == Role.executive:
+        raise PermissionDenied("Executives read customers; sales reps and admins add them.")
+    owner_id = _owner_for(session, actor, customer_create.owner_id)
+    customer = Customer(**customer_create.model_dump(exclude={"owner_id"}), owner_id=owner_id)
+    session.add(customer)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id, action="create",
+                  new=snapshot(customer, AUDITED))
+    return customer
+
+
+def update_customer(*, session: Session, actor: Actor, customer_id: int, customer_update: CustomerUpdate) -> Customer:
+    """Replace the customer's details; audited with the fields that changed (no row when nothing did)."""
+    customer = _writable(session, actor, customer_id)
+    owner_id = _owner_for(session, actor, customer_update.owner_id)
+    old = snapshot(customer, AUDITED)
+    for name, value in customer_update.model_dump(exclude={"owner_id"}).items():
+        setattr(customer, name, value)
+    customer.owner_id = owner_id
+    new = snapshot(customer, AUDITED)
+    if new != old:
+        session.add(customer)
+        session.flush()
+        record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id,
+                      action="update", old=old, new=new)
+    return customer
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """An existing customer that looks like the one being saved, and why."""
+
+    id: int
+    name: str
+    company: str | None
+    email: str | None
+    phone: str | None
+    owner_name: str | None
+    reasons: tuple[str, ...]
+
+
+def _first_words(text: str | None, count: int) -> list[str]:
+    return re.findall(r"\w+", text or "")[:count]
+
+
+def _others_visible(statement, actor: Actor, exclude_id: int | None):
+    """Keep the customers the actor may see, other than `exclude_id`."""
+    if exclude_id is not None:
+        statement = statement.where(Customer.id != exclude_id)
+    if not actor.reads_everything:
+        # "+ 0" keeps SQLite on the email, phone or name index: a rep's whole book via owner_id is far larger.
+        statement = statement.where(Customer.owner_id + 0 == actor.id)
+    return statement
+
+
+def _name_starts_with(words: list[str]):
+    """Names starting with one of `words` in its usual capitalisations, as ranges the plain name index answers
+    (LIKE on lower(name) would read every row). U+FFFF sorts after the other characters of a name."""
+    variants = {variant for word in words for variant in (word, word.lower(), word.capitalize(), word.upper())}
+    return or_(*[Customer.name.between(variant, variant + "\uffff") for variant in sorted(variants)])
+
+
+def _company_starts_with(words: list[str]):
+    return or_(*[func.lower(Customer.company).like(f"{_escaped(word)}%", escape="\\") for word in words])
+
+
+def _similar_by_name(session: Session, actor: Actor, details, exclude_id: int | None) -> dict[int, float]:
+    """{id: score} of visible customers whose name and company score >= FUZZY_THRESHOLD against `details`.
+
+    Only rows whose name starts with one of the first two words of the name (and whose company starts with one
+    of the company's first two words, when one is given) are compared, so the cost stays one narrow SQL query.
+    """
+    name_words, company_words = _first_words(details.name, 2), _first_words(details.company, 2)
+    if not name_words:
+        return {}
+    statement = select(Customer.id, Customer.name, Customer.company).where(_name_starts_with(name_words))
+    if company_words:
+        statement = statement.where(_company_starts_with(company_words))
+    block = {row_id: f"{name} {company or ''}"
+             # No ORDER BY: sorting by id makes SQLite walk the whole table instead of the name index.
+             for row_id, name, company in session.exec(
+                 _others_visible(statement, actor, exclude_id).limit(_FUZZY_BLOCK))}
+    matches = process.extract(f"{details.name} {details.company or ''}", block, scorer=fuzz.token_sort_ratio,
+                              processor=default_process, score_cutoff=FUZZY_THRESHOLD, limit=None)
+    return {row_id: score for _, score, row_id in matches}
+
+
+def duplicate_candidates(
+    *, session: Session, actor: Actor, details: CustomerCreate | Customer, exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[DuplicateCandidate]:
+    """Customers the actor may see that share the email or phone of `details` (looked up by index), or whose
+    name and company closely match it; exact matches first, then by similarity."""
+    reasons: dict[int, list[str]] = {}
+    rank: dict[int, float] = {}
+    for label, column, value in (("same email", Customer.email, details.email),
+                                 ("same phone", Customer.phone, details.phone)):
+        if not value:
+            continue
+        statement = _others_visible(select(Customer.id).where(column == value), actor, exclude_id)
+        for row_id in session.exec(statement.limit(limit)):
+            reasons.setdefault(row_id, []).append(label)
+            rank[row_id] = 1000.0
+    for row_id, score in _similar_by_name(session, actor, details, exclude_id).items():
+        reasons.setdefault(row_id, []).append(f"similar name and company ({score:.0f}% alike)")
+        rank[row_id] = rank.get(row_id, 0.0) + score
+    chosen = sorted(rank, key=lambda row_id: (-rank[row_id], row_id))[:limit]
+    if not chosen:
+        return []
+    found = {c.id: (c, owner) for c, owner in session.exec(
+        select(Customer, User.full_name).outerjoin(User, User.id == Customer.owner_id).where(Customer.id.in_(chosen))
+    ).all()}
+    return [DuplicateCandidate(id=c.id, name=c.name, company=c.company, email=c.email, phone=c.phone,
+                               owner_name=owner, reasons=tuple(reasons[c.id]))
+            for c, owner in (found[row_id] for row_id in chosen)]
+
+
+# Every table that points at a customer, and what the merge calls its rows.
+MERGED_RELATIONS = (("orders", Order), ("deals", Deal), ("tasks", Activity), ("feedback", Feedback),
+                    ("survey_links", FeedbackInvite), ("campaigns", CampaignTarget))
+
+
+def _fold_shared_campaigns(session: Session, survivor_id: int, duplicate_id: int) -> None:
+    """Both customers targeted by one campaign: keep the survivor's row with the two responses combined."""
+    ours = {target.campaign_id: target
+            for target in session.exec(select(CampaignTarget).where(CampaignTarget.customer_id == survivor_id))}
+    for theirs in session.exec(select(CampaignTarget).where(CampaignTarget.customer_id == duplicate_id,
+                                                            CampaignTarget.campaign_id.in_(list(ours)))).all():
+        target = ours[theirs.campaign_id]
+        moments = [m for m in (target.responded_at, theirs.responded_at) if m is not None]
+        target.responded = target.responded or theirs.responded
+        target.responded_at = min(moments) if moments else None
+        target.attributed_revenue = round(float(target.attributed_revenue) + float(theirs.attributed_revenue), 2)
+        session.add(target)
+        session.delete(theirs)
+    session.flush()
+
+
+def _fill_blanks(survivor: Customer, duplicate: dict) -> None:
+    """The survivor keeps its own values; empty ones are taken from the duplicate (a contact with its consent)."""
+    for contact, consent in (("email", "consent_email"), ("phone", "consent_phone")):
+        if not getattr(survivor, contact) and duplicate[contact]:
+            setattr(survivor, contact, duplicate[contact])
+            setattr(survivor, consent, duplicate[consent])
+    for name in ("company", "owner_id", "external_ref"):
+        if getattr(survivor, name) is None:
+            setattr(survivor, name, duplicate[name])
+
+
+def merge_customers(*, session: Session, actor: Actor, survivor_id: int, duplicate_id: int) -> dict[str, int]:
+    """Fold the duplicate into the survivor and delete it: its orders, deals, tasks, feedback, survey links and
+    campaign memberships move over, the survivor's empty fields are filled from it, and both records get an audit
+    row (the duplicate's keeps all its values). Returns how many rows of each kind moved."""
+    if survivor_id == duplicate_id:
+        raise ValueError("a customer cannot be merged into itself")
+    survivor = _writable(session, actor, survivor_id)
+    duplicate = _writable(session, actor, duplicate_id)
+    before, gone = snapshot(survivor, AUDITED), snapshot(duplicate, AUDITED)
+    _fold_shared_campaigns(session, survivor.id, duplicate.id)
+    moved = {
+        label: session.execute(
+            update(model).where(model.customer_id == duplicate.id).values(customer_id=survivor.id)
+        ).rowcount
+        for label, model in MERGED_RELATIONS
+    }
+    duplicate.external_ref = None
+    session.add(duplicate)
+    session.flush()  # the external ref is unique: free it before the survivor takes it
+    _fill_blanks(survivor, gone)
+    session.add(survivor)
+    record_change(session=session, actor_id=actor.id, entity="customer", entity_id=survivor.id, action="merge",
+                  old=before, new=snapshot(survivor, AUDITED) | {"merged_customer_id": duplicate.id}
+                  | {f"{label}_moved": count for label, count in moved.items()})
+    record_change(session=session, actor_id=actor.id, entity="customer", entity_id=duplicate.id,
+                  action="merged_into", old=gone, new=dict.fromkeys(gone) | {"merged_into": survivor.id})
+    session.delete(duplicate)
+    session.flush()
+    return moved
+
+
+def delete_customer(*, session: Session, actor: Actor, customer_id: int) -> None:
+    """Delete a customer added by mistake. One with orders, deals, tasks, feedback or campaigns is refused:
+    merging keeps that history. Unused survey links go with it; the audit row keeps its values."""
+    customer = _writable(session, actor, customer_id)
+    for label, model in MERGED_RELATIONS:
+        if model is not FeedbackInvite and session.exec(
+            select(func.count()).select_from(model).where(model.customer_id == customer.id)
+        ).one():
+            raise CustomerHasHistory(f"This customer has {label.replace('_', ' ')}: merge it into another customer "
+                                     "instead of deleting it.")
+    session.execute(delete(FeedbackInvite).where(FeedbackInvite.customer_id == customer.id))
+    record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id, action="delete",
+                  old=snapshot(customer, AUDITED))
+    session.delete(customer)
+    session.flush()

@@ -1,0 +1,266 @@
+"""/pipeline: the deal board, one column per stage; cards move by drag and drop or by their "Move to" control."""
+
+import reflex as rx
+from reflex_base.event import no_args_event_spec
+from reflex_components_core.el.elements.typography import Div
+
+from crm_app import routes
+from crm_app.components.forms import field_error, text_field
+from crm_app.components.shell import staff_page
+from crm_app.data.models import DealStage
+from crm_app.states.pipeline import ANY, CARDS, STAGES, PipelineState
+
+
+class DragArea(Div):
+    """A div with the HTML5 drag-and-drop events, which Reflex's elements do not declare."""
+
+    on_drag_start: rx.EventHandler[no_args_event_spec]
+    on_drag_over: rx.EventHandler[no_args_event_spec]
+    on_drop: rx.EventHandler[no_args_event_spec]
+
+
+def _label(text: str) -> rx.Component:
+    return rx.text(text, size="1", color=rx.color("gray", 11))
+
+
+def _filter(label: str, name: str, value: rx.Var, items: list) -> rx.Component:
+    return rx.vstack(
+        _label(label),
+        rx.select.root(
+            rx.select.trigger(aria_label=label),
+            rx.select.content(rx.select.item("Any", value=ANY), *items),
+            value=value,
+            on_change=lambda v: PipelineState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.cond(
+            PipelineState.shows_owner_filter,
+            _filter("Owner", "owner", PipelineState.owner,
+                    [rx.foreach(PipelineState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
+        ),
+        _filter("Region", "region", PipelineState.region,
+                [rx.foreach(PipelineState.regions, lambda r: rx.select.item(r, value=r))]),
+        rx.vstack(
+            rx.el.label("Expected close month", html_for="close-month",
+                        style={"font_size": "var(--font-size-1)", "color": rx.color("gray", 11)}),
+            rx.input(id="close-month", type="month", value=PipelineState.month,
+                     on_change=lambda v: PipelineState.set_filter("month", v)),
+            spacing="1",
+        ),
+        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
+        rx.cond(
+            PipelineState.can_change,
+            rx.button(rx.icon("plus", size=16), "New deal", on_click=PipelineState.open_new_deal),
+        ),
+        wrap="wrap",
+        spacing="3",
+        align="end",
+    )
+
+
+def _move_control(card: rx.Var, stage: DealStage) -> rx.Component:
+    """A labelled native select: the keyboard's (and the phone's) way to move a card."""
+    return rx.el.select(
+        rx.el.option("Move to…", value="", disabled=True),
+        *[rx.el.option(other, value=other) for other in STAGES if other != stage.value],
+        value="",
+        on_change=lambda target: PipelineState.move_to(card["id"], target),
+        aria_label="Move " + card["title"] + " to",
+        disabled=~PipelineState.can_change,
+        style={"width": "100%", "padding": "0.25em", "border-radius": "var(--radius-2)",
+               "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1)},
+    )
+
+
+def _owner_control(card: rx.Var) -> rx.Component:
+    return rx.el.select(
+        rx.foreach(PipelineState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+        value=card["owner_id"],
+        on_change=lambda owner: PipelineState.reassign(card["id"], owner),
+        aria_label="Owner of " + card["title"],
+        style={"width": "100%", "padding": "0.25em", "border-radius": "var(--radius-2)"},
+    )
+
+
+def _card(card: rx.Var, stage: DealStage) -> rx.Component:
+    return DragArea.create(
+        rx.card(
+            rx.vstack(
+                rx.text(card["title"], weight="bold", size="2", data_testid="deal-title"),
+                rx.link(card["customer"], href=card["customer_link"], size="2"),
+                rx.hstack(
+                    rx.text(card["amount"], size="2", data_testid="deal-amount"),
+                    rx.text("closes ", card["close"], size="1", color=rx.color("gray", 11)),
+                    justify="between", width="100%", wrap="wrap",
+                ),
+                rx.cond(PipelineState.can_reassign, _owner_control(card),
+                        rx.text(card["owner"], size="1", color=rx.color("gray", 11))),
+                rx.cond(PipelineState.can_change, _move_control(card, stage)),
+                spacing="1",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        draggable=PipelineState.can_change,
+        on_drag_start=PipelineState.pick_up(card["id"]),
+        data_testid="deal-card",
+        style={"cursor": "grab", "width": "100%"},
+    )
+
+
+def _column(stage: DealStage) -> rx.Component:
+    name = stage.value
+    summary = PipelineState.summaries[name]
+    page, pages = PipelineState.column_pages[name], PipelineState.column_page_counts[name]
+    return DragArea.create(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(name, size="3"),
+                rx.badge(summary["count"], data_testid=f"count-{name}", aria_label="deals"),
+                justify="between", width="100%",
+            ),
+            rx.text("Total ", rx.el.span(summary["total"], data_testid=f"total-{name}"), size="1"),
+            rx.text("Weighted ", rx.el.span(summary["weighted"], data_testid=f"weighted-{name}"), size="1",
+                    color=rx.color("gray", 11)),
+            rx.foreach(getattr(PipelineState, CARDS[name]), lambda card: _card(card, stage)),
+            rx.cond(
+                pages > 1,
+                rx.hstack(
+                    rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft",
+                                   aria_label=f"Previous page of {name}", disabled=page <= 1,
+                                   on_click=PipelineState.go_to_column_page(name, page - 1)),
+                    rx.text(page, " / ", pages, size="1"),
+                    rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
+                                   aria_label=f"Next page of {name}", disabled=page >= pages,
+                                   on_click=PipelineState.go_to_column_page(name, page + 1)),
+                    align="center", justify="center", width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        # Letting dragover through is what makes the column a drop target.
+        on_drag_over=rx.prevent_default,
+        on_drop=PipelineState.drop_on(name).prevent_default,
+        role="region",
+        aria_label=f"{name} deals",
+        data_testid=f"column-{name}",
+        style={"min_width": "15em", "width": "15em", "flex_shrink": "0", "padding": "0.75em",
+               "border_radius": "var(--radius-3)", "background": rx.color("gray", 2),
+               "border": f"1px solid {rx.color('gray', 5)}"},
+    )
+
+
+def _lost_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Why was “", PipelineState.lost_deal_title, "” lost?"),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Reason", html_for="field-lost_reason"),
+                    rx.input(id="field-lost_reason", name="lost_reason", max_length=200, width="100%",
+                             aria_invalid=rx.cond(PipelineState.lost_error != "", "true", "false"),
+                             aria_describedby="lost_reason-error"),
+                    rx.cond(PipelineState.lost_error != "",
+                            rx.text(PipelineState.lost_error, id="lost_reason-error", color=rx.color("red", 11),
+                                    size="2", role="alert", data_testid="error-lost_reason")),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=PipelineState.close_dialogs),
+                        rx.button("Mark as lost", type="submit", color_scheme="red"),
+                        justify="end", width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=PipelineState.mark_lost,
+            ),
+        ),
+        open=PipelineState.lost_deal_title != "",
+        on_open_change=lambda _open: PipelineState.close_dialogs(),
+    )
+
+
+def _won_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("“", PipelineState.won_deal_title, "” is won"),
+            rx.dialog.description("Create the order for this deal now?"),
+            rx.hstack(
+                rx.button("Not now", variant="soft", color_scheme="gray", on_click=PipelineState.close_dialogs),
+                rx.button("Create the order", on_click=PipelineState.create_order),
+                justify="end", width="100%", margin_top="1em",
+            ),
+        ),
+        open=PipelineState.won_order_link != "",
+        on_open_change=lambda _open: PipelineState.close_dialogs(),
+    )
+
+
+def _new_deal_dialog() -> rx.Component:
+    errors = PipelineState.new_deal_errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("New deal"),
+            rx.form(
+                rx.vstack(
+                    text_field("Title", "title", errors, max_length=200),
+                    rx.el.label("Find a customer", html_for="customer-search"),
+                    rx.input(id="customer-search", name="customer_search", placeholder="Name or company", width="100%",
+                             on_change=PipelineState.find_customers.debounce(300)),
+                    rx.el.label("Customer", html_for="field-customer_id"),
+                    rx.el.select(
+                        rx.el.option("Choose a customer", value=""),
+                        rx.foreach(PipelineState.customer_choices,
+                                   lambda c: rx.el.option(c["label"], value=c["id"])),
+                        id="field-customer_id", name="customer_id", aria_describedby="customer_id-error",
+                        style={"width": "100%", "padding": "0.4em"},
+                    ),
+                    field_error(errors, "customer_id"),
+                    text_field("Amount", "amount", errors, input_mode="decimal"),
+                    text_field("Expected close", "expected_close_date", errors, type="date"),
+                    rx.cond(
+                        PipelineState.can_reassign,
+                        rx.vstack(
+                            rx.el.label("Owner", html_for="field-owner_id"),
+                            rx.el.select(
+                                rx.el.option("Me", value=""),
+                                rx.foreach(PipelineState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                                id="field-owner_id", name="owner_id", style={"width": "100%", "padding": "0.4em"},
+                            ),
+                            field_error(errors, "owner_id"),
+                            spacing="1", width="100%",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=PipelineState.close_dialogs),
+                        rx.button("Add deal", type="submit"),
+                        justify="end", width="100%",
+                    ),
+                    spacing="2",
+                ),
+                on_submit=PipelineState.create_deal,
+            ),
+        ),
+        open=PipelineState.new_deal_open,
+        on_open_change=lambda _open: PipelineState.close_dialogs(),
+    )
+
+
+@staff_page(route=routes.PIPELINE, title="Pipeline", on_load=PipelineState.load)
+def pipeline() -> rx.Component:
+    return rx.vstack(
+        _filters(),
+        rx.flex(*[_column(stage) for stage in DealStage], spacing="3", overflow_x="auto", width="100%",
+                padding_bottom="0.5em", data_testid="pipeline-board"),
+        _lost_dialog(),
+        _won_dialog(),
+        _new_deal_dialog(),
+        spacing="4",
+        width="100%",
+    )

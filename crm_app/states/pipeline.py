@@ -1,0 +1,271 @@
+"""The deal pipeline board: filters live in the URL; each column pages its cards; moves go through the repository."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import DealStage, Role
+from crm_app.data.repositories import deals
+from crm_app.data.repositories.users import staff_directory
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id, parse_form
+
+ANY = "any"
+STAGES = [stage.value for stage in DealStage]
+# One var per column, so a move sends only the two columns it changed.
+CARDS = {stage: f"{stage.lower()}_cards" for stage in STAGES}
+NEW_DEAL_FIELDS = ("title", "customer_id", "amount", "expected_close_date", "owner_id")
+
+
+def _close_month(value: Any) -> date | None:
+    """'2026-11' as the first day of that month, or None for anything else."""
+    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
+        return None
+    year, month = value[:4], value[5:]
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and int(year) >= 1900):
+        return None
+    return date(int(year), int(month), 1)
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.2f}"
+
+
+def _card(card: deals.DealCard) -> dict[str, str]:
+    return {"id": str(card.id), "title": card.title, "customer": card.customer_name,
+            "customer_link": routes.customer_page(card.customer_id), "amount": _money(card.amount),
+            "close": card.expected_close.isoformat() if card.expected_close else "No date",
+            "owner": card.owner_name, "owner_id": str(card.owner_id)}
+
+
+class PipelineState(rx.State):
+    owner: str = ANY
+    region: str = ANY
+    month: str = ""
+
+    summaries: dict[str, dict[str, str]] = {}
+    lead_cards: list[dict[str, str]] = []
+    qualified_cards: list[dict[str, str]] = []
+    proposal_cards: list[dict[str, str]] = []
+    negotiation_cards: list[dict[str, str]] = []
+    won_cards: list[dict[str, str]] = []
+    lost_cards: list[dict[str, str]] = []
+    column_pages: dict[str, int] = {}
+    column_page_counts: dict[str, int] = {}
+    regions: list[str] = []
+    owners: list[dict[str, str]] = []
+    shows_owner_filter: bool = False
+    can_change: bool = False
+    can_reassign: bool = False
+
+    # The Lost dialog: which deal is being closed, and why it may not be yet.
+    lost_deal_title: str = ""
+    lost_error: str = ""
+    # The Won dialog: where "Create the order" goes.
+    won_deal_title: str = ""
+    won_order_link: str = ""
+    # The New deal dialog.
+    new_deal_open: bool = False
+    new_deal_errors: dict[str, str] = {}
+    customer_choices: list[dict[str, str]] = []
+
+    _lost_deal_id: int | None = None
+    _carried_deal_id: int | None = None
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def _board(self) -> deals.BoardFilter:
+        """The filters of the URL as the repository takes them (a rep's owner filter is ignored there)."""
+        params = self.router.url.query_parameters
+        actor = current_actor()
+        owner = as_id(params.get("owner")) if actor.reads_everything else None
+        self.owner = str(owner) if owner else ANY
+        region = params.get("region")
+        self.region = region[:40] if isinstance(region, str) and region else ANY
+        close_month = _close_month(params.get("month"))
+        self.month = close_month.isoformat()[:7] if close_month else ""
+        return deals.BoardFilter(owner_id=owner, region=None if self.region == ANY else self.region,
+                                 close_month=close_month)
+
+    def _url(self, **changes: Any) -> str:
+        values = {"owner": self.owner, "region": self.region, "month": self.month} | changes
+        kept = {key: value for key, value in values.items() if value not in ("", ANY, None)}
+        return routes.PIPELINE + ("?" + urlencode(kept) if kept else "")
+
+    def _show_board(self, stages: tuple[str, ...] = tuple(STAGES)) -> None:
+        """Read every column's figures, and the cards of the current page of the columns in `stages`."""
+        actor, board = current_actor(), self._board()
+        with read_session() as session:
+            columns = deals.column_summaries(session=session, actor=actor, board=board)
+            pages = {column.stage.value: deals.column_cards(
+                session=session, actor=actor, board=board, stage=column.stage, total=column.count,
+                page=self.column_pages.get(column.stage.value, 1)) for column in columns if column.stage in stages}
+        self.summaries = {column.stage.value: {"count": f"{column.count:,}", "total": _money(column.total),
+                                               "weighted": _money(column.weighted)} for column in columns}
+        self._show_pages(pages)
+
+    def _show_pages(self, pages: dict[str, deals.CardPage]) -> None:
+        for stage, page in pages.items():
+            setattr(self, CARDS[stage], [_card(card) for card in page.cards])
+        self.column_pages = {**self.column_pages, **{stage: page.page for stage, page in pages.items()}}
+        self.column_page_counts = {**self.column_page_counts, **{stage: page.pages for stage, page in pages.items()}}
+
+    @staff_event()
+    def load(self) -> None:
+        actor = current_actor()
+        self.column_pages = {}
+        self._close_dialogs()
+        self._show_board()
+        with read_session() as session:
+            self.regions = deals.board_regions(session=session, actor=actor)
+            directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
+        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
+                       if role in (Role.sales_rep, Role.admin)]
+        self.shows_owner_filter = actor.reads_everything
+        self.can_change = actor.role != Role.executive
+        self.can_reassign = actor.is_admin
+
+    @staff_event()
+    def set_filter(self, name: str, value: str) -> Any:
+        if name not in ("owner", "region", "month") or not isinstance(value, str):
+            return None
+        return rx.redirect(self._url(**{name: value[:40]}))
+
+    @staff_event()
+    def reset_filters(self) -> Any:
+        return rx.redirect(routes.PIPELINE)
+
+    @staff_event()
+    def go_to_column_page(self, stage: str, page: int) -> None:
+        if stage not in STAGES:
+            return
+        with read_session() as session:
+            result = deals.column_cards(session=session, actor=current_actor(), board=self._board(),
+                                        stage=DealStage(stage), page=as_id(page) or 1)
+        self._show_pages({stage: result})
+
+    # --- moving -------------------------------------------------------------------------------------
+
+    def _move(self, deal_id: Any, stage: Any, lost_reason: Any = None) -> deals.StageMove:
+        """Move the deal and redraw the figures and the two columns it left and joined."""
+        with write_session() as session:
+            move = deals.move_deal(session=session, actor=current_actor(), deal_id=as_id(deal_id), stage=stage,
+                                   lost_reason=lost_reason)
+        self._show_board((move.from_stage.value, move.to_stage.value))
+        return move
+
+    def _confirm(self, move: deals.StageMove) -> Any:
+        """A toast; a won deal also asks whether to create its order. A card dropped where it was says nothing."""
+        if move.from_stage == move.to_stage:
+            return None
+        if move.to_stage == DealStage.won:
+            self.won_deal_title = move.title
+            self.won_order_link = f"{routes.ORDER_NEW}?{urlencode({'customer': move.customer_id, 'deal': move.deal_id})}"
+        return rx.toast.success(f"“{move.title}” moved to {move.to_stage.value}.")
+
+    def _move_or_ask_why(self, deal_id: Any, stage: Any) -> Any:
+        if stage == DealStage.lost.value:
+            with read_session() as session:
+                deal = deals.changeable_deal(session=session, actor=current_actor(), deal_id=as_id(deal_id))
+                self._lost_deal_id, self.lost_deal_title, self.lost_error = deal.id, deal.title, ""
+            return None
+        try:
+            moved = self._move(deal_id, stage)
+        except deals.InvalidDealChange as refusal:
+            return rx.toast.error(str(refusal))
+        return self._confirm(moved)
+
+    @staff_event()
+    def move_to(self, deal_id: str, stage: str) -> Any:
+        """The card's "Move to" control: Lost first asks why, Won then offers to create the order."""
+        return self._move_or_ask_why(deal_id, stage)
+
+    @staff_event()
+    def pick_up(self, deal_id: str) -> None:
+        """A card starts being dragged: remember which one, for the column it is dropped on."""
+        self._carried_deal_id = as_id(deal_id)
+
+    @staff_event()
+    def drop_on(self, stage: str) -> Any:
+        """A dragged card dropped on a column: the same move as the "Move to" control."""
+        deal_id, self._carried_deal_id = self._carried_deal_id, None
+        return None if deal_id is None else self._move_or_ask_why(deal_id, stage)
+
+    @staff_event()
+    def mark_lost(self, form_data: dict) -> Any:
+        """The Lost dialog's form: the deal closes as Lost only with a reason."""
+        reason = form_data.get("lost_reason") if isinstance(form_data, dict) else None
+        try:
+            moved = self._move(self._lost_deal_id, DealStage.lost.value, lost_reason=reason)
+        except deals.InvalidDealChange as refusal:
+            self.lost_error = str(refusal)
+            return None
+        self._close_dialogs()
+        return self._confirm(moved)
+
+    @staff_event()
+    def create_order(self) -> Any:
+        """Yes to "create the order?": open the order form for the won deal's customer."""
+        link, self.won_order_link = self.won_order_link, ""
+        return rx.redirect(link) if link else None
+
+    @staff_event()
+    def close_dialogs(self) -> None:
+        self._close_dialogs()
+
+    def _close_dialogs(self) -> None:
+        self._lost_deal_id = None
+        self.lost_deal_title = self.lost_error = self.won_deal_title = self.won_order_link = ""
+        self.new_deal_open = False
+        self.new_deal_errors = {}
+
+    @staff_event(Role.admin)
+    def reassign(self, deal_id: str, owner_id: str) -> Any:
+        try:
+            with write_session() as session:
+                deal = deals.reassign_deal(session=session, actor=current_actor(), deal_id=as_id(deal_id),
+                                           owner_id=as_id(owner_id))
+                title = deal.title
+        except deals.InvalidDealChange as refusal:
+            return rx.toast.error(str(refusal))
+        self._show_board()
+        return rx.toast.success(f"“{title}” has a new owner.")
+
+    # --- a new deal ---------------------------------------------------------------------------------
+
+    @staff_event(Role.sales_rep, Role.admin)
+    def open_new_deal(self) -> None:
+        self._close_dialogs()
+        self.new_deal_open = True
+        self._find_customers("")
+
+    @staff_event(Role.sales_rep, Role.admin)
+    def find_customers(self, search: str) -> None:
+        self._find_customers(search if isinstance(search, str) else "")
+
+    def _find_customers(self, search: str) -> None:
+        with read_session() as session:
+            found = deals.customers_to_sell_to(session=session, actor=current_actor(), search=search[:100])
+        self.customer_choices = [{"id": str(cid), "label": label} for cid, label in found]
+
+    @staff_event(Role.sales_rep, Role.admin)
+    def create_deal(self, form_data: dict) -> Any:
+        new_deal, errors = parse_form(deals.DealCreate, form_data, NEW_DEAL_FIELDS)
+        if new_deal is None:
+            self.new_deal_errors = errors
+            return None
+        try:
+            with write_session() as session:
+                title = deals.create_deal(session=session, actor=current_actor(), deal_create=new_deal).title
+        except deals.InvalidDealChange as refusal:
+            self.new_deal_errors = {refusal.field: str(refusal)}
+            return None
+        self._close_dialogs()
+        self._show_board()
+        return rx.toast.success(f"“{title}” added as a Lead.")

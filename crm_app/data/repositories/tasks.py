@@ -1,0 +1,237 @@
+"""Tasks: activities with a due date (calls, emails, meetings, to-dos), sorted into overdue, today and upcoming.
+
+A sales rep sees and changes only their own tasks and creates them only on customers and deals they own;
+executives read every task and change none; admins do everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from sqlmodel import Session, func, select
+
+from crm_app.data.models import Activity, ActivityKind, Customer, Deal, Role, User
+from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.repositories.customers import customer_for
+
+BUCKET_SIZE = 50
+RECENTLY_DONE = timedelta(days=7)
+EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+class TaskDraft(BaseModel):
+    """A new task as typed: what, what kind, when (a UTC day and time), optional notes."""
+
+    subject: str
+    kind: ActivityKind = ActivityKind.task
+    due_on: date
+    due_time: time = time(9, 0)
+    notes: str | None = None
+
+    @field_validator("subject", mode="before")
+    @classmethod
+    def _subject(cls, value: Any) -> str:
+        text = value.strip() if isinstance(value, str) else ""
+        if not 1 <= len(text) <= 200:
+            raise ValueError("Write what is to be done, in 1 to 200 characters.")
+        return text
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if value not in {kind.value for kind in ActivityKind}:
+            raise ValueError("Choose call, email, meeting or task.")
+        return value
+
+    @field_validator("due_on", mode="before")
+    @classmethod
+    def _due_on(cls, value: Any) -> date:
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        except ValueError:
+            day = None
+        if day is None or not EARLIEST_DUE <= day <= LATEST_DUE:
+            raise ValueError("Choose a due date.")
+        return day
+
+    @field_validator("due_time", mode="before")
+    @classmethod
+    def _due_time(cls, value: Any) -> time:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return time(9, 0)
+        try:
+            return time.fromisoformat(value) if isinstance(value, str) and len(value) <= 8 else _bad_time()
+        except ValueError:
+            return _bad_time()
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, value: Any) -> str | None:
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) > 4000:
+            raise ValueError(f"Keep notes to 4,000 characters or fewer (they have {len(text):,}).")
+        return text or None
+
+    @property
+    def due_at(self) -> datetime:
+        return datetime.combine(self.due_on, self.due_time.replace(tzinfo=None), tzinfo=UTC)
+
+
+def _bad_time() -> time:
+    raise ValueError("Enter a time like 09:30, or leave it empty for 09:00.")
+
+
+# --- the task board ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    subject: str
+    kind: str
+    notes: str | None
+    due_at: datetime
+    done_at: datetime | None
+    customer_id: int | None
+    customer_name: str | None
+    deal_id: int | None
+    deal_title: str | None
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """The first rows of a bucket and how many tasks it holds in all."""
+
+    rows: list[TaskRow]
+    total: int
+
+
+@dataclass(frozen=True)
+class TaskBoard:
+    overdue: TaskList
+    today: TaskList
+    upcoming: TaskList
+    recently_done: TaskList
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Midnight of `now`'s day, in `now`'s time zone."""
+    return datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+
+
+def _bucket(session: Session, statement, order, limit: int) -> TaskList:
+    total = session.exec(select(func.count()).select_from(statement.with_only_columns(Activity.id).subquery())).one()
+    rows = session.exec(statement.order_by(*order).limit(limit)).all()
+    return TaskList(
+        rows=[TaskRow(id=a.id, subject=a.subject, kind=a.kind, notes=a.notes, due_at=a.due_at, done_at=a.done_at,
+                      customer_id=a.customer_id, customer_name=customer, deal_id=a.deal_id, deal_title=deal,
+                      owner_name=owner) for a, customer, deal, owner in rows],
+        total=total,
+    )
+
+
+def task_board(
+    *, session: Session, actor: Actor, now: datetime, owner_id: int | None = None, limit: int = BUCKET_SIZE,
+) -> TaskBoard:
+    """The open tasks due before today (overdue), today and later (upcoming), and those done in the last 7 days.
+
+    "Today" is `now`'s calendar day in `now`'s time zone. A sales rep gets their own tasks; executives and
+    admins everyone's, or one owner's when `owner_id` is given.
+    """
+    base = (
+        select(Activity, Customer.name, Deal.title, User.full_name)
+        .outerjoin(Customer, Customer.id == Activity.customer_id)
+        .outerjoin(Deal, Deal.id == Activity.deal_id)
+        .join(User, User.id == Activity.owner_id)
+        .where(Activity.due_at.is_not(None))
+    )
+    if not actor.reads_everything:
+        base = base.where(Activity.owner_id == actor.id)
+    elif owner_id is not None:
+        base = base.where(Activity.owner_id == owner_id)
+    today, tomorrow = start_of_day(now), start_of_day(now) + timedelta(days=1)
+    open_tasks = base.where(Activity.done.is_(False))
+    soonest = (Activity.due_at, Activity.id)
+    return TaskBoard(
+        overdue=_bucket(session, open_tasks.where(Activity.due_at < today), soonest, limit),
+        today=_bucket(session, open_tasks.where(Activity.due_at >= today, Activity.due_at < tomorrow), soonest, limit),
+        upcoming=_bucket(session, open_tasks.where(Activity.due_at >= tomorrow), soonest, limit),
+        recently_done=_bucket(
+            session, base.where(Activity.done.is_(True), Activity.done_at >= now - RECENTLY_DONE),
+            (Activity.done_at.desc(), Activity.id.desc()), limit,
+        ),
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_AUDITED = ("kind", "subject", "notes", "customer_id", "deal_id", "owner_id", "due_at", "done", "done_at")
+
+
+def _require_writer(actor: Actor) -> None:
+    if actor.role == Role.executive:
+        raise PermissionDenied("Executives read tasks; sales reps and admins work them.")
+
+
+def _writable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
+    deal = session.get(Deal, deal_id)
+    if deal is None or not (actor.is_admin or deal.owner_id == actor.id):
+        raise NotFound("No such deal.")
+    return deal
+
+
+def create_task(
+    *, session: Session, actor: Actor, draft: TaskDraft, customer_id: int | None = None, deal_id: int | None = None,
+) -> Activity:
+    """A task for the actor on a customer or a deal they own (admins: any); a deal's task also names its customer."""
+    _require_writer(actor)
+    if deal_id is not None:
+        deal = _writable_deal(session, actor, deal_id)
+        if customer_id is not None and customer_id != deal.customer_id:
+            raise NotFound("That deal belongs to another customer.")
+        customer_id = deal.customer_id
+    elif customer_id is not None:
+        customer_for(session=session, actor=actor, customer_id=customer_id)
+    else:
+        raise ValueError("A task belongs to a customer or a deal.")
+    task = Activity(kind=draft.kind, subject=draft.subject, notes=draft.notes, customer_id=customer_id,
+                    deal_id=deal_id, owner_id=actor.id, due_at=draft.due_at)
+    session.add(task)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="create",
+                  new=snapshot(task, _AUDITED))
+    return task
+
+
+def _task_for_writing(session: Session, actor: Actor, task_id: int) -> Activity:
+    _require_writer(actor)
+    task = session.get(Activity, task_id)
+    if task is None or task.due_at is None or not (actor.is_admin or task.owner_id == actor.id):
+        raise NotFound("No such task.")
+    return task
+
+
+def set_task_done(*, session: Session, actor: Actor, task_id: int, done: bool, now: datetime) -> Activity:
+    """Mark a task done at `now`, or open it again (undo)."""
+    task = _task_for_writing(session, actor, task_id)
+    old = snapshot(task, ("done", "done_at"))
+    task.done, task.done_at = done, (now if done else None)
+    session.add(task)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="update",
+                  old=old, new=snapshot(task, ("done", "done_at")))
+    return task
+
+
+def delete_task(*, session: Session, actor: Actor, task_id: int) -> None:
+    """Delete a task; the audit row keeps what it was."""
+    task = _task_for_writing(session, actor, task_id)
+    record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="delete",
+                  old=snapshot(task, _AUDITED))
+    session.delete(task)
+    session.flush()

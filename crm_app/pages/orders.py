@@ -1,0 +1,126 @@
+"""/orders: the orders this user may see, filtered by date, status, product category and customer, 50 a page."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.states.orders import ANY, STATUSES, OrdersState
+
+
+def _menu(label: str, name: str, value: rx.Var, items: list) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.select.root(
+            rx.select.trigger(aria_label=label),
+            rx.select.content(rx.select.item("Any", value=ANY), *items),
+            value=value,
+            on_change=lambda v: OrdersState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _date(label: str, name: str, value: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=f"orders-{name}", font_size="var(--font-size-1)"),
+        rx.input(id=f"orders-{name}", type="date", value=value, on_change=lambda v: OrdersState.set_filter(name, v)),
+        spacing="1",
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        rx.form(
+            rx.hstack(
+                rx.input(name="q", default_value=OrdersState.search, placeholder="Customer name or company",
+                         aria_label="Search by customer", width="16em", key=OrdersState.search),
+                rx.button("Search", type="submit"),
+            ),
+            on_submit=OrdersState.search_for,
+            align_self="end",
+        ),
+        _date("Ordered from", "from", OrdersState.ordered_from),
+        _date("Ordered to", "to", OrdersState.ordered_to),
+        _menu("Status", "status", OrdersState.status, [rx.select.item(s.title(), value=s) for s in STATUSES]),
+        _menu("Product category", "category", OrdersState.category,
+              [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
+        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=OrdersState.reset_filters,
+                  align_self="end"),
+        wrap="wrap",
+        spacing="3",
+        align="end",
+    )
+
+
+def _status_cell(row: dict) -> rx.Component:
+    return rx.cond(
+        OrdersState.can_write,
+        rx.select.root(
+            rx.select.trigger(aria_label=f"Status of order {row['id']}", variant="ghost"),
+            rx.select.content(*[rx.select.item(s.title(), value=s) for s in STATUSES]),
+            value=row["status"],
+            on_change=lambda v: OrdersState.set_status(row["id"], v),
+            size="1",
+        ),
+        rx.badge(row["status"]),
+    )
+
+
+def _row(row: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell("#", row["id"]),
+        rx.table.cell(row["date"]),
+        rx.table.cell(rx.link(row["customer"], href=row["customer_link"])),
+        rx.table.cell(_status_cell(row)),
+        rx.table.cell(row["channel"]),
+        rx.table.cell(row["total"], text_align="right", data_testid="order-total"),
+        data_testid="order-row",
+    )
+
+
+@staff_page(route=routes.ORDERS, title="Orders", on_load=OrdersState.load)
+def orders() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            _filters(),
+            rx.spacer(),
+            rx.cond(OrdersState.can_write,
+                    rx.button(rx.link(rx.icon("plus", size=16), "New order", href=routes.ORDER_NEW), as_child=True,
+                              align_self="end")),
+            width="100%",
+            wrap="wrap",
+            align="end",
+        ),
+        rx.cond(
+            OrdersState.customer != "",
+            rx.hstack(
+                rx.badge("Customer: ", OrdersState.customer_name, size="2"),
+                rx.button("Show every customer", size="1", variant="ghost", on_click=OrdersState.clear_customer),
+                align="center",
+            ),
+        ),
+        rx.text(OrdersState.total, " orders · ", OrdersState.amount, " in total", size="2",
+                data_testid="orders-total"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[
+                    rx.table.column_header_cell(h) for h in ("Order", "Ordered", "Customer", "Status", "Channel")
+                ], rx.table.column_header_cell("Total", text_align="right"))),
+                rx.table.body(rx.foreach(OrdersState.rows, _row)),
+                width="100%",
+                size="1",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Previous", variant="soft", disabled=OrdersState.page <= 1,
+                      on_click=OrdersState.go_to_page(OrdersState.page - 1)),
+            rx.text("Page ", OrdersState.page, " of ", OrdersState.pages, size="2"),
+            rx.button("Next", variant="soft", disabled=OrdersState.page >= OrdersState.pages,
+                      on_click=OrdersState.go_to_page(OrdersState.page + 1)),
+            align="center",
+        ),
+        spacing="4",
+        width="100%",
+    )

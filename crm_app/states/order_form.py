@@ -1,0 +1,189 @@
+"""/orders/new: an order with lines for a customer, totals recomputed as the user types, computed again on save.
+
+`/orders/new?customer=ID&deal=ID` (the pipeline's link for a won deal) prefills the customer and shows the
+deal amount as the target the lines should reach.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.analytics.orders import order_totals
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import OrderStatus, Role, SalesChannel, utcnow
+from crm_app.data.permissions import Actor, NotFound
+from crm_app.data.repositories import customers, orders
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id
+from crm_app.states.orders import money
+
+CUSTOMER_MATCHES = 8
+STATUSES = tuple(status.value for status in orders.NEW_ORDER_STATUSES)
+CHANNELS = tuple(channel.value for channel in SalesChannel)
+TYPED_FIELDS = ("quantity", "unit_price", "discount_percent")
+
+
+def find_customers(actor: Actor, text: Any) -> list[dict[str, str]]:
+    """The first few customers the actor may see whose name, company, email or phone contains `text`."""
+    term = text.strip()[:100] if isinstance(text, str) else ""
+    if len(term) < 2:
+        return []
+    with read_session() as session:
+        page = customers.search_customers(session=session, actor=actor, query=customers.CustomerQuery(search=term))
+    return [{"id": str(row.id), "label": f"{row.name} · {row.company}" if row.company else row.name}
+            for row in page.rows[:CUSTOMER_MATCHES]]
+
+
+def _blank_line() -> dict[str, str]:
+    return {"product_id": "", "quantity": "1", "unit_price": "", "discount_percent": "0", "amount": "–"}
+
+
+class OrderFormState(rx.State):
+    customer_id: int = 0
+    customer_name: str = ""
+    customer_query: str = ""
+    customer_matches: list[dict[str, str]] = []
+    products: list[dict[str, str]] = []
+    lines: list[dict[str, str]] = []
+    line_errors: list[dict[str, str]] = []
+    total: str = "0.00"
+    counted_lines: int = 0
+    status: str = OrderStatus.pending.value
+    channel: str = SalesChannel.phone.value
+    deal_id: int = 0
+    deal: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    saving: bool = False
+    _list_prices: dict[str, str] = {}
+
+    def _price_lines(self, *, show_missing: bool) -> list[orders.OrderLineDraft | None]:
+        """Recompute every line amount and the total; the errors of untouched blank fields wait for Save."""
+        drafts, errors = orders.draft_lines(self.lines)
+        totals = order_totals(d.values() for d in drafts if d is not None)
+        amounts = iter(totals.line_amounts)
+        self.lines = [line | {"amount": money(next(amounts)) if draft else "–"} for line, draft in zip(self.lines, drafts)]
+        self.line_errors = [
+            {name: message for name, message in messages.items() if show_missing or str(line.get(name, "")).strip()}
+            for line, messages in zip(self.lines, errors)
+        ]
+        self.total, self.counted_lines = money(totals.total_amount), sum(d is not None for d in drafts)
+        if self.deal:
+            self.deal = self.deal | {"gap": self._gap(totals.total_amount)}
+        return drafts
+
+    def _gap(self, total: float) -> str:
+        gap = round(float(self.deal["amount_value"]) - total, 2)
+        if gap == 0:
+            return "The lines match the deal amount."
+        return f"{money(abs(gap))} {'below' if gap > 0 else 'above'} the deal amount."
+
+    def _choose(self, customer_id: int) -> None:
+        with read_session() as session:
+            customer = customers.customer_for(session=session, actor=current_actor(), customer_id=customer_id)
+        self.customer_id, self.customer_name = customer.id, customer.name
+        self.customer_query, self.customer_matches = "", []
+        self.errors = {k: v for k, v in self.errors.items() if k != "customer"}
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def load(self) -> None:
+        self.reset()
+        actor, params = current_actor(), self.router.url.query_parameters
+        with read_session() as session:
+            catalogue = orders.product_catalogue(session=session)
+            deal_id = as_id(params.get("deal"))
+            try:
+                deal = orders.deal_target(session=session, actor=actor, deal_id=deal_id) if deal_id else None
+            except NotFound:
+                deal = None
+        self.products = [{"id": str(p.id), "label": f"{p.category} · {p.name} ({money(p.list_price)})"}
+                         for p in catalogue]
+        self._list_prices = {str(p.id): f"{p.list_price:.2f}" for p in catalogue}
+        if deal is not None:
+            self.deal_id = deal.id
+            self.deal = {"title": deal.title, "stage": deal.stage, "amount": money(deal.amount),
+                         "amount_value": str(deal.amount)}
+        customer_id = as_id(params.get("customer")) or (deal.customer_id if deal else None)
+        if customer_id is not None:
+            self._choose(customer_id)
+        self.lines = [_blank_line()]
+        self._price_lines(show_missing=False)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def find_customer(self, text: str) -> None:
+        self.customer_query = text[:100] if isinstance(text, str) else ""
+        self.customer_matches = find_customers(current_actor(), self.customer_query)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def choose_customer(self, customer_id: str) -> None:
+        target = as_id(customer_id)
+        if target is None:
+            raise NotFound("No such customer.")
+        self._choose(target)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def change_customer(self) -> None:
+        self.customer_id, self.customer_name = 0, ""
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def add_line(self) -> Any:
+        if len(self.lines) >= orders.MAX_LINES:
+            return rx.toast.error(f"An order has at most {orders.MAX_LINES} lines.")
+        self.lines = [*self.lines, _blank_line()]
+        self._price_lines(show_missing=False)
+        return None
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def remove_line(self, index: int) -> None:
+        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(self.lines):
+            self.lines = [line for i, line in enumerate(self.lines) if i != index]
+            self._price_lines(show_missing=False)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def choose_product(self, index: int, product_id: str) -> None:
+        """Put a product on a line at its list price (which the user may then change)."""
+        if not (isinstance(index, int) and 0 <= index < len(self.lines)) or not isinstance(product_id, str) \
+                or product_id not in self._list_prices:
+            return
+        self.lines = [line | {"product_id": product_id, "unit_price": self._list_prices[product_id]} if i == index
+                      else line for i, line in enumerate(self.lines)]
+        self._price_lines(show_missing=False)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def type_in_line(self, index: int, field: str, value: str) -> None:
+        if not (isinstance(index, int) and 0 <= index < len(self.lines)) or field not in TYPED_FIELDS:
+            return
+        text = value[:20] if isinstance(value, str) else ""
+        self.lines = [line | {field: text} if i == index else line for i, line in enumerate(self.lines)]
+        self._price_lines(show_missing=False)
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def set_choice(self, name: str, value: str) -> None:
+        if name == "status" and value in STATUSES:
+            self.status = value
+        elif name == "channel" and value in CHANNELS:
+            self.channel = value
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def save(self) -> Any:
+        """Validate every line again, then store the order; its total is computed again by the repository."""
+        drafts = self._price_lines(show_missing=True)
+        self.errors = {"customer": "Choose the customer this order is for."} if not self.customer_id else {}
+        if not self.lines:
+            self.errors["lines"] = "Add at least one line."
+        if self.errors or any(d is None for d in drafts):
+            return rx.toast.error("Some fields need your attention before the order can be saved.")
+        try:
+            with write_session() as session:
+                order = orders.create_order(
+                    session=session, actor=current_actor(), customer_id=self.customer_id, lines=drafts,
+                    channel=SalesChannel(self.channel), status=OrderStatus(self.status), ordered_at=utcnow(),
+                    deal_id=self.deal_id or None,
+                )
+                order_id, total = order.id, order.total_amount
+        except ValueError as refusal:
+            return rx.toast.error(str(refusal))
+        return [rx.toast.success(f"Order #{order_id} saved: {money(total)}."),
+                rx.redirect(f"{routes.ORDERS}?customer={self.customer_id}")]

@@ -1,0 +1,491 @@
+"""The reports of `crm-app report …` and of the /insights page: fact frames + analytics -> plain dicts.
+
+One builder per report, taking the (already narrowed) `Facts` and returning a JSON-ready dict; the CLI prints
+that dict and the page shows it, so both always show the same numbers. Conventions:
+
+- `as_of` is a date; models see what happened before its midnight UTC (the seed's history ends there too).
+- A period `[start, end]` is whole UTC days, both included (so it covers [start 00:00, end + 1 day 00:00)).
+  Without dates it is the 30 days before as_of.
+- Filters narrow the frames in one place, `filtered_facts`: region, segment and rep (the customer's owner,
+  a deal's owner) apply to every frame that has them; channel to orders; category keeps the orders with a
+  line in the category and counts only those lines' net amounts as the order's value.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session, select
+from threadpoolctl import threadpool_limits
+
+from crm_app.analytics.campaigns import campaign_performance
+from crm_app.analytics.churn import backtest_churn, churn_risk
+from crm_app.analytics.clv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, rfm_summary
+from crm_app.analytics.forecast import forecast_revenue, revenue_series
+from crm_app.analytics.kpis import sales_kpis
+from crm_app.analytics.quality import data_quality, email_validity, phone_validity
+from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
+from crm_app.analytics.stats import csat_score, nps_score
+from crm_app.data.db import read_session, write_session
+from crm_app.data.facts import Facts, load_facts
+from crm_app.data.models import ModelRun, User
+from crm_app.data.repositories.model_runs import latest_model_run, record_model_run
+from crm_app.settings import get_settings
+
+DEFAULT_PERIOD_DAYS = 30
+TOP_ROWS = 50
+# KMeans over k = 2..8 with 10 restarts each is slow: cluster a seeded sample of this many customers.
+CLUSTER_SAMPLE = 20_000
+# Validating every email and phone and comparing names pairwise took minutes at 100,000 customers: score a
+# seeded sample. Field shares are unbiased; uniqueness only sees pairs with both records in the sample.
+QUALITY_SAMPLE = 20_000
+# BG/NBD and Gamma-Gamma have 4 and 3 parameters: a seeded sample of this many customers pins them down, and
+# the full fit took 25-40 s at 100,000 customers. Every customer is still scored.
+CLV_FIT_SAMPLE = 20_000
+CLV_TIME_UNIT, CLV_MONTHS, CLV_MONTHLY_DISCOUNT = "W", 12, 0.01
+CHURN_HORIZON_DAYS = 90
+# Only customers who ordered within this many days are on the churn list: the rest are already gone.
+CHURN_LIST_RECENCY_DAYS = 365
+FORECAST_HORIZON, FORECAST_SEASON, FORECAST_MAX_FOLDS = 6, 12, 3
+
+CHURN_DRIVER_LABELS = {
+    "recency_days": "Days since last order", "frequency": "Number of orders", "monetary": "Spend",
+    "tenure_days": "Customer for (days)", "csat_mean": "CSAT", "nps_mean": "NPS",
+    "feedback_count": "Feedback answers", "open_tasks": "Open tasks", "overdue_tasks": "Overdue tasks",
+}
+
+
+# --- what a report is about ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the data is narrowed to; None is everything. `rep_id` is the rep named by `rep` (an email)."""
+
+    region: str | None = None
+    segment: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    rep: str | None = None
+    rep_id: int | None = None
+
+    def shown(self) -> dict[str, str]:
+        return {name: value for name, value in asdict(self).items() if value is not None and name != "rep_id"}
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The as-of day of the models and the [start, end] days (inclusive) of the period KPIs."""
+
+    as_of: date
+    start: date
+    end: date
+
+    @classmethod
+    def ending(cls, as_of: date, start: date | None = None, end: date | None = None) -> ReportPeriod:
+        """Fill the missing days: end = the day before as_of, start = end − 29 days (30 days in all)."""
+        end = end or as_of - timedelta(days=1)
+        start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        if start > end:
+            raise ValueError(f"The period starts ({start}) after it ends ({end}).")
+        return cls(as_of=as_of, start=start, end=end)
+
+    def shown(self) -> dict[str, str]:
+        return {"as_of": self.as_of.isoformat(), "from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+def rep_id_for(*, session: Session, email: str) -> int | None:
+    """The id of the user with this email (any case), or None."""
+    return session.exec(select(User.id).where(User.email == email.strip().lower())).first()
+
+
+def _keep(frame: pd.DataFrame, **wanted: Any) -> pd.DataFrame:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in wanted.items():
+        if value is not None and column in frame.columns:
+            mask &= (frame[column] == value).to_numpy(dtype=bool)
+    return frame[mask]
+
+
+def filtered_facts(facts: Facts, filters: ReportFilters) -> Facts:
+    """The facts narrowed by `filters` (see the module docstring for which filter applies where)."""
+    people = {"region": filters.region, "segment": filters.segment, "owner_id": filters.rep_id}
+    orders = _keep(facts.orders, channel=filters.channel, **people)
+    lines = facts.lines[facts.lines["order_id"].isin(orders["id"])]
+    if filters.category is not None:
+        lines = lines[(lines["category"] == filters.category).to_numpy(dtype=bool)]
+        net = (lines["quantity"] * lines["unit_price"] * (1 - lines["discount"])).groupby(lines["order_id"]).sum()
+        orders = orders[orders["id"].isin(net.index)].assign(
+            total_amount=lambda o: o["id"].map(net).round(2).astype(float))
+    customers = _keep(facts.customers, **people)
+    return replace(
+        facts,
+        orders=orders,
+        lines=lines,
+        customers=customers,
+        deals=_keep(facts.deals, **people),
+        feedback=_keep(facts.feedback, **people),
+        activities=facts.activities[facts.activities["customer_id"].isin(customers["id"])],
+        campaign_targets=_keep(facts.campaign_targets, **people),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: numpy scalars as Python numbers, NaN and infinities as None, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return _plain(frame.to_dict(orient="records"))
+
+
+def _names(facts: Facts) -> pd.Series:
+    return facts.customers.set_index("id")["name"]
+
+
+# --- the reports --------------------------------------------------------------------------------------
+
+
+def kpis_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+    """Sales KPIs of the period (analytics.kpis.sales_kpis), and CSAT and NPS of the answers submitted in it."""
+    start, end = pd.Timestamp(period.start, tz="UTC"), pd.Timestamp(period.end + timedelta(days=1), tz="UTC")
+    kpis = sales_kpis(facts.orders, start, end, lines=facts.lines, deals=facts.deals)
+    submitted = facts.feedback["submitted_at"]
+    answers = facts.feedback[((submitted >= start) & (submitted < end)).to_numpy(dtype=bool)]
+    csat, nps = csat_score(answers["csat"]), nps_score(answers["nps"])
+    sales = {k: v for k, v in asdict(kpis).items() if k not in ("start", "end")}
+    return _plain({
+        **period.shown(),
+        "kpis": sales,
+        "satisfaction": {"csat": csat.value if csat.n else None, "csat_answers": csat.n,
+                         "nps": nps.value if nps.n else None, "nps_answers": nps.n},
+    })
+
+
+def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> dict[str, Any]:
+    """RFM named segments with their profiles, and KMeans clusters with the silhouette score of each k tried
+    (on a seeded sample of `cluster_sample` customers when there are more)."""
+    rfm = rfm_table(facts.orders, period.as_of)
+    if len(rfm) < 3:
+        raise ValueError(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
+    scored = rfm_scores(rfm)
+    grouped = scored.groupby("segment")
+    profile = pd.DataFrame({
+        "customers": grouped.size(),
+        "recency_days": grouped["recency_days"].mean(),
+        "frequency": grouped["frequency"].mean(),
+        "monetary": grouped["monetary"].mean(),
+        "revenue": grouped["monetary"].sum(),
+    }).reindex([s for s in SEGMENTS if s in grouped.groups])
+    profile.insert(1, "share", profile["customers"] / len(scored))
+    sample = rfm if len(rfm) <= cluster_sample else rfm.sample(cluster_sample, random_state=0).sort_index()
+    clusters = rfm_clusters(sample)
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "customers": len(scored),
+        "segments": _records(profile.rename_axis("segment").reset_index()),
+        "clusters": {
+            "k": clusters.k,
+            "clustered_customers": len(sample),
+            "silhouette": _records(clusters.silhouette.reset_index()),
+            "profile": _records(clusters.profile.reset_index()),
+        },
+    })
+
+
+def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
+               fit_sample: int = CLV_FIT_SAMPLE) -> dict[str, Any]:
+    """BG/NBD + Gamma-Gamma fitted on revenue orders before as_of (weeks; on a seeded sample of `fit_sample`
+    customers when there are more); 12-month CLV at 1 % a month for every customer, top `top`."""
+    summary = rfm_summary(facts.orders, period.as_of, time_unit=CLV_TIME_UNIT)
+    if len(summary) < 3:
+        raise ValueError(f"CLV needs at least 3 customers with a paid order; there are {len(summary)}.")
+    fitted_on = summary if len(summary) <= fit_sample else summary.sample(fit_sample, random_state=0)
+    bgnbd, gamma_gamma = fit_bgnbd(fitted_on), fit_gamma_gamma(fitted_on)
+    values = customer_lifetime_value(summary, bgnbd, gamma_gamma, months=CLV_MONTHS,
+                                     monthly_discount_rate=CLV_MONTHLY_DISCOUNT, time_unit=CLV_TIME_UNIT)
+    ranked = values.sort_values(["clv"], ascending=False, kind="stable").head(top)
+    ranked = ranked.assign(name=_names(facts).reindex(ranked.index).fillna("")).rename_axis("customer_id")
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "time_unit": "week",
+        "months": CLV_MONTHS,
+        "monthly_discount_rate": CLV_MONTHLY_DISCOUNT,
+        "customers": len(values),
+        "total_clv": float(values["clv"].sum()),
+        "bgnbd": asdict(bgnbd),
+        "gamma_gamma": asdict(gamma_gamma),
+        "top": _records(ranked.reset_index()[["customer_id", "name", "expected_purchases", "p_alive",
+                                              "expected_average_value", "clv"]]),
+    })
+
+
+def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> dict[str, Any]:
+    """Who will not order in the next 90 days: the logistic model's probability and its top drivers for the
+    customers who ordered within a year, riskiest first; plus a backtest ending at as_of (train at
+    as_of − 180 days, test at as_of − 90 days with the orders seen by as_of) against the recency rule."""
+    as_of = pd.Timestamp(period.as_of, tz="UTC")
+    extra = {"feedback": facts.feedback, "activities": facts.activities}
+    backtest = backtest_churn(facts.customers, facts.orders, as_of - pd.Timedelta(days=CHURN_HORIZON_DAYS),
+                              horizon_days=CHURN_HORIZON_DAYS, **extra)
+    risk, drivers = churn_risk(facts.customers, facts.orders, as_of, horizon_days=CHURN_HORIZON_DAYS, **extra)
+    reachable = risk[risk["recency_days"] <= CHURN_LIST_RECENCY_DAYS]
+    ranked = reachable.sort_values("logistic", ascending=False, kind="stable").head(top)
+    pushing = drivers[drivers["contribution"] > 0].assign(label=lambda d: d["feature"].map(CHURN_DRIVER_LABELS))
+    reasons = pushing.groupby("customer_id")["label"].agg(", ".join)
+    owners = facts.customers.set_index("id")["owner_id"]
+    rows = pd.DataFrame({
+        "customer_id": ranked.index,
+        "name": _names(facts).reindex(ranked.index).fillna("").to_numpy(),
+        "owner_id": owners.reindex(ranked.index).to_numpy(),
+        "probability": ranked["logistic"].to_numpy(),
+        "gradient_boosting": ranked["gradient_boosting"].to_numpy(),
+        "recency_days": ranked["recency_days"].to_numpy(),
+        "drivers": reasons.reindex(ranked.index).fillna("").to_numpy(),
+    })
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "horizon_days": CHURN_HORIZON_DAYS,
+        "customers": len(risk),
+        "on_watch": len(reachable),
+        "backtest": {
+            "k": backtest.k, "train_customers": backtest.train_customers, "test_customers": backtest.test_customers,
+            "test_churn_rate": backtest.test_churn_rate,
+            "models": _records(backtest.metrics.reset_index()),
+        },
+        "at_risk": _records(rows),
+    })
+
+
+def forecast_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+    """Monthly revenue for the next 6 months with 80 % / 95 % intervals, from the model (ETS, SARIMA or the
+    seasonal-naive baseline) with the lowest sMAPE over up to 3 rolling 6-month backtest folds."""
+    series = revenue_series(facts.orders, period.as_of, period="month")
+    folds = min(FORECAST_MAX_FOLDS, (len(series) - 2 * FORECAST_SEASON) // FORECAST_HORIZON)
+    if folds < 1:
+        needed = 2 * FORECAST_SEASON + FORECAST_HORIZON
+        raise ValueError(f"The forecast needs {needed} complete months of revenue; there are {len(series)}.")
+    result = forecast_revenue(series, horizon=FORECAST_HORIZON, season=FORECAST_SEASON, folds=folds)
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "period": "month",
+        "model": result.model,
+        "folds": folds,
+        "backtest": _records(result.backtest.reset_index()),
+        "history": _records(series.rename_axis("period").reset_index().assign(
+            period=lambda f: f["period"].dt.strftime("%Y-%m-%d"))),
+        "forecast": _records(result.forecast.rename_axis("period").reset_index().assign(
+            period=lambda f: f["period"].dt.strftime("%Y-%m-%d"))),
+    })
+
+
+def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
+                   sample: int = QUALITY_SAMPLE) -> dict[str, Any]:
+    """The data-quality scorecard (per field and overall, analytics.quality.data_quality) and the queue of
+    customer records to fix: invalid emails or phones, missing fields, duplicate candidates, most problems first.
+    Above `sample` customers both are computed on a seeded sample of that many (see QUALITY_SAMPLE)."""
+    customers = facts.customers
+    if len(customers) > sample:
+        customers = customers.sample(sample, random_state=0).sort_values("id")
+    customers = customers.reset_index(drop=True)
+    quality = data_quality(customers, pd.Timestamp(period.as_of, tz="UTC"))
+    problems = pd.DataFrame(index=customers.index)
+    problems["invalid email"] = email_validity(customers["email"]).eq(False).fillna(False).to_numpy(dtype=bool)
+    problems["invalid phone"] = phone_validity(customers["phone"]).eq(False).fillna(False).to_numpy(dtype=bool)
+    for field in ("email", "phone", "company", "owner_id"):
+        problems[f"no {field.removesuffix('_id')}"] = customers[field].isna().to_numpy()
+    pairs = pd.concat([quality.exact_duplicates[["id_a", "id_b"]], quality.fuzzy_duplicates[["id_a", "id_b"]]])
+    duplicate_of = pairs.groupby("id_b")["id_a"].min()
+    problems["possible duplicate"] = customers["id"].isin(duplicate_of.index).to_numpy()
+    counts = problems.sum(axis=1)
+    flagged = customers.assign(problems=counts)[counts.to_numpy() > 0]
+    flagged = flagged.sort_values(["problems", "id"], ascending=[False, True], kind="stable").head(top)
+
+    def described(position: int) -> str:
+        found = [name for name, hit in problems.loc[position].items() if hit]
+        return "; ".join(f"possible duplicate of #{duplicate_of[customers.at[position, 'id']]}"
+                         if name == "possible duplicate" else name for name in found)
+
+    queue = [{"customer_id": customers.at[i, "id"], "name": customers.at[i, "name"], "problems": described(i)}
+             for i in flagged.index]
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "customers": len(facts.customers),
+        "scored_customers": len(customers),
+        "overall": quality.overall,
+        "field_score": quality.field_score,
+        "uniqueness": quality.uniqueness,
+        "freshness": quality.freshness,
+        "fields": _records(quality.fields.reset_index()),
+        "exact_duplicate_pairs": len(quality.exact_duplicates),
+        "fuzzy_duplicate_pairs": len(quality.fuzzy_duplicates),
+        "records_to_fix": int((counts > 0).sum()),
+        "queue": queue,
+    })
+
+
+def campaigns_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+    """Per campaign: targets, responders, response rate with its 95 % Wilson interval, costs, revenue and ROI."""
+    performance = campaign_performance(facts.campaigns, facts.campaign_targets)
+    named = facts.campaigns.set_index("id")[["name", "channel", "start_date"]].join(performance)
+    named["start_date"] = named["start_date"].dt.strftime("%Y-%m-%d")
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "campaigns": _records(named.rename_axis("campaign_id").reset_index()),
+    })
+
+
+# Every report by its CLI name; the insights page refits the ones in INSIGHTS.
+REPORTS: dict[str, Callable[[Facts, ReportPeriod], dict[str, Any]]] = {
+    "kpis": kpis_report, "segments": segments_report, "clv": clv_report, "churn": churn_report,
+    "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report,
+}
+INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality")
+# What each insight is fitted on, for "fitted on N rows".
+FITTED_ON = {"segments": "orders", "clv": "orders", "churn": "orders", "forecast": "orders", "quality": "customers"}
+
+
+def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> dict:
+    """Report `name` of the facts narrowed by `filters`, with the period and filters it was built for."""
+    narrowed = filtered_facts(facts, filters) if filters.shown() else facts
+    # One OpenMP/BLAS thread: on a busy 2-core server the default threads spin against each other and
+    # against the web worker (KMeans and the churn models measured 25-50x slower under load).
+    with threadpool_limits(limits=1):
+        report = REPORTS[name](narrowed, period)
+    return {"report": name, "filters": filters.shown(), **report}
+
+
+@dataclass(frozen=True)
+class InsightFit:
+    """One fitted insight: its report (or {"error": why} when the data cannot support it) and its cost."""
+
+    name: str
+    report: dict[str, Any]
+    rows: int
+    seconds: float
+
+
+def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
+    """Build the insight report `name`, timing it; a ValueError (too little data) becomes the report's error."""
+    started = time.perf_counter()
+    try:
+        report = build_report(name, facts, period)
+    except ValueError as too_little:
+        report = {"report": name, "error": str(too_little)}
+    rows = len(getattr(facts, FITTED_ON[name]))
+    return InsightFit(name=name, report=report, rows=rows, seconds=time.perf_counter() - started)
+
+
+def insight_model_name(name: str) -> str:
+    """The ModelRun.model under which an insight's latest fit is stored."""
+    return f"insights_{name}"
+
+
+_refresh_lock = threading.Lock()
+
+
+def refresh_insights(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
+    """Fit every insight on the whole company as of `as_of` and store each report as a ModelRun, so a page
+    load shows it without refitting. One refresh at a time per process: a request made while another ran is
+    answered by that run (returns [] when every insight was fitted after `requested_at`)."""
+    with _refresh_lock:
+        if requested_at is not None:
+            with read_session() as session:
+                runs = latest_insights(session=session)
+            if all(run is not None and _aware(run.fitted_at) >= requested_at for run in runs.values()):
+                return []
+        with read_session() as session:
+            facts = load_facts(session)
+        period = ReportPeriod.ending(as_of)
+        fits = [fit_insight(name, facts, period) for name in INSIGHTS]
+        with write_session() as session:
+            for fit in fits:
+                record_model_run(session=session, model=insight_model_name(fit.name), rows=fit.rows,
+                                 seconds=fit.seconds, summary=fit.report)
+        return fits
+
+
+def refresh_insights_apart(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
+    """refresh_insights in a child process, for the web server: pandas and scikit-learn hold the GIL for
+    hundreds of milliseconds at a time on large frames, which would stall every user's events if the fits
+    ran on a thread of the server's own process. Call it from a worker thread (asyncio.to_thread)."""
+    with _refresh_lock, ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
+        return child.submit(_refresh_in_child, get_settings().database_url, as_of, requested_at).result()
+
+
+def _refresh_in_child(database_url: str, as_of: date, requested_at: datetime | None) -> list[InsightFit]:
+    get_settings().database_url = database_url
+    return refresh_insights(as_of=as_of, requested_at=requested_at)
+
+
+def latest_insights(*, session: Session) -> dict[str, ModelRun | None]:
+    """The last stored fit of each insight (None when it was never fitted)."""
+    return {name: latest_model_run(session=session, model=insight_model_name(name)) for name in INSIGHTS}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they are stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+# --- the report as text (the CLI without --json) -------------------------------------------------------
+
+
+def _cell(value: Any, key: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if key.endswith("id") else f"{value:,}"
+    return str(value)
+
+
+def _table(rows: list[dict[str, Any]], indent: str) -> list[str]:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_cell(row.get(c), c) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.rjust(w) if v[:1].isdigit() or v[:1] in "-–" else v.ljust(w) for v, w in zip(r, widths))
+              for r in cells]
+    return [indent + line.rstrip() for line in lines]
+
+
+def report_as_text(report: dict[str, Any], indent: str = "") -> str:
+    """A readable rendering: `key: value` lines, nested sections indented, lists of rows as aligned tables."""
+    lines: list[str] = []
+    for key, value in report.items():
+        label = key.replace("_", " ")
+        if isinstance(value, dict):
+            lines += [f"{indent}{label}:", report_as_text(value, indent + "  ")] if value else []
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            lines += [f"{indent}{label}:", *_table(value, indent + "  ")]
+        elif isinstance(value, list):
+            lines.append(f"{indent}{label}: {', '.join(_cell(v) for v in value) or '–'}")
+        else:
+            lines.append(f"{indent}{label}: {_cell(value, key)}")
+    return "\n".join(lines)

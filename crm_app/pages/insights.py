@@ -1,0 +1,180 @@
+"""/insights (executives and admins): segments, CLV, churn risk with follow-up tasks, forecast, data quality."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.data.models import Role
+from crm_app.states.insights import InsightsState
+
+
+def _table(columns: list[tuple[str, str]], rows: rx.Var, test_id: str, *, link: str | None = None) -> rx.Component:
+    """A compact table of display-ready rows; the `link` column's text links to the row's "link"."""
+
+    def cell(row: rx.Var, key: str) -> rx.Component:
+        return rx.table.cell(rx.link(row[key], href=row["link"]) if key == link else rx.text(row[key]))
+
+    return _scrolling_table(
+        [rx.table.column_header_cell(label) for label, _ in columns],
+        rx.foreach(rows, lambda row: rx.table.row(*[cell(row, key) for _, key in columns], data_testid=test_id)),
+    )
+
+
+def _scrolling_table(header: list[rx.Component], body: rx.Component) -> rx.Component:
+    """A table that scrolls sideways inside its card at phone width."""
+    return rx.box(
+        rx.table.root(rx.table.header(rx.table.row(*header)), rx.table.body(body), size="1", width="100%"),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _section(title: str, name: str, *content: rx.Component) -> rx.Component:
+    """A card per model: its title, when it was fitted and on how many rows, and why it is missing if it is."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="5", as_="h2"),
+            rx.text(InsightsState.fitted[name], size="1", color=rx.color("gray", 11), data_testid=f"fitted-{name}"),
+            rx.cond(InsightsState.problems[name] != "",
+                    rx.callout(InsightsState.problems[name], icon="triangle-alert", color_scheme="amber")),
+            *content,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _note(text: rx.Var) -> rx.Component:
+    return rx.text(text, size="2", color=rx.color("gray", 11))
+
+
+def _segments() -> rx.Component:
+    return _section(
+        "Segments", "segments",
+        rx.text("RFM segments of the ", InsightsState.segment_customers, " customers with a paid order", size="2"),
+        _table([("Segment", "segment"), ("Customers", "customers"), ("Share", "share"),
+                ("Days since last order", "recency"), ("Orders", "frequency"), ("Spend", "monetary")],
+               InsightsState.segments, "segment-row"),
+        rx.heading("Clusters", size="3", as_="h3"),
+        _note(InsightsState.cluster_note),
+        rx.flex(
+            _table([("k", "k"), ("Silhouette", "score"), ("", "chosen")], InsightsState.silhouette, "silhouette-row"),
+            _table([("Cluster", "cluster"), ("Customers", "customers"), ("Share", "share"),
+                    ("Days since last order", "recency"), ("Orders", "frequency"), ("Spend", "monetary")],
+                   InsightsState.clusters, "cluster-row"),
+            direction=rx.breakpoints(initial="column", md="row"),
+            spacing="4",
+            width="100%",
+        ),
+    )
+
+
+def _clv() -> rx.Component:
+    return _section(
+        "Customer lifetime value", "clv",
+        _note(InsightsState.clv_parameters),
+        _table([("Customer", "name"), ("Expected purchases (12 months)", "purchases"), ("P(alive)", "alive"),
+                ("Expected order value", "value"), ("CLV", "clv")], InsightsState.clv_rows, "clv-row", link="name"),
+    )
+
+
+def _churn_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.cond(
+            InsightsState.can_create_tasks,
+            rx.table.cell(rx.checkbox(
+                checked=InsightsState.selected.contains(row["id"]),
+                on_change=lambda ticked: InsightsState.toggle_customer(row["id"], ticked),
+                aria_label="Select " + row["name"],
+            )),
+        ),
+        rx.table.cell(rx.link(row["name"], href=row["link"]), rx.text(row["owner"], size="1", color="gray")),
+        rx.table.cell(row["probability"]),
+        rx.table.cell(row["recency"]),
+        rx.table.cell(row["drivers"]),
+        data_testid="churn-row",
+    )
+
+
+def _churn() -> rx.Component:
+    return _section(
+        "Churn risk", "churn",
+        _note(InsightsState.churn_note),
+        _table([("Model", "model"), ("AUC", "auc"), ("Precision among the riskiest", "precision")],
+               InsightsState.churn_backtest, "churn-backtest-row"),
+        rx.cond(
+            InsightsState.can_create_tasks,
+            rx.hstack(
+                rx.button("Select all", variant="soft", color_scheme="gray", on_click=InsightsState.select_all_at_risk),
+                rx.button(rx.icon("list-plus", size=16), "Create follow-up tasks",
+                          on_click=InsightsState.create_follow_up_tasks,
+                          disabled=InsightsState.selected.length() == 0),
+                rx.text(InsightsState.selected.length(), " selected", size="2"),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        _scrolling_table(
+            [rx.cond(InsightsState.can_create_tasks, rx.table.column_header_cell("Follow up")),
+             *[rx.table.column_header_cell(label) for label in
+               ("Customer", "Churn probability (90 days)", "Days since last order", "Main drivers")]],
+            rx.foreach(InsightsState.churn_rows, _churn_row),
+        ),
+    )
+
+
+def _forecast() -> rx.Component:
+    return _section(
+        "Revenue forecast", "forecast",
+        _note(InsightsState.forecast_note),
+        rx.cond(InsightsState.forecast_backtest.length() > 0,
+                rx.plotly(data=InsightsState.forecast, width="100%", aria_label="Revenue forecast chart")),
+        _table([("Model", "model"), ("MAPE", "mape"), ("sMAPE", "smape"), ("", "chosen")],
+               InsightsState.forecast_backtest, "forecast-backtest-row"),
+    )
+
+
+def _quality() -> rx.Component:
+    return _section(
+        "Data quality", "quality",
+        rx.hstack(
+            rx.vstack(rx.text("Overall score", size="1"),
+                      rx.heading(InsightsState.quality_overall, size="7", data_testid="quality-overall"), spacing="1"),
+            *[rx.vstack(rx.text(label, size="1"), rx.text(InsightsState.quality_parts[key], size="4",
+                                                          data_testid=f"quality-{key}"), spacing="1")
+              for label, key in (("Fields", "field_score"), ("Uniqueness", "uniqueness"),
+                                 ("Freshness (updated within a year)", "freshness"))],
+            spacing="6",
+            wrap="wrap",
+            align="end",
+        ),
+        _table([("Field", "field"), ("Completeness", "completeness"), ("Validity", "validity"), ("Score", "score"),
+                ("Weight", "weight")], InsightsState.quality_fields, "quality-field-row"),
+        rx.heading("Records to fix", size="3", as_="h3"),
+        _note(InsightsState.quality_note),
+        _table([("Customer", "name"), ("Problems", "problems")], InsightsState.quality_queue, "quality-queue-row",
+               link="name"),
+    )
+
+
+@staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=(Role.admin, Role.executive))
+def insights() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.button(rx.cond(InsightsState.refreshing, rx.spinner(size="2"), rx.icon("refresh-cw", size=16)),
+                      rx.cond(InsightsState.refreshing, "Refitting …", "Refit the models"),
+                      on_click=InsightsState.refit, disabled=InsightsState.refreshing),
+            rx.text("Models are fitted on the whole company as of today and stored; refit after new data arrives.",
+                    size="2", color=rx.color("gray", 11)),
+            align="center",
+            wrap="wrap",
+        ),
+        _segments(),
+        _clv(),
+        _churn(),
+        _forecast(),
+        _quality(),
+        spacing="4",
+        width="100%",
+    )

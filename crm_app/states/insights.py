@@ -1,0 +1,242 @@
+"""/insights: segments, CLV, churn risk, the revenue forecast and data quality, from the last stored fit.
+
+A page load only reads the stored reports (ModelRun); fitting runs in a background event (in a child process,
+awaited on a worker thread) when an executive or admin asks for it or when a model was never fitted, so no one
+waits on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import reflex as rx
+
+from crm_app import routes
+from crm_app.analytics.charts import forecast_figure
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import ModelRun, Role
+from crm_app.data.reports import FITTED_ON, latest_insights, refresh_insights_apart
+from crm_app.data.repositories.follow_ups import create_churn_follow_ups
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id
+
+def _money(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def _fitted_label(name: str, run: ModelRun | None) -> str:
+    if run is None:
+        return "Not fitted yet"
+    return f"Fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} {FITTED_ON[name]} in {run.seconds:.1f} s"
+
+
+class InsightsState(rx.State):
+    fitted: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    refreshing: bool = False
+    can_create_tasks: bool = False
+
+    segments: list[dict[str, str]] = []
+    segment_customers: str = ""
+    silhouette: list[dict[str, str]] = []
+    clusters: list[dict[str, str]] = []
+    cluster_note: str = ""
+
+    clv_rows: list[dict[str, str]] = []
+    clv_parameters: str = ""
+
+    churn_rows: list[dict[str, str]] = []
+    churn_backtest: list[dict[str, str]] = []
+    churn_note: str = ""
+    selected: list[str] = []
+
+    forecast: go.Figure = go.Figure()
+    forecast_backtest: list[dict[str, str]] = []
+    forecast_note: str = ""
+
+    quality_overall: str = ""
+    quality_parts: dict[str, str] = {}
+    quality_fields: list[dict[str, str]] = []
+    quality_queue: list[dict[str, str]] = []
+    quality_note: str = ""
+
+    _refresh_requested_at: datetime | None = None
+    _churn_ids: list[int] = []
+
+    def _show(self) -> bool:
+        """Read the stored fits into display rows; True when some insight was never fitted."""
+        with read_session() as session:
+            runs = latest_insights(session=session)
+        self.fitted = {name: _fitted_label(name, run) for name, run in runs.items()}
+        reports = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
+        self.problems = {name: report.get("error", "") for name, report in reports.items()}
+        self._show_segments(reports["segments"])
+        self._show_clv(reports["clv"])
+        self._show_churn(reports["churn"])
+        self._show_forecast(reports["forecast"])
+        self._show_quality(reports["quality"])
+        return any(run is None for run in runs.values())
+
+    def _show_segments(self, report: dict) -> None:
+        self.segments = [
+            {"segment": row["segment"], "customers": f"{row['customers']:,}", "share": _share(row["share"]),
+             "recency": f"{row['recency_days']:.0f}", "frequency": f"{row['frequency']:.1f}",
+             "monetary": _money(row["monetary"])}
+            for row in report.get("segments", [])
+        ]
+        self.segment_customers = f"{report['customers']:,}" if "customers" in report else ""
+        clusters = report.get("clusters") or {}
+        best = clusters.get("k")
+        self.silhouette = [{"k": str(row["k"]), "score": f"{row['silhouette']:.3f}",
+                            "chosen": "chosen" if row["k"] == best else ""} for row in clusters.get("silhouette", [])]
+        self.clusters = [
+            {"cluster": str(row["cluster"] + 1), "customers": f"{row['customers']:,}", "share": _share(row["share"]),
+             "recency": f"{row['recency_days']:.0f}", "frequency": f"{row['frequency']:.1f}",
+             "monetary": _money(row["monetary"])}
+            for row in clusters.get("profile", [])
+        ]
+        self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {best} has the best silhouette, "
+                             f"on {clusters['clustered_customers']:,} customers.") if clusters else ""
+
+    def _show_clv(self, report: dict) -> None:
+        self.clv_rows = [
+            {"link": routes.customer_page(row["customer_id"]), "name": row["name"] or f"#{row['customer_id']}",
+             "purchases": f"{row['expected_purchases']:.1f}", "alive": _share(row["p_alive"]),
+             "value": _money(row["expected_average_value"]), "clv": _money(row["clv"])}
+            for row in report.get("top", [])
+        ]
+        bg, gg = report.get("bgnbd"), report.get("gamma_gamma")
+        self.clv_parameters = (
+            f"BG/NBD r = {bg['r']:.3f}, α = {bg['alpha']:.3f}, a = {bg['a']:.3f}, b = {bg['b']:.3f} (time unit: "
+            f"{report['time_unit']}); Gamma-Gamma p = {gg['p']:.3f}, q = {gg['q']:.3f}, γ = {gg['gamma']:.1f}. "
+            f"CLV over {report['months']} months at {report['monthly_discount_rate']:.0%} a month; "
+            f"total {_money(report['total_clv'])} over {report['customers']:,} customers."
+        ) if bg and gg else ""
+
+    def _show_churn(self, report: dict) -> None:
+        rows = report.get("at_risk", [])
+        self._churn_ids = [int(row["customer_id"]) for row in rows]
+        self.selected = [s for s in self.selected if as_id(s) in self._churn_ids]
+        self.churn_rows = [
+            {"id": str(row["customer_id"]), "link": routes.customer_page(row["customer_id"]),
+             "name": row["name"] or f"#{row['customer_id']}", "probability": _share(row["probability"]),
+             "recency": f"{row['recency_days']:.0f}", "drivers": row["drivers"] or "–",
+             "owner": "" if row["owner_id"] is not None else "no owner"}
+            for row in rows
+        ]
+        backtest = report.get("backtest") or {}
+        names = {"logistic": "Logistic regression", "gradient_boosting": "Gradient boosting",
+                 "recency_rule": "Days since last order (baseline)"}
+        self.churn_backtest = [{"model": names.get(row["model"], row["model"]), "auc": f"{row['auc']:.3f}",
+                                "precision": _share(row["precision_at_k"])} for row in backtest.get("models", [])]
+        self.churn_note = (
+            f"No order in the next {report['horizon_days']} days; {report['on_watch']:,} customers who ordered within "
+            f"a year are scored, the riskiest {len(rows)} shown. Backtest: trained 180 days before the as-of date, "
+            f"tested on {backtest['test_customers']:,} customers 90 days before it (precision among the top {backtest['k']:,})."
+        ) if backtest else ""
+
+    def _show_forecast(self, report: dict) -> None:
+        if not report.get("forecast"):
+            self.forecast, self.forecast_backtest, self.forecast_note = go.Figure(), [], ""
+            return
+        history = pd.DataFrame(report["history"]).set_index("period")["revenue"]
+        self.forecast = forecast_figure(history, pd.DataFrame(report["forecast"]).set_index("period"))
+        self.forecast_backtest = [
+            {"model": row["model"], "mape": f"{row['mape']:.1f} %", "smape": f"{row['smape']:.1f} %",
+             "chosen": "chosen" if row["model"] == report["model"] else ""}
+            for row in report["backtest"]
+        ]
+        self.forecast_note = (f"{report['model']} has the lowest sMAPE over {report['folds']} rolling "
+                              f"6-month backtest folds; bands are 80 % and 95 % prediction intervals.")
+
+    def _show_quality(self, report: dict) -> None:
+        self.quality_overall = _share(report.get("overall"))
+        self.quality_parts = {part: _share(report.get(part)) for part in ("field_score", "uniqueness", "freshness")}
+        self.quality_fields = [
+            {"field": row["field"].removesuffix("_id"), "completeness": _share(row["completeness"]),
+             "validity": _share(row["validity"]), "score": _share(row["score"]), "weight": _share(row["weight"])}
+            for row in report.get("fields", [])
+        ]
+        self.quality_queue = [
+            {"link": routes.customer_page(row["customer_id"]), "name": row["name"], "problems": row["problems"]}
+            for row in report.get("queue", [])
+        ]
+        self.quality_note = (
+            f"{report['records_to_fix']:,} of {report['scored_customers']:,} customer records scored "
+            f"(of {report['customers']:,}) need a fix "
+            f"({report['exact_duplicate_pairs']:,} exact and {report['fuzzy_duplicate_pairs']:,} fuzzy duplicate "
+            f"pairs); the first {len(self.quality_queue)} are listed."
+        ) if report.get("fields") else ""
+
+    def _request_refresh(self) -> Any:
+        if self.refreshing:
+            return None
+        self.refreshing = True
+        self._refresh_requested_at = datetime.now(UTC)
+        return InsightsState.refresh_models
+
+    @staff_event(Role.admin, Role.executive)
+    def load(self) -> Any:
+        self.can_create_tasks = current_actor().role == Role.admin
+        never_fitted = self._show()
+        return self._request_refresh() if never_fitted else None
+
+    @staff_event(Role.admin, Role.executive)
+    def refit(self) -> Any:
+        if self.refreshing:
+            return rx.toast.info("The models are being refitted already.")
+        return [rx.toast.info("Refitting the models; the page updates when they are done."), self._request_refresh()]
+
+    @rx.event(background=True)
+    async def refresh_models(self) -> Any:
+        """Fit every insight in a child process, waited for on a worker thread; only runs when a guarded
+        handler asked for it."""
+        async with self:
+            requested_at, self._refresh_requested_at = self._refresh_requested_at, None
+        if requested_at is None:
+            return None
+        try:
+            await asyncio.to_thread(refresh_insights_apart, as_of=datetime.now(UTC).date(), requested_at=requested_at)
+        finally:
+            async with self:
+                self.refreshing = False
+        return InsightsState.show_fits
+
+    @staff_event(Role.admin, Role.executive)
+    def show_fits(self) -> Any:
+        self._show()
+        return rx.toast.success("The insights are up to date.")
+
+    @staff_event(Role.admin)
+    def toggle_customer(self, customer_id: str, ticked: bool) -> None:
+        target = as_id(customer_id)
+        if target is None or target not in self._churn_ids:
+            return
+        others = [s for s in self.selected if s != str(target)]
+        self.selected = others + [str(target)] if ticked is True else others
+
+    @staff_event(Role.admin)
+    def select_all_at_risk(self) -> None:
+        self.selected = [str(customer_id) for customer_id in self._churn_ids]
+
+    @staff_event(Role.admin)
+    def create_follow_up_tasks(self) -> Any:
+        chosen = [customer_id for customer_id in self._churn_ids if str(customer_id) in self.selected]
+        if not chosen:
+            return rx.toast.error("Tick the customers who should get a follow-up call first.")
+        with write_session() as session:
+            done = create_churn_follow_ups(session=session, actor=current_actor(), customer_ids=chosen,
+                                           today=datetime.now(UTC).date())
+        self.selected = []
+        skipped = [f"{done.already_open} already had one open" if done.already_open else "",
+                   f"{done.without_owner} have no owner" if done.without_owner else ""]
+        detail = "; ".join(s for s in skipped if s)
+        return rx.toast.success(f"Created {done.created} follow-up task(s) for the owners" + (f" ({detail})." if detail else "."))

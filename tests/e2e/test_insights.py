@@ -1,0 +1,72 @@
+"""/insights in Chromium: an executive sees the segments and data-quality score the report functions give; reps are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session
+
+from crm_app.data.db import engine_for
+from crm_app.data.facts import load_facts
+from crm_app.data.reports import ReportPeriod, build_report
+from tests.e2e.conftest import open_page, path_is, sign_in
+
+pytestmark = pytest.mark.e2e
+
+# The first visit fits every model in the background; wait for it rather than fail on a busy machine.
+FIT_WAIT_MS = 300_000
+
+
+def _reports(database_url: str) -> dict[str, dict]:
+    with Session(engine_for(database_url)) as session:
+        facts = load_facts(session)
+    period = ReportPeriod.ending(datetime.now(UTC).date())
+    return {name: build_report(name, facts, period) for name in ("segments", "quality")}
+
+
+def test_an_executive_sees_the_segments_and_quality_score_of_the_reports(new_context, app_url, e2e_database_url):
+    expected = _reports(e2e_database_url)
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    page.get_by_test_id("nav-insights").click()
+    expect(page).to_have_url(path_is(app_url, "/insights"))
+
+    overall = f"{expected['quality']['overall']:.1%}"
+    expect(page.get_by_test_id("quality-overall")).to_have_text(overall, timeout=FIT_WAIT_MS)
+    expect(page.get_by_test_id("fitted-quality")).to_contain_text(f"on {expected['quality']['customers']:,} customers")
+    rows = page.get_by_test_id("segment-row")
+    segments = expected["segments"]["segments"]
+    expect(rows).to_have_count(len(segments))
+    for position, segment in enumerate(segments):
+        expect(rows.nth(position)).to_contain_text(segment["segment"])
+        expect(rows.nth(position)).to_contain_text(f"{segment['customers']:,}")
+    expect(page.get_by_test_id("silhouette-row")).to_have_count(len(expected["segments"]["clusters"]["silhouette"]))
+    # Executives read; only admins create follow-up tasks.
+    expect(page.get_by_role("button", name="Create follow-up tasks")).to_have_count(0)
+
+
+def test_an_admin_creates_churn_follow_ups_once(new_context, app_url):
+    page = new_context().new_page()
+    sign_in(page, app_url, "admin@example.com", "demo-admin-2026")
+    open_page(page, f"{app_url}/insights")
+    expect(page.get_by_test_id("churn-row").first).to_be_visible(timeout=FIT_WAIT_MS)
+    owned = page.get_by_test_id("churn-row").filter(has_not_text="no owner").first
+    owned.get_by_role("checkbox").click()
+    page.get_by_role("button", name="Create follow-up tasks").click()
+    expect(page.get_by_text("Created 1 follow-up task(s) for the owners.")).to_be_visible()
+
+    owned.get_by_role("checkbox").click()
+    page.get_by_role("button", name="Create follow-up tasks").click()
+    expect(page.get_by_text("Created 0 follow-up task(s) for the owners (1 already had one open).")).to_be_visible()
+
+
+def test_a_sales_rep_is_refused(new_context, app_url):
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    expect(page.get_by_test_id("nav-insights")).to_have_count(0)
+    open_page(page, f"{app_url}/insights")
+    expect(page.get_by_text("You do not have access to this.")).to_be_visible()
+    expect(page).to_have_url(path_is(app_url, "/"))
+    expect(page.get_by_test_id("quality-overall")).to_have_count(0)

@@ -1,0 +1,104 @@
+"""`crm-app report …` on the demo company: the KPIs equal plain SQL + pandas sums, and the model reports run."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from crm_app.cli import main
+from crm_app.data.seed import seed_demo_company
+from crm_app.settings import get_settings
+
+AS_OF = date(2026, 5, 1)
+# The report's default period: the 30 days before as_of, [2026-04-01, 2026-05-01).
+START, END = pd.Timestamp("2026-04-01", tz="UTC"), pd.Timestamp("2026-05-01", tz="UTC")
+
+
+@pytest.fixture
+def report(engine, monkeypatch):
+    seed_demo_company(engine=engine, seed=11, customers=150, orders=1_500, as_of=AS_OF)
+    monkeypatch.setattr(get_settings(), "database_url", engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+
+    def run(*args: str) -> dict:
+        result = runner.invoke(main, ["report", *args, "--as-of", AS_OF.isoformat(), "--json"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    return run
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, utc=True, format="ISO8601") if values.map(type).eq(str).any() else pd.to_datetime(values, utc=True)
+
+
+def _kpis_by_hand(engine, region: str | None) -> dict:
+    where = "WHERE c.region = %s" % ("'" + region + "'") if region else ""
+    orders = pd.read_sql(f"""SELECT o.id, o.customer_id, o.status, o.ordered_at, o.total_amount
+                             FROM sales_order o JOIN customer c ON c.id = o.customer_id {where}""", engine)
+    lines = pd.read_sql("SELECT order_id, quantity FROM order_line", engine)
+    deals = pd.read_sql(f"""SELECT d.stage, d.amount, d.probability, d.closed_at
+                            FROM deal d JOIN customer c ON c.id = d.customer_id {where}""", engine)
+    orders["ordered_at"] = _utc(orders["ordered_at"])
+    paid = orders[orders["status"].isin(["paid", "shipped"])]
+    period = paid[(paid["ordered_at"] >= START) & (paid["ordered_at"] < END)]
+    first_orders = paid.groupby("customer_id")["ordered_at"].min()
+    closed = deals[deals["closed_at"].notna()].copy()
+    closed["closed_at"] = _utc(closed["closed_at"])
+    closed = closed[(closed["closed_at"] >= START) & (closed["closed_at"] < END)]
+    open_deals = deals[deals["stage"].isin(["Lead", "Qualified", "Proposal", "Negotiation"])]
+    return {
+        "revenue": period["total_amount"].sum(),
+        "orders": len(period),
+        "average_order_value": period["total_amount"].sum() / len(period),
+        "units": lines.loc[lines["order_id"].isin(period["id"]), "quantity"].sum(),
+        "active_customers": period["customer_id"].nunique(),
+        "new_customers": ((first_orders >= START) & (first_orders < END)).sum(),
+        "won_deals": (closed["stage"] == "Won").sum(),
+        "lost_deals": (closed["stage"] == "Lost").sum(),
+        "open_pipeline": open_deals["amount"].sum(),
+        "weighted_pipeline": (open_deals["amount"] * open_deals["probability"]).sum(),
+    }
+
+
+def test_kpis_equal_plain_sums_over_the_database_with_and_without_a_filter(report, engine):
+    everyone, emea = report("kpis"), report("kpis", "--region", "EMEA")
+
+    for printed, region in ((everyone, None), (emea, "EMEA")):
+        expected = _kpis_by_hand(engine, region)
+        assert (printed["from"], printed["to"]) == ("2026-04-01", "2026-04-30")
+        assert printed["filters"] == ({"region": region} if region else {})
+        assert expected["orders"] > 0
+        for name, value in expected.items():
+            assert printed["kpis"][name] == pytest.approx(float(value), abs=0.005), (region, name)
+    assert 0 < emea["kpis"]["revenue"] < everyone["kpis"]["revenue"]
+
+
+def test_clv_prints_the_fitted_parameters_and_its_time_unit(report):
+    printed = report("clv")
+    assert set(printed["bgnbd"]) >= {"r", "alpha", "a", "b"}
+    assert set(printed["gamma_gamma"]) >= {"p", "q", "gamma"}
+    assert printed["time_unit"] == "week"
+    assert all(value > 0 for value in (*[printed["bgnbd"][k] for k in ("r", "alpha", "a", "b")],
+                                       *[printed["gamma_gamma"][k] for k in ("p", "q", "gamma")]))
+    clvs = [row["clv"] for row in printed["top"]]
+    assert clvs == sorted(clvs, reverse=True) and len(clvs) == min(50, printed["customers"])
+
+
+def test_quality_and_segments_run_and_add_up(report):
+    quality = report("quality")
+    assert quality["customers"] == 150 and 0 < quality["overall"] <= 1
+    assert {row["field"] for row in quality["fields"]} >= {"name", "email", "phone"}
+    segments = report("segments")
+    assert sum(row["customers"] for row in segments["segments"]) == segments["customers"]
+    assert segments["clusters"]["k"] in [row["k"] for row in segments["clusters"]["silhouette"]]
+
+
+def test_an_unknown_rep_is_refused(engine, monkeypatch):
+    monkeypatch.setattr(get_settings(), "database_url", engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["report", "kpis", "--rep", "nobody@example.com"])
+    assert result.exit_code == 1 and "No user with the email nobody@example.com" in result.output

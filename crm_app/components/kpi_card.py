@@ -1,0 +1,51 @@
+"""A KPI card: actual, target, gap, change against the comparison period, sparkline, status colour, explain."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def _explain(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(rx.button("Explain", size="1", variant="ghost", aria_label=f"Explain {card['label']}")),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(card["formula"], size="2"),
+                rx.text("Filters: ", filters_text, size="1", color=rx.color("gray", 11)),
+                rx.text("Compared with ", comparison_text, ": ", card["comparison"], size="1",
+                        color=rx.color("gray", 11)),
+                rx.text("Sample size: ", card["sample"], size="1", color=rx.color("gray", 11)),
+                spacing="1",
+            ),
+            max_width="22em",
+        ),
+    )
+
+
+def kpi_card(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.Component:
+    """One KPI from a display-ready dict (label, actual, target, gap, change, colour, spark, formula, ...)."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(card["label"], size="2", weight="medium"),
+                rx.spacer(),
+                rx.badge(card["change"], color_scheme=card["colour"], variant="soft"),
+                width="100%",
+            ),
+            rx.text(card["actual"], size="6", weight="bold", data_testid=f"kpi-{card['key']}"),
+            rx.text("Target ", card["target"], " · gap ", card["gap"], size="1", color=rx.color("gray", 11)),
+            rx.hstack(
+                rx.recharts.line_chart(
+                    rx.recharts.line(data_key="v", dot=False, stroke=rx.color("accent", 9), is_animation_active=False),
+                    data=card["spark"], width=120, height=30,
+                ),
+                rx.spacer(),
+                _explain(card, filters_text, comparison_text),
+                width="100%",
+                align="center",
+            ),
+            spacing="1",
+        ),
+        border_left=f"4px solid var(--{card['colour']}-9)",
+        data_testid="kpi-card",
+    )

@@ -1,0 +1,25 @@
+"""A chart in a card; Plotly's own toolbar downloads it as PNG."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+# The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2},
+               "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def plot_card(figure: rx.Var, label: str, on_click=None, on_rows=None) -> rx.Component:
+    """`figure` a go.Figure state var; `on_click` receives the clicked points (cross-filtering); `on_rows`
+    opens the rows behind the chart."""
+    props = {"on_click": on_click} if on_click is not None else {}
+    return rx.card(
+        rx.plotly(data=figure, config=PLOT_CONFIG, width="100%", **props),
+        rx.button("Show rows", size="1", variant="soft", on_click=on_rows,
+                  aria_label=f"Show the rows behind the {label.lower()} chart") if on_rows is not None
+        else rx.fragment(),
+        aria_label=label,
+        data_testid=f"chart-{label.lower().replace(' ', '-')}",
+        width="100%",
+        min_width="0",
+    )

@@ -1,0 +1,235 @@
+"""A per-process snapshot of the fact tables prepared for the cockpit, kept fresh without making anyone wait.
+
+Database triggers count writes in `data_version` in the same transaction as the write, whichever process
+writes (migrations 0003 and 0004): `version` moves with any fact table, `order_writes` with sales_order and
+order_line, `order_rewrites` only with their updates and deletes. Each cockpit event reads the three
+counters (one SELECT) and then:
+
+- nothing moved: the snapshot is current;
+- only orders were added (`order_rewrites` still, `version` moved exactly as much as `order_writes`): the
+  new orders and lines are read by id (ids only grow) and merged in at once. On PostgreSQL two counts
+  guard it: when the snapshot's orders plus the new ones do not add up to count(*) (a transaction that
+  committed an older id late), it falls back to a full reload; SQLite commits ids in order (one writer);
+- anything else moved (an order updated or deleted, a customer, a deal, feedback...): a full reload starts
+  in a background thread (one at a time per process) and events keep answering from the previous snapshot,
+  marked "refreshing", until it is in. Before the first snapshot, events answer "loading" instead of
+  blocking the websocket's event loop.
+
+`current_facts` is what the page uses (never waits on a full reload); `cockpit_facts` waits until the
+snapshot is current (tests, benchmarks, scripts). Snapshots live in module memory, never in session state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from crm_app.analytics.cockpit import CockpitFacts, append_orders, prepare_cockpit
+from crm_app.data.facts import LINES_SQL, ORDERS_SQL, load_facts, read_frame
+from crm_app.data.permissions import Actor
+
+logger = logging.getLogger(__name__)
+
+# Above this many new orders a full reload (in the background) is cheaper than merging them one customer
+# at a time.
+MAX_APPENDED_ORDERS = 500
+
+
+@dataclass(frozen=True)
+class Counters:
+    """data_version's three counters (see the module docstring)."""
+
+    version: int
+    order_writes: int
+    order_rewrites: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    counters: Counters  # the writes this snapshot accounts for
+    cockpit: CockpitFacts
+    loaded_at: datetime
+    orders: int  # every row of sales_order and order_line it has read (all statuses, all owners)
+    lines: int
+    max_order_id: int
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What the page says about the data it shows."""
+
+    loaded_at: datetime | None  # None: no snapshot yet
+    refreshing: bool
+
+    @property
+    def described(self) -> str:
+        if self.loaded_at is None:
+            return "Loading the data…"
+        stamp = self.loaded_at.strftime("%H:%M:%S UTC")
+        return f"Data as of {stamp}, refreshing…" if self.refreshing else f"Data as of {stamp}"
+
+
+_lock = threading.Lock()
+_snapshots: dict[tuple[str, int | None], Snapshot] = {}
+_reloads: dict[tuple[str, int | None], Future] = {}
+_reloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-reload")  # one full reload at a time
+
+
+def counters(session: Session) -> Counters:
+    """The fact tables' change counters, bumped by triggers on every insert, update and delete."""
+    row = session.execute(text("SELECT version, order_writes, order_rewrites FROM data_version WHERE id = 1")).one()
+    return Counters(*map(int, row))
+
+
+def data_version(session: Session) -> int:
+    """The fact tables' change counter (bumped by triggers on every insert, update and delete)."""
+    return counters(session).version
+
+
+def _key(session: Session, actor: Actor) -> tuple[str, int | None]:
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    return url, None if actor.reads_everything else actor.id
+
+
+def _count(session: Session, table: str) -> int:
+    return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def _load(engine: Engine, actor: Actor) -> Snapshot:
+    """Read every fact table and prepare them (the slow path: about a minute at a million orders)."""
+    with Session(engine) as session:
+        seen = counters(session)  # read first: a write during the load moves them again, so nothing is missed
+        facts = load_facts(session)
+    orders, lines = len(facts.orders), len(facts.lines)
+    max_order_id = int(facts.orders["id"].max()) if orders else 0
+    if not actor.reads_everything:
+        facts = facts.visible_to(actor)
+    as_of = facts.orders["ordered_at"].max() if len(facts.orders) else pd.Timestamp.now(tz="UTC")
+    return Snapshot(seen, prepare_cockpit(facts, as_of), datetime.now(UTC), orders, lines, max_order_id)
+
+
+def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Actor) -> Future:
+    """Start a full reload of `key` unless one runs; the finished snapshot replaces the previous one."""
+    running = _reloads.get(key)
+    if running is not None and not running.done():
+        return running
+
+    def reload() -> Snapshot:
+        try:
+            snapshot = _load(engine, actor)
+            with _lock:  # orders merged meanwhile are merged again by the next event (ids above max_order_id)
+                _snapshots[key] = snapshot
+            return snapshot
+        except Exception:
+            logger.exception("The cockpit snapshot could not be reloaded")
+            raise
+
+    future = _reloader.submit(reload)
+    _reloads[key] = future
+    return future
+
+
+def _appended(session: Session, snapshot: Snapshot, now: Counters, actor: Actor) -> Snapshot | None:
+    """`snapshot` with the orders added since it was read, or None when only a full reload is right."""
+    if now.order_rewrites != snapshot.counters.order_rewrites:
+        return None
+    connection = session.connection()
+    last = int(snapshot.max_order_id)
+    orders = read_frame(connection, f"{ORDERS_SQL} WHERE o.id > {last}")
+    lines = read_frame(connection, f"{LINES_SQL} WHERE l.order_id > {last}")
+    if len(orders) > MAX_APPENDED_ORDERS:
+        return None
+    # PostgreSQL may commit a lower id after a higher one has been read; counted after reading, the sums
+    # then differ and the full reload catches it. SQLite has one writer at a time, so ids commit in order.
+    if session.get_bind().dialect.name != "sqlite" and (
+            _count(session, "sales_order") != snapshot.orders + len(orders)
+            or _count(session, "order_line") != snapshot.lines + len(lines)):
+        return None
+    visible = orders if actor.reads_everything else orders.loc[orders["owner_id"] == actor.id]
+    cockpit = append_orders(snapshot.cockpit, visible, lines)
+    if cockpit is None:
+        return None
+    accounted = Counters(snapshot.counters.version + now.order_writes - snapshot.counters.order_writes,
+                         now.order_writes, now.order_rewrites)
+    return replace(snapshot, counters=accounted, cockpit=cockpit, loaded_at=datetime.now(UTC),
+                   orders=snapshot.orders + len(orders), lines=snapshot.lines + len(lines),
+                   max_order_id=max(last, int(orders["id"].max()) if len(orders) else last))
+
+
+def current_facts(*, session: Session, actor: Actor) -> tuple[CockpitFacts | None, Freshness]:
+    """The freshest cockpit facts `actor` may see (a rep: their own book) without waiting on a full reload:
+    None before the first snapshot is in. New orders are merged at once; other changes reload in the
+    background while the previous snapshot answers."""
+    key, now = _key(session, actor), counters(session)
+    snapshot = _snapshots.get(key)
+    if snapshot is not None and snapshot.counters == now:
+        return snapshot.cockpit, Freshness(snapshot.loaded_at, refreshing=False)
+    with _lock:
+        snapshot = _snapshots.get(key)
+        if snapshot is not None and snapshot.counters.order_writes != now.order_writes:
+            appended = _appended(session, snapshot, now, actor)
+            if appended is not None:
+                _snapshots[key] = snapshot = appended
+        if snapshot is None or snapshot.counters != now:
+            _reload_in_background(key, session.get_bind().engine, actor)
+        refreshing = snapshot is None or snapshot.counters != now
+    if snapshot is None:
+        return None, Freshness(None, refreshing=True)
+    return snapshot.cockpit, Freshness(snapshot.loaded_at, refreshing=refreshing)
+
+
+_forecasts: dict[tuple, object] = {}  # snapshot → RevenueForecast, or None (fitting, or too little history)
+_forecaster = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-forecast")
+
+
+def revenue_forecast(cockpit: CockpitFacts) -> object | None:
+    """The revenue forecast of this snapshot's whole monthly series, if it is fitted; else the fit starts
+    in a background thread (a filter change never waits on a model fit) and a later event shows it."""
+    key = (id(cockpit), cockpit.as_of, cockpit.orders["ns"].size)
+    if key in _forecasts:
+        return _forecasts[key]
+    with _lock:
+        if key not in _forecasts:
+            _forecasts.clear()  # one snapshot's forecast at a time; the previous snapshot's is obsolete
+            _forecasts[key] = None
+            _forecaster.submit(_fit, key, cockpit)
+    return None
+
+
+def _fit(key: tuple, cockpit: CockpitFacts) -> None:
+    from crm_app.analytics.cockpit import monthly_revenue
+    from crm_app.analytics.forecast import forecast_revenue
+
+    try:
+        fitted = forecast_revenue(monthly_revenue(cockpit))
+    except ValueError:  # not enough months of history for a backtest
+        return
+    except Exception:
+        logger.exception("The cockpit's revenue forecast could not be fitted")
+        return
+    with _lock:
+        if key in _forecasts:
+            _forecasts[key] = fitted
+
+
+def reloading() -> bool:
+    """Whether a full reload is running in this process."""
+    return any(not future.done() for future in list(_reloads.values()))
+
+
+def cockpit_facts(*, session: Session, actor: Actor) -> CockpitFacts:
+    """The cockpit's facts as `actor` may see them, as of the last committed write (waits for a reload)."""
+    while True:
+        facts, freshness = current_facts(session=session, actor=actor)
+        if facts is not None and not freshness.refreshing:
+            return facts
+        running = _reloads.get(_key(session, actor))
+        if running is not None:
+            running.result()  # raises what the reload raised

@@ -1,0 +1,221 @@
+"""/cockpit: the business against its targets, sliced by period, region, segment, category, channel and rep."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
+from crm_app.components.kpi_card import kpi_card
+from crm_app.components.plot_card import plot_card
+from crm_app.components.shell import staff_page
+from crm_app.states.cockpit import ANY, CockpitState
+
+
+def _menu(label: str, name: str, value: rx.Var, items, *, any_item: bool = True) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        rx.select.root(
+            rx.select.trigger(aria_label=label),
+            rx.select.content(*([rx.select.item("Any", value=ANY)] if any_item else []), *items),
+            value=value,
+            on_change=lambda v: CockpitState.set_filter(name, v),
+        ),
+        spacing="1",
+    )
+
+
+def _choices(name: str) -> list:
+    return [rx.foreach(CockpitState.choices[name], lambda c: rx.select.item(c, value=c))]
+
+
+def _filters() -> rx.Component:
+    return rx.flex(
+        _menu("Period", "period", CockpitState.preset,
+              [rx.select.item(text, value=key) for key, text in PRESETS.items()], any_item=False),
+        rx.form(
+            rx.hstack(
+                rx.input(type="date", name="from", default_value=CockpitState.date_from, aria_label="First day",
+                         key=CockpitState.date_from),
+                rx.input(type="date", name="to", default_value=CockpitState.date_to, aria_label="Last day",
+                         key=CockpitState.date_to),
+                rx.button("Apply dates", type="submit", variant="soft"),
+            ),
+            on_submit=CockpitState.set_dates,
+            align_self="end",
+        ),
+        _menu("Compare to", "compare", CockpitState.compare,
+              [rx.select.item(text, value=key) for key, text in COMPARISONS.items()], any_item=False),
+        _menu("Region", "region", CockpitState.region, _choices("region")),
+        _menu("Segment", "segment", CockpitState.segment, _choices("segment")),
+        _menu("Product category", "category", CockpitState.category, _choices("category")),
+        _menu("Channel", "channel", CockpitState.channel, _choices("channel")),
+        rx.cond(CockpitState.shows_rep_filter,
+                _menu("Sales rep", "rep", CockpitState.rep,
+                      [rx.foreach(CockpitState.reps, lambda r: rx.select.item(r["name"], value=r["id"]))])),
+        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CockpitState.reset_filters,
+                  align_self="end"),
+        wrap="wrap",
+        spacing="3",
+        align="end",
+    )
+
+
+def _targets_form() -> rx.Component:
+    return rx.cond(
+        CockpitState.can_set_targets,
+        rx.form(
+            rx.hstack(
+                rx.select.root(
+                    rx.select.trigger(placeholder="KPI", aria_label="KPI of the target"),
+                    rx.select.content(*[rx.select.item(k.label, value=k.key) for k in KPIS]),
+                    name="kpi",
+                ),
+                rx.input(name="target", placeholder="Target (percent for rates)", aria_label="Target value",
+                         width="14em"),
+                rx.button("Set target for this period", type="submit"),
+                wrap="wrap",
+            ),
+            on_submit=CockpitState.save_target,
+            reset_on_submit=True,
+        ),
+    )
+
+
+def _slo_card(card: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.text(card["label"], size="2", color=rx.color("gray", 11)),
+        rx.heading(card["value"], size="5", color=rx.color(card["colour"], 11)),
+        rx.text(card["target"], size="1"),
+        data_testid=card["testid"],
+    )
+
+
+def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, testid: str) -> rx.Component:
+    return rx.box(
+        rx.heading(caption, size="3", as_="h3"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(title) for _, title in columns])),
+            rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
+                *[rx.table.cell(row[key]) for key, _ in columns]))),
+            size="1",
+            variant="surface",
+        ),
+        overflow_x="auto",
+        width="100%",
+        data_testid=testid,
+    )
+
+
+def _drill_dialog() -> rx.Component:
+    """The rows behind a chart, 50 a page, with a CSV of all of them."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(CockpitState.drill_title),
+            rx.dialog.description(CockpitState.drill_total, size="2"),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_columns,
+                                                            lambda c: rx.table.column_header_cell(c)))),
+                    rx.table.body(rx.foreach(CockpitState.drill_rows, lambda row: rx.table.row(
+                        rx.foreach(row, lambda v: rx.table.cell(v))))),
+                    size="1",
+                ),
+                overflow="auto", max_height="60vh", data_testid="drill-table",
+            ),
+            rx.hstack(
+                rx.button("Previous", variant="soft", on_click=CockpitState.turn_drill_page(-1),
+                          disabled=CockpitState.drill_page <= 0),
+                rx.text("Page ", CockpitState.drill_page + 1, " of ", CockpitState.drill_pages, size="2"),
+                rx.button("Next", variant="soft", on_click=CockpitState.turn_drill_page(1),
+                          disabled=CockpitState.drill_page + 1 >= CockpitState.drill_pages),
+                rx.spacer(),
+                rx.button("Download CSV", on_click=CockpitState.download_drill),
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                width="100%", wrap="wrap", align="center",
+            ),
+            max_width="min(1100px, 95vw)",
+        ),
+        open=CockpitState.drill_open,
+        on_open_change=CockpitState.close_drill,
+    )
+
+
+def _system_panels() -> rx.Component:
+    """How fast and available the CRM itself was over the period, and which modules were used by whom."""
+    return rx.cond(
+        CockpitState.shows_system_panels,
+        rx.vstack(
+            rx.heading("System performance", size="4", as_="h2"),
+            rx.grid(rx.foreach(CockpitState.slo_cards, _slo_card), columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+                    spacing="3", width="100%"),
+            _rows_table("Slowest and busiest calls",
+                        [("kind", "Kind"), ("name", "Event or route"), ("count", "Calls"), ("p50", "p50"),
+                         ("p95", "p95"), ("p99", "p99"), ("errors", "Errors")],
+                        CockpitState.latency_rows, "latency-table"),
+            rx.heading("Usage", size="4", as_="h2"),
+            rx.grid(
+                _rows_table("Events per module and role", [("module", "Module"), ("counts", "Events by role")],
+                            CockpitState.usage_rows, "usage-table"),
+                _rows_table("Completeness of each module's records", [("module", "Module"), ("share", "Filled in")],
+                            CockpitState.completeness_rows, "completeness-table"),
+                columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+@staff_page(route=routes.COCKPIT, title="Cockpit", on_load=CockpitState.load)
+def cockpit() -> rx.Component:
+    return rx.vstack(
+        _filters(),
+        rx.text(CockpitState.period_text, " · compared with ", CockpitState.comparison_text, size="2",
+                data_testid="cockpit-period"),
+        rx.text(CockpitState.freshness_text, size="1", color=rx.color("gray", 11), data_testid="cockpit-freshness",
+                role="status"),
+        rx.cond(CockpitState.loading,
+                rx.callout.root(rx.callout.text("Loading the figures; the page fills in by itself."),
+                                data_testid="cockpit-loading")),
+        rx.grid(
+            rx.foreach(CockpitState.cards,
+                       lambda card: kpi_card(card, CockpitState.filters_text, CockpitState.comparison_text)),
+            columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            CockpitState.suggestions.length() > 0,
+            rx.callout.root(
+                rx.callout.text(rx.foreach(CockpitState.suggestions, lambda s: rx.text(s, as_="div"))),
+                color_scheme="amber", width="100%", data_testid="gap-suggestions",
+            ),
+        ),
+        _targets_form(),
+        rx.grid(
+            plot_card(CockpitState.revenue_figure, "Revenue", on_click=CockpitState.open_month,
+                      on_rows=CockpitState.open_drill("revenue")),
+            plot_card(CockpitState.orders_figure, "Orders", on_rows=CockpitState.open_drill("orders")),
+            plot_card(CockpitState.region_figure, "Region", on_rows=CockpitState.open_drill("region"),
+                      on_click=lambda points: CockpitState.filter_by_click("region", points)),
+            plot_card(CockpitState.segment_figure, "Segment", on_rows=CockpitState.open_drill("segment"),
+                      on_click=lambda points: CockpitState.filter_by_click("segment", points)),
+            plot_card(CockpitState.category_figure, "Category", on_rows=CockpitState.open_drill("category"),
+                      on_click=lambda points: CockpitState.filter_by_click("category", points)),
+            plot_card(CockpitState.customers_figure, "Customers", on_rows=CockpitState.open_drill("customers")),
+            plot_card(CockpitState.cohort_figure, "Cohorts", on_rows=CockpitState.open_drill("cohorts")),
+            plot_card(CockpitState.pipeline_figure, "Pipeline", on_rows=CockpitState.open_drill("pipeline")),
+            plot_card(CockpitState.win_rate_figure, "Win rate", on_rows=CockpitState.open_drill("win-rate")),
+            plot_card(CockpitState.satisfaction_figure, "Satisfaction",
+                      on_rows=CockpitState.open_drill("satisfaction")),
+            plot_card(CockpitState.campaigns_figure, "Campaigns", on_rows=CockpitState.open_drill("campaigns")),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.text("Detractors mention: ", rx.foreach(CockpitState.detractor_topics, lambda t: rx.badge(t, margin="2px")),
+                size="2"),
+        _system_panels(),
+        _drill_dialog(),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,392 @@
+"""The evaluation cockpit: filters live in the URL; one event reads them and recomputes every card and chart."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+import reflex as rx
+
+from crm_app import metrics, routes
+from crm_app.analytics import charts
+from crm_app.analytics import cockpit as evaluation
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import Role
+from crm_app.data.repositories import metrics as measured
+from crm_app.data.repositories import targets
+from crm_app.data.repositories.users import staff_directory
+from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.customers import _safe_cell
+from crm_app.states.forms import as_id
+
+ANY = "any"
+SLICERS = ("region", "segment", "category", "channel")
+STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _signed_percent(change: float | None) -> str:
+    return "—" if change is None else f"{change * 100:+.1f} %"
+
+
+DRILL_PAGE_ROWS = 50
+DRILL_CSV_ROWS = 100_000  # a CSV past this is an export job, not a download from a dialog
+
+
+def _cell(value: Any) -> str:
+    """A drill-down value as text: whole numbers without decimals, missing as empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
+    return str(value)
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+def _slo_card(label: str, p95: float | None, target_ms: float, count: int) -> dict[str, str]:
+    colour = "gray" if p95 is None else ("green" if p95 <= target_ms else "red")
+    return {"label": label, "value": _ms(p95), "target": f"SLO ≤ {target_ms:,.0f} ms · {count:,} calls",
+            "colour": colour, "testid": "slo-" + label.split()[0].lower()}
+
+
+def _availability_card(*figures: measured.Latency) -> dict[str, str]:
+    count, errors = sum(f.count for f in figures), sum(f.errors for f in figures)
+    share = None if not count else 1 - errors / count
+    colour = "gray" if share is None else ("green" if share >= metrics.SLO_AVAILABILITY else "red")
+    return {"label": "Availability", "value": "—" if share is None else f"{100 * share:.2f} %",
+            "target": f"SLO ≥ {100 * metrics.SLO_AVAILABILITY:.1f} % · {errors:,} errors", "colour": colour,
+            "testid": "slo-availability"}
+
+
+def _latency_row(figure: measured.Latency) -> dict[str, str]:
+    rate = figure.error_rate
+    return {"kind": figure.kind, "name": figure.name, "count": f"{figure.count:,}",
+            "p50": _ms(figure.percentile(0.5)), "p95": _ms(figure.percentile(0.95)),
+            "p99": _ms(figure.percentile(0.99)), "errors": "—" if rate is None else f"{100 * rate:.2f} %"}
+
+
+class CockpitState(rx.State):
+    preset: str = "last_90_days"
+    date_from: str = ""
+    date_to: str = ""
+    compare: str = "previous_period"
+    region: str = ANY
+    segment: str = ANY
+    category: str = ANY
+    channel: str = ANY
+    rep: str = ANY
+    period_text: str = ""
+    comparison_text: str = ""
+    filters_text: str = ""
+
+    choices: dict[str, list[str]] = {}
+    reps: list[dict[str, str]] = []
+    shows_rep_filter: bool = False
+    can_set_targets: bool = False
+    cards: list[dict[str, Any]] = []
+    suggestions: list[str] = []
+    detractor_topics: list[str] = []
+    revenue_figure: go.Figure = go.Figure()
+    orders_figure: go.Figure = go.Figure()
+    customers_figure: go.Figure = go.Figure()
+    cohort_figure: go.Figure = go.Figure()
+    region_figure: go.Figure = go.Figure()
+    segment_figure: go.Figure = go.Figure()
+    category_figure: go.Figure = go.Figure()
+    pipeline_figure: go.Figure = go.Figure()
+    win_rate_figure: go.Figure = go.Figure()
+    satisfaction_figure: go.Figure = go.Figure()
+    campaigns_figure: go.Figure = go.Figure()
+    freshness_text: str = ""
+    loading: bool = True
+    waiting_for_data: bool = False
+    _waiter_running: bool = False
+    shows_system_panels: bool = False
+    slo_cards: list[dict[str, str]] = []
+    latency_rows: list[dict[str, str]] = []
+    usage_rows: list[dict[str, str]] = []
+    completeness_rows: list[dict[str, str]] = []
+    # The drill-down dialog: one page of the rows behind a chart, as display strings.
+    drill_open: bool = False
+    drill_chart: str = ""
+    drill_title: str = ""
+    drill_columns: list[str] = []
+    drill_rows: list[list[str]] = []
+    drill_page: int = 0
+    drill_pages: int = 0
+    drill_total: str = ""
+
+    def _read_url(self, today: date) -> evaluation.CockpitFilters:
+        """The filters in the URL, each checked: unknown values fall back to "any"."""
+        params, actor = self.router.url.query_parameters, current_actor()
+        self.preset = params.get("period") if params.get("period") in evaluation.PRESETS else "last_90_days"
+        self.compare = params.get("compare") if params.get("compare") in evaluation.COMPARISONS else "previous_period"
+        start, end = evaluation.period_for(self.preset, today, _day(params.get("from")), _day(params.get("to")))
+        if self.preset == "custom" and (end - start).days > 3660:
+            start = end - timedelta(days=3660)
+        self.date_from, self.date_to = start.isoformat(), (end - timedelta(days=1)).isoformat()
+        for name in SLICERS:
+            value = params.get(name)
+            setattr(self, name, value if isinstance(value, str) and value in self.choices.get(name, []) else ANY)
+        owner = as_id(params.get("rep")) if actor.reads_everything else None
+        self.rep = str(owner) if owner else ANY
+        return evaluation.CockpitFilters(
+            start=start, end=end, compare=self.compare,
+            **{name: None if getattr(self, name) == ANY else getattr(self, name) for name in SLICERS},
+            owner_id=owner,
+        )
+
+    def _url(self, **changes: Any) -> str:
+        values = {"period": self.preset, "from": self.date_from, "to": self.date_to, "compare": self.compare,
+                  "region": self.region, "segment": self.segment, "category": self.category,
+                  "channel": self.channel, "rep": self.rep, **changes}
+        if values["period"] != "custom":
+            values["from"] = values["to"] = ""
+        kept = {k: v for k, v in values.items() if v not in ("", ANY, None)
+                and not (k == "period" and v == "last_90_days") and not (k == "compare" and v == "previous_period")}
+        return routes.COCKPIT + ("?" + urlencode(kept) if kept else "")
+
+    @staff_event()
+    def load(self) -> None:
+        """Read the filters from the URL and recompute every card and chart."""
+        actor = current_actor()
+        with read_session() as session:
+            facts, freshness = current_facts(session=session, actor=actor)
+            self.freshness_text, self.loading = freshness.described, facts is None
+            if facts is None:  # the first snapshot loads in the background; the page shows "loading"
+                return self._wait_for_data()
+            self.choices = {name: facts.labels[name] for name in SLICERS}
+            filters = self._read_url(datetime.now(UTC).date())
+            goals = targets.targets_between(session=session, actor=actor, start=filters.start, end=filters.end)
+            directory = staff_directory(session=session, actor=actor)
+            self.shows_system_panels = actor.reads_everything
+            if actor.reads_everything:
+                self._show_system(session, actor, filters, facts)
+        names = {uid: name for uid, name, _ in directory}
+        self.reps = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
+        self.shows_rep_filter = actor.reads_everything
+        self.can_set_targets = actor.role in (Role.admin, Role.executive)
+        view = evaluation.evaluate(facts, filters, goals)
+        self._show(view, names)
+        # The forecast band belongs to the whole business: shown without slicers, once fitted in the background.
+        if not any(getattr(filters, name) for name in (*SLICERS, "owner_id")):
+            fitted = revenue_forecast(facts)
+            if fitted is not None:
+                self.revenue_figure = charts.revenue_trend_figure(view.monthly, fitted.forecast)
+        self.suggestions = evaluation.gap_suggestions(facts, view)
+        return self._wait_for_data() if freshness.refreshing else None
+
+    def _wait_for_data(self) -> Any:
+        if self.waiting_for_data:
+            return None
+        self.waiting_for_data = True
+        return CockpitState.reload_when_ready
+
+    @rx.event(background=True)
+    async def reload_when_ready(self) -> Any:
+        """Wait (off the state lock) for the snapshot reload, then recompute the page from the new data."""
+        async with self:  # only the one waiter `load` asked for, whatever a client sends
+            if not self.waiting_for_data or self._waiter_running:
+                return None
+            self._waiter_running = True
+        for _ in range(1200):
+            await asyncio.sleep(0.5)
+            if not reloading():
+                break
+        async with self:
+            self.waiting_for_data = self._waiter_running = False
+        return CockpitState.load
+
+    def _show_system(self, session, actor, filters: evaluation.CockpitFilters,
+                     facts: evaluation.CockpitFacts) -> None:
+        """The performance panel (latency, throughput, errors, availability against the SLOs) and the usage
+        panel (events per module and role, completeness of each module's records) for the period."""
+        metrics.flush()  # this process's last seconds too, so the panel is current (a few rows at most)
+        figures = measured.latency_between(session=session, actor=actor, start=filters.start, end=filters.end)
+        usage = measured.usage_between(session=session, actor=actor, start=filters.start, end=filters.end)
+        minutes = max((filters.end - filters.start).days * 1440, 1)
+        events, calls = measured.totals(figures, "event"), measured.totals(figures, "api")
+        self.slo_cards = [
+            _slo_card("Event latency p95", events.percentile(0.95), metrics.SLO_EVENT_P95_MS, events.count),
+            _slo_card("API latency p95", calls.percentile(0.95), metrics.SLO_API_P95_MS, calls.count),
+            _availability_card(events, calls),
+            {"label": "Throughput", "value": f"{(events.count + calls.count) / minutes:,.2f} / min",
+             "target": f"{events.count:,} events · {calls.count:,} API calls", "colour": "gray",
+             "testid": "slo-throughput"},
+        ]
+        self.latency_rows = [_latency_row(f) for f in figures[:12]]
+        roles = sorted({role for _, role in usage})
+        per_module: dict[str, int] = {}
+        for (module, _), count in usage.items():
+            per_module[module] = per_module.get(module, 0) + count
+        modules = sorted(per_module, key=lambda m: -per_module[m])
+        self.usage_rows = [{"module": m, "counts": " · ".join(f"{r}: {usage.get((m, r), 0):,}" for r in roles
+                                                              if usage.get((m, r)))} for m in modules]
+        self.completeness_rows = [{"module": m, "share": "—" if v is None else f"{100 * v:.1f} %"}
+                                  for m, v in evaluation.module_completeness(facts).items()]
+
+    def _show(self, view: evaluation.CockpitView, names: dict[int, str]) -> None:
+        first, last = view.comparison
+        self.period_text = f"{view.filters.start.isoformat()} to {(view.filters.end - timedelta(days=1)).isoformat()}"
+        self.comparison_text = f"{first.isoformat()} to {(last - timedelta(days=1)).isoformat()}"
+        self.filters_text = view.filters.described(names)
+        self.cards = [self._card(card) for card in view.cards]
+        self.detractor_topics = [f"{topic} ({count})" for topic, count in view.detractor_topics]
+        self.revenue_figure = charts.revenue_trend_figure(view.monthly)
+        self.orders_figure = charts.orders_aov_figure(view.monthly)
+        self.customers_figure = charts.customers_figure(view.monthly)
+        self.cohort_figure = charts.cohort_figure(view.cohorts)
+        self.region_figure = charts.bar_figure(view.revenue_by_region, "Revenue by region")
+        self.segment_figure = charts.bar_figure(view.revenue_by_segment, "Revenue by segment")
+        self.category_figure = charts.bar_figure(view.revenue_by_category, "Revenue by category")
+        self.pipeline_figure = charts.funnel_figure(view.pipeline)
+        rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
+        self.win_rate_figure = charts.bar_figure(rates, "Win rate by rep (%)", digits=1, percent=True)
+        self.satisfaction_figure = charts.satisfaction_figure(view.satisfaction)
+        self.campaigns_figure = charts.campaigns_figure(view.campaigns)
+
+    def _card(self, card: evaluation.KpiCard) -> dict[str, Any]:
+        definition = card.definition
+        spark = [v for v in card.sparkline if v is not None]
+        return {
+            "key": definition.key, "label": definition.label, "formula": definition.formula,
+            "actual": evaluation.format_value(definition, card.actual.value),
+            "target": evaluation.format_value(definition, card.target),
+            "gap": "—" if card.gap is None else evaluation.format_value(definition, card.gap),
+            "change": _signed_percent(card.change),
+            "comparison": evaluation.format_value(definition, card.comparison.value),
+            "sample": f"{card.actual.sample:,}",
+            "colour": STATUS_COLOURS[card.status],
+            "spark": [{"i": i, "v": round(v, 2)} for i, v in enumerate(spark)],
+        }
+
+    @staff_event()
+    def set_filter(self, name: str, value: str) -> Any:
+        if name not in (*SLICERS, "rep", "period", "compare") or not isinstance(value, str):
+            return None
+        return rx.redirect(self._url(**{name: value[:60]}))
+
+    @staff_event()
+    def set_dates(self, form_data: dict) -> Any:
+        form = form_data if isinstance(form_data, dict) else {}
+        start, end = _day(form.get("from")), _day(form.get("to"))
+        if start is None or end is None or end < start:
+            return rx.toast.error("Choose a first and a last day, the last on or after the first.")
+        return rx.redirect(self._url(period="custom", **{"from": start.isoformat(), "to": end.isoformat()}))
+
+    @staff_event()
+    def filter_by_click(self, name: str, points: list) -> Any:
+        """Cross-filter: a click on a bar of the region, segment, category or channel chart filters the page."""
+        if name not in SLICERS or not isinstance(points, list) or not points or not isinstance(points[0], dict):
+            return None
+        label = points[0].get("x")
+        if not isinstance(label, str) or label not in self.choices.get(name, []):
+            return None
+        return rx.redirect(self._url(**{name: label}))
+
+    @staff_event()
+    def open_month(self, points: list) -> Any:
+        """A click on a month of the revenue chart makes that month the period."""
+        if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+            return None
+        month = _day(f"{points[0].get('x')}-01") if isinstance(points[0].get("x"), str) else None
+        if month is None:
+            return None
+        last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return rx.redirect(self._url(period="custom", **{"from": month.isoformat(), "to": last.isoformat()}))
+
+    def _drill_frame(self) -> Any:
+        """The rows behind the open chart for the filters on screen, from the snapshot (None while loading)."""
+        with read_session() as session:
+            facts, _ = current_facts(session=session, actor=current_actor())
+        if facts is None or self.drill_chart not in evaluation.DRILLS:
+            return None
+        return evaluation.drill_down(facts, self._read_url(datetime.now(UTC).date()), self.drill_chart)
+
+    def _show_drill_page(self) -> Any:
+        frame = self._drill_frame()
+        if frame is None:
+            self.drill_open = False
+            return rx.toast.info("The figures are still loading; try again in a moment.")
+        self.drill_pages = max(math.ceil(len(frame) / DRILL_PAGE_ROWS), 1)
+        self.drill_page = min(max(self.drill_page, 0), self.drill_pages - 1)
+        page = frame.iloc[self.drill_page * DRILL_PAGE_ROWS:(self.drill_page + 1) * DRILL_PAGE_ROWS]
+        self.drill_columns = [str(c) for c in frame.columns]
+        self.drill_rows = [[_cell(v) for v in row] for row in page.itertuples(index=False)]
+        self.drill_total = f"{len(frame):,} {evaluation.DRILLS[self.drill_chart]}"
+        return None
+
+    @staff_event()
+    def open_drill(self, chart: str) -> Any:
+        """Open the rows behind a chart (its key in evaluation.DRILLS), first page."""
+        if not isinstance(chart, str) or chart not in evaluation.DRILLS:
+            return None
+        self.drill_chart, self.drill_page, self.drill_open = chart, 0, True
+        self.drill_title = f"Rows behind the {chart.replace('-', ' ')} chart · {self.filters_text}"
+        return self._show_drill_page()
+
+    @staff_event()
+    def turn_drill_page(self, step: int) -> Any:
+        if not isinstance(step, int) or step not in (-1, 1):
+            return None
+        self.drill_page += step
+        return self._show_drill_page()
+
+    @staff_event()
+    def close_drill(self, _open: Any = False) -> None:
+        self.drill_open, self.drill_rows, self.drill_chart = False, [], ""
+
+    @staff_event()
+    def download_drill(self) -> Any:
+        """The rows behind the open chart as CSV (every page, up to DRILL_CSV_ROWS), cells safe for spreadsheets."""
+        frame = self._drill_frame()
+        if frame is None:
+            return rx.toast.error("Open a chart's rows first.")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(frame.columns)
+        rows = frame.head(DRILL_CSV_ROWS).itertuples(index=False)
+        writer.writerows([_safe_cell(_cell(value)) for value in row] for row in rows)
+        return rx.download(data=buffer.getvalue(), filename=f"cockpit-{self.drill_chart}.csv")
+
+    @staff_event()
+    def reset_filters(self) -> Any:
+        return rx.redirect(routes.COCKPIT)
+
+    @staff_event(Role.admin, Role.executive)
+    def save_target(self, form_data: dict) -> Any:
+        """Set the target of one KPI for the period on screen."""
+        form = form_data if isinstance(form_data, dict) else {}
+        kpi, raw = form.get("kpi"), form.get("target")
+        start, last = _day(self.date_from), _day(self.date_to)
+        if kpi not in evaluation.KPI_BY_KEY or start is None or last is None:
+            return rx.toast.error("Choose a KPI.")
+        try:
+            value = float(raw) if isinstance(raw, str) and len(raw) < 30 else None
+        except ValueError:
+            value = None
+        if value is None or value != value or abs(value) > 1e15:
+            return rx.toast.error("Enter the target as a number.")
+        if evaluation.KPI_BY_KEY[kpi].unit == "percent":
+            value = value / 100  # typed in percent, kept as a fraction like the KPI
+        with write_session() as session:
+            targets.set_target(session=session, actor=current_actor(), kpi=kpi, period_start=start,
+                               period_end=last, target_value=value)
+        return [rx.toast.success(f"Target saved for {start.isoformat()} to {last.isoformat()}."),
+                rx.redirect(self._url())]

@@ -1,0 +1,120 @@
+"""The cockpit in Chromium: a region filter gives exactly the analytics' figures, bars cross-filter, the URL
+keeps the view, and a sales rep sees only their own book."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from crm_app.analytics import cockpit as evaluation
+from crm_app.analytics.kpis import period_revenue, sales_kpis
+from crm_app.data.db import engine_for
+from crm_app.data.facts import load_facts
+from crm_app.data.models import User
+from tests.e2e.conftest import open_page, sign_in
+
+pytestmark = pytest.mark.e2e
+
+REVENUE = evaluation.KPI_BY_KEY["revenue"]
+
+
+def _facts(database_url: str):
+    with Session(engine_for(database_url)) as session:
+        return load_facts(session)
+
+
+def _period():
+    return evaluation.period_for("last_90_days", datetime.now(UTC).date())
+
+
+def _revenue_chart_last_month(page: Page) -> float:
+    return page.evaluate(
+        "() => { const d = document.querySelector('[data-testid=chart-revenue] .js-plotly-plot').data[0];"
+        " return d.y[d.y.length - 1]; }")
+
+
+def test_a_region_filter_shows_exactly_the_analytics_figures_and_survives_a_reload(new_context, app_url,
+                                                                                  e2e_database_url):
+    facts = _facts(e2e_database_url)
+    region = str(facts.customers["region"].value_counts().idxmax())
+    start, end = _period()
+    in_region = facts.orders.loc[facts.orders["region"] == region]
+    revenue = sales_kpis(in_region, start, end).revenue
+    this_month = period_revenue(in_region, (end - timedelta(days=1)).replace(day=1), end)
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    page.get_by_role("combobox", name="Region").click()
+    page.get_by_role("option", name=region, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(region.replace(' ', '+'))}"))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    page.wait_for_function("() => document.querySelector('[data-testid=chart-revenue] .js-plotly-plot')?.data")
+    assert _revenue_chart_last_month(page) == round(this_month)
+
+    page.reload()
+    expect(page.get_by_role("combobox", name="Region")).to_have_text(region)
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+
+
+def test_clicking_a_region_bar_filters_the_whole_page(new_context, app_url, e2e_database_url):
+    facts = _facts(e2e_database_url)
+    regions = sorted(map(str, facts.customers["region"].dropna().unique()))
+    start, end = _period()
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    bar = page.locator("[data-testid=chart-region] .bars path").first
+    expect(bar).to_be_visible()
+    bar.click(force=True)
+    expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(regions[0].replace(' ', '+'))}"))
+    revenue = sales_kpis(facts.orders.loc[facts.orders["region"] == regions[0]], start, end).revenue
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+
+
+def test_a_sales_rep_sees_only_their_own_book(new_context, app_url, e2e_database_url):
+    with Session(engine_for(e2e_database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == "rep1@example.com")).one()
+    facts = _facts(e2e_database_url)
+    start, end = _period()
+    own = facts.orders.loc[facts.orders["owner_id"] == rep_id]
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(page, f"{app_url}/cockpit?rep=999")
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(
+        evaluation.format_value(REVENUE, sales_kpis(own, start, end).revenue))
+    expect(page.get_by_role("combobox", name="Sales rep")).to_have_count(0)
+
+
+def test_the_performance_panel_counts_the_events_it_timed(new_context, app_url):
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    for preset in ("Last 30 days", "This month"):
+        page.get_by_role("combobox", name="Period").click()
+        page.get_by_role("option", name=preset, exact=True).click()
+        expect(page.get_by_role("combobox", name="Period")).to_have_text(preset)
+
+    expect(page.get_by_test_id("slo-event")).to_contain_text(re.compile(r"· [1-9][\d,]* calls"))
+    expect(page.get_by_test_id("latency-table")).to_contain_text("CockpitState.load")
+    expect(page.get_by_test_id("usage-table")).to_contain_text("executive")
+    expect(page.get_by_test_id("cockpit-freshness")).to_contain_text("Data as of")
+
+
+def test_a_chart_opens_its_rows_fifty_a_page(new_context, app_url, e2e_database_url):
+    facts = _facts(e2e_database_url)
+    start, end = _period()
+    orders = sales_kpis(facts.orders, start, end).orders
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    page.get_by_role("button", name="Show the rows behind the region chart").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"{orders:,} orders")
+    expect(dialog.locator("tbody tr")).to_have_count(min(orders, 50))
+    with page.expect_download() as download:
+        dialog.get_by_role("button", name="Download CSV").click()
+    assert len(download.value.path().read_text().splitlines()) == orders + 1

@@ -1,0 +1,195 @@
+"""The cockpit's fast numpy figures equal the analytics functions on a small hand-built company."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_app.analytics import cockpit as evaluation
+from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
+from crm_app.analytics.retention import cohort_retention, retention_rate
+from crm_app.analytics.stats import csat_score, nps_score
+
+T = pd.Timestamp
+
+
+def _company() -> SimpleNamespace:
+    customers = pd.DataFrame({
+        "id": [1, 2, 3, 4], "name": ["Ann", "Bob", "Cy", "Di"], "email": ["a@x.io", "a@x.io", None, "d@x.io"],
+        "phone": ["+4411", None, "+4412", "+4413"], "company": ["A", "B", "C", ""],
+        "region": pd.Categorical(["EMEA", "EMEA", "APAC", "APAC"]),
+        "segment": pd.Categorical(["SMB", "Enterprise", "SMB", "SMB"]),
+        "acquisition_channel": ["web"] * 4, "owner_id": [10, 11, 10, 11],
+        "created_at": pd.to_datetime(["2025-01-01"] * 4, utc=True),
+        "updated_at": pd.to_datetime(["2026-01-01", "2024-01-01", "2026-02-01", "2026-02-01"], utc=True),
+    })
+    orders = pd.DataFrame({
+        "id": [1, 2, 3, 4, 5, 6, 7],
+        "customer_id": [1, 1, 2, 3, 3, 4, 1],
+        "ordered_at": pd.to_datetime(["2026-01-05", "2026-02-10", "2026-02-11", "2026-01-20", "2026-02-20",
+                                      "2026-02-25", "2026-02-26"], utc=True),
+        "status": pd.Categorical(["paid", "shipped", "paid", "paid", "paid", "paid", "cancelled"]),
+        "channel": pd.Categorical(["online", "store", "online", "online", "store", "online", "online"]),
+        "total_amount": [100.0, 200.0, 50.0, 80.0, 120.0, 40.0, 999.0],
+    })
+    orders = orders.merge(customers[["id", "region", "segment", "owner_id"]].rename(columns={"id": "customer_id"}))
+    lines = pd.DataFrame({
+        "order_id": [1, 2, 2, 3, 4, 5, 6, 7], "product_id": [1] * 8,
+        "category": pd.Categorical(["Software", "Software", "Services", "Software", "Services", "Services",
+                                    "Software", "Software"]),
+        "quantity": [1, 1, 1, 1, 1, 1, 1, 1], "unit_price": [100.0, 150.0, 50.0, 50.0, 80.0, 120.0, 40.0, 999.0],
+        "discount": [0.0] * 8, "unit_cost": [1.0] * 8,
+    })
+    feedback = pd.DataFrame({
+        "id": [1, 2, 3, 4], "customer_id": [1, 2, 3, 4], "csat": [5, 2, 4, np.nan], "nps": [10, 3, 8, 2],
+        "sentiment": [0.5] * 4, "topic": pd.Categorical(["price", "delivery", None, "delivery"]),
+        "status": ["new"] * 4,
+        "submitted_at": pd.to_datetime(["2026-02-01", "2026-02-02", "2026-02-03", "2026-02-04"], utc=True),
+        "region": pd.Categorical(["EMEA", "EMEA", "APAC", "APAC"]), "segment": pd.Categorical(["SMB"] * 4),
+        "owner_id": [10, 11, 10, 11],
+    })
+    deals = pd.DataFrame({
+        "id": [1, 2, 3, 4], "customer_id": [1, 2, 3, 4], "owner_id": [10, 11, 10, 11],
+        "stage": pd.Categorical(["Won", "Lost", "Proposal", "Lead"]), "amount": [1000.0, 500.0, 400.0, 100.0],
+        "probability": [1.0, 0.0, 0.5, 0.1], "expected_close_date": pd.NaT,
+        "created_at": pd.to_datetime(["2025-12-01"] * 4, utc=True),
+        "closed_at": pd.to_datetime(["2026-02-03", "2026-02-04", None, None], utc=True), "lost_reason": None,
+        "region": pd.Categorical(["EMEA", "EMEA", "APAC", "APAC"]), "segment": pd.Categorical(["SMB"] * 4),
+    })
+    campaigns = pd.DataFrame({"id": [1], "name": ["Spring"], "channel": ["email"],
+                              "start_date": pd.to_datetime(["2026-02-01"]), "end_date": pd.to_datetime(["2026-02-28"]),
+                              "cost": [100.0]})
+    campaign_targets = pd.DataFrame({"campaign_id": [1, 1], "customer_id": [1, 3], "responded": [True, False],
+                                     "responded_at": pd.NaT, "attributed_revenue": [300.0, 0.0],
+                                     "region": pd.Categorical(["EMEA", "APAC"]),
+                                     "segment": pd.Categorical(["SMB", "SMB"]), "owner_id": [10, 10]})
+    return SimpleNamespace(orders=orders, lines=lines, customers=customers, deals=deals, feedback=feedback,
+                           campaigns=campaigns, campaign_targets=campaign_targets)
+
+
+FEBRUARY = evaluation.CockpitFilters(start=date(2026, 2, 1), end=date(2026, 3, 1))
+
+
+@pytest.fixture(scope="module")
+def company():
+    facts = _company()
+    return facts, evaluation.prepare_cockpit(facts, "2026-03-01")
+
+
+@pytest.mark.parametrize("region", [None, "EMEA", "APAC"])
+def test_period_kpis_equal_the_analytics_functions(company, region):
+    facts, prepared = company
+    filters = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, region=region)
+    orders = facts.orders if region is None else facts.orders.loc[facts.orders["region"] == region]
+    feedback = facts.feedback if region is None else facts.feedback.loc[facts.feedback["region"] == region]
+    deals = facts.deals if region is None else facts.deals.loc[facts.deals["region"] == region]
+    kpis = evaluation.period_kpis(prepared, filters, filters.start, filters.end)
+    sales = sales_kpis(orders, filters.start, filters.end)
+    assert (kpis["revenue"].value, kpis["orders"].value) == (sales.revenue, sales.orders)
+    assert kpis["aov"].value == sales.average_order_value
+    assert kpis["active_customers"].value == sales.active_customers
+    assert kpis["retention"].value == retention_rate(orders, filters.start, filters.end).retention
+    assert kpis["csat"].value == csat_score(feedback["csat"]).value
+    assert kpis["nps"].value == pytest.approx(nps_score(feedback["nps"]).value)
+    assert kpis["win_rate"].value == win_rate(deals, filters.start, filters.end)[2]
+    assert kpis["weighted_pipeline"].value == pipeline_value(deals)[1]
+
+
+def test_february_by_hand(company):
+    _, prepared = company
+    kpis = evaluation.period_kpis(prepared, FEBRUARY, FEBRUARY.start, FEBRUARY.end)
+    # Paid or shipped in February: 200 + 50 + 120 + 40 (the cancelled 999 never counts).
+    assert kpis["revenue"].value == 410.0
+    # Active in January: customers 1 and 3, both bought again in February.
+    assert kpis["retention"].value == 1.0
+    # NPS answers 10, 3, 8, 2: one promoter, two detractors of four.
+    assert kpis["nps"].value == -25.0
+    # The campaign cost 100 and brought 300: ROI 200 %.
+    assert kpis["campaign_roi"].value == 2.0
+
+
+def test_a_category_counts_only_its_lines(company):
+    _, prepared = company
+    filters = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, category="Services")
+    kpis = evaluation.period_kpis(prepared, filters, filters.start, filters.end)
+    # February's Services lines: 50 of order 2, 120 of order 5.
+    assert (kpis["revenue"].value, kpis["orders"].value) == (170.0, 2)
+
+
+def test_monthly_trend_and_cohorts_equal_cohort_retention(company):
+    facts, prepared = company
+    monthly = evaluation.monthly_orders(prepared, FEBRUARY, FEBRUARY.end, months=2)
+    assert monthly["revenue"].tolist() == [180.0, 410.0]
+    assert monthly["new"].tolist() == [2, 2] and monthly["returning"].tolist() == [0, 2]
+    rates = evaluation.cohort_matrix(prepared, FEBRUARY, FEBRUARY.end, months=2)
+    expected = cohort_retention(facts.orders, "2026-02-28 23:59:59").rates  # the last moment of the period
+    pd.testing.assert_frame_equal(rates, expected, check_dtype=False, check_names=False, check_index_type=False,
+                                  check_column_type=False)
+
+
+def test_revenue_bars_per_region(company):
+    _, prepared = company
+    bars = evaluation.revenue_by(prepared, FEBRUARY, "region", FEBRUARY.start, FEBRUARY.end)
+    assert bars.to_dict() == {"APAC": 160.0, "EMEA": 250.0}
+
+
+def test_targets_are_prorated_for_sums_and_averaged_for_rates():
+    targets = pd.DataFrame({"kpi": ["revenue", "revenue", "nps", "nps"],
+                            "period_start": [date(2026, 1, 1), date(2026, 2, 1)] * 2,
+                            "period_end": [date(2026, 1, 31), date(2026, 2, 28)] * 2,
+                            "target_value": [3100.0, 2800.0, 20.0, 30.0]})
+    # 10 days of January (100 a day) and 14 of February (100 a day).
+    assert evaluation.target_for_period(targets, "revenue", date(2026, 1, 22), date(2026, 2, 15)) == pytest.approx(2400)
+    # NPS weighted by days: (10 × 20 + 14 × 30) / 24.
+    assert evaluation.target_for_period(targets, "nps", date(2026, 1, 22), date(2026, 2, 15)) == pytest.approx(620 / 24)
+    assert evaluation.target_for_period(targets, "revenue", date(2025, 12, 20), date(2026, 1, 10)) is None
+
+
+def test_gap_suggestion_names_the_region_of_the_detractors(company):
+    _, prepared = company
+    targets = pd.DataFrame({"kpi": ["nps"], "period_start": [date(2026, 2, 1)], "period_end": [date(2026, 2, 28)],
+                            "target_value": [-19.0]})
+    view = evaluation.evaluate(prepared, FEBRUARY, targets)
+    # NPS −25 against −19; detractors: Bob (EMEA, delivery) and Di (APAC, delivery); the tie goes to APAC.
+    assert evaluation.gap_suggestions(prepared, view) == [
+        "NPS is 6 points under target; detractors in APAC mention delivery."]
+
+
+def test_drill_down_lists_the_rows_behind_each_chart(company):
+    _, prepared = company
+    emea = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, region="EMEA")
+    orders = evaluation.drill_down(prepared, emea, "revenue")
+    assert orders[["order", "day", "customer", "region", "channel", "amount"]].values.tolist() == [
+        [3, "2026-02-11", 2, "EMEA", "online", 50.0], [2, "2026-02-10", 1, "EMEA", "store", 200.0]]
+    services = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, category="Services")
+    assert evaluation.drill_down(prepared, services, "category")[["order", "amount"]].values.tolist() == [
+        [5, 120.0], [2, 50.0]]
+    assert evaluation.drill_down(prepared, FEBRUARY, "win-rate")[["deal", "stage"]].values.tolist() == [
+        [2, "Lost"], [1, "Won"]]
+    assert evaluation.drill_down(prepared, FEBRUARY, "pipeline")["deal"].tolist() == [4, 3]
+    assert evaluation.drill_down(prepared, FEBRUARY, "satisfaction")["feedback"].tolist() == [4, 3, 2, 1]
+    assert evaluation.drill_down(prepared, FEBRUARY, "campaigns")["name"].tolist() == ["Spring"]
+    assert evaluation.drill_down(prepared, FEBRUARY, "nonsense").empty
+
+
+def test_appending_orders_equals_preparing_them_all(company):
+    facts, prepared = company
+    later = facts.orders["id"].isin([2, 6, 7])  # a returning customer's order, a first order, a cancelled one
+    before = SimpleNamespace(**{**vars(facts), "orders": facts.orders.loc[~later],
+                                "lines": facts.lines.loc[~facts.lines["order_id"].isin([2, 6, 7])]})
+    appended = evaluation.append_orders(evaluation.prepare_cockpit(before, "2026-03-01"), facts.orders.loc[later],
+                                        facts.lines.loc[facts.lines["order_id"].isin([2, 6, 7])])
+    for name, values in prepared.orders.items():
+        assert appended.orders[name].tolist() == values.tolist(), name
+    assert appended.categories.tolist() == prepared.categories.tolist()
+
+
+def test_monthly_revenue_is_the_forecasts_input_up_to_the_last_full_month(company):
+    _, prepared = company  # as of 2026-03-01: January and February are complete
+    series = evaluation.monthly_revenue(prepared)
+    assert series.to_dict() == {T("2026-01-01"): 180.0, T("2026-02-01"): 410.0}
+    assert series.index.freqstr == "MS"

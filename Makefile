@@ -1,5 +1,6 @@
 # make run   set everything up on a fresh machine and serve the app at http://localhost:3000
 # make test  the same set-up, then the whole test suite (unit, integration on SQLite and PostgreSQL, e2e in Chromium)
+# make run-prod  the scale-out configuration: PostgreSQL, Redis, several backend workers (README)
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -31,6 +32,17 @@ setup: install
 	$(BIN)/crm-app setup
 
 run: setup
+	$(BIN)/reflex run --env prod
+
+# The scale-out configuration: PostgreSQL (database created if missing), Redis for Reflex's session state,
+# WORKERS backend processes (Granian, Reflex's production server, reads GRANIAN_WORKERS), the production build.
+# Override any of them: make run-prod CRM_DATABASE_URL=postgresql+psycopg2://crm@db:5432/crm WORKERS=8
+run-prod: export CRM_DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/crm
+run-prod: export CRM_REDIS_URL ?= redis://127.0.0.1:6379/0
+run-prod: export GRANIAN_WORKERS = $(WORKERS)
+run-prod: WORKERS ?= 4
+run-prod: install
+	$(BIN)/crm-app setup
 	$(BIN)/reflex run --env prod
 
 chromium:

@@ -2,9 +2,12 @@
 
 import reflex as rx
 
+from crm_app.log_redaction import redact_logged_events
 from crm_app.settings import get_settings
 
 settings = get_settings()
+# Every process that reads this config (the server and its workers) logs failed events without what users typed.
+redact_logged_events()
 
 config = rx.Config(
     app_name="crm_app",
@@ -14,6 +17,8 @@ config = rx.Config(
     state_manager_mode="redis" if settings.redis_url else "disk",
     redis_url=settings.redis_url,
     trusted_proxy_hops=settings.trusted_proxy_hops,
+    # Only the app's own pages may open its websocket: a foreign site cannot drive a signed-in visitor's session.
+    cors_allowed_origins=settings.origins,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")),
     ],

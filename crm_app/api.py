@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from crm_app import rate_limit
+from crm_app.metrics import TimeRequests
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
 from crm_app.data.repositories.feedback import InviteRefused, Submitted, submit_anonymous_batch, submit_feedback
@@ -170,3 +171,7 @@ def health() -> JSONResponse:
     except OperationalError:
         return JSONResponse({"status": "degraded", "app": "ok", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "app": "ok", "database": "ok"})
+
+
+# Latency and errors of every API call, aggregated in memory (crm_app/metrics.py).
+api.add_middleware(TimeRequests)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlmodel import func, select
@@ -60,8 +62,11 @@ def setup() -> None:
     from alembic import command
 
     from crm_app.data.db import get_engine, read_session
+    from crm_app.data.backup import create_database_if_missing
     from crm_app.data.models import User
 
+    if create_database_if_missing(get_settings().database_url):
+        click.echo("Created the database.")
     command.upgrade(_alembic_config(), "head")
     with read_session() as session:
         users = session.exec(select(func.count()).select_from(User)).one()
@@ -130,6 +135,239 @@ def survey_link(customer_id: int | None, campaign_id: int | None, base_url: str)
     click.echo("customer_id,link")
     for cid, token in links:
         click.echo(f"{cid},{url}{token}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Write a backup of the whole database to FILE while the app keeps running."""
+    from crm_app.data.backup import BackupFailed, backup_database
+
+    try:
+        click.echo(backup_database(database_url=get_settings().database_url, target=file).describe())
+    except BackupFailed as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds data.")
+def restore(file: Path, force: bool) -> None:
+    """Restore the database from a backup FILE made by `crm-app backup` (stop the app first)."""
+    from crm_app.data.backup import BackupFailed, DatabaseNotEmpty, restore_database
+
+    try:
+        rows = restore_database(database_url=get_settings().database_url, source=file, force=force)
+    except (BackupFailed, DatabaseNotEmpty) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {sum(rows.values()):,} rows in {len(rows)} tables from {file}.")
+
+
+@main.group()
+def privacy() -> None:
+    """Privacy requests: export everything held about a customer, or erase the person (README, "Privacy requests")."""
+
+
+def _privacy_admin(command):
+    return click.option("--as", "as_email", metavar="EMAIL",
+                        help="The admin answering the request, named in the audit trail (default: the first admin).")(
+        click.argument("customer_id", type=click.IntRange(1))(command))
+
+
+@privacy.command("export")
+@_privacy_admin
+def privacy_export(customer_id: int, as_email: str | None) -> None:
+    """Print everything held about CUSTOMER_ID as JSON."""
+    from crm_app.data.repositories.privacy import export_as_json, export_customer_data
+
+    with _privacy_request() as session:
+        export = export_customer_data(session=session, actor=_privacy_actor(session, as_email), customer_id=customer_id)
+    click.echo(export_as_json(export))
+
+
+@privacy.command("erase")
+@_privacy_admin
+@click.confirmation_option(prompt="Erase this customer's personal data everywhere? This cannot be undone.")
+def privacy_erase(customer_id: int, as_email: str | None) -> None:
+    """Anonymise CUSTOMER_ID everywhere; orders, amounts and scores stay."""
+    from crm_app.data.repositories.privacy import erase_customer
+
+    with _privacy_request() as session:
+        erasure = erase_customer(session=session, actor=_privacy_actor(session, as_email), customer_id=customer_id)
+    click.echo(f"Customer {customer_id} erased: {erasure.describe()}.")
+
+
+@contextmanager
+def _privacy_request():
+    """A write session whose refusals become one-line command errors (nothing is written then)."""
+    from crm_app.data.db import write_session
+    from crm_app.data.permissions import NotFound, PermissionDenied
+
+    try:
+        with write_session() as session:
+            yield session
+    except (NotFound, PermissionDenied) as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _privacy_actor(session, email: str | None):
+    from crm_app.data.models import Role, User
+    from crm_app.data.repositories.users import actor_of
+
+    admins = select(User).where(User.role == Role.admin, User.is_active.is_(True)).order_by(User.id)
+    if email is not None:
+        admins = admins.where(func.lower(User.email) == email.strip().lower())
+    admin = session.exec(admins).first()
+    if admin is None:
+        raise click.ClickException("Privacy requests are answered by an active admin: name one with --as.")
+    return actor_of(admin)
+
+
+@main.group("import")
+def import_csv() -> None:
+    """Import customers or orders from a CSV file: a dry run unless --commit (columns: README, "CSV import")."""
+
+
+def _phone_region(_ctx, _param, value: str) -> str:
+    import phonenumbers
+
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise click.BadParameter("use a two-letter country code, like US, GB or DE")
+    return value.upper()
+
+
+def _import_options(command):
+    command = click.option("--phone-region", default="US", show_default=True, callback=_phone_region,
+                           help="Country whose numbers may be written without +country code.")(command)
+    command = click.option("--as", "as_email", metavar="EMAIL",
+                           help="Import as this active admin or sales rep (default: you, with an admin's rights).")(command)
+    command = click.option("--commit", is_flag=True, help="Write the good rows; without it nothing is written.")(command)
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
+
+
+@import_csv.command("customers")
+@_import_options
+def import_customers(file: Path, commit: bool, as_email: str | None, phone_region: str) -> None:
+    """Create or update customers by external_ref; bad rows are listed as `row N, column NAME: reason`."""
+    _run_import("customers", file, commit, as_email, phone_region)
+
+
+@import_csv.command("orders")
+@_import_options
+def import_orders(file: Path, commit: bool, as_email: str | None, phone_region: str) -> None:
+    """Create or update orders by external_ref (rows sharing one are the lines of one order)."""
+    _run_import("orders", file, commit, as_email, phone_region)
+
+
+def _run_import(kind: str, file: Path, commit: bool, as_email: str | None, phone_region: str) -> None:
+    """Preview or write one file; exit status 1 when any row is bad (the good rows are still written with --commit)."""
+    from crm_app.data.db import read_session, write_session
+    from crm_app.data.permissions import PermissionDenied
+    from crm_app.data.repositories.imports import import_file, preview_import
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text: save it as \"CSV UTF-8\" and try again.") from error
+    with click.progressbar(length=1_000, label=f"Importing {kind}", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        def progress(fraction: float) -> None:
+            bar.update(int(fraction * 1_000) - bar.pos)
+
+        try:
+            with (write_session() if commit else read_session()) as session:
+                actor = _acting_user(session, as_email)
+                run = import_file if commit else preview_import
+                report = run(session=session, actor=actor, kind=kind, text=text, progress=progress,
+                             phone_region=phone_region)
+        except PermissionDenied as error:
+            raise click.ClickException(str(error)) from error
+    for problem in report.problems:
+        click.echo(str(problem))
+    if report.ignored_columns:
+        click.echo(f"Ignored columns: {', '.join(report.ignored_columns)}.")
+    click.echo(report.summary())
+    if not commit and not report.refused and (report.created or report.updated):
+        click.echo("Nothing was written: run again with --commit to write them.")
+    if report.problems:
+        sys.exit(1)
+
+
+def _acting_user(session, email: str | None):
+    from crm_app.data.models import Role, User
+    from crm_app.data.repositories.users import actor_of
+
+    if email is None:
+        return None
+    user = session.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    if user is None or not user.is_active or user.role not in (Role.admin, Role.sales_rep):
+        raise click.ClickException("--as must name an active admin or sales rep.")
+    return actor_of(user)
+
+@main.group()
+def report() -> None:
+    """Print the analytics reports (the numbers the cockpit and /insights show), as a table or --json."""
+
+
+def _report_options(command):
+    day = click.DateTime(["%Y-%m-%d"])
+    options = [
+        click.option("--as-of", "as_of", type=day, help="Models see what happened before this day (default: today, UTC)."),
+        click.option("--from", "start", type=day, help="First day of the KPI period (default: 30 days before --to)."),
+        click.option("--to", "end", type=day, help="Last day of the KPI period, included (default: the day before --as-of)."),
+        click.option("--region"), click.option("--segment"), click.option("--category"),
+        click.option("--channel", help="Sales channel of the orders: online, store, phone, partner."),
+        click.option("--rep", "rep_email", metavar="EMAIL", help="Only this sales rep's customers and deals."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _run_report(name: str, as_of, start, end, region, segment, category, channel, rep_email, as_json) -> None:
+    import json
+
+    from crm_app.data.db import read_session
+    from crm_app.data.facts import load_facts
+    from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, rep_id_for, report_as_text
+
+    try:
+        period = ReportPeriod.ending((as_of.date() if as_of else _today()), start and start.date(), end and end.date())
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    with read_session() as session:
+        rep_id = rep_id_for(session=session, email=rep_email) if rep_email else None
+        if rep_email and rep_id is None:
+            raise click.ClickException(f"No user with the email {rep_email}.")
+        facts = load_facts(session)
+    filters = ReportFilters(region=region, segment=segment, category=category, channel=channel,
+                            rep=rep_email, rep_id=rep_id)
+    try:
+        result = build_report(name, facts, period, filters)
+    except ValueError as too_little:
+        raise click.ClickException(str(too_little)) from too_little
+    click.echo(json.dumps(result, indent=2, allow_nan=False) if as_json else report_as_text(result))
+
+
+def _report_command(name: str, summary: str) -> None:
+    def command(**options) -> None:
+        _run_report(name, **options)
+
+    command.__doc__ = summary
+    report.command(name)(_report_options(command))
+
+
+for _name, _summary in (
+    ("kpis", "Sales KPIs of the period (revenue, orders, customers, growth, win rate, pipeline), CSAT and NPS."),
+    ("segments", "RFM segments with their profiles, and KMeans clusters with the silhouette of each k."),
+    ("clv", "BG/NBD + Gamma-Gamma parameters and the customers with the highest 12-month CLV."),
+    ("churn", "Customers likeliest to stop ordering in 90 days, their drivers, and the model backtest."),
+    ("forecast", "Monthly revenue forecast with 80 % and 95 % intervals; MAPE/sMAPE against seasonal naive."),
+    ("campaigns", "Campaign response rates with Wilson intervals, costs, attributed revenue and ROI."),
+    ("quality", "Customer data-quality scorecard (per field and overall) and the records to fix."),
+):
+    _report_command(_name, _summary)
 
 
 def _fit_feedback_topics() -> None:

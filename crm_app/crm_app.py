@@ -2,7 +2,17 @@
 
 import reflex as rx
 
+from crm_app import metrics
 from crm_app.api import api
-from crm_app.pages import admin_users, customer, customers, feedback, home, inbox, login  # noqa: F401  (registers the routes)
+from crm_app.pages import admin_users, customer, customers, feedback, home, inbox, login, pipeline  # noqa: F401  (registers the routes)
+from crm_app.pages import order_new, orders, tasks  # noqa: F401  (registers the routes)
+from crm_app.pages import imports  # noqa: F401  (registers the routes)
+from crm_app.pages import cockpit  # noqa: F401  (registers the routes)
+from crm_app.pages import insights  # noqa: F401  (registers the routes)
 
 app = rx.App(api_transformer=api)
+
+# The app measures itself (crm_app/metrics.py): every event timed, samples flushed to metric_sample.
+metrics.time_events()
+app.add_middleware(metrics.NoteTheUser())
+app.register_lifespan_task(metrics.flush_forever)

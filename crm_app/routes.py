@@ -14,6 +14,13 @@ FEEDBACK = "/feedback"
 INBOX = "/inbox"
 CUSTOMERS = "/customers"
 CUSTOMER = "/customers/[customer_id]"
+PIPELINE = "/pipeline"
+ORDERS = "/orders"
+ORDER_NEW = "/orders/new"
+COCKPIT = "/cockpit"
+TASKS = "/tasks"
+IMPORT = "/import"
+INSIGHTS = "/insights"
 
 
 def customer_page(customer_id: int | str) -> str:
@@ -33,7 +40,13 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Home", HOME, "house", STAFF),
     NavItem("Customers", CUSTOMERS, "contact", STAFF),
+    NavItem("Pipeline", PIPELINE, "kanban", STAFF),
+    NavItem("Orders", ORDERS, "receipt", STAFF),
+    NavItem("Tasks", TASKS, "list-checks", STAFF),
     NavItem("Inbox", INBOX, "inbox", STAFF),
+    NavItem("Insights", INSIGHTS, "lightbulb", (Role.admin, Role.executive)),
+    NavItem("Cockpit", COCKPIT, "gauge", STAFF),
+    NavItem("Import", IMPORT, "upload", (Role.admin, Role.sales_rep)),
     NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
 )
 

@@ -44,10 +44,17 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     # Public survey answers accepted per client IP (form and API together), in `limits` notation.
     feedback_rate_limit: str = "20/minute"
+    # Origins (scheme://host:port, comma-separated) whose pages may open the app's websocket and call its API.
+    allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The allowed origins as a list, without blanks or trailing slashes."""
+        return tuple(origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip())
 
 
 @lru_cache(maxsize=1)

@@ -43,7 +43,7 @@ FEEDBACK_SQL = """
     FROM feedback f LEFT JOIN customer c ON c.id = f.customer_id
 """
 ACTIVITIES_SQL = """
-    SELECT id, customer_id, deal_id, owner_id, kind, due_at, done, created_at
+    SELECT id, customer_id, deal_id, owner_id, kind, due_at, done, done_at, created_at
     FROM activity
 """
 CAMPAIGNS_SQL = "SELECT id, name, channel, start_date, end_date, cost FROM campaign"
@@ -53,7 +53,8 @@ CAMPAIGN_TARGETS_SQL = """
     FROM campaign_target t JOIN customer c ON c.id = t.customer_id
 """
 
-_TIMESTAMPS = ("ordered_at", "created_at", "updated_at", "closed_at", "submitted_at", "due_at", "responded_at")
+_TIMESTAMPS = ("ordered_at", "created_at", "updated_at", "closed_at", "submitted_at", "due_at", "done_at",
+               "responded_at")
 _DATES = ("expected_close_date", "start_date", "end_date")
 _LABELS = ("status", "channel", "region", "segment", "category", "stage", "acquisition_channel", "kind", "topic")
 _BOOLEANS = ("done", "responded")

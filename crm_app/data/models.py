@@ -369,6 +369,52 @@ class AuditLog(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, index=True)
 
 
+# --- change tracking ---------------------------------------------------------------------
+
+
+class DataVersion(SQLModel, table=True):
+    """One row whose counter database triggers bump on every write to a fact table, so each worker's
+    in-memory snapshot of the facts knows when to reload (see data/snapshot.py)."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_type=sa.BigInteger)
+    # Writes to sales_order/order_line, and the updates and deletes among them (migration 0004).
+    order_writes: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    order_rewrites: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+
+
+class MetricSample(SQLModel, table=True):
+    """One minute of one event handler or API route in one process: count, errors and a latency histogram
+    (b0..b11 count the calls per crm_app/metrics.py bucket), written by the metrics recorder's flush."""
+
+    __tablename__ = "metric_sample"
+
+    id: int | None = Field(default=None, primary_key=True)
+    minute: datetime = Field(index=True)
+    kind: str = Field(max_length=10)  # "event" or "api"
+    name: str = Field(max_length=120)
+    module: str = Field(max_length=30)
+    role: str = Field(max_length=20)
+    count: int
+    errors: int
+    total_ms: float
+    b0: int = 0
+    b1: int = 0
+    b2: int = 0
+    b3: int = 0
+    b4: int = 0
+    b5: int = 0
+    b6: int = 0
+    b7: int = 0
+    b8: int = 0
+    b9: int = 0
+    b10: int = 0
+    b11: int = 0
+
+
+
 # --- schemas for what users send --------------------------------------------------------
 
 
@@ -448,3 +494,113 @@ class FeedbackSubmission(SQLModel):
     def is_detractor(self) -> bool:
         """NPS 0-6 or CSAT 1-2: an unhappy customer someone should call back."""
         return self.nps <= 6 or self.csat <= 2
+
+
+# The choices the customer form offers; the demo company and the import use the same words.
+CUSTOMER_REGIONS = ("EMEA", "North America", "LATAM", "APAC")
+CUSTOMER_SEGMENTS = ("Enterprise", "Mid-Market", "SMB", "Consumer")
+ACQUISITION_CHANNELS = ("organic", "paid_search", "referral", "partner", "event")
+
+
+def _checked(value: Any) -> bool:
+    """A form checkbox: browsers send "on" when it is ticked and nothing when it is not."""
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("on", "true", "1", "yes"))
+
+
+# Longest text accepted per field (the phone as typed, with spaces; it is stored shorter, in E.164).
+_CUSTOMER_TEXT_LIMITS = {"name": 200, "company": 200, "email": 254, "phone": 40, "region": 40, "segment": 40,
+                         "acquisition_channel": 40}
+
+
+class CustomerCreate(SQLModel):
+    """A customer as the create form sends it. Email is stored lower-case, phone in E.164 (+14155550123)."""
+
+    name: str
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    region: str
+    segment: str
+    acquisition_channel: str
+    consent_email: bool = False
+    consent_phone: bool = False
+    # Only admins may name an owner; for a sales rep it is always themselves.
+    owner_id: int | None = None
+
+    @field_validator(*_CUSTOMER_TEXT_LIMITS, mode="before")
+    @classmethod
+    def _trimmed_text(cls, value: Any, info) -> Any:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValueError("Enter text here.")
+        limit = _CUSTOMER_TEXT_LIMITS[info.field_name]
+        value = " ".join(value.split())
+        if len(value) > limit:
+            raise ValueError(f"Keep this to {limit} characters or fewer.")
+        # Optional fields left blank are stored as NULL; required ones stay "" for their own check.
+        return value or (None if info.field_name in ("company", "email", "phone") else "")
+
+    @field_validator("name")
+    @classmethod
+    def _has_name(cls, value: str | None) -> str:
+        if not value:
+            raise ValueError("Enter the customer's name.")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            return validate_email(value, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as error:
+            raise ValueError(f"Enter a valid email address, like name@example.com. {error}") from None
+
+    @field_validator("phone")
+    @classmethod
+    def _e164_phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import phonenumbers
+
+        hint = "Enter the number with its country code, like +44 20 7946 0958."
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            raise ValueError(hint) from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError(f"This is not a valid phone number. {hint}")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    @field_validator("region", "segment", "acquisition_channel")
+    @classmethod
+    def _chosen(cls, value: str | None, info) -> str:
+        choices = {"region": CUSTOMER_REGIONS, "segment": CUSTOMER_SEGMENTS,
+                   "acquisition_channel": ACQUISITION_CHANNELS}[info.field_name]
+        if value not in choices:
+            raise ValueError(f"Choose one of: {', '.join(choices)}.")
+        return value
+
+    @field_validator("consent_email", "consent_phone", mode="before")
+    @classmethod
+    def _ticked(cls, value: Any) -> bool:
+        return _checked(value)
+
+    @field_validator("owner_id", mode="before")
+    @classmethod
+    def _owner_id(cls, value: Any) -> int | None:
+        if value in (None, "", "none"):
+            return None
+        if isinstance(value, str) and value.isdigit() and len(value) < 19:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise ValueError("Choose an owner from the list.")
+        return value
+
+
+class CustomerUpdate(CustomerCreate):
+    """The edit form sends every field again: an update replaces them all (the owner only when an admin edits)."""

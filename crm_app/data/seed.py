@@ -1146,8 +1146,8 @@ def _attributed_revenue(targets: pd.DataFrame, orders: pd.DataFrame) -> np.ndarr
 def _kpi_targets(orders: pd.DataFrame, feedback: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
     """Monthly targets for the twelve months before as_of, set from the same month a year earlier.
 
-    revenue: +12 % rounded to 100; orders: +10 %; nps: +5 points; csat: +0.1. Without a year-earlier figure,
-    NPS 30 and CSAT 4.2 stand in.
+    revenue: +12 % rounded to 100; orders: +10 %; nps: +5 points; csat (the share of 4-5 answers): +2 points.
+    Without a year-earlier figure, NPS 30 and CSAT 82 % stand in.
     """
     last_month = (timeline.start + pd.to_timedelta(timeline.days - 1, unit="D")).tz_localize(None).to_period("M")
     months = pd.period_range(end=last_month, periods=12, freq="M")
@@ -1157,13 +1157,14 @@ def _kpi_targets(orders: pd.DataFrame, feedback: pd.DataFrame, timeline: _Timeli
     order_count = paid.groupby(paid_month).size()
     answer_month = _months(timeline, feedback["submitted"])
     nps = feedback.groupby(answer_month)["nps"].agg(_net_promoter_score)
-    csat = feedback.groupby(answer_month)["csat"].mean()
+    satisfied = (feedback["csat"] >= 4).astype(float).where(feedback["csat"].notna())
+    csat = satisfied.groupby(answer_month).mean()
     year_before = months - 12
     targets = {
         "revenue": np.round(revenue.reindex(year_before, fill_value=0).to_numpy() * 1.12, -2),
         "orders": np.round(order_count.reindex(year_before, fill_value=0).to_numpy() * 1.10),
         "nps": np.round(nps.reindex(year_before).fillna(25).to_numpy(dtype=float) + 5),
-        "csat": np.round(csat.reindex(year_before).fillna(4.1).to_numpy(dtype=float) + 0.1, 2),
+        "csat": np.round(csat.reindex(year_before).fillna(0.80).to_numpy(dtype=float) + 0.02, 3),
     }
     set_on = timeline.stamps(np.array([(timeline.days - 380) * _DAY]))[0]
     rows = pd.DataFrame([

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -125,32 +126,38 @@ def e2e_database_url(e2e_workdir: Path) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def app_url(e2e_database_url: str, e2e_workdir: Path) -> Iterator[str]:
-    """The base URL of the production server, serving the e2e database."""
-    if _port_taken(APP_PORT):
-        pytest.fail(f"Port {APP_PORT} is already in use: stop whatever serves it first.", pytrace=False)
-    log_path = e2e_workdir / "server.log"
+@contextmanager
+def serve_prod(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`reflex run --env prod` on `port` (frontend and backend), until it answers; stopped on leaving."""
+    if _port_taken(port):
+        pytest.fail(f"Port {port} is already in use: stop whatever serves it first.", pytrace=False)
+    url = f"http://localhost:{port}"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(BIN / "reflex"), "run", "--env", "prod",
-             "--frontend-port", str(APP_PORT), "--backend-port", str(APP_PORT)],
+            [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
             cwd=PROJECT_ROOT,
-            env=_server_env(e2e_database_url, e2e_workdir),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while _get(f"{APP_URL}/ping") != (200, '"pong"') or _get(f"{APP_URL}/")[0] != 200:
+        while _get(f"{url}/ping") != (200, '"pong"') or _get(f"{url}/")[0] != 200:
             if server.poll() is not None or time.monotonic() > deadline:
                 state = f"exited with {server.returncode}" if server.poll() is not None else "timed out"
                 pytest.fail(f"The app server {state}; end of {log_path}:\n{_log_tail(log_path)}", pytrace=False)
             time.sleep(1)
-        yield APP_URL
+        yield server
     finally:
         _stop(server)
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url: str, e2e_workdir: Path) -> Iterator[str]:
+    """The base URL of the production server, serving the e2e database."""
+    with serve_prod(APP_PORT, _server_env(e2e_database_url, e2e_workdir), e2e_workdir / "server.log"):
+        yield APP_URL
 
 
 @pytest.fixture(scope="session")

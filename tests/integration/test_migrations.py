@@ -12,8 +12,8 @@ from sqlmodel import SQLModel
 from tests.conftest import alembic_config, migrate
 
 TABLES = {
-    "activity", "app_user", "audit_log", "auth_session", "campaign", "campaign_target", "customer",
-    "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "order_line", "product",
+    "activity", "app_user", "audit_log", "auth_session", "campaign", "campaign_target", "customer", "data_version",
+    "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "metric_sample", "order_line", "product",
     "model_run", "sales_order",
 }
 

@@ -11,9 +11,10 @@ from crm_app.data.models import Role
 @pytest.mark.parametrize(
     "role, labels",
     [
-        (Role.admin, ["Home", "Customers", "Inbox", "Users"]),
-        (Role.executive, ["Home", "Customers", "Inbox"]),
-        (Role.sales_rep, ["Home", "Customers", "Inbox"]),
+        (Role.admin, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Import",
+                      "Users"]),
+        (Role.executive, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit"]),
+        (Role.sales_rep, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Import"]),
         ("stranger", []),
     ],
 )

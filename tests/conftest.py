@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
 
 from crm_app.data.db import engine_for
+from crm_app.data.models import Role, User
 from crm_app.settings import PROJECT_ROOT
 
 # The admin connection used to create and drop throw-away databases.
@@ -81,3 +83,13 @@ def engine(empty_database: str) -> Iterator[Engine]:
     engine = engine_for(empty_database)
     yield engine
     engine.dispose()
+
+
+def add_staff(session: Session) -> dict[str, User]:
+    """An admin, an executive and two sales reps ("rep" and "other"), flushed so they have ids."""
+    people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
+              for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
+                                 ("other", Role.sales_rep)]}
+    session.add_all(people.values())
+    session.flush()
+    return people

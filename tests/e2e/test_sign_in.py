@@ -17,11 +17,14 @@ WRONG_LOGIN = "Wrong email or password, or the account is deactivated."
     ("email", "password", "name", "role", "navigation", "scope"),
     [
         pytest.param("admin@example.com", "demo-admin-2026", "Ada Admin", "admin",
-                     ["Home", "Customers", "Inbox", "Users"], "Company-wide", id="admin"),
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Import", "Users"],
+                     "Company-wide", id="admin"),
         pytest.param("exec@example.com", "demo-exec-2026", "Evan Executive", "executive",
-                     ["Home", "Customers", "Inbox"], "Company-wide", id="executive"),
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit"],
+                     "Company-wide", id="executive"),
         pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "sales rep",
-                     ["Home", "Customers", "Inbox"], "Your book of business", id="sales_rep"),
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Import"],
+                     "Your book of business", id="sales_rep"),
     ],
 )
 def test_each_role_signs_in_to_its_own_navigation(page: Page, app_url, email, password, name, role, navigation, scope):

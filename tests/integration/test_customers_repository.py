@@ -12,16 +12,13 @@ from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import open_invite
 from crm_app.data.repositories.users import actor_of
+from tests.conftest import add_staff
 
 
 @pytest.fixture
 def book(engine):
     with Session(engine) as session:
-        people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
-                  for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
-                                     ("other", Role.sales_rep)]}
-        session.add_all(people.values())
-        session.flush()
+        people = add_staff(session)
         customer = Customer(name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event",
                             owner_id=people["rep"].id)
         session.add(customer)

@@ -12,17 +12,14 @@ from crm_app.data.models import AuditLog, Customer, Deal, DealStage, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import actor_of
+from tests.conftest import add_staff
 
 
 @pytest.fixture
 def book(engine):
     """Two reps' deals; the rep owns d1-d4 (customers in EMEA and North America), the other rep d5-d6 (EMEA)."""
     with Session(engine) as session:
-        people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
-                  for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
-                                     ("other", Role.sales_rep)]}
-        session.add_all(people.values())
-        session.flush()
+        people = add_staff(session)
 
         def customer(name: str, region: str, owner: str) -> Customer:
             return Customer(name=name, region=region, segment="SMB", acquisition_channel="event",

@@ -15,6 +15,7 @@ from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.orders import OrderLineDraft, OrderQuery
 from crm_app.data.repositories.users import actor_of
+from tests.conftest import add_staff
 
 AT = datetime(2026, 3, 14, 10, 30, tzinfo=UTC)
 
@@ -23,11 +24,7 @@ AT = datetime(2026, 3, 14, 10, 30, tzinfo=UTC)
 def shop(engine):
     """Two reps with a customer each, a deal of the rep's, and three products in two categories."""
     with Session(engine) as session:
-        people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
-                  for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
-                                     ("other", Role.sales_rep)]}
-        session.add_all(people.values())
-        session.flush()
+        people = add_staff(session)
         mine = Customer(name="Ada Lovelace", company="Analytical Engines", region="EMEA", segment="SMB",
                         acquisition_channel="event", owner_id=people["rep"].id)
         theirs = Customer(name="Grace Hopper", region="Americas", segment="Enterprise", acquisition_channel="web",

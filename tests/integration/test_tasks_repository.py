@@ -13,6 +13,7 @@ from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.tasks import TaskDraft
 from crm_app.data.repositories.users import actor_of
+from tests.conftest import add_staff
 
 NOW = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
 
@@ -25,11 +26,7 @@ def at(day: int, hour: int = 9, minute: int = 0) -> datetime:
 def desk(engine):
     """A rep and another rep with a customer and a deal each, and hand-placed tasks around NOW (14 March, 15:00)."""
     with Session(engine) as session:
-        people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")
-                  for name, role in [("admin", Role.admin), ("exec", Role.executive), ("rep", Role.sales_rep),
-                                     ("other", Role.sales_rep)]}
-        session.add_all(people.values())
-        session.flush()
+        people = add_staff(session)
         mine = Customer(name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event",
                         owner_id=people["rep"].id)
         theirs = Customer(name="Grace Hopper", region="Americas", segment="SMB", acquisition_channel="web",

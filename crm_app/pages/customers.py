@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.customer_form import customer_form_dialog
+from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
@@ -99,14 +100,7 @@ def customers() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
-        rx.hstack(
-            rx.button("Previous", variant="soft", disabled=CustomersState.page <= 1,
-                      on_click=CustomersState.go_to_page(CustomersState.page - 1)),
-            rx.text("Page ", CustomersState.page, " of ", CustomersState.pages, size="2"),
-            rx.button("Next", variant="soft", disabled=CustomersState.page >= CustomersState.pages,
-                      on_click=CustomersState.go_to_page(CustomersState.page + 1)),
-            align="center",
-        ),
+        pager(CustomersState),
         spacing="4",
         width="100%",
     )

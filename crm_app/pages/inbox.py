@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
 from crm_app.states.inbox import ANY, STATUS_LABELS, InboxState
 
@@ -200,14 +201,7 @@ def inbox() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
-        rx.hstack(
-            rx.button("Previous", variant="soft", disabled=InboxState.page <= 1,
-                      on_click=InboxState.go_to_page(InboxState.page - 1)),
-            rx.text("Page ", InboxState.page, " of ", InboxState.pages, size="2"),
-            rx.button("Next", variant="soft", disabled=InboxState.page >= InboxState.pages,
-                      on_click=InboxState.go_to_page(InboxState.page + 1)),
-            align="center",
-        ),
+        pager(InboxState),
         spacing="4",
         width="100%",
     )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
 from crm_app.states.orders import ANY, STATUSES, OrdersState
 
@@ -113,14 +114,7 @@ def orders() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
-        rx.hstack(
-            rx.button("Previous", variant="soft", disabled=OrdersState.page <= 1,
-                      on_click=OrdersState.go_to_page(OrdersState.page - 1)),
-            rx.text("Page ", OrdersState.page, " of ", OrdersState.pages, size="2"),
-            rx.button("Next", variant="soft", disabled=OrdersState.page >= OrdersState.pages,
-                      on_click=OrdersState.go_to_page(OrdersState.page + 1)),
-            align="center",
-        ),
+        pager(OrdersState),
         spacing="4",
         width="100%",
     )

@@ -59,7 +59,14 @@ class ReflexClient:
             transports=["websocket"],
             auth={"event": boot},
         )
+        # Like a browser tab, send nothing until the page is hydrated: the login page's own on_load
+        # would otherwise race the first event and redirect a second time.
+        await self.wait_for(self._hydrated)
         return self
+
+    def _hydrated(self) -> bool:
+        key = "is_hydrated_rx_state_"
+        return any(m.get("delta", {}).get(rx.State.get_full_name(), {}).get(key) is True for m in self.messages)
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._sio.disconnect()

@@ -126,6 +126,14 @@ class AuthSession(SQLModel, table=True):
 
 
 class Customer(Timestamped, table=True):
+    # The list pages a rep's book by name and fills its filter menus from these; the text search has its own
+    # trigram index (crm_app/data/search.py, created by migration 0005 outside these models).
+    __table_args__ = (
+        sa.Index("ix_customer_owner_name", "owner_id", "name"),
+        sa.Index("ix_customer_owner_region", "owner_id", "region", "name"),
+        sa.Index("ix_customer_owner_segment", "owner_id", "segment", "name"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     external_ref: str | None = Field(default=None, max_length=64, unique=True)
     name: str = Field(max_length=200, index=True)
@@ -204,7 +212,11 @@ class Deal(Timestamped, table=True):
         sa.CheckConstraint(
             "stage <> 'Lost' OR lost_reason IS NOT NULL", name="lost_deal_has_reason"
         ),
-        sa.Index("ix_deal_stage_owner", "stage", "owner_id"),
+        # The board's column figures come from these indexes alone; its columns page by the dates they sort on.
+        sa.Index("ix_deal_stage_owner_amounts", "stage", "owner_id", "amount", "probability"),
+        sa.Index("ix_deal_stage_closed", "stage", "closed_at"),
+        sa.Index("ix_deal_stage_close_date", "stage", "expected_close_date"),
+        sa.Index("ix_deal_owner_stage_closed", "owner_id", "stage", "closed_at", "amount", "probability"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

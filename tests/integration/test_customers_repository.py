@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from crm_app.data.models import AuditLog, Customer, Order, OrderStatus, Role, SalesChannel, User
 from crm_app.data.permissions import NotFound, PermissionDenied
@@ -116,6 +116,24 @@ def test_search_looks_in_name_email_company_and_phone_case_insensitively(engine,
     assert _names(engine, rep, search="2025550101") == (["Grace Hopper"], 1)
     assert _names(engine, rep, search="50%") == (["Alan Turing"], 1)  # % is a literal, not a wildcard
     assert _names(engine, rep, search="dijkstra") == ([], 0)  # another rep's customer
+
+
+def test_search_index_follows_every_change_and_short_terms_still_match(engine, many):
+    """The trigram index (SQLite FTS5, PostgreSQL pg_trgm) is kept in step with inserts, updates and deletes."""
+    rep = many["rep"]
+    with Session(engine) as session:
+        grace = session.exec(select(Customer).where(Customer.name == "Grace Hopper")).one()
+        grace.email, grace.company = "amazing.grace@cobol.example.org", None
+        session.add(Customer(name="Ada Byron", company='The "Analytical" Engine', region="EMEA", segment="SMB",
+                             acquisition_channel="event", owner_id=rep.id))
+        session.delete(session.exec(select(Customer).where(Customer.name == "Katherine Johnson")).one())
+        session.commit()
+    assert _names(engine, rep, search="COBOL.EX") == (["Grace Hopper"], 1)  # the new email
+    assert _names(engine, rep, search="navy") == ([], 0)  # the old email and company are gone from the index
+    assert _names(engine, rep, search='"analytical"') == (["Ada Byron"], 1)  # quotes are literal too
+    assert _names(engine, rep, search="langley") == ([], 0)  # deleted
+    assert _names(engine, rep, search="by") == (["Ada Byron"], 1)  # two letters: no trigram, a plain scan
+    assert _names(engine, rep, search="ada") == (["Ada Byron", "Ada Lovelace"], 2)
 
 
 def test_filters_and_sorting(engine, many):

@@ -19,7 +19,8 @@ from crm_app.analytics.orders import OrderLineValues, order_totals
 from crm_app.data.models import Customer, Deal, Order, OrderLine, OrderStatus, Product, Role, SalesChannel
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
-from crm_app.data.repositories.customers import _like, customer_for
+from crm_app.data.repositories.customers import customer_for
+from crm_app.data.search import contains_pattern
 from crm_app.data.validation import field_errors
 
 PAGE_SIZE = 50
@@ -197,7 +198,7 @@ def _matching(statement, actor: Actor, query: OrderQuery):
     if query.customer_id is not None:
         statement = statement.where(Order.customer_id == query.customer_id)
     if query.customer_search:
-        pattern = _like(query.customer_search)
+        pattern = contains_pattern(query.customer_search)
         statement = statement.where(func.lower(Customer.name).like(pattern, escape="\\")
                                     | func.lower(Customer.company).like(pattern, escape="\\"))
     return statement

@@ -1,0 +1,51 @@
+"""Substring search over customers that an index answers, on SQLite and on PostgreSQL.
+
+A search for "smit" must find "Goldsmith", so a B-tree index cannot help and a plain LIKE reads every row.
+Both databases index trigrams (every three-character run of the lower-cased text) instead:
+
+- SQLite: an FTS5 table with the trigram tokenizer (`customer_search`, migration 0005) over the searched
+  columns, kept in step with `customer` by triggers. A phrase query finds the rows holding the term anywhere
+  in one column, case-insensitively, exactly what `lower(column) LIKE '%term%'` finds.
+- PostgreSQL: one pg_trgm GIN index per searched column on `lower(column)`; the LIKE itself uses them.
+
+Terms shorter than three characters have no trigram: they fall back to the LIKE scan on both.
+A migration must not rebuild the customer table with batch mode on SQLite: that drops the triggers.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from crm_app.data.models import Customer
+
+SEARCHED_COLUMNS = ("name", "email", "company", "phone")
+SQLITE_INDEX = "customer_search"
+POSTGRES_INDEXES = {column: f"ix_customer_{column}_trigrams" for column in SEARCHED_COLUMNS}
+SHORTEST_INDEXED_TERM = 3
+
+
+def escaped(term: str) -> str:
+    """`term` lower-cased, with LIKE's wildcards escaped by a backslash (pass escape="\\")."""
+    return term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_pattern(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere (against a lower-cased column, with escape="\\")."""
+    return f"%{escaped(term)}%"
+
+
+def _like_any_column(term: str) -> sa.ColumnElement[bool]:
+    pattern = contains_pattern(term)
+    return sa.or_(*(sa.func.lower(getattr(Customer, column)).like(pattern, escape="\\")
+                    for column in SEARCHED_COLUMNS))
+
+
+def customer_matches(session: Session, term: str) -> sa.ColumnElement[bool]:
+    """A condition on Customer: `term` occurs, ignoring case, in the name, email, company or phone."""
+    if session.get_bind().dialect.name != "sqlite" or len(term) < SHORTEST_INDEXED_TERM:
+        return _like_any_column(term)
+    phrase = '"' + term.replace('"', '""') + '"'
+    matching_ids = (sa.text(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH :phrase")
+                    .bindparams(phrase=phrase).columns(sa.column("rowid", sa.Integer)))
+    return Customer.id.in_(matching_ids)

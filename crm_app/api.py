@@ -82,8 +82,8 @@ async def post_feedback(request: Request) -> JSONResponse:
         request.headers.get("x-forwarded-for"),
         settings.trusted_proxy_hops,
     )
-    if not rate_limit.allow_feedback(client):
-        seconds = rate_limit.retry_after_seconds(client)
+    if not await rate_limit.allow_feedback(client):
+        seconds = await rate_limit.retry_after_seconds(client)
         response = _failure(429, "rate_limited", retry_after=seconds)
         response.headers["Retry-After"] = str(seconds)
         return response

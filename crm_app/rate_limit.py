@@ -6,7 +6,8 @@ import logging
 import time
 from functools import lru_cache
 
-from limits import RateLimitItem, parse, storage, strategies
+from limits import RateLimitItem, parse, storage
+from limits.aio import strategies
 
 from crm_app.settings import get_settings
 
@@ -27,8 +28,12 @@ def client_ip(peer: str, forwarded_for: str | None, trusted_proxy_hops: int) -> 
 
 @lru_cache(maxsize=1)
 def _limiter() -> strategies.MovingWindowRateLimiter:
+    """The limiter on the event loop (limits' asyncio storage): a check never blocks the loop on Redis, and the
+    in-memory store expires entries with an asyncio task rather than a new timer thread every 10 ms."""
     redis_url = get_settings().redis_url
-    return strategies.MovingWindowRateLimiter(storage.storage_from_string(redis_url or "memory://"))
+    store = (storage.storage_from_string(f"async+{redis_url}", implementation="redispy") if redis_url
+             else storage.storage_from_string("async+memory://"))
+    return strategies.MovingWindowRateLimiter(store)
 
 
 @lru_cache(maxsize=8)
@@ -36,18 +41,18 @@ def _rule(notation: str) -> RateLimitItem:
     return parse(notation)
 
 
-def allow_feedback(client: str) -> bool:
+async def allow_feedback(client: str) -> bool:
     """Count one survey answer from `client`; False once it is over the limit for the current window."""
     try:
-        return _limiter().hit(_rule(get_settings().feedback_rate_limit), "feedback", client)
+        return await _limiter().hit(_rule(get_settings().feedback_rate_limit), "feedback", client)
     except Exception:  # the limiter's store is down: keep accepting answers rather than lose them
         logger.warning("Rate limit store unavailable; accepting the request unthrottled.")
         return True
 
 
-def retry_after_seconds(client: str) -> int:
+async def retry_after_seconds(client: str) -> int:
     try:
-        stats = _limiter().get_window_stats(_rule(get_settings().feedback_rate_limit), "feedback", client)
+        stats = await _limiter().get_window_stats(_rule(get_settings().feedback_rate_limit), "feedback", client)
     except Exception:
         return 60
     return max(1, int(stats.reset_time - time.time()) + 1)

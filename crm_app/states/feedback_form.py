@@ -50,12 +50,12 @@ class FeedbackFormState(rx.State):
         self.comment_length = len(text) if isinstance(text, str) else 0
 
     @rx.event
-    def submit(self, form_data: dict) -> Any:
+    async def submit(self, form_data: dict) -> Any:
         form = form_data if isinstance(form_data, dict) else {}
         if form.get("website"):  # the honeypot: only bots fill a field nobody can see
             self.sent = True
             return None
-        if not rate_limit.allow_feedback(self.router.session.client_ip or "unknown"):
+        if not await rate_limit.allow_feedback(self.router.session.client_ip or "unknown"):
             self.errors = {"form": "Too many answers from your network right now. Please try again in a minute."}
             return None
         values = {name: form.get(name) for name in FIELDS}

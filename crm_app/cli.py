@@ -366,6 +366,7 @@ for _name, _summary in (
     ("forecast", "Monthly revenue forecast with 80 % and 95 % intervals; MAPE/sMAPE against seasonal naive."),
     ("campaigns", "Campaign response rates with Wilson intervals, costs, attributed revenue and ROI."),
     ("quality", "Customer data-quality scorecard (per field and overall) and the records to fix."),
+    ("winprob", "Win model vs fixed stage probabilities (holdout Brier, log loss) and both weighted pipelines."),
 ):
     _report_command(_name, _summary)
 

@@ -4,7 +4,8 @@ One read per table, in plain SQL that SQLite and PostgreSQL both run, so a milli
 seconds: timestamps become tz-aware UTC `datetime64`, repeated labels become categoricals.
 `load_facts` reads everything once; `Facts.visible_to(actor)` narrows it to what the actor may see
 (a sales rep: the customers they own and everything hanging off them). Callers that cache `Facts`
-between requests must reload when the data changes.
+between requests must reload when the data changes. Deals also carry `stage_reached`, the last open stage
+they were in, from the audit trail of their stage moves (`with_stage_reached`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 from sqlalchemy import Connection
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from crm_app.data.models import OPEN_STAGES, AuditLog
 from crm_app.data.permissions import Actor
 
 ORDERS_SQL = """
@@ -128,6 +130,32 @@ class Facts:
         )
 
 
+def last_open_stages(session: Session) -> pd.Series:
+    """Per deal id, the last open stage it moved out of, from the audit trail of its stage moves (deals.move_deal
+    writes one row per move with the old and the new stage): the old stage of its last move whose old stage was
+    open. For a closed deal that is the stage it was in when it closed, even if it was reopened and closed again
+    in between. Deals without such a move are absent."""
+    left = AuditLog.old_values["stage"].as_string()
+    last_move = (
+        select(func.max(AuditLog.id).label("id"))
+        .where(AuditLog.entity == "deal", AuditLog.action == "stage_move", left.in_([s.value for s in OPEN_STAGES]))
+        .group_by(AuditLog.entity_id)
+        .subquery()
+    )
+    rows = session.execute(select(AuditLog.entity_id, left).join(last_move, last_move.c.id == AuditLog.id)).all()
+    return pd.Series(dict(rows), dtype=object, name="stage_reached").rename_axis("deal_id")
+
+
+def with_stage_reached(deals: pd.DataFrame, last_open: pd.Series) -> pd.DataFrame:
+    """`deals` with `stage_reached`: an open deal's current stage; for a closed deal the last open stage it left
+    (`last_open_stages`), missing (NaN) when its history records no move out of an open stage (a deal created
+    closed, e.g. imported), because guessing a stage would teach the win model something that never happened."""
+    stages = [s.value for s in OPEN_STAGES]
+    is_open = deals["stage"].isin(stages).to_numpy()
+    reached = deals["stage"].astype(object).where(is_open, deals["id"].map(last_open))
+    return deals.assign(stage_reached=pd.Categorical(reached, categories=stages))
+
+
 def load_facts(session: Session) -> Facts:
     """Read every fact table once, in one transaction, so the frames agree with each other."""
     connection = session.connection()
@@ -135,7 +163,7 @@ def load_facts(session: Session) -> Facts:
         orders=read_frame(connection, ORDERS_SQL),
         lines=read_frame(connection, LINES_SQL),
         customers=read_frame(connection, CUSTOMERS_SQL),
-        deals=read_frame(connection, DEALS_SQL),
+        deals=with_stage_reached(read_frame(connection, DEALS_SQL), last_open_stages(session)),
         feedback=read_frame(connection, FEEDBACK_SQL),
         activities=read_frame(connection, ACTIVITIES_SQL),
         campaigns=read_frame(connection, CAMPAIGNS_SQL),

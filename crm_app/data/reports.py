@@ -36,6 +36,7 @@ from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
 from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.stats import csat_score, nps_score
+from crm_app.analytics.win_probability import STAGE_PROBABILITY, fit_win_probability, score_open_deals
 from crm_app.data.db import read_session, write_session
 from crm_app.data.facts import Facts, load_facts
 from crm_app.data.models import ModelRun, User
@@ -57,6 +58,8 @@ CHURN_HORIZON_DAYS = 90
 # Only customers who ordered within this many days are on the churn list: the rest are already gone.
 CHURN_LIST_RECENCY_DAYS = 365
 FORECAST_HORIZON, FORECAST_SEASON, FORECAST_MAX_FOLDS = 6, 12, 3
+# The win model's 3-fold calibration and the 25 % holdout need a few deals of each outcome.
+WINPROB_MIN_CLOSED, WINPROB_MIN_EACH = 40, 10
 
 CHURN_DRIVER_LABELS = {
     "recency_days": "Days since last order", "frequency": "Number of orders", "monetary": "Spend",
@@ -348,6 +351,50 @@ def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
     })
 
 
+def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+    """Win probability of the open deals (analytics.win_probability): a calibrated logistic regression fitted on
+    the deals closed before as_of whose last open stage is known from the audit trail, against the fixed stage
+    probabilities on a holdout of the last 25 % closed (Brier and log loss, lower is better); the weighted
+    pipeline Σ amount × P(won) of today's open deals per stage by each; and each open deal's model probability,
+    `open_deal_probabilities` = {stage scored in: {deal id: P(won) to 3 decimals}}, which the pipeline board
+    uses while the deal is still in that stage. Open deals are those open now (as_of only dates the model)."""
+    deals = facts.deals
+    as_of = pd.Timestamp(period.as_of, tz="UTC")
+    closed = deals[(deals["stage"].isin(["Won", "Lost"]) & (deals["closed_at"] < as_of)).to_numpy(dtype=bool)]
+    known = closed[closed["stage_reached"].notna().to_numpy()]
+    wins = int((known["stage"] == "Won").sum())
+    if len(known) < WINPROB_MIN_CLOSED or min(wins, len(known) - wins) < WINPROB_MIN_EACH:
+        raise ValueError(f"The win model needs {WINPROB_MIN_CLOSED} closed deals with their stage history, at least "
+                         f"{WINPROB_MIN_EACH} won and {WINPROB_MIN_EACH} lost; there are {len(known)} "
+                         f"({wins} won).")
+    plain = {"stage": str, "stage_reached": str}
+    fitted = fit_win_probability(known.astype(plain))
+    open_deals = deals[deals["stage"].isin(list(STAGE_PROBABILITY)).to_numpy(dtype=bool)].astype(plain)
+    scored = (score_open_deals(fitted, open_deals, as_of) if len(open_deals)
+              else pd.DataFrame(columns=["model_probability", "weighted_by_model", "weighted_by_stage"], dtype=float))
+    # Kept to 3 decimals, and weighted with those, so the board's "Win model" figures add up to the same sums.
+    probability = scored["model_probability"].round(3)
+    scored = scored.assign(model_probability=probability, weighted_by_model=open_deals["amount"] * probability,
+                           stage=open_deals["stage"], deal_id=open_deals["id"], amount=open_deals["amount"])
+    by_stage = scored.groupby("stage").agg(deals=("deal_id", "size"), amount=("amount", "sum"),
+                                           by_stage_probability=("weighted_by_stage", "sum"),
+                                           by_model=("weighted_by_model", "sum")).reindex(list(STAGE_PROBABILITY))
+    by_stage = by_stage.fillna(0).astype({"deals": int})
+    total = by_stage.sum().to_frame("Total").T.astype({"deals": int})
+    probabilities = {stage: dict(zip(rows["deal_id"], rows["model_probability"]))
+                     for stage, rows in scored.groupby("stage")}
+    return _plain({
+        "as_of": period.as_of.isoformat(),
+        "closed_deals": len(closed),
+        "closed_without_stage_history": len(closed) - len(known),
+        "train_deals": fitted.train_deals,
+        "test_deals": fitted.test_deals,
+        "comparison": _records(fitted.metrics.reset_index()),
+        "weighted_pipeline": _records(pd.concat([by_stage, total]).rename_axis("stage").reset_index()),
+        "open_deal_probabilities": probabilities,
+    })
+
+
 def campaigns_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
     """Per campaign: targets, responders, response rate with its 95 % Wilson interval, costs, revenue and ROI."""
     performance = campaign_performance(facts.campaigns, facts.campaign_targets)
@@ -362,11 +409,12 @@ def campaigns_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
 # Every report by its CLI name; the insights page refits the ones in INSIGHTS.
 REPORTS: dict[str, Callable[[Facts, ReportPeriod], dict[str, Any]]] = {
     "kpis": kpis_report, "segments": segments_report, "clv": clv_report, "churn": churn_report,
-    "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report,
+    "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report, "winprob": winprob_report,
 }
-INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality")
+INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality", "winprob")
 # What each insight is fitted on, for "fitted on N rows".
-FITTED_ON = {"segments": "orders", "clv": "orders", "churn": "orders", "forecast": "orders", "quality": "customers"}
+FITTED_ON = {"segments": "orders", "clv": "orders", "churn": "orders", "forecast": "orders", "quality": "customers",
+             "winprob": "deals"}
 
 
 def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> dict:
@@ -447,11 +495,44 @@ def latest_insights(*, session: Session) -> dict[str, ModelRun | None]:
     return {name: latest_model_run(session=session, model=insight_model_name(name)) for name in INSIGHTS}
 
 
+@dataclass(frozen=True)
+class WinProbabilities:
+    """The last successful win-model fit: when, and each open deal's P(won) by the stage it was scored in."""
+
+    fitted_at: datetime
+    by_stage: dict[str, dict[int, float]]
+
+
+def latest_win_model_fit(*, session: Session) -> datetime | None:
+    """When the win model was last fitted, without reading its probabilities; None when it was never fitted or
+    its last fit had too little data."""
+    row = session.exec(
+        select(ModelRun.fitted_at, ModelRun.summary["error"].as_string())
+        .where(ModelRun.model == insight_model_name("winprob"))
+        .order_by(ModelRun.fitted_at.desc(), ModelRun.id.desc()).limit(1)
+    ).first()
+    return _aware(row[0]) if row is not None and row[1] is None else None
+
+
+def latest_win_probabilities(*, session: Session) -> WinProbabilities | None:
+    """The open deals' model probabilities of the last win-model fit; None when it was never fitted or its last
+    fit had too little data."""
+    run = latest_model_run(session=session, model=insight_model_name("winprob"))
+    stored = (run.summary or {}).get("open_deal_probabilities") if run else None
+    if stored is None:
+        return None
+    by_stage = {stage: {int(deal_id): p for deal_id, p in deals.items()} for stage, deals in stored.items()}
+    return WinProbabilities(fitted_at=_aware(run.fitted_at), by_stage=by_stage)
+
+
 def _aware(moment: datetime) -> datetime:
     # SQLite hands timestamps back without their zone; they are stored as UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 # --- the report as text (the CLI without --json) -------------------------------------------------------
+
+# {group: {deal id: value}} kept for the app and --json; the text only says how many deals they cover.
+PER_DEAL_KEYS = ("open_deal_probabilities",)
 
 
 def _cell(value: Any, key: str = "") -> str:
@@ -480,7 +561,9 @@ def report_as_text(report: dict[str, Any], indent: str = "") -> str:
     lines: list[str] = []
     for key, value in report.items():
         label = key.replace("_", " ")
-        if isinstance(value, dict):
+        if key in PER_DEAL_KEYS:
+            lines.append(f"{indent}{label}: {sum(map(len, value.values())):,} deals (listed with --json)")
+        elif isinstance(value, dict):
             lines += [f"{indent}{label}:", report_as_text(value, indent + "  ")] if value else []
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             lines += [f"{indent}{label}:", *_table(value, indent + "  ")]

@@ -29,6 +29,7 @@ from crm_app.data.models import (
     STAGE_PROBABILITY,
     Activity,
     ActivityKind,
+    AuditLog,
     Campaign,
     CampaignTarget,
     Customer,
@@ -453,6 +454,7 @@ def generate_demo_company(
     feedback = _feedback(rng, order_frame, accounts, timeline)
     feedback_rows = _feedback_rows(rng, feedback, timeline)
     campaigns, targets = _campaigns(rng, accounts, order_frame, timeline)
+    stage_moves = _stage_moves(rng, deals, timeline)  # drawn last, so the other tables stay as they were
     tables = {
         User.__tablename__: users,
         Product.__tablename__: products,
@@ -465,6 +467,7 @@ def generate_demo_company(
         Campaign.__tablename__: campaigns,
         CampaignTarget.__tablename__: targets,
         KpiTarget.__tablename__: _kpi_targets(order_frame, feedback, timeline),
+        AuditLog.__tablename__: stage_moves,
     }
     return DemoCompany(tables=tables, defects=defects)
 
@@ -913,6 +916,58 @@ def _deal_rows(deals: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
         "created_at": timeline.stamps(deals["created"].to_numpy()),
         "updated_at": timeline.stamps(deals["updated"].to_numpy()),
     })
+
+
+# P(the last open stage a deal left was Lead, Qualified, Proposal, Negotiation | it was won, lost): won deals mostly
+# went the whole way, lost ones dropped out all along the pipeline.
+_LAST_OPEN_STAGE = {True: (0.05, 0.10, 0.25, 0.60), False: (0.35, 0.30, 0.20, 0.15)}
+
+
+def _stage_moves(rng: np.random.Generator, deals: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
+    """The audit trail of each closed deal's stage moves, as `deals.move_deal` writes it: Lead, Qualified, ...
+    up to the last open stage it reached, at times spread over its life, then Won or Lost at its close.
+
+    Open deals get none (they were seeded where they are). Rows are numbered in time order.
+    """
+    closed = deals[deals["closed"].notna()]
+    won = (closed["stage"] == DealStage.won).to_numpy()
+    last_open = np.where(won, rng.choice(4, len(closed), p=_LAST_OPEN_STAGE[True]),
+                         rng.choice(4, len(closed), p=_LAST_OPEN_STAGE[False]))
+    moves = last_open + 1  # one move out of each stage from Lead to the last open one
+    deal = np.repeat(np.arange(len(closed)), moves)
+    step = np.arange(len(deal)) - np.repeat(np.cumsum(moves) - moves, moves)
+    created, closing = closed["created"].to_numpy()[deal], closed["closed"].to_numpy()[deal]
+    # The moves between open stages happen in order inside the deal's life; the last one closes it.
+    fractions = rng.random(len(deal))
+    fractions = fractions[np.lexsort((fractions, deal))]  # ascending within each deal (rows are grouped by deal)
+    final = step == moves[deal] - 1
+    at = np.where(final, closing, created + fractions * (closing - created))
+    stages = np.array([stage.value for stage in OPEN_STAGES] + [DealStage.won.value, DealStage.lost.value], object)
+    old_stage = stages[step]
+    new_stage = np.where(final, closed["stage"].to_numpy()[deal], stages[np.minimum(step + 1, 3)])
+    closed_at = timeline.stamps(closing)
+    reasons = closed["lost_reason"].to_numpy()[deal]
+    old_values, new_values = [], []
+    for before, after, is_final, when, reason in zip(old_stage, new_stage, final, closed_at, reasons):
+        old = {"stage": before, "probability": STAGE_PROBABILITY[DealStage(before)]}
+        new = {"stage": after, "probability": STAGE_PROBABILITY[DealStage(after)]}
+        if is_final:
+            old["closed_at"], new["closed_at"] = None, when.isoformat()
+            if isinstance(reason, str):  # Lost; a won deal's reason is missing
+                old["lost_reason"], new["lost_reason"] = None, reason
+        old_values.append(old)
+        new_values.append(new)
+    rows = pd.DataFrame({
+        "actor_id": closed["owner_id"].to_numpy()[deal],
+        "entity": "deal",
+        "entity_id": closed["id"].to_numpy()[deal],
+        "action": "stage_move",
+        "old_values": old_values,
+        "new_values": new_values,
+        "at": timeline.stamps(at),
+    }).sort_values("at", kind="stable", ignore_index=True)
+    rows.insert(0, "id", np.arange(1, len(rows) + 1))
+    return rows
 
 
 def _activities(

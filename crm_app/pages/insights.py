@@ -1,4 +1,5 @@
-"""/insights (executives and admins): segments, CLV, churn risk with follow-up tasks, forecast, data quality."""
+"""/insights (executives and admins): segments, CLV, churn risk with follow-up tasks, forecast, data quality,
+win probability."""
 
 import reflex as rx
 
@@ -158,6 +159,18 @@ def _quality() -> rx.Component:
     )
 
 
+def _winprob() -> rx.Component:
+    return _section(
+        "Win probability", "winprob",
+        _note(InsightsState.winprob_note),
+        _table([("Method", "method"), ("Brier score", "brier"), ("Log loss", "log_loss")],
+               InsightsState.winprob_comparison, "winprob-comparison-row"),
+        rx.heading("Weighted pipeline of the open deals", size="3", as_="h3"),
+        _table([("Stage", "stage"), ("Deals", "deals"), ("Amount", "amount"), ("By stage probability", "by_stage"),
+                ("By win model", "by_model")], InsightsState.winprob_pipeline, "winprob-pipeline-row"),
+    )
+
+
 @staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=(Role.admin, Role.executive))
 def insights() -> rx.Component:
     return rx.vstack(
@@ -175,6 +188,7 @@ def insights() -> rx.Component:
         _churn(),
         _forecast(),
         _quality(),
+        _winprob(),
         spacing="4",
         width="100%",
     )

@@ -8,7 +8,7 @@ from crm_app import routes
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
 from crm_app.data.models import DealStage
-from crm_app.states.pipeline import ANY, CARDS, STAGES, PipelineState
+from crm_app.states.pipeline import ANY, BY_STAGE, BY_WIN_MODEL, CARDS, STAGES, PipelineState
 
 
 class DragArea(Div):
@@ -52,6 +52,19 @@ def _filters() -> rx.Component:
                      on_change=lambda v: PipelineState.set_filter("month", v)),
             spacing="1",
         ),
+        rx.vstack(
+            _label("Weight by"),
+            rx.select.root(
+                rx.select.trigger(aria_label="Weight by"),
+                rx.select.content(
+                    rx.select.item("Stage probability", value=BY_STAGE),
+                    rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == ""),
+                ),
+                value=PipelineState.weight,
+                on_change=lambda v: PipelineState.set_filter("weight", v),
+            ),
+            spacing="1",
+        ),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
         rx.cond(
             PipelineState.can_change,
@@ -60,6 +73,26 @@ def _filters() -> rx.Component:
         wrap="wrap",
         spacing="3",
         align="end",
+    )
+
+
+def _weight_hint() -> rx.Component:
+    """What the columns' weighted amounts multiply by, and whether the win model can be used."""
+    return rx.text(
+        rx.cond(
+            PipelineState.win_model_fitted == "",
+            "Weighted amounts use the stage probabilities: no win model has been fitted yet (Insights fits it).",
+            rx.cond(
+                PipelineState.weight == BY_WIN_MODEL,
+                "Weighted amounts use the win model fitted " + PipelineState.win_model_fitted + "; a deal it has "
+                "not scored in its current stage (new or moved since) uses its stage probability.",
+                "Weighted amounts use the stage probabilities; a win model fitted " + PipelineState.win_model_fitted
+                + " is available.",
+            ),
+        ),
+        size="1",
+        color=rx.color("gray", 11),
+        data_testid="weight-hint",
     )
 
 
@@ -256,6 +289,7 @@ def _new_deal_dialog() -> rx.Component:
 def pipeline() -> rx.Component:
     return rx.vstack(
         _filters(),
+        _weight_hint(),
         rx.flex(*[_column(stage) for stage in DealStage], spacing="3", overflow_x="auto", width="100%",
                 padding_bottom="0.5em", data_testid="pipeline-board"),
         _lost_dialog(),

@@ -1,4 +1,4 @@
-"""/insights: segments, CLV, churn risk, the revenue forecast and data quality, from the last stored fit.
+"""/insights: segments, CLV, churn risk, the revenue forecast, data quality and the win model, from the last stored fit.
 
 A page load only reads the stored reports (ModelRun); fitting runs in a background event (in a child process,
 awaited on a worker thread) when an executive or admin asks for it or when a model was never fitted, so no one
@@ -68,6 +68,10 @@ class InsightsState(rx.State):
     quality_queue: list[dict[str, str]] = []
     quality_note: str = ""
 
+    winprob_comparison: list[dict[str, str]] = []
+    winprob_pipeline: list[dict[str, str]] = []
+    winprob_note: str = ""
+
     _refresh_requested_at: datetime | None = None
     _churn_ids: list[int] = []
 
@@ -83,6 +87,7 @@ class InsightsState(rx.State):
         self._show_churn(reports["churn"])
         self._show_forecast(reports["forecast"])
         self._show_quality(reports["quality"])
+        self._show_winprob(reports["winprob"])
         return any(run is None for run in runs.values())
 
     def _show_segments(self, report: dict) -> None:
@@ -175,6 +180,24 @@ class InsightsState(rx.State):
             f"({report['exact_duplicate_pairs']:,} exact and {report['fuzzy_duplicate_pairs']:,} fuzzy duplicate "
             f"pairs); the first {len(self.quality_queue)} are listed."
         ) if report.get("fields") else ""
+
+    def _show_winprob(self, report: dict) -> None:
+        names = {"model": "Win model (calibrated logistic regression)", "stage_probability": "Fixed stage probabilities"}
+        self.winprob_comparison = [
+            {"method": names.get(row["method"], row["method"]), "brier": f"{row['brier']:.3f}",
+             "log_loss": f"{row['log_loss']:.3f}"}
+            for row in report.get("comparison", [])
+        ]
+        self.winprob_pipeline = [
+            {"stage": row["stage"], "deals": f"{row['deals']:,}", "amount": _money(row["amount"]),
+             "by_stage": _money(row["by_stage_probability"]), "by_model": _money(row["by_model"])}
+            for row in report.get("weighted_pipeline", [])
+        ]
+        self.winprob_note = (
+            f"Trained on {report['train_deals']:,} closed deals and tested on the {report['test_deals']:,} closed "
+            f"last; {report['closed_without_stage_history']:,} closed deals without a recorded stage history are "
+            f"left out. Lower Brier score and log loss are better."
+        ) if "comparison" in report else ""
 
     def _request_refresh(self) -> Any:
         if self.refreshing:

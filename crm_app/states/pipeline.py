@@ -11,6 +11,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import DealStage, Role
+from crm_app.data.reports import latest_win_model_fit, latest_win_probabilities
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
@@ -21,6 +22,8 @@ STAGES = [stage.value for stage in DealStage]
 # One var per column, so a move sends only the two columns it changed.
 CARDS = {stage: f"{stage.lower()}_cards" for stage in STAGES}
 NEW_DEAL_FIELDS = ("title", "customer_id", "amount", "expected_close_date", "owner_id")
+# What a column's weighted amount multiplies each deal's amount by: its stage's probability or the win model's.
+BY_STAGE, BY_WIN_MODEL = "stage", "model"
 
 
 def _close_month(value: Any) -> date | None:
@@ -48,6 +51,9 @@ class PipelineState(rx.State):
     owner: str = ANY
     region: str = ANY
     month: str = ""
+    weight: str = BY_STAGE
+    # When the win model was last fitted ("" if never): the "Weight by" control offers it only then.
+    win_model_fitted: str = ""
 
     summaries: dict[str, dict[str, str]] = {}
     lead_cards: list[dict[str, str]] = []
@@ -90,24 +96,34 @@ class PipelineState(rx.State):
         self.region = region[:40] if isinstance(region, str) and region else ANY
         close_month = _close_month(params.get("month"))
         self.month = close_month.isoformat()[:7] if close_month else ""
+        wants_model = params.get("weight") == BY_WIN_MODEL and self.win_model_fitted != ""
+        self.weight = BY_WIN_MODEL if wants_model else BY_STAGE
         return deals.BoardFilter(owner_id=owner, region=None if self.region == ANY else self.region,
                                  close_month=close_month)
 
     def _url(self, **changes: Any) -> str:
-        values = {"owner": self.owner, "region": self.region, "month": self.month} | changes
-        kept = {key: value for key, value in values.items() if value not in ("", ANY, None)}
+        values = {"owner": self.owner, "region": self.region, "month": self.month, "weight": self.weight} | changes
+        # Defaults stay out of the URL: any owner, region or month, weighed by stage probability.
+        kept = {key: value for key, value in values.items()
+                if value not in ("", ANY, None) and (key, value) != ("weight", BY_STAGE)}
         return routes.PIPELINE + ("?" + urlencode(kept) if kept else "")
 
     def _show_board(self, stages: tuple[str, ...] = tuple(STAGES)) -> None:
-        """Read every column's figures, and the cards of the current page of the columns in `stages`."""
+        """Read the figures and the current page of cards of the columns in `stages` (a move redraws only the
+        two columns it changed; other columns catch up with other users' changes on the next load). Weighing by
+        the win model reads the probabilities of its last fit once here, never per card."""
         actor, board = current_actor(), self._board()
         with read_session() as session:
-            columns = deals.column_summaries(session=session, actor=actor, board=board)
+            win = latest_win_probabilities(session=session) if self.weight == BY_WIN_MODEL else None
+            columns = deals.column_summaries(session=session, actor=actor, board=board,
+                                             stages=tuple(DealStage(stage) for stage in stages),
+                                             win_probabilities=win.by_stage if win else None)
             pages = {column.stage.value: deals.column_cards(
                 session=session, actor=actor, board=board, stage=column.stage, total=column.count,
-                page=self.column_pages.get(column.stage.value, 1)) for column in columns if column.stage in stages}
-        self.summaries = {column.stage.value: {"count": f"{column.count:,}", "total": _money(column.total),
-                                               "weighted": _money(column.weighted)} for column in columns}
+                page=self.column_pages.get(column.stage.value, 1)) for column in columns}
+        self.summaries = {**self.summaries, **{
+            column.stage.value: {"count": f"{column.count:,}", "total": _money(column.total),
+                                 "weighted": _money(column.weighted)} for column in columns}}
         self._show_pages(pages)
 
     def _show_pages(self, pages: dict[str, deals.CardPage]) -> None:
@@ -121,6 +137,9 @@ class PipelineState(rx.State):
         actor = current_actor()
         self.column_pages = {}
         self._close_dialogs()
+        with read_session() as session:
+            fitted = latest_win_model_fit(session=session)
+        self.win_model_fitted = f"{fitted:%Y-%m-%d %H:%M} UTC" if fitted else ""
         self._show_board()
         with read_session() as session:
             self.regions = deals.board_regions(session=session, actor=actor)
@@ -133,7 +152,7 @@ class PipelineState(rx.State):
 
     @staff_event()
     def set_filter(self, name: str, value: str) -> Any:
-        if name not in ("owner", "region", "month") or not isinstance(value, str):
+        if name not in ("owner", "region", "month", "weight") or not isinstance(value, str):
             return None
         return rx.redirect(self._url(**{name: value[:40]}))
 

@@ -1,4 +1,5 @@
-"""/insights in Chromium: an executive sees the segments and data-quality score the report functions give; reps are refused."""
+"""/insights in Chromium: an executive sees the segments, data-quality score and win-model comparison the report
+functions give; reps are refused."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
+from crm_app.data.models import Deal
 from crm_app.data.reports import ReportPeriod, build_report
 from tests.e2e.conftest import open_page, path_is, sign_in
 
@@ -23,10 +25,10 @@ def _reports(database_url: str) -> dict[str, dict]:
     with Session(engine_for(database_url)) as session:
         facts = load_facts(session)
     period = ReportPeriod.ending(datetime.now(UTC).date())
-    return {name: build_report(name, facts, period) for name in ("segments", "quality")}
+    return {name: build_report(name, facts, period) for name in ("segments", "quality", "winprob")}
 
 
-def test_an_executive_sees_the_segments_and_quality_score_of_the_reports(new_context, app_url, e2e_database_url):
+def test_an_executive_sees_the_segments_quality_score_and_win_model_of_the_reports(new_context, app_url, e2e_database_url):
     expected = _reports(e2e_database_url)
     page = new_context().new_page()
     sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
@@ -43,8 +45,31 @@ def test_an_executive_sees_the_segments_and_quality_score_of_the_reports(new_con
         expect(rows.nth(position)).to_contain_text(segment["segment"])
         expect(rows.nth(position)).to_contain_text(f"{segment['customers']:,}")
     expect(page.get_by_test_id("silhouette-row")).to_have_count(len(expected["segments"]["clusters"]["silhouette"]))
+    _expect_win_probability(page, expected["winprob"], _deal_count(e2e_database_url))
     # Executives read; only admins create follow-up tasks.
     expect(page.get_by_role("button", name="Create follow-up tasks")).to_have_count(0)
+
+
+def _deal_count(database_url: str) -> int:
+    with Session(engine_for(database_url)) as session:
+        return session.exec(select(func.count()).select_from(Deal)).one()
+
+
+def _expect_win_probability(page, report: dict, deals: int) -> None:
+    expect(page.get_by_test_id("fitted-winprob")).to_contain_text(f"on {deals:,} deals")
+    section = page.get_by_test_id("winprob-comparison-row")
+    for position, (method, row) in enumerate(zip(("Win model", "Fixed stage probabilities"), report["comparison"])):
+        expect(section.nth(position)).to_contain_text(method)
+        expect(section.nth(position)).to_contain_text(f"{row['brier']:.3f}")
+        expect(section.nth(position)).to_contain_text(f"{row['log_loss']:.3f}")
+    expect(page.get_by_text(f"Trained on {report['train_deals']:,} closed deals and tested on the "
+                            f"{report['test_deals']:,} closed last")).to_be_visible()
+    rows = page.get_by_test_id("winprob-pipeline-row")
+    expect(rows).to_have_count(5)
+    for position, row in enumerate(report["weighted_pipeline"]):
+        expect(rows.nth(position)).to_contain_text(row["stage"])
+        expect(rows.nth(position)).to_contain_text(f"{row['by_stage_probability']:,.0f}")
+        expect(rows.nth(position)).to_contain_text(f"{row['by_model']:,.0f}")
 
 
 def test_an_admin_creates_churn_follow_ups_once(new_context, app_url):

@@ -1,9 +1,10 @@
-"""The pipeline board in Chromium: a won deal moves its figures between columns; Lost needs a reason."""
+"""The pipeline board in Chromium: a won deal moves its figures between columns; Lost needs a reason; the
+weighted amounts switch between stage probabilities and the win model."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,7 +12,10 @@ from sqlmodel import Session, func, select
 
 from crm_app import routes
 from crm_app.data.db import engine_for
+from crm_app.data.facts import load_facts
 from crm_app.data.models import AuditLog, Customer, Deal, DealStage, User
+from crm_app.data.reports import ReportPeriod, fit_insight, insight_model_name
+from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.states.auth import FORBIDDEN, AuthState
 from crm_app.states.pipeline import PipelineState
 from tests.e2e.conftest import open_page, path_is, sign_in
@@ -50,6 +54,26 @@ def _expect_column(page: Page, stage: DealStage, count: int, total: float, weigh
     expect(page.get_by_test_id(f"weighted-{stage.value}")).to_have_text(f"{weighted:,.2f}")
 
 
+def _fit_win_model(database_url: str) -> dict[str, dict[str, float]]:
+    """Fit and store the win model as /insights does, on the e2e company; its per-deal probabilities."""
+    with Session(engine_for(database_url)) as session:
+        fit = fit_insight("winprob", load_facts(session), ReportPeriod.ending(datetime.now(UTC).date()))
+        record_model_run(session=session, model=insight_model_name("winprob"), rows=fit.rows, seconds=fit.seconds,
+                         summary=fit.report)
+        session.commit()
+    return fit.report["open_deal_probabilities"]
+
+
+def _weighted_by_model(database_url: str, stage: DealStage, probabilities: dict[str, dict[str, float]]) -> float:
+    """Σ amount × the model's probability of the rep's deals in `stage` (their stage probability when unscored)."""
+    with Session(engine_for(database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == REP[0])).one()
+        rows = session.exec(select(Deal.id, Deal.amount, Deal.probability)
+                            .where(Deal.owner_id == rep_id, Deal.stage == stage)).all()
+    scored = probabilities.get(stage.value, {})
+    return sum(amount * scored.get(str(deal_id), probability) for deal_id, amount, probability in rows)
+
+
 def _stage_of(database_url: str, deal_id: int) -> DealStage:
     with Session(engine_for(database_url)) as session:
         return session.get(Deal, deal_id).stage
@@ -80,6 +104,31 @@ def test_a_rep_wins_a_deal_and_the_column_figures_move_with_it(new_context, app_
 
     page.get_by_role("button", name="Create the order").click()
     expect(page).to_have_url(path_is(app_url, f"/orders/new?customer={deal.customer_id}&deal={deal.id}"))
+
+
+def test_the_columns_weigh_by_the_win_model_or_by_stage_probability(new_context, app_url, e2e_database_url):
+    probabilities = _fit_win_model(e2e_database_url)
+    open_stages = (DealStage.lead, DealStage.qualified, DealStage.proposal, DealStage.negotiation)
+    by_stage = {stage: _column_figures(e2e_database_url, stage) for stage in open_stages}
+    by_model = {stage: _weighted_by_model(e2e_database_url, stage, probabilities) for stage in open_stages}
+    assert any(round(by_model[s], 2) != round(by_stage[s][2], 2) for s in open_stages)
+    page = new_context().new_page()
+    sign_in(page, app_url, *REP)
+    open_page(page, f"{app_url}/pipeline")
+    expect(page.get_by_test_id("weight-hint")).to_contain_text("a win model fitted")
+
+    page.get_by_role("combobox", name="Weight by").click()
+    page.get_by_role("option", name="Win model", exact=True).click()
+    expect(page).to_have_url(path_is(app_url, "/pipeline?weight=model"))
+    expect(page.get_by_test_id("weight-hint")).to_contain_text("uses its stage probability")
+    for stage in open_stages:
+        _expect_column(page, stage, by_stage[stage][0], by_stage[stage][1], by_model[stage])
+
+    page.get_by_role("combobox", name="Weight by").click()
+    page.get_by_role("option", name="Stage probability", exact=True).click()
+    expect(page).to_have_url(path_is(app_url, "/pipeline"))
+    for stage in open_stages:
+        _expect_column(page, stage, *by_stage[stage])
 
 
 def test_moving_to_lost_without_a_reason_is_refused_inline_and_changes_nothing(new_context, app_url,

@@ -102,3 +102,25 @@ def test_an_unknown_rep_is_refused(engine, monkeypatch):
     monkeypatch.setattr(get_settings(), "database_url", engine.url.render_as_string(hide_password=False))
     result = CliRunner().invoke(main, ["report", "kpis", "--rep", "nobody@example.com"])
     assert result.exit_code == 1 and "No user with the email nobody@example.com" in result.output
+
+
+def test_winprob_compares_the_model_with_stage_probabilities_and_weighs_the_open_deals_both_ways(report, engine):
+    printed = report("winprob")
+    deals = pd.read_sql("SELECT id, stage, amount, probability FROM deal", engine)
+    open_deals = deals[deals["stage"].isin(["Lead", "Qualified", "Proposal", "Negotiation"])]
+
+    assert [row["method"] for row in printed["comparison"]] == ["model", "stage_probability"]
+    assert printed["train_deals"] + printed["test_deals"] == printed["closed_deals"] == len(deals) - len(open_deals)
+    pipeline = {row["stage"]: row for row in printed["weighted_pipeline"]}
+    for stage, rows in open_deals.groupby("stage"):
+        assert pipeline[stage]["deals"] == len(rows)
+        assert pipeline[stage]["by_stage_probability"] == pytest.approx((rows["amount"] * rows["probability"]).sum())
+        scored = printed["open_deal_probabilities"][stage]
+        assert sorted(map(int, scored)) == sorted(rows["id"])
+        model = rows["amount"] * rows["id"].astype(str).map(scored)
+        assert pipeline[stage]["by_model"] == pytest.approx(model.sum())
+    assert pipeline["Total"]["by_model"] == pytest.approx(sum(pipeline[s]["by_model"] for s in pipeline if s != "Total"))
+
+    text = CliRunner().invoke(main, ["report", "winprob", "--as-of", AS_OF.isoformat()]).output
+    assert f"open deal probabilities: {len(open_deals):,} deals (listed with --json)" in text
+    assert "stage_probability" in text and "by_model" in text

@@ -14,7 +14,7 @@ from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, seed_demo_comp
 
 SIZES = dict(seed=3, customers=300, orders=2_000)
 SEEDED_TABLES = ("app_user", "product", "customer", "sales_order", "order_line", "deal", "activity", "feedback",
-                 "campaign", "campaign_target", "kpi_target")
+                 "campaign", "campaign_target", "kpi_target", "audit_log")
 
 
 def _row_counts(engine) -> dict[str, int]:

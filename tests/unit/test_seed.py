@@ -249,6 +249,33 @@ def test_deal_probabilities_follow_their_stage_and_a_quarter_of_closed_deals_are
     assert (deals["amount"] >= 100).all()
 
 
+def test_closed_deals_moved_up_the_stages_in_order_and_their_last_move_closed_them(tables):
+    deals, moves = tables["deal"].set_index("id"), tables["audit_log"]
+    closed = deals[deals["closed_at"].notna()]
+    assert set(moves["entity_id"]) == set(closed.index)  # open deals were seeded where they are
+    assert moves["id"].tolist() == list(range(1, len(moves) + 1)) and moves["at"].is_monotonic_increasing
+    order = ["Lead", "Qualified", "Proposal", "Negotiation"]
+    for deal_id, trail in moves.groupby("entity_id"):
+        deal = closed.loc[deal_id]
+        steps = [(m["stage"], n["stage"]) for m, n in zip(trail["old_values"], trail["new_values"])]
+        reached = steps[-1][0]
+        assert steps == [*zip(order, order[1:order.index(reached) + 1]), (reached, deal["stage"])]
+        assert trail["new_values"].iloc[-1] == {"stage": deal["stage"], "probability": STAGE_PROBABILITY[deal["stage"]],
+                                                "closed_at": deal["closed_at"].isoformat(),
+                                                **({"lost_reason": deal["lost_reason"]} if deal["stage"] == "Lost" else {})}
+        assert trail["at"].iloc[-1] == deal["closed_at"] and trail["at"].iloc[0] >= deal["created_at"]
+        assert set(trail["actor_id"]) == {deal["owner_id"]}
+
+
+def test_won_deals_mostly_went_the_whole_way_and_lost_ones_dropped_out_all_along(tables):
+    moves = tables["audit_log"]
+    closing = moves[moves["new_values"].map(lambda new: "closed_at" in new)]
+    reached = pd.crosstab(closing["old_values"].map(lambda old: old["stage"]),
+                          closing["new_values"].map(lambda new: new["stage"]), normalize="columns")
+    assert reached.loc["Negotiation", "Won"] > 0.5 > reached.loc["Negotiation", "Lost"]
+    assert reached.loc["Lead", "Lost"] > reached.loc["Lead", "Won"]
+
+
 def test_activities_are_done_overdue_or_upcoming(tables):
     activities = tables["activity"]
     past = activities["due_at"] < AS_OF

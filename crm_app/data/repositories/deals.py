@@ -7,6 +7,7 @@ same transaction; a stage move records the old and the new stage, so the audit t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.repositories.customers import distinct_values
 
 ENTITY = "deal"
 CARDS_PER_PAGE = 20
@@ -97,19 +99,43 @@ def _visible(statement, actor: Actor, board: BoardFilter):
     return statement
 
 
-def column_summaries(*, session: Session, actor: Actor, board: BoardFilter) -> list[ColumnSummary]:
-    """Per stage, in pipeline order: how many deals, their total amount, and sum(amount x probability)."""
+def column_summaries(*, session: Session, actor: Actor, board: BoardFilter,
+                     stages: tuple[DealStage, ...] = tuple(DealStage),
+                     win_probabilities: Mapping[str, Mapping[int, float]] | None = None) -> list[ColumnSummary]:
+    """Per stage of `stages` (all by default), in pipeline order: how many deals, their total amount, and
+    sum(amount x probability). An index on (stage, owner, amount, probability) answers it without the rows.
+
+    The probability is the deal's own (its stage's); with `win_probabilities` ({stage: {deal id: P(won)}}, from
+    the last win-model fit) an open deal the model scored in the stage it is still in weighs with the model's.
+    """
     rows = session.exec(_visible(
         select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0),
                func.coalesce(func.sum(Deal.amount * Deal.probability), 0)),
         actor, board,
-    ).group_by(Deal.stage)).all()
+    ).where(Deal.stage.in_(stages)).group_by(Deal.stage)).all()
     found = {DealStage(stage): (count, float(total), float(weighted)) for stage, count, total, weighted in rows}
+    if win_probabilities:
+        for stage, weighted in _weighted_by_model(session, actor, board, stages, win_probabilities).items():
+            found[stage] = (*found[stage][:2], weighted)
     return [
         ColumnSummary(stage=stage, count=count, total=round(total, 2), weighted=round(weighted, 2))
-        for stage in DealStage
+        for stage in DealStage if stage in stages
         for count, total, weighted in [found.get(stage, (0, 0.0, 0.0))]
     ]
+
+
+def _weighted_by_model(session: Session, actor: Actor, board: BoardFilter, stages: tuple[DealStage, ...],
+                       win_probabilities: Mapping[str, Mapping[int, float]]) -> dict[DealStage, float]:
+    """Per open stage of `stages` with deals: sum(amount x the model's P(won) of the deal in that stage, else
+    the deal's probability)."""
+    weighted: dict[DealStage, float] = {}
+    rows = session.exec(_visible(select(Deal.id, Deal.stage, Deal.amount, Deal.probability), actor, board)
+                        .where(Deal.stage.in_([stage for stage in stages if stage in OPEN_STAGES]))).all()
+    for deal_id, stage, amount, probability in rows:
+        stage = DealStage(stage)
+        chosen = win_probabilities.get(stage.value, {}).get(deal_id, probability)
+        weighted[stage] = weighted.get(stage, 0.0) + float(amount) * chosen
+    return weighted
 
 
 def _card_order(stage: DealStage):
@@ -143,10 +169,7 @@ def column_cards(*, session: Session, actor: Actor, board: BoardFilter, stage: D
 
 def board_regions(*, session: Session, actor: Actor) -> list[str]:
     """The regions of the customers whose deals the actor may see, for the region filter."""
-    statement = select(Customer.region).distinct().order_by(Customer.region)
-    if not actor.reads_everything:
-        statement = statement.where(Customer.owner_id == actor.id)
-    return [region for region in session.exec(statement).all() if region]
+    return distinct_values(session=session, actor=actor, column=Customer.region)
 
 
 # --- changing deals -------------------------------------------------------------------------------

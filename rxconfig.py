@@ -3,11 +3,14 @@
 import reflex as rx
 
 from crm_app.log_redaction import redact_logged_events
+from crm_app.serving import respawn_failed_workers
 from crm_app.settings import get_settings
 
 settings = get_settings()
 # Every process that reads this config (the server and its workers) logs failed events without what users typed.
 redact_logged_events()
+# A backend worker that dies is started again instead of stopping the server (crm_app/serving.py).
+respawn_failed_workers()
 
 config = rx.Config(
     app_name="crm_app",

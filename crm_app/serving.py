@@ -7,7 +7,9 @@ browser tabs that were connected to the dead one reconnect and rehydrate from th
 
 When Redis (the session store of the scale-out configuration) cannot be reached, every event fails before its
 handler runs; Reflex's own message for that is "An error occurred. Contact the website administrator.", which
-tells the user neither what is wrong nor that waiting helps. `report_backend_error` says so plainly.
+tells the user neither what is wrong nor that waiting helps. `report_backend_error` says so plainly, and the
+same for the database: a write that fails because the database cannot be reached leaves nothing behind
+(`write_session` rolls the whole transaction back), and the user is told to try again.
 """
 
 import functools
@@ -15,6 +17,7 @@ import logging
 
 import redis.exceptions
 import reflex as rx
+import sqlalchemy.exc
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 
@@ -22,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 SESSION_STORE_AWAY = (
     "The server has lost contact with its session store for the moment, so nothing can be loaded or saved. "
+    "Try again in a minute; if this goes on, tell your administrator."
+)
+DATABASE_AWAY = (
+    "The database cannot be reached for the moment, so nothing was saved. "
     "Try again in a minute; if this goes on, tell your administrator."
 )
 
@@ -43,19 +50,24 @@ def respawn_failed_workers() -> None:
     AbstractServer.__init__ = init
 
 
-def _session_store_unreachable(exception: BaseException | None) -> bool:
-    """Whether `exception`, or one it was raised from, is Redis failing to answer."""
+def _caused_by(exception: BaseException | None, kinds: tuple[type[BaseException], ...]) -> bool:
+    """Whether `exception`, or one it was raised from, is one of `kinds`."""
     seen = 0
     while exception is not None and seen < 10:
-        if isinstance(exception, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        if isinstance(exception, kinds):
             return True
         exception, seen = exception.__cause__ or exception.__context__, seen + 1
     return False
 
 
 def report_backend_error(exception: Exception) -> EventSpec:
-    """The toast a user sees when an event fails: a plain message while Redis is away, Reflex's own otherwise."""
-    if not _session_store_unreachable(exception):
+    """The toast a user sees when an event fails: a plain message while Redis or the database is away, Reflex's
+    own otherwise. (OperationalError is SQLAlchemy's class for a database that cannot be reached or answer.)"""
+    if _caused_by(exception, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        message, what = SESSION_STORE_AWAY, "Redis"
+    elif _caused_by(exception, (sqlalchemy.exc.OperationalError,)):
+        message, what = DATABASE_AWAY, "the database"
+    else:
         return default_backend_exception_handler(exception)
-    logger.error("An event failed because Redis cannot be reached: %s", exception)
-    return rx.toast.error(SESSION_STORE_AWAY, id="backend_error", position="top-center", duration=15_000)
+    logger.error("An event failed because %s cannot be reached: %s", what, type(exception).__name__)
+    return rx.toast.error(message, id="backend_error", position="top-center", duration=15_000)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import redis.exceptions
+import sqlalchemy.exc
 from granian.server import Server
 
 import rxconfig  # noqa: F401  (loading the app's config turns the respawn on, as `reflex run` does)
-from crm_app.serving import SESSION_STORE_AWAY, report_backend_error
+from crm_app.serving import DATABASE_AWAY, SESSION_STORE_AWAY, report_backend_error
 
 
 def test_the_production_server_restarts_a_worker_that_dies():
@@ -31,6 +32,12 @@ def test_an_event_failing_because_redis_is_away_tells_the_user_so():
         assert SESSION_STORE_AWAY in str(report_backend_error(_raised_from(cause)))
 
 
+def test_an_event_failing_because_the_database_is_away_tells_the_user_so():
+    refused = sqlalchemy.exc.OperationalError("INSERT INTO activity ...", {}, ConnectionRefusedError(111))
+    toast = str(report_backend_error(_raised_from(refused)))
+    assert DATABASE_AWAY in toast and SESSION_STORE_AWAY not in toast
+
+
 def test_any_other_failure_keeps_reflexs_own_message():
     toast = str(report_backend_error(ValueError("bad value")))
-    assert "An error occurred." in toast and SESSION_STORE_AWAY not in toast
+    assert "An error occurred." in toast and SESSION_STORE_AWAY not in toast and DATABASE_AWAY not in toast

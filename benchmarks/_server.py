@@ -10,6 +10,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from crm_app.data.db import engine_for
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,25 +32,34 @@ def migrate(database_url: str) -> None:
                    check=True, capture_output=True)
 
 
+def checkpoint(database_url: str) -> None:
+    """Fold SQLite's write-ahead log into the database file, as a running server would have done by now."""
+    if database_url.startswith("sqlite"):
+        with engine_for(database_url).connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 @contextmanager
-def served_backend(database_url: str, port: int, log_path: Path, **extra: str):
-    """The backend alone (API and websocket) on `port`; yields its base URL."""
+def served_backend(database_url: str, port: int, log_path: Path, *, frontend: bool = False, **extra: str):
+    """The backend alone (API and websocket) on `port`; with `frontend` the whole production app on that one
+    port, its pages built first (a few minutes). Yields the base URL."""
     log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--backend-only", "--backend-port", str(port)],
-        cwd=ROOT, env=app_environment(database_url, **extra), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    command = [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--backend-port", str(port)]
+    command += ["--frontend-port", str(port)] if frontend else ["--backend-only"]
+    process = subprocess.Popen(command, cwd=ROOT, env=app_environment(database_url, **extra), stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         while True:
             try:
                 urllib.request.urlopen(f"{base}/ping", timeout=2)
+                if frontend:
+                    urllib.request.urlopen(f"{base}/", timeout=5)
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"backend did not start:\n{log_path.read_text()[-3000:]}") from None
+                    raise RuntimeError(f"the app did not start:\n{log_path.read_text()[-3000:]}") from None
                 time.sleep(0.5)
         yield base
     finally:

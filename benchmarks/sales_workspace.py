@@ -30,27 +30,22 @@ import json
 import statistics
 import sys
 import tempfile
-import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import reflex as rx
-import socketio
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from benchmarks._server import migrate, served_backend
+from benchmarks._server import checkpoint, migrate, served_backend
+from benchmarks._socket import BrowserTab
 from crm_app.data.db import engine_for
 from crm_app.data.models import OPEN_STAGES, STAGE_PROBABILITY, Customer, Deal, Role, User
 from crm_app.data.seed import seed_demo_company
-from crm_app.states.auth import AuthState
 from crm_app.states.customers import CustomersState
 from crm_app.states.pipeline import PipelineState
 
-NAMESPACE = "/_event"
 WARM_UP = 5
 LOGINS = {"admin": ("admin@example.com", "demo-admin-2026"), "rep": ("rep1@example.com", "demo-rep1-2026")}
 
@@ -81,13 +76,6 @@ def top_up_open_deals(url: str, open_deals: int, seed: int) -> int:
         session.execute(insert(Deal), rows)
         session.commit()
     return missing
-
-
-def _checkpoint(url: str) -> None:
-    """Fold SQLite's write-ahead log into the database file, as a running server would have done by now."""
-    if url.startswith("sqlite"):
-        with engine_for(url).connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _sample_inputs(url: str, events: int, seed: int) -> dict[str, Any]:
@@ -125,58 +113,6 @@ def _next_open_stage(stage: str) -> str:
     return names[(names.index(stage) + 1) % len(names)]
 
 
-# --- the websocket client -------------------------------------------------------------------------
-
-
-class BrowserTab:
-    """One tab's websocket: sends an event and waits for the state update it causes."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.messages: list[dict[str, Any]] = []
-        self._arrived = asyncio.Event()
-        self._sio = socketio.AsyncClient()
-        self._sio.on("event", self._on_update, namespace=NAMESPACE)
-
-    def _on_update(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
-        self._arrived.set()
-
-    @staticmethod
-    def _event(name: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"name": name, "payload": payload, "router_data": {"pathname": path.split("?")[0], "asPath": path}}
-
-    async def open(self, attempts: int = 5) -> None:
-        boot = self._event(f"{rx.State.get_full_name()}.hydrate_and_load", "/login", {})
-        for attempt in range(attempts):
-            try:
-                await self._sio.connect(f"{self.base_url}?token={uuid.uuid4()}", socketio_path=NAMESPACE,
-                                        namespaces=[NAMESPACE], transports=["websocket"], auth={"event": boot},
-                                        wait_timeout=30)
-                break
-            except socketio.exceptions.ConnectionError:
-                if attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(2)
-        await asyncio.sleep(0.5)
-
-    async def close(self) -> None:
-        await self._sio.disconnect()
-
-    async def send(self, state: type[rx.State], handler: str, path: str, **payload: Any) -> tuple[float, int]:
-        """(milliseconds until the update arrived, bytes of that update)."""
-        self.messages.clear()
-        self._arrived.clear()
-        started = time.perf_counter()
-        await self._sio.emit("event", self._event(f"{state.get_full_name()}.{handler}", path, payload),
-                             namespace=NAMESPACE)
-        await asyncio.wait_for(self._arrived.wait(), timeout=30)
-        elapsed = (time.perf_counter() - started) * 1000
-        # Anything else the same event sends comes right behind the first update.
-        await asyncio.sleep(0.02)
-        return elapsed, sum(len(json.dumps(message)) for message in self.messages)
-
-
 def _figures(samples: list[tuple[float, int]]) -> dict[str, float]:
     counted = samples[WARM_UP:]
     times = sorted(ms for ms, _ in counted)
@@ -194,7 +130,7 @@ async def _measure(base_url: str, inputs: dict[str, Any], events: int) -> dict[s
     for who, (email, password) in LOGINS.items():
         tab = BrowserTab(base_url)
         await tab.open()
-        await tab.send(AuthState, "login", "/login", form_data={"email": email, "password": password})
+        await tab.sign_in(email, password)
         samples = [await tab.send(CustomersState, "load", url) for url in _customer_urls(inputs, events + WARM_UP)]
         results[f"/customers search/filter/page ({who})"] = _figures(samples)
         print(f"measured /customers as {who}", file=sys.stderr, flush=True)
@@ -215,7 +151,7 @@ def run(database_url: str | None, customers: int, open_deals: int, orders: int, 
         migrate(url)
         seed_demo_company(engine=engine_for(url), seed=seed, customers=customers, orders=orders)
         added = top_up_open_deals(url, open_deals, seed)
-        _checkpoint(url)
+        checkpoint(url)
         inputs = _sample_inputs(url, events, seed)
         # Its own build and state directories, so a developer's server from this checkout is left alone.
         with served_backend(url, port, Path(tmp) / "server.log", REFLEX_WEB_WORKDIR=str(Path(tmp) / "web"),

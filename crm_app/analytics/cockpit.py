@@ -42,7 +42,12 @@ TREND_MONTHS, COHORT_MONTHS = 24, 12
 
 @dataclass(frozen=True)
 class CockpitFilters:
-    """One view of the cockpit: the period [start, end) (end exclusive), the comparison and the slicers."""
+    """One view of the cockpit: the period [start, end) (end exclusive), the comparison and the slicers.
+
+    `stage` (an open deal stage, from a click on the pipeline funnel) narrows the figures made of open deals
+    only: the weighted pipeline card and the pipeline's rows. A stage belongs to a deal, not to an order,
+    a customer or an answer, so every other card and chart stays as the other filters make it.
+    """
 
     start: date
     end: date
@@ -52,6 +57,7 @@ class CockpitFilters:
     category: str | None = None
     channel: str | None = None
     owner_id: int | None = None
+    stage: str | None = None
 
     def described(self, owner_names: dict[int, str] | None = None) -> str:
         """The active filters in words, e.g. "2026-01-01 to 2026-01-31 · region EMEA"."""
@@ -61,6 +67,8 @@ class CockpitFilters:
                 parts.append(f"{name} {getattr(self, name)}")
         if self.owner_id is not None:
             parts.append(f"rep {(owner_names or {}).get(self.owner_id, self.owner_id)}")
+        if self.stage:
+            parts.append(f"open deals in {self.stage}")
         return " · ".join(parts)
 
 
@@ -271,7 +279,7 @@ def drill_down(cf: CockpitFacts, filters: CockpitFilters, chart: str) -> pd.Data
     if kind in ("open deals", "closed deals"):
         deals = _filtered(cf, cf.deals, filters)
         if kind == "open deals":
-            keep = (deals["stage"] >= 0) & (deals["stage"] < len(OPEN_STAGES))
+            keep = _open_deals(cf, deals, filters)
         else:
             keep = ((deals["closed_ns"] >= _ns(start)) & (deals["closed_ns"] < _ns(end))
                     & (deals["stage"] >= len(OPEN_STAGES)))
@@ -434,6 +442,13 @@ def _filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: Cockpit
     return {name: values.take(kept) for name, values in columns.items()}
 
 
+def _open_deals(cf: CockpitFacts, deals: dict[str, np.ndarray], filters: CockpitFilters) -> np.ndarray:
+    """Deals in an open stage (pipeline_value's), or in `filters.stage` alone when one is chosen."""
+    if filters.stage is not None:
+        return deals["stage"] == (_code(cf, "stage", filters.stage) if filters.stage in OPEN_STAGES else -2)
+    return (deals["stage"] >= 0) & (deals["stage"] < len(OPEN_STAGES))
+
+
 def _distinct(customers: np.ndarray, size: int) -> np.ndarray:
     """A bitmap of the customers present (a bitmap beats np.unique by far on hundreds of thousands of rows)."""
     seen = np.zeros(size + 1, dtype=bool)
@@ -468,7 +483,8 @@ KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition("csat", "CSAT", "percent", "Answers of 4 or 5 ÷ CSAT answers (1-5 scale), in the period"),
     KpiDefinition("nps", "NPS", "points", "100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers, in the period"),
     KpiDefinition("weighted_pipeline", "Weighted pipeline", "money",
-                  "Σ amount × win probability of the deals now in an open stage (a snapshot, not per period)"),
+                  "Σ amount × win probability of the deals now in an open stage, or in the chosen stage "
+                  "(a snapshot, not per period)"),
     KpiDefinition("win_rate", "Win rate", "percent", "Deals won ÷ deals won or lost, closed in the period"),
     KpiDefinition("campaign_roi", "Campaign ROI", "percent",
                   "(Attributed revenue − cost) ÷ cost of the campaigns started in the period; "
@@ -488,16 +504,27 @@ class KpiValue:
 def _campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.DataFrame) -> pd.DataFrame:
     """Per campaign: targets, responders and attributed revenue within the filters, and its cost shared out
     by the campaign's share of targets within the filters (the whole cost without filters)."""
-    rows = cf.campaign_targets.loc[cf.campaign_targets["campaign_id"].isin(campaigns["id"])]
-    everyone = rows.groupby("campaign_id")["targets"].sum()
-    keep = np.ones(len(rows), dtype=bool)
+    rows = cf.campaign_targets
+    # numpy on the (campaign × region × segment × rep) rows: pandas' groupby costs more than the sums here.
+    at = pd.Index(campaigns["id"].to_numpy()).get_indexer(rows["campaign_id"].to_numpy())
+    chosen = at >= 0
+    keep = chosen.copy()
     for name in ("region", "segment", "owner_id"):
         if getattr(filters, name) is not None:
-            keep &= (rows[name] == getattr(filters, name)).to_numpy()
-    within = rows.loc[keep].groupby("campaign_id")[["targets", "responders", "revenue"]].sum()
-    within = within.reindex(campaigns["id"].to_numpy(), fill_value=0)
-    share = (within["targets"] / everyone.reindex(within.index)).fillna(0.0)
-    return within.assign(cost=campaigns["cost"].to_numpy(float) * share.to_numpy(), name=campaigns["name"].to_numpy())
+            keep &= rows[name].to_numpy() == getattr(filters, name)
+    size = len(campaigns)
+
+    def total(column: str, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(at[mask], weights=rows[column].to_numpy(float)[mask], minlength=size)
+
+    everyone, within = total("targets", chosen), total("targets", keep)
+    share = np.divide(within, everyone, out=np.zeros(size), where=everyone > 0)
+    return pd.DataFrame(
+        {"targets": np.rint(within).astype(np.int64),
+         "responders": np.rint(total("responders", keep)).astype(np.int64), "revenue": total("revenue", keep),
+         "cost": campaigns["cost"].to_numpy(float) * share, "name": campaigns["name"].to_numpy()},
+        index=pd.Index(campaigns["id"].to_numpy(), name="campaign_id"),
+    )
 
 
 def _roi(totals: pd.DataFrame) -> float | None:
@@ -530,7 +557,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
     nps = feedback["nps"][~np.isnan(feedback["nps"])]
 
     deals = _filtered(cf, cf.deals, filters)
-    open_deal = deals["stage"] < len(OPEN_STAGES)
+    open_deal = _open_deals(cf, deals, filters)
     closed = (deals["closed_ns"] >= _ns(start)) & (deals["closed_ns"] < _ns(end))
     won = int((closed & (deals["stage"] == STAGES.index("Won"))).sum())
     lost = int((closed & (deals["stage"] == STAGES.index("Lost"))).sum())
@@ -579,26 +606,23 @@ def target_for_period(targets: pd.DataFrame, kpi: str, start: date, end: date) -
     the target's period); None unless target periods cover every day. Other KPIs: the mean of the targets
     weighted by their days inside the period; None without overlap.
     """
-    rows = targets.loc[targets["kpi"] == kpi] if len(targets) else targets
-    definition = KPI_BY_KEY.get(kpi)
-    covered, weighted_sum, weight = 0, 0.0, 0
-    for row in rows.itertuples(index=False):
-        first, last = pd.Timestamp(row.period_start).date(), pd.Timestamp(row.period_end).date()
-        days = (last - first).days + 1
-        overlap = (min(last + timedelta(days=1), end) - max(first, start)).days
-        if overlap <= 0:
-            continue
-        covered += overlap
-        if definition is not None and definition.additive:
-            weighted_sum += float(row.target_value) * overlap / days
-        else:
-            weighted_sum += float(row.target_value) * overlap
-            weight += overlap
-    if covered == 0:
+    if not len(targets):
         return None
+    # numpy on the few rows: pandas' per-call overhead would be most of the cockpit's time for twelve KPIs.
+    rows = targets["kpi"].to_numpy() == kpi
+    first = np.array(targets["period_start"].to_numpy()[rows], dtype="datetime64[D]")
+    last = np.array(targets["period_end"].to_numpy()[rows], dtype="datetime64[D]")
+    overlap = (np.minimum(last + 1, np.datetime64(end, "D")) - np.maximum(first, np.datetime64(start, "D")))
+    overlap = overlap.astype(np.int64)
+    inside = overlap > 0
+    if not inside.any():
+        return None
+    days, overlap = ((last - first).astype(np.int64) + 1)[inside], overlap[inside]
+    values = targets["target_value"].to_numpy(float)[rows][inside]
+    definition = KPI_BY_KEY.get(kpi)
     if definition is not None and definition.additive:
-        return weighted_sum if covered >= (end - start).days else None
-    return weighted_sum / weight
+        return float(sum(values * overlap / days)) if overlap.sum() >= (end - start).days else None
+    return float(sum(values * overlap)) / int(overlap.sum())
 
 
 # --- the whole page -----------------------------------------------------------------------
@@ -707,9 +731,10 @@ def cohort_matrix(cf: CockpitFacts, filters: CockpitFilters, end: date, months: 
 
 
 def pipeline_by_stage(cf: CockpitFacts, filters: CockpitFilters) -> pd.DataFrame:
-    """Deals and Σ amount per open stage, in funnel order (each deal's current stage)."""
+    """Deals and Σ amount per open stage, in funnel order (each deal's current stage); every stage whatever
+    filters.stage, so the funnel keeps its shape and marks the chosen one."""
     deals = _filtered(cf, cf.deals, filters)
-    open_deal = (deals["stage"] >= 0) & (deals["stage"] < len(OPEN_STAGES))
+    open_deal = _open_deals(cf, deals, replace(filters, stage=None))
     stage = deals["stage"][open_deal]
     return pd.DataFrame(
         {"deals": np.bincount(stage, minlength=len(OPEN_STAGES)),

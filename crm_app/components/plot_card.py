@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 # The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
@@ -9,12 +11,15 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions":
                "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def plot_card(figure: rx.Var, label: str, on_click=None, on_rows=None) -> rx.Component:
+def plot_card(figure: rx.Var, label: str, on_click=None, on_rows=None,
+              plot: Callable[..., rx.Component] = rx.plotly.cartesian) -> rx.Component:
     """`figure` a go.Figure state var; `on_click` receives the clicked points (cross-filtering); `on_rows`
-    opens the rows behind the chart."""
+    opens the rows behind the chart. `plot` is the Plotly bundle that draws it: the cartesian one (bar,
+    scatter, heatmap) is a third of the full library a browser would otherwise fetch and parse on a cold
+    open; a funnel needs the finance one."""
     props = {"on_click": on_click} if on_click is not None else {}
     return rx.card(
-        rx.plotly(data=figure, config=PLOT_CONFIG, width="100%", **props),
+        plot(data=figure, config=PLOT_CONFIG, width="100%", **props),
         rx.button("Show rows", size="1", variant="soft", on_click=on_rows,
                   aria_label=f"Show the rows behind the {label.lower()} chart") if on_rows is not None
         else rx.fragment(),

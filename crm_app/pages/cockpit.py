@@ -1,9 +1,10 @@
-"""/cockpit: the business against its targets, sliced by period, region, segment, category, channel and rep."""
+"""/cockpit: the business against its targets, sliced by period, region, segment, category, channel, rep and
+deal stage."""
 
 import reflex as rx
 
 from crm_app import routes
-from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
+from crm_app.analytics.cockpit import COMPARISONS, KPIS, OPEN_STAGES, PRESETS
 from crm_app.components.kpi_card import kpi_card
 from crm_app.components.plot_card import plot_card
 from crm_app.components.shell import staff_page
@@ -51,6 +52,8 @@ def _filters() -> rx.Component:
         rx.cond(CockpitState.shows_rep_filter,
                 _menu("Sales rep", "rep", CockpitState.rep,
                       [rx.foreach(CockpitState.reps, lambda r: rx.select.item(r["name"], value=r["id"]))])),
+        _menu("Deal stage", "stage", CockpitState.stage,
+              [rx.select.item(stage, value=stage) for stage in OPEN_STAGES]),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CockpitState.reset_filters,
                   align_self="end"),
         wrap="wrap",
@@ -203,7 +206,8 @@ def cockpit() -> rx.Component:
                       on_click=lambda points: CockpitState.filter_by_click("category", points)),
             plot_card(CockpitState.customers_figure, "Customers", on_rows=CockpitState.open_drill("customers")),
             plot_card(CockpitState.cohort_figure, "Cohorts", on_rows=CockpitState.open_drill("cohorts")),
-            plot_card(CockpitState.pipeline_figure, "Pipeline", on_rows=CockpitState.open_drill("pipeline")),
+            plot_card(CockpitState.pipeline_figure, "Pipeline", on_rows=CockpitState.open_drill("pipeline"),
+                      on_click=CockpitState.filter_by_stage, plot=rx.plotly.finance),
             plot_card(CockpitState.win_rate_figure, "Win rate", on_rows=CockpitState.open_drill("win-rate")),
             plot_card(CockpitState.satisfaction_figure, "Satisfaction",
                       on_rows=CockpitState.open_drill("satisfaction")),

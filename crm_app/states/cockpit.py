@@ -32,10 +32,13 @@ STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gr
 
 
 def _day(value: Any) -> date | None:
+    """A YYYY-MM-DD from the client, within the years the figures can hold (date and pandas arithmetic overflow
+    near 0001 and 9999)."""
     try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
         return None
+    return day if day is not None and 1900 <= day.year <= 2200 else None
 
 
 def _signed_percent(change: float | None) -> str:
@@ -91,6 +94,7 @@ class CockpitState(rx.State):
     category: str = ANY
     channel: str = ANY
     rep: str = ANY
+    stage: str = ANY  # an open deal stage, chosen by clicking the funnel: narrows the pipeline figures
     period_text: str = ""
     comparison_text: str = ""
     filters_text: str = ""
@@ -131,6 +135,7 @@ class CockpitState(rx.State):
     drill_page: int = 0
     drill_pages: int = 0
     drill_total: str = ""
+    _drill_on_load: str = ""  # a chart whose rows the next load opens (a funnel click shows its stage's deals)
 
     def _read_url(self, today: date) -> evaluation.CockpitFilters:
         """The filters in the URL, each checked: unknown values fall back to "any"."""
@@ -146,16 +151,17 @@ class CockpitState(rx.State):
             setattr(self, name, value if isinstance(value, str) and value in self.choices.get(name, []) else ANY)
         owner = as_id(params.get("rep")) if actor.reads_everything else None
         self.rep = str(owner) if owner else ANY
+        self.stage = params["stage"] if params.get("stage") in evaluation.OPEN_STAGES else ANY
         return evaluation.CockpitFilters(
             start=start, end=end, compare=self.compare,
             **{name: None if getattr(self, name) == ANY else getattr(self, name) for name in SLICERS},
-            owner_id=owner,
+            owner_id=owner, stage=None if self.stage == ANY else self.stage,
         )
 
     def _url(self, **changes: Any) -> str:
         values = {"period": self.preset, "from": self.date_from, "to": self.date_to, "compare": self.compare,
                   "region": self.region, "segment": self.segment, "category": self.category,
-                  "channel": self.channel, "rep": self.rep, **changes}
+                  "channel": self.channel, "rep": self.rep, "stage": self.stage, **changes}
         if values["period"] != "custom":
             values["from"] = values["to"] = ""
         kept = {k: v for k, v in values.items() if v not in ("", ANY, None)
@@ -190,6 +196,9 @@ class CockpitState(rx.State):
             if fitted is not None:
                 self.revenue_figure = charts.revenue_trend_figure(view.monthly, fitted.forecast)
         self.suggestions = evaluation.gap_suggestions(facts, view)
+        if self._drill_on_load and filters.stage:  # the load of the URL the funnel click redirected to
+            self._open_drill(self._drill_on_load)
+        self._drill_on_load = ""
         return self._wait_for_data() if freshness.refreshing else None
 
     def _wait_for_data(self) -> Any:
@@ -255,7 +264,7 @@ class CockpitState(rx.State):
         self.region_figure = charts.bar_figure(view.revenue_by_region, "Revenue by region")
         self.segment_figure = charts.bar_figure(view.revenue_by_segment, "Revenue by segment")
         self.category_figure = charts.bar_figure(view.revenue_by_category, "Revenue by category")
-        self.pipeline_figure = charts.funnel_figure(view.pipeline)
+        self.pipeline_figure = charts.funnel_figure(view.pipeline, view.filters.stage)
         rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
         self.win_rate_figure = charts.bar_figure(rates, "Win rate by rep (%)", digits=1, percent=True)
         self.satisfaction_figure = charts.satisfaction_figure(view.satisfaction)
@@ -278,7 +287,7 @@ class CockpitState(rx.State):
 
     @staff_event()
     def set_filter(self, name: str, value: str) -> Any:
-        if name not in (*SLICERS, "rep", "period", "compare") or not isinstance(value, str):
+        if name not in (*SLICERS, "rep", "stage", "period", "compare") or not isinstance(value, str):
             return None
         return rx.redirect(self._url(**{name: value[:60]}))
 
@@ -299,6 +308,20 @@ class CockpitState(rx.State):
         if not isinstance(label, str) or label not in self.choices.get(name, []):
             return None
         return rx.redirect(self._url(**{name: label}))
+
+    @staff_event()
+    def filter_by_stage(self, points: list) -> Any:
+        """A click on a stage of the pipeline funnel: the page's pipeline figures narrow to that stage (in the
+        URL as `stage=`) and its open deals open in the rows dialog, since what an executive asks of a stage
+        is which deals sit in it. Order, customer and feedback figures keep the other filters: a stage
+        belongs to a deal, so it cannot slice them."""
+        if not isinstance(points, list) or not points or not isinstance(points[0], dict):
+            return None
+        stage = points[0].get("y")
+        if not isinstance(stage, str) or stage not in evaluation.OPEN_STAGES:
+            return None
+        self._drill_on_load = "pipeline"
+        return rx.redirect(self._url(stage=stage))
 
     @staff_event()
     def open_month(self, points: list) -> Any:
@@ -337,6 +360,9 @@ class CockpitState(rx.State):
         """Open the rows behind a chart (its key in evaluation.DRILLS), first page."""
         if not isinstance(chart, str) or chart not in evaluation.DRILLS:
             return None
+        return self._open_drill(chart)
+
+    def _open_drill(self, chart: str) -> Any:
         self.drill_chart, self.drill_page, self.drill_open = chart, 0, True
         self.drill_title = f"Rows behind the {chart.replace('-', ' ')} chart · {self.filters_text}"
         return self._show_drill_page()
@@ -375,7 +401,7 @@ class CockpitState(rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         kpi, raw = form.get("kpi"), form.get("target")
         start, last = _day(self.date_from), _day(self.date_to)
-        if kpi not in evaluation.KPI_BY_KEY or start is None or last is None:
+        if not isinstance(kpi, str) or kpi not in evaluation.KPI_BY_KEY or start is None or last is None:
             return rx.toast.error("Choose a KPI.")
         try:
             value = float(raw) if isinstance(raw, str) and len(raw) < 30 else None

@@ -1,5 +1,5 @@
-"""The cockpit in Chromium: a region filter gives exactly the analytics' figures, bars cross-filter, the URL
-keeps the view, and a sales rep sees only their own book."""
+"""The cockpit in Chromium: a region filter gives exactly the analytics' figures, bars and funnel stages
+cross-filter, the URL keeps the view, and a sales rep sees only their own book."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from crm_app.analytics import cockpit as evaluation
-from crm_app.analytics.kpis import period_revenue, sales_kpis
+from crm_app.analytics.kpis import OPEN_STAGES, period_revenue, pipeline_value, sales_kpis
 from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
 from crm_app.data.models import User
@@ -73,6 +73,35 @@ def test_clicking_a_region_bar_filters_the_whole_page(new_context, app_url, e2e_
     expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(regions[0].replace(' ', '+'))}"))
     revenue = sales_kpis(facts.orders.loc[facts.orders["region"] == regions[0]], start, end).revenue
     expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+
+
+def test_clicking_a_funnel_stage_shows_its_deals_and_narrows_the_pipeline_figures(new_context, app_url,
+                                                                                   e2e_database_url):
+    facts = _facts(e2e_database_url)
+    stage = str(facts.deals["stage"].astype(str).value_counts().reindex(list(OPEN_STAGES)).idxmax())
+    deals_in_stage = int((facts.deals["stage"].astype(str) == stage).sum())
+    weighted = pipeline_value(facts.deals, open_stages=(stage,))[1]
+    start, end = _period()
+    revenue = sales_kpis(facts.orders, start, end).revenue
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    funnel_stage = page.locator("[data-testid=chart-pipeline] .point path").nth(OPEN_STAGES.index(stage))
+    expect(funnel_stage).to_be_visible()
+    funnel_stage.click(force=True)
+
+    expect(page).to_have_url(re.compile(rf"/cockpit/?\?stage={stage}"))
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"open deals in {stage}")
+    expect(dialog).to_contain_text(f"{deals_in_stage:,} open deals")
+    expect(dialog.locator("tbody tr")).to_have_count(min(deals_in_stage, 50))
+    assert set(dialog.locator("tbody tr td:nth-child(2)").all_inner_texts()) == {stage}
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_test_id("kpi-weighted_pipeline")).to_have_text(
+        evaluation.format_value(evaluation.KPI_BY_KEY["weighted_pipeline"], weighted))
+    # A stage belongs to deals: the order figures keep the whole period.
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    expect(page.get_by_role("combobox", name="Deal stage")).to_have_text(stage)
 
 
 def test_a_sales_rep_sees_only_their_own_book(new_context, app_url, e2e_database_url):

@@ -120,6 +120,23 @@ def test_a_category_counts_only_its_lines(company):
     assert (kpis["revenue"].value, kpis["orders"].value) == (170.0, 2)
 
 
+def test_a_deal_stage_narrows_the_pipeline_figures_only(company):
+    facts, prepared = company
+    proposal = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, stage="Proposal")
+    kpis = evaluation.period_kpis(prepared, proposal, proposal.start, proposal.end)
+    everything = evaluation.period_kpis(prepared, FEBRUARY, FEBRUARY.start, FEBRUARY.end)
+    # The one Proposal deal: 400 at 50 %.
+    assert kpis["weighted_pipeline"].value == pipeline_value(facts.deals, open_stages=("Proposal",))[1] == 200.0
+    assert kpis["weighted_pipeline"].sample == 1
+    assert evaluation.drill_down(prepared, proposal, "pipeline")["deal"].tolist() == [3]
+    # Orders, feedback and closed deals have no stage: their figures stay as without it, and so does the funnel.
+    assert {k: v for k, v in kpis.items() if k != "weighted_pipeline"} == {
+        k: v for k, v in everything.items() if k != "weighted_pipeline"}
+    pd.testing.assert_frame_equal(evaluation.pipeline_by_stage(prepared, proposal),
+                                  evaluation.pipeline_by_stage(prepared, FEBRUARY))
+    assert proposal.described() == "2026-02-01 to 2026-02-28 · open deals in Proposal"
+
+
 def test_monthly_trend_and_cohorts_equal_cohort_retention(company):
     facts, prepared = company
     monthly = evaluation.monthly_orders(prepared, FEBRUARY, FEBRUARY.end, months=2)

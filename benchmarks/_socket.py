@@ -1,0 +1,144 @@
+"""One browser tab's websocket for the benchmarks: socket.io on /_event, events sent as the Reflex frontend sends them.
+
+The frontend opens the socket with `hydrate_and_load` in the CONNECT packet, sends one event per user action,
+and on every client-side navigation (a link, or an `rx.redirect` the server sent) sends the browser's cookies
+(`update_vars_internal`) and `on_load_internal` for the new URL; the server then runs the page's on_load
+handlers and ends the chain by setting `is_hydrated` to true. `BrowserTab` does the same, so what a benchmark
+times is what a browser would wait for, on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import reflex as rx
+import socketio
+from reflex.state import OnLoadInternalState, UpdateVarsInternalState
+
+from crm_app.states.auth import AuthState
+
+NAMESPACE = "/_event"
+ROOT = rx.State.get_full_name()
+HYDRATED = "is_hydrated_rx_state_"
+SESSION_COOKIE = f"{AuthState.get_full_name()}.session_token_rx_state_"
+UPDATE_VARS = f"{UpdateVarsInternalState.get_full_name()}.update_vars_internal"
+ON_LOAD = f"{OnLoadInternalState.get_full_name()}.on_load_internal"
+
+
+def router_data(path: str) -> dict[str, Any]:
+    """What the frontend's withRouterData attaches to an event sent from `path` ("/page?query")."""
+    parts = urlsplit(path)
+    data: dict[str, Any] = {"pathname": parts.path, "asPath": path}
+    if parts.query:
+        data["query"] = dict(parse_qsl(parts.query))
+    return data
+
+
+class BrowserTab:
+    """Sends events, keeps every "event" message the server sends back since the last action."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.messages: list[dict[str, Any]] = []
+        self.cookies: dict[str, str] = {}
+        self._arrived = asyncio.Event()
+        self._sio = socketio.AsyncClient()
+        self._sio.on("event", self._on_update, namespace=NAMESPACE)
+
+    def _on_update(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        cookie = message.get("delta", {}).get(AuthState.get_full_name(), {}).get("session_token_rx_state_")
+        if cookie is not None:  # the browser stores what the server sets in a cookie var
+            self.cookies[SESSION_COOKIE] = cookie
+        self._arrived.set()
+
+    async def _emit(self, name: str, path: str, payload: dict[str, Any]) -> None:
+        event = {"name": name, "payload": payload, "router_data": router_data(path)}
+        await self._sio.emit("event", event, namespace=NAMESPACE)
+
+    async def open(self, path: str = "/login", attempts: int = 5) -> None:
+        """Connect as a tab that loaded `path`, and wait until it is hydrated (a tab sends nothing before)."""
+        boot = {"name": f"{ROOT}.hydrate_and_load", "payload": {}, "router_data": router_data(path)}
+        for attempt in range(attempts):
+            try:
+                await self._sio.connect(f"{self.base_url}?token={uuid.uuid4()}", socketio_path=NAMESPACE,
+                                        namespaces=[NAMESPACE], transports=["websocket"], auth={"event": boot},
+                                        wait_timeout=30)
+                break
+            except socketio.exceptions.ConnectionError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(2)
+        await self.wait_for(self.hydrated)
+
+    async def close(self) -> None:
+        await self._sio.disconnect()
+
+    async def wait_for(self, done: Callable[[], bool], timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not done():
+            self._arrived.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no complete answer within {timeout_s:.0f} s; last: {self.messages[-3:]}")
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=remaining)
+            except TimeoutError:
+                continue
+
+    def hydrated(self) -> bool:
+        """Whether a message since the last action set is_hydrated: the end of a page's on_load chain."""
+        return any(m.get("delta", {}).get(ROOT, {}).get(HYDRATED) is True for m in self.messages)
+
+    def redirect(self) -> str | None:
+        """The path of the last `rx.redirect` received since the last action."""
+        paths = [e["payload"]["path"] for m in self.messages for e in m.get("events", []) if e["name"] == "_redirect"]
+        return paths[-1] if paths else None
+
+    def received_bytes(self) -> int:
+        return sum(len(json.dumps(message, separators=(",", ":"))) for message in self.messages)
+
+    async def send(self, state: type[rx.State], handler: str, path: str, **payload: Any) -> tuple[float, int]:
+        """(milliseconds until the first update arrived, bytes of the updates the event sent)."""
+        self.messages.clear()
+        started = time.perf_counter()
+        await self._emit(f"{state.get_full_name()}.{handler}", path, payload)
+        await self.wait_for(lambda: bool(self.messages), timeout_s=30)
+        elapsed = (time.perf_counter() - started) * 1000
+        # Anything else the same event sends comes right behind the first update.
+        await asyncio.sleep(0.02)
+        return elapsed, self.received_bytes()
+
+    async def sign_in(self, email: str, password: str) -> None:
+        """The login form's event; keeps the session cookie the server sets, as the browser does."""
+        await self.send(AuthState, "login", "/login", form_data={"email": email, "password": password})
+        await self.wait_for(lambda: self.redirect() is not None and SESSION_COOKIE in self.cookies)
+        await self.navigate(self.redirect())
+
+    async def navigate(self, path: str) -> tuple[float, int]:
+        """A client-side navigation to `path`: (milliseconds until its on_load chain ended, bytes received)."""
+        self.messages.clear()
+        started = time.perf_counter()
+        if self.cookies:
+            await self._emit(UPDATE_VARS, path, {"vars": dict(self.cookies)})
+        await self._emit(ON_LOAD, path, {})
+        await self.wait_for(self.hydrated)
+        return (time.perf_counter() - started) * 1000, self.received_bytes()
+
+    async def act(self, state: type[rx.State], handler: str, path: str, **payload: Any) -> tuple[float, int, str]:
+        """A user action on `path` that answers with a redirect, and the navigation the browser then makes:
+        (milliseconds from sending the event to the last update of the new page's on_load chain, bytes
+        received for both, the new path)."""
+        self.messages.clear()
+        started = time.perf_counter()
+        await self._emit(f"{state.get_full_name()}.{handler}", path, payload)
+        await self.wait_for(lambda: self.redirect() is not None)
+        target, first = self.redirect(), self.received_bytes()
+        _, rest = await self.navigate(target)
+        return (time.perf_counter() - started) * 1000, first + rest, target

@@ -1,0 +1,57 @@
+"""The cockpit's figures skip plotly's validation for speed: each builder's output must still pass it, show
+the rounded values, and survive the pickling a state manager does."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from crm_app.analytics import charts
+
+MONTHS = ["2026-01", "2026-02", "2026-03"]
+MONTHLY = pd.DataFrame({"revenue": [1200.4, 980.6, np.nan], "orders": [12, 9, 0], "aov": [100.036, 108.9556, np.nan],
+                        "new": [5, 2, 0], "returning": [7, 7, 0], "nps": [12.345, -3.0, np.nan],
+                        "csat": [0.8123, 0.75, np.nan]}, index=MONTHS)
+FORECAST = pd.DataFrame({"forecast": [1000.4, 1100.6], "lower_80": [900.0, 950.0], "upper_80": [1100.0, 1250.0],
+                         "lower_95": [850.0, 900.0], "upper_95": [1150.0, 1300.0]},
+                        index=pd.to_datetime(["2026-04-01", "2026-05-01"]))
+PIPELINE = pd.DataFrame({"deals": [8, 5, 3, 1], "amount": [8000.0, 6500.5, 4000.0, 2500.0]},
+                        index=["Lead", "Qualified", "Proposal", "Negotiation"])
+FIGURES = {
+    "revenue": charts.revenue_trend_figure(MONTHLY, FORECAST),
+    "orders": charts.orders_aov_figure(MONTHLY),
+    "customers": charts.customers_figure(MONTHLY),
+    "cohorts": charts.cohort_figure(pd.DataFrame([[1.0, 0.5], [1.0, np.nan]], index=MONTHS[:2])),
+    "region": charts.bar_figure(pd.Series({"APAC": 1234.56, "EMEA": 10.4}), "Revenue by region"),
+    "win-rate": charts.bar_figure(pd.Series({"Ann": 0.4567}), "Win rate by rep (%)", digits=1, percent=True),
+    "pipeline": charts.funnel_figure(PIPELINE, "Proposal"),
+    "satisfaction": charts.satisfaction_figure(MONTHLY),
+    "campaigns": charts.campaigns_figure(pd.DataFrame({"name": ["Spring"], "response_rate": [0.1234],
+                                                       "roi": [1.5]})),
+    "forecast": charts.forecast_figure(MONTHLY["revenue"].set_axis(pd.date_range("2026-01-01", periods=3,
+                                                                                 freq="MS")), FORECAST),
+}
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_passes_plotlys_validation_and_pickles_unchanged(name):
+    figure = FIGURES[name]
+    go.Figure(figure.to_dict())  # raises ValueError on any property plotly does not know
+    assert pio.to_json(pickle.loads(pickle.dumps(figure))) == pio.to_json(figure)
+
+
+def test_figures_carry_the_rounded_values_the_page_shows():
+    assert FIGURES["region"].data[0].y == (1235.0, 10.0)
+    assert FIGURES["win-rate"].data[0].y == (45.7,)
+    assert FIGURES["orders"].data[1].y == (100.04, 108.96, None)
+    assert FIGURES["satisfaction"].data[1].y == (81.2, 75.0, None)
+
+
+def test_the_chosen_funnel_stage_stands_out():
+    assert FIGURES["pipeline"].data[0].marker.color == (charts.FADED, charts.FADED, charts.COLOURS[0], charts.FADED)
+    assert "marker" not in charts.funnel_figure(PIPELINE).to_dict()["data"][0]

@@ -122,9 +122,14 @@ def staff_event(*roles: Role) -> Callable[[Callable], Any]:
         @functools.wraps(handler)
         async def guarded(self: rx.State, *args: Any, **kwargs: Any) -> Any:
             auth = self if isinstance(self, AuthState) else await self.get_state(AuthState)
+            shown_to = auth.user_name
             actor = auth._resolve_actor()
             if actor is None:
-                await auth._forget_shown_data()
+                # Only a tab that showed someone's data has any to forget: emptying every page state costs the
+                # server far more than the refusal, so doing it for every anonymous call would let one cheap client
+                # keep a worker busy.
+                if shown_to:
+                    await auth._forget_shown_data()
                 return _login_redirect(self)
             if actor.role not in allowed:
                 return [rx.toast.error(FORBIDDEN), rx.redirect(routes.HOME)]

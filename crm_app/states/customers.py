@@ -108,7 +108,7 @@ class CustomersState(rx.State):
 
     @staff_event()
     def sort_by(self, column: str) -> Any:
-        if column not in customers.SORTABLE:
+        if not isinstance(column, str) or column not in customers.SORTABLE:
             return None
         order = "desc" if column == self.sort and self.order == "asc" else "asc"
         return rx.redirect(self._url(sort=column, order=order, page=1))

@@ -127,6 +127,8 @@ class InboxState(rx.State):
 
     @staff_event()
     def set_filter(self, name: str, value: str) -> None:
+        if not isinstance(name, str):
+            return
         allowed = {
             "nps_band": (ANY, *feedback_repo.NPS_BANDS),
             "csat": (ANY, "1", "2", "3", "4", "5"),
@@ -170,7 +172,7 @@ class InboxState(rx.State):
     @staff_event(Role.admin, Role.sales_rep)
     def set_status(self, feedback_id: int, status: str) -> Any:
         target = as_id(feedback_id)
-        if target is None or status not in STATUS_LABELS:
+        if target is None or not isinstance(status, str) or status not in STATUS_LABELS:
             raise NotFound("No such feedback or status.")
         with write_session() as session:
             feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,

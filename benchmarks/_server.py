@@ -39,6 +39,22 @@ def checkpoint(database_url: str) -> None:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def seed_unless_seeded(database_url: str, **seed_options) -> bool:
+    """Migrate, then load the demo company (`seed_demo_company(**seed_options)`) unless the database already has
+    users, so a big benchmark database is seeded once and reused; whether it seeded."""
+    from sqlalchemy import text
+
+    from crm_app.data.seed import seed_demo_company
+
+    migrate(database_url)
+    with engine_for(database_url).connect() as connection:
+        if connection.execute(text("SELECT count(*) FROM app_user")).scalar_one():
+            return False
+    seed_demo_company(engine=engine_for(database_url), **seed_options)
+    checkpoint(database_url)
+    return True
+
+
 @contextmanager
 def served_backend(database_url: str, port: int, log_path: Path, *, frontend: bool = False, **extra: str):
     """The backend alone (API and websocket) on `port`; with `frontend` the whole production app on that one

@@ -44,14 +44,13 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy import text
 from sqlmodel import Session
 
-from benchmarks._server import checkpoint, migrate, served_backend
+from benchmarks._server import seed_unless_seeded, served_backend
 from benchmarks._socket import BrowserTab
 from crm_app import routes
 from crm_app.analytics import cockpit as evaluation
 from crm_app.analytics.kpis import sales_kpis
 from crm_app.data.db import engine_for
 from crm_app.data.facts import ORDERS_SQL, read_frame
-from crm_app.data.seed import seed_demo_company
 from crm_app.states.cockpit import ANY, SLICERS, CockpitState
 
 EXECUTIVE = ("exec@example.com", "demo-exec-2026")
@@ -68,17 +67,6 @@ ALL_CHARTS_DRAWN = """() => {
 
 
 # --- the data -------------------------------------------------------------------------------------
-
-
-def _prepare(url: str, orders: int, customers: int) -> bool:
-    """Migrate, and seed the demo company up to today unless the database has users; whether it seeded."""
-    migrate(url)
-    with engine_for(url).connect() as connection:
-        if connection.execute(text("SELECT count(*) FROM app_user")).scalar_one():
-            return False
-    seed_demo_company(engine=engine_for(url), customers=customers, orders=orders, as_of=datetime.now(UTC).date())
-    checkpoint(url)
-    return True
 
 
 def _sizes(url: str) -> dict[str, int]:
@@ -230,7 +218,7 @@ def run(database_url: str | None, orders: int, customers: int, changes: int, bas
         cold_open: bool, seed: int = 7) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'cockpit.sqlite3'}"
-        seeded = _prepare(url, orders, customers)
+        seeded = seed_unless_seeded(url, customers=customers, orders=orders, as_of=datetime.now(UTC).date())
         sizes = _sizes(url)
         origins = f"http://localhost:{port},http://127.0.0.1:{port}"
         # Its own build and state directories, so a developer's server from this checkout is left alone.

@@ -3,7 +3,8 @@
     python -m benchmarks.sales_workspace [--customers 100000] [--open-deals 5000] [--orders 100000]
                                          [--events 200] [--database-url URL] [--port 8765] [--json]
 
-Builds the demo company (`crm-app seed`) with `--customers` customers, then adds open deals (spread over the
+Builds the demo company (`crm-app seed`) with `--customers` customers (unless `--database-url` names a database
+that already has it: a big one is seeded once and reused), then adds open deals (spread over the
 sales reps' customers and the four open stages) until `--open-deals` deals are open. It serves the real
 backend (`reflex run --env prod --backend-only`, one worker) and drives it over its websocket exactly as the
 browser does: a socket.io client signs in through AuthState.login, then sends the page's events.
@@ -38,11 +39,10 @@ import numpy as np
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from benchmarks._server import checkpoint, migrate, served_backend
+from benchmarks._server import checkpoint, seed_unless_seeded, served_backend
 from benchmarks._socket import BrowserTab
 from crm_app.data.db import engine_for
 from crm_app.data.models import OPEN_STAGES, STAGE_PROBABILITY, Customer, Deal, Role, User
-from crm_app.data.seed import seed_demo_company
 from crm_app.states.customers import CustomersState
 from crm_app.states.pipeline import PipelineState
 
@@ -148,8 +148,7 @@ def run(database_url: str | None, customers: int, open_deals: int, orders: int, 
         seed: int = 7) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        migrate(url)
-        seed_demo_company(engine=engine_for(url), seed=seed, customers=customers, orders=orders)
+        seed_unless_seeded(url, seed=seed, customers=customers, orders=orders)
         added = top_up_open_deals(url, open_deals, seed)
         checkpoint(url)
         inputs = _sample_inputs(url, events, seed)

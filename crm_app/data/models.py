@@ -126,9 +126,11 @@ class AuthSession(SQLModel, table=True):
 
 
 class Customer(Timestamped, table=True):
-    # The list pages a rep's book by name and fills its filter menus from these; the text search has its own
-    # trigram index (crm_app/data/search.py, created by migration 0005 outside these models).
+    # The list pages a book, a region or a segment by name, and fills its filter menus, from these; the text
+    # search has its own trigram index (crm_app/data/search.py, created by migration 0005 outside these models).
     __table_args__ = (
+        sa.Index("ix_customer_region_name", "region", "name"),
+        sa.Index("ix_customer_segment_name", "segment", "name"),
         sa.Index("ix_customer_owner_name", "owner_id", "name"),
         sa.Index("ix_customer_owner_region", "owner_id", "region", "name"),
         sa.Index("ix_customer_owner_segment", "owner_id", "segment", "name"),
@@ -140,8 +142,8 @@ class Customer(Timestamped, table=True):
     email: str | None = Field(default=None, max_length=254, index=True)
     phone: str | None = Field(default=None, max_length=32, index=True)
     company: str | None = Field(default=None, max_length=200, index=True)
-    region: str = Field(max_length=40, index=True)
-    segment: str = Field(max_length=40, index=True)
+    region: str = Field(max_length=40)
+    segment: str = Field(max_length=40)
     acquisition_channel: str = Field(max_length=40)
     owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     consent_email: bool = Field(default=False)

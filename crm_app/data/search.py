@@ -41,11 +41,19 @@ def _like_any_column(term: str) -> sa.ColumnElement[bool]:
                     for column in SEARCHED_COLUMNS))
 
 
-def customer_matches(session: Session, term: str) -> sa.ColumnElement[bool]:
-    """A condition on Customer: `term` occurs, ignoring case, in the name, email, company or phone."""
+# From this many matches on, SQLite finds a page of them sorted sooner by walking the sort column's index and
+# keeping the rows that match than by fetching and sorting every match (measured on 100,000 customers: 1,100
+# matches 3.4 against 6.6 ms; no match at all 22 against 0.3 ms).
+WALK_IN_ORDER_FROM = 1000
+
+
+def customer_matches(session: Session, term: str, *, matches: int = 0) -> sa.ColumnElement[bool]:
+    """A condition on Customer: `term` occurs, ignoring case, in the name, email, company or phone.
+    `matches`, when already counted, picks SQLite's plan for a sorted page (WALK_IN_ORDER_FROM)."""
     if session.get_bind().dialect.name != "sqlite" or len(term) < SHORTEST_INDEXED_TERM:
         return _like_any_column(term)
     phrase = '"' + term.replace('"', '""') + '"'
     matching_ids = (sa.text(f"SELECT rowid FROM {SQLITE_INDEX} WHERE {SQLITE_INDEX} MATCH :phrase")
                     .bindparams(phrase=phrase).columns(sa.column("rowid", sa.Integer)))
-    return Customer.id.in_(matching_ids)
+    # "id + 0" cannot look rows up by id, so the planner walks an index in the requested order instead.
+    return (Customer.id + 0 if matches >= WALK_IN_ORDER_FROM else Customer.id).in_(matching_ids)

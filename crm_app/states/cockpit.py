@@ -24,21 +24,13 @@ from crm_app.data.repositories.users import staff_directory
 from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customers import _safe_cell
-from crm_app.states.forms import as_id
+from crm_app.states.forms import as_day, as_id
 
 ANY = "any"
 SLICERS = ("region", "segment", "category", "channel")
 STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
 
 
-def _day(value: Any) -> date | None:
-    """A YYYY-MM-DD from the client, within the years the figures can hold (date and pandas arithmetic overflow
-    near 0001 and 9999)."""
-    try:
-        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
-    return day if day is not None and 1900 <= day.year <= 2200 else None
 
 
 def _signed_percent(change: float | None) -> str:
@@ -142,7 +134,7 @@ class CockpitState(rx.State):
         params, actor = self.router.url.query_parameters, current_actor()
         self.preset = params.get("period") if params.get("period") in evaluation.PRESETS else "last_90_days"
         self.compare = params.get("compare") if params.get("compare") in evaluation.COMPARISONS else "previous_period"
-        start, end = evaluation.period_for(self.preset, today, _day(params.get("from")), _day(params.get("to")))
+        start, end = evaluation.period_for(self.preset, today, as_day(params.get("from")), as_day(params.get("to")))
         if self.preset == "custom" and (end - start).days > 3660:
             start = end - timedelta(days=3660)
         self.date_from, self.date_to = start.isoformat(), (end - timedelta(days=1)).isoformat()
@@ -294,7 +286,7 @@ class CockpitState(rx.State):
     @staff_event()
     def set_dates(self, form_data: dict) -> Any:
         form = form_data if isinstance(form_data, dict) else {}
-        start, end = _day(form.get("from")), _day(form.get("to"))
+        start, end = as_day(form.get("from")), as_day(form.get("to"))
         if start is None or end is None or end < start:
             return rx.toast.error("Choose a first and a last day, the last on or after the first.")
         return rx.redirect(self._url(period="custom", **{"from": start.isoformat(), "to": end.isoformat()}))
@@ -328,7 +320,7 @@ class CockpitState(rx.State):
         """A click on a month of the revenue chart makes that month the period."""
         if not isinstance(points, list) or not points or not isinstance(points[0], dict):
             return None
-        month = _day(f"{points[0].get('x')}-01") if isinstance(points[0].get("x"), str) else None
+        month = as_day(f"{points[0].get('x')}-01") if isinstance(points[0].get("x"), str) else None
         if month is None:
             return None
         last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -400,7 +392,7 @@ class CockpitState(rx.State):
         """Set the target of one KPI for the period on screen."""
         form = form_data if isinstance(form_data, dict) else {}
         kpi, raw = form.get("kpi"), form.get("target")
-        start, last = _day(self.date_from), _day(self.date_to)
+        start, last = as_day(self.date_from), as_day(self.date_to)
         if not isinstance(kpi, str) or kpi not in evaluation.KPI_BY_KEY or start is None or last is None:
             return rx.toast.error("Choose a KPI.")
         try:

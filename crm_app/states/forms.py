@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -26,3 +27,13 @@ def as_id(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) < 19:
         value = int(value)
     return value if isinstance(value, int) and 0 < value < 2**63 else None
+
+
+def as_day(value: Any) -> date | None:
+    """A YYYY-MM-DD from the client, within the years the app's dates can hold (date and pandas arithmetic
+    overflow near 0001 and 9999: a range ending 9999-12-31 has no next day); None otherwise."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and 1900 <= day.year <= 2200 else None

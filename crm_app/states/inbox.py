@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -19,7 +18,7 @@ from crm_app.data.repositories import feedback as feedback_repo
 from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_id
+from crm_app.states.forms import as_day, as_id
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
 ANY = "any"
@@ -29,11 +28,6 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     return value if isinstance(value, str) and value in allowed else ANY
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 class InboxState(rx.State):
@@ -72,8 +66,8 @@ class InboxState(rx.State):
             sentiment=None if self.sentiment == ANY else self.sentiment,
             topic=None if self.topic == ANY else self.topic,
             status=FeedbackStatus(self.status) if self.status in STATUS_LABELS else None,
-            submitted_from=_day(self.submitted_from),
-            submitted_to=_day(self.submitted_to),
+            submitted_from=as_day(self.submitted_from),
+            submitted_to=as_day(self.submitted_to),
             owner_id=int(self.owner) if self.owner.isdigit() else None,
         )
 
@@ -140,7 +134,7 @@ class InboxState(rx.State):
         if name in allowed:
             setattr(self, name, _choice(value, allowed[name]))
         elif name in ("submitted_from", "submitted_to"):
-            setattr(self, name, value if _day(value) else "")
+            setattr(self, name, value if as_day(value) else "")
         self.page = 1
         self._reload()
 

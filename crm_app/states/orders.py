@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,17 +14,12 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.customers import customer_for
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_id
+from crm_app.states.forms import as_day, as_id
 
 ANY = "any"
 STATUSES = tuple(status.value for status in OrderStatus)
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def money(amount: float) -> str:
@@ -51,7 +45,7 @@ class OrdersState(rx.State):
 
     def _read_url(self) -> orders.OrderQuery:
         params = self.router.url.query_parameters
-        ordered_from, ordered_to = _day(params.get("from")), _day(params.get("to"))
+        ordered_from, ordered_to = as_day(params.get("from")), as_day(params.get("to"))
         self.ordered_from = ordered_from.isoformat() if ordered_from else ""
         self.ordered_to = ordered_to.isoformat() if ordered_to else ""
         self.status = params.get("status") if params.get("status") in STATUSES else ANY
@@ -104,7 +98,7 @@ class OrdersState(rx.State):
         if name not in ("from", "to", "status", "category") or not isinstance(value, str):
             return None
         if name in ("from", "to"):
-            value = value if _day(value) else ""
+            value = value if as_day(value) else ""
         return rx.redirect(self._url(**{name: value[:60]}, page=1))
 
     @staff_event()

@@ -23,8 +23,10 @@ redirect to the login page, or (API) with any status but 201.
 
 Configurations: SQLite with one backend worker, always; with `--database-url` (a PostgreSQL server: a scratch
 database is created on it and dropped after) and `--redis-url`, PostgreSQL + Redis with `--workers` workers
-(default: one per CPU) and, for the scaling ratio, with one worker. The driver runs in this one process: its
-CPU share is printed, since a saturated driver caps the figures (run it on another machine when it shows ~100 %).
+(default: one per CPU) and, for the scaling ratio, with one worker (`--skip-sqlite` runs only these). Each run
+prints where the machine's cores went during its window: the app's processes, PostgreSQL, Redis and this
+driver (all on one machine here, so what the others take caps what more workers can add; a driver near 1.00
+caps the figures: run it on another machine then).
 """
 
 from __future__ import annotations
@@ -223,9 +225,31 @@ async def _post_feedback(http: aiohttp.ClientSession, base_url: str, rng: random
 # --- one run: a number of users for a time --------------------------------------------------------
 
 
+def _cpu_seconds(port: int) -> dict[str, float]:
+    """CPU seconds used so far by the app's processes (server and workers, found by their `--backend-port`),
+    PostgreSQL, Redis and this driver: where the machine's cores went during a run."""
+    tick, used = os.sysconf("SC_CLK_TCK"), defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(stat.parent.name) == os.getpid():
+            used["driver"] += seconds
+        elif f"--backend-port {port}" in command:
+            used["app"] += seconds
+        elif command.startswith("postgres"):
+            used["postgresql"] += seconds
+        elif command.startswith("redis-server"):
+            used["redis"] += seconds
+    return used
+
+
 async def _run_users(base_url: str, users: int, seconds: float, book: Book, timeout_s: float, think_ms: float,
-                     seed: int) -> tuple[Recorder, float]:
-    """(what was recorded, the driver's CPU share during the window)."""
+                     seed: int) -> tuple[Recorder, dict[str, float]]:
+    """(what was recorded, the CPU share (cores) of the app, PostgreSQL, Redis and the driver during the window)."""
     recorder = Recorder()
     roles = ["rep"] if users == 1 else [MIX[n % len(MIX)] for n in range(users)]
     rep_users = [n for n, role in enumerate(roles) if role == "rep"]
@@ -254,12 +278,13 @@ async def _run_users(base_url: str, users: int, seconds: float, book: Book, time
                 if think_ms:
                     await asyncio.sleep(rng.expovariate(1 / think_ms) / 1000)
 
-        cpu_started = time.process_time()
+        port = int(base_url.rsplit(":", 1)[1])
+        cpu_started = _cpu_seconds(port)
         recorder.ends_at = time.monotonic() + seconds
         await asyncio.gather(*(work(n) for n in range(users)))
-        driver_cpu = (time.process_time() - cpu_started) / seconds
+        cpu_ended = _cpu_seconds(port)
     await asyncio.gather(*(user.close() for user in staff.values()), return_exceptions=True)
-    return recorder, driver_cpu
+    return recorder, {name: round((cpu_ended[name] - cpu_started[name]) / seconds, 2) for name in cpu_ended}
 
 
 def _percentile(ordered: list[float], q: float) -> float | None:
@@ -333,10 +358,10 @@ def run_configuration(config: Configuration, users: list[int], seconds: float, c
             with served_backend(url, port, Path(tmp) / "server.log", **extra) as base:
                 for count in users:
                     print(f"{config.name}: {count} users for {seconds:g} s", file=sys.stderr, flush=True)
-                    recorder, driver_cpu = asyncio.run(_run_users(base, count, seconds, book, timeout_s, think_ms,
+                    recorder, cpu = asyncio.run(_run_users(base, count, seconds, book, timeout_s, think_ms,
                                                                   seed))
                     results.append({"configuration": config.name, "workers": config.workers, "users": count,
-                                    "seconds": seconds, "driver_cpu": round(driver_cpu, 2),
+                                    "seconds": seconds, "cpu": cpu,
                                     **summarize(recorder, seconds)})
         finally:
             engine_for(url).dispose()
@@ -360,7 +385,7 @@ def _cell(value: Any) -> str:
 def table(result: dict[str, Any]) -> str:
     lines = [f"{result['configuration']}, {result['users']} users, {result['seconds']:g} s: "
              f"{result['total']:,} actions ({result['per_second']:,.1f}/s), {result['errors']:,} errors, "
-             f"driver CPU {result['driver_cpu']:.0%}",
+             "CPU (cores): " + ", ".join(f"{name} {share:.2f}" for name, share in result["cpu"].items()),
              f"  {'action':<36}{'count':>8}{'per s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"]
     for action, row in result["actions"].items():
         lines.append(f"  {action:<36}{row['count']:>8,}{row['per_second']:>9.1f}{_cell(row['p50_ms']):>9}"
@@ -385,12 +410,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30, help="seconds before an action counts as an error")
     parser.add_argument("--port", type=int, default=8775)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-sqlite", action="store_true", help="only the PostgreSQL + Redis configurations")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     users = [int(n) for n in args.users.split(",")]
     if bool(args.database_url) != bool(args.redis_url):
         parser.error("--database-url and --redis-url go together (PostgreSQL + Redis)")
-    configurations = [Configuration("sqlite, 1 worker", "sqlite", 1)]
+    configurations = [] if args.skip_sqlite else [Configuration("sqlite, 1 worker", "sqlite", 1)]
     if args.database_url:
         if not args.database_url.startswith("postgresql"):
             parser.error("--database-url must name a PostgreSQL server")

@@ -65,8 +65,9 @@ _AMOUNTS = ("total_amount", "unit_price", "discount", "unit_cost", "amount", "pr
 
 
 def _timestamps(values: pd.Series, *, utc: bool) -> pd.Series:
-    # SQLite hands back ISO text, PostgreSQL datetime objects.
-    text_values = values.dropna().map(type).eq(str).any()
+    # SQLite hands back ISO text, PostgreSQL datetime objects (a column comes from one driver: one type).
+    first = values.first_valid_index()
+    text_values = first is not None and isinstance(values.loc[first], str)
     return pd.to_datetime(values, utc=utc, format="ISO8601" if text_values else None)
 
 

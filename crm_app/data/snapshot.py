@@ -13,7 +13,9 @@ counters (one SELECT) and then:
 - anything else moved (an order updated or deleted, a customer, a deal, feedback...): a full reload starts
   in a background thread (one at a time per process) and events keep answering from the previous snapshot,
   marked "refreshing", until it is in. Before the first snapshot, events answer "loading" instead of
-  blocking the websocket's event loop.
+  blocking the websocket's event loop. A reload starts no sooner than `RELOAD_SPACING` times the last one's
+  duration after it ended (at most a minute): under writes that never stop (survey answers, tasks, deal moves all day) each
+  worker would otherwise reload back to back, taking a core from the users' events.
 
 `current_facts` is what the page uses (never waits on a full reload); `cockpit_facts` waits until the
 snapshot is current (tests, benchmarks, scripts). Snapshots live in module memory, never in session state.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,6 +43,11 @@ logger = logging.getLogger(__name__)
 # Above this many new orders a full reload (in the background) is cheaper than merging them one customer
 # at a time.
 MAX_APPENDED_ORDERS = 500
+# A full reload waits until this many times its predecessor's duration has passed since that one ended, so
+# reloads take at most a tenth of one core (a second's reload: at most one every ten seconds), and never
+# more than MAX_RELOAD_WAIT seconds.
+RELOAD_SPACING = 9
+MAX_RELOAD_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ _lock = threading.Lock()
 _snapshots: dict[tuple[str, int | None], Snapshot] = {}
 _reloads: dict[tuple[str, int | None], Future] = {}
 _reloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-reload")  # one full reload at a time
+_last_reloads: dict[tuple[str, int | None], tuple[float, float]] = {}  # key -> (ended, seconds taken)
 
 
 def counters(session: Session) -> Counters:
@@ -115,6 +124,13 @@ def _load(engine: Engine, actor: Actor) -> Snapshot:
     return Snapshot(seen, prepare_cockpit(facts, as_of), datetime.now(UTC), orders, lines, max_order_id)
 
 
+def reload_delay(key: tuple[str, int | None], now: float) -> float:
+    """Seconds a full reload of `key` starting at `now` (monotonic) waits: until RELOAD_SPACING times the last
+    reload's duration has passed since it ended, at most MAX_RELOAD_WAIT."""
+    ended, took = _last_reloads.get(key, (0.0, 0.0))
+    return max(0.0, min(ended + RELOAD_SPACING * took - now, MAX_RELOAD_WAIT))
+
+
 def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Actor) -> Future:
     """Start a full reload of `key` unless one runs; the finished snapshot replaces the previous one."""
     running = _reloads.get(key)
@@ -122,6 +138,8 @@ def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Ac
         return running
 
     def reload() -> Snapshot:
+        time.sleep(reload_delay(key, time.monotonic()))
+        started = time.monotonic()
         try:
             snapshot = _load(engine, actor)
             with _lock:  # orders merged meanwhile are merged again by the next event (ids above max_order_id)
@@ -130,6 +148,8 @@ def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Ac
         except Exception:
             logger.exception("The cockpit snapshot could not be reloaded")
             raise
+        finally:
+            _last_reloads[key] = (time.monotonic(), time.monotonic() - started)
 
     future = _reloader.submit(reload)
     _reloads[key] = future

@@ -128,3 +128,21 @@ def test_while_a_full_reload_runs_events_get_the_previous_snapshot_marked_refres
         after = snapshot.cockpit_facts(session=session, actor=ADMIN)
         facts, freshness = snapshot.current_facts(session=session, actor=ADMIN)
     assert after is not before and facts is after and not freshness.refreshing
+
+
+def test_full_reloads_are_spaced_by_nine_times_the_last_ones_duration_at_most_a_minute(engine):
+    from crm_app.data import snapshot
+
+    seed_demo_company(engine=engine, customers=40, orders=200, as_of=date(2026, 6, 30))
+    with Session(engine) as session:
+        snapshot.cockpit_facts(session=session, actor=ADMIN)
+        key = snapshot._key(session, ADMIN)
+    ended, took = snapshot._last_reloads[key]  # the first load, just done
+    assert took > 0
+    assert snapshot.reload_delay(key, ended) == 9 * took
+    snapshot._last_reloads[key] = (100.0, 2.5)  # a reload that took 2.5 s ended at t = 100 s
+    assert snapshot.reload_delay(key, 103.0) == 19.5
+    assert snapshot.reload_delay(key, 130.0) == 0.0
+    snapshot._last_reloads[key] = (100.0, 40.0)  # at a million orders
+    assert snapshot.reload_delay(key, 101.0) == 60.0
+    assert snapshot.reload_delay(("another database", None), 103.0) == 0.0

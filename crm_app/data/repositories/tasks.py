@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, field_validator
+from sqlalchemy import and_, case
 from sqlmodel import Session, func, select
 
 from crm_app.data.models import Activity, ActivityKind, Customer, Deal, Role, User
@@ -124,15 +125,11 @@ def start_of_day(now: datetime) -> datetime:
     return datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
 
 
-def _bucket(session: Session, statement, order, limit: int) -> TaskList:
-    total = session.exec(select(func.count()).select_from(statement.with_only_columns(Activity.id).subquery())).one()
-    rows = session.exec(statement.order_by(*order).limit(limit)).all()
-    return TaskList(
-        rows=[TaskRow(id=a.id, subject=a.subject, kind=a.kind, notes=a.notes, due_at=a.due_at, done_at=a.done_at,
-                      customer_id=a.customer_id, customer_name=customer, deal_id=a.deal_id, deal_title=deal,
-                      owner_name=owner) for a, customer, deal, owner in rows],
-        total=total,
-    )
+def _rows(session: Session, statement, order, limit: int) -> list[TaskRow]:
+    return [TaskRow(id=a.id, subject=a.subject, kind=a.kind, notes=a.notes, due_at=a.due_at, done_at=a.done_at,
+                    customer_id=a.customer_id, customer_name=customer, deal_id=a.deal_id, deal_title=deal,
+                    owner_name=owner)
+            for a, customer, deal, owner in session.exec(statement.order_by(*order).limit(limit)).all()]
 
 
 def task_board(
@@ -141,7 +138,8 @@ def task_board(
     """The open tasks due before today (overdue), today and later (upcoming), and those done in the last 7 days.
 
     "Today" is `now`'s calendar day in `now`'s time zone. A sales rep gets their own tasks; executives and
-    admins everyone's, or one owner's when `owner_id` is given.
+    admins everyone's, or one owner's when `owner_id` is given. Five statements: every bucket's size at
+    once, then each bucket's first `limit` rows.
     """
     base = (
         select(Activity, Customer.name, Deal.title, User.full_name)
@@ -155,17 +153,20 @@ def task_board(
     elif owner_id is not None:
         base = base.where(Activity.owner_id == owner_id)
     today, tomorrow = start_of_day(now), start_of_day(now) + timedelta(days=1)
-    open_tasks = base.where(Activity.done.is_(False))
-    soonest = (Activity.due_at, Activity.id)
-    return TaskBoard(
-        overdue=_bucket(session, open_tasks.where(Activity.due_at < today), soonest, limit),
-        today=_bucket(session, open_tasks.where(Activity.due_at >= today, Activity.due_at < tomorrow), soonest, limit),
-        upcoming=_bucket(session, open_tasks.where(Activity.due_at >= tomorrow), soonest, limit),
-        recently_done=_bucket(
-            session, base.where(Activity.done.is_(True), Activity.done_at >= now - RECENTLY_DONE),
-            (Activity.done_at.desc(), Activity.id.desc()), limit,
-        ),
-    )
+    is_open, soonest = Activity.done.is_(False), (Activity.due_at, Activity.id)
+    buckets = {  # name: (which tasks, in what order)
+        "overdue": (and_(is_open, Activity.due_at < today), soonest),
+        "today": (and_(is_open, Activity.due_at >= today, Activity.due_at < tomorrow), soonest),
+        "upcoming": (and_(is_open, Activity.due_at >= tomorrow), soonest),
+        "recently_done": (and_(Activity.done.is_(True), Activity.done_at >= now - RECENTLY_DONE),
+                          (Activity.done_at.desc(), Activity.id.desc())),
+    }
+    totals = session.exec(base.with_only_columns(
+        *(func.count(case((which, Activity.id))) for which, _ in buckets.values()))).one()
+    return TaskBoard(**{
+        name: TaskList(rows=_rows(session, base.where(which), order, limit), total=int(total))
+        for (name, (which, order)), total in zip(buckets.items(), totals)
+    })
 
 
 # --- writing ---------------------------------------------------------------------------------

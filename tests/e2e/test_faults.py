@@ -183,20 +183,30 @@ def _workers_with_connections(server_pid: int, port: int) -> list[int]:
     return holders
 
 
-def kill_the_websocket_worker(page: Page, server_pid: int) -> int:
-    """SIGKILL the worker holding the page's websocket; returns its pid.
+def kill_the_websocket_worker(page: Page, server_pid: int) -> tuple[int, set[int]]:
+    """SIGKILL the worker holding the page's websocket, the other workers paused (SIGSTOP) so that the page
+    stays disconnected until `resume` is called with them: (the killed pid, the paused pids).
 
     /proc tells which workers hold a connection from the browser, not which one is the websocket (Chromium
     keeps idle HTTP connections too), so each is killed in turn until the page sees its socket drop.
     """
     for pid in _workers_with_connections(server_pid, PORT):
+        paused = backend_worker_pids(server_pid) - {pid}
+        for other in paused:
+            os.kill(other, signal.SIGSTOP)
         os.kill(pid, signal.SIGKILL)
         try:
             page.wait_for_function("() => window.__e2eSocketDrops > 0", timeout=5_000)
-            return pid
+            return pid, paused
         except PlaywrightTimeout:
+            resume(paused)
             continue  # it held an idle connection only; Granian replaces it like any other
     pytest.fail("No backend worker held the page's websocket", pytrace=False)
+
+
+def resume(paused: set[int]) -> None:
+    for pid in paused:
+        os.kill(pid, signal.SIGCONT)
 
 
 # --- the tests ------------------------------------------------------------------------------------
@@ -232,8 +242,9 @@ def test_a_worker_killed_under_a_signed_in_user_is_replaced_and_the_page_carries
     page.evaluate("window.__e2eSamePage = true")  # a reload would lose this
     workers_before = backend_worker_pids(faulty_app.server_pid)
 
-    killed = kill_the_websocket_worker(page, faulty_app.server_pid)
-    dialog.get_by_role("button", name="Save customer").click()
+    killed, paused = kill_the_websocket_worker(page, faulty_app.server_pid)
+    dialog.get_by_role("button", name="Save customer").click()  # sent while the page is disconnected
+    resume(paused)
 
     # The save went through once the page had reconnected by itself, signed in as before.
     expect(page).to_have_url(re.compile(rf"^{re.escape(URL)}/customers/\d+/?$"), timeout=30_000)

@@ -14,8 +14,8 @@ counters (one SELECT) and then:
   in a background thread (one at a time per process) and events keep answering from the previous snapshot,
   marked "refreshing", until it is in. Before the first snapshot, events answer "loading" instead of
   blocking the websocket's event loop. A reload starts no sooner than `RELOAD_SPACING` times the last one's
-  duration after it ended (at most a minute): under writes that never stop (survey answers, tasks, deal moves all day) each
-  worker would otherwise reload back to back, taking a core from the users' events.
+  duration after it ended (at most a minute): under writes that never stop (survey answers, tasks, deal
+  moves all day) each worker would otherwise reload back to back, taking a core from the users' events.
 
 `current_facts` is what the page uses (never waits on a full reload); `cockpit_facts` waits until the
 snapshot is current (tests, benchmarks, scripts). Snapshots live in module memory, never in session state.

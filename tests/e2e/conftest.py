@@ -111,6 +111,25 @@ def _stop(server: subprocess.Popen) -> None:
             continue
 
 
+def _session_and_command(pid: str) -> tuple[int, bytes]:
+    stat = (Path("/proc") / pid / "stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[3]), (Path("/proc") / pid / "cmdline").read_bytes()
+
+
+def backend_worker_pids(server_pid: int) -> set[int]:
+    """The processes the server forked as copies of itself (Granian's workers): same session, same command."""
+    command = _session_and_command(str(server_pid))[1]
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(server_pid):
+            try:
+                if _session_and_command(entry.name) == (server_pid, command):
+                    pids.add(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended while being looked at
+    return pids
+
+
 @pytest.fixture(scope="session")
 def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")

@@ -28,7 +28,9 @@ from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, AuditLog, Customer
 from crm_app.serving import SESSION_STORE_AWAY
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.e2e.conftest import _crm_app, _server_env, open_page, serve_prod, sign_in, user_by_email
+from tests.e2e.conftest import (
+    _crm_app, _server_env, backend_worker_pids, open_page, serve_prod, sign_in, user_by_email,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -140,25 +142,6 @@ def page(new_context) -> Page:
 # --- the backend's worker processes, seen through /proc --------------------------------------------
 
 
-def _session_and_command(pid: str) -> tuple[int, bytes]:
-    stat = (Path("/proc") / pid / "stat").read_text()
-    return int(stat[stat.rindex(")") + 2:].split()[3]), (Path("/proc") / pid / "cmdline").read_bytes()
-
-
-def backend_worker_pids(server_pid: int) -> set[int]:
-    """The processes the server forked as copies of itself (Granian's workers): same session, same command."""
-    command = _session_and_command(str(server_pid))[1]
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(server_pid):
-            try:
-                if _session_and_command(entry.name) == (server_pid, command):
-                    pids.add(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue  # the process ended while being looked at
-    return pids
-
-
 def _established_sockets(port: int) -> set[str]:
     """Socket inodes of the TCP connections accepted on `port`."""
     inodes = set()
@@ -243,8 +226,10 @@ def test_a_worker_killed_under_a_signed_in_user_is_replaced_and_the_page_carries
     workers_before = backend_worker_pids(faulty_app.server_pid)
 
     killed, paused = kill_the_websocket_worker(page, faulty_app.server_pid)
-    dialog.get_by_role("button", name="Save customer").click()  # sent while the page is disconnected
-    resume(paused)
+    try:
+        dialog.get_by_role("button", name="Save customer").click()  # sent while the page is disconnected
+    finally:
+        resume(paused)
 
     # The save went through once the page had reconnected by itself, signed in as before.
     expect(page).to_have_url(re.compile(rf"^{re.escape(URL)}/customers/\d+/?$"), timeout=30_000)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from crm_app.data.backup import create_database_if_missing
 from crm_app.data.db import engine_for
 from crm_app.data.models import AuditLog, User
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.e2e.conftest import _crm_app, _server_env, open_page, serve_prod, sign_in
+from tests.e2e.conftest import _crm_app, _server_env, backend_worker_pids, open_page, serve_prod, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,23 +27,6 @@ URL = f"http://localhost:{PORT}"
 REDIS_URL = os.environ.get("CRM_E2E_REDIS_URL", "redis://127.0.0.1:6379/7")
 WORKERS = 2
 CUSTOMERS = 60
-
-
-def _backend_workers(server_pid: int) -> int:
-    """Processes the server forked as copies of itself (Granian's workers), found through /proc by session id."""
-    def session_and_command(pid: str) -> tuple[int, bytes]:
-        stat = (Path("/proc") / pid / "stat").read_text()
-        return int(stat[stat.rindex(")") + 2:].split()[3]), (Path("/proc") / pid / "cmdline").read_bytes()
-
-    server_command = session_and_command(str(server_pid))[1]
-    copies = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and entry.name != str(server_pid):
-            try:
-                copies += session_and_command(entry.name) == (server_pid, server_command)
-            except (OSError, ValueError):
-                continue  # the process ended while being looked at
-    return copies
 
 
 @pytest.fixture(scope="module")
@@ -89,4 +71,4 @@ def test_two_workers_share_sessions_through_redis_over_postgresql(new_context, s
         sign_ins = session.exec(select(func.count()).select_from(AuditLog)
                                 .where(AuditLog.actor_id == admin_id, AuditLog.action == "sign_in")).one()
     assert sign_ins == 1  # the sign-in landed in PostgreSQL, once
-    assert _backend_workers(server_pid) == WORKERS
+    assert len(backend_worker_pids(server_pid)) == WORKERS

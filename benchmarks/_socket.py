@@ -1,4 +1,5 @@
-"""One browser tab's websocket for the benchmarks: socket.io on /_event, events sent as the Reflex frontend sends them.
+"""One browser tab's websocket: socket.io on /_event, events sent as the Reflex frontend sends them. The benchmarks
+drive the app with it; the e2e tests' ReflexClient (tests/e2e/websocket_client.py) is one too.
 
 The frontend opens the socket with `hydrate_and_load` in the CONNECT packet, sends one event per user action,
 and on every client-side navigation (a link, or an `rx.redirect` the server sent) sends the browser's cookies
@@ -43,6 +44,8 @@ def router_data(path: str) -> dict[str, Any]:
 class BrowserTab:
     """Sends events, keeps every "event" message the server sends back since the last action."""
 
+    WAIT_S = 60  # how long `wait_for` waits by default
+
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.messages: list[dict[str, Any]] = []
@@ -58,18 +61,23 @@ class BrowserTab:
             self.cookies[SESSION_COOKIE] = cookie
         self._arrived.set()
 
-    async def _emit(self, name: str, path: str, payload: dict[str, Any]) -> None:
+    async def emit_event(self, name: str, path: str, payload: dict[str, Any]) -> None:
+        """Send an event by its full name with any payload, as if from the page at `path` (query included),
+        without waiting for an answer."""
         event = {"name": name, "payload": payload, "router_data": router_data(path)}
         await self._sio.emit("event", event, namespace=NAMESPACE)
 
-    async def open(self, path: str = "/login", attempts: int = 5) -> None:
+    async def emit(self, state: type[rx.State], handler: str, path: str, **payload: Any) -> None:
+        await self.emit_event(f"{state.get_full_name()}.{handler}", path, payload)
+
+    async def open(self, path: str = "/login", attempts: int = 5, connect_timeout_s: float = 30) -> None:
         """Connect as a tab that loaded `path`, and wait until it is hydrated (a tab sends nothing before)."""
         boot = {"name": f"{ROOT}.hydrate_and_load", "payload": {}, "router_data": router_data(path)}
         for attempt in range(attempts):
             try:
                 await self._sio.connect(f"{self.base_url}?token={uuid.uuid4()}", socketio_path=NAMESPACE,
                                         namespaces=[NAMESPACE], transports=["websocket"], auth={"event": boot},
-                                        wait_timeout=30)
+                                        wait_timeout=connect_timeout_s)
                 break
             except socketio.exceptions.ConnectionError:
                 if attempt == attempts - 1:
@@ -80,7 +88,8 @@ class BrowserTab:
     async def close(self) -> None:
         await self._sio.disconnect()
 
-    async def wait_for(self, done: Callable[[], bool], timeout_s: float = 60) -> None:
+    async def wait_for(self, done: Callable[[], bool], timeout_s: float | None = None) -> None:
+        timeout_s = self.WAIT_S if timeout_s is None else timeout_s
         deadline = time.monotonic() + timeout_s
         while not done():
             self._arrived.clear()
@@ -96,9 +105,16 @@ class BrowserTab:
         """Whether a message since the last action set is_hydrated: the end of a page's on_load chain."""
         return any(m.get("delta", {}).get(ROOT, {}).get(HYDRATED) is True for m in self.messages)
 
+    def _frontend_events(self, name: str) -> list[dict[str, Any]]:
+        return [e["payload"] for m in self.messages for e in m.get("events", []) if e["name"] == name]
+
+    def redirects(self) -> list[str]:
+        """The paths of the `rx.redirect`s received since the last action."""
+        return [payload["path"] for payload in self._frontend_events("_redirect")]
+
     def redirect(self) -> str | None:
         """The path of the last `rx.redirect` received since the last action."""
-        paths = [e["payload"]["path"] for m in self.messages for e in m.get("events", []) if e["name"] == "_redirect"]
+        paths = self.redirects()
         return paths[-1] if paths else None
 
     def received_bytes(self) -> int:
@@ -108,7 +124,7 @@ class BrowserTab:
         """(milliseconds until the first update arrived, bytes of the updates the event sent)."""
         self.messages.clear()
         started = time.perf_counter()
-        await self._emit(f"{state.get_full_name()}.{handler}", path, payload)
+        await self.emit(state, handler, path, **payload)
         await self.wait_for(lambda: bool(self.messages), timeout_s=30)
         elapsed = (time.perf_counter() - started) * 1000
         # Anything else the same event sends comes right behind the first update.
@@ -126,8 +142,8 @@ class BrowserTab:
         self.messages.clear()
         started = time.perf_counter()
         if self.cookies:
-            await self._emit(UPDATE_VARS, path, {"vars": dict(self.cookies)})
-        await self._emit(ON_LOAD, path, {})
+            await self.emit_event(UPDATE_VARS, path, {"vars": dict(self.cookies)})
+        await self.emit_event(ON_LOAD, path, {})
         await self.wait_for(self.hydrated)
         return (time.perf_counter() - started) * 1000, self.received_bytes()
 
@@ -137,7 +153,7 @@ class BrowserTab:
         received for both, the new path)."""
         self.messages.clear()
         started = time.perf_counter()
-        await self._emit(f"{state.get_full_name()}.{handler}", path, payload)
+        await self.emit(state, handler, path, **payload)
         await self.wait_for(lambda: self.redirect() is not None)
         target, first = self.redirect(), self.received_bytes()
         _, rest = await self.navigate(target)

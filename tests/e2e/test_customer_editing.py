@@ -15,7 +15,7 @@ from crm_app.states.auth import AuthState
 from crm_app.states.customer import CustomerState
 from crm_app.states.customer_form import CustomerFormState
 from tests.e2e.conftest import SOCKET_PROBE, open_page, path_is, sign_in
-from tests.e2e.test_websocket_security import ReflexClient, run
+from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
 
@@ -87,14 +87,14 @@ def test_another_rep_calling_the_handlers_with_its_id_gets_nothing_and_changes_n
 
     async def scenario() -> ReflexClient:
         async with ReflexClient(app_url) as client:
-            await client.send(AuthState, "login", "/login",
+            await client.emit(AuthState, "login", "/login",
                               form_data={"email": "rep2@example.com", "password": "demo-rep2-2026"})
             await client.wait_for(lambda: client.redirects() == ["/"])
             client.messages.clear()
-            await client.send(CustomerState, "load", path)
-            await client.send(CustomerFormState, "open_edit", path, customer_id=zelda_id)
-            await client.send(CustomerState, "merge_into_this", path, duplicate_id=zelda_id)
-            await client.send(CustomerState, "delete_customer", path)
+            await client.emit(CustomerState, "load", path)
+            await client.emit(CustomerFormState, "open_edit", path, customer_id=zelda_id)
+            await client.emit(CustomerState, "merge_into_this", path, duplicate_id=zelda_id)
+            await client.emit(CustomerState, "delete_customer", path)
             await client.wait_for(lambda: len(client.toasts()) == 4)
             return client
 

@@ -452,7 +452,7 @@ async def barrier(client: ReflexClient, turn: int) -> None:
     answer to this count_comment comes after theirs. Its length alternates, so each one changes the var."""
     text = BARRIER[turn % 2]
     start = len(client.messages)
-    await client.send(FeedbackFormState, "count_comment", routes.FEEDBACK, text=text)
+    await client.emit(FeedbackFormState, "count_comment", routes.FEEDBACK, text=text)
     await client.wait_for(lambda: len(text) in client.values(FeedbackFormState, "comment_length", since=start), 60)
 
 
@@ -466,11 +466,11 @@ async def call_everything(app_url: str, email: str | None, calls: list[Call]) ->
         for turn, call in enumerate(calls):
             if call.handler is COOKIE_SYNC:
                 start = len(client.messages)
-                await client.send(HomeState, "load", routes.HOME)
+                await client.emit(HomeState, "load", routes.HOME)
                 await barrier(client, turn)
                 scope = client.values(HomeState, "scope", since=start)
             start = len(client.messages)
-            await client.send_event(call.handler.event, call.path, call.payload)
+            await client.emit_event(call.handler.event, call.path, call.payload)
             await barrier(client, turn + 1)
             answers.append(Answer(call, client.messages[start:]))
         for turn in range(3):  # events the last handlers returned are queued behind the first barrier
@@ -528,7 +528,7 @@ def test_hostile_calls_change_and_reveal_nothing_the_role_may_not(role, app_url,
     async def fresh_client_signs_in() -> ReflexClient:
         async with ReflexClient(app_url) as client:
             await client.sign_in("rep2@example.com", PASSWORDS["rep2@example.com"])
-            await client.send(HomeState, "load", routes.HOME)
+            await client.emit(HomeState, "load", routes.HOME)
             await client.wait_for(lambda: any(client.values(HomeState, "scope")))
             return client
 

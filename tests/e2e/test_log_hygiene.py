@@ -14,14 +14,14 @@ import reflex as rx
 import socketio
 from playwright.sync_api import Page, expect
 
+from benchmarks._socket import NAMESPACE
 from crm_app import routes
 from crm_app.states.auth import AuthState
 from tests.e2e.conftest import open_page, sign_in, submit_login
-from tests.e2e.test_websocket_security import run
+from tests.e2e.websocket_client import run
 
 pytestmark = pytest.mark.e2e
 
-NAMESPACE = "/_event"
 SENTINEL_PASSWORD = "Sentinel-Pa55word-7f3a91"
 SENTINEL_EMAIL = "sentinel.customer.7f3a91@example.net"
 

@@ -9,13 +9,12 @@ import pytest
 import reflex as rx
 import socketio
 
+from benchmarks._socket import NAMESPACE
 from crm_app import routes
 from tests.e2e.conftest import APP_PORT
-from tests.e2e.test_websocket_security import run
+from tests.e2e.websocket_client import run
 
 pytestmark = pytest.mark.e2e
-
-NAMESPACE = "/_event"
 
 
 async def _opens_websocket(app_url: str, origin: str) -> bool:

@@ -19,7 +19,7 @@ from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.states.auth import FORBIDDEN, AuthState
 from crm_app.states.pipeline import PipelineState
 from tests.e2e.conftest import open_page, path_is, sign_in
-from tests.e2e.test_websocket_security import ReflexClient, run
+from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
 
@@ -166,17 +166,17 @@ def test_hostile_websocket_calls_cannot_move_reassign_or_create_other_reps_deals
 
     async def scenario() -> ReflexClient:
         async with ReflexClient(app_url) as client:
-            await client.send(AuthState, "login", routes.LOGIN,
+            await client.emit(AuthState, "login", routes.LOGIN,
                               form_data={"email": "rep2@example.com", "password": "demo-rep2-2026"})
             await client.wait_for(lambda: "/" in client.redirects())
             client.messages.clear()
             for stage in ("Won", "Lost", "Bogus"):
-                await client.send(PipelineState, "move_to", routes.PIPELINE, deal_id=str(deal.id), stage=stage)
-            await client.send(PipelineState, "pick_up", routes.PIPELINE, deal_id=deal.id)
-            await client.send(PipelineState, "drop_on", routes.PIPELINE, stage="Won")
-            await client.send(PipelineState, "reassign", routes.PIPELINE, deal_id=str(deal.id), owner_id=str(rep2_id))
+                await client.emit(PipelineState, "move_to", routes.PIPELINE, deal_id=str(deal.id), stage=stage)
+            await client.emit(PipelineState, "pick_up", routes.PIPELINE, deal_id=deal.id)
+            await client.emit(PipelineState, "drop_on", routes.PIPELINE, stage="Won")
+            await client.emit(PipelineState, "reassign", routes.PIPELINE, deal_id=str(deal.id), owner_id=str(rep2_id))
             for amount in ("-5", "100"):
-                await client.send(PipelineState, "create_deal", routes.PIPELINE, form_data={
+                await client.emit(PipelineState, "create_deal", routes.PIPELINE, form_data={
                     "title": "Stolen", "customer_id": str(deal.customer_id), "amount": amount,
                     "expected_close_date": "2027-01-31", "owner_id": str(rep2_id)})
             await client.wait_for(lambda: len(client.toasts()) == 5

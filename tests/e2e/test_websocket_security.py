@@ -29,10 +29,10 @@ def test_anonymous_client_calling_staff_handlers_changes_nothing_and_gets_no_dat
 
     async def scenario() -> ReflexClient:
         async with ReflexClient(app_url) as client:
-            await client.send(AdminUsersState, "create_user", routes.ADMIN_USERS, form_data=MALLORY)
-            await client.send(AdminUsersState, "load", routes.ADMIN_USERS)
-            await client.send(AdminUsersState, "set_active", routes.ADMIN_USERS, user_id=admin.id, active=False)
-            await client.send(HomeState, "load", routes.HOME)
+            await client.emit(AdminUsersState, "create_user", routes.ADMIN_USERS, form_data=MALLORY)
+            await client.emit(AdminUsersState, "load", routes.ADMIN_USERS)
+            await client.emit(AdminUsersState, "set_active", routes.ADMIN_USERS, user_id=admin.id, active=False)
+            await client.emit(HomeState, "load", routes.HOME)
             await client.wait_for(lambda: len(client.redirects()) == 4)
             return client
 
@@ -57,16 +57,16 @@ def test_signed_in_sales_rep_cannot_manage_users_over_the_websocket(app_url, e2e
 
     async def scenario() -> tuple[ReflexClient, str]:
         async with ReflexClient(app_url) as client:
-            await client.send(AuthState, "login", routes.LOGIN,
+            await client.emit(AuthState, "login", routes.LOGIN,
                               form_data={"email": "rep1@example.com", "password": "demo-rep1-2026"})
             await client.wait_for(lambda: client.redirects() == ["/"])
             signed_in_as = client.values(AuthState, "user_name")[-1]
             client.messages.clear()
-            await client.send(AdminUsersState, "create_user", routes.ADMIN_USERS, form_data=MALLORY)
-            await client.send(AdminUsersState, "set_active", routes.ADMIN_USERS, user_id=admin.id, active=False)
-            await client.send(AdminUsersState, "set_role", routes.ADMIN_USERS, user_id=rep.id, role="admin")
-            await client.send(AdminUsersState, "load", routes.ADMIN_USERS)
-            await client.send(HomeState, "load", routes.HOME)
+            await client.emit(AdminUsersState, "create_user", routes.ADMIN_USERS, form_data=MALLORY)
+            await client.emit(AdminUsersState, "set_active", routes.ADMIN_USERS, user_id=admin.id, active=False)
+            await client.emit(AdminUsersState, "set_role", routes.ADMIN_USERS, user_id=rep.id, role="admin")
+            await client.emit(AdminUsersState, "load", routes.ADMIN_USERS)
+            await client.emit(HomeState, "load", routes.HOME)
             await client.wait_for(lambda: len(client.redirects()) == 4 and client.values(HomeState, "scope"))
             return client, signed_in_as
 

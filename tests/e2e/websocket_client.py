@@ -1,25 +1,20 @@
-"""A socket.io client that talks to the served app exactly like a browser tab, for tests that call handlers directly.
-
-It speaks the Reflex frontend's protocol (socket.io on /_event, a random client token in the query, the hydrate
-event in the CONNECT packet) but can send any event with any payload from any page, as a hostile client could.
+"""The tests' websocket client: a browser tab (benchmarks/_socket.py speaks the Reflex frontend's protocol) that
+keeps every message it receives and can send any event with any payload from any page, as a hostile client could.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import reflex as rx
-import socketio
 
+from benchmarks._socket import BrowserTab
 from crm_app import routes
-
-NAMESPACE = "/_event"
+from crm_app.states.auth import AuthState
 
 
 def state_var(state: type[rx.State], name: str) -> tuple[str, str]:
@@ -27,73 +22,26 @@ def state_var(state: type[rx.State], name: str) -> tuple[str, str]:
     return state.get_full_name(), f"{name}_rx_state_"
 
 
-class ReflexClient:
-    """One browser tab's worth of websocket: sends events, keeps every "event" message the server sends."""
+class ReflexClient(BrowserTab):
+    """One browser tab's worth of websocket for a test: `async with ReflexClient(url) as client`, then `emit`
+    events and wait for what they send back; `messages` keeps everything since the connection opened."""
 
-    def __init__(self, app_url: str) -> None:
-        self.app_url = app_url
-        self.token = str(uuid.uuid4())
-        self.messages: list[dict[str, Any]] = []
-        self._sio = socketio.AsyncClient()
-        self._sio.on("event", self.messages.append, namespace=NAMESPACE)
-
-    @staticmethod
-    def _event(name: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"name": name, "payload": payload,
-                "router_data": {"pathname": path.split("?", 1)[0], "asPath": path}}
+    WAIT_S = 20
 
     async def __aenter__(self) -> ReflexClient:
-        boot = self._event(f"{rx.State.get_full_name()}.hydrate_and_load", routes.LOGIN, {})
-        await self._sio.connect(
-            f"{self.app_url}?token={self.token}",
-            socketio_path=NAMESPACE,
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            auth={"event": boot},
-            wait_timeout=15,  # the default second is too short while the server is busy (a refit, a build)
-        )
-        # Like a browser tab, send nothing until the page is hydrated: the login page's own on_load
-        # would otherwise race the first event and redirect a second time.
-        await self.wait_for(self._hydrated)
+        # Like a browser tab, send nothing until the page is hydrated: the login page's own on_load would
+        # otherwise race the first event and redirect a second time. 15 s to connect: the default second is
+        # too short while the server is busy (a refit, a build).
+        await self.open(routes.LOGIN, attempts=1, connect_timeout_s=15)
         return self
 
-    def _hydrated(self) -> bool:
-        key = "is_hydrated_rx_state_"
-        return any(m.get("delta", {}).get(rx.State.get_full_name(), {}).get(key) is True for m in self.messages)
-
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._sio.disconnect()
-
-    @property
-    def connected(self) -> bool:
-        return self._sio.connected
-
-    async def send(self, state: type[rx.State], handler: str, path: str, **payload: Any) -> None:
-        await self.send_event(f"{state.get_full_name()}.{handler}", path, payload)
-
-    async def send_event(self, name: str, path: str, payload: dict[str, Any]) -> None:
-        """Send an event by its full name with any payload, as if from the page at `path` (query included)."""
-        await self._sio.emit("event", self._event(name, path, payload), namespace=NAMESPACE)
-
-    async def wait_for(self, done: Callable[[], bool], timeout_s: float = 20) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not done():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"No complete answer within {timeout_s}s; got {self.messages[-20:]}")
-            await asyncio.sleep(0.02)
+        await self.close()
 
     async def sign_in(self, email: str, password: str) -> None:
         """Sign in through AuthState.login, as the login form does, and wait for the redirect home."""
-        from crm_app.states.auth import AuthState
-
-        await self.send(AuthState, "login", routes.LOGIN, form_data={"email": email, "password": password})
+        await self.emit(AuthState, "login", routes.LOGIN, form_data={"email": email, "password": password})
         await self.wait_for(lambda: "/" in self.redirects())
-
-    def _frontend_events(self, name: str) -> list[dict[str, Any]]:
-        return [e["payload"] for m in self.messages for e in m.get("events", []) if e["name"] == name]
-
-    def redirects(self) -> list[str]:
-        return [payload["path"] for payload in self._frontend_events("_redirect")]
 
     def toasts(self) -> list[str]:
         """The JavaScript of every toast (rx.toast is sent as a function call)."""

@@ -13,39 +13,25 @@ import reflex as rx
 from crm_app import routes
 from crm_app.analytics.orders import order_totals
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import OrderStatus, Role, SalesChannel, utcnow
-from crm_app.data.permissions import Actor, NotFound
-from crm_app.data.repositories import customers, orders
+from crm_app.data.models import Customer, OrderStatus, Role, SalesChannel, utcnow
+from crm_app.data.permissions import NotFound
+from crm_app.data.repositories import orders
 from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id
 from crm_app.states.orders import money
 
-CUSTOMER_MATCHES = 8
 STATUSES = tuple(status.value for status in orders.NEW_ORDER_STATUSES)
 CHANNELS = tuple(channel.value for channel in SalesChannel)
 TYPED_FIELDS = ("quantity", "unit_price", "discount_percent")
-
-
-def find_customers(actor: Actor, text: Any) -> list[dict[str, str]]:
-    """The first few customers the actor may see whose name, company, email or phone contains `text`."""
-    term = text.strip()[:100] if isinstance(text, str) else ""
-    if len(term) < 2:
-        return []
-    with read_session() as session:
-        page = customers.search_customers(session=session, actor=actor, query=customers.CustomerQuery(search=term))
-    return [{"id": str(row.id), "label": f"{row.name} · {row.company}" if row.company else row.name}
-            for row in page.rows[:CUSTOMER_MATCHES]]
 
 
 def _blank_line() -> dict[str, str]:
     return {"product_id": "", "quantity": "1", "unit_price": "", "discount_percent": "0", "amount": "–"}
 
 
-class OrderFormState(rx.State):
-    customer_id: int = 0
+class OrderFormState(CustomerPicker, rx.State):
     customer_name: str = ""
-    customer_query: str = ""
-    customer_matches: list[dict[str, str]] = []
     products: list[dict[str, str]] = []
     lines: list[dict[str, str]] = []
     line_errors: list[dict[str, str]] = []
@@ -80,12 +66,10 @@ class OrderFormState(rx.State):
             return "The lines match the deal amount."
         return f"{money(abs(gap))} {'below' if gap > 0 else 'above'} the deal amount."
 
-    def _choose(self, customer_id: int) -> None:
-        with read_session() as session:
-            customer = customers.customer_for(session=session, actor=current_actor(), customer_id=customer_id)
-        self.customer_id, self.customer_name = customer.id, customer.name
-        self.customer_query, self.customer_matches = "", []
-        self.errors = {k: v for k, v in self.errors.items() if k != "customer"}
+    def _show_customer(self, customer: Customer | None) -> None:
+        self.customer_name = customer.name if customer else ""
+        if customer is not None:
+            self.errors = {k: v for k, v in self.errors.items() if k != "customer"}
 
     @staff_event(Role.admin, Role.sales_rep)
     def load(self) -> None:
@@ -110,22 +94,6 @@ class OrderFormState(rx.State):
             self._choose(customer_id)
         self.lines = [_blank_line()]
         self._price_lines(show_missing=False)
-
-    @staff_event(Role.admin, Role.sales_rep)
-    def find_customer(self, text: str) -> None:
-        self.customer_query = text[:100] if isinstance(text, str) else ""
-        self.customer_matches = find_customers(current_actor(), self.customer_query)
-
-    @staff_event(Role.admin, Role.sales_rep)
-    def choose_customer(self, customer_id: str) -> None:
-        target = as_id(customer_id)
-        if target is None:
-            raise NotFound("No such customer.")
-        self._choose(target)
-
-    @staff_event(Role.admin, Role.sales_rep)
-    def change_customer(self) -> None:
-        self.customer_id, self.customer_name = 0, ""
 
     @staff_event(Role.admin, Role.sales_rep)
     def add_line(self) -> Any:

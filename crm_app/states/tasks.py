@@ -13,15 +13,15 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import ActivityKind, Role, utcnow
+from crm_app.data.models import ActivityKind, Customer, Role, utcnow
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.repositories.orders import deal_target
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id, parse_form
-from crm_app.states.order_form import find_customers
 
 EVERYONE = "everyone"
 BUCKETS = (("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("recently_done", "Done this week"))
@@ -42,7 +42,7 @@ def _row(row: tasks.TaskRow) -> dict[str, str]:
     }
 
 
-class TasksState(rx.State):
+class TasksState(CustomerPicker, rx.State):
     # Every bucket present from the first render, so the page never reads a missing list.
     buckets: dict[str, list[dict[str, str]]] = {name: [] for name, _ in BUCKETS}
     counts: dict[str, str] = {name: "0" for name, _ in BUCKETS}
@@ -52,11 +52,8 @@ class TasksState(rx.State):
     can_write: bool = False
 
     # The new task form: what it is about, and the inline messages.
-    customer_id: int = 0
     deal_id: int = 0
     about: str = ""
-    customer_query: str = ""
-    customer_matches: list[dict[str, str]] = []
     errors: dict[str, str] = {}
     today: str = ""
     # A new key after each saved task gives the user an empty form (a refused one keeps what they typed).
@@ -110,25 +107,8 @@ class TasksState(rx.State):
         query = urlencode({"owner": owner}) if owner else ""
         return rx.redirect(routes.TASKS + (f"?{query}" if query else ""))
 
-    @staff_event(Role.admin, Role.sales_rep)
-    def find_customer(self, text: str) -> None:
-        self.customer_query = text[:100] if isinstance(text, str) else ""
-        self.customer_matches = find_customers(current_actor(), self.customer_query)
-
-    @staff_event(Role.admin, Role.sales_rep)
-    def choose_customer(self, customer_id: str) -> None:
-        target = as_id(customer_id)
-        if target is None:
-            raise NotFound("No such customer.")
-        with read_session() as session:
-            customer = customer_for(session=session, actor=current_actor(), customer_id=target)
-        self.customer_id, self.deal_id, self.about = customer.id, 0, customer.name
-        self.customer_query, self.customer_matches = "", []
-
-    @staff_event(Role.admin, Role.sales_rep)
-    def change_customer(self) -> None:
-        self.customer_id = self.deal_id = 0
-        self.about = ""
+    def _show_customer(self, customer: Customer | None) -> None:
+        self.deal_id, self.about = 0, customer.name if customer else ""
 
     @staff_event(Role.admin, Role.sales_rep)
     def create_task(self, form_data: dict) -> Any:

@@ -5,23 +5,11 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.analytics.cockpit import COMPARISONS, KPIS, OPEN_STAGES, PRESETS
+from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
 from crm_app.components.plot_card import plot_card
 from crm_app.components.shell import staff_page
-from crm_app.states.cockpit import ANY, CockpitState
-
-
-def _menu(label: str, name: str, value: rx.Var, items, *, any_item: bool = True) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        rx.select.root(
-            rx.select.trigger(aria_label=label),
-            rx.select.content(*([rx.select.item("Any", value=ANY)] if any_item else []), *items),
-            value=value,
-            on_change=lambda v: CockpitState.set_filter(name, v),
-        ),
-        spacing="1",
-    )
+from crm_app.states.cockpit import CockpitState
 
 
 def _choices(name: str) -> list:
@@ -30,8 +18,8 @@ def _choices(name: str) -> list:
 
 def _filters() -> rx.Component:
     return rx.flex(
-        _menu("Period", "period", CockpitState.preset,
-              [rx.select.item(text, value=key) for key, text in PRESETS.items()], any_item=False),
+        filter_menu(CockpitState, "Period", "period", CockpitState.preset,
+                    [rx.select.item(text, value=key) for key, text in PRESETS.items()], with_any=False),
         rx.form(
             rx.hstack(
                 rx.input(type="date", name="from", default_value=CockpitState.date_from, aria_label="First day",
@@ -43,17 +31,17 @@ def _filters() -> rx.Component:
             on_submit=CockpitState.set_dates,
             align_self="end",
         ),
-        _menu("Compare to", "compare", CockpitState.compare,
-              [rx.select.item(text, value=key) for key, text in COMPARISONS.items()], any_item=False),
-        _menu("Region", "region", CockpitState.region, _choices("region")),
-        _menu("Segment", "segment", CockpitState.segment, _choices("segment")),
-        _menu("Product category", "category", CockpitState.category, _choices("category")),
-        _menu("Channel", "channel", CockpitState.channel, _choices("channel")),
+        filter_menu(CockpitState, "Compare to", "compare", CockpitState.compare,
+                    [rx.select.item(text, value=key) for key, text in COMPARISONS.items()], with_any=False),
+        filter_menu(CockpitState, "Region", "region", CockpitState.region, _choices("region")),
+        filter_menu(CockpitState, "Segment", "segment", CockpitState.segment, _choices("segment")),
+        filter_menu(CockpitState, "Product category", "category", CockpitState.category, _choices("category")),
+        filter_menu(CockpitState, "Channel", "channel", CockpitState.channel, _choices("channel")),
         rx.cond(CockpitState.shows_rep_filter,
-                _menu("Sales rep", "rep", CockpitState.rep,
-                      [rx.foreach(CockpitState.reps, lambda r: rx.select.item(r["name"], value=r["id"]))])),
-        _menu("Deal stage", "stage", CockpitState.stage,
-              [rx.select.item(stage, value=stage) for stage in OPEN_STAGES]),
+                filter_menu(CockpitState, "Sales rep", "rep", CockpitState.rep,
+                            [rx.foreach(CockpitState.reps, lambda r: rx.select.item(r["name"], value=r["id"]))])),
+        filter_menu(CockpitState, "Deal stage", "stage", CockpitState.stage,
+                    [rx.select.item(stage, value=stage) for stage in OPEN_STAGES]),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CockpitState.reset_filters,
                   align_self="end"),
         wrap="wrap",

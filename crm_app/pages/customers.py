@@ -3,28 +3,16 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.filters import filter_menu
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
-from crm_app.states.customers import ANY, CustomersState
+from crm_app.states.customers import CustomersState
 
 COLUMNS = [("Name", "name"), ("Company", "company"), ("Email", None), ("Phone", None), ("Region", "region"),
            ("Segment", "segment"), ("Owner", None), ("Open deals", None)]
-
-
-def _menu(label: str, name: str, value: rx.Var, items: list | rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        rx.select.root(
-            rx.select.trigger(aria_label=label),
-            rx.select.content(rx.select.item("Any", value=ANY), *items),
-            value=value,
-            on_change=lambda v: CustomersState.set_filter(name, v),
-        ),
-        spacing="1",
-    )
 
 
 def _filters() -> rx.Component:
@@ -38,17 +26,17 @@ def _filters() -> rx.Component:
             on_submit=CustomersState.search_for,
             align_self="end",
         ),
-        _menu("Region", "region", CustomersState.region,
-              [rx.foreach(CustomersState.regions, lambda r: rx.select.item(r, value=r))]),
-        _menu("Segment", "segment", CustomersState.segment,
-              [rx.foreach(CustomersState.segments, lambda s: rx.select.item(s, value=s))]),
+        filter_menu(CustomersState, "Region", "region", CustomersState.region,
+                    [rx.foreach(CustomersState.regions, lambda r: rx.select.item(r, value=r))]),
+        filter_menu(CustomersState, "Segment", "segment", CustomersState.segment,
+                    [rx.foreach(CustomersState.segments, lambda s: rx.select.item(s, value=s))]),
         rx.cond(
             CustomersState.shows_owner_filter,
-            _menu("Owner", "owner", CustomersState.owner,
-                  [rx.foreach(CustomersState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
+            filter_menu(CustomersState, "Owner", "owner", CustomersState.owner,
+                        [rx.foreach(CustomersState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
         ),
-        _menu("Open deals", "open_deals", CustomersState.open_deals,
-              [rx.select.item("Has open deals", value="yes"), rx.select.item("No open deals", value="no")]),
+        filter_menu(CustomersState, "Open deals", "open_deals", CustomersState.open_deals,
+                    [rx.select.item("Has open deals", value="yes"), rx.select.item("No open deals", value="no")]),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CustomersState.reset_filters,
                   align_self="end"),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,

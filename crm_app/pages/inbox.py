@@ -3,22 +3,10 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
-from crm_app.states.inbox import ANY, STATUS_LABELS, InboxState
-
-
-def _filter_select(label: str, name: str, choices: list, value: rx.Var) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        rx.select.root(
-            rx.select.trigger(aria_label=label),
-            rx.select.content(*choices),
-            value=value,
-            on_change=lambda v: InboxState.set_filter(name, v),
-        ),
-        spacing="1",
-    )
+from crm_app.states.inbox import STATUS_LABELS, InboxState
 
 
 def _item(value: str, label: str) -> rx.Component:
@@ -27,37 +15,18 @@ def _item(value: str, label: str) -> rx.Component:
 
 def _filters() -> rx.Component:
     return rx.flex(
-        _filter_select("NPS band", "nps_band", [_item(ANY, "Any"), _item("promoter", "Promoters (9-10)"),
-                                                _item("passive", "Passives (7-8)"),
-                                                _item("detractor", "Detractors (0-6)")], InboxState.nps_band),
-        _filter_select("CSAT", "csat", [_item(ANY, "Any"), *[_item(str(s), str(s)) for s in range(1, 6)]],
-                       InboxState.csat),
-        _filter_select("Sentiment", "sentiment", [_item(ANY, "Any"), _item("positive", "Positive"),
-                                                  _item("neutral", "Neutral"), _item("negative", "Negative")],
-                       InboxState.sentiment),
-        _filter_select("Status", "status", [_item(ANY, "Any"), *[_item(k, v) for k, v in STATUS_LABELS.items()]],
-                       InboxState.status),
-        rx.vstack(
-            rx.text("Topic", size="1", color=rx.color("gray", 11)),
-            rx.select.root(
-                rx.select.trigger(aria_label="Topic"),
-                rx.select.content(_item(ANY, "Any"), rx.foreach(InboxState.topic_choices, lambda t: _item(t, t))),
-                value=InboxState.topic,
-                on_change=lambda v: InboxState.set_filter("topic", v),
-            ),
-            spacing="1",
-        ),
-        rx.vstack(
-            rx.text("Customer owner", size="1", color=rx.color("gray", 11)),
-            rx.select.root(
-                rx.select.trigger(aria_label="Customer owner"),
-                rx.select.content(_item(ANY, "Any"),
-                                  rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))),
-                value=InboxState.owner,
-                on_change=lambda v: InboxState.set_filter("owner", v),
-            ),
-            spacing="1",
-        ),
+        filter_menu(InboxState, "NPS band", "nps_band", InboxState.nps_band,
+                    [_item("promoter", "Promoters (9-10)"), _item("passive", "Passives (7-8)"),
+                     _item("detractor", "Detractors (0-6)")]),
+        filter_menu(InboxState, "CSAT", "csat", InboxState.csat, [_item(str(s), str(s)) for s in range(1, 6)]),
+        filter_menu(InboxState, "Sentiment", "sentiment", InboxState.sentiment,
+                    [_item("positive", "Positive"), _item("neutral", "Neutral"), _item("negative", "Negative")]),
+        filter_menu(InboxState, "Status", "status", InboxState.status,
+                    [_item(k, v) for k, v in STATUS_LABELS.items()]),
+        filter_menu(InboxState, "Topic", "topic", InboxState.topic,
+                    [rx.foreach(InboxState.topic_choices, lambda t: _item(t, t))]),
+        filter_menu(InboxState, "Customer owner", "owner", InboxState.owner,
+                    [rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))]),
         rx.vstack(
             rx.el.label("From", html_for="inbox-from", font_size="var(--font-size-1)"),
             rx.input(id="inbox-from", type="date", value=InboxState.submitted_from,

@@ -3,22 +3,10 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
-from crm_app.states.orders import ANY, STATUSES, OrdersState
-
-
-def _menu(label: str, name: str, value: rx.Var, items: list) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color=rx.color("gray", 11)),
-        rx.select.root(
-            rx.select.trigger(aria_label=label),
-            rx.select.content(rx.select.item("Any", value=ANY), *items),
-            value=value,
-            on_change=lambda v: OrdersState.set_filter(name, v),
-        ),
-        spacing="1",
-    )
+from crm_app.states.orders import STATUSES, OrdersState
 
 
 def _date(label: str, name: str, value: rx.Var) -> rx.Component:
@@ -42,9 +30,10 @@ def _filters() -> rx.Component:
         ),
         _date("Ordered from", "from", OrdersState.ordered_from),
         _date("Ordered to", "to", OrdersState.ordered_to),
-        _menu("Status", "status", OrdersState.status, [rx.select.item(s.title(), value=s) for s in STATUSES]),
-        _menu("Product category", "category", OrdersState.category,
-              [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
+        filter_menu(OrdersState, "Status", "status", OrdersState.status,
+                    [rx.select.item(s.title(), value=s) for s in STATUSES]),
+        filter_menu(OrdersState, "Product category", "category", OrdersState.category,
+                    [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=OrdersState.reset_filters,
                   align_self="end"),
         wrap="wrap",

@@ -5,10 +5,11 @@ from reflex_base.event import no_args_event_spec
 from reflex_components_core.el.elements.typography import Div
 
 from crm_app import routes
+from crm_app.components.filters import filter_menu
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
 from crm_app.data.models import DealStage
-from crm_app.states.pipeline import ANY, BY_STAGE, BY_WIN_MODEL, CARDS, STAGES, PipelineState
+from crm_app.states.pipeline import BY_STAGE, BY_WIN_MODEL, CARDS, STAGES, PipelineState
 
 
 class DragArea(Div):
@@ -19,32 +20,15 @@ class DragArea(Div):
     on_drop: rx.EventHandler[no_args_event_spec]
 
 
-def _label(text: str) -> rx.Component:
-    return rx.text(text, size="1", color=rx.color("gray", 11))
-
-
-def _filter(label: str, name: str, value: rx.Var, items: list) -> rx.Component:
-    return rx.vstack(
-        _label(label),
-        rx.select.root(
-            rx.select.trigger(aria_label=label),
-            rx.select.content(rx.select.item("Any", value=ANY), *items),
-            value=value,
-            on_change=lambda v: PipelineState.set_filter(name, v),
-        ),
-        spacing="1",
-    )
-
-
 def _filters() -> rx.Component:
     return rx.flex(
         rx.cond(
             PipelineState.shows_owner_filter,
-            _filter("Owner", "owner", PipelineState.owner,
-                    [rx.foreach(PipelineState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
+            filter_menu(PipelineState, "Owner", "owner", PipelineState.owner,
+                        [rx.foreach(PipelineState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
         ),
-        _filter("Region", "region", PipelineState.region,
-                [rx.foreach(PipelineState.regions, lambda r: rx.select.item(r, value=r))]),
+        filter_menu(PipelineState, "Region", "region", PipelineState.region,
+                    [rx.foreach(PipelineState.regions, lambda r: rx.select.item(r, value=r))]),
         rx.vstack(
             rx.el.label("Expected close month", html_for="close-month",
                         style={"font_size": "var(--font-size-1)", "color": rx.color("gray", 11)}),
@@ -52,19 +36,10 @@ def _filters() -> rx.Component:
                      on_change=lambda v: PipelineState.set_filter("month", v)),
             spacing="1",
         ),
-        rx.vstack(
-            _label("Weight by"),
-            rx.select.root(
-                rx.select.trigger(aria_label="Weight by"),
-                rx.select.content(
-                    rx.select.item("Stage probability", value=BY_STAGE),
-                    rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == ""),
-                ),
-                value=PipelineState.weight,
-                on_change=lambda v: PipelineState.set_filter("weight", v),
-            ),
-            spacing="1",
-        ),
+        filter_menu(PipelineState, "Weight by", "weight", PipelineState.weight,
+                    [rx.select.item("Stage probability", value=BY_STAGE),
+                     rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == "")],
+                    with_any=False),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
         rx.cond(
             PipelineState.can_change,

@@ -24,13 +24,10 @@ from crm_app.data.repositories.users import staff_directory
 from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customers import _safe_cell
-from crm_app.states.forms import as_day, as_id
+from crm_app.states.forms import ANY, as_day, as_id
 
-ANY = "any"
 SLICERS = ("region", "segment", "category", "channel")
 STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
-
-
 
 
 def _signed_percent(change: float | None) -> str:

@@ -15,9 +15,8 @@ from crm_app.data.models import Role
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_id
+from crm_app.states.forms import ANY, as_id
 
-ANY = "any"
 PARAMS = ("q", "region", "segment", "owner", "open_deals", "sort", "order", "page")
 
 

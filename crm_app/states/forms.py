@@ -9,6 +9,9 @@ from pydantic import BaseModel, ValidationError
 
 from crm_app.data.validation import field_errors
 
+# A list filter's value when it filters nothing ("Any" in its menu, left out of the URL).
+ANY = "any"
+
 
 def parse_form(schema: type[BaseModel], form_data: Any, fields: tuple[str, ...]) -> tuple[Any, dict[str, str]]:
     """Validate the named fields of a submitted form; returns (model, {}) or (None, errors)."""

@@ -18,16 +18,13 @@ from crm_app.data.repositories import feedback as feedback_repo
 from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_day, as_id
+from crm_app.states.forms import ANY, as_day, as_id
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
-ANY = "any"
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     return value if isinstance(value, str) and value in allowed else ANY
-
-
 
 
 class InboxState(rx.State):

@@ -14,12 +14,9 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.customers import customer_for
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_day, as_id
+from crm_app.states.forms import ANY, as_day, as_id
 
-ANY = "any"
 STATUSES = tuple(status.value for status in OrderStatus)
-
-
 
 
 def money(amount: float) -> str:

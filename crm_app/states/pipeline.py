@@ -15,9 +15,8 @@ from crm_app.data.reports import latest_win_model_fit, latest_win_probabilities
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import as_id, parse_form
+from crm_app.states.forms import ANY, as_id, parse_form
 
-ANY = "any"
 STAGES = [stage.value for stage in DealStage]
 # One var per column, so a move sends only the two columns it changed.
 CARDS = {stage: f"{stage.lower()}_cards" for stage in STAGES}

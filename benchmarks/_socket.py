@@ -105,12 +105,14 @@ class BrowserTab:
         """Whether a message since the last action set is_hydrated: the end of a page's on_load chain."""
         return any(m.get("delta", {}).get(ROOT, {}).get(HYDRATED) is True for m in self.messages)
 
-    def _frontend_events(self, name: str) -> list[dict[str, Any]]:
+    def frontend_events(self, name: str) -> list[dict[str, Any]]:
+        """The payloads of the frontend events called `name` (`_redirect`, `_call_function`...) received since
+        the last action."""
         return [e["payload"] for m in self.messages for e in m.get("events", []) if e["name"] == name]
 
     def redirects(self) -> list[str]:
         """The paths of the `rx.redirect`s received since the last action."""
-        return [payload["path"] for payload in self._frontend_events("_redirect")]
+        return [payload["path"] for payload in self.frontend_events("_redirect")]
 
     def redirect(self) -> str | None:
         """The path of the last `rx.redirect` received since the last action."""

@@ -130,12 +130,10 @@ class Recorder:
 
 def _answer_problem(tab: BrowserTab) -> str | None:
     """An error toast or a trip to the login page among the messages the last action received."""
-    for message in tab.messages:
-        for event in message.get("events", []):
-            if event["name"] == "_call_function" and '["error"]' in str(event["payload"].get("function", "")):
-                return "answered with an error toast"
-            if event["name"] == "_redirect" and str(event["payload"].get("path", "")).startswith("/login"):
-                return "sent to the login page"
+    if any('["error"]' in str(payload.get("function", "")) for payload in tab.frontend_events("_call_function")):
+        return "answered with an error toast"
+    if any(path.startswith("/login") for path in tab.redirects()):
+        return "sent to the login page"
     return None
 
 

@@ -45,7 +45,7 @@ class ReflexClient(BrowserTab):
 
     def toasts(self) -> list[str]:
         """The JavaScript of every toast (rx.toast is sent as a function call)."""
-        return [payload["function"] for payload in self._frontend_events("_call_function")]
+        return [payload["function"] for payload in self.frontend_events("_call_function")]
 
     def values(self, state: type[rx.State], name: str, since: int = 0) -> list[Any]:
         """Every value the server sent for one state var, in order (from message number `since` on)."""

@@ -1,4 +1,5 @@
 -- wrk script for benchmarks/feedback_api.py: unique survey answers, counting 201s and requests sent per thread.
+-- Its argument (after wrk's `--`) starts every submission id, so each run's answers are new.
 local threads = {}
 
 function setup(thread)
@@ -7,6 +8,7 @@ function setup(thread)
 end
 
 function init(args)
+  prefix = args[1] or "wrk"
   sent, created, other = 0, 0, 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -15,8 +17,8 @@ end
 function request()
   sent = sent + 1
   local body = string.format(
-    '{"csat":%d,"nps":%d,"comment":"Fast delivery and friendly support","submission_id":"wrk-%d-%09d"}',
-    sent % 5 + 1, sent % 11, tid, sent)
+    '{"csat":%d,"nps":%d,"comment":"Fast delivery and friendly support","submission_id":"%s-%d-%09d"}',
+    sent % 5 + 1, sent % 11, prefix, tid, sent)
   return wrk.format(nil, "/api/feedback", nil, body)
 end
 

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,11 +26,11 @@ from benchmarks._server import migrate, served_backend
 SCRIPT = Path(__file__).with_suffix(".lua")
 
 
-def _stored(url: str) -> int:
+def _stored(url: str, run_id: str) -> int:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         count = connection.execute(
-            sa.text("SELECT count(*) FROM feedback WHERE client_submission_id LIKE 'wrk-%'")
+            sa.text("SELECT count(*) FROM feedback WHERE client_submission_id LIKE :ids"), {"ids": f"{run_id}-%"}
         ).scalar_one()
     engine.dispose()
     return count
@@ -39,13 +40,13 @@ def run(database_url: str | None, seconds: int, connections: int, port: int) -> 
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         migrate(url)
-        before = _stored(url)
+        run_id = f"wrk-{uuid.uuid4().hex[:8]}"  # this run's submission ids: a reused database holds earlier runs'
         with served_backend(url, port, Path(tmp) / "server.log", CRM_FEEDBACK_RATE_LIMIT="1000000/second") as base:
             output = subprocess.run(
-                ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(SCRIPT), base],
+                ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(SCRIPT), base, "--", run_id],
                 check=True, capture_output=True, text=True,
             ).stdout
-        stored = _stored(url) - before
+        stored = _stored(url, run_id)
     result = dict(re.findall(r"(\w+)=([\d.]+)", output.split("RESULT", 1)[1]))
     sent, created = int(result["sent"]), int(result["created"])
     return {

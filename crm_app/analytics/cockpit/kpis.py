@@ -1,0 +1,220 @@
+"""The cockpit's KPI catalogue: each card's definition, its value for a period and filters, and how it is shown."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_app.analytics.clv import discounted_clv
+from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
+from crm_app.analytics.cockpit.filters import (CockpitFilters, distinct_customers, filtered, open_deals, within,
+                                              filtered_feedback, filtered_orders)
+from crm_app.analytics.cockpit.periods import nanoseconds
+from crm_app.analytics.quality import OVERALL_WEIGHTS
+
+# CLV: the trailing year's revenue per customer, kept for three years and discounted at 10 % a year.
+CLV_YEARS, CLV_DISCOUNT_RATE = 3, 0.10
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    key: str
+    label: str
+    unit: str  # money | count | percent | points
+    formula: str
+    additive: bool = False  # a target for a longer period is the sum of its parts (else a day-weighted mean)
+    higher_is_better: bool = True
+
+
+KPIS: tuple[KpiDefinition, ...] = (
+    KpiDefinition("revenue", "Revenue", "money", "Σ total_amount of paid or shipped orders ordered in the period",
+                  additive=True),
+    KpiDefinition("orders", "Orders", "count", "Number of paid or shipped orders in the period", additive=True),
+    KpiDefinition("aov", "Average order value", "money", "Revenue ÷ orders"),
+    KpiDefinition("active_customers", "Active customers", "count",
+                  "Distinct customers with a paid or shipped order in the period", additive=False),
+    KpiDefinition("retention", "Retention rate", "percent",
+                  "Customers active in the period before who bought again in this one ÷ customers active before"),
+    KpiDefinition("clv", "Customer lifetime value", "money",
+                  "Revenue per active customer over the year to the period end, kept 3 years, discounted 10 %/year"),
+    KpiDefinition("csat", "CSAT", "percent", "Answers of 4 or 5 ÷ CSAT answers (1-5 scale), in the period"),
+    KpiDefinition("nps", "NPS", "points", "100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers, in the period"),
+    KpiDefinition("weighted_pipeline", "Weighted pipeline", "money",
+                  "Σ amount × win probability of the deals now in an open stage, or in the chosen stage "
+                  "(a snapshot, not per period)"),
+    KpiDefinition("win_rate", "Win rate", "percent", "Deals won ÷ deals won or lost, closed in the period"),
+    KpiDefinition("campaign_roi", "Campaign ROI", "percent",
+                  "(Attributed revenue − cost) ÷ cost of the campaigns started in the period; "
+                  "cost shared out by the share of targets within the filters"),
+    KpiDefinition("data_quality", "Data quality", "percent",
+                  "0.5 × fields present and valid + 0.25 × not duplicated + 0.25 × updated within a year"),
+)
+KPI_BY_KEY = {k.key: k for k in KPIS}
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    value: float | None
+    sample: int  # what the value is computed from (orders, answers, deals, customers ...)
+
+
+def campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign: targets, responders and attributed revenue within the filters, and its cost shared out
+    by the campaign's share of targets within the filters (the whole cost without filters)."""
+    rows = cf.campaign_targets
+    # numpy on the (campaign × region × segment × rep) rows: pandas' groupby costs more than the sums here.
+    at = pd.Index(campaigns["id"].to_numpy()).get_indexer(rows["campaign_id"].to_numpy())
+    chosen = at >= 0
+    keep = chosen.copy()
+    for name in ("region", "segment", "owner_id"):
+        if getattr(filters, name) is not None:
+            keep &= rows[name].to_numpy() == getattr(filters, name)
+    size = len(campaigns)
+
+    def total(column: str, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(at[mask], weights=rows[column].to_numpy(float)[mask], minlength=size)
+
+    everyone, in_view = total("targets", chosen), total("targets", keep)
+    share = np.divide(in_view, everyone, out=np.zeros(size), where=everyone > 0)
+    return pd.DataFrame(
+        {"targets": np.rint(in_view).astype(np.int64),
+         "responders": np.rint(total("responders", keep)).astype(np.int64), "revenue": total("revenue", keep),
+         "cost": campaigns["cost"].to_numpy(float) * share, "name": campaigns["name"].to_numpy()},
+        index=pd.Index(campaigns["id"].to_numpy(), name="campaign_id"),
+    )
+
+
+def _roi(totals: pd.DataFrame) -> float | None:
+    """campaign_performance's ROI over several campaigns: (Σ attributed revenue − Σ cost) / Σ cost."""
+    cost = float(totals["cost"].sum())
+    return (float(totals["revenue"].sum()) - cost) / cost if cost else None
+
+
+def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date,
+                orders: dict[str, np.ndarray] | None = None) -> dict[str, KpiValue]:
+    """Every KPI of [start, end) within the filters. Each follows its analytics function exactly (sales_kpis,
+    retention_rate, discounted_clv, csat_score, nps_score, pipeline_value, win_rate, campaign_performance;
+    tests/unit/analytics/test_cockpit.py holds them side by side) on numpy columns, for speed."""
+    length = pd.Timestamp(end) - pd.Timestamp(start)
+    year_start = min(pd.Timestamp(start) - length, pd.Timestamp(end) - pd.DateOffset(years=1))
+    orders = orders if orders is not None else filtered_orders(cf, filters, year_start, end)
+    with_base = within(orders, pd.Timestamp(start) - length, end)
+    current = with_base["ns"] >= nanoseconds(start)
+    amount, customers = with_base["amount"][current], with_base["customer"][current]
+    active = distinct_customers(customers, cf.customers)
+    base = distinct_customers(with_base["customer"][~current], cf.customers)
+    revenue, order_count = float(amount.sum()), int(amount.size)
+
+    year = within(orders, pd.Timestamp(end) - pd.DateOffset(years=1), end)
+    year_customers = int(distinct_customers(year["customer"], cf.customers).sum())
+    annual = float(year["amount"].sum()) / year_customers if year_customers else None
+
+    feedback = filtered_feedback(cf, filters, start, end)
+    csat = feedback["csat"][~np.isnan(feedback["csat"])]
+    nps = feedback["nps"][~np.isnan(feedback["nps"])]
+
+    deals = filtered(cf, cf.deals, filters)
+    open_deal = open_deals(cf, deals, filters)
+    closed = (deals["closed_ns"] >= nanoseconds(start)) & (deals["closed_ns"] < nanoseconds(end))
+    won = int((closed & (deals["stage"] == STAGES.index("Won"))).sum())
+    lost = int((closed & (deals["stage"] == STAGES.index("Lost"))).sum())
+
+    started = cf.campaigns.loc[(cf.campaigns["start_date"] >= pd.Timestamp(start))
+                               & (cf.campaigns["start_date"] < pd.Timestamp(end))]
+    campaigns = campaign_totals(cf, filters, started)
+
+    people = filtered(cf, cf.customer_quality, filters)
+    return {
+        "revenue": KpiValue(revenue, order_count),
+        "orders": KpiValue(order_count, order_count),
+        "aov": KpiValue(revenue / order_count if order_count else None, order_count),
+        "active_customers": KpiValue(int(active.sum()), int(active.sum())),
+        "retention": KpiValue(float((base & active).sum() / base.sum()) if base.any() else None, int(base.sum())),
+        "clv": KpiValue(None if annual is None else discounted_clv([annual] * CLV_YEARS, CLV_DISCOUNT_RATE),
+                        year_customers),
+        "csat": KpiValue(float((csat >= 4).mean()) if csat.size else None, int(csat.size)),
+        "nps": KpiValue(100 * float((nps >= 9).mean() - (nps <= 6).mean()) if nps.size else None, int(nps.size)),
+        "weighted_pipeline": KpiValue(float((deals["amount"] * deals["probability"])[open_deal].sum()),
+                                      int(open_deal.sum())),
+        "win_rate": KpiValue(won / (won + lost) if won + lost else None, won + lost),
+        "campaign_roi": KpiValue(_roi(campaigns), int(campaigns["targets"].sum())),
+        "data_quality": KpiValue(quality_score(people, end), int(people["field_score"].size)),
+    }
+
+
+def quality_score(customers: dict[str, np.ndarray], as_of, *, fresh_days: int = 365) -> float | None:
+    """0.5 × mean field score + 0.25 × share not duplicated + 0.25 × share updated within `fresh_days` of
+    as_of (data_quality's OVERALL_WEIGHTS), a fraction; None without customers."""
+    if customers["field_score"].size == 0:
+        return None
+    fresh = float((customers["updated_ns"] >= nanoseconds(pd.Timestamp(as_of) - pd.Timedelta(days=fresh_days))).mean())
+    return (OVERALL_WEIGHTS["fields"] * float(customers["field_score"].mean())
+            + OVERALL_WEIGHTS["uniqueness"] * (1 - float(customers["duplicated"].mean()))
+            + OVERALL_WEIGHTS["freshness"] * fresh)
+
+
+def module_completeness(cf: CockpitFacts) -> dict[str, float | None]:
+    """Per CRM module, the share of the fields its records need that are filled in (a fraction; None
+    without records): customers their weighted profile fields, orders a known region and channel, pipeline
+    a known stage and amount, feedback a score (CSAT or NPS) and a topic."""
+    def share(values: np.ndarray) -> float | None:
+        return float(values.mean()) if values.size else None
+
+    orders, deals, feedback = cf.orders, cf.deals, cf.feedback
+    return {
+        "customers": share(cf.customer_quality["field_score"]),
+        "orders": share(((orders["region"] >= 0) & (orders["channel"] >= 0)).astype(float)),
+        "pipeline": share(((deals["stage"] >= 0) & ~np.isnan(deals["amount"])).astype(float)),
+        "feedback": share(((~np.isnan(feedback["csat"]) | ~np.isnan(feedback["nps"]))
+                           & (feedback["topic"] >= 0)).astype(float)),
+    }
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    definition: KpiDefinition
+    actual: KpiValue
+    comparison: KpiValue
+    target: float | None
+    sparkline: list[float | None]
+
+    @property
+    def gap(self) -> float | None:
+        if self.actual.value is None or self.target is None:
+            return None
+        return self.actual.value - self.target
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the comparison period, a fraction; None without a base."""
+        if self.actual.value is None or not self.comparison.value:
+            return None
+        return (self.actual.value - self.comparison.value) / abs(self.comparison.value)
+
+    @property
+    def status(self) -> str:
+        """"good" at or above target, "warning" within 5 % below it, "bad" further below, "none" without one."""
+        if self.gap is None:
+            return "none"
+        gap = self.gap if self.definition.higher_is_better else -self.gap
+        if gap >= 0:
+            return "good"
+        return "warning" if abs(gap) <= 0.05 * abs(self.target or 0) else "bad"
+
+
+def format_value(definition: KpiDefinition, value: float | None) -> str:
+    """A KPI value as its card shows it: percentages with one decimal, NPS in points, money and counts whole
+    (money under 1,000 with cents)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if definition.unit == "percent":
+        return f"{100 * value:,.1f} %"
+    if definition.unit == "points":
+        return f"{value:,.1f}"
+    if definition.unit == "money" and abs(value) < 1000:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"

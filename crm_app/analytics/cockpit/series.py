@@ -1,0 +1,163 @@
+"""The cockpit's chart series: monthly trends, revenue by dimension, cohorts, the funnel, win rates by rep,
+satisfaction by month, detractor topics and campaign results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
+from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, filtered, open_deals, within,
+                                              filtered_feedback, filtered_orders)
+from crm_app.analytics.cockpit.kpis import campaign_totals
+from crm_app.analytics.cockpit.periods import last_month, month_label, month_start, nanoseconds
+from crm_app.analytics.kpis import OPEN_STAGES
+from crm_app.analytics.topics import top_topics
+
+TREND_MONTHS, COHORT_MONTHS = 24, 12
+
+
+def monthly_orders(cf: CockpitFacts, filters: CockpitFilters, end: date, months: int = TREND_MONTHS,
+                   orders: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Per calendar month (the `months` up to the one holding end − 1 day): revenue, orders, aov, active,
+    new (first revenue order ever in that month) and returning customers; the last month may be partial."""
+    first = last_month(end) - months + 1
+    orders = within(orders if orders is not None else filtered_orders(cf, filters, month_start(first), end,
+                                                                        ORDER_FIELDS), month_start(first), end)
+    index = orders["month"] - first
+    revenue = np.bincount(index, weights=orders["amount"], minlength=months)
+    count = np.bincount(index, minlength=months)
+    if filters.channel is None and filters.category is None:
+        # Region, segment and rep belong to the customer, so "first order of the month" needs no re-ranking.
+        keep = orders["first_in_month"]
+    else:
+        keep = ~pd.Series(orders["customer"] * 100_000 + orders["month"]).duplicated().to_numpy()
+    active = np.bincount(index[keep], minlength=months)
+    new = np.bincount(index[keep & (orders["first_month"] == orders["month"])], minlength=months)
+    aov = np.divide(revenue, count, out=np.full(months, np.nan), where=count > 0)
+    return pd.DataFrame(
+        {"revenue": revenue, "orders": count, "aov": aov, "active": active, "new": new, "returning": active - new},
+        index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
+    )
+
+
+def revenue_by(cf: CockpitFacts, filters: CockpitFilters, by: str, start: date, end: date,
+               orders: dict[str, np.ndarray] | None = None) -> pd.Series:
+    """Revenue in [start, end) per region, segment, channel or category (every label, 0 when none)."""
+    labels = cf.labels[by]
+    if by == "category":
+        orders = filtered_orders(cf, replace(filters, category=None), start, end, ())
+        totals = cf.categories[orders["row"]].astype(float).sum(axis=0) if orders["row"].size else np.zeros(len(labels))
+    else:
+        orders = within(orders, start, end) if orders is not None else filtered_orders(cf, filters, start, end,
+                                                                                        ("amount", by))
+        known = orders[by] >= 0
+        totals = np.bincount(orders[by][known], weights=orders["amount"][known], minlength=len(labels))
+    return pd.Series(totals, index=pd.Index(labels, name=by), name="revenue")
+
+
+def cohort_matrix(cf: CockpitFacts, filters: CockpitFilters, end: date, months: int = COHORT_MONTHS,
+                  orders: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """cohort_retention of the customers acquired in the `months` months up to `end`, within the filters:
+    row = cohort month "YYYY-MM", column k = share of the cohort buying in month cohort + k (NaN not yet seen)."""
+    last = last_month(end)
+    first = last - months + 1
+    orders = within(orders if orders is not None else filtered_orders(cf, filters, month_start(first), end,
+                                                                        ORDER_FIELDS), month_start(first), end)
+    keep = orders["first_month"] >= first
+    if filters.channel is None and filters.category is None:
+        keep &= orders["first_in_month"]
+        cohort, age = orders["first_month"][keep] - first, orders["month"][keep] - orders["first_month"][keep]
+    else:
+        pairs = pd.DataFrame({"c": orders["customer"][keep], "m": orders["month"][keep]}).drop_duplicates()
+        starts = pairs.groupby("c")["m"].transform("min")
+        cohort, age = (starts - first).to_numpy(), (pairs["m"] - starts).to_numpy()
+    counts = np.bincount(cohort * months + age, minlength=months * months).reshape(months, months).astype(float)
+    sizes = counts[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = counts / sizes[:, None]
+    seen = (last - (first + np.arange(months)))[:, None] >= np.arange(months)[None, :]
+    rates = np.where(seen & (sizes[:, None] > 0), rates, np.nan)
+    return pd.DataFrame(rates, index=pd.Index([month_label(first + k) for k in range(months)], name="cohort"),
+                        columns=pd.RangeIndex(months, name="months_since_acquisition"))
+
+
+def pipeline_by_stage(cf: CockpitFacts, filters: CockpitFilters) -> pd.DataFrame:
+    """Deals and Σ amount per open stage, in funnel order (each deal's current stage); every stage whatever
+    filters.stage, so the funnel keeps its shape and marks the chosen one."""
+    deals = filtered(cf, cf.deals, filters)
+    open_deal = open_deals(cf, deals, replace(filters, stage=None))
+    stage = deals["stage"][open_deal]
+    return pd.DataFrame(
+        {"deals": np.bincount(stage, minlength=len(OPEN_STAGES)),
+         "amount": np.bincount(stage, weights=deals["amount"][open_deal], minlength=len(OPEN_STAGES))},
+        index=pd.Index(list(OPEN_STAGES), name="stage"),
+    )
+
+
+def win_rate_by_owner(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date) -> pd.DataFrame:
+    """win_rate per rep over the deals closed in [start, end): won, lost, rate (reps with a closed deal)."""
+    deals = filtered(cf, cf.deals, filters)
+    closed = (deals["closed_ns"] >= nanoseconds(start)) & (deals["closed_ns"] < nanoseconds(end))
+    won = closed & (deals["stage"] == STAGES.index("Won"))
+    lost = closed & (deals["stage"] == STAGES.index("Lost"))
+    frame = pd.DataFrame({"owner_id": deals["owner_id"], "won": won, "lost": lost}).groupby("owner_id").sum()
+    frame = frame.loc[(frame["won"] + frame["lost"]) > 0]
+    return frame.assign(rate=frame["won"] / (frame["won"] + frame["lost"]))
+
+
+def satisfaction_monthly(cf: CockpitFacts, filters: CockpitFilters, end: date, months: int = 12) -> pd.DataFrame:
+    """CSAT (fraction of 4-5 answers) and NPS (points) per month for the `months` months up to `end`."""
+    first = last_month(end) - months + 1
+    feedback = filtered_feedback(cf, filters, month_start(first), end)
+    index = feedback["month"] - first
+    answered_csat, answered_nps = ~np.isnan(feedback["csat"]), ~np.isnan(feedback["nps"])
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(index[mask], minlength=months).astype(float)
+
+    csat_n, nps_n = count(answered_csat), count(answered_nps)
+    satisfied = count(answered_csat & (feedback["csat"] >= 4))
+    net = count(answered_nps & (feedback["nps"] >= 9)) - count(answered_nps & (feedback["nps"] <= 6))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(
+            {"csat": np.where(csat_n > 0, satisfied / csat_n, np.nan), "nps": np.where(nps_n > 0, 100 * net / nps_n, np.nan),
+             "answers": np.maximum(csat_n, nps_n).astype(int)},
+            index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
+        )
+
+
+def detractor_topics(cf: CockpitFacts, feedback: dict[str, np.ndarray], limit: int = 5) -> list[tuple[str, int]]:
+    """The topics detractors (NPS 0-6) mention most, with their counts (top_topics' order)."""
+    topics = feedback["topic"][(feedback["nps"] <= 6) & (feedback["topic"] >= 0)]
+    names = pd.Series(np.asarray(cf.labels["topic"], dtype=object)[topics] if topics.size else [], dtype=object)
+    return top_topics(names, limit)
+
+
+def campaign_results(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date, limit: int = 12) -> pd.DataFrame:
+    """The campaigns running at any time in [start, end) (the latest `limit`): name, targets, responders,
+    response_rate and roi over the targets within the filters (campaign_performance's definitions)."""
+    running = cf.campaigns.loc[(cf.campaigns["start_date"] < pd.Timestamp(end))
+                               & (cf.campaigns["end_date"] >= pd.Timestamp(start))]
+    totals = campaign_totals(cf, filters, running.sort_values("start_date").tail(limit))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals["response_rate"] = totals["responders"] / totals["targets"].replace(0, np.nan)
+        totals["roi"] = (totals["revenue"] - totals["cost"]) / totals["cost"].replace(0, np.nan)
+    return totals[["name", "targets", "responders", "response_rate", "roi"]]
+
+
+def monthly_revenue(cf: CockpitFacts) -> pd.Series:
+    """Revenue of every calendar month from the first order to the last month completed by `as_of`,
+    indexed by the month's first day (as forecast.revenue_series gives it, from the snapshot)."""
+    months = cf.orders["month"]
+    last = cf.as_of.year * 12 + cf.as_of.month - 2
+    if months.size == 0 or months.min() > last:
+        return pd.Series([], index=pd.DatetimeIndex([], freq="MS"), name="revenue", dtype=float)
+    first = int(months.min())
+    keep = months <= last
+    totals = np.bincount(months[keep] - first, weights=cf.orders["amount"][keep], minlength=last - first + 1)
+    index = pd.date_range(pd.Timestamp(month_start(first)), periods=last - first + 1, freq="MS", name="period")
+    return pd.Series(totals, index=index, name="revenue")

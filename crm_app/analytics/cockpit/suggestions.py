@@ -1,0 +1,55 @@
+"""The cockpit's suggestions: English sentences naming what contributes most to each gap to target."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crm_app.analytics.cockpit.columns import CockpitFacts
+from crm_app.analytics.cockpit.filters import filtered_feedback
+from crm_app.analytics.cockpit.kpis import format_value
+from crm_app.analytics.cockpit.series import detractor_topics, revenue_by
+from crm_app.analytics.cockpit.view import CockpitView
+
+
+def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list[str]:
+    """Written suggestions for the KPIs under target, naming what contributes most to each gap.
+
+    Revenue and orders: the region, segment or category whose revenue fell most against the comparison
+    period. NPS and CSAT: the region with the most detractors and the topic they mention most.
+    """
+    suggestions, filters = [], view.filters
+    for card in view.cards:
+        if card.status not in ("bad", "warning") or card.gap is None:
+            continue
+        key, gap = card.definition.key, abs(card.gap)
+        if key in ("revenue", "orders"):
+            drops = []
+            for by in ("region", "segment", "category"):
+                if getattr(filters, by) is None:
+                    delta = (revenue_by(cf, filters, by, filters.start, filters.end)
+                             - revenue_by(cf, filters, by, *view.comparison)).sort_values()
+                    if len(delta) and delta.iloc[0] < 0:
+                        drops.append((float(delta.iloc[0]), by, str(delta.index[0])))
+            text = f"{card.definition.label} is {format_value(card.definition, gap)} under target"
+            if drops:
+                change, by, label = min(drops)
+                text += f"; revenue in {by} {label} fell by {change * -1:,.0f} against the comparison period"
+            suggestions.append(text + ".")
+        elif key in ("nps", "csat"):
+            feedback = filtered_feedback(cf, filters, filters.start, filters.end)
+            detractor = feedback["nps"] <= 6
+            amount = f"{gap:,.0f} points" if key == "nps" else f"{100 * gap:,.1f} percentage points"
+            text = f"{card.definition.label} is {amount} under target"
+            if detractor.any():
+                regions = np.bincount(feedback["region"][detractor & (feedback["region"] >= 0)],
+                                      minlength=len(cf.labels["region"]))
+                where = int(regions.argmax())
+                in_region = {k: v[detractor & (feedback["region"] == where)] for k, v in feedback.items()}
+                topics = detractor_topics(cf, in_region, 1)
+                text += f"; detractors in {cf.labels['region'][where]}" + (f" mention {topics[0][0]}" if topics else "")
+            suggestions.append(text + ".")
+        else:
+            suggestions.append(f"{card.definition.label} is {format_value(card.definition, gap)} under target.")
+        if len(suggestions) >= limit:
+            break
+    return suggestions

@@ -1,0 +1,74 @@
+"""The whole cockpit page for one view: every card and chart (`evaluate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from crm_app.analytics.cockpit.columns import CockpitFacts
+from crm_app.analytics.cockpit.filters import ORDER_FIELDS, CockpitFilters, filtered_feedback, filtered_orders
+from crm_app.analytics.cockpit.kpis import KPIS, KpiCard, period_kpis
+from crm_app.analytics.cockpit.periods import last_month, month_start, comparison_period
+from crm_app.analytics.cockpit.series import (TREND_MONTHS, campaign_results, cohort_matrix, detractor_topics,
+                                             monthly_orders, pipeline_by_stage, revenue_by, satisfaction_monthly,
+                                             win_rate_by_owner)
+from crm_app.analytics.cockpit.targets import target_for_period
+
+
+@dataclass(frozen=True)
+class CockpitView:
+    filters: CockpitFilters
+    comparison: tuple[date, date]
+    cards: list[KpiCard]
+    monthly: pd.DataFrame
+    revenue_by_region: pd.Series
+    revenue_by_segment: pd.Series
+    revenue_by_category: pd.Series
+    cohorts: pd.DataFrame
+    pipeline: pd.DataFrame
+    win_rates: pd.DataFrame
+    satisfaction: pd.DataFrame
+    detractor_topics: list[tuple[str, int]]
+    campaigns: pd.DataFrame
+
+
+def _series(values: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else round(float(v), 4) for v in values]
+
+
+def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame) -> CockpitView:
+    """Every card and chart of the cockpit for `filters`; `targets` holds the KpiTarget rows."""
+    start, end = filters.start, filters.end
+    comparison = comparison_period(start, end, filters.compare)
+    # One pass over the million orders; every figure below reads time windows of it (binary searches).
+    earliest = min(pd.Timestamp(comparison[0]) - (pd.Timestamp(comparison[1]) - pd.Timestamp(comparison[0])),
+                   pd.Timestamp(start) - (pd.Timestamp(end) - pd.Timestamp(start)),
+                   pd.Timestamp(comparison[1]) - pd.DateOffset(years=1),
+                   pd.Timestamp(month_start(last_month(end) - TREND_MONTHS + 1)))
+    orders = filtered_orders(cf, filters, earliest, end, ORDER_FIELDS)
+    actual = period_kpis(cf, filters, start, end, orders)
+    before = period_kpis(cf, filters, *comparison, orders)
+    monthly = monthly_orders(cf, filters, end, orders=orders)
+    satisfaction = satisfaction_monthly(cf, filters, end)
+    sparks = {"revenue": monthly["revenue"], "orders": monthly["orders"], "aov": monthly["aov"],
+              "active_customers": monthly["active"], "csat": satisfaction["csat"], "nps": satisfaction["nps"]}
+    cards = [KpiCard(d, actual[d.key], before[d.key], target_for_period(targets, d.key, start, end),
+                     _series(sparks[d.key].tail(12)) if d.key in sparks else [])
+             for d in KPIS]
+    return CockpitView(
+        filters=filters,
+        comparison=comparison,
+        cards=cards,
+        monthly=monthly,
+        revenue_by_region=revenue_by(cf, filters, "region", start, end, orders),
+        revenue_by_segment=revenue_by(cf, filters, "segment", start, end, orders),
+        revenue_by_category=revenue_by(cf, filters, "category", start, end),
+        cohorts=cohort_matrix(cf, filters, end, orders=orders),
+        pipeline=pipeline_by_stage(cf, filters),
+        win_rates=win_rate_by_owner(cf, filters, start, end),
+        satisfaction=satisfaction,
+        detractor_topics=detractor_topics(cf, filtered_feedback(cf, filters, start, end)),
+        campaigns=campaign_results(cf, filters, start, end),
+    )

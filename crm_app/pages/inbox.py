@@ -30,13 +30,13 @@ def _filters() -> rx.Component:
         rx.vstack(
             rx.el.label("From", html_for="inbox-from", font_size="var(--font-size-1)"),
             rx.input(id="inbox-from", type="date", value=InboxState.submitted_from,
-                     on_change=lambda v: InboxState.set_filter("submitted_from", v)),
+                     on_change=lambda v: InboxState.set_filter("from", v)),
             spacing="1",
         ),
         rx.vstack(
             rx.el.label("To", html_for="inbox-to", font_size="var(--font-size-1)"),
             rx.input(id="inbox-to", type="date", value=InboxState.submitted_to,
-                     on_change=lambda v: InboxState.set_filter("submitted_to", v)),
+                     on_change=lambda v: InboxState.set_filter("to", v)),
             spacing="1",
         ),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,

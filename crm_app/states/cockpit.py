@@ -7,8 +7,7 @@ import csv
 import io
 import math
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -25,6 +24,7 @@ from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customers import _safe_cell
 from crm_app.states.forms import ANY, as_day, as_id
+from crm_app.states.url_filters import UrlFilters, UrlParam
 
 SLICERS = ("region", "segment", "category", "channel")
 STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
@@ -73,7 +73,18 @@ def _latency_row(figure: measured.Latency) -> dict[str, str]:
             "p99": _ms(figure.percentile(0.99)), "errors": "—" if rate is None else f"{100 * rate:.2f} %"}
 
 
-class CockpitState(rx.State):
+class CockpitState(UrlFilters, rx.State):
+    URL_ROUTE: ClassVar[str] = routes.COCKPIT
+    URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
+        UrlParam("period", "preset", choices=tuple(evaluation.PRESETS), fallback="last_90_days"),
+        UrlParam("from", "date_from", kind="day", settable=False),
+        UrlParam("to", "date_to", kind="day", settable=False),
+        UrlParam("compare", choices=tuple(evaluation.COMPARISONS), fallback="previous_period"),
+        *(UrlParam(name) for name in SLICERS),
+        UrlParam("rep", kind="id"),
+        UrlParam("stage", choices=tuple(evaluation.OPEN_STAGES)),
+    )
+
     preset: str = "last_90_days"
     date_from: str = ""
     date_to: str = ""
@@ -126,36 +137,28 @@ class CockpitState(rx.State):
     drill_total: str = ""
     _drill_on_load: str = ""  # a chart whose rows the next load opens (a funnel click shows its stage's deals)
 
+    def _url_choices(self, key: str) -> list[str]:
+        return self.choices.get(key, [])
+
     def _read_url(self, today: date) -> evaluation.CockpitFilters:
         """The filters in the URL, each checked: unknown values fall back to "any"."""
-        params, actor = self.router.url.query_parameters, current_actor()
-        self.preset = params.get("period") if params.get("period") in evaluation.PRESETS else "last_90_days"
-        self.compare = params.get("compare") if params.get("compare") in evaluation.COMPARISONS else "previous_period"
-        start, end = evaluation.period_for(self.preset, today, as_day(params.get("from")), as_day(params.get("to")))
+        self._read_url_filters()
+        start, end = evaluation.period_for(self.preset, today, as_day(self.date_from), as_day(self.date_to))
         if self.preset == "custom" and (end - start).days > 3660:
             start = end - timedelta(days=3660)
         self.date_from, self.date_to = start.isoformat(), (end - timedelta(days=1)).isoformat()
-        for name in SLICERS:
-            value = params.get(name)
-            setattr(self, name, value if isinstance(value, str) and value in self.choices.get(name, []) else ANY)
-        owner = as_id(params.get("rep")) if actor.reads_everything else None
+        owner = as_id(self.rep) if current_actor().reads_everything else None
         self.rep = str(owner) if owner else ANY
-        self.stage = params["stage"] if params.get("stage") in evaluation.OPEN_STAGES else ANY
         return evaluation.CockpitFilters(
             start=start, end=end, compare=self.compare,
             **{name: None if getattr(self, name) == ANY else getattr(self, name) for name in SLICERS},
             owner_id=owner, stage=None if self.stage == ANY else self.stage,
         )
 
-    def _url(self, **changes: Any) -> str:
-        values = {"period": self.preset, "from": self.date_from, "to": self.date_to, "compare": self.compare,
-                  "region": self.region, "segment": self.segment, "category": self.category,
-                  "channel": self.channel, "rep": self.rep, "stage": self.stage, **changes}
-        if values["period"] != "custom":
+    def _url_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        if values["period"] != "custom":  # a preset's days follow from today
             values["from"] = values["to"] = ""
-        kept = {k: v for k, v in values.items() if v not in ("", ANY, None)
-                and not (k == "period" and v == "last_90_days") and not (k == "compare" and v == "previous_period")}
-        return routes.COCKPIT + ("?" + urlencode(kept) if kept else "")
+        return values
 
     @staff_event()
     def load(self) -> None:
@@ -275,12 +278,6 @@ class CockpitState(rx.State):
         }
 
     @staff_event()
-    def set_filter(self, name: str, value: str) -> Any:
-        if name not in (*SLICERS, "rep", "stage", "period", "compare") or not isinstance(value, str):
-            return None
-        return rx.redirect(self._url(**{name: value[:60]}))
-
-    @staff_event()
     def set_dates(self, form_data: dict) -> Any:
         form = form_data if isinstance(form_data, dict) else {}
         start, end = as_day(form.get("from")), as_day(form.get("to"))
@@ -379,10 +376,6 @@ class CockpitState(rx.State):
         rows = frame.head(DRILL_CSV_ROWS).itertuples(index=False)
         writer.writerows([_safe_cell(_cell(value)) for value in row] for row in rows)
         return rx.download(data=buffer.getvalue(), filename=f"cockpit-{self.drill_chart}.csv")
-
-    @staff_event()
-    def reset_filters(self) -> Any:
-        return rx.redirect(routes.COCKPIT)
 
     @staff_event(Role.admin, Role.executive)
     def save_target(self, form_data: dict) -> Any:

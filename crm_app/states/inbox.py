@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -19,16 +19,25 @@ from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
+from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
 
 
-def _choice(value: Any, allowed: tuple[str, ...]) -> str:
-    return value if isinstance(value, str) and value in allowed else ANY
-
-
-class InboxState(rx.State):
-    # Filters, as the controls show them ("any" = not filtered).
+class InboxState(UrlFilters, rx.State):
+    URL_ROUTE: ClassVar[str] = routes.INBOX
+    URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
+        UrlParam("nps_band", choices=tuple(feedback_repo.NPS_BANDS)),
+        UrlParam("csat", choices=("1", "2", "3", "4", "5")),
+        UrlParam("sentiment", choices=feedback_repo.SENTIMENTS),
+        UrlParam("topic"),
+        UrlParam("status", choices=tuple(STATUS_LABELS)),
+        UrlParam("owner"),
+        UrlParam("from", "submitted_from", kind="day"),
+        UrlParam("to", "submitted_to", kind="day"),
+        UrlParam("page", kind="page", settable=False),
+    )
+    # Filters, as the controls show them ("any" = not filtered); the URL holds them.
     nps_band: str = ANY
     csat: str = ANY
     sentiment: str = ANY
@@ -56,6 +65,11 @@ class InboxState(rx.State):
     open_notes: list[dict[str, str]] = []
     _refit_requested: bool = False
 
+    def _url_choices(self, key: str) -> list[str]:
+        if key == "owner":
+            return [owner["id"] for owner in self.owners]
+        return self.topic_choices if key == "topic" else []
+
     def _filters(self) -> feedback_repo.FeedbackFilters:
         return feedback_repo.FeedbackFilters(
             nps_band=None if self.nps_band == ANY else self.nps_band,
@@ -69,11 +83,15 @@ class InboxState(rx.State):
         )
 
     def _reload(self) -> None:
+        """The page of answers for the filters in the URL (read after the topic and owner menus they name)."""
         actor = current_actor()
         with read_session() as session:
-            result = feedback_repo.inbox_page(session=session, actor=actor, filters=self._filters(), page=self.page)
             directory = staff_directory(session=session, actor=actor)
             run = latest_model_run(session=session, model="feedback_topics")
+            self.topic_choices = list((run.summary or {}).get("topics", [])) if run else []
+            self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
+            self._read_url_filters()
+            result = feedback_repo.inbox_page(session=session, actor=actor, filters=self._filters(), page=self.page)
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.rows = [
             {
@@ -103,11 +121,9 @@ class InboxState(rx.State):
         }
         detractors = scores[(scores["nps"] <= 6) | (scores["csat"] <= 2)]
         self.detractor_topics = [f"{name} ({count})" for name, count in top_topics(detractors["topic"], limit=3)]
-        self.topic_choices = list((run.summary or {}).get("topics", [])) if run else []
         self.topics_fitted = (
             f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} comments" if run else "Topics not fitted yet"
         )
-        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.can_write = actor.role != Role.executive
         self.user_can_refit = actor.reads_everything
 
@@ -117,35 +133,8 @@ class InboxState(rx.State):
         self._reload()
 
     @staff_event()
-    def set_filter(self, name: str, value: str) -> None:
-        if not isinstance(name, str):
-            return
-        allowed = {
-            "nps_band": (ANY, *feedback_repo.NPS_BANDS),
-            "csat": (ANY, "1", "2", "3", "4", "5"),
-            "sentiment": (ANY, *feedback_repo.SENTIMENTS),
-            "topic": (ANY, *self.topic_choices),
-            "status": (ANY, *STATUS_LABELS),
-            "owner": (ANY, *(o["id"] for o in self.owners)),
-        }
-        if name in allowed:
-            setattr(self, name, _choice(value, allowed[name]))
-        elif name in ("submitted_from", "submitted_to"):
-            setattr(self, name, value if as_day(value) else "")
-        self.page = 1
-        self._reload()
-
-    @staff_event()
-    def reset_filters(self) -> None:
-        self.nps_band = self.csat = self.sentiment = self.topic = self.status = self.owner = ANY
-        self.submitted_from = self.submitted_to = ""
-        self.page = 1
-        self._reload()
-
-    @staff_event()
-    def go_to_page(self, page: int) -> None:
-        self.page = page if isinstance(page, int) and not isinstance(page, bool) else 1
-        self._reload()
+    def go_to_page(self, page: int) -> Any:
+        return rx.redirect(self._url(page=as_id(page) or 1))
 
     @staff_event()
     def open_answer(self, feedback_id: int) -> None:

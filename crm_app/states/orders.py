@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -15,6 +14,7 @@ from crm_app.data.repositories import orders
 from crm_app.data.repositories.customers import customer_for
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
+from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STATUSES = tuple(status.value for status in OrderStatus)
 
@@ -23,7 +23,18 @@ def money(amount: float) -> str:
     return f"{amount:,.2f}"
 
 
-class OrdersState(rx.State):
+class OrdersState(UrlFilters, rx.State):
+    URL_ROUTE: ClassVar[str] = routes.ORDERS
+    URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
+        UrlParam("from", "ordered_from", kind="day"),
+        UrlParam("to", "ordered_to", kind="day"),
+        UrlParam("status", choices=STATUSES),
+        UrlParam("category"),
+        UrlParam("customer", kind="id", fallback="", settable=False),
+        UrlParam("q", "search", kind="text", settable=False),
+        UrlParam("page", kind="page", settable=False),
+    )
+
     ordered_from: str = ""
     ordered_to: str = ""
     status: str = ANY
@@ -40,30 +51,17 @@ class OrdersState(rx.State):
     categories: list[str] = []
     can_write: bool = False
 
+    def _url_choices(self, key: str) -> list[str]:
+        return self.categories if key == "category" else []
+
     def _read_url(self) -> orders.OrderQuery:
-        params = self.router.url.query_parameters
-        ordered_from, ordered_to = as_day(params.get("from")), as_day(params.get("to"))
-        self.ordered_from = ordered_from.isoformat() if ordered_from else ""
-        self.ordered_to = ordered_to.isoformat() if ordered_to else ""
-        self.status = params.get("status") if params.get("status") in STATUSES else ANY
-        self.category = str(params.get("category", ANY))[:60]
-        customer_id = as_id(params.get("customer"))
-        self.customer = str(customer_id) if customer_id else ""
-        self.search = str(params.get("q", ""))[:100].strip()
-        self.page = as_id(params.get("page")) or 1
+        self._read_url_filters()
         return orders.OrderQuery(
-            ordered_from=ordered_from, ordered_to=ordered_to,
+            ordered_from=as_day(self.ordered_from), ordered_to=as_day(self.ordered_to),
             status=OrderStatus(self.status) if self.status != ANY else None,
             category=None if self.category == ANY else self.category,
-            customer_id=customer_id, customer_search=self.search, page=self.page,
+            customer_id=as_id(self.customer), customer_search=self.search, page=self.page,
         )
-
-    def _url(self, **changes: Any) -> str:
-        values = {"from": self.ordered_from, "to": self.ordered_to, "status": self.status,
-                  "category": self.category, "customer": self.customer, "q": self.search, "page": self.page}
-        values.update(changes)
-        kept = {k: v for k, v in values.items() if v not in ("", ANY, None) and not (k == "page" and v == 1)}
-        return routes.ORDERS + ("?" + urlencode(kept) if kept else "")
 
     def _customer_name(self, session, customer_id: int | None) -> str:
         if customer_id is None:
@@ -76,10 +74,10 @@ class OrdersState(rx.State):
     @staff_event()
     def load(self) -> None:
         actor = current_actor()
-        query = self._read_url()
         with read_session() as session:
-            result = orders.search_orders(session=session, actor=actor, query=query)
             self.categories = orders.product_categories(session=session)
+            query = self._read_url()
+            result = orders.search_orders(session=session, actor=actor, query=query)
             self.customer_name = self._customer_name(session, query.customer_id)
         self.page, self.pages, self.total, self.amount = result.page, result.pages, result.total, money(result.amount)
         self.rows = [
@@ -91,29 +89,17 @@ class OrdersState(rx.State):
         self.can_write = actor.role != Role.executive
 
     @staff_event()
-    def set_filter(self, name: str, value: str) -> Any:
-        if name not in ("from", "to", "status", "category") or not isinstance(value, str):
-            return None
-        if name in ("from", "to"):
-            value = value if as_day(value) else ""
-        return rx.redirect(self._url(**{name: value[:60]}, page=1))
-
-    @staff_event()
     def search_for(self, form_data: dict) -> Any:
         text = form_data.get("q") if isinstance(form_data, dict) else ""
-        return rx.redirect(self._url(q=text[:100].strip() if isinstance(text, str) else "", page=1))
+        return rx.redirect(self._url(q=self._checked(self._url_param("q"), text)))
 
     @staff_event()
     def clear_customer(self) -> Any:
-        return rx.redirect(self._url(customer="", page=1))
+        return rx.redirect(self._url(customer=""))
 
     @staff_event()
     def go_to_page(self, page: int) -> Any:
         return rx.redirect(self._url(page=as_id(page) or 1))
-
-    @staff_event()
-    def reset_filters(self) -> Any:
-        return rx.redirect(routes.ORDERS)
 
     @staff_event(Role.admin, Role.sales_rep)
     def set_status(self, order_id: str, status: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -16,6 +16,7 @@ from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
+from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STAGES = [stage.value for stage in DealStage]
 # One var per column, so a move sends only the two columns it changed.
@@ -23,16 +24,6 @@ CARDS = {stage: f"{stage.lower()}_cards" for stage in STAGES}
 NEW_DEAL_FIELDS = ("title", "customer_id", "amount", "expected_close_date", "owner_id")
 # What a column's weighted amount multiplies each deal's amount by: its stage's probability or the win model's.
 BY_STAGE, BY_WIN_MODEL = "stage", "model"
-
-
-def _close_month(value: Any) -> date | None:
-    """'2026-11' as the first day of that month, or None for anything else."""
-    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        return None
-    year, month = value[:4], value[5:]
-    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12 and int(year) >= 1900):
-        return None
-    return date(int(year), int(month), 1)
 
 
 def _money(amount: float) -> str:
@@ -46,7 +37,11 @@ def _card(card: deals.DealCard) -> dict[str, str]:
             "owner": card.owner_name, "owner_id": str(card.owner_id)}
 
 
-class PipelineState(rx.State):
+class PipelineState(UrlFilters, rx.State):
+    URL_ROUTE: ClassVar[str] = routes.PIPELINE
+    URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (UrlParam("owner", kind="id"), UrlParam("region"), UrlParam("month", kind="month"),
+                  UrlParam("weight", fallback=BY_STAGE))
+
     owner: str = ANY
     region: str = ANY
     month: str = ""
@@ -85,27 +80,18 @@ class PipelineState(rx.State):
 
     # --- reading ------------------------------------------------------------------------------------
 
+    def _url_choices(self, key: str) -> list[str]:
+        if key == "weight":  # the win model's weights are offered once it has been fitted
+            return [BY_STAGE, BY_WIN_MODEL] if self.win_model_fitted else [BY_STAGE]
+        return self.regions if key == "region" else []
+
     def _board(self) -> deals.BoardFilter:
         """The filters of the URL as the repository takes them (a rep's owner filter is ignored there)."""
-        params = self.router.url.query_parameters
-        actor = current_actor()
-        owner = as_id(params.get("owner")) if actor.reads_everything else None
+        self._read_url_filters()
+        owner = as_id(self.owner) if current_actor().reads_everything else None
         self.owner = str(owner) if owner else ANY
-        region = params.get("region")
-        self.region = region[:40] if isinstance(region, str) and region else ANY
-        close_month = _close_month(params.get("month"))
-        self.month = close_month.isoformat()[:7] if close_month else ""
-        wants_model = params.get("weight") == BY_WIN_MODEL and self.win_model_fitted != ""
-        self.weight = BY_WIN_MODEL if wants_model else BY_STAGE
         return deals.BoardFilter(owner_id=owner, region=None if self.region == ANY else self.region,
-                                 close_month=close_month)
-
-    def _url(self, **changes: Any) -> str:
-        values = {"owner": self.owner, "region": self.region, "month": self.month, "weight": self.weight} | changes
-        # Defaults stay out of the URL: any owner, region or month, weighed by stage probability.
-        kept = {key: value for key, value in values.items()
-                if value not in ("", ANY, None) and (key, value) != ("weight", BY_STAGE)}
-        return routes.PIPELINE + ("?" + urlencode(kept) if kept else "")
+                                 close_month=date.fromisoformat(f"{self.month}-01") if self.month else None)
 
     def _show_board(self, stages: tuple[str, ...] = tuple(STAGES)) -> None:
         """Read the figures and the current page of cards of the columns in `stages` (a move redraws only the
@@ -138,26 +124,15 @@ class PipelineState(rx.State):
         self._close_dialogs()
         with read_session() as session:
             fitted = latest_win_model_fit(session=session)
-        self.win_model_fitted = f"{fitted:%Y-%m-%d %H:%M} UTC" if fitted else ""
-        self._show_board()
-        with read_session() as session:
             self.regions = deals.board_regions(session=session, actor=actor)
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
+        self.win_model_fitted = f"{fitted:%Y-%m-%d %H:%M} UTC" if fitted else ""
+        self._show_board()
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
                        if role in (Role.sales_rep, Role.admin)]
         self.shows_owner_filter = actor.reads_everything
         self.can_change = actor.role != Role.executive
         self.can_reassign = actor.is_admin
-
-    @staff_event()
-    def set_filter(self, name: str, value: str) -> Any:
-        if name not in ("owner", "region", "month", "weight") or not isinstance(value, str):
-            return None
-        return rx.redirect(self._url(**{name: value[:40]}))
-
-    @staff_event()
-    def reset_filters(self) -> Any:
-        return rx.redirect(routes.PIPELINE)
 
     @staff_event()
     def go_to_column_page(self, stage: str, page: int) -> None:

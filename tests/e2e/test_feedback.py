@@ -144,3 +144,30 @@ def test_another_rep_cannot_open_the_customer(new_context, app_url, e2e_database
     open_page(other, f"{app_url}/customers/{customer.id}")
     expect(other.get_by_test_id("customer-missing")).to_be_visible()
     expect(other.get_by_text(customer.name)).to_have_count(0)
+
+
+def test_the_inbox_filters_live_in_the_url(new_context, app_url, e2e_database_url):
+    with Session(engine_for(e2e_database_url)) as session:
+        detractors = session.exec(select(func.count()).select_from(Feedback).where(Feedback.nps <= 6)).one()
+        low_csat_detractors = session.exec(select(func.count()).select_from(Feedback)
+                                           .where(Feedback.nps <= 6, Feedback.csat == 2)).one()
+    page = new_context().new_page()
+    sign_in(page, app_url, "admin@example.com", "demo-admin-2026")
+    page.get_by_test_id("nav-inbox").click()
+    page.get_by_role("combobox", name="NPS band").click()
+    page.get_by_role("option", name="Detractors (0-6)").click()
+    expect(page).to_have_url(re.compile(r"/inbox\?nps_band=detractor$"))
+    expect(page.get_by_test_id("inbox-total")).to_have_text(f"{detractors} answers")
+
+    page.reload()  # a bookmark or a shared link shows the same view
+    expect(page.get_by_test_id("inbox-total")).to_have_text(f"{detractors} answers")
+    expect(page.get_by_role("combobox", name="NPS band")).to_have_text("Detractors (0-6)")
+
+    # A hand-edited link: the valid CSAT is applied, the unknown status falls back to any.
+    open_page(page, f"{app_url}/inbox?nps_band=detractor&csat=2&status=lost")
+    expect(page.get_by_test_id("inbox-total")).to_have_text(f"{low_csat_detractors} answers")
+    expect(page.get_by_role("combobox", name="Status")).to_have_text("Any")
+
+    page.get_by_role("button", name="Reset filters").click()
+    expect(page).to_have_url(re.compile(r"/inbox$"))
+    expect(page.get_by_role("combobox", name="NPS band")).to_have_text("Any")

@@ -7,9 +7,9 @@ touches the database on the request path. `flush_forever` (a lifespan task) writ
 `metric_sample` every FLUSH_SECONDS; the cockpit's performance and usage panels sum them per period
 (crm_app/data/repositories/metrics.py).
 
-Events are timed by wrapping Reflex's `BaseStateEventProcessor._execute_event` (the hook Reflex 0.10
-documents for subclasses; app middleware only has a preprocess step), from the moment the state lock is
-requested to the last delta sent. The role is the signed-in user's, read from AuthState after the handler
+Events are timed through Reflex's public instrumentation hook (`reflex_base.otel.enable` with a meter provider
+whose event-duration histogram is this recorder), from the moment the state lock is requested to the last delta
+sent. The role is the signed-in user's, read from AuthState after the handler
 ran (the staff_event guard sets it from the database on each event). API calls are timed by a plain ASGI
 middleware on the FastAPI app. An error is an event handler that raised or an API answer with a 5xx status.
 """
@@ -20,17 +20,22 @@ import asyncio
 import logging
 import threading
 import time
-from bisect import bisect_left
+from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import metrics as otel_metrics
+from opentelemetry import trace as otel_trace
+from reflex_base import otel
+from sqlmodel import Session
+
+from crm_app.analytics.latency import Sample, bucket_of
+from crm_app.data.db import get_engine
+from crm_app.data.repositories.metrics import record_samples
+
 logger = logging.getLogger(__name__)
 
-# Upper bounds of the latency buckets in milliseconds; a last bucket holds everything slower.
-BUCKET_BOUNDS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-BUCKETS = len(BUCKET_BOUNDS_MS) + 1
 FLUSH_SECONDS = 15
 # Service level objectives the cockpit's performance panel measures against.
 SLO_EVENT_P95_MS = 250
@@ -50,43 +55,6 @@ def module_of(state_name: str) -> str:
     """The CRM module a state class (e.g. "CustomersState") belongs to; "other" when none matches."""
     lowered = state_name.lower()
     return next((module for key, module in MODULES if key in lowered), "other")
-
-
-def bucket_of(milliseconds: float) -> int:
-    """The histogram bucket of a latency: the first whose upper bound is at least it."""
-    return bisect_left(BUCKET_BOUNDS_MS, milliseconds)
-
-
-def percentile(buckets: list[int], q: float) -> float | None:
-    """The q-quantile (0 < q ≤ 1) of a bucket histogram in milliseconds, interpolated linearly inside its
-    bucket (the first bucket starts at 0); a quantile in the overflow bucket reads as its lower bound."""
-    total = sum(buckets)
-    if total == 0:
-        return None
-    rank, seen = q * total, 0
-    for index, count in enumerate(buckets):
-        if count and seen + count >= rank:
-            if index == len(BUCKET_BOUNDS_MS):
-                return float(BUCKET_BOUNDS_MS[-1])
-            lower = 0.0 if index == 0 else float(BUCKET_BOUNDS_MS[index - 1])
-            return lower + (BUCKET_BOUNDS_MS[index] - lower) * (rank - seen) / count
-        seen += count
-    return float(BUCKET_BOUNDS_MS[-1])
-
-
-@dataclass
-class Sample:
-    """One minute of one name (see the module docstring)."""
-
-    minute: datetime
-    kind: str
-    name: str
-    module: str
-    role: str
-    count: int = 0
-    errors: int = 0
-    total_ms: float = 0.0
-    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
 
 
 class Recorder:
@@ -122,10 +90,6 @@ recorder = Recorder()
 
 def flush(engine: Any = None) -> int:
     """Write what the recorder holds to metric_sample; the number of rows written."""
-    from crm_app.data.db import get_engine
-    from crm_app.data.repositories.metrics import record_samples
-    from sqlmodel import Session
-
     samples = recorder.drain()
     if samples:
         with Session(engine or get_engine()) as session:
@@ -153,55 +117,74 @@ async def flush_forever() -> None:
 # --- events -------------------------------------------------------------------------------
 
 
-@dataclass
-class _EventSeen:
-    auth: Any = None
+# The tab's AuthState, noted by NoteTheUser as the event starts (each event runs in its own task and context).
+_event_auth: ContextVar[Any] = ContextVar("metrics_event_auth", default=None)
 
 
-_event: ContextVar[_EventSeen | None] = ContextVar("metrics_event", default=None)
-
-
-def _role(seen: _EventSeen) -> str:
-    role = getattr(seen.auth, "user_role", "") if seen.auth is not None else ""
+def _role() -> str:
+    auth = _event_auth.get()
+    role = getattr(auth, "user_role", "") if auth is not None else ""
     return role if isinstance(role, str) and role else "anonymous"
 
 
-def time_events() -> None:
-    """Time every Reflex event handler (once per process)."""
-    from reflex_base.event.processor import BaseStateEventProcessor
+def _handler_name(event_name: str) -> str:
+    """'reflex___state____state.crm_app___states___cockpit____cockpit_state.load' as 'CockpitState.load'."""
+    state_path, _, handler = event_name.rpartition(".")
+    state = _STATE_NAMES.get(state_path)
+    if state is None:
+        import reflex as rx
 
-    original = BaseStateEventProcessor._execute_event
-    if getattr(original, "times_events", False):
-        return
-
-    async def timed(self: Any, *, entry: Any, registered_handler: Any) -> None:
-        if registered_handler.handler.is_background:  # long waits by design, not a user's latency
-            await original(self, entry=entry, registered_handler=registered_handler)
-            return
-        started, failed, seen = time.perf_counter(), True, _EventSeen()
-        reset = _event.set(seen)
         try:
-            await original(self, entry=entry, registered_handler=registered_handler)
-            failed = False
-        finally:
-            _event.reset(reset)
-            name = getattr(registered_handler.handler.fn, "__qualname__", "unknown")[:120]
-            recorder.record("event", name, time.perf_counter() - started, failed,
-                            module=module_of(name.split(".")[0]), role=_role(seen))
+            state = rx.State.get_class_substate(state_path).__name__
+        except ValueError:  # not a state of this app: keep the aggregate bounded
+            return "unknown"
+        _STATE_NAMES[state_path] = state
+    return f"{state}.{handler}"[:120]
 
-    timed.times_events = True  # type: ignore[attr-defined]
-    BaseStateEventProcessor._execute_event = timed
+
+_STATE_NAMES: dict[str, str] = {}
+
+
+class EventDuration(otel_metrics.NoOpHistogram):
+    """Reflex's `reflex.event.duration` histogram, recorded into the app's own aggregate: Reflex measures each
+    event from the moment its state lock is requested to the last delta sent, and marks a handler that raised
+    with an error type."""
+
+    def record(self, amount: float, attributes: Mapping[str, Any] | None = None, context: Any = None) -> None:
+        attributes = attributes or {}
+        if attributes.get(otel.ATTR_EVENT_BACKGROUND):  # long waits by design, not a user's latency
+            return
+        name = _handler_name(str(attributes.get(otel.ATTR_EVENT_NAME, "")))
+        recorder.record("event", name, amount, otel.ATTR_ERROR_TYPE in attributes,
+                        module=module_of(name.split(".")[0]), role=_role())
+
+
+class _EventMeter(otel_metrics.NoOpMeter):
+    def create_histogram(self, name: str, *args: Any, **kwargs: Any) -> otel_metrics.Histogram:
+        if name == otel.METRIC_EVENT_DURATION:
+            return EventDuration(name)
+        return super().create_histogram(name, *args, **kwargs)
+
+
+class _EventMeterProvider(otel_metrics.NoOpMeterProvider):
+    def get_meter(self, name: str, *args: Any, **kwargs: Any) -> otel_metrics.Meter:
+        return _EventMeter(name)
+
+
+def time_events() -> None:
+    """Time every Reflex event handler through Reflex's public instrumentation hook (reflex_base.otel): its
+    event-duration histogram is ours, its spans go to a no-op tracer. Once per process; a second call (or an
+    OpenTelemetry exporter installed first) leaves the hook as it is."""
+    otel.enable(tracer_provider=otel_trace.NoOpTracerProvider(), meter_provider=_EventMeterProvider())
 
 
 class NoteTheUser:
     """Reflex middleware that lets the event timer find the tab's AuthState (it only looks, never answers)."""
 
     async def preprocess(self, app: Any, state: Any, event: Any) -> None:
-        seen = _event.get()
-        if seen is not None:
-            from crm_app.states.auth import AuthState
+        from crm_app.states.auth import AuthState
 
-            seen.auth = state.substates.get(AuthState.get_name())
+        _event_auth.set(state.substates.get(AuthState.get_name()))
         return None
 
     async def postprocess(self, app: Any, state: Any, event: Any, update: Any) -> Any:

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from crm_app.metrics import BUCKETS, Recorder, bucket_of, module_of, percentile
+from crm_app.analytics.latency import BUCKETS, bucket_of, percentile
+from crm_app.metrics import Recorder, module_of
 
 
 def histogram(**counts: int) -> list[int]:
@@ -57,3 +58,58 @@ def test_each_state_belongs_to_a_module():
                                    "ImportState", "AuthState", "SomethingElse")] == [
         "cockpit", "customers", "customers", "pipeline", "orders", "tasks", "feedback", "insights", "import",
         "sign-in", "other"]
+
+
+def test_events_are_timed_through_reflex_public_instrumentation_hook(monkeypatch):
+    """Reflex's own trace point (reflex_base.otel.event_span, which wraps every event it processes) feeds the
+    recorder; nothing of Reflex's event processor is replaced."""
+    from types import SimpleNamespace
+
+    from reflex_base import otel
+    from reflex_base.event.processor import BaseStateEventProcessor
+    from reflex_base.event.processor.event_processor import EventProcessor
+
+    from crm_app import metrics
+    from crm_app.states.cockpit import CockpitState
+
+    metrics.time_events()
+    metrics.time_events()  # once per process: a second call changes nothing
+    assert otel.enabled
+    assert BaseStateEventProcessor._execute_event.__module__ == "reflex_base.event.processor.base_state_processor"
+    assert EventProcessor._process_event_queue_entry.__module__ == "reflex_base.event.processor.event_processor"
+
+    recorder = metrics.Recorder()
+    monkeypatch.setattr(metrics, "recorder", recorder)
+    ctx = SimpleNamespace(txid="t1", token="tab", otel_context=None, parent_txid=None)
+
+    def run(event_name: str, *, background: bool = False, fails: bool = False) -> None:
+        handler = SimpleNamespace(handler=SimpleNamespace(is_background=background, fn=CockpitState.load))
+        try:
+            with otel.event_span(SimpleNamespace(name=event_name), ctx, handler):
+                if fails:
+                    raise RuntimeError("handler failed")
+        except RuntimeError:
+            pass
+
+    load = f"{CockpitState.get_full_name()}.load"
+    run(load)
+    run(load, fails=True)
+    run(f"{CockpitState.get_full_name()}.reload_when_ready", background=True)  # long waits by design: not timed
+    run("reflex___state____state.not_a_state.load")
+    samples = sorted(recorder.drain(), key=lambda s: s.name)
+    assert [(s.kind, s.name, s.module, s.role, s.count, s.errors) for s in samples] == [
+        ("event", "CockpitState.load", "cockpit", "anonymous", 2, 1),
+        ("event", "unknown", "other", "anonymous", 1, 0),
+    ]
+
+
+def test_the_metrics_repository_does_not_import_the_recorder():
+    """crm_app/metrics.py writes through the repository; the repository reads the histogram from
+    crm_app/analytics/latency.py, so the two no longer import each other."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, crm_app.data.repositories.metrics; "
+             "print('crm_app.metrics' in sys.modules, 'crm_app.analytics.latency' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "True"]

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from crm_app.data.models import MetricSample, Role
 from crm_app.data.permissions import Actor, require_role
-from crm_app.metrics import BUCKETS, Sample, percentile
+from crm_app.analytics.latency import BUCKETS, Sample, percentile
 
 BUCKET_COLUMNS = [getattr(MetricSample, f"b{i}") for i in range(BUCKETS)]
 

@@ -14,6 +14,8 @@ from pydantic import EmailStr, StringConstraints, field_validator, model_validat
 from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from crm_app.data.validation import UserInput
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -432,7 +434,7 @@ class MetricSample(SQLModel, table=True):
 # --- schemas for what users send --------------------------------------------------------
 
 
-class UserCreate(SQLModel):
+class UserCreate(UserInput, SQLModel):
     email: EmailStr = Field(max_length=254)
     full_name: str = Field(min_length=1, max_length=120)
     role: Role
@@ -452,7 +454,7 @@ class UserCreate(SQLModel):
         return value
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(UserInput, SQLModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=120)
     role: Role | None = None
     is_active: bool | None = None
@@ -461,7 +463,7 @@ class UserUpdate(SQLModel):
 _SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
-class FeedbackSubmission(SQLModel):
+class FeedbackSubmission(UserInput, SQLModel):
     """One answer to the public survey, from the form or the JSON API. Everything in it is hostile until checked."""
 
     csat: int = Field(ge=1, le=5, description="Satisfaction, 1 (very unsatisfied) to 5 (very satisfied).")
@@ -526,7 +528,7 @@ _CUSTOMER_TEXT_LIMITS = {"name": 200, "company": 200, "email": 254, "phone": 40,
                          "acquisition_channel": 40}
 
 
-class CustomerCreate(SQLModel):
+class CustomerCreate(UserInput, SQLModel):
     """A customer as the create form sends it. Email is stored lower-case, phone in E.164 (+14155550123)."""
 
     name: str

@@ -9,6 +9,8 @@ Both databases index trigrams (every three-character run of the lower-cased text
 - PostgreSQL: one pg_trgm GIN index per searched column on `lower(column)`; the LIKE itself uses them.
 
 Terms shorter than three characters have no trigram: they fall back to the LIKE scan on both.
+Every term is cleaned first (validation.search_term): a NUL made FTS5 raise and LIKE match every row on SQLite.
+A term with nothing left after cleaning (only control characters) matches no row: no stored text holds them.
 A migration must not rebuild the customer table with batch mode on SQLite: that drops the triggers.
 """
 
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crm_app.data.models import Customer
+from crm_app.data.validation import search_term
 
 SEARCHED_COLUMNS = ("name", "email", "company", "phone")
 SQLITE_INDEX = "customer_search"
@@ -35,10 +38,15 @@ def contains_pattern(term: str) -> str:
     return f"%{escaped(term)}%"
 
 
-def _like_any_column(term: str) -> sa.ColumnElement[bool]:
+def _like_any_column(term: str, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> sa.ColumnElement[bool]:
     pattern = contains_pattern(term)
-    return sa.or_(*(sa.func.lower(getattr(Customer, column)).like(pattern, escape="\\")
-                    for column in SEARCHED_COLUMNS))
+    return sa.or_(*(sa.func.lower(getattr(Customer, column)).like(pattern, escape="\\") for column in columns))
+
+
+def name_or_company_matches(term: str) -> sa.ColumnElement[bool]:
+    """A condition on Customer: the cleaned `term` occurs, ignoring case, in the name or the company (a scan)."""
+    term = search_term(term)
+    return _like_any_column(term, ("name", "company")) if term else sa.false()
 
 
 # From this many matches on, SQLite finds a page of them sorted sooner by walking the sort column's index and
@@ -50,6 +58,9 @@ WALK_IN_ORDER_FROM = 1000
 def customer_matches(session: Session, term: str, *, matches: int = 0) -> sa.ColumnElement[bool]:
     """A condition on Customer: `term` occurs, ignoring case, in the name, email, company or phone.
     `matches`, when already counted, picks SQLite's plan for a sorted page (WALK_IN_ORDER_FROM)."""
+    term = search_term(term)
+    if not term:
+        return sa.false()
     if session.get_bind().dialect.name != "sqlite" or len(term) < SHORTEST_INDEXED_TERM:
         return _like_any_column(term)
     phrase = '"' + term.replace('"', '""') + '"'

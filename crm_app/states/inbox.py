@@ -17,6 +17,7 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import feedback as feedback_repo
 from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
+from crm_app.data.validation import UNSTORABLE_TEXT, unstorable
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -177,6 +178,8 @@ class InboxState(UrlFilters, rx.State):
         body = form.get("body")
         if not isinstance(body, str) or not body.strip() or len(body) > 2000:
             return rx.toast.error("Write a note of 1 to 2,000 characters.")
+        if unstorable(body):
+            return rx.toast.error(UNSTORABLE_TEXT)
         with write_session() as session:
             feedback_repo.add_note(session=session, actor=current_actor(), feedback_id=self.open_id,
                                    body=body.strip())

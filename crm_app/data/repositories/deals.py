@@ -21,6 +21,8 @@ from crm_app.data.models import (
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import distinct_values
+from crm_app.data.search import name_or_company_matches
+from crm_app.data.validation import UNSTORABLE_TEXT, UserInput, unstorable
 
 ENTITY = "deal"
 CARDS_PER_PAGE = 20
@@ -199,6 +201,8 @@ def _lost_reason(value: Any) -> str:
     reason = value.strip() if isinstance(value, str) else ""
     if not reason:
         raise InvalidDealChange("lost_reason", "Say why the deal was lost.")
+    if unstorable(reason):
+        raise InvalidDealChange("lost_reason", UNSTORABLE_TEXT)
     if len(reason) > 200:
         raise InvalidDealChange("lost_reason", f"Keep the reason to 200 characters or fewer (it has {len(reason):,}).")
     return reason
@@ -238,7 +242,7 @@ def move_deal(*, session: Session, actor: Actor, deal_id: int, stage: Any, lost_
     return move
 
 
-class DealCreate(SQLModel):
+class DealCreate(UserInput, SQLModel):
     """A new deal as a user sends it. It starts as a Lead."""
 
     title: str = Field(min_length=1, max_length=200)
@@ -340,12 +344,8 @@ def customers_to_sell_to(*, session: Session, actor: Actor, search: str, limit: 
     statement = select(Customer.id, Customer.name, Customer.company)
     if not actor.is_admin:
         statement = statement.where(Customer.owner_id == actor.id)
-    term = search.strip().lower()[:100]
-    if term:
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        statement = statement.where(func.lower(Customer.name).like(pattern, escape="\\")
-                                    | func.lower(Customer.company).like(pattern, escape="\\"))
+    if search.strip():
+        statement = statement.where(name_or_company_matches(search))
     rows = session.exec(statement.order_by(Customer.name, Customer.id).limit(limit)).all()
     return [(cid, f"{name} ({company})" if company else name) for cid, name, company in rows]
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import ValidationError, field_validator
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
@@ -20,8 +20,8 @@ from crm_app.data.models import Customer, Deal, Order, OrderLine, OrderStatus, P
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
-from crm_app.data.search import contains_pattern
-from crm_app.data.validation import field_errors
+from crm_app.data.search import name_or_company_matches
+from crm_app.data.validation import UserInput, field_errors
 
 PAGE_SIZE = 50
 MAX_QUANTITY = 10_000
@@ -51,7 +51,7 @@ def _places(number: Decimal) -> int:
     return max(0, -number.normalize().as_tuple().exponent)
 
 
-class OrderLineDraft(BaseModel):
+class OrderLineDraft(UserInput):
     """One line of a new order as typed: product, whole units, price per unit, discount in percent."""
 
     product_id: int
@@ -198,9 +198,7 @@ def _matching(statement, actor: Actor, query: OrderQuery):
     if query.customer_id is not None:
         statement = statement.where(Order.customer_id == query.customer_id)
     if query.customer_search:
-        pattern = contains_pattern(query.customer_search)
-        statement = statement.where(func.lower(Customer.name).like(pattern, escape="\\")
-                                    | func.lower(Customer.company).like(pattern, escape="\\"))
+        statement = statement.where(name_or_company_matches(query.customer_search))
     return statement
 
 

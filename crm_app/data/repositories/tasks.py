@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 from sqlalchemy import and_, case
 from sqlmodel import Session, func, select
 
@@ -18,13 +18,14 @@ from crm_app.data.models import Activity, ActivityKind, Customer, Deal, Role, Us
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
+from crm_app.data.validation import UserInput
 
 BUCKET_SIZE = 50
 RECENTLY_DONE = timedelta(days=7)
 EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2100, 12, 31)
 
 
-class TaskDraft(BaseModel):
+class TaskDraft(UserInput):
     """A new task as typed: what, what kind, when (a UTC day and time), optional notes."""
 
     subject: str

@@ -17,6 +17,7 @@ from crm_app.data.security import (
     token_digest,
     verify_password,
 )
+from crm_app.data.validation import unstorable
 
 _AUDITED = ("email", "full_name", "role", "is_active")
 
@@ -31,7 +32,8 @@ def actor_of(user: User) -> Actor:
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None. Takes the same time either way."""
-    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    # No stored email holds a NUL, and PostgreSQL could not even compare one.
+    user = None if unstorable(email) else session.exec(select(User).where(User.email == email.strip().lower())).first()
     if not verify_password(user.password_hash if user else None, password):
         return None
     if user is None or not user.is_active:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,8 @@ import click
 from sqlmodel import func, select
 
 from crm_app.settings import PROJECT_ROOT, get_settings
+
+logger = logging.getLogger(__name__)
 
 
 def _alembic_config():
@@ -328,6 +331,7 @@ def _report_options(command):
 def _run_report(name: str, as_of, start, end, region, segment, category, channel, rep_email, as_json) -> None:
     import json
 
+    from crm_app.analytics.errors import TooLittleData
     from crm_app.data.db import read_session
     from crm_app.data.facts import load_facts
     from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, rep_id_for, report_as_text
@@ -345,7 +349,8 @@ def _run_report(name: str, as_of, start, end, region, segment, category, channel
                             rep=rep_email, rep_id=rep_id)
     try:
         result = build_report(name, facts, period, filters)
-    except ValueError as too_little:
+    except TooLittleData as too_little:
+        logger.info("Report %s not built: %s", name, too_little)
         raise click.ClickException(str(too_little)) from too_little
     click.echo(json.dumps(result, indent=2, allow_nan=False) if as_json else report_as_text(result))
 

@@ -18,6 +18,7 @@ from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
 from crm_app.analytics._common import revenue_orders, utc
+from crm_app.analytics.errors import TooLittleData
 
 Moment = datetime | date | str | pd.Timestamp
 # An average month: 365.25 / 12 days.
@@ -206,7 +207,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, frequency_col: str = "frequency",
     repeaters = summary.loc[(summary[frequency_col] > 0) & (summary[monetary_col] > 0)]
     x, z = repeaters[frequency_col].to_numpy(dtype=float), repeaters[monetary_col].to_numpy(dtype=float)
     if x.size == 0:
-        raise ValueError("the Gamma-Gamma model needs customers with repeat purchases")
+        raise TooLittleData("the Gamma-Gamma model needs customers with repeat purchases")
 
     def cost(log_params: np.ndarray) -> float:
         value = -np.sum(gamma_gamma_log_likelihood(*np.exp(log_params), x, z))

@@ -22,6 +22,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from crm_app.analytics._common import revenue_orders, utc
+from crm_app.analytics.errors import TooLittleData
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -148,7 +149,7 @@ def forecast_revenue(
     """
     n = len(series)
     if n < 2 * season + folds * horizon:
-        raise ValueError(f"need at least {2 * season + folds * horizon} periods of history, have {n}")
+        raise TooLittleData(f"need at least {2 * season + folds * horizon} periods of history, have {n}")
     scores = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

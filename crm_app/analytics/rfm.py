@@ -12,6 +12,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from crm_app.analytics._common import DAY, revenue_orders, utc
+from crm_app.analytics.errors import TooLittleData
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -137,7 +138,7 @@ def rfm_clusters(
     n = len(rfm)
     candidates = [k for k in k_values if 2 <= k <= n - 1]
     if not candidates:
-        raise ValueError(f"clustering needs at least 3 customers and a k between 2 and n − 1 (n = {n})")
+        raise TooLittleData(f"clustering needs at least 3 customers and a k between 2 and n − 1 (n = {n})")
     scores, fits = {}, {}
     for k in candidates:
         model = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(scaled)

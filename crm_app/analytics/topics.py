@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def fit_topics(
                                  token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
     try:
         matrix = vectorizer.fit_transform(texts[usable])
-    except ValueError:  # no term occurs often enough
+    except ValueError as no_terms:  # scikit-learn's way of saying no term occurs in min_df comments
+        logger.info("No topics fitted: %s", no_terms)
         return empty
     k = max(1, min(n_topics, matrix.shape[0] - 1, matrix.shape[1]))
     model = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400)

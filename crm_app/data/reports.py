@@ -13,6 +13,7 @@ that dict and the page shows it, so both always show the same numbers. Conventio
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -31,6 +32,7 @@ from threadpoolctl import threadpool_limits
 from crm_app.analytics.campaigns import campaign_performance
 from crm_app.analytics.churn import backtest_churn, churn_risk
 from crm_app.analytics.clv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, rfm_summary
+from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.forecast import forecast_revenue, revenue_series
 from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
@@ -42,6 +44,8 @@ from crm_app.data.facts import Facts, load_facts
 from crm_app.data.models import ModelRun, User
 from crm_app.data.repositories.model_runs import latest_model_run, record_model_run
 from crm_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -194,7 +198,7 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
     (on a seeded sample of `cluster_sample` customers when there are more)."""
     rfm = rfm_table(facts.orders, period.as_of)
     if len(rfm) < 3:
-        raise ValueError(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
+        raise TooLittleData(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
     scored = rfm_scores(rfm)
     grouped = scored.groupby("segment")
     profile = pd.DataFrame({
@@ -226,7 +230,7 @@ def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
     customers when there are more); 12-month CLV at 1 % a month for every customer, top `top`."""
     summary = rfm_summary(facts.orders, period.as_of, time_unit=CLV_TIME_UNIT)
     if len(summary) < 3:
-        raise ValueError(f"CLV needs at least 3 customers with a paid order; there are {len(summary)}.")
+        raise TooLittleData(f"CLV needs at least 3 customers with a paid order; there are {len(summary)}.")
     fitted_on = summary if len(summary) <= fit_sample else summary.sample(fit_sample, random_state=0)
     bgnbd, gamma_gamma = fit_bgnbd(fitted_on), fit_gamma_gamma(fitted_on)
     values = customer_lifetime_value(summary, bgnbd, gamma_gamma, months=CLV_MONTHS,
@@ -291,7 +295,7 @@ def forecast_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
     folds = min(FORECAST_MAX_FOLDS, (len(series) - 2 * FORECAST_SEASON) // FORECAST_HORIZON)
     if folds < 1:
         needed = 2 * FORECAST_SEASON + FORECAST_HORIZON
-        raise ValueError(f"The forecast needs {needed} complete months of revenue; there are {len(series)}.")
+        raise TooLittleData(f"The forecast needs {needed} complete months of revenue; there are {len(series)}.")
     result = forecast_revenue(series, horizon=FORECAST_HORIZON, season=FORECAST_SEASON, folds=folds)
     return _plain({
         "as_of": period.as_of.isoformat(),
@@ -364,7 +368,7 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
     known = closed[closed["stage_reached"].notna().to_numpy()]
     wins = int((known["stage"] == "Won").sum())
     if len(known) < WINPROB_MIN_CLOSED or min(wins, len(known) - wins) < WINPROB_MIN_EACH:
-        raise ValueError(f"The win model needs {WINPROB_MIN_CLOSED} closed deals with their stage history, at least "
+        raise TooLittleData(f"The win model needs {WINPROB_MIN_CLOSED} closed deals with their stage history, at least "
                          f"{WINPROB_MIN_EACH} won and {WINPROB_MIN_EACH} lost; there are {len(known)} "
                          f"({wins} won).")
     plain = {"stage": str, "stage_reached": str}
@@ -438,11 +442,12 @@ class InsightFit:
 
 
 def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
-    """Build the insight report `name`, timing it; a ValueError (too little data) becomes the report's error."""
+    """Build the insight report `name`, timing it; too little data becomes the report's error."""
     started = time.perf_counter()
     try:
         report = build_report(name, facts, period)
-    except ValueError as too_little:
+    except TooLittleData as too_little:
+        logger.info("Insight %s not fitted: %s", name, too_little)
         report = {"report": name, "error": str(too_little)}
     rows = len(getattr(facts, FITTED_ON[name]))
     return InsightFit(name=name, report=report, rows=rows, seconds=time.perf_counter() - started)

@@ -225,11 +225,13 @@ def revenue_forecast(cockpit: CockpitFacts) -> object | None:
 
 def _fit(key: tuple, cockpit: CockpitFacts) -> None:
     from crm_app.analytics.cockpit import monthly_revenue
+    from crm_app.analytics.errors import TooLittleData
     from crm_app.analytics.forecast import forecast_revenue
 
     try:
         fitted = forecast_revenue(monthly_revenue(cockpit))
-    except ValueError:  # not enough months of history for a backtest
+    except TooLittleData as too_little:  # not enough months of history for a backtest
+        logger.info("The cockpit's revenue forecast is not fitted: %s", too_little)
         return
     except Exception:
         logger.exception("The cockpit's revenue forecast could not be fitted")

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from crm_app.data.facts import Facts
-from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, filtered_facts, report_as_text
+from crm_app.analytics.errors import TooLittleData
+from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, filtered_facts, fit_insight, report_as_text
 
 T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
 
@@ -76,3 +77,25 @@ def test_text_rendering_aligns_tables_and_keeps_ids_plain():
         "         1234  no phone",
         "            7         –",
     ]
+
+
+def test_too_little_data_becomes_the_insights_message_and_is_logged(caplog):
+    # Two customers with paid orders: segments need three.
+    with pytest.raises(TooLittleData, match="Segments need at least 3 customers with a paid order; there are 2."):
+        build_report("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))
+    with caplog.at_level("INFO", logger="crm_app.data.reports"):
+        fit = fit_insight("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))
+    assert fit.report == {"report": "segments",
+                          "error": "Segments need at least 3 customers with a paid order; there are 2."}
+    assert "Insight segments not fitted: Segments need at least 3" in caplog.text
+
+
+def test_a_real_bug_is_not_mistaken_for_too_little_data(monkeypatch):
+    import crm_app.data.reports as reports
+
+    def broken(*args, **kwargs):
+        raise ValueError("could not convert string to float: 'n/a'")
+
+    monkeypatch.setattr(reports, "build_report", broken)
+    with pytest.raises(ValueError, match="could not convert"):
+        fit_insight("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.forecast import forecast_revenue, mape, revenue_series, seasonal_naive, smape
 
 T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
@@ -90,5 +91,5 @@ def test_chosen_model_beats_seasonal_naive_on_a_trending_seasonal_series():
 
 
 def test_short_history_is_refused():
-    with pytest.raises(ValueError, match="need at least 42 periods"):
+    with pytest.raises(TooLittleData, match="need at least 42 periods"):
         forecast_revenue(_synthetic(30), horizon=6, season=12, folds=3)

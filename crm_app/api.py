@@ -21,7 +21,7 @@ from crm_app.metrics import TimeRequests
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
 from crm_app.data.repositories.feedback import InviteRefused, Submitted, submit_anonymous_batch, submit_feedback
-from crm_app.data.validation import field_errors
+from crm_app.data.validation import field_errors, whole_number
 from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def _failure(status: int, reason: str, **details) -> JSONResponse:
 
 async def _bounded_body(request: Request) -> bytes | None:
     """The request body, or None as soon as it exceeds MAX_BODY_BYTES (declared or actual)."""
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+    declared = whole_number(request.headers.get("content-length", "0"))
+    if declared is None or declared > MAX_BODY_BYTES:
         return None
     body = bytearray()
     async for chunk in request.stream():

@@ -29,6 +29,7 @@ from opentelemetry import metrics as otel_metrics
 from opentelemetry import trace as otel_trace
 from reflex_base import otel
 from sqlmodel import Session
+from starlette.routing import Route
 
 from crm_app.analytics.latency import Sample, bucket_of
 from crm_app.data.db import get_engine
@@ -194,19 +195,24 @@ class NoteTheUser:
 # --- API ----------------------------------------------------------------------------------
 
 
+# Set in the ASGI scope by crm_app/request_guards.py when it refused a request body that was too slow or too
+# large: the client's fault, so the answer is not a server error whatever the app did after.
+BODY_REFUSED = "crm_app.body_refused"
+
+
+def route_name(scope: dict) -> str:
+    """The method and route template a request matched ("POST /api/feedback", "GET /api/items/{id}"); "other"
+    for paths no route names (mounted apps, unknown paths), so a client cannot grow the aggregate."""
+    route = scope.get("route")
+    template = getattr(route, "path", "") if isinstance(route, Route) else ""
+    return f"{scope.get('method', '')} {template}"[:120] if template else "other"
+
+
 class TimeRequests:
     """ASGI middleware timing each HTTP request of the API: a clock read and a dictionary update."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.paths: set[str] | None = None
-
-    def _name(self, scope: dict) -> str:
-        if self.paths is None:  # the routes, so unknown paths cannot grow the aggregate without bound
-            routes = getattr(scope.get("app"), "routes", [])
-            self.paths = {getattr(route, "path", "") for route in routes}
-        path = scope.get("path", "")
-        return f"{scope.get('method', '')} {path}"[:120] if path in self.paths else "other"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -223,5 +229,6 @@ class TimeRequests:
         try:
             await self.app(scope, receive, sending)
         finally:
-            recorder.record("api", self._name(scope), time.perf_counter() - started, status >= 500,
+            failed = status >= 500 and not scope.get(BODY_REFUSED)
+            recorder.record("api", route_name(scope), time.perf_counter() - started, failed,
                             module="api", role="public")

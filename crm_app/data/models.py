@@ -14,7 +14,7 @@ from pydantic import EmailStr, StringConstraints, field_validator, model_validat
 from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from crm_app.data.validation import UserInput
+from crm_app.data.validation import UserInput, whole_number
 
 
 def utcnow() -> datetime:
@@ -479,8 +479,8 @@ class FeedbackSubmission(UserInput, SQLModel):
     @classmethod
     def _score_on_its_scale(cls, value: Any, info) -> Any:
         low, high, what = (1, 5, "how satisfied you are") if info.field_name == "csat" else (0, 10, "how likely you are to recommend us")
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
+        if isinstance(value, str):
+            value = whole_number(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"Choose {what}, from {low} to {high}.")
         return value
@@ -611,8 +611,8 @@ class CustomerCreate(UserInput, SQLModel):
     def _owner_id(cls, value: Any) -> int | None:
         if value in (None, "", "none"):
             return None
-        if isinstance(value, str) and value.isdigit() and len(value) < 19:
-            value = int(value)
+        if isinstance(value, str):
+            value = whole_number(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             raise ValueError("Choose an owner from the list.")
         return value

@@ -9,6 +9,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, field_validator
 
 
+def whole_number(value: Any, *, max_digits: int = 18) -> int | None:
+    """A non-negative integer a client wrote in ASCII digits, or None.
+
+    `str.isdigit()` also accepts digits `int()` refuses ('²', '①'); parsing with it let Python's own
+    "invalid literal for int()" reach users. Eighteen digits keep every value under 2**63.
+    """
+    if isinstance(value, str) and 0 < len(value) <= max_digits and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def field_errors(error: ValidationError) -> dict[str, str]:
     """One message per field, in the words pydantic gives, without its 'Value error, ' prefix."""
     messages: dict[str, str] = {}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from crm_app.data.validation import field_errors
+from crm_app.data.validation import field_errors, whole_number
 
 # A list filter's value when it filters nothing ("Any" in its menu, left out of the URL).
 ANY = "any"
@@ -27,8 +27,8 @@ def as_id(value: Any) -> int | None:
     """A record id sent by a client, or None when it is not a positive integer."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        value = int(value)
+    if isinstance(value, str):
+        value = whole_number(value)
     return value if isinstance(value, int) and 0 < value < 2**63 else None
 
 

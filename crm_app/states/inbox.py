@@ -80,7 +80,7 @@ class InboxState(UrlFilters, rx.State):
             status=FeedbackStatus(self.status) if self.status in STATUS_LABELS else None,
             submitted_from=as_day(self.submitted_from),
             submitted_to=as_day(self.submitted_to),
-            owner_id=int(self.owner) if self.owner.isdigit() else None,
+            owner_id=as_id(self.owner),
         )
 
     def _reload(self) -> None:

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from crm_app import metrics
 from crm_app.analytics.latency import BUCKETS, bucket_of, percentile
 from crm_app.metrics import Recorder, module_of
 
@@ -113,3 +114,23 @@ def test_the_metrics_repository_does_not_import_the_recorder():
              "print('crm_app.metrics' in sys.modules, 'crm_app.analytics.latency' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_api_calls_are_recorded_under_their_route_template():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    api = FastAPI()
+    api.add_middleware(metrics.TimeRequests)
+
+    @api.get("/api/customers/{customer_id}")
+    def customer(customer_id: int) -> dict:
+        return {"id": customer_id}
+
+    metrics.recorder.drain()
+    client = TestClient(api)
+    client.get("/api/customers/7")
+    client.get("/api/customers/8")
+    client.get("/elsewhere")
+    recorded = {sample.name: sample.count for sample in metrics.recorder.drain()}
+    assert recorded == {"GET /api/customers/{customer_id}": 2, "other": 1}

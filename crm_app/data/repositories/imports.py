@@ -31,6 +31,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.permissions import Actor, require_role
 from crm_app.data.repositories.audit import record_change
+from crm_app.data.validation import whole_number
 
 # Phone numbers written without a +country code are read as numbers of this country.
 DEFAULT_PHONE_REGION = "US"
@@ -304,9 +305,10 @@ def _number(cell: str) -> float:
 def _quantity(cell: str) -> int:
     if not cell:
         raise _Bad("is required")
-    if not cell.isdigit() or not 0 < int(cell) <= MAX_QUANTITY:
+    quantity = whole_number(cell)
+    if quantity is None or not 0 < quantity <= MAX_QUANTITY:
         raise _Bad(f"must be a whole number from 1 to {MAX_QUANTITY:,}")
-    return int(cell)
+    return quantity
 
 
 def _unit_price(cell: str) -> float:

@@ -23,7 +23,8 @@ from pathlib import Path
 from benchmarks._server import migrate
 from crm_app.data.db import engine_for, read_session
 from crm_app.data.facts import load_facts
-from crm_app.data.reports import INSIGHTS, ReportPeriod, fit_insight, refresh_insights_apart
+from crm_app.data.insights_refresh import fit_insight, refresh_insights_apart
+from crm_app.data.reports import INSIGHTS, ReportPeriod
 from crm_app.data.seed import DEFAULT_AS_OF, seed_demo_company
 from crm_app.settings import get_settings
 

@@ -334,7 +334,8 @@ def _run_report(name: str, as_of, start, end, region, segment, category, channel
     from crm_app.analytics.errors import TooLittleData
     from crm_app.data.db import read_session
     from crm_app.data.facts import load_facts
-    from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, rep_id_for, report_as_text
+    from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, rep_id_for
+    from crm_app.report_text import report_as_text
 
     try:
         period = ReportPeriod.ending((as_of.date() if as_of else _today()), start and start.date(), end and end.date())

@@ -13,15 +13,10 @@ that dict and the page shows it, so both always show the same numbers. Conventio
 
 from __future__ import annotations
 
-import logging
 import math
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, timedelta
-from multiprocessing import get_context
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,13 +34,8 @@ from crm_app.analytics.quality import data_quality, email_validity, phone_validi
 from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import STAGE_PROBABILITY, fit_win_probability, score_open_deals
-from crm_app.data.db import read_session, write_session
-from crm_app.data.facts import Facts, load_facts
-from crm_app.data.models import ModelRun, User
-from crm_app.data.repositories.model_runs import latest_model_run, record_model_run
-from crm_app.settings import get_settings
-
-logger = logging.getLogger(__name__)
+from crm_app.data.facts import Facts
+from crm_app.data.models import User
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -416,9 +406,7 @@ REPORTS: dict[str, Callable[[Facts, ReportPeriod], dict[str, Any]]] = {
     "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report, "winprob": winprob_report,
 }
 INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality", "winprob")
-# What each insight is fitted on, for "fitted on N rows".
-FITTED_ON = {"segments": "orders", "clv": "orders", "churn": "orders", "forecast": "orders", "quality": "customers",
-             "winprob": "deals"}
+
 
 
 def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> dict:
@@ -429,151 +417,3 @@ def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportF
     with threadpool_limits(limits=1):
         report = REPORTS[name](narrowed, period)
     return {"report": name, "filters": filters.shown(), **report}
-
-
-@dataclass(frozen=True)
-class InsightFit:
-    """One fitted insight: its report (or {"error": why} when the data cannot support it) and its cost."""
-
-    name: str
-    report: dict[str, Any]
-    rows: int
-    seconds: float
-
-
-def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
-    """Build the insight report `name`, timing it; too little data becomes the report's error."""
-    started = time.perf_counter()
-    try:
-        report = build_report(name, facts, period)
-    except TooLittleData as too_little:
-        logger.info("Insight %s not fitted: %s", name, too_little)
-        report = {"report": name, "error": str(too_little)}
-    rows = len(getattr(facts, FITTED_ON[name]))
-    return InsightFit(name=name, report=report, rows=rows, seconds=time.perf_counter() - started)
-
-
-def insight_model_name(name: str) -> str:
-    """The ModelRun.model under which an insight's latest fit is stored."""
-    return f"insights_{name}"
-
-
-_refresh_lock = threading.Lock()
-
-
-def refresh_insights(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
-    """Fit every insight on the whole company as of `as_of` and store each report as a ModelRun, so a page
-    load shows it without refitting. One refresh at a time per process: a request made while another ran is
-    answered by that run (returns [] when every insight was fitted after `requested_at`)."""
-    with _refresh_lock:
-        if requested_at is not None:
-            with read_session() as session:
-                runs = latest_insights(session=session)
-            if all(run is not None and _aware(run.fitted_at) >= requested_at for run in runs.values()):
-                return []
-        with read_session() as session:
-            facts = load_facts(session)
-        period = ReportPeriod.ending(as_of)
-        fits = [fit_insight(name, facts, period) for name in INSIGHTS]
-        with write_session() as session:
-            for fit in fits:
-                record_model_run(session=session, model=insight_model_name(fit.name), rows=fit.rows,
-                                 seconds=fit.seconds, summary=fit.report)
-        return fits
-
-
-def refresh_insights_apart(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
-    """refresh_insights in a child process, for the web server: pandas and scikit-learn hold the GIL for
-    hundreds of milliseconds at a time on large frames, which would stall every user's events if the fits
-    ran on a thread of the server's own process. Call it from a worker thread (asyncio.to_thread)."""
-    with _refresh_lock, ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
-        return child.submit(_refresh_in_child, get_settings().database_url, as_of, requested_at).result()
-
-
-def _refresh_in_child(database_url: str, as_of: date, requested_at: datetime | None) -> list[InsightFit]:
-    get_settings().database_url = database_url
-    return refresh_insights(as_of=as_of, requested_at=requested_at)
-
-
-def latest_insights(*, session: Session) -> dict[str, ModelRun | None]:
-    """The last stored fit of each insight (None when it was never fitted)."""
-    return {name: latest_model_run(session=session, model=insight_model_name(name)) for name in INSIGHTS}
-
-
-@dataclass(frozen=True)
-class WinProbabilities:
-    """The last successful win-model fit: when, and each open deal's P(won) by the stage it was scored in."""
-
-    fitted_at: datetime
-    by_stage: dict[str, dict[int, float]]
-
-
-def latest_win_model_fit(*, session: Session) -> datetime | None:
-    """When the win model was last fitted, without reading its probabilities; None when it was never fitted or
-    its last fit had too little data."""
-    row = session.exec(
-        select(ModelRun.fitted_at, ModelRun.summary["error"].as_string())
-        .where(ModelRun.model == insight_model_name("winprob"))
-        .order_by(ModelRun.fitted_at.desc(), ModelRun.id.desc()).limit(1)
-    ).first()
-    return _aware(row[0]) if row is not None and row[1] is None else None
-
-
-def latest_win_probabilities(*, session: Session) -> WinProbabilities | None:
-    """The open deals' model probabilities of the last win-model fit; None when it was never fitted or its last
-    fit had too little data."""
-    run = latest_model_run(session=session, model=insight_model_name("winprob"))
-    stored = (run.summary or {}).get("open_deal_probabilities") if run else None
-    if stored is None:
-        return None
-    by_stage = {stage: {int(deal_id): p for deal_id, p in deals.items()} for stage, deals in stored.items()}
-    return WinProbabilities(fitted_at=_aware(run.fitted_at), by_stage=by_stage)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they are stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-# --- the report as text (the CLI without --json) -------------------------------------------------------
-
-# {group: {deal id: value}} kept for the app and --json; the text only says how many deals they cover.
-PER_DEAL_KEYS = ("open_deal_probabilities",)
-
-
-def _cell(value: Any, key: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value) if key.endswith("id") else f"{value:,}"
-    return str(value)
-
-
-def _table(rows: list[dict[str, Any]], indent: str) -> list[str]:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[_cell(row.get(c), c) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join("-" * w for w in widths)]
-    lines += ["  ".join(v.rjust(w) if v[:1].isdigit() or v[:1] in "-–" else v.ljust(w) for v, w in zip(r, widths))
-              for r in cells]
-    return [indent + line.rstrip() for line in lines]
-
-
-def report_as_text(report: dict[str, Any], indent: str = "") -> str:
-    """A readable rendering: `key: value` lines, nested sections indented, lists of rows as aligned tables."""
-    lines: list[str] = []
-    for key, value in report.items():
-        label = key.replace("_", " ")
-        if key in PER_DEAL_KEYS:
-            lines.append(f"{indent}{label}: {sum(map(len, value.values())):,} deals (listed with --json)")
-        elif isinstance(value, dict):
-            lines += [f"{indent}{label}:", report_as_text(value, indent + "  ")] if value else []
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            lines += [f"{indent}{label}:", *_table(value, indent + "  ")]
-        elif isinstance(value, list):
-            lines.append(f"{indent}{label}: {', '.join(_cell(v) for v in value) or '–'}")
-        else:
-            lines.append(f"{indent}{label}: {_cell(value, key)}")
-    return "\n".join(lines)

@@ -19,7 +19,7 @@ from crm_app import routes
 from crm_app.analytics.charts import forecast_figure
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
-from crm_app.data.reports import FITTED_ON, latest_insights, refresh_insights_apart
+from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id

@@ -11,7 +11,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import DealStage, Role
-from crm_app.data.reports import latest_win_model_fit, latest_win_probabilities
+from crm_app.data.insights_refresh import latest_win_model_fit, latest_win_probabilities
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from crm_app.data.models import Activity, AuditLog, Customer, Role, User
 from crm_app.data.permissions import Actor, PermissionDenied
-from crm_app.data.reports import INSIGHTS, latest_insights, refresh_insights
+from crm_app.data.insights_refresh import latest_insights, refresh_insights
+from crm_app.data.reports import INSIGHTS
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.data.seed import seed_demo_company
 from crm_app.settings import get_settings

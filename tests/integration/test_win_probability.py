@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from crm_app.data.facts import load_facts
 from crm_app.data.models import STAGE_PROBABILITY, Customer, Deal, DealStage, User
-from crm_app.data.reports import (
+from crm_app.data.insights_refresh import (
     insight_model_name, latest_insights, latest_win_model_fit, latest_win_probabilities, refresh_insights,
 )
 from crm_app.data.repositories import deals

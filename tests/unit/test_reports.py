@@ -9,7 +9,9 @@ import pytest
 
 from crm_app.data.facts import Facts
 from crm_app.analytics.errors import TooLittleData
-from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, filtered_facts, fit_insight, report_as_text
+from crm_app.data.insights_refresh import fit_insight
+from crm_app.data.reports import ReportFilters, ReportPeriod, build_report, filtered_facts
+from crm_app.report_text import report_as_text
 
 T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
 
@@ -83,7 +85,7 @@ def test_too_little_data_becomes_the_insights_message_and_is_logged(caplog):
     # Two customers with paid orders: segments need three.
     with pytest.raises(TooLittleData, match="Segments need at least 3 customers with a paid order; there are 2."):
         build_report("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))
-    with caplog.at_level("INFO", logger="crm_app.data.reports"):
+    with caplog.at_level("INFO", logger="crm_app.data.insights_refresh"):
         fit = fit_insight("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))
     assert fit.report == {"report": "segments",
                           "error": "Segments need at least 3 customers with a paid order; there are 2."}
@@ -91,11 +93,11 @@ def test_too_little_data_becomes_the_insights_message_and_is_logged(caplog):
 
 
 def test_a_real_bug_is_not_mistaken_for_too_little_data(monkeypatch):
-    import crm_app.data.reports as reports
+    import crm_app.data.insights_refresh as insights_refresh
 
     def broken(*args, **kwargs):
         raise ValueError("could not convert string to float: 'n/a'")
 
-    monkeypatch.setattr(reports, "build_report", broken)
+    monkeypatch.setattr(insights_refresh, "build_report", broken)
     with pytest.raises(ValueError, match="could not convert"):
         fit_insight("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))

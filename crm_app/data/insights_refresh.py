@@ -1,0 +1,137 @@
+"""The /insights page's fits: every insight fitted on the whole company, timed, stored as a ModelRun, and read
+back (the page shows the last stored fit; the pipeline reads the win model's probabilities from it).
+
+Fitting runs in a child process for the web server (`refresh_insights_apart`); the builders themselves are
+crm_app/data/reports.py's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from multiprocessing import get_context
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crm_app.analytics.errors import TooLittleData
+from crm_app.data.db import read_session, write_session
+from crm_app.data.facts import Facts, load_facts
+from crm_app.data.models import ModelRun
+from crm_app.data.reports import INSIGHTS, ReportPeriod, build_report
+from crm_app.data.repositories.model_runs import latest_model_run, record_model_run
+from crm_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# What each insight is fitted on, for "fitted on N rows".
+FITTED_ON = {"segments": "orders", "clv": "orders", "churn": "orders", "forecast": "orders", "quality": "customers",
+             "winprob": "deals"}
+
+
+@dataclass(frozen=True)
+class InsightFit:
+    """One fitted insight: its report (or {"error": why} when the data cannot support it) and its cost."""
+
+    name: str
+    report: dict[str, Any]
+    rows: int
+    seconds: float
+
+
+def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
+    """Build the insight report `name`, timing it; too little data becomes the report's error."""
+    started = time.perf_counter()
+    try:
+        report = build_report(name, facts, period)
+    except TooLittleData as too_little:
+        logger.info("Insight %s not fitted: %s", name, too_little)
+        report = {"report": name, "error": str(too_little)}
+    rows = len(getattr(facts, FITTED_ON[name]))
+    return InsightFit(name=name, report=report, rows=rows, seconds=time.perf_counter() - started)
+
+
+def insight_model_name(name: str) -> str:
+    """The ModelRun.model under which an insight's latest fit is stored."""
+    return f"insights_{name}"
+
+
+_refresh_lock = threading.Lock()
+
+
+def refresh_insights(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
+    """Fit every insight on the whole company as of `as_of` and store each report as a ModelRun, so a page
+    load shows it without refitting. One refresh at a time per process: a request made while another ran is
+    answered by that run (returns [] when every insight was fitted after `requested_at`)."""
+    with _refresh_lock:
+        if requested_at is not None:
+            with read_session() as session:
+                runs = latest_insights(session=session)
+            if all(run is not None and _aware(run.fitted_at) >= requested_at for run in runs.values()):
+                return []
+        with read_session() as session:
+            facts = load_facts(session)
+        period = ReportPeriod.ending(as_of)
+        fits = [fit_insight(name, facts, period) for name in INSIGHTS]
+        with write_session() as session:
+            for fit in fits:
+                record_model_run(session=session, model=insight_model_name(fit.name), rows=fit.rows,
+                                 seconds=fit.seconds, summary=fit.report)
+        return fits
+
+
+def refresh_insights_apart(*, as_of: date, requested_at: datetime | None = None) -> list[InsightFit]:
+    """refresh_insights in a child process, for the web server: pandas and scikit-learn hold the GIL for
+    hundreds of milliseconds at a time on large frames, which would stall every user's events if the fits
+    ran on a thread of the server's own process. Call it from a worker thread (asyncio.to_thread)."""
+    with _refresh_lock, ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as child:
+        return child.submit(_refresh_in_child, get_settings().database_url, as_of, requested_at).result()
+
+
+def _refresh_in_child(database_url: str, as_of: date, requested_at: datetime | None) -> list[InsightFit]:
+    get_settings().database_url = database_url
+    return refresh_insights(as_of=as_of, requested_at=requested_at)
+
+
+def latest_insights(*, session: Session) -> dict[str, ModelRun | None]:
+    """The last stored fit of each insight (None when it was never fitted)."""
+    return {name: latest_model_run(session=session, model=insight_model_name(name)) for name in INSIGHTS}
+
+
+@dataclass(frozen=True)
+class WinProbabilities:
+    """The last successful win-model fit: when, and each open deal's P(won) by the stage it was scored in."""
+
+    fitted_at: datetime
+    by_stage: dict[str, dict[int, float]]
+
+
+def latest_win_model_fit(*, session: Session) -> datetime | None:
+    """When the win model was last fitted, without reading its probabilities; None when it was never fitted or
+    its last fit had too little data."""
+    row = session.exec(
+        select(ModelRun.fitted_at, ModelRun.summary["error"].as_string())
+        .where(ModelRun.model == insight_model_name("winprob"))
+        .order_by(ModelRun.fitted_at.desc(), ModelRun.id.desc()).limit(1)
+    ).first()
+    return _aware(row[0]) if row is not None and row[1] is None else None
+
+
+def latest_win_probabilities(*, session: Session) -> WinProbabilities | None:
+    """The open deals' model probabilities of the last win-model fit; None when it was never fitted or its last
+    fit had too little data."""
+    run = latest_model_run(session=session, model=insight_model_name("winprob"))
+    stored = (run.summary or {}).get("open_deal_probabilities") if run else None
+    if stored is None:
+        return None
+    by_stage = {stage: {int(deal_id): p for deal_id, p in deals.items()} for stage, deals in stored.items()}
+    return WinProbabilities(fitted_at=_aware(run.fitted_at), by_stage=by_stage)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without their zone; they are stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

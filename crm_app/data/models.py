@@ -10,10 +10,11 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import EmailStr, StringConstraints, field_validator, model_validator
+from pydantic import EmailStr, StringConstraints, ValidationInfo, field_validator, model_validator
 from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, whole_number
 
 
@@ -112,6 +113,8 @@ class User(Timestamped, table=True):
     role: Role = Field(sa_type=sa.String(20), index=True)
     is_active: bool = Field(default=True)
     password_hash: str = Field(max_length=255, repr=False)
+    # Set by an admin's reset: the user may only change their password until they have.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class AuthSession(SQLModel, table=True):
@@ -125,6 +128,40 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class TwoFactor(SQLModel, table=True):
+    """A user's TOTP authenticator. The server must read the secret to check codes, so it is stored as is."""
+
+    __tablename__ = "two_factor"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    secret: str = Field(max_length=64, repr=False)
+    # None while enrolment waits for the first code from the user's authenticator app.
+    confirmed_at: datetime | None = None
+    # The last 30-second time step whose code was accepted: a code is never accepted twice.
+    last_used_step: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that stands in for the authenticator. Only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    used_at: datetime | None = None
+
+
+class RolePolicy(SQLModel, table=True):
+    """What an admin requires of every user with a role."""
+
+    __tablename__ = "role_policy"
+    __table_args__ = (_one_of("role", Role),)
+
+    role: Role = Field(sa_type=sa.String(20), primary_key=True)
+    requires_two_factor: bool = Field(default=False)
 
 
 class Customer(Timestamped, table=True):
@@ -452,6 +489,12 @@ class UserCreate(UserInput, SQLModel):
         if not value:
             raise ValueError("Enter a name")
         return value
+
+    @field_validator("password")
+    @classmethod
+    def _hard_to_guess(cls, value: str, info: ValidationInfo) -> str:
+        about_user = [str(info.data[name]) for name in ("email", "full_name") if name in info.data]
+        return check_new_password(value, user_inputs=about_user)
 
 
 class UserUpdate(UserInput, SQLModel):

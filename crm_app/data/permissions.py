@@ -23,6 +23,13 @@ class Actor:
     email: str
     full_name: str
     role: Role
+    # What the user must do on their account page before anything else (an admin's reset, a role policy).
+    must_change_password: bool = False
+    must_enrol_two_factor: bool = False
+
+    @property
+    def account_setup_pending(self) -> bool:
+        return self.must_change_password or self.must_enrol_two_factor
 
     @property
     def is_admin(self) -> bool:

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from crm_app.data.models import AuthSession, Role, User, UserCreate, UserUpdate, utcnow
+from crm_app.data.models import AuthSession, Role, RolePolicy, TwoFactor, User, UserCreate, UserUpdate, utcnow
+from crm_app.data.passwords import WeakPassword, check_new_password
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied, require_role
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.security import (
@@ -26,8 +27,13 @@ class EmailTaken(ValueError):
     """Another user already signs in with this email."""
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(id=user.id, email=user.email, full_name=user.full_name, role=Role(user.role))
+class WrongPassword(ValueError):
+    """The current password given to confirm a change is not the user's."""
+
+
+def actor_of(user: User, *, must_enrol_two_factor: bool = False) -> Actor:
+    return Actor(id=user.id, email=user.email, full_name=user.full_name, role=Role(user.role),
+                 must_change_password=user.must_change_password, must_enrol_two_factor=must_enrol_two_factor)
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
@@ -58,8 +64,10 @@ def actor_for_token(*, session: Session, token: str) -> Actor | None:
     if not token or len(token) > 128:
         return None
     row = session.exec(
-        select(User)
+        select(User, RolePolicy.requires_two_factor, TwoFactor.confirmed_at)
         .join(AuthSession, AuthSession.user_id == User.id)
+        .outerjoin(RolePolicy, RolePolicy.role == User.role)
+        .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
         .where(
             AuthSession.token_hash == token_digest(token),
             AuthSession.revoked_at.is_(None),
@@ -67,7 +75,10 @@ def actor_for_token(*, session: Session, token: str) -> Actor | None:
             User.is_active.is_(True),
         )
     ).first()
-    return actor_of(row) if row else None
+    if row is None:
+        return None
+    user, two_factor_required, two_factor_since = row
+    return actor_of(user, must_enrol_two_factor=bool(two_factor_required) and two_factor_since is None)
 
 
 def revoke_session(*, session: Session, token: str) -> None:
@@ -78,12 +89,57 @@ def revoke_session(*, session: Session, token: str) -> None:
     )
 
 
-def _revoke_all_sessions(session: Session, user_id: int) -> None:
-    session.execute(
+def _revoke_all_sessions(session: Session, user_id: int, *, except_token: str = "") -> int:
+    """End every live session of the user (but the one holding `except_token`); returns how many ended."""
+    ended = session.execute(
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+               AuthSession.token_hash != token_digest(except_token))
         .values(revoked_at=utcnow())
     )
+    return ended.rowcount
+
+
+def sign_out_everywhere(*, session: Session, actor: Actor) -> int:
+    """End every session of the acting user, this browser's too; returns how many ended."""
+    ended = _revoke_all_sessions(session, actor.id)
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=actor.id,
+                  action="sign_out_everywhere")
+    return ended
+
+
+def change_password(
+    *, session: Session, actor: Actor, current_password: str, new_password: str, current_token: str = ""
+) -> None:
+    """The user's own password change. The current password is required; the new one must be hard to guess.
+    Every other session of the user ends (whoever knew the old password is signed out)."""
+    user = session.get(User, actor.id)
+    if user is None or not verify_password(user.password_hash, current_password):
+        raise WrongPassword("Your current password is not right.")
+    check_new_password(new_password, user_inputs=(user.email, user.full_name))
+    if verify_password(user.password_hash, new_password):
+        raise WeakPassword("Choose a password different from your current one.")
+    user.password_hash, user.must_change_password = hash_password(new_password), False
+    session.add(user)
+    _revoke_all_sessions(session, user.id, except_token=current_token)
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=user.id, action="password_change")
+
+
+def reset_password(*, session: Session, actor: Actor, user_id: int, new_password: str) -> User:
+    """An admin sets a temporary password: the user is signed out everywhere and must choose their own
+    password at the next sign-in. Admins change their own password on their account page."""
+    require_role(actor, Role.admin)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor.id:
+        raise PermissionDenied("Change your own password on your account page.")
+    check_new_password(new_password, user_inputs=(user.email, user.full_name))
+    user.password_hash, user.must_change_password = hash_password(new_password), True
+    session.add(user)
+    _revoke_all_sessions(session, user.id)
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=user.id, action="password_reset")
+    return user
 
 
 def staff_directory(*, session: Session, actor: Actor) -> list[tuple[int, str, str]]:

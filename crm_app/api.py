@@ -13,12 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from crm_app import rate_limit
 from crm_app.metrics import TimeRequests
-from crm_app.data.db import read_session, write_session
+from crm_app.data.db import DatabaseFault, database_fault, probe_write, read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
 from crm_app.data.repositories.feedback import InviteRefused, Submitted, submit_anonymous_batch, submit_feedback
 from crm_app.data.validation import field_errors, whole_number
@@ -63,7 +63,8 @@ _FEEDBACK_RESPONSES = {
     413: {"description": "reason=too_large: the body is over 16 KB."},
     422: {"description": "reason=invalid: `errors` maps each bad field to a message. reason=invite_refused: the survey link is forged, expired or used."},
     429: {"description": "reason=rate_limited: too many answers from this address; retry after `retry_after` seconds."},
-    503: {"description": "reason=unavailable: the database cannot be reached; nothing was stored."},
+    503: {"description": "reason=unavailable: the database cannot be reached; reason=read_only: it takes no "
+                         "changes for the moment. Nothing was stored."},
 }
 
 
@@ -103,7 +104,9 @@ class FeedbackBatcher:
     """Group commit: answers arriving together are written in one transaction by one writer task.
 
     One INSERT per batch instead of one transaction per request lets a single worker accept thousands of
-    answers a second. A failed batch fails each of its requests (503) and leaves nothing half-written.
+    answers a second. A batch that fails leaves nothing half-written. When the database is at fault (down,
+    read-only) each of its requests learns so at once; otherwise one of its rows is to blame, so each row is
+    written again in its own transaction: one bad row fails alone and the honest ones are stored.
     """
 
     def __init__(self, max_batch: int = 512) -> None:
@@ -127,13 +130,34 @@ class FeedbackBatcher:
             try:
                 results = await run_in_threadpool(_write_batch, [submission for submission, _ in batch])
             except Exception as error:  # noqa: BLE001  (every waiting request learns of the failure)
+                if len(batch) > 1 and database_fault(error) is None:
+                    await self._write_one_by_one(batch)
+                    continue
                 for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                    _settle(future, error=error)
                 continue
             for (_, future), result in zip(batch, results):
-                if not future.done():
-                    future.set_result(result)
+                _settle(future, result=result)
+
+    @staticmethod
+    async def _write_one_by_one(batch: list) -> None:
+        for submission, future in batch:
+            try:
+                [result] = await run_in_threadpool(_write_batch, [submission])
+            except Exception as error:  # noqa: BLE001  (this row's request learns why it failed)
+                _settle(future, error=error)
+            else:
+                _settle(future, result=result)
+
+
+def _settle(future: asyncio.Future, *, result: Submitted | None = None, error: BaseException | None = None) -> None:
+    """Answer a waiting request, unless it has gone (a client that hung up cancels its future)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 _batcher = FeedbackBatcher()
@@ -147,9 +171,12 @@ async def _store(submission: FeedbackSubmission) -> JSONResponse:
             saved = await _batcher.submit(submission)
     except InviteRefused as refused:
         return _failure(422, "invite_refused", errors={"invite": str(refused)})
-    except OperationalError:
-        logger.exception("Feedback could not be stored: database unavailable")
-        return _failure(503, "unavailable")
+    except SQLAlchemyError as error:
+        fault = database_fault(error)
+        if fault is None:
+            raise
+        logger.error("Feedback could not be stored: the database is %s (%s)", fault.value, type(error).__name__)
+        return _failure(503, "read_only" if fault == DatabaseFault.read_only else "unavailable")
     return JSONResponse({"id": saved.id, "duplicate": not saved.created}, status_code=201 if saved.created else 200)
 
 
@@ -163,13 +190,25 @@ def _write_batch(submissions: list[FeedbackSubmission]) -> list[Submitted]:
         return submit_anonymous_batch(session=session, submissions=submissions, channel=FeedbackChannel.api)
 
 
-@api.get("/api/health", summary="Service health", responses={503: {"description": "The database is unreachable."}})
+_HEALTH_RESPONSES = {
+    200: {"description": "database=ok: it answers and accepts writes."},
+    503: {"description": "database=unavailable: it cannot be reached; database=read_only: it answers but takes "
+                         "no write; database=error: the check itself failed."},
+}
+
+
+@api.get("/api/health", summary="Service health", responses=_HEALTH_RESPONSES)
 def health() -> JSONResponse:
+    """The database must answer a query and accept a write (begun and rolled back, see db.probe_write)."""
     try:
         with read_session() as session:
             session.execute(text("SELECT 1"))
-    except OperationalError:
-        return JSONResponse({"status": "degraded", "app": "ok", "database": "unavailable"}, status_code=503)
+        probe_write()
+    except SQLAlchemyError as error:
+        fault = database_fault(error)
+        state = {DatabaseFault.read_only: "read_only", DatabaseFault.unreachable: "unavailable"}.get(fault, "error")
+        logger.error("Health check: the database is %s (%s)", state, type(error).__name__)
+        return JSONResponse({"status": "degraded", "app": "ok", "database": state}, status_code=503)
     return JSONResponse({"status": "ok", "app": "ok", "database": "ok"})
 
 

@@ -8,8 +8,9 @@ browser tabs that were connected to the dead one reconnect and rehydrate from th
 When Redis (the session store of the scale-out configuration) cannot be reached, every event fails before its
 handler runs; Reflex's own message for that is "An error occurred. Contact the website administrator.", which
 tells the user neither what is wrong nor that waiting helps. `report_backend_error` says so plainly, and the
-same for the database: a write that fails because the database cannot be reached leaves nothing behind
-(`write_session` rolls the whole transaction back), and the user is told to try again.
+same for the database: a write that fails because the database cannot be reached, or takes no changes for the
+moment, leaves nothing behind (`write_session` rolls the whole transaction back), and the user is told to try
+again. Any other database error (a query or its data was wrong) is a bug, never reported as an outage.
 """
 
 import functools
@@ -17,9 +18,10 @@ import logging
 
 import redis.exceptions
 import reflex as rx
-import sqlalchemy.exc
 from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
+
+from crm_app.data.db import DatabaseFault, database_fault
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ SESSION_STORE_AWAY = (
 )
 DATABASE_AWAY = (
     "The database cannot be reached for the moment, so nothing was saved. "
+    "Try again in a minute; if this goes on, tell your administrator."
+)
+DATABASE_READ_ONLY = (
+    "The database is taking no changes for the moment, so nothing was saved. "
     "Try again in a minute; if this goes on, tell your administrator."
 )
 
@@ -61,13 +67,16 @@ def _caused_by(exception: BaseException | None, kinds: tuple[type[BaseException]
 
 
 def report_backend_error(exception: Exception) -> EventSpec:
-    """The toast a user sees when an event fails: a plain message while Redis or the database is away, Reflex's
-    own otherwise. (OperationalError is SQLAlchemy's class for a database that cannot be reached or answer.)"""
+    """The toast a user sees when an event fails: a plain message while Redis or the database is away or the
+    database takes no writes (db.database_fault), Reflex's own otherwise."""
+    fault = database_fault(exception)
     if _caused_by(exception, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
-        message, what = SESSION_STORE_AWAY, "Redis"
-    elif _caused_by(exception, (sqlalchemy.exc.OperationalError,)):
-        message, what = DATABASE_AWAY, "the database"
+        message, what = SESSION_STORE_AWAY, "Redis cannot be reached"
+    elif fault == DatabaseFault.unreachable:
+        message, what = DATABASE_AWAY, "the database cannot be reached"
+    elif fault == DatabaseFault.read_only:
+        message, what = DATABASE_READ_ONLY, "the database takes no writes"
     else:
         return default_backend_exception_handler(exception)
-    logger.error("An event failed because %s cannot be reached: %s", what, type(exception).__name__)
+    logger.error("An event failed because %s: %s", what, type(exception).__name__)
     return rx.toast.error(message, id="backend_error", position="top-center", duration=15_000)

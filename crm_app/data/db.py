@@ -1,14 +1,24 @@
-"""The single engine/session seam. Every query in the app opens its session here."""
+"""The single engine/session seam. Every query in the app opens its session here.
+
+It also tells the faults of the database apart (`database_fault`): unreachable, read-only, or neither (a query or
+its data was wrong: a bug or bad input, never to be reported as an outage). A connection that meets a read-only
+database is discarded with every other pooled one, so writes resume by themselves once it accepts them again
+(a SQLite connection opened while the file was read-only stays read-only; so does a PostgreSQL session opened
+while `default_transaction_read_only` was on).
+"""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+import sqlalchemy.exc
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
 from crm_app.settings import get_settings
@@ -31,6 +41,61 @@ def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
 
+class DatabaseFault(StrEnum):
+    unreachable = "unreachable"  # down, cut off, out of connections, or locked past the wait
+    read_only = "read_only"  # answers, but takes no write (read-only file or transaction, full disk)
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) and PostgreSQL's SQLSTATEs that are faults.
+_SQLITE_FAULTS = {5: DatabaseFault.unreachable, 6: DatabaseFault.unreachable, 8: DatabaseFault.read_only,
+                  10: DatabaseFault.unreachable, 13: DatabaseFault.read_only, 14: DatabaseFault.unreachable,
+                  15: DatabaseFault.unreachable, 26: DatabaseFault.unreachable}
+_POSTGRES_FAULTS = {"25006": DatabaseFault.read_only, "53100": DatabaseFault.read_only,
+                    "53200": DatabaseFault.unreachable, "53300": DatabaseFault.unreachable}
+_POSTGRES_FAULT_CLASSES = {"08": DatabaseFault.unreachable, "57P": DatabaseFault.unreachable}
+
+
+def _driver_fault(error: BaseException) -> DatabaseFault | None:
+    """The fault a driver's own exception reports, if it is one."""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return None if code is None else _SQLITE_FAULTS.get(code & 0xFF)
+    pgcode = getattr(error, "pgcode", None)
+    if pgcode:
+        return _POSTGRES_FAULTS.get(pgcode) or _POSTGRES_FAULT_CLASSES.get(pgcode[:3]) \
+            or _POSTGRES_FAULT_CLASSES.get(pgcode[:2])
+    return None
+
+
+def database_fault(error: BaseException | None) -> DatabaseFault | None:
+    """Why `error` (or an error it was raised from) failed, when the database is at fault; None when the query
+    or its data was wrong, which is a bug or bad input and never an outage."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, sqlalchemy.exc.DBAPIError):
+            fault = _driver_fault(error.orig)
+            if fault is not None:
+                return fault
+            # A lost connection, or psycopg2's OperationalError without a SQLSTATE: it never reached the server.
+            if error.connection_invalidated or (isinstance(error, sqlalchemy.exc.OperationalError)
+                                                and not isinstance(error.orig, sqlite3.Error)
+                                                and not getattr(error.orig, "pgcode", None)):
+                return DatabaseFault.unreachable
+            return None
+        if isinstance(error, (sqlalchemy.exc.DisconnectionError, sqlalchemy.exc.TimeoutError)):
+            return DatabaseFault.unreachable
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
+def _discard_read_only_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _read_only_is_a_disconnect(context: ExceptionContext) -> None:
+        # Treated like a lost connection: this one is closed and every pooled one is replaced on its next use.
+        if _driver_fault(context.original_exception) == DatabaseFault.read_only:
+            context.is_disconnect = True
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per database URL for the life of the process."""
@@ -40,8 +105,10 @@ def engine_for(url: str) -> Engine:
             connect_args={"check_same_thread": False, "isolation_level": None},
         )
         _prepare_sqlite(engine, get_settings().sqlite_busy_timeout_ms)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _discard_read_only_connections(engine)
+    return engine
 
 
 @lru_cache(maxsize=8)
@@ -49,13 +116,30 @@ def _sqlite_writer_lock(url: str) -> threading.Lock:
     return threading.Lock()
 
 
-def _writer_turn(engine: Engine):
+def _writer_turn(engine: Engine, timeout: float = -1):
     """SQLite takes one writer at a time: this process's writers queue on a lock, in turn, instead of polling the
     file lock (busy_timeout backs off up to 100 ms a try, so under load one writer can starve past its timeout).
-    Writers in other processes still meet on busy_timeout. PostgreSQL needs no turn."""
+    Writers in other processes still meet on busy_timeout. PostgreSQL needs no turn.
+    With a `timeout` (seconds), _TurnTaken when the turn does not come by then."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    return _sqlite_writer_lock(engine.url.render_as_string(hide_password=False))
+    return _Turn(_sqlite_writer_lock(engine.url.render_as_string(hide_password=False)), timeout)
+
+
+class _TurnTaken(Exception):
+    """Another writer of this process kept SQLite's turn past the wait."""
+
+
+class _Turn:
+    def __init__(self, lock: threading.Lock, timeout: float) -> None:
+        self._lock, self._timeout = lock, timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise _TurnTaken
+
+    def __exit__(self, *_exc) -> None:
+        self._lock.release()
 
 
 def get_engine() -> Engine:
@@ -81,3 +165,34 @@ def write_session() -> Iterator[Session]:
                 session.flush()
         finally:
             connection.info.pop("write", None)
+
+
+# Needs the write lock on SQLite and is refused in a read-only PostgreSQL transaction, yet changes no row and
+# waits on no row lock.
+_WRITE_PROBE = text("UPDATE data_version SET version = version WHERE 1 = 0")
+
+
+def probe_write(*, turn_timeout: float = 2.0) -> None:
+    """Begin a write, run a statement that writes nothing, roll back: raises what a real write would raise now.
+
+    A connection opened while the database was read-only fails the probe once and is discarded with the rest of
+    the pool; the probe then asks again on a fresh connection, so a database writable again is reported so.
+    When this process's SQLite writers hold the turn past `turn_timeout` seconds, one of them is writing: the
+    probe returns without waiting longer."""
+    engine = get_engine()
+    for attempt in range(2):
+        try:
+            with _writer_turn(engine, turn_timeout), engine.connect() as connection:
+                connection.info["write"] = True
+                try:
+                    with connection.begin() as transaction:
+                        connection.execute(_WRITE_PROBE)
+                        transaction.rollback()
+                finally:
+                    connection.info.pop("write", None)
+            return
+        except _TurnTaken:
+            return
+        except sqlalchemy.exc.DBAPIError as error:
+            if attempt or database_fault(error) != DatabaseFault.read_only:
+                raise

@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 import reflex as rx
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm_app import rate_limit
-from crm_app.data.db import read_session, write_session
+from crm_app.data.db import database_fault, read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
 from crm_app.data.repositories.feedback import InviteRefused, open_invite, submit_feedback
 from crm_app.states.forms import parse_form
@@ -72,7 +72,9 @@ class FeedbackFormState(rx.State):
             self._invite, self.greeting, self.link_problem = "", "", str(refused)
             self.errors = {"form": "Your personal link could not be used; press Send again to answer anonymously."}
             return None
-        except OperationalError:
+        except SQLAlchemyError as error:
+            if database_fault(error) is None:
+                raise
             self.errors = {"form": "We could not save your answer just now. Nothing was lost: please press Send again."}
             return None
         self.sent = True

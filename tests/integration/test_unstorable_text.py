@@ -3,20 +3,22 @@ import name the field, sign-in and search neither crash nor match everything, an
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from crm_app import rate_limit
-from crm_app.api import api
-from crm_app.data.models import Customer, Deal, Feedback, Order, SalesChannel
+from crm_app.api import FeedbackBatcher, api
+from crm_app.data.db import engine_for
+from crm_app.data.models import Customer, Deal, Feedback, FeedbackSubmission, Order, SalesChannel
 from crm_app.data.repositories import customers, deals, imports, orders
 from crm_app.data.repositories.users import actor_of, authenticate
 from crm_app.data.validation import UNSTORABLE_TEXT
 from crm_app.settings import get_settings
-from tests.conftest import add_staff
+from tests.conftest import add_staff, migrate
 
 ANSWER = {"csat": 4, "nps": 9, "comment": "Quick delivery", "submission_id": "nul-test-0001"}
 
@@ -122,3 +124,30 @@ def test_a_blank_search_still_lists_everyone(engine, book):
         page = customers.search_customers(session=session, actor=book["rep"], query=customers.CustomerQuery(search=""))
         assert page.total == 3
         assert len(deals.customers_to_sell_to(session=session, actor=book["rep"], search="  ")) == 3
+
+
+@pytest.mark.postgres
+def test_a_group_commit_with_one_unstorable_row_stores_every_honest_one(postgres_databases, monkeypatch):
+    """40 honest answers and one holding a NUL (as a client bypassing the API's checks would write it) arrive
+    together: one batch, which PostgreSQL refuses; each row is then written on its own."""
+    url = postgres_databases.create()
+    migrate(url)
+    monkeypatch.setattr(get_settings(), "database_url", url)
+    honest = [FeedbackSubmission(csat=4, nps=9, comment=f"Honest answer {n}", submission_id=f"honest-{n:04d}")
+              for n in range(40)]
+    poisoned = FeedbackSubmission.model_construct(csat=1, nps=0, comment="Bad\x00row", name=None, email=None,
+                                                  consent=False, submission_id="poisoned-0001", invite=None)
+    batcher = FeedbackBatcher()
+
+    async def submit_together() -> list:
+        answers = [*honest[:20], poisoned, *honest[20:]]
+        return await asyncio.gather(*(batcher.submit(answer) for answer in answers), return_exceptions=True)
+
+    outcomes = asyncio.run(submit_together())
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert len(failed) == 1 and outcomes[20] is failed[0]
+    assert all(outcome.created for outcome in outcomes if not isinstance(outcome, BaseException))
+    with Session(engine_for(url)) as session:
+        stored = session.exec(select(Feedback.client_submission_id).order_by(Feedback.client_submission_id)).all()
+    assert stored == sorted(answer.submission_id for answer in honest)
+    engine_for(url).dispose()

@@ -22,7 +22,6 @@ from crm_app.data.db import DatabaseFault, database_fault, probe_write, read_ses
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
 from crm_app.data.repositories.feedback import InviteRefused, Submitted, submit_anonymous_batch, submit_feedback
 from crm_app.data.validation import field_errors, whole_number
-from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +76,7 @@ _FEEDBACK_RESPONSES = {
     summary="Submit a survey answer",
 )
 async def post_feedback(request: Request) -> JSONResponse:
-    settings = get_settings()
-    client = rate_limit.client_ip(
-        request.client.host if request.client else "unknown",
-        request.headers.get("x-forwarded-for"),
-        settings.trusted_proxy_hops,
-    )
+    client = rate_limit.client_of(request)
     if not await rate_limit.allow_feedback(client):
         seconds = await rate_limit.retry_after_seconds(client)
         response = _failure(429, "rate_limited", retry_after=seconds)

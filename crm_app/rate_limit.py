@@ -1,13 +1,17 @@
-"""Per-client rate limits for what anonymous visitors may send, shared by all workers when Redis is configured."""
+"""Rate limits for what anonymous visitors may send (survey answers, sign-in attempts), shared by all workers when
+Redis is configured, in memory otherwise."""
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from functools import lru_cache
 
-from limits import RateLimitItem, parse, storage
+from limits import RateLimitItem, parse, parse_many, storage
 from limits.aio import strategies
+
+from starlette.requests import Request
 
 from crm_app.settings import get_settings
 
@@ -24,6 +28,12 @@ def client_ip(peer: str, forwarded_for: str | None, trusted_proxy_hops: int) -> 
         return peer
     hops = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
     return hops[-trusted_proxy_hops] if len(hops) >= trusted_proxy_hops else peer
+
+
+def client_of(request: Request) -> str:
+    """The address of the client behind an HTTP request, honouring CRM_TRUSTED_PROXY_HOPS."""
+    return client_ip(request.client.host if request.client else "unknown",
+                     request.headers.get("x-forwarded-for"), get_settings().trusted_proxy_hops)
 
 
 @lru_cache(maxsize=1)
@@ -56,3 +66,68 @@ async def retry_after_seconds(client: str) -> int:
     except Exception:
         return 60
     return max(1, int(stats.reset_time - time.time()) + 1)
+
+
+# --- sign-in throttle --------------------------------------------------------------------------------------
+
+_ACCOUNT, _CLIENT = "sign_in_account", "sign_in_client"
+
+
+@lru_cache(maxsize=8)
+def _rules(notation: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(notation))
+
+
+def _account_rules() -> tuple[RateLimitItem, ...]:
+    return _rules(get_settings().sign_in_account_limits)
+
+
+def _client_rules() -> tuple[RateLimitItem, ...]:
+    return _rules(get_settings().sign_in_client_limits)
+
+
+async def _seconds_until_free(rule: RateLimitItem, kind: str, key: str) -> int:
+    """0 when `rule` allows one more attempt for `key`, else the whole seconds until its oldest attempt expires."""
+    limiter = _limiter()
+    if await limiter.test(rule, kind, key):
+        return 0
+    stats = await limiter.get_window_stats(rule, kind, key)
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+async def reserve_sign_in(account: str, client: str) -> int:
+    """Count a sign-in attempt for `account` from `client` before its password is checked: 0 when it may go on,
+    else the seconds to wait (the longest of the full rules, so more failures mean a longer wait).
+
+    The account's attempt is counted now (and forgotten again on success, `sign_in_succeeded`), so attempts in
+    flight together cannot pass the limit; the client's are counted only when they fail (`sign_in_failed`), so
+    colleagues signing in behind one address do not use up its allowance.
+    """
+    try:
+        waits = [await _seconds_until_free(rule, _ACCOUNT, account) for rule in _account_rules()]
+        waits += [await _seconds_until_free(rule, _CLIENT, client) for rule in _client_rules()]
+        if max(waits):
+            return max(waits)
+        for rule in _account_rules():
+            if not await _limiter().hit(rule, _ACCOUNT, account):  # another attempt took the last place meanwhile
+                return await _seconds_until_free(rule, _ACCOUNT, account)
+    except Exception:  # the store is down: the password check itself (a bounded thread pool) still limits the pace
+        logger.warning("Rate limit store unavailable; checking the sign-in unthrottled.")
+    return 0
+
+
+async def sign_in_failed(client: str) -> None:
+    try:
+        for rule in _client_rules():
+            await _limiter().hit(rule, _CLIENT, client)
+    except Exception:
+        logger.warning("Rate limit store unavailable; a failed sign-in was not counted.")
+
+
+async def sign_in_succeeded(account: str) -> None:
+    """The right password was given: the account's earlier failures no longer count against it."""
+    try:
+        for rule in _account_rules():
+            await _limiter().clear(rule, _ACCOUNT, account)
+    except Exception:
+        logger.warning("Rate limit store unavailable; the account's failed sign-ins were not forgotten.")

@@ -38,7 +38,15 @@ class Settings(BaseSettings):
     secret_key: str = Field(default_factory=_local_secret_key, min_length=32, repr=False)
     # Load the demo company into an empty database on `crm-app setup` (and so on `make run`).
     demo_data: bool = True
+    # A session ends this long after sign-in (absolute), or after this long without a request (idle).
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Failed sign-ins allowed per account and per client address, in `limits` notation; each rule that is full
+    # makes the next attempt wait until its window frees, so the wait grows with the failures.
+    sign_in_account_limits: str = "5/15 minutes;10/hour;20/day"
+    sign_in_client_limits: str = "30/15 minutes;100/hour;300/day"
+    # Threads checking passwords (Argon2 takes ~50 ms of CPU and 64 MiB): the event loop never waits on one.
+    password_check_threads: int = Field(default=2, ge=1, le=32)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)

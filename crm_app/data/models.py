@@ -127,6 +127,8 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # Last request seen on it, written at most once a minute; a session idle longer than the idle limit ends.
+    last_seen_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
 
 
@@ -162,6 +164,30 @@ class RolePolicy(SQLModel, table=True):
 
     role: Role = Field(sa_type=sa.String(20), primary_key=True)
     requires_two_factor: bool = Field(default=False)
+
+
+class SignInOutcome(StrEnum):
+    signed_in = "signed_in"
+    refused = "refused"  # wrong email or password, or a deactivated account: the visitor is told the same
+    throttled = "throttled"  # turned away by the throttle before any password was checked
+
+
+class SignInAttempt(SQLModel, table=True):
+    """The audit of sign-ins: who was tried from where and what happened; never the password.
+
+    Throttled attempts are counted, not listed: one row per email, client and flush carries `attempts`, so a
+    flood of guesses costs one insert a second instead of one per guess.
+    """
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (_one_of("outcome", SignInOutcome), sa.Index("ix_sign_in_attempt_email_at", "email", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    email: str = Field(max_length=254)
+    client: str = Field(max_length=64)
+    outcome: SignInOutcome = Field(sa_type=sa.String(12))
+    attempts: int = Field(default=1)
 
 
 class Customer(Timestamped, table=True):

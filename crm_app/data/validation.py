@@ -44,6 +44,12 @@ def unstorable(value: Any) -> bool:
     return isinstance(value, str) and _UNSTORABLE.search(value) is not None
 
 
+def storable_text(text: str) -> str:
+    """`text` with each character the database cannot store replaced by U+FFFD, for text kept as evidence (an
+    audit row of what a visitor typed) rather than refused."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def storable(value: Any) -> Any:
     """`value` unchanged, or ValueError(UNSTORABLE_TEXT) when it is text the database cannot store."""
     if unstorable(value):

@@ -10,12 +10,12 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import timedelta
 from typing import Any
 
 import reflex as rx
 
 from crm_app import routes
+from crm_app.sign_in import refusal_message, sign_in
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -69,16 +69,13 @@ class AuthState(rx.State):
         if not email or not password:
             self.login_error = "Enter your email and password."
             return None
-        ttl = timedelta(hours=get_settings().session_ttl_hours)
-        with write_session() as session:
-            user = users.authenticate(session=session, email=email, password=password)
-            token = users.open_session(session=session, user=user, ttl=ttl) if user else None
-        if token is None:
-            self.login_error = "Wrong email or password, or the account is deactivated."
+        result = await sign_in(email=email, password=password, client=self.router.session.client_ip)
+        if not result.signed_in:
+            self.login_error = refusal_message(result.retry_after)
             return None
         await self._forget_shown_data()
         self.login_error = ""
-        self.session_token = token
+        self.session_token = result.token
         self._resolve_actor()
         return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
 

@@ -85,6 +85,32 @@ def engine(empty_database: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def serve_api_on(monkeypatch, url: str):
+    """A TestClient of the JSON API with the app pointed at `url`, the survey's rate limit out of the way and no
+    Redis; clear rate_limit._limiter's cache when done."""
+    from fastapi.testclient import TestClient
+
+    from crm_app import rate_limit
+    from crm_app.api import api
+    from crm_app.settings import get_settings
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "database_url", url)
+    monkeypatch.setattr(settings, "feedback_rate_limit", "1000/minute")
+    monkeypatch.setattr(settings, "redis_url", None)
+    rate_limit._limiter.cache_clear()
+    return TestClient(api)
+
+
+@pytest.fixture
+def api_client(engine, monkeypatch):
+    """serve_api_on the `engine` fixture's database."""
+    from crm_app import rate_limit
+
+    yield serve_api_on(monkeypatch, engine.url.render_as_string(hide_password=False))
+    rate_limit._limiter.cache_clear()
+
+
 def add_staff(session: Session) -> dict[str, User]:
     """An admin, an executive and two sales reps ("rep" and "other"), flushed so they have ids."""
     people = {name: User(email=f"{name}@example.com", full_name=name.title(), role=role, password_hash="x")

@@ -18,12 +18,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, func, select
 
 from crm_app import rate_limit
-from crm_app.api import api
 from crm_app.data.db import DatabaseFault, database_fault, engine_for, write_session
 from crm_app.data.models import Customer, Feedback
 from crm_app.serving import DATABASE_AWAY, DATABASE_READ_ONLY, report_backend_error
-from crm_app.settings import get_settings
-from tests.conftest import POSTGRES_ADMIN_URL, migrate
+from tests.conftest import POSTGRES_ADMIN_URL, migrate, serve_api_on
 
 
 def _answer(n: int) -> dict:
@@ -47,13 +45,8 @@ def app_on(monkeypatch) -> Iterator:
 
     def point(url: str) -> TestClient:
         migrate(url)
-        settings = get_settings()
-        monkeypatch.setattr(settings, "database_url", url)
-        monkeypatch.setattr(settings, "feedback_rate_limit", "1000/minute")
-        monkeypatch.setattr(settings, "redis_url", None)
-        rate_limit._limiter.cache_clear()
         engines.append(engine_for(url))
-        return TestClient(api)
+        return serve_api_on(monkeypatch, url)
 
     yield point
     for engine in engines:

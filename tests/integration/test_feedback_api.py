@@ -5,11 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from crm_app import rate_limit
-from crm_app.api import api
 from crm_app.data.models import Feedback
 from crm_app.settings import get_settings
 
@@ -17,14 +14,8 @@ VALID = {"csat": 5, "nps": 10, "comment": "Lovely service", "submission_id": "ap
 
 
 @pytest.fixture
-def client(engine, monkeypatch):
-    settings = get_settings()
-    monkeypatch.setattr(settings, "database_url", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr(settings, "feedback_rate_limit", "1000/minute")
-    monkeypatch.setattr(settings, "redis_url", None)
-    rate_limit._limiter.cache_clear()
-    yield TestClient(api)
-    rate_limit._limiter.cache_clear()
+def client(api_client):
+    return api_client
 
 
 def _stored(engine) -> int:

@@ -7,11 +7,9 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from crm_app import rate_limit
-from crm_app.api import FeedbackBatcher, api
+from crm_app.api import FeedbackBatcher
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Deal, Feedback, FeedbackSubmission, Order, SalesChannel
 from crm_app.data.repositories import customers, deals, imports, orders
@@ -24,14 +22,8 @@ ANSWER = {"csat": 4, "nps": 9, "comment": "Quick delivery", "submission_id": "nu
 
 
 @pytest.fixture
-def client(engine, monkeypatch):
-    settings = get_settings()
-    monkeypatch.setattr(settings, "database_url", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setattr(settings, "feedback_rate_limit", "1000/minute")
-    monkeypatch.setattr(settings, "redis_url", None)
-    rate_limit._limiter.cache_clear()
-    yield TestClient(api)
-    rate_limit._limiter.cache_clear()
+def client(api_client):
+    return api_client
 
 
 @pytest.fixture

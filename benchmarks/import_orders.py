@@ -23,9 +23,10 @@ from sqlmodel import select
 
 from benchmarks._server import migrate
 from crm_app.data.db import engine_for
-from crm_app.data.models import Customer, OrderStatus, Product, SalesChannel
+from crm_app.data.models import Customer, Product
 from crm_app.data.repositories import imports
 from crm_app.data.seed import seed_demo_company
+from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.settings import get_settings
 
 

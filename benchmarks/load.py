@@ -56,8 +56,9 @@ from benchmarks._socket import BrowserTab
 from crm_app.analytics.cockpit import PRESETS
 from crm_app.data.backup import create_database_if_missing
 from crm_app.data.db import engine_for
-from crm_app.data.models import CUSTOMER_SEGMENTS, OPEN_STAGES, Customer, Deal, User
+from crm_app.data.models import Customer, Deal, User
 from crm_app.data.seed import seed_demo_company
+from crm_app.domain import OPEN_STAGES, SEGMENTS
 from crm_app.states.cockpit import CockpitState
 from crm_app.states.pipeline import PipelineState
 from crm_app.states.tasks import TasksState
@@ -201,7 +202,7 @@ class StaffUser:
 
     async def executive_action(self) -> None:
         name = self.rng.choice(("region", "segment", "period"))
-        value = self.rng.choice({"region": [*self.book.regions, "any"], "segment": [*CUSTOMER_SEGMENTS, "any"],
+        value = self.rng.choice({"region": [*self.book.regions, "any"], "segment": [*SEGMENTS, "any"],
                                  "period": [p for p in PRESETS if p != "custom"]}[name])
         self.path = self.cockpit_path
         await self.recorder.time("cockpit: change a filter",

@@ -42,7 +42,8 @@ from sqlmodel import Session, func, select
 from benchmarks._server import checkpoint, seed_unless_seeded, served_backend
 from benchmarks._socket import BrowserTab
 from crm_app.data.db import engine_for
-from crm_app.data.models import OPEN_STAGES, STAGE_PROBABILITY, Customer, Deal, Role, User
+from crm_app.data.models import Customer, Deal, Role, User
+from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY
 from crm_app.states.customers import CustomersState
 from crm_app.states.pipeline import PipelineState
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-# An order counts as revenue once paid or shipped; pending, cancelled and refunded orders never do.
-REVENUE_STATUSES: tuple[str, ...] = ("paid", "shipped")
+from crm_app.domain import REVENUE_STATUSES
+
 
 DAY = pd.Timedelta(days=1)
 

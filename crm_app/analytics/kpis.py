@@ -12,16 +12,12 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from crm_app.analytics._common import DAY, REVENUE_STATUSES, between, revenue_orders, utc, utc_column
-
-OPEN_STAGES: tuple[str, ...] = ("Lead", "Qualified", "Proposal", "Negotiation")
-WON, LOST = "Won", "Lost"
+from crm_app.analytics._common import DAY, between, revenue_orders, utc, utc_column
+from crm_app.domain import OPEN_STAGES, DealStage
 
 Moment = datetime | date | str | pd.Timestamp
 
 __all__ = [
-    "OPEN_STAGES",
-    "REVENUE_STATUSES",
     "SalesKpis",
     "average_sales_cycle_days",
     "growth",
@@ -87,9 +83,9 @@ def win_rate(
     closed_col: str = "closed_at",
 ) -> tuple[int, int, float | None]:
     """(won, lost, won / (won + lost)) over the deals closed in [start, end); the rate is None with no closed deal."""
-    closed = deals.loc[deals[stage_col].isin((WON, LOST)) & deals[closed_col].notna()]
+    closed = deals.loc[deals[stage_col].isin((DealStage.won, DealStage.lost)) & deals[closed_col].notna()]
     closed = closed.loc[between(utc_column(closed[closed_col]), utc(start), utc(end))]
-    won, lost = int((closed[stage_col] == WON).sum()), int((closed[stage_col] == LOST).sum())
+    won, lost = int((closed[stage_col] == DealStage.won).sum()), int((closed[stage_col] == DealStage.lost).sum())
     return won, lost, (won / (won + lost) if won + lost else None)
 
 
@@ -103,7 +99,7 @@ def average_sales_cycle_days(
     closed_col: str = "closed_at",
 ) -> float | None:
     """Mean of (closed_at − created_at) in days (fractional) over the deals won in [start, end); None if none."""
-    won = deals.loc[(deals[stage_col] == WON) & deals[closed_col].notna()]
+    won = deals.loc[(deals[stage_col] == DealStage.won) & deals[closed_col].notna()]
     closed_at = utc_column(won[closed_col])
     in_period = between(closed_at, utc(start), utc(end))
     if not in_period.any():

@@ -9,6 +9,8 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
+from crm_app.domain import is_detractor, is_promoter, is_satisfied
+
 
 @dataclass(frozen=True)
 class Proportion:
@@ -64,7 +66,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Proport
 def csat_score(answers: pd.Series, confidence: float = 0.95) -> CsatScore:
     """CSAT of the non-missing 1-5 answers: share of 4s and 5s, with a Wilson interval."""
     scores = answers.dropna()
-    interval = wilson_interval(int((scores >= 4).sum()), int(scores.size), confidence)
+    interval = wilson_interval(int(is_satisfied(scores).sum()), int(scores.size), confidence)
     return CsatScore(satisfied=interval.successes, n=interval.n, value=interval.value,
                      lower=interval.lower, upper=interval.upper)
 
@@ -77,7 +79,7 @@ def nps_score(answers: pd.Series, confidence: float = 0.95) -> NpsScore:
     """
     scores = answers.dropna()
     n = int(scores.size)
-    promoters, detractors = int((scores >= 9).sum()), int((scores <= 6).sum())
+    promoters, detractors = int(is_promoter(scores).sum()), int(is_detractor(scores).sum())
     passives = n - promoters - detractors
     if n == 0:
         return NpsScore(0, 0, 0, 0, math.nan, math.nan, math.nan)

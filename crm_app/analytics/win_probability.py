@@ -20,12 +20,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from crm_app.analytics._common import DAY, utc, utc_column
-from crm_app.analytics.kpis import OPEN_STAGES, WON
+from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage
 
 Moment = datetime | date | str | pd.Timestamp
 
-# The fixed probability of each open stage (mirrors crm_app.data.models.STAGE_PROBABILITY; a test checks).
-STAGE_PROBABILITY: dict[str, float] = {"Lead": 0.10, "Qualified": 0.25, "Proposal": 0.50, "Negotiation": 0.75}
 NUMERIC = ["log_amount", "age_days", "owner_win_rate"]
 
 
@@ -33,7 +31,7 @@ def owner_win_rates(closed: pd.DataFrame, *, prior_weight: float = 5.0, owner_co
                     stage_col: str = "stage") -> tuple[pd.Series, float]:
     """(rate per owner, overall rate): rate = (wins + m p̄) / (closed + m), p̄ the overall win rate and m =
     `prior_weight` pseudo-deals, so an owner with few deals is pulled towards p̄."""
-    won = (closed[stage_col] == WON).astype(float)
+    won = (closed[stage_col] == DealStage.won).astype(float)
     overall = float(won.mean())
     grouped = won.groupby(closed[owner_col])
     return (grouped.sum() + prior_weight * overall) / (grouped.size() + prior_weight), overall
@@ -87,8 +85,8 @@ def fit_win_probability(closed: pd.DataFrame, *, test_fraction: float = 0.25, ra
     train, test = closed.iloc[:-n_test], closed.iloc[-n_test:]
     rates, overall = owner_win_rates(train, prior_weight=prior_weight)
     model = _pipeline(random_state).fit(deal_features(train, train["closed_at"].max(), rates, overall),
-                                        (train["stage"] == WON).astype(int))
-    y = (test["stage"] == WON).astype(int)
+                                        (train["stage"] == DealStage.won).astype(int))
+    y = (test["stage"] == DealStage.won).astype(int)
     predicted = model.predict_proba(deal_features(test, test["closed_at"].max(), rates, overall))[:, 1]
     fixed = test["stage_reached"].map(STAGE_PROBABILITY).astype(float).to_numpy()
     metrics = pd.DataFrame(
@@ -98,7 +96,7 @@ def fit_win_probability(closed: pd.DataFrame, *, test_fraction: float = 0.25, ra
     )
     rates, overall = owner_win_rates(closed, prior_weight=prior_weight)
     final = _pipeline(random_state).fit(deal_features(closed, closed["closed_at"].max(), rates, overall),
-                                        (closed["stage"] == WON).astype(int))
+                                        (closed["stage"] == DealStage.won).astype(int))
     return WinProbabilityModel(metrics=metrics, train_deals=len(train), test_deals=len(test), model=final,
                                rates=rates, overall=overall)
 

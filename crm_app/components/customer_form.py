@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from crm_app.components.forms import field_error, text_field
-from crm_app.data.models import ACQUISITION_CHANNELS, CUSTOMER_REGIONS, CUSTOMER_SEGMENTS
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS
 from crm_app.states.customer_form import NO_OWNER, CustomerFormState
 
 
@@ -43,8 +43,8 @@ def _fields() -> rx.Component:
         text_field("Email", "email", errors, default_value=values["email"], type="email"),
         text_field("Phone, with country code", "phone", errors, default_value=values["phone"], type="tel",
                    placeholder="+44 20 7946 0958"),
-        _choice("Region", "region", CUSTOMER_REGIONS),
-        _choice("Segment", "segment", CUSTOMER_SEGMENTS),
+        _choice("Region", "region", REGIONS),
+        _choice("Segment", "segment", SEGMENTS),
         _choice("Acquired through", "acquisition_channel", ACQUISITION_CHANNELS),
         rx.cond(
             CustomerFormState.can_choose_owner,

@@ -16,8 +16,9 @@ import pandas as pd
 from sqlalchemy import Connection
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import OPEN_STAGES, AuditLog
+from crm_app.data.models import AuditLog
 from crm_app.data.permissions import Actor
+from crm_app.domain import OPEN_STAGES
 
 ORDERS_SQL = """
     SELECT o.id, o.customer_id, o.ordered_at, o.status, o.channel, o.total_amount,

@@ -16,6 +16,7 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, whole_number
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, DealStage, OrderStatus, SalesChannel, unhappy
 
 
 def utcnow() -> datetime:
@@ -35,42 +36,6 @@ class Role(StrEnum):
     admin = "admin"
     executive = "executive"
     sales_rep = "sales_rep"
-
-
-class DealStage(StrEnum):
-    lead = "Lead"
-    qualified = "Qualified"
-    proposal = "Proposal"
-    negotiation = "Negotiation"
-    won = "Won"
-    lost = "Lost"
-
-
-OPEN_STAGES = (DealStage.lead, DealStage.qualified, DealStage.proposal, DealStage.negotiation)
-# Default win probability of each stage, used until a deal has its own.
-STAGE_PROBABILITY = {
-    DealStage.lead: 0.10,
-    DealStage.qualified: 0.25,
-    DealStage.proposal: 0.50,
-    DealStage.negotiation: 0.75,
-    DealStage.won: 1.0,
-    DealStage.lost: 0.0,
-}
-
-
-class OrderStatus(StrEnum):
-    pending = "pending"
-    paid = "paid"
-    shipped = "shipped"
-    cancelled = "cancelled"
-    refunded = "refunded"
-
-
-class SalesChannel(StrEnum):
-    online = "online"
-    store = "store"
-    phone = "phone"
-    partner = "partner"
 
 
 class ActivityKind(StrEnum):
@@ -493,7 +458,6 @@ class MetricSample(SQLModel, table=True):
     b11: int = 0
 
 
-
 # --- schemas for what users send --------------------------------------------------------
 
 
@@ -576,15 +540,9 @@ class FeedbackSubmission(UserInput, SQLModel):
         return self
 
     @property
-    def is_detractor(self) -> bool:
+    def is_unhappy(self) -> bool:
         """NPS 0-6 or CSAT 1-2: an unhappy customer someone should call back."""
-        return self.nps <= 6 or self.csat <= 2
-
-
-# The choices the customer form offers; the demo company and the import use the same words.
-CUSTOMER_REGIONS = ("EMEA", "North America", "LATAM", "APAC")
-CUSTOMER_SEGMENTS = ("Enterprise", "Mid-Market", "SMB", "Consumer")
-ACQUISITION_CHANNELS = ("organic", "paid_search", "referral", "partner", "event")
+        return bool(unhappy(self.nps, self.csat))
 
 
 def _checked(value: Any) -> bool:
@@ -664,7 +622,7 @@ class CustomerCreate(UserInput, SQLModel):
     @field_validator("region", "segment", "acquisition_channel")
     @classmethod
     def _chosen(cls, value: str | None, info) -> str:
-        choices = {"region": CUSTOMER_REGIONS, "segment": CUSTOMER_SEGMENTS,
+        choices = {"region": REGIONS, "segment": SEGMENTS,
                    "acquisition_channel": ACQUISITION_CHANNELS}[info.field_name]
         if value not in choices:
             raise ValueError(f"Choose one of: {', '.join(choices)}.")

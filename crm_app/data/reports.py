@@ -33,9 +33,10 @@ from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
 from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.stats import csat_score, nps_score
-from crm_app.analytics.win_probability import STAGE_PROBABILITY, fit_win_probability, score_open_deals
+from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
 from crm_app.data.facts import Facts
 from crm_app.data.models import User
+from crm_app.domain import OPEN_STAGES, net_line_amount
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -121,7 +122,7 @@ def filtered_facts(facts: Facts, filters: ReportFilters) -> Facts:
     lines = facts.lines[facts.lines["order_id"].isin(orders["id"])]
     if filters.category is not None:
         lines = lines[(lines["category"] == filters.category).to_numpy(dtype=bool)]
-        net = (lines["quantity"] * lines["unit_price"] * (1 - lines["discount"])).groupby(lines["order_id"]).sum()
+        net = net_line_amount(lines["quantity"], lines["unit_price"], lines["discount"]).groupby(lines["order_id"]).sum()
         orders = orders[orders["id"].isin(net.index)].assign(
             total_amount=lambda o: o["id"].map(net).round(2).astype(float))
     customers = _keep(facts.customers, **people)
@@ -363,7 +364,7 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
                          f"({wins} won).")
     plain = {"stage": str, "stage_reached": str}
     fitted = fit_win_probability(known.astype(plain))
-    open_deals = deals[deals["stage"].isin(list(STAGE_PROBABILITY)).to_numpy(dtype=bool)].astype(plain)
+    open_deals = deals[deals["stage"].isin(OPEN_STAGES).to_numpy(dtype=bool)].astype(plain)
     scored = (score_open_deals(fitted, open_deals, as_of) if len(open_deals)
               else pd.DataFrame(columns=["model_probability", "weighted_by_model", "weighted_by_stage"], dtype=float))
     # Kept to 3 decimals, and weighted with those, so the board's "Win model" figures add up to the same sums.
@@ -372,7 +373,7 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
                            stage=open_deals["stage"], deal_id=open_deals["id"], amount=open_deals["amount"])
     by_stage = scored.groupby("stage").agg(deals=("deal_id", "size"), amount=("amount", "sum"),
                                            by_stage_probability=("weighted_by_stage", "sum"),
-                                           by_model=("weighted_by_model", "sum")).reindex(list(STAGE_PROBABILITY))
+                                           by_model=("weighted_by_model", "sum")).reindex(list(OPEN_STAGES))
     by_stage = by_stage.fillna(0).astype({"deals": int})
     total = by_stage.sum().to_frame("Total").T.astype({"deals": int})
     probabilities = {stage: dict(zip(rows["deal_id"], rows["model_probability"]))
@@ -406,7 +407,6 @@ REPORTS: dict[str, Callable[[Facts, ReportPeriod], dict[str, Any]]] = {
     "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report, "winprob": winprob_report,
 }
 INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality", "winprob")
-
 
 
 def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> dict:

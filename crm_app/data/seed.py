@@ -22,32 +22,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
-    OPEN_STAGES,
-    STAGE_PROBABILITY,
-    Activity,
-    ActivityKind,
-    AuditLog,
-    Campaign,
-    CampaignTarget,
-    Customer,
-    Deal,
-    DealStage,
-    Feedback,
-    FeedbackChannel,
-    FeedbackStatus,
-    KpiTarget,
-    Order,
-    OrderLine,
-    OrderStatus,
-    Product,
-    Role,
-    SalesChannel,
-    User,
+    Activity, ActivityKind, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, FeedbackChannel,
+    FeedbackStatus, KpiTarget, Order, OrderLine, Product, Role, User,
 )
 from crm_app.data.security import hash_password
+from crm_app.domain import (
+    ACQUISITION_CHANNELS, OPEN_STAGES, PRODUCT_CATEGORIES, REVENUE_STATUSES, SALES_CHANNELS, STAGE_PROBABILITY,
+    DealStage, OrderStatus, is_detractor, is_promoter, is_satisfied,
+)
 
 DEFAULT_AS_OF = date(2026, 11, 1)
 HISTORY_YEARS = 3
@@ -155,9 +139,6 @@ _INDUSTRIES = (
     "Logistics", "Foods", "Health", "Systems", "Consulting", "Manufacturing", "Retail", "Energy", "Labs", "Media",
     "Engineering", "Capital", "Architects", "Dental", "Hotels",
 )
-_ACQUISITION_CHANNELS = ("organic", "paid_search", "referral", "partner", "event")
-_SALES_CHANNELS = (SalesChannel.online, SalesChannel.store, SalesChannel.phone, SalesChannel.partner)
-_CATEGORIES = ("Computers", "Accessories", "Networking", "Software", "Furniture", "Services")
 
 
 @dataclass(frozen=True)
@@ -174,7 +155,7 @@ class _Segment:
     price_sensitivity: float  # exponent on list price in product choice: cheaper items win when negative
     channels: tuple[float, ...]  # P(online, store, phone, partner)
     acquisition: tuple[float, ...]  # P(organic, paid_search, referral, partner, event)
-    category_affinity: tuple[float, ...]  # relative appetite for each of _CATEGORIES
+    category_affinity: tuple[float, ...]  # relative appetite for each of PRODUCT_CATEGORIES
     owned: float  # share with an account owner
     deals_per_year: float
     deal_median: float
@@ -567,7 +548,7 @@ def _identities(rng: np.random.Generator, accounts: pd.DataFrame, users: pd.Data
         email=email,
         mobile=mobile,  # the customer's real number, which a defect may mangle even if it was never recorded
         phone=mobile.where(has_phone, None),
-        acquisition_channel=np.array(_ACQUISITION_CHANNELS)[
+        acquisition_channel=np.array(ACQUISITION_CHANNELS)[
             _draw_by_group(rng, segment, _segment_values("acquisition"))],
         territory_rep=rep,
         owner_id=pd.Series(rep, dtype="Int64").where(owned),
@@ -762,7 +743,7 @@ def _orders(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timelin
         "customer_index": buyer,
         "segment": segment,
         "status": status,
-        "channel": np.array(_SALES_CHANNELS)[_draw_by_group(rng, segment, _segment_values("channels"))],
+        "channel": np.array(SALES_CHANNELS)[_draw_by_group(rng, segment, _segment_values("channels"))],
         "ordered": ordered,
         "updated": np.minimum(ordered + (handling_days * _DAY).astype(np.int64), timeline.end - 1),
     })
@@ -802,7 +783,7 @@ def _order_lines(
 
 def _product_mix(products: pd.DataFrame) -> np.ndarray:
     """P(product | segment): category appetite x best-seller rank within category x price sensitivity."""
-    category = products["category"].map({name: k for k, name in enumerate(_CATEGORIES)}).to_numpy()
+    category = products["category"].map({name: k for k, name in enumerate(PRODUCT_CATEGORIES)}).to_numpy()
     rank = products.groupby("category").cumcount().to_numpy()
     price = products["list_price"].to_numpy()
     affinity = np.array([s.category_affinity for s in _SEGMENTS])[:, category]
@@ -1086,8 +1067,8 @@ def _comments(rng: np.random.Generator, feedback: pd.DataFrame) -> np.ndarray:
     """Comment text whose sentiment agrees with the scores; detractors comment more often than others."""
     n = len(feedback)
     nps, csat = feedback["nps"], feedback["csat"]
-    promoter = ((nps >= 9) | (nps.isna() & (csat == 5))).to_numpy(dtype=bool, na_value=False)
-    detractor = ((nps <= 6) | (nps.isna() & (csat <= 3))).to_numpy(dtype=bool, na_value=False)
+    promoter = (is_promoter(nps) | (nps.isna() & (csat == 5))).to_numpy(dtype=bool, na_value=False)
+    detractor = (is_detractor(nps) | (nps.isna() & (csat <= 3))).to_numpy(dtype=bool, na_value=False)
     opening, closing = rng.integers(0, 1_000_000, size=(2, n))
 
     def phrases(templates: tuple[str, ...], pick: np.ndarray) -> np.ndarray:
@@ -1212,7 +1193,7 @@ def _kpi_targets(orders: pd.DataFrame, feedback: pd.DataFrame, timeline: _Timeli
     order_count = paid.groupby(paid_month).size()
     answer_month = _months(timeline, feedback["submitted"])
     nps = feedback.groupby(answer_month)["nps"].agg(_net_promoter_score)
-    satisfied = (feedback["csat"] >= 4).astype(float).where(feedback["csat"].notna())
+    satisfied = is_satisfied(feedback["csat"]).astype(float).where(feedback["csat"].notna())
     csat = satisfied.groupby(answer_month).mean()
     year_before = months - 12
     targets = {
@@ -1240,7 +1221,7 @@ def _net_promoter_score(scores: pd.Series) -> float:
     answered = scores.dropna()
     if answered.empty:
         return np.nan
-    return 100 * ((answered >= 9).mean() - (answered <= 6).mean())
+    return 100 * (is_promoter(answered).mean() - is_detractor(answered).mean())
 
 
 # --- loading -----------------------------------------------------------------------------

@@ -4,11 +4,12 @@ deal stage."""
 import reflex as rx
 
 from crm_app import routes
-from crm_app.analytics.cockpit import COMPARISONS, KPIS, OPEN_STAGES, PRESETS
+from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
 from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
 from crm_app.components.plot_card import plot_card
 from crm_app.components.shell import staff_page
+from crm_app.domain import OPEN_STAGES
 from crm_app.states.cockpit import CockpitState
 
 

@@ -4,15 +4,15 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.shell import staff_page
-from crm_app.data.models import ACQUISITION_CHANNELS, CUSTOMER_REGIONS, CUSTOMER_SEGMENTS
 from crm_app.data.repositories import imports
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS
 from crm_app.states.imports import IMPORTERS, SHOWN_PROBLEMS, UPLOAD_ID, ImportState
 
 # What each kind of file holds; the README's "CSV import" section says the same at length.
 COLUMN_HELP = {
     "customers": (
         f"Required: {', '.join(imports.CUSTOMER_REQUIRED)}. Optional: email, phone, company, owner_email. "
-        f"region: {', '.join(CUSTOMER_REGIONS)}; segment: {', '.join(CUSTOMER_SEGMENTS)}; channel: "
+        f"region: {', '.join(REGIONS)}; segment: {', '.join(SEGMENTS)}; channel: "
         f"{', '.join(ACQUISITION_CHANNELS)}. Phones without +country code are read as US numbers. "
         "Sales reps import into their own book: leave owner_email empty or give your own."
     ),

@@ -6,6 +6,7 @@ from crm_app import routes
 from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
+from crm_app.domain import NPS_BANDS
 from crm_app.states.inbox import STATUS_LABELS, InboxState
 
 
@@ -16,8 +17,7 @@ def _item(value: str, label: str) -> rx.Component:
 def _filters() -> rx.Component:
     return rx.flex(
         filter_menu(InboxState, "NPS band", "nps_band", InboxState.nps_band,
-                    [_item("promoter", "Promoters (9-10)"), _item("passive", "Passives (7-8)"),
-                     _item("detractor", "Detractors (0-6)")]),
+                    [_item(band, f"{band.capitalize()}s ({low}-{high})") for band, (low, high) in NPS_BANDS.items()]),
         filter_menu(InboxState, "CSAT", "csat", InboxState.csat, [_item(str(s), str(s)) for s in range(1, 6)]),
         filter_menu(InboxState, "Sentiment", "sentiment", InboxState.sentiment,
                     [_item("positive", "Positive"), _item("neutral", "Neutral"), _item("negative", "Negative")]),

@@ -8,7 +8,7 @@ from crm_app import routes
 from crm_app.components.filters import filter_menu
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
-from crm_app.data.models import DealStage
+from crm_app.domain import DealStage
 from crm_app.states.pipeline import BY_STAGE, BY_WIN_MODEL, CARDS, STAGES, PipelineState
 
 

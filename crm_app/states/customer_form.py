@@ -8,12 +8,11 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import (
-    ACQUISITION_CHANNELS, CUSTOMER_REGIONS, CUSTOMER_SEGMENTS, Customer, CustomerCreate, CustomerUpdate, Role,
-)
+from crm_app.data.models import Customer, CustomerCreate, CustomerUpdate, Role
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import staff_directory
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer import CustomerState
 from crm_app.states.forms import as_id, parse_form
@@ -26,7 +25,7 @@ WRITERS = (Role.admin, Role.sales_rep)
 def _starting_values(customer: Customer | None) -> dict[str, str]:
     """What the fields show when the form opens: the customer's values, or sensible blanks for a new one."""
     if customer is None:
-        return {"name": "", "company": "", "email": "", "phone": "", "region": CUSTOMER_REGIONS[0],
+        return {"name": "", "company": "", "email": "", "phone": "", "region": REGIONS[0],
                 "segment": "SMB", "acquisition_channel": ACQUISITION_CHANNELS[0], "consent_email": "",
                 "consent_phone": "", "owner_id": NO_OWNER}
     return {"name": customer.name, "company": customer.company or "", "email": customer.email or "",

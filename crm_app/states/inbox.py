@@ -18,6 +18,7 @@ from crm_app.data.repositories import feedback as feedback_repo
 from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
 from crm_app.data.validation import UNSTORABLE_TEXT, unstorable
+from crm_app.domain import NPS_BANDS, unhappy
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -28,7 +29,7 @@ STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolv
 class InboxState(UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.INBOX
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
-        UrlParam("nps_band", choices=tuple(feedback_repo.NPS_BANDS)),
+        UrlParam("nps_band", choices=tuple(NPS_BANDS)),
         UrlParam("csat", choices=("1", "2", "3", "4", "5")),
         UrlParam("sentiment", choices=feedback_repo.SENTIMENTS),
         UrlParam("topic"),
@@ -120,7 +121,7 @@ class InboxState(UrlFilters, rx.State):
             "nps_detail": f"{nps.promoters} promoters, {nps.passives} passives, {nps.detractors} detractors of {nps.n};"
             f" 95% CI {nps.lower:+.1f} – {nps.upper:+.1f}" if nps.n else "No NPS answers in this selection",
         }
-        detractors = scores[(scores["nps"] <= 6) | (scores["csat"] <= 2)]
+        detractors = scores[unhappy(scores["nps"], scores["csat"])]
         self.detractor_topics = [f"{name} ({count})" for name, count in top_topics(detractors["topic"], limit=3)]
         self.topics_fitted = (
             f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} comments" if run else "Topics not fitted yet"

@@ -13,9 +13,10 @@ import reflex as rx
 from crm_app import routes
 from crm_app.analytics.orders import order_totals
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import Customer, OrderStatus, Role, SalesChannel, utcnow
+from crm_app.data.models import Customer, Role, utcnow
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import orders
+from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id

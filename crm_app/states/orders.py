@@ -8,10 +8,11 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import OrderStatus, Role
+from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.customers import customer_for
+from crm_app.domain import OrderStatus
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam

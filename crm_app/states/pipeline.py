@@ -10,10 +10,11 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import DealStage, Role
+from crm_app.data.models import Role
 from crm_app.data.insights_refresh import latest_win_model_fit, latest_win_probabilities
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
+from crm_app.domain import DealStage
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.url_filters import UrlFilters, UrlParam

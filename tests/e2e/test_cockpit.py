@@ -11,10 +11,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from crm_app.analytics import cockpit as evaluation
-from crm_app.analytics.kpis import OPEN_STAGES, period_revenue, pipeline_value, sales_kpis
+from crm_app.analytics.kpis import period_revenue, pipeline_value, sales_kpis
 from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
 from crm_app.data.models import User
+from crm_app.domain import OPEN_STAGES
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e

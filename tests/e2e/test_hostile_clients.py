@@ -41,9 +41,10 @@ from crm_app import routes
 from crm_app.analytics.cockpit import DRILLS, KPI_BY_KEY
 from crm_app.data.db import engine_for
 from crm_app.data.models import (
-    Activity, ActivityKind, AuthSession, Customer, Deal, DealStage, Feedback, FeedbackNote, FeedbackStatus, Order,
-    OrderStatus, Role, SalesChannel, User, utcnow,
+    Activity, ActivityKind, AuthSession, Customer, Deal, Feedback, FeedbackNote, FeedbackStatus, Order, Role, User,
+    utcnow,
 )
+from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from crm_app.states.auth import AuthState
 from crm_app.states.feedback_form import FeedbackFormState
 from crm_app.states.home import HomeState

@@ -13,10 +13,11 @@ from sqlmodel import Session, func, select
 from crm_app import routes
 from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
-from crm_app.data.models import AuditLog, Customer, Deal, DealStage, User
+from crm_app.data.models import AuditLog, Customer, Deal, User
 from crm_app.data.insights_refresh import fit_insight, insight_model_name
 from crm_app.data.reports import ReportPeriod
 from crm_app.data.repositories.model_runs import record_model_run
+from crm_app.domain import DealStage
 from crm_app.states.auth import FORBIDDEN, AuthState
 from crm_app.states.pipeline import PipelineState
 from tests.e2e.conftest import open_page, path_is, sign_in

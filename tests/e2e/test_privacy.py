@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from crm_app.data.db import engine_for
-from crm_app.data.models import Customer, Order, OrderStatus, SalesChannel, User
+from crm_app.data.models import Customer, Order, User
+from crm_app.domain import OrderStatus, SalesChannel
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e

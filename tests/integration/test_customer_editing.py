@@ -10,11 +10,12 @@ from sqlmodel import Session, SQLModel, func, select
 from crm_app.data.db import write_session
 from crm_app.data.models import (
     Activity, ActivityKind, AuditLog, Campaign, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal,
-    Feedback, FeedbackInvite, Order, Role, SalesChannel, User,
+    Feedback, FeedbackInvite, Order, Role, User,
 )
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import SalesChannel
 from crm_app.settings import get_settings
 
 ADA = {"name": "Ada Lovelace", "company": "Analytical Engines Ltd", "email": "Ada@Engines.example.com",

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from crm_app.data.models import AuditLog, Customer, Order, OrderStatus, Role, SalesChannel, User
+from crm_app.data.models import AuditLog, Customer, Order, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import open_invite
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from tests.conftest import add_staff
 
 
@@ -73,7 +74,7 @@ def test_survey_links_come_from_the_owner_or_an_admin(engine, book):
 @pytest.fixture
 def many(engine, book):
     """Five more customers: three of the rep's, two of the other rep's; one of the rep's has an open deal."""
-    from crm_app.data.models import Deal, DealStage
+    from crm_app.data.models import Deal
 
     with Session(engine) as session:
         rows = [

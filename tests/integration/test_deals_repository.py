@@ -8,10 +8,11 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from crm_app.data.models import AuditLog, Customer, Deal, DealStage, Role, User
+from crm_app.data.models import AuditLog, Customer, Deal, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage
 from tests.conftest import add_staff
 
 

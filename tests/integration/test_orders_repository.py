@@ -8,13 +8,12 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from crm_app.data.models import (
-    AuditLog, Customer, Deal, DealStage, Order, OrderLine, OrderStatus, Product, Role, SalesChannel, User,
-)
+from crm_app.data.models import AuditLog, Customer, Deal, Order, OrderLine, Product, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.orders import OrderLineDraft, OrderQuery
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from tests.conftest import add_staff
 
 AT = datetime(2026, 3, 14, 10, 30, tzinfo=UTC)

@@ -7,11 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from crm_app.data.models import (
-    Activity, ActivityKind, Customer, Deal, DealStage, Order, OrderStatus, Role, SalesChannel, User, utcnow,
-)
+from crm_app.data.models import Activity, ActivityKind, Customer, Deal, Order, Role, User, utcnow
 from crm_app.data.repositories.overview import BookOverview, book_overview
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage, OrderStatus, SalesChannel
 
 
 @pytest.fixture

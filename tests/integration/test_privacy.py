@@ -14,13 +14,14 @@ from sqlmodel import Session, SQLModel, func, select
 from crm_app.cli import main
 from crm_app.data.models import (
     Activity, AuditLog, Campaign, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback,
-    FeedbackChannel, FeedbackSubmission, Order, OrderLine, OrderStatus, Product, Role, SalesChannel, User,
+    FeedbackChannel, FeedbackSubmission, Order, OrderLine, Product, Role, User,
 )
 from crm_app.data.permissions import PermissionDenied
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import add_note, issue_invite, submit_feedback
 from crm_app.data.repositories.privacy import erase_customer, export_as_json, export_customer_data
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.settings import get_settings
 
 NAME, EMAIL, PHONE, COMPANY = "Zelda Quixote-Marsh", "zelda.qm@privacy-test.example", "+442079460958", "Quixotic Ltd"

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from crm_app.data import db
 from crm_app.data.models import (
-    Activity, ActivityKind, Customer, Deal, DealStage, Feedback, KpiTarget, Order, OrderLine, Product,
-    Role, SalesChannel, User,
+    Activity, ActivityKind, Customer, Deal, Feedback, KpiTarget, Order, OrderLine, Product, Role, User,
 )
+from crm_app.domain import DealStage, SalesChannel
 from crm_app.settings import get_settings
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)

@@ -8,11 +8,12 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from crm_app.data.models import Activity, ActivityKind, AuditLog, Customer, Deal, DealStage, Role, User
+from crm_app.data.models import Activity, ActivityKind, AuditLog, Customer, Deal, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.tasks import TaskDraft
 from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage
 from tests.conftest import add_staff
 
 NOW = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)

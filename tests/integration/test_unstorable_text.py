@@ -11,10 +11,11 @@ from sqlmodel import Session, func, select
 
 from crm_app.api import FeedbackBatcher
 from crm_app.data.db import engine_for
-from crm_app.data.models import Customer, Deal, Feedback, FeedbackSubmission, Order, SalesChannel
+from crm_app.data.models import Customer, Deal, Feedback, FeedbackSubmission, Order
 from crm_app.data.repositories import customers, deals, imports, orders
 from crm_app.data.repositories.users import actor_of, authenticate
 from crm_app.data.validation import UNSTORABLE_TEXT
+from crm_app.domain import SalesChannel
 from crm_app.settings import get_settings
 from tests.conftest import add_staff, migrate
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from crm_app.data.facts import load_facts
-from crm_app.data.models import STAGE_PROBABILITY, Customer, Deal, DealStage, User
+from crm_app.data.models import Customer, Deal, User
 from crm_app.data.insights_refresh import (
     insight_model_name, latest_insights, latest_win_model_fit, latest_win_probabilities, refresh_insights,
 )
@@ -18,6 +18,7 @@ from crm_app.data.repositories import deals
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.data.repositories.users import actor_of
 from crm_app.data.seed import seed_demo_company
+from crm_app.domain import STAGE_PROBABILITY, DealStage
 from crm_app.settings import get_settings
 from tests.conftest import add_staff
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from crm_app.data.models import STAGE_PROBABILITY, DealStage, Role, UserCreate
+from crm_app.data.models import Role, UserCreate
 from crm_app.data.security import hash_password, token_digest, verify_password
+from crm_app.domain import STAGE_PROBABILITY, DealStage
 from crm_app.states.forms import as_id, parse_form
 
 VALID = {"email": "New.Rep@Example.com ", "full_name": "  New Rep ", "role": "sales_rep", "password": "long-enough-1"}

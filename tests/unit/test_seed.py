@@ -14,7 +14,7 @@ from pandas.testing import assert_frame_equal
 from rapidfuzz import fuzz
 
 from crm_app.analytics.sentiment import sentiment_label, sentiment_score
-from crm_app.data.models import STAGE_PROBABILITY, DealStage, OrderStatus, Role, SalesChannel
+from crm_app.data.models import Role
 from crm_app.data.seed import (
     DATA_QUALITY_DEFECT_RATE,
     DEFAULT_AS_OF,
@@ -22,6 +22,7 @@ from crm_app.data.seed import (
     DemoLogin,
     generate_demo_company,
 )
+from crm_app.domain import STAGE_PROBABILITY, DealStage, OrderStatus, SalesChannel
 
 AS_OF = pd.Timestamp(DEFAULT_AS_OF, tz="UTC")
 HISTORY_START = pd.Timestamp("2023-11-01", tz="UTC")

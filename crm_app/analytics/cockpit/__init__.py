@@ -30,7 +30,7 @@ from crm_app.analytics.cockpit.series import (cohort_matrix, monthly_orders, mon
 from crm_app.analytics.cockpit.suggestions import gap_suggestions
 from crm_app.analytics.cockpit.targets import target_for_period
 from crm_app.analytics.cockpit.view import CockpitView, evaluate
-from crm_app.analytics.kpis import OPEN_STAGES
+from crm_app.domain import OPEN_STAGES
 
 __all__ = [
     "COMPARISONS", "DIMENSIONS", "DRILLS", "KPIS", "KPI_BY_KEY", "OPEN_STAGES", "PRESETS", "STAGES",

@@ -9,13 +9,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_app.analytics._common import REVENUE_STATUSES, utc
+from crm_app.analytics._common import utc
 from crm_app.analytics.cockpit.periods import month_number
-from crm_app.analytics.kpis import OPEN_STAGES
 from crm_app.analytics.quality import FIELD_WEIGHTS
+from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES, net_line_amount
 
 DIMENSIONS = ("region", "segment", "category", "channel", "owner_id")
-STAGES = (*OPEN_STAGES, "Won", "Lost")
+STAGES = (*OPEN_STAGES, *CLOSED_STAGES)
 
 
 def _stamps(values: pd.Series) -> np.ndarray:
@@ -92,7 +92,7 @@ def prepare_cockpit(facts, as_of: date | pd.Timestamp) -> CockpitFacts:
     month = month_number(paid["ordered_at"])
     customer = position.reindex(paid["customer_id"].to_numpy()).fillna(-1).to_numpy(np.int64)
     first_month = pd.Series(month).groupby(customer).transform("min").to_numpy()
-    net = facts.lines["quantity"].astype(float) * facts.lines["unit_price"] * (1 - facts.lines["discount"])
+    net = net_line_amount(facts.lines["quantity"].astype(float), facts.lines["unit_price"], facts.lines["discount"])
     by_category = net.groupby([facts.lines["order_id"], facts.lines["category"].astype(str)]).sum()
     categories = (by_category.unstack(fill_value=0.0).reindex(index=paid["id"].to_numpy(),
                   columns=labels["category"], fill_value=0.0).to_numpy(np.float32))
@@ -165,7 +165,7 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         if not set(map(str, values.dropna().unique())) <= set(cf.labels[name]):
             return None
     position = pd.Index(cf.customer_ids).get_indexer(paid["customer_id"].to_numpy())
-    net = lines["quantity"].astype(float) * lines["unit_price"] * (1 - lines["discount"])
+    net = net_line_amount(lines["quantity"].astype(float), lines["unit_price"], lines["discount"])
     by_category = net.groupby([lines["order_id"], lines["category"].astype(str)]).sum()
     categories = (by_category.unstack(fill_value=0.0).reindex(index=paid["id"].to_numpy(),
                   columns=cf.labels["category"], fill_value=0.0).to_numpy(np.float32))

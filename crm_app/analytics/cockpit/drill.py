@@ -9,7 +9,7 @@ from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.filters import CockpitFilters, filtered, open_deals, filtered_feedback, filtered_orders
 from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.cockpit.series import campaign_results
-from crm_app.analytics.kpis import OPEN_STAGES
+from crm_app.domain import OPEN_STAGES
 
 # The rows behind each chart: the chart's key (its card's data-testid suffix) → what it counts.
 DRILLS = {"revenue": "orders", "orders": "orders", "region": "orders", "segment": "orders", "category": "orders",

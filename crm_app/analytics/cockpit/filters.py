@@ -9,7 +9,7 @@ import numpy as np
 
 from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.periods import nanoseconds
-from crm_app.analytics.kpis import OPEN_STAGES
+from crm_app.domain import OPEN_STAGES
 
 
 @dataclass(frozen=True)

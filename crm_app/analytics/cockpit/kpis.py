@@ -15,6 +15,7 @@ from crm_app.analytics.cockpit.filters import (CockpitFilters, distinct_customer
                                               filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.quality import OVERALL_WEIGHTS
+from crm_app.domain import is_detractor, is_promoter, is_satisfied
 
 # CLV: the trailing year's revenue per customer, kept for three years and discounted at 10 % a year.
 CLV_YEARS, CLV_DISCOUNT_RATE = 3, 0.10
@@ -136,8 +137,8 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
         "retention": KpiValue(float((base & active).sum() / base.sum()) if base.any() else None, int(base.sum())),
         "clv": KpiValue(None if annual is None else discounted_clv([annual] * CLV_YEARS, CLV_DISCOUNT_RATE),
                         year_customers),
-        "csat": KpiValue(float((csat >= 4).mean()) if csat.size else None, int(csat.size)),
-        "nps": KpiValue(100 * float((nps >= 9).mean() - (nps <= 6).mean()) if nps.size else None, int(nps.size)),
+        "csat": KpiValue(float(is_satisfied(csat).mean()) if csat.size else None, int(csat.size)),
+        "nps": KpiValue(100 * float(is_promoter(nps).mean() - is_detractor(nps).mean()) if nps.size else None, int(nps.size)),
         "weighted_pipeline": KpiValue(float((deals["amount"] * deals["probability"])[open_deal].sum()),
                                       int(open_deal.sum())),
         "win_rate": KpiValue(won / (won + lost) if won + lost else None, won + lost),

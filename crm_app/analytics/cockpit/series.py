@@ -14,8 +14,8 @@ from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, fil
                                               filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.kpis import campaign_totals
 from crm_app.analytics.cockpit.periods import last_month, month_label, month_start, nanoseconds
-from crm_app.analytics.kpis import OPEN_STAGES
 from crm_app.analytics.topics import top_topics
+from crm_app.domain import OPEN_STAGES, is_detractor, is_promoter, is_satisfied
 
 TREND_MONTHS, COHORT_MONTHS = 24, 12
 
@@ -120,8 +120,8 @@ def satisfaction_monthly(cf: CockpitFacts, filters: CockpitFilters, end: date, m
         return np.bincount(index[mask], minlength=months).astype(float)
 
     csat_n, nps_n = count(answered_csat), count(answered_nps)
-    satisfied = count(answered_csat & (feedback["csat"] >= 4))
-    net = count(answered_nps & (feedback["nps"] >= 9)) - count(answered_nps & (feedback["nps"] <= 6))
+    satisfied = count(answered_csat & is_satisfied(feedback["csat"]))
+    net = count(answered_nps & is_promoter(feedback["nps"])) - count(answered_nps & is_detractor(feedback["nps"]))
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame(
             {"csat": np.where(csat_n > 0, satisfied / csat_n, np.nan), "nps": np.where(nps_n > 0, 100 * net / nps_n, np.nan),
@@ -132,7 +132,7 @@ def satisfaction_monthly(cf: CockpitFacts, filters: CockpitFilters, end: date, m
 
 def detractor_topics(cf: CockpitFacts, feedback: dict[str, np.ndarray], limit: int = 5) -> list[tuple[str, int]]:
     """The topics detractors (NPS 0-6) mention most, with their counts (top_topics' order)."""
-    topics = feedback["topic"][(feedback["nps"] <= 6) & (feedback["topic"] >= 0)]
+    topics = feedback["topic"][is_detractor(feedback["nps"]) & (feedback["topic"] >= 0)]
     names = pd.Series(np.asarray(cf.labels["topic"], dtype=object)[topics] if topics.size else [], dtype=object)
     return top_topics(names, limit)
 

@@ -9,6 +9,7 @@ from crm_app.analytics.cockpit.filters import filtered_feedback
 from crm_app.analytics.cockpit.kpis import format_value
 from crm_app.analytics.cockpit.series import detractor_topics, revenue_by
 from crm_app.analytics.cockpit.view import CockpitView
+from crm_app.domain import is_detractor
 
 
 def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list[str]:
@@ -37,7 +38,7 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
             suggestions.append(text + ".")
         elif key in ("nps", "csat"):
             feedback = filtered_feedback(cf, filters, filters.start, filters.end)
-            detractor = feedback["nps"] <= 6
+            detractor = is_detractor(feedback["nps"])
             amount = f"{gap:,.0f} points" if key == "nps" else f"{100 * gap:,.1f} percentage points"
             text = f"{card.definition.label} is {amount} under target"
             if detractor.any():

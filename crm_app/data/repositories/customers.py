@@ -11,15 +11,15 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import delete, or_, text, update
 from sqlmodel import Session, func, select
 
-from crm_app.analytics.kpis import REVENUE_STATUSES
 from crm_app.data.models import (
-    OPEN_STAGES, Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback,
-    FeedbackInvite, Order, Role, User,
+    Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite, Order,
+    Role, User,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.search import customer_matches, escaped
+from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
 
 
 @dataclass(frozen=True)

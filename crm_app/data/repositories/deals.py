@@ -15,14 +15,13 @@ from typing import Any
 from pydantic import field_validator
 from sqlmodel import Field, Session, SQLModel, func, select
 
-from crm_app.data.models import (
-    OPEN_STAGES, STAGE_PROBABILITY, Customer, Deal, DealStage, Role, User, utcnow,
-)
+from crm_app.data.models import Customer, Deal, Role, User, utcnow
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import distinct_values
 from crm_app.data.search import name_or_company_matches
 from crm_app.data.validation import UNSTORABLE_TEXT, UserInput, unstorable
+from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage
 
 ENTITY = "deal"
 CARDS_PER_PAGE = 20

@@ -27,6 +27,7 @@ from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.models import ModelRun
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.model_runs import record_model_run
+from crm_app.domain import NPS_BANDS
 from crm_app.settings import get_settings
 
 INVITE_SALT = "feedback-invite"
@@ -121,7 +122,7 @@ def submit_feedback(*, session: Session, submission: FeedbackSubmission, channel
         return Submitted(id=existing, created=False)
     if invite is not None:
         _spend_invite(session, invite)
-        if submission.is_detractor:
+        if submission.is_unhappy:
             _follow_up_task(session, feedback, invite)
     record_change(session=session, actor_id=None, entity="feedback", entity_id=feedback.id, action="submit",
                   new={"csat": feedback.csat, "nps": feedback.nps, "customer_id": feedback.customer_id})
@@ -205,7 +206,6 @@ def _follow_up_task(session: Session, feedback: Feedback, invite: Invite) -> Non
 
 # --- the staff inbox ------------------------------------------------------------------------
 
-NPS_BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 SENTIMENTS = ("positive", "neutral", "negative")
 PAGE_SIZE = 25
 

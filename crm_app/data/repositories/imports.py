@@ -25,13 +25,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
-from crm_app.data.models import (
-    ACQUISITION_CHANNELS, CUSTOMER_REGIONS, CUSTOMER_SEGMENTS, AuditLog, Customer, Order, OrderLine, OrderStatus,
-    Product, Role, SalesChannel, User, utcnow,
-)
+from crm_app.data.models import AuditLog, Customer, Order, OrderLine, Product, Role, User, utcnow
 from crm_app.data.permissions import Actor, require_role
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.validation import whole_number
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, OrderStatus, SalesChannel
 
 # Phone numbers written without a +country code are read as numbers of this country.
 DEFAULT_PHONE_REGION = "US"
@@ -386,8 +384,8 @@ def _plan_customers(session: Session, actor: Actor | None, text: str, progress: 
         "email": _email,
         "phone": lambda cell: _phone(cell, phone_region),
         "company": lambda cell: _text(cell, 200),
-        "region": _one_of(CUSTOMER_REGIONS),
-        "segment": _one_of(CUSTOMER_SEGMENTS),
+        "region": _one_of(REGIONS),
+        "segment": _one_of(SEGMENTS),
         "channel": _one_of(ACQUISITION_CHANNELS),
         "owner_email": lambda cell: cell.lower(),
     }

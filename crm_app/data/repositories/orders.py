@@ -16,12 +16,13 @@ from pydantic import ValidationError, field_validator
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
-from crm_app.data.models import Customer, Deal, Order, OrderLine, OrderStatus, Product, Role, SalesChannel
+from crm_app.data.models import Customer, Deal, Order, OrderLine, Product, Role
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.search import name_or_company_matches
 from crm_app.data.validation import UserInput, field_errors
+from crm_app.domain import OrderStatus, SalesChannel
 
 PAGE_SIZE = 50
 MAX_QUANTITY = 10_000

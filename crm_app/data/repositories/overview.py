@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import case
 from sqlmodel import Session, func, select
 
-from crm_app.analytics.kpis import REVENUE_STATUSES
-from crm_app.data.models import OPEN_STAGES, Activity, Customer, Deal, Order, utcnow
+from crm_app.data.models import Activity, Customer, Deal, Order, utcnow
 from crm_app.data.permissions import Actor
+from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
 
 
 @dataclass(frozen=True)

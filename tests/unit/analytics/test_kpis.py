@@ -77,10 +77,3 @@ def test_empty_period():
 def test_pipeline_uses_each_deals_own_probability():
     deals = pd.DataFrame({"stage": ["Lead", "Won", "Lost"], "amount": [100.0, 5.0, 7.0], "probability": [0.3, 1, 0]})
     assert pipeline_value(deals) == (100.0, 30.0)
-
-
-def test_open_stages_match_the_data_model():
-    from crm_app.analytics.kpis import OPEN_STAGES
-    from crm_app.data.models import OPEN_STAGES as MODEL_OPEN_STAGES
-
-    assert OPEN_STAGES == tuple(stage.value for stage in MODEL_OPEN_STAGES)

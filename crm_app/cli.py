@@ -193,21 +193,21 @@ def privacy_export(customer_id: int, as_email: str | None) -> None:
 @click.confirmation_option(prompt="Erase this customer's personal data everywhere? This cannot be undone.")
 def privacy_erase(customer_id: int, as_email: str | None) -> None:
     """Anonymise CUSTOMER_ID everywhere; orders, amounts and scores stay."""
-    from crm_app.data.repositories.privacy import erase_customer
+    from crm_app.data.erasing import erase_customer
 
-    with _privacy_request() as session:
+    with _privacy_request(overwrite_freed=True) as session:
         erasure = erase_customer(session=session, actor=_privacy_actor(session, as_email), customer_id=customer_id)
     click.echo(f"Customer {customer_id} erased: {erasure.describe()}.")
 
 
 @contextmanager
-def _privacy_request():
+def _privacy_request(*, overwrite_freed: bool = False):
     """A write session whose refusals become one-line command errors (nothing is written then)."""
     from crm_app.data.db import write_session
     from crm_app.data.permissions import NotFound, PermissionDenied
 
     try:
-        with write_session() as session:
+        with write_session(overwrite_freed=overwrite_freed) as session:
             yield session
     except (NotFound, PermissionDenied) as error:
         raise click.ClickException(str(error)) from error

@@ -9,8 +9,10 @@ while `default_transaction_read_only` was on).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
@@ -18,10 +20,12 @@ from functools import lru_cache
 
 import sqlalchemy.exc
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
 from crm_app.settings import get_settings
+
+_log = logging.getLogger(__name__)
 
 
 def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -154,17 +158,81 @@ def read_session() -> Iterator[Session]:
 
 
 @contextmanager
-def write_session() -> Iterator[Session]:
-    """A session whose work is committed at the end of the block, or rolled back entirely on error."""
+def write_session(*, overwrite_freed: bool = False) -> Iterator[Session]:
+    """A session whose work is committed at the end of the block, or rolled back entirely on error.
+
+    `overwrite_freed` leaves no old copy of what the block changed in the database files (a privacy erase):
+    SQLite overwrites the space the transaction frees with zeros and, after the commit, copies the WAL into the
+    database and truncates it; PostgreSQL rewrites every table the block wrote (VACUUM FULL) after the commit,
+    dropping the dead row versions an UPDATE leaves behind."""
     engine = get_engine()
     with _writer_turn(engine), engine.connect() as connection:
         connection.info["write"] = True
+        sqlite = engine.dialect.name == "sqlite"
+        # PRAGMAs go to the driver connection: through SQLAlchemy a statement would begin a transaction first.
+        driver = connection.connection.dbapi_connection
+        if overwrite_freed and sqlite:
+            secure_delete = driver.execute("PRAGMA secure_delete").fetchone()[0]
+            driver.execute("PRAGMA secure_delete=ON")
         try:
             with Session(bind=connection) as session, connection.begin():
+                written = _tables_written(session) if overwrite_freed else set()
                 yield session
                 session.flush()
+                if overwrite_freed and not sqlite:
+                    xid = connection.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
+            if overwrite_freed and sqlite:
+                _truncate_wal(driver)
+            elif overwrite_freed:
+                _rewrite_tables(connection, sorted(written), after_xid=xid)
         finally:
             connection.info.pop("write", None)
+            if overwrite_freed and sqlite:
+                driver.execute(f"PRAGMA secure_delete={int(secure_delete)}")
+
+
+def _tables_written(session: Session) -> set[str]:
+    """The names of the tables the session inserts into, updates or deletes from, filled in as it flushes."""
+    written: set[str] = set()
+
+    @event.listens_for(session, "before_flush")
+    def _note(flushing: Session, _context, _instances) -> None:
+        written.update(row.__table__.name for row in (*flushing.new, *flushing.dirty, *flushing.deleted))
+
+    return written
+
+
+def _truncate_wal(driver) -> None:
+    """Copy the WAL into the database file and empty it: the old page versions in it go."""
+    busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        _log.warning("The WAL could not be truncated (a reader held it past the busy timeout): the old page copies "
+                     "in it stay until later writes overwrite them.")
+
+
+# How long a rewrite waits for the transactions that were running when its writes committed.
+OLDER_TRANSACTIONS_WAIT_SECONDS = 30.0
+
+
+def _rewrite_tables(connection: Connection, tables: list[str], *, after_xid: str) -> None:
+    """VACUUM FULL each table once no transaction older than `after_xid` runs: until then PostgreSQL keeps the
+    dead row versions such a transaction might still read (and keeps them through a VACUUM FULL too)."""
+    older = text("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                    "AND greatest(age(backend_xid), age(backend_xmin)) >= age(CAST(:xid AS xid))")
+    deadline = time.monotonic() + OLDER_TRANSACTIONS_WAIT_SECONDS
+    while connection.execute(older, {"xid": after_xid}).scalar_one():
+        connection.rollback()
+        if time.monotonic() > deadline:
+            _log.warning("Transactions older than the erase still run: VACUUM FULL may keep old row versions that "
+                         "the next vacuum removes.")
+            break
+        time.sleep(0.1)
+    connection.rollback()
+    vacuuming = connection.execution_options(isolation_level="AUTOCOMMIT")
+    preparer = connection.dialect.identifier_preparer
+    for table in tables:
+        # ANALYZE too: the planner's statistics sample column values, the erased ones among them.
+        vacuuming.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {preparer.quote(table)}")
 
 
 # Needs the write lock on SQLite and is refused in a read-only PostgreSQL transaction, yet changes no row and

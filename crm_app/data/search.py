@@ -68,3 +68,10 @@ def customer_matches(session: Session, term: str, *, matches: int = 0) -> sa.Col
                     .bindparams(phrase=phrase).columns(sa.column("rowid", sa.Integer)))
     # "id + 0" cannot look rows up by id, so the planner walks an index in the requested order instead.
     return (Customer.id + 0 if matches >= WALK_IN_ORDER_FROM else Customer.id).in_(matching_ids)
+
+
+def drop_deleted_terms(session: Session) -> None:
+    """Merge SQLite's search index into one segment: a changed or deleted row's old trigrams are only marked deleted
+    until a merge, and a privacy erase must leave none of them. PostgreSQL's indexes are rebuilt by VACUUM FULL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.exec(sa.text(f"INSERT INTO {SQLITE_INDEX} ({SQLITE_INDEX}) VALUES ('optimize')"))

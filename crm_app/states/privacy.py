@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from crm_app.data.db import read_session, write_session
+from crm_app.data.erasing import erase_customer
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import customers, privacy
@@ -64,12 +65,12 @@ class PrivacyState(rx.State):
         typed = form_data.get("confirm_name") if isinstance(form_data, dict) else None
         typed = " ".join(typed.split())[:300] if isinstance(typed, str) else ""
         customer_id = self._customer_id()
-        with write_session() as session:
+        with write_session(overwrite_freed=True) as session:
             customer = customers.customer_for(session=session, actor=current_actor(), customer_id=customer_id)
             if not typed or typed.casefold() != " ".join(customer.name.split()).casefold():
                 self.erase_errors = {"confirm_name": ERASE_MISMATCH}
                 return None
-            erasure = privacy.erase_customer(session=session, actor=current_actor(), customer_id=customer_id)
+            erasure = erase_customer(session=session, actor=current_actor(), customer_id=customer_id)
         self.erase_open, self.erase_errors = False, {}
         self.customer_name = f"Erased customer {customer_id}"
         return [rx.toast.success(f"Customer erased: {erasure.describe()} anonymised. Figures are unchanged."),

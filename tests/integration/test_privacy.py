@@ -19,7 +19,8 @@ from crm_app.data.models import (
 from crm_app.data.permissions import PermissionDenied
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import add_note, issue_invite, submit_feedback
-from crm_app.data.repositories.privacy import erase_customer, export_as_json, export_customer_data
+from crm_app.data.erasing import FREE_TEXT, erase_customer
+from crm_app.data.repositories.privacy import export_as_json, export_customer_data
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.settings import get_settings
@@ -132,7 +133,8 @@ def test_erase_leaves_no_trace_of_the_person_and_every_figure_unchanged(engine, 
         erase_entry = session.exec(select(AuditLog).where(AuditLog.action == "erase")).one()
     # Two answers (linked, and anonymous with her email), one note, the deal and the call-back task; the audit rows
     # that held her details: the customer's create and update, and the import naming her.
-    assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals_and_tasks": 2, "audit_entries": 3}
+    assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 3,
+                              "model_results": 0}
     assert (erase_entry.entity, erase_entry.entity_id, erase_entry.new_values) == ("customer", zelda, erasure.counts)
 
 
@@ -185,3 +187,25 @@ def test_cli_exports_json_and_erases_only_when_confirmed(engine, zelda, monkeypa
     with Session(engine) as session:
         assert session.get(Customer, zelda).email is None
         assert session.exec(select(func.count()).select_from(Activity).where(Activity.customer_id == zelda)).one() == 1
+
+
+# Text columns an erase does not search for the person: codes, the app's own labels, secrets, staff, and other
+# customers' own identities (the customer's own row is anonymised field by field).
+NOT_FREE_TEXT = {
+    "app_user.email", "app_user.full_name", "app_user.password_hash", "app_user.role", "auth_session.token_hash",
+    "customer.external_ref", "customer.name", "customer.email", "customer.phone", "customer.company",
+    "customer.region", "customer.segment", "customer.acquisition_channel", "product.sku", "product.name",
+    "product.category", "sales_order.external_ref", "sales_order.channel", "sales_order.status", "deal.stage",
+    "activity.kind", "feedback.channel", "feedback.status", "feedback.client_submission_id",
+    "feedback.respondent_email", "feedback_invite.nonce", "model_run.model", "campaign.name", "campaign.channel",
+    "kpi_target.kpi", "audit_log.entity", "audit_log.action", "metric_sample.kind", "metric_sample.name",
+    "metric_sample.module", "metric_sample.role",
+}
+
+
+def test_every_text_column_is_either_searched_by_the_erase_or_known_not_to_hold_free_text():
+    searched = {f"{model.__tablename__}.{column}" for model, (_, columns) in FREE_TEXT.items() for column in columns}
+    text_columns = {f"{table.name}.{column.name}" for table in SQLModel.metadata.sorted_tables
+                    for column in table.columns
+                    if isinstance(getattr(column.type, "impl", column.type), (sa.String, sa.JSON))}
+    assert (text_columns - NOT_FREE_TEXT, NOT_FREE_TEXT - text_columns) == (searched, set())

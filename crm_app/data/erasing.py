@@ -1,0 +1,181 @@
+"""Erasing a person (GDPR article 17): every place the database holds them, in one transaction.
+
+Erasing anonymises rather than deletes: the customer row, its orders, deals, scores and campaign results stay, so
+revenue, NPS and every other aggregate keep their values. What goes:
+- the customer's name, email, phone, company and external reference, and their consents;
+- their feedback's comment, name and email, and the internal notes on it;
+- every mention of them (crm_app/data/mentions.py: any name, email or phone they have had, the phone in any format)
+  in the free text and stored JSON of every record, theirs or anyone else's: tasks, deals, feedback, notes, the
+  audit trail and the stored model results (the CLV and churn top lists, the data-quality queue);
+- the trigrams of their old values in SQLite's search index.
+Run it in `write_session(overwrite_freed=True)`, so no old copy is left in the database files either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, or_, select
+
+from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
+from crm_app.data.models import Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, ModelRun
+from crm_app.data.permissions import Actor
+from crm_app.data.repositories.audit import record_change
+from crm_app.data.repositories.privacy import audit_rows_about, requested_customer, their_records
+from crm_app.data.search import drop_deleted_terms
+
+# Customer fields that identify the person; region, segment, channel, owner and consents stay for the figures.
+PERSONAL_FIELDS = ("name", "email", "phone", "company", "external_ref")
+# Where people write free text and where JSON is stored, by the kind of record the erase counts. Every other text
+# column holds a code, a label of the app's own, or another person's identity (a colleague's customer record, a
+# user): tests/integration/test_privacy_erase_everywhere.py keeps this list complete.
+FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
+    Feedback: ("feedback_answers", ("comment", "respondent_name", "topic")),
+    FeedbackNote: ("feedback_notes", ("body",)),
+    Deal: ("deals", ("title", "lost_reason")),
+    Activity: ("tasks", ("subject", "notes")),
+    AuditLog: ("audit_entries", ("old_values", "new_values")),
+    ModelRun: ("model_results", ("summary",)),
+}
+_JSON_COLUMNS = {"old_values", "new_values", "summary"}
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """How many records of each kind the erase changed (counts only: nothing personal)."""
+
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        return ", ".join(f"{count:,} {kind.replace('_', ' ')}" for kind, count in self.counts.items())
+
+
+def person_of(session: Session, customer: Customer, feedback: list[Feedback]) -> Person:
+    """The customer as they appear in text: their current details, every earlier one the audit trail recorded, and
+    the name and email they gave on their feedback."""
+    values: dict[str, list[str | None]] = {field: [getattr(customer, field)] for field in PERSONAL_FIELDS}
+    history = session.exec(select(AuditLog.old_values, AuditLog.new_values).where(
+        AuditLog.entity == "customer", AuditLog.entity_id == customer.id)).all()
+    for recorded in (values for row in history for values in row if isinstance(values, dict)):
+        for field in PERSONAL_FIELDS:
+            if isinstance(recorded.get(field), str):
+                values[field].append(recorded[field])
+    values["name"] += [answer.respondent_name for answer in feedback]
+    values["email"] += [answer.respondent_email for answer in feedback]
+    return Person.of(names=values["name"], companies=values["company"], emails=values["email"],
+                     phones=values["phone"], references=values["external_ref"])
+
+
+def _squeezed(text: sa.ColumnElement) -> sa.ColumnElement:
+    """Lower-cased text without the separators a phone or name may be written with."""
+    text = sa.func.lower(text)
+    for separator in PHONE_SEPARATORS:
+        text = sa.func.replace(text, separator, "")
+    return text
+
+
+def _squeeze(value: str) -> str:
+    return "".join(char for char in value.lower() if char not in PHONE_SEPARATORS)
+
+
+def _fragments(person: Person) -> set[str]:
+    """Text that every row mentioning the person holds once squeezed, for the database to find candidate rows.
+
+    A phone leaves the last seven digits of its national number. SQLite lower-cases ASCII only and JSON escapes
+    other letters, so an identifier with other letters leaves its longest ASCII run (the finder decides)."""
+    fragments = {number[-7:] for number in person.national_numbers()}
+    for identifier in map(_squeeze, person.words()):
+        runs = "".join(char if char.isascii() else " " for char in identifier).split()
+        longest = max(runs, key=len, default="")
+        fragments.add(identifier if identifier.isascii() or len(longest) < 3 else longest)
+    return {fragment for fragment in fragments if fragment}
+
+
+def _redact_mentions(session: Session, model: type[SQLModel], columns: tuple[str, ...], *, person: Person,
+                     theirs: set[int]) -> set[int]:
+    """Redact the person in `columns` of every row of `model`; rows in `theirs` lose the company's name too.
+    Returns the ids of the rows changed."""
+    fragments = _fragments(person)
+    texts = [_squeezed(sa.cast(getattr(model, column), sa.Text)) for column in columns]
+    candidates = [text.contains(fragment, autoescape=True) for text in texts for fragment in fragments]
+    if theirs:
+        candidates.append(model.id.in_(theirs))
+    if not candidates:
+        return set()
+    anyone = person.without_companies()
+    changed = set()
+    for row in session.exec(select(model).where(or_(*candidates)).order_by(model.id)):
+        subject = person if row.id in theirs else anyone
+        for column in columns:
+            value = getattr(row, column)
+            cleaned = redact_json(value, subject) if column in _JSON_COLUMNS else redact(value, subject)
+            if cleaned != value:
+                setattr(row, column, cleaned)
+                changed.add(row.id)
+    return changed
+
+
+def _anonymise_feedback(session: Session, answers: list[Feedback]) -> set[int]:
+    """Their answers keep the scores, sentiment and topic for the figures; their own words and contact go, and the
+    internal notes on them are blanked. Returns the ids of the notes."""
+    for answer in answers:
+        answer.comment = answer.respondent_name = answer.respondent_email = None
+        answer.consent_contact = False
+        session.add(answer)
+    notes = session.exec(select(FeedbackNote).where(
+        FeedbackNote.feedback_id.in_([answer.id for answer in answers]))).all()
+    for note in notes:
+        note.body = REDACTED
+        session.add(note)
+    return {note.id for note in notes}
+
+
+def _without_personal_fields(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    return {key: (REDACTED if key in PERSONAL_FIELDS and value is not None else value) for key, value in values.items()}
+
+
+def _anonymise_customer_history(session: Session, customer: Customer) -> set[int]:
+    """The customer's own audit rows lose every personal field, whatever value it held."""
+    changed = set()
+    for entry in session.exec(select(AuditLog).where(AuditLog.entity == "customer",
+                                                     AuditLog.entity_id == customer.id)):
+        old, new = _without_personal_fields(entry.old_values), _without_personal_fields(entry.new_values)
+        if (old, new) != (entry.old_values, entry.new_values):
+            entry.old_values, entry.new_values = old, new
+            session.add(entry)
+            changed.add(entry.id)
+    return changed
+
+
+def erase_customer(*, session: Session, actor: Actor, customer_id: int) -> Erasure:
+    """Anonymise a customer everywhere their personal data is held, keeping every figure (orders, amounts, scores).
+
+    The customer keeps its id, region, segment and owner under the name "Erased customer <id>"; the rest is in the
+    module's docstring. The erase is audited with counts only: how many records of each kind changed.
+    """
+    customer = requested_customer(session=session, actor=actor, customer_id=customer_id)
+    related = their_records(session=session, customer=customer)
+    person = person_of(session, customer, related["feedback"])
+    their_audit_rows = set(session.exec(select(AuditLog.id).where(audit_rows_about(customer, related))).all())
+    theirs = {Activity: related["tasks"], Deal: related["deals"], Feedback: related["feedback"]}
+    changed: dict[str, set[int]] = {kind: set() for kind, _ in FREE_TEXT.values()}
+    changed["feedback_answers"] |= {answer.id for answer in related["feedback"]}
+    changed["feedback_notes"] |= _anonymise_feedback(session, related["feedback"])
+    changed["audit_entries"] |= _anonymise_customer_history(session, customer)
+    for model, (kind, columns) in FREE_TEXT.items():
+        own = their_audit_rows if model is AuditLog else {row.id for row in theirs.get(model, [])}
+        changed[kind] |= _redact_mentions(session, model, columns, person=person, theirs=own)
+    customer.name = f"Erased customer {customer.id}"
+    customer.email = customer.phone = customer.company = customer.external_ref = None
+    customer.consent_email = customer.consent_phone = False
+    session.add(customer)
+    session.flush()
+    drop_deleted_terms(session)
+    counts = {kind: len(ids) for kind, ids in changed.items()}
+    record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id, action="erase",
+                  new=dict(counts))
+    return Erasure(counts=counts)
+

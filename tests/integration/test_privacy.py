@@ -189,8 +189,8 @@ def test_cli_exports_json_and_erases_only_when_confirmed(engine, zelda, monkeypa
         assert session.exec(select(func.count()).select_from(Activity).where(Activity.customer_id == zelda)).one() == 1
 
 
-# Text columns an erase does not search for the person: codes, the app's own labels, secrets, staff, and other
-# customers' own identities (the customer's own row is anonymised field by field).
+# Text columns an erase does not search for the person: codes, the app's own labels, secrets, staff and their
+# sign-in log, and other customers' own identities (the customer's own row is anonymised field by field).
 NOT_FREE_TEXT = {
     "app_user.email", "app_user.full_name", "app_user.password_hash", "app_user.role", "auth_session.token_hash",
     "customer.external_ref", "customer.name", "customer.email", "customer.phone", "customer.company",
@@ -199,7 +199,8 @@ NOT_FREE_TEXT = {
     "activity.kind", "feedback.channel", "feedback.status", "feedback.client_submission_id",
     "feedback.respondent_email", "feedback_invite.nonce", "model_run.model", "campaign.name", "campaign.channel",
     "kpi_target.kpi", "audit_log.entity", "audit_log.action", "metric_sample.kind", "metric_sample.name",
-    "metric_sample.module", "metric_sample.role",
+    "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
+    "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
 }
 
 

@@ -59,7 +59,10 @@ _FEEDBACK_RESPONSES = {
     200: {"description": "Already stored: a resend of the same submission_id. Body: {id, duplicate: true}."},
     201: {"description": "Stored. Body: {id, duplicate: false}."},
     400: {"description": "reason=invalid_json: the body is not a JSON object."},
+    403: {"description": "reason=foreign_origin: sent by a page of a site not in CRM_ALLOWED_ORIGINS."},
+    408: {"description": "reason=body_timeout: the body did not arrive within CRM_BODY_TIMEOUT_SECONDS."},
     413: {"description": "reason=too_large: the body is over 16 KB."},
+    415: {"description": "reason=unsupported_media_type: the body must be sent as application/json."},
     422: {"description": "reason=invalid: `errors` maps each bad field to a message. reason=invite_refused: the survey link is forged, expired or used."},
     429: {"description": "reason=rate_limited: too many answers from this address; retry after `retry_after` seconds."},
     503: {"description": "reason=unavailable: the database cannot be reached; reason=read_only: it takes no "
@@ -76,6 +79,10 @@ _FEEDBACK_RESPONSES = {
     summary="Submit a survey answer",
 )
 async def post_feedback(request: Request) -> JSONResponse:
+    # A form post or text/plain is what a foreign page can send without asking (no CORS preflight).
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return _failure(415, "unsupported_media_type", accepted="application/json")
     client = rate_limit.client_of(request)
     if not await rate_limit.allow_feedback(client):
         seconds = await rate_limit.retry_after_seconds(client)

@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import metrics
 from crm_app.api import api
+from crm_app.request_guards import RequestGuards
 from crm_app.serving import report_backend_error
 from crm_app.pages import admin_users, customer, customers, feedback, home, inbox, login, pipeline  # noqa: F401  (registers the routes)
 from crm_app.pages import order_new, orders, tasks  # noqa: F401  (registers the routes)
@@ -11,7 +12,8 @@ from crm_app.pages import imports  # noqa: F401  (registers the routes)
 from crm_app.pages import cockpit  # noqa: F401  (registers the routes)
 from crm_app.pages import insights  # noqa: F401  (registers the routes)
 
-app = rx.App(api_transformer=api, backend_exception_handler=report_backend_error)
+# RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.
+app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error)
 
 # The app measures itself (crm_app/metrics.py): every event timed, samples flushed to metric_sample.
 metrics.time_events()

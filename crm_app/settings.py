@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     feedback_rate_limit: str = "20/minute"
     # Origins (scheme://host:port, comma-separated) whose pages may open the app's websocket and call its API.
     allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
+    # A request body must arrive within this many seconds (uploads get more for their size); then 408.
+    body_timeout_seconds: float = Field(default=15, gt=0, le=3600)
 
     @property
     def is_sqlite(self) -> bool:

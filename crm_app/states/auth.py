@@ -141,6 +141,7 @@ def staff_event(*roles: Role) -> Callable[[Callable], Any]:
             finally:
                 _acting_user.reset(reset)
 
+        guarded.staff_roles = frozenset(allowed)  # type: ignore[attr-defined]  (read by request_guards on uploads)
         return rx.event(guarded)
 
     return decorate

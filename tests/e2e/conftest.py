@@ -33,6 +33,8 @@ APP_URL = f"http://localhost:{APP_PORT}"
 BIN = Path(sys.executable).parent
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 START_TIMEOUT_S = 360
+# The served app's request-body deadline, short so the slow-body test is quick.
+E2E_BODY_TIMEOUT_S = 5
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -57,6 +59,7 @@ expect.set_options(timeout=15_000)
 
 
 def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
+    (workdir / "tmp").mkdir(exist_ok=True)
     return {
         **os.environ,
         "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -70,6 +73,9 @@ def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
         # Every test's browser signs in from 127.0.0.1: the per-address throttle would count one office's worth
         # of failures across the whole session. The per-account throttle stays as shipped.
         "CRM_SIGN_IN_CLIENT_LIMITS": "10000/15 minutes",
+        "CRM_BODY_TIMEOUT_SECONDS": str(E2E_BODY_TIMEOUT_S),
+        # Its own temp dir, so a test sees whether an upload reached the disk.
+        "TMPDIR": str(workdir / "tmp"),
     }
 
 

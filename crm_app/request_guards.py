@@ -1,0 +1,217 @@
+"""Guards every HTTP request passes before the app reads its body (an ASGI middleware, outermost in the app).
+
+- Cross-site writes: POST/PUT/PATCH/DELETE to /api/* and uploads from a browser page whose `Origin` is not one of
+  CRM_ALLOWED_ORIGINS get 403; requests without an Origin (servers, curl, the survey embedded server-side) pass.
+- Uploads (/_upload): only a signed-in staff member whose role may run the receiving handler (its `staff_roles`,
+  set by `staff_event`), with a Content-Length within the import limit; everything else is refused from the headers,
+  before one byte of the body is read, so no temp file is written for it.
+- Slow bodies: a body must arrive within CRM_BODY_TIMEOUT_SECONDS (uploads get time for their size on top, at
+  SLOWEST_UPLOAD_BYTES_PER_SECOND), and may not grow past what its Content-Length or the upload limit allow. The
+  client gets 408 or 413 with `Connection: close`; the app sees a disconnect, which is neither logged as a
+  traceback nor counted as a server error (metrics.BODY_REFUSED).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+
+from crm_app.data.db import read_session
+from crm_app.data.permissions import Actor
+from crm_app.data.repositories import users
+from crm_app.data.repositories.imports import MAX_UPLOAD_BYTES
+from crm_app.data.validation import whole_number
+from crm_app.metrics import BODY_REFUSED
+from crm_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_PATH = "/_upload"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SESSION_COOKIE = "crm_session"
+# Room for the multipart envelope around the file: boundaries, part headers, the bound-arguments field.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+UPLOAD_LIMIT_BYTES = MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE_BYTES
+# An upload on a 1 Mbit/s line still makes it: its deadline grows by its size at this rate.
+SLOWEST_UPLOAD_BYTES_PER_SECOND = 128 * 1024
+
+
+class Refusal(Exception):
+    """A request the guards answer themselves: the status and the machine-readable reason."""
+
+    def __init__(self, status: int, reason: str, **details: Any) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.details = status, reason, details
+
+    def response(self, *, close: bool = False) -> JSONResponse:
+        return JSONResponse({"reason": self.reason, **self.details}, status_code=self.status,
+                            headers={"Connection": "close"} if close else None)
+
+
+# --- who is uploading -----------------------------------------------------------------------
+
+
+def _cookie(headers: Headers, name: str) -> str:
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        return ""
+    return unquote(cookies[name].value) if name in cookies else ""
+
+
+async def _tab_session_token(client_token: str) -> str:
+    """The session token the tab's state holds: where Reflex keeps it when the browser did not send the cookie
+    (the dev server's frontend and backend are on different ports, and uploads go without credentials)."""
+    from reflex.istate.manager.token import BaseStateToken
+    from reflex_base.event.context import EventContext
+
+    from crm_app.states.auth import AuthState
+
+    if not client_token or len(client_token) > 128:
+        return ""
+    manager = EventContext.get().state_manager
+    root = await manager.get_state(BaseStateToken(ident=client_token, cls=AuthState))
+    auth = await root.get_state(AuthState)
+    token = getattr(auth, "session_token", "")
+    return token if isinstance(token, str) else ""
+
+
+async def session_token(headers: Headers) -> str:
+    """The session token a request acts with: the `crm_session` cookie, else the tab's state."""
+    return _cookie(headers, SESSION_COOKIE) or await _tab_session_token(headers.get("reflex-client-token", ""))
+
+
+def _actor(token: str) -> Actor | None:
+    with read_session() as session:
+        return users.actor_for_token(session=session, token=token)
+
+
+def _handler_roles(handler_name: str) -> frozenset | None:
+    """The roles allowed to run the named event handler, or None when it is not a staff handler."""
+    from reflex_base.registry import RegistrationContext
+
+    registered = RegistrationContext.get().event_handlers.get(handler_name)
+    roles = getattr(registered.handler.fn, "staff_roles", None) if registered is not None else None
+    return frozenset(roles) if roles else None
+
+
+async def check_upload(headers: Headers) -> None:
+    """Refuse an upload from its headers: a handler that takes no staff uploads, no signed-in user allowed to
+    run it, no Content-Length or one over the limit."""
+    roles = _handler_roles(headers.get("reflex-event-handler", ""))
+    if roles is None:
+        raise Refusal(404, "unknown_handler")
+    token = await session_token(headers)
+    actor = await run_in_threadpool(_actor, token) if token else None
+    if actor is None:
+        raise Refusal(401, "sign_in_required")
+    if actor.role not in roles:
+        raise Refusal(403, "forbidden")
+    declared = whole_number(headers.get("content-length", ""))
+    if declared is None:
+        raise Refusal(411, "length_required")
+    if declared > UPLOAD_LIMIT_BYTES:
+        raise Refusal(413, "too_large", limit_bytes=UPLOAD_LIMIT_BYTES)
+
+
+# --- the middleware ---------------------------------------------------------------------------
+
+
+def _foreign_origin(headers: Headers) -> bool:
+    origin = headers.get("origin")
+    return origin is not None and origin.rstrip("/") not in get_settings().origins
+
+
+class _Body:
+    """The request's `receive`, with a deadline and a size limit while the body is still arriving."""
+
+    def __init__(self, receive: Any, *, deadline: float, limit: int | None) -> None:
+        self.receive, self.deadline, self.limit = receive, deadline, limit
+        self.received, self.complete, self.refusal = 0, False, None
+
+    async def __call__(self) -> dict:
+        if self.refusal is not None:
+            return {"type": "http.disconnect"}
+        if self.complete:
+            return await self.receive()
+        try:
+            message = await asyncio.wait_for(self.receive(), max(self.deadline - time.monotonic(), 0))
+        except TimeoutError:
+            self.refusal = Refusal(408, "body_timeout")
+            return {"type": "http.disconnect"}
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.limit is not None and self.received > self.limit:
+                self.refusal = Refusal(413, "too_large", limit_bytes=self.limit)
+                return {"type": "http.disconnect"}
+            self.complete = not message.get("more_body", False)
+        return message
+
+
+class RequestGuards:
+    """ASGI middleware applying the module's guards; install it last in `rx.App(api_transformer=[...])`."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.monotonic()
+        headers, path, method = Headers(scope=scope), scope.get("path", ""), scope.get("method", "")
+        upload = path == UPLOAD_PATH
+        try:
+            if method in WRITE_METHODS and (upload or path.startswith("/api/")) and _foreign_origin(headers):
+                raise Refusal(403, "foreign_origin")
+            if upload and method == "POST":
+                await check_upload(headers)
+        except Refusal as refusal:
+            await refusal.response(close=True)(scope, receive, send)
+            return
+        await self._run(scope, receive, send, headers, started, upload)
+
+    async def _run(self, scope: dict, receive: Any, send: Any, headers: Headers, started: float,
+                   upload: bool) -> None:
+        settings = get_settings()
+        declared = whole_number(headers.get("content-length", ""))
+        deadline = started + settings.body_timeout_seconds
+        if upload:
+            deadline += min(declared or 0, UPLOAD_LIMIT_BYTES) / SLOWEST_UPLOAD_BYTES_PER_SECOND
+        body = _Body(receive, deadline=deadline, limit=UPLOAD_LIMIT_BYTES if upload else None)
+        app_answering = refusal_sent = False
+
+        async def sending(message: dict) -> None:
+            nonlocal app_answering
+            if refusal_sent:
+                return  # the client has its refusal; what the app says after it goes nowhere
+            app_answering = True
+            await send(message)
+
+        async def receiving() -> dict:
+            nonlocal refusal_sent
+            message = await body()
+            if body.refusal is not None and not scope.get(BODY_REFUSED):
+                scope[BODY_REFUSED] = True
+                logger.info("Request body refused (%s): %s %s", body.refusal.reason, scope.get("method"),
+                            scope.get("path"))
+                if not app_answering:
+                    refusal_sent = True
+                    await body.refusal.response(close=True)(scope, receive, send)
+            return message
+
+        try:
+            await self.app(scope, receiving, sending)
+        except Exception:
+            if body.refusal is None:
+                raise
+            # The app stopped on the disconnect it was handed: the client's doing, already answered and logged.

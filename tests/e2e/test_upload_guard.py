@@ -1,0 +1,109 @@
+"""The served app over raw HTTP: uploads are refused from their headers unless a signed-in user allowed to import sends
+them, before the body is read (no temp file grows), and a body that stops arriving is cut off with 408."""
+
+from __future__ import annotations
+
+import select
+import socket
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select as sql_select
+
+from crm_app.data.db import engine_for
+from crm_app.data.models import User
+from crm_app.data.repositories.users import open_session
+from crm_app.states.imports import ImportState
+from tests.e2e.conftest import APP_PORT, E2E_BODY_TIMEOUT_S
+
+pytestmark = pytest.mark.e2e
+
+GIB = 1024**3
+# What the test pushes at most before giving up on an answer; loopback buffers hold a few MB before the server reads.
+SEND_AT_MOST = 64 * 1024**2
+CHUNK = b"\0" * (256 * 1024)
+HANDLER = f"{ImportState.get_full_name()}.receive_file"
+BOUNDARY = "e2e-upload-boundary"
+# The start of a well-formed multipart body: one file part, whose content the zeros that follow are.
+FILE_PART = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.csv\"\r\n"
+             "Content-Type: text/csv\r\n\r\n").encode()
+
+
+def _token_for(database_url: str, email: str) -> str:
+    with Session(engine_for(database_url)) as session:
+        user = session.exec(sql_select(User).where(User.email == email)).one()
+        token = open_session(session=session, user=user, ttl=timedelta(hours=1))
+        session.commit()
+    return token
+
+
+def _head(declared: int, cookie: str | None, path: str = "/_upload", extra: str = "") -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: localhost:{APP_PORT}", f"Content-Length: {declared}",
+             "Reflex-Client-Token: never-connected-client", f"Reflex-Event-Handler: {HANDLER}",
+             f"Content-Type: multipart/form-data; boundary={BOUNDARY}"]
+    if cookie:
+        lines.append(f"Cookie: crm_session={cookie}")
+    return ("\r\n".join(lines) + extra + "\r\n\r\n").encode()
+
+
+def _push(head: bytes, declared: int) -> tuple[int, int]:
+    """Send the head, then body bytes as fast as the server takes them until it answers (or SEND_AT_MOST went
+    unanswered); the status (0 for none) and the body bytes sent."""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", APP_PORT), timeout=30) as conn:
+        conn.sendall(head + FILE_PART)
+        while sent < min(declared, SEND_AT_MOST):
+            readable, writable, _ = select.select([conn], [conn], [], 30)
+            if readable:
+                break
+            try:
+                sent += conn.send(CHUNK)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        conn.settimeout(5)
+        try:
+            answer = conn.recv(4096)
+        except (TimeoutError, ConnectionResetError):
+            answer = b""
+    return (int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0), sent
+
+
+def _temp_bytes(tmp: Path) -> int:
+    return sum(path.stat().st_size for path in tmp.rglob("*") if path.is_file())
+
+
+def test_a_gigabyte_from_anyone_not_allowed_to_import_is_refused_before_it_is_read(app_url, e2e_database_url,
+                                                                                  e2e_workdir):
+    tmp = e2e_workdir / "tmp"
+    before = _temp_bytes(tmp)
+    executive = _token_for(e2e_database_url, "exec@example.com")
+    rep = _token_for(e2e_database_url, "rep1@example.com")
+    for cookie, status in ((None, 401), ("forged-session-token", 401), (executive, 403), (rep, 413)):
+        answered, sent = _push(_head(GIB, cookie), GIB)
+        assert answered == status, cookie
+        assert sent < SEND_AT_MOST
+    assert _temp_bytes(tmp) - before < 1024**2
+
+
+def test_an_allowed_user_still_uploads(app_url, e2e_database_url):
+    rep = _token_for(e2e_database_url, "rep1@example.com")
+    body = FILE_PART + f"external_ref,name\r\n--{BOUNDARY}--\r\n".encode()
+    with socket.create_connection(("127.0.0.1", APP_PORT), timeout=30) as conn:
+        conn.sendall(_head(len(body), rep) + body)
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_body_that_stops_arriving_is_cut_off_with_408():
+    declared = 200
+    with socket.create_connection(("127.0.0.1", APP_PORT), timeout=E2E_BODY_TIMEOUT_S + 30) as conn:
+        conn.sendall(f"POST /api/feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {declared}\r\n\r\n{{\"csat\": 5".encode())
+        answer = b""
+        while chunk := conn.recv(4096):  # the server closes the connection after its answer
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert b"connection: close" in head.lower()
+    assert body == b'{"reason":"body_timeout"}'

@@ -228,7 +228,8 @@ def _privacy_actor(session, email: str | None):
 
 @main.group("import")
 def import_csv() -> None:
-    """Import customers or orders from a CSV file: a dry run unless --commit (columns: README, "CSV import")."""
+    """Import customers, orders or KPI targets from a CSV file: a dry run unless --commit (columns: README,
+    "CSV import")."""
 
 
 def _phone_region(_ctx, _param, value: str) -> str:
@@ -296,6 +297,49 @@ def _run_import(kind: str, file: Path, commit: bool, as_email: str | None, phone
         sys.exit(1)
 
 
+@import_csv.command("targets")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_email", metavar="EMAIL", required=True, help="An active executive or admin.")
+@click.option("--commit", is_flag=True, help="Write the targets; without it nothing is written.")
+def import_targets(file: Path, as_email: str, commit: bool) -> None:
+    """KPI targets by scope (columns kpi, scope, scope_value, period_start, period_end, target; rates in
+    percent; a rep by email). Any bad row is listed as `Row N: reason` and nothing is written."""
+    import csv
+
+    from crm_app.data.db import read_session, write_session
+    from crm_app.data.models import Role, User
+    from crm_app.data.permissions import PermissionDenied
+    from crm_app.data.repositories import targets
+    from crm_app.data.repositories.users import actor_of
+
+    try:
+        rows = list(csv.reader(file.read_text(encoding="utf-8-sig").splitlines()))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text: save it as \"CSV UTF-8\" and try again.") from error
+    if not rows:
+        raise click.ClickException(f"{file} is empty.")
+    with (write_session() if commit else read_session()) as session:
+        user = session.exec(select(User).where(func.lower(User.email) == as_email.strip().lower())).first()
+        if user is None or not user.is_active or user.role not in (Role.admin, Role.executive):
+            raise click.ClickException("--as must name an active executive or admin.")
+        actor = actor_of(user)
+        checked = targets.check_target_rows(session=session, actor=actor,
+                                            header=[c.strip() for c in rows[0]], rows=rows[1:])
+        for error in checked.errors:
+            click.echo(error)
+        if checked.errors:
+            click.echo("Nothing was written: correct the rows above and run again.")
+            sys.exit(1)
+        if commit:
+            try:
+                written = targets.import_targets(session=session, actor=actor, checked=checked)
+            except PermissionDenied as error:
+                raise click.ClickException(str(error)) from error
+            click.echo(f"{written} targets written.")
+        else:
+            click.echo(f"{len(checked.targets)} targets are correct. Nothing was written: run again with --commit.")
+
+
 def _acting_user(session, email: str | None):
     from crm_app.data.models import Role, User
     from crm_app.data.repositories.users import actor_of
@@ -353,6 +397,11 @@ def _run_report(name: str, as_of, start, end, region, segment, category, channel
     except TooLittleData as too_little:
         logger.info("Report %s not built: %s", name, too_little)
         raise click.ClickException(str(too_little)) from too_little
+    if name == "kpis":  # each KPI against the target of exactly this view, as the cockpit shows it
+        from crm_app.data.report_targets import kpi_targets
+
+        with read_session() as session:
+            result["targets"] = kpi_targets(session=session, facts=facts, period=period, filters=filters)
     click.echo(json.dumps(result, indent=2, allow_nan=False) if as_json else report_as_text(result))
 
 

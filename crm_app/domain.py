@@ -63,6 +63,9 @@ SEGMENTS: tuple[str, ...] = ("Enterprise", "Mid-Market", "SMB", "Consumer")
 # The demo catalogue's categories; an imported product may bring its own.
 PRODUCT_CATEGORIES: tuple[str, ...] = ("Computers", "Accessories", "Networking", "Software", "Furniture", "Services")
 
+# What a KPI target is set for: the whole company, or one region, segment or sales rep.
+TARGET_SCOPES: tuple[str, ...] = ("company", "region", "segment", "rep")
+
 # --- satisfaction: NPS answers 0-10, CSAT answers 1-5 ------------------------------------------------------
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: promoters 9-10, passives 7-8, detractors 0-6

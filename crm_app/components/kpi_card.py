@@ -1,4 +1,5 @@
-"""A KPI card: actual, target, gap, change against the comparison period, sparkline, status colour, explain."""
+"""A KPI card: actual, target, gap, change against the comparison period, sparkline, explain. Two colours, two
+meanings: the border is the status against the view's target, the change badge the direction of the change."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ def _explain(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.
                 rx.text("Compared with ", comparison_text, ": ", card["comparison"], size="1",
                         color=rx.color("gray", 11)),
                 rx.text("Sample size: ", card["sample"], size="1", color=rx.color("gray", 11)),
+                rx.text("Target of this view: ", card["target"], " (", card["target_source"], ")", size="1",
+                        color=rx.color("gray", 11)),
+                rx.text("The border shows the status against that target: ", card["status_text"], ".", size="1",
+                        color=rx.color("gray", 11), data_testid="explain-status"),
+                rx.text("The badge shows the change against the comparison period, green when the KPI moved the "
+                        "good way, red the bad way: ", card["direction_text"], ".", size="1",
+                        color=rx.color("gray", 11), data_testid="explain-direction"),
                 spacing="1",
             ),
             max_width="22em",
@@ -29,11 +37,12 @@ def kpi_card(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.
             rx.hstack(
                 rx.text(card["label"], size="2", weight="medium"),
                 rx.spacer(),
-                rx.badge(card["change"], color_scheme=card["colour"], variant="soft"),
+                rx.badge(card["change"], color_scheme=card["change_colour"], variant="soft",
+                         data_testid=f"change-{card['key']}"),
                 width="100%",
             ),
             rx.text(card["actual"], size="6", weight="bold", data_testid=f"kpi-{card['key']}"),
-            rx.text("Target ", card["target"], " · gap ", card["gap"], size="1", color=rx.color("gray", 11)),
+            rx.text(card["target_line"], size="1", color=rx.color("gray", 11), data_testid=f"target-{card['key']}"),
             rx.hstack(
                 rx.recharts.line_chart(
                     rx.recharts.line(data_key="v", dot=False, stroke=rx.color("accent", 9), is_animation_active=False),

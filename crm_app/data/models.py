@@ -16,7 +16,8 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, whole_number
-from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, DealStage, OrderStatus, SalesChannel, unhappy
+from crm_app.domain import (ACQUISITION_CHANNELS, REGIONS, SEGMENTS, TARGET_SCOPES, DealStage, OrderStatus, SalesChannel,
+                             unhappy)
 
 
 def utcnow() -> datetime:
@@ -386,14 +387,23 @@ class CampaignTarget(SQLModel, table=True):
 
 
 class KpiTarget(Timestamped, table=True):
+    """The target of one KPI for one period and one scope: the company (scope_value ""), or one region, segment
+    or sales rep (scope_value: the region or segment, or the rep's user id as text)."""
+
     __tablename__ = "kpi_target"
     __table_args__ = (
-        sa.UniqueConstraint("kpi", "period_start", "period_end", name="uq_kpi_target_period"),
+        sa.UniqueConstraint("kpi", "scope", "scope_value", "period_start", "period_end",
+                            name="uq_kpi_target_scope_period"),
         sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
+        sa.CheckConstraint("scope IN (" + ", ".join(f"'{scope}'" for scope in TARGET_SCOPES) + ")",
+                           name="scope_allowed"),
+        sa.CheckConstraint("(scope = 'company') = (scope_value = '')", name="scope_value_named"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kpi: str = Field(max_length=60, index=True)
+    scope: str = Field(default="company", max_length=20)
+    scope_value: str = Field(default="", max_length=60)
     period_start: date
     period_end: date
     target_value: float

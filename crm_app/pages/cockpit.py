@@ -52,22 +52,30 @@ def _filters() -> rx.Component:
 
 
 def _targets_form() -> rx.Component:
+    """Executives and admins set a KPI's target for the period and the scope on screen (the company, or the one
+    region, segment or rep the filters show); other filter combinations have no target to set."""
     return rx.cond(
         CockpitState.can_set_targets,
-        rx.form(
-            rx.hstack(
-                rx.select.root(
-                    rx.select.trigger(placeholder="KPI", aria_label="KPI of the target"),
-                    rx.select.content(*[rx.select.item(k.label, value=k.key) for k in KPIS]),
-                    name="kpi",
+        rx.cond(
+            CockpitState.target_scope_text != "",
+            rx.form(
+                rx.hstack(
+                    rx.select.root(
+                        rx.select.trigger(placeholder="KPI", aria_label="KPI of the target"),
+                        rx.select.content(*[rx.select.item(k.label, value=k.key) for k in KPIS]),
+                        name="kpi",
+                    ),
+                    rx.input(name="target", placeholder="Target (percent for rates)", aria_label="Target value",
+                             width="14em"),
+                    rx.button("Set target for ", CockpitState.target_scope_text, ", this period", type="submit",
+                              data_testid="set-target"),
+                    wrap="wrap",
                 ),
-                rx.input(name="target", placeholder="Target (percent for rates)", aria_label="Target value",
-                         width="14em"),
-                rx.button("Set target for this period", type="submit"),
-                wrap="wrap",
+                on_submit=CockpitState.save_target,
+                reset_on_submit=True,
             ),
-            on_submit=CockpitState.save_target,
-            reset_on_submit=True,
+            rx.text("Targets are set for the company or for one region, segment or rep.", size="2",
+                    color=rx.color("gray", 11)),
         ),
     )
 

@@ -27,7 +27,11 @@ from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 SLICERS = ("region", "segment", "category", "channel")
+# The card's border: its status against the target of the view. The change badge: the direction of the change.
 STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
+DIRECTION_COLOURS = {"good": "green", "bad": "red", "none": "gray"}
+STATUS_WORDS = {"good": "at or above target", "warning": "within 5 % under target", "bad": "more than 5 % under target",
+                "none": "no target to compare with"}
 
 
 def _signed_percent(change: float | None) -> str:
@@ -103,6 +107,7 @@ class CockpitState(UrlFilters, rx.State):
     reps: list[dict[str, str]] = []
     shows_rep_filter: bool = False
     can_set_targets: bool = False
+    target_scope_text: str = ""  # whom the targets form sets targets for: the scope on screen, or "" for none
     cards: list[dict[str, Any]] = []
     suggestions: list[str] = []
     detractor_topics: list[str] = []
@@ -180,7 +185,12 @@ class CockpitState(UrlFilters, rx.State):
         self.reps = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.shows_rep_filter = actor.reads_everything
         self.can_set_targets = actor.role in (Role.admin, Role.executive)
-        view = evaluation.evaluate(facts, filters, goals)
+        scope = evaluation.view_scope(filters)
+        self.target_scope_text = scope.described(names) if scope else ""
+        own_rep = actor.id if actor.role == Role.sales_rep else None
+        view = evaluation.evaluate(facts, filters, goals, own_rep=own_rep,
+                                   reps=tuple(uid for uid, _, role in directory if role == Role.sales_rep),
+                                   rep_names=names)
         self._show(view, names)
         # The forecast band belongs to the whole business: shown without slicers, once fitted in the background.
         if not any(getattr(filters, name) for name in (*SLICERS, "owner_id")):
@@ -269,6 +279,14 @@ class CockpitState(UrlFilters, rx.State):
             "key": definition.key, "label": definition.label, "formula": definition.formula,
             "actual": evaluation.format_value(definition, card.actual.value),
             "target": evaluation.format_value(definition, card.target),
+            "target_source": card.target_source,
+            "target_line": "No target for this view" if card.target is None else
+            f"Target {evaluation.format_value(definition, card.target)} ({card.target_source}) · gap "
+            f"{evaluation.format_value(definition, card.gap)}",
+            "status_text": STATUS_WORDS[card.status],
+            "direction_text": {"good": "moved the good way", "bad": "moved the bad way",
+                               "none": "no change to judge"}[card.direction],
+            "change_colour": DIRECTION_COLOURS[card.direction],
             "gap": "—" if card.gap is None else evaluation.format_value(definition, card.gap),
             "change": _signed_percent(card.change),
             "comparison": evaluation.format_value(definition, card.comparison.value),
@@ -379,22 +397,21 @@ class CockpitState(UrlFilters, rx.State):
 
     @staff_event(Role.admin, Role.executive)
     def save_target(self, form_data: dict) -> Any:
-        """Set the target of one KPI for the period on screen."""
+        """Set the target of one KPI for the period and the scope on screen (the company, or the one region,
+        segment or rep the filters show)."""
         form = form_data if isinstance(form_data, dict) else {}
-        kpi, raw = form.get("kpi"), form.get("target")
-        start, last = as_day(self.date_from), as_day(self.date_to)
-        if not isinstance(kpi, str) or kpi not in evaluation.KPI_BY_KEY or start is None or last is None:
-            return rx.toast.error("Choose a KPI.")
-        try:
-            value = float(raw) if isinstance(raw, str) and len(raw) < 30 else None
-        except ValueError:
-            value = None
-        if value is None or value != value or abs(value) > 1e15:
-            return rx.toast.error("Enter the target as a number.")
-        if evaluation.KPI_BY_KEY[kpi].unit == "percent":
-            value = value / 100  # typed in percent, kept as a fraction like the KPI
+        filters = self._read_url(datetime.now(UTC).date())
+        scope = evaluation.view_scope(filters)
+        if scope is None:
+            return rx.toast.error("Targets are set for the company or for one region, segment or rep: "
+                                  "clear the other filters first.")
         with write_session() as session:
-            targets.set_target(session=session, actor=current_actor(), kpi=kpi, period_start=start,
-                               period_end=last, target_value=value)
-        return [rx.toast.success(f"Target saved for {start.isoformat()} to {last.isoformat()}."),
+            try:
+                target = targets.checked_target(
+                    session=session, kpi=form.get("kpi"), scope=scope.scope, scope_value=scope.value,
+                    period_start=filters.start, period_end=filters.end - timedelta(days=1), value=form.get("target"))
+            except targets.TargetRefused as refusal:
+                return rx.toast.error(str(refusal))
+            targets.set_target(session=session, actor=current_actor(), target=target)
+        return [rx.toast.success(f"Target saved for {self.target_scope_text}, {self.date_from} to {self.date_to}."),
                 rx.redirect(self._url())]

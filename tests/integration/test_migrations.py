@@ -64,3 +64,17 @@ def test_history_is_one_line():
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
     assert script.get_base() == "0001"
+
+
+def test_existing_targets_become_company_targets(empty_database):
+    migrate(empty_database, "0008")
+    engine = sa.create_engine(empty_database, poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO kpi_target (created_at, updated_at, kpi, period_start, period_end, target_value) "
+            "VALUES ('2026-01-01', '2026-01-01', 'revenue', '2026-01-01', '2026-01-31', 1000000)"))
+    migrate(empty_database)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT kpi, scope, scope_value, target_value FROM kpi_target")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("revenue", "company", "", 1_000_000.0)]

@@ -124,3 +124,37 @@ def test_winprob_compares_the_model_with_stage_probabilities_and_weighs_the_open
     text = CliRunner().invoke(main, ["report", "winprob", "--as-of", AS_OF.isoformat()]).output
     assert f"open deal probabilities: {len(open_deals):,} deals (listed with --json)" in text
     assert "stage_probability" in text and "by_model" in text
+
+
+def test_kpis_json_carries_the_target_of_exactly_its_view(report, engine):
+    from sqlmodel import Session, select
+
+    from crm_app.data.models import KpiTarget
+
+    with Session(engine) as session:
+        april = [(t.scope, t.period_start, t.period_end, t.target_value) for t in session.exec(
+            select(KpiTarget).where(KpiTarget.kpi == "revenue", KpiTarget.period_start <= date(2026, 4, 1),
+                                    KpiTarget.period_end >= date(2026, 4, 30))).all()]
+        session.add(KpiTarget(kpi="revenue", scope="region", scope_value="EMEA", period_start=date(2026, 4, 1),
+                              period_end=date(2026, 4, 30), target_value=250_000.0))
+        session.commit()
+    # The demo company's revenue targets are the company's, by month.
+    assert [t[:3] for t in april] == [("company", date(2026, 4, 1), date(2026, 4, 30))]
+    company_target = april[0][3]
+
+    everyone = report("kpis")["targets"]["revenue"]
+    assert (everyone["target"], everyone["target_scope"]) == (company_target, "company")
+    assert everyone["gap"] == pytest.approx(everyone["value"] - company_target)
+
+    emea = report("kpis", "--region", "EMEA")
+    revenue = emea["targets"]["revenue"]
+    assert revenue["value"] == pytest.approx(emea["kpis"]["revenue"], abs=0.005)
+    assert (revenue["target"], revenue["target_scope"]) == (250_000.0, "region EMEA")
+    assert revenue["gap"] == pytest.approx(revenue["value"] - 250_000.0)
+    assert revenue["status"] == ("good" if revenue["gap"] >= 0 else
+                                 "warning" if -revenue["gap"] <= 12_500 else "bad")
+    # No other KPI has an EMEA target, and a filtered view never borrows the company's.
+    assert emea["targets"]["orders"] == {**emea["targets"]["orders"], "target": None,
+                                         "target_scope": "no target for this view", "gap": None, "status": "none"}
+    apac = report("kpis", "--region", "APAC")["targets"]["revenue"]
+    assert (apac["target"], apac["status"]) == (None, "none")

@@ -11,7 +11,7 @@ numpy only, no clock, no database.
     columns      the columnar fact store (CockpitFacts, prepare_cockpit, append_orders)
     filters      CockpitFilters and the rows each view keeps
     kpis         the KPI catalogue: definitions, period values, cards, formatting
-    targets      the target of a period
+    targets      target scopes (company, region, segment, rep) and the target a view compares with
     series       the chart series
     drill        the records behind each chart
     view         the whole page for one view (evaluate)
@@ -28,7 +28,8 @@ from crm_app.analytics.cockpit.periods import COMPARISONS, PRESETS, comparison_p
 from crm_app.analytics.cockpit.series import (cohort_matrix, monthly_orders, monthly_revenue, pipeline_by_stage,
                                               revenue_by, satisfaction_monthly, win_rate_by_owner)
 from crm_app.analytics.cockpit.suggestions import gap_suggestions
-from crm_app.analytics.cockpit.targets import target_for_period
+from crm_app.analytics.cockpit.targets import (NO_TARGET, SCOPES, TargetScope, ViewTarget, target_for_period,
+                                               view_scope, view_target)
 from crm_app.analytics.cockpit.view import CockpitView, evaluate
 from crm_app.domain import OPEN_STAGES
 
@@ -39,4 +40,5 @@ __all__ = [
     "filtered_orders", "format_value", "gap_suggestions", "module_completeness", "monthly_orders",
     "monthly_revenue", "period_for", "period_kpis", "pipeline_by_stage", "prepare_cockpit", "quality_score",
     "revenue_by", "satisfaction_monthly", "target_for_period", "win_rate_by_owner",
+    "NO_TARGET", "SCOPES", "TargetScope", "ViewTarget", "view_scope", "view_target",
 ]

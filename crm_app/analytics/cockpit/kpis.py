@@ -17,8 +17,9 @@ from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.quality import OVERALL_WEIGHTS
 from crm_app.domain import is_detractor, is_promoter, is_satisfied
 
-# CLV: the trailing year's revenue per customer, kept for three years and discounted at 10 % a year.
-CLV_YEARS, CLV_DISCOUNT_RATE = 3, 0.10
+# Historical value per customer: the trailing year's revenue per customer, kept for three years and discounted
+# at 10 % a year. Not the model CLV of /insights (BG/NBD + Gamma-Gamma), hence its own name.
+HISTORICAL_VALUE_YEARS, HISTORICAL_VALUE_DISCOUNT_RATE = 3, 0.10
 
 
 @dataclass(frozen=True)
@@ -29,24 +30,29 @@ class KpiDefinition:
     formula: str
     additive: bool = False  # a target for a longer period is the sum of its parts (else a day-weighted mean)
     higher_is_better: bool = True
+    # The company's figure is the sum of its regions', segments' or reps' (else a rate or an average: the
+    # children's targets combine as a mean weighted by their samples).
+    adds_across_scopes: bool = False
 
 
 KPIS: tuple[KpiDefinition, ...] = (
     KpiDefinition("revenue", "Revenue", "money", "Σ total_amount of paid or shipped orders ordered in the period",
-                  additive=True),
-    KpiDefinition("orders", "Orders", "count", "Number of paid or shipped orders in the period", additive=True),
+                  additive=True, adds_across_scopes=True),
+    KpiDefinition("orders", "Orders", "count", "Number of paid or shipped orders in the period", additive=True,
+                  adds_across_scopes=True),
     KpiDefinition("aov", "Average order value", "money", "Revenue ÷ orders"),
     KpiDefinition("active_customers", "Active customers", "count",
-                  "Distinct customers with a paid or shipped order in the period", additive=False),
+                  "Distinct customers with a paid or shipped order in the period", adds_across_scopes=True),
     KpiDefinition("retention", "Retention rate", "percent",
                   "Customers active in the period before who bought again in this one ÷ customers active before"),
-    KpiDefinition("clv", "Customer lifetime value", "money",
-                  "Revenue per active customer over the year to the period end, kept 3 years, discounted 10 %/year"),
+    KpiDefinition("historical_value", "Historical value per customer, 3 years", "money",
+                  "Revenue per customer active in the year to the period end, kept 3 years, discounted 10 %/year "
+                  "(history, not the model CLV of /insights)"),
     KpiDefinition("csat", "CSAT", "percent", "Answers of 4 or 5 ÷ CSAT answers (1-5 scale), in the period"),
     KpiDefinition("nps", "NPS", "points", "100 × (promoters 9-10 − detractors 0-6) ÷ NPS answers, in the period"),
     KpiDefinition("weighted_pipeline", "Weighted pipeline", "money",
                   "Σ amount × win probability of the deals now in an open stage, or in the chosen stage "
-                  "(a snapshot, not per period)"),
+                  "(a snapshot, not per period)", adds_across_scopes=True),
     KpiDefinition("win_rate", "Win rate", "percent", "Deals won ÷ deals won or lost, closed in the period"),
     KpiDefinition("campaign_roi", "Campaign ROI", "percent",
                   "(Attributed revenue − cost) ÷ cost of the campaigns started in the period; "
@@ -135,8 +141,8 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
         "aov": KpiValue(revenue / order_count if order_count else None, order_count),
         "active_customers": KpiValue(int(active.sum()), int(active.sum())),
         "retention": KpiValue(float((base & active).sum() / base.sum()) if base.any() else None, int(base.sum())),
-        "clv": KpiValue(None if annual is None else discounted_clv([annual] * CLV_YEARS, CLV_DISCOUNT_RATE),
-                        year_customers),
+        "historical_value": KpiValue(None if annual is None else discounted_clv(
+            [annual] * HISTORICAL_VALUE_YEARS, HISTORICAL_VALUE_DISCOUNT_RATE), year_customers),
         "csat": KpiValue(float(is_satisfied(csat).mean()) if csat.size else None, int(csat.size)),
         "nps": KpiValue(100 * float(is_promoter(nps).mean() - is_detractor(nps).mean()) if nps.size else None, int(nps.size)),
         "weighted_pipeline": KpiValue(float((deals["amount"] * deals["probability"])[open_deal].sum()),
@@ -182,6 +188,7 @@ class KpiCard:
     comparison: KpiValue
     target: float | None
     sparkline: list[float | None]
+    target_source: str = "company"  # where the target comes from (targets.ViewTarget.source)
 
     @property
     def gap(self) -> float | None:
@@ -195,6 +202,14 @@ class KpiCard:
         if self.actual.value is None or not self.comparison.value:
             return None
         return (self.actual.value - self.comparison.value) / abs(self.comparison.value)
+
+    @property
+    def direction(self) -> str:
+        """"good" when the KPI moved the good way against the comparison period (up, or down for a KPI where
+        lower is better), "bad" the other way, "none" unchanged or without a base."""
+        if not self.change:
+            return "none"
+        return "good" if (self.change > 0) == self.definition.higher_is_better else "bad"
 
     @property
     def status(self) -> str:

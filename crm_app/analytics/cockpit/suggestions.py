@@ -13,7 +13,8 @@ from crm_app.domain import is_detractor
 
 
 def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list[str]:
-    """Written suggestions for the KPIs under target, naming what contributes most to each gap.
+    """Written suggestions for the KPIs under the target of this view (its own scope's, or its children's
+    combined; a view without a target has no gap to suggest about), naming what contributes most to each gap.
 
     Revenue and orders: the region, segment or category whose revenue fell most against the comparison
     period. NPS and CSAT: the region with the most detractors and the topic they mention most.
@@ -31,7 +32,7 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
                              - revenue_by(cf, filters, by, *view.comparison)).sort_values()
                     if len(delta) and delta.iloc[0] < 0:
                         drops.append((float(delta.iloc[0]), by, str(delta.index[0])))
-            text = f"{card.definition.label} is {format_value(card.definition, gap)} under target"
+            text = f"{card.definition.label} is {format_value(card.definition, gap)} under target ({card.target_source})"
             if drops:
                 change, by, label = min(drops)
                 text += f"; revenue in {by} {label} fell by {change * -1:,.0f} against the comparison period"
@@ -40,7 +41,7 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
             feedback = filtered_feedback(cf, filters, filters.start, filters.end)
             detractor = is_detractor(feedback["nps"])
             amount = f"{gap:,.0f} points" if key == "nps" else f"{100 * gap:,.1f} percentage points"
-            text = f"{card.definition.label} is {amount} under target"
+            text = f"{card.definition.label} is {amount} under target ({card.target_source})"
             if detractor.any():
                 regions = np.bincount(feedback["region"][detractor & (feedback["region"] >= 0)],
                                       minlength=len(cf.labels["region"]))
@@ -50,7 +51,8 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
                 text += f"; detractors in {cf.labels['region'][where]}" + (f" mention {topics[0][0]}" if topics else "")
             suggestions.append(text + ".")
         else:
-            suggestions.append(f"{card.definition.label} is {format_value(card.definition, gap)} under target.")
+            suggestions.append(f"{card.definition.label} is {format_value(card.definition, gap)} under target "
+                               f"({card.target_source}).")
         if len(suggestions) >= limit:
             break
     return suggestions

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -14,7 +15,7 @@ from crm_app.analytics.cockpit.periods import last_month, month_start, compariso
 from crm_app.analytics.cockpit.series import (TREND_MONTHS, campaign_results, cohort_matrix, detractor_topics,
                                              monthly_orders, pipeline_by_stage, revenue_by, satisfaction_monthly,
                                              win_rate_by_owner)
-from crm_app.analytics.cockpit.targets import target_for_period
+from crm_app.analytics.cockpit.targets import REP, view_scope, view_target
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,11 @@ def _series(values: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else round(float(v), 4) for v in values]
 
 
-def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame) -> CockpitView:
-    """Every card and chart of the cockpit for `filters`; `targets` holds the KpiTarget rows."""
+def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *, own_rep: int | None = None,
+             reps: tuple[int, ...] = (), rep_names: dict[int, str] | None = None) -> CockpitView:
+    """Every card and chart of the cockpit for `filters`; `targets` holds the KpiTarget rows. `own_rep` is the
+    sales rep whose own book the facts are (their targets apply), `reps` the reps whose targets together cover
+    the company."""
     start, end = filters.start, filters.end
     comparison = comparison_period(start, end, filters.compare)
     # One pass over the million orders; every figure below reads time windows of it (binary searches).
@@ -54,9 +58,24 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame) -
     satisfaction = satisfaction_monthly(cf, filters, end)
     sparks = {"revenue": monthly["revenue"], "orders": monthly["orders"], "aov": monthly["aov"],
               "active_customers": monthly["active"], "csat": satisfaction["csat"], "nps": satisfaction["nps"]}
-    cards = [KpiCard(d, actual[d.key], before[d.key], target_for_period(targets, d.key, start, end),
-                     _series(sparks[d.key].tail(12)) if d.key in sparks else [])
-             for d in KPIS]
+    scope = view_scope(filters, own_rep)
+    children = {"region": list(cf.labels["region"]), "segment": list(cf.labels["segment"]),
+                REP: [str(rep) for rep in reps]}
+    samples: dict[tuple[str, str], dict] = {}
+
+    def child_sample(kpi: str) -> Callable[[str, str], float]:
+        def weight(child: str, member: str) -> float:
+            if (child, member) not in samples:  # only for a rate the company has no target of its own for
+                narrowed = replace(filters, owner_id=int(member)) if child == REP else replace(filters, **{child: member})
+                samples[child, member] = period_kpis(cf, narrowed, start, end)
+            return float(samples[child, member][kpi].sample)
+        return weight
+
+    cards = []
+    for d in KPIS:
+        target = view_target(targets, d.key, start, end, scope, children, child_sample(d.key), rep_names)
+        cards.append(KpiCard(d, actual[d.key], before[d.key], target.value,
+                             _series(sparks[d.key].tail(12)) if d.key in sparks else [], target.source))
     return CockpitView(
         filters=filters,
         comparison=comparison,

@@ -173,7 +173,7 @@ def test_gap_suggestion_names_the_region_of_the_detractors(company):
     view = evaluation.evaluate(prepared, FEBRUARY, targets)
     # NPS −25 against −19; detractors: Bob (EMEA, delivery) and Di (APAC, delivery); the tie goes to APAC.
     assert evaluation.gap_suggestions(prepared, view) == [
-        "NPS is 6 points under target; detractors in APAC mention delivery."]
+        "NPS is 6 points under target (company); detractors in APAC mention delivery."]
 
 
 def test_drill_down_lists_the_rows_behind_each_chart(company):
@@ -210,3 +210,95 @@ def test_monthly_revenue_is_the_forecasts_input_up_to_the_last_full_month(compan
     series = evaluation.monthly_revenue(prepared)
     assert series.to_dict() == {T("2026-01-01"): 180.0, T("2026-02-01"): 410.0}
     assert series.index.freqstr == "MS"
+
+
+def _targets(*rows: tuple[str, str, str, float]) -> pd.DataFrame:
+    """February targets: (kpi, scope, scope value, target)."""
+    return pd.DataFrame({"kpi": [r[0] for r in rows], "scope": [r[1] for r in rows],
+                         "scope_value": [r[2] for r in rows], "period_start": [date(2026, 2, 1)] * len(rows),
+                         "period_end": [date(2026, 2, 28)] * len(rows), "target_value": [r[3] for r in rows]})
+
+
+def _card(view, key: str):
+    return next(card for card in view.cards if card.definition.key == key)
+
+
+def test_a_filtered_view_never_compares_with_the_company_target(company):
+    _, prepared = company
+    targets = _targets(("revenue", "company", "", 500.0))
+    whole = evaluation.evaluate(prepared, FEBRUARY, targets)
+    assert (_card(whole, "revenue").target, _card(whole, "revenue").target_source) == (500.0, "company")
+    emea = evaluation.evaluate(prepared, evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, region="EMEA"),
+                               targets)
+    revenue = _card(emea, "revenue")
+    assert (revenue.actual.value, revenue.target, revenue.gap, revenue.status) == (250.0, None, None, "none")
+    assert revenue.target_source == "no target for this view"
+    assert evaluation.gap_suggestions(prepared, emea) == []
+
+
+def test_a_region_view_uses_its_own_target_and_the_company_the_sum_of_its_regions(company):
+    _, prepared = company
+    targets = _targets(("revenue", "region", "EMEA", 300.0), ("revenue", "region", "APAC", 150.0),
+                       ("csat", "region", "EMEA", 0.6), ("csat", "region", "APAC", 0.9))
+    emea = evaluation.evaluate(prepared, evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, region="EMEA"),
+                               targets)
+    # EMEA's February: 200 + 50 against its own 300.
+    assert (_card(emea, "revenue").target, _card(emea, "revenue").gap) == (300.0, -50.0)
+    assert _card(emea, "revenue").target_source == "region EMEA"
+    assert evaluation.gap_suggestions(prepared, emea)[0].startswith(
+        "Revenue is 50.00 under target (region EMEA)")
+    whole = evaluation.evaluate(prepared, FEBRUARY, targets)
+    assert (_card(whole, "revenue").target, _card(whole, "revenue").target_source) == (
+        450.0, "sum of the region targets")
+    # CSAT answers in February: EMEA 5 and 2 (two answers), APAC 4 (one): (0.6 × 2 + 0.9 × 1) / 3 = 0.7.
+    assert _card(whole, "csat").target == pytest.approx(0.7)
+    assert _card(whole, "csat").target_source == "mean of the region targets weighted by their samples"
+
+
+def test_children_that_do_not_cover_the_company_give_no_target(company):
+    _, prepared = company
+    targets = _targets(("revenue", "region", "EMEA", 300.0), ("revenue", "company", "", 500.0))
+    apac = evaluation.evaluate(prepared, evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, region="APAC"),
+                               targets)
+    assert _card(apac, "revenue").target is None
+    only_emea = _targets(("revenue", "region", "EMEA", 300.0))
+    assert _card(evaluation.evaluate(prepared, FEBRUARY, only_emea), "revenue").target is None
+    # Two dimensions at once, or a slice no target is set for: no target, whatever exists.
+    for filters in (evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, region="EMEA", segment="SMB"),
+                    evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, category="Software")):
+        assert evaluation.view_scope(filters) is None
+        assert _card(evaluation.evaluate(prepared, filters, targets), "revenue").target_source == (
+            "no target for this view")
+
+
+def test_a_sales_reps_cockpit_uses_their_own_target(company):
+    _, prepared = company
+    targets = _targets(("revenue", "company", "", 500.0), ("revenue", "rep", "10", 400.0),
+                       ("revenue", "rep", "11", 100.0))
+    own = evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end)
+    assert evaluation.view_scope(own, own_rep=10) == evaluation.TargetScope("rep", "10")
+    view = evaluation.evaluate(prepared, own, targets, own_rep=10, rep_names={10: "Rita"})
+    assert (_card(view, "revenue").target, _card(view, "revenue").target_source) == (400.0, "rep Rita")
+    # An executive filtering on that rep sees the same target.
+    chosen = evaluation.CockpitFilters(FEBRUARY.start, FEBRUARY.end, owner_id=11)
+    assert _card(evaluation.evaluate(prepared, chosen, targets), "revenue").target == 100.0
+    # Without a company target, the reps' targets cover the company when every rep has one.
+    reps_only = _targets(("revenue", "rep", "10", 400.0), ("revenue", "rep", "11", 100.0))
+    whole = evaluation.evaluate(prepared, FEBRUARY, reps_only, reps=(10, 11))
+    assert (_card(whole, "revenue").target, _card(whole, "revenue").target_source) == (500.0, "sum of the rep targets")
+
+
+def test_the_change_badge_follows_the_direction_not_the_target(company):
+    _, prepared = company
+    view = evaluation.evaluate(prepared, FEBRUARY, _targets(("revenue", "company", "", 500.0)))
+    revenue = _card(view, "revenue")
+    # February 410 against January 180 (+127.8 %): up is good, even though 410 is under the 500 target.
+    assert (round(revenue.change, 4), revenue.direction, revenue.status) == (1.2778, "good", "bad")
+    lower_is_better = evaluation.KpiDefinition("churn", "Churn", "percent", "", higher_is_better=False)
+    falling = evaluation.KpiCard(lower_is_better, evaluation.KpiValue(0.1, 10), evaluation.KpiValue(0.2, 10),
+                                 None, [])
+    assert (falling.change, falling.direction) == (-0.5, "good")
+    rising = evaluation.KpiCard(lower_is_better, evaluation.KpiValue(0.3, 10), evaluation.KpiValue(0.2, 10), None, [])
+    assert rising.direction == "bad"
+    flat = evaluation.KpiCard(lower_is_better, evaluation.KpiValue(0.2, 10), evaluation.KpiValue(0.2, 10), None, [])
+    assert flat.direction == "none"

@@ -30,7 +30,7 @@ from crm_app.data.models import (
 from crm_app.data.security import hash_password
 from crm_app.domain import (
     ACQUISITION_CHANNELS, OPEN_STAGES, PRODUCT_CATEGORIES, REVENUE_STATUSES, SALES_CHANNELS, STAGE_PROBABILITY,
-    DealStage, OrderStatus, is_detractor, is_promoter, is_satisfied,
+    DealStage, OrderStatus, is_detractor, is_promoter, is_satisfied, net_line_amount,
 )
 
 DEFAULT_AS_OF = date(2026, 11, 1)
@@ -817,9 +817,12 @@ def _repeats_in_order(product: np.ndarray, position: np.ndarray) -> np.ndarray:
 
 
 def _order_totals(lines: pd.DataFrame, n_orders: int) -> np.ndarray:
-    """total_amount = round(sum(quantity x unit_price x (1 - discount)), 2) over each order's lines."""
-    net = lines["quantity"] * lines["unit_price"] * (1 - lines["discount"])
-    return np.round(np.bincount(lines["order_id"] - 1, weights=net, minlength=n_orders), 2)
+    """total_amount = Σ net_line_amount over each order's lines: each line rounded half up to cents, then added
+    (the README's rounding rule), so the stored total equals its printed lines."""
+    net = net_line_amount(lines["quantity"], lines["unit_price"], lines["discount"])
+    # Whole cents added as integers: the float sum of cent amounts would carry binary noise.
+    cents = np.rint(net.to_numpy(float) * 100).astype(np.int64)
+    return np.bincount(lines["order_id"] - 1, weights=cents, minlength=n_orders).round() / 100
 
 
 def _order_rows(orders: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:

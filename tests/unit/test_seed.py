@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -166,14 +167,21 @@ def test_no_two_business_contacts_are_exact_duplicates(tables):
 # --- orders ------------------------------------------------------------------------------
 
 
-def test_order_totals_are_the_rounded_sum_of_their_lines(tables):
+def test_every_order_total_is_the_sum_of_its_lines_each_rounded_half_up(tables):
+    """The README's rule, by hand in decimal arithmetic: each line's quantity × unit price × (1 − discount)
+    rounded half up to cents, then added. (Rounding the exact sum once instead differed on 4,864 of 40,000
+    demo orders by a cent or two.)"""
     lines = tables["order_line"]
-    net = lines["quantity"] * lines["unit_price"] * (1 - lines["discount"])
-    exact = net.groupby(lines["order_id"]).sum()
+    cent = Decimal("0.01")
+    by_order: dict[int, Decimal] = {}
+    for order_id, quantity, price, discount in zip(lines["order_id"], lines["quantity"], lines["unit_price"],
+                                                   lines["discount"]):
+        amount = (Decimal(int(quantity)) * Decimal(repr(float(price))) * (1 - Decimal(repr(float(discount)))))
+        by_order[int(order_id)] = by_order.get(int(order_id), Decimal(0)) + amount.quantize(cent, ROUND_HALF_UP)
     totals = tables["sales_order"].set_index("id")["total_amount"]
-    assert set(totals.index) == set(exact.index)
-    assert (totals.loc[exact.index] - exact).abs().max() <= 0.005 + 1e-9  # rounded to the cent
-    assert np.array_equal(totals, totals.round(2))
+    assert set(totals.index) == set(by_order)
+    wrong = [(order_id, total) for order_id, total in totals.items() if Decimal(repr(float(total))) != by_order[order_id]]
+    assert wrong == []
 
 
 def test_orders_have_one_to_four_lines_of_distinct_products(tables):

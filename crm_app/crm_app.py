@@ -11,6 +11,7 @@ from crm_app.pages import order_new, orders, tasks  # noqa: F401  (registers the
 from crm_app.pages import imports  # noqa: F401  (registers the routes)
 from crm_app.pages import cockpit  # noqa: F401  (registers the routes)
 from crm_app.pages import insights  # noqa: F401  (registers the routes)
+from crm_app.pages import account  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.
 app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error)

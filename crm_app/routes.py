@@ -9,6 +9,7 @@ from crm_app.data.models import Role
 
 HOME = "/"
 LOGIN = "/login"
+ACCOUNT = "/account"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"

@@ -39,6 +39,10 @@ def _user_box() -> rx.Component:
     return rx.vstack(
         rx.text(AuthState.user_name, weight="medium", data_testid="signed-in-user"),
         rx.badge(AuthState.user_role.replace("_", " "), variant="soft", data_testid="signed-in-role"),
+        rx.link(
+            rx.hstack(rx.icon("user-cog", size=16), rx.text("Your account"), align="center", spacing="2"),
+            href=routes.ACCOUNT, size="2", data_testid="nav-account",
+        ),
         rx.button(
             rx.icon("log-out", size=16), "Sign out",
             on_click=AuthState.logout, variant="soft", color_scheme="gray", width="100%",

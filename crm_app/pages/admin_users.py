@@ -1,4 +1,4 @@
-"""/admin/users: who can sign in, and with which role."""
+"""/admin/users: who can sign in, with which role, and whether their role requires two-factor sign-in."""
 
 import reflex as rx
 
@@ -27,6 +27,19 @@ def _user_row(user: dict) -> rx.Component:
                 user["is_active"],
                 rx.badge("active", color_scheme="green"),
                 rx.badge("deactivated", color_scheme="red"),
+            ),
+            rx.cond(user["must_change_password"], rx.badge("must change password", color_scheme="amber")),
+        ),
+        rx.table.cell(
+            rx.cond(user["two_factor"], rx.badge("on", color_scheme="green"), rx.badge("off", color_scheme="gray")),
+        ),
+        rx.table.cell(
+            rx.cond(
+                user["is_me"],
+                rx.fragment(),
+                rx.button("Reset password", variant="soft", size="1",
+                          on_click=AdminUsersState.open_reset(user["id"]),
+                          aria_label=f"Reset the password of {user['email']}"),
             )
         ),
         rx.table.cell(
@@ -93,15 +106,84 @@ def _create_form() -> rx.Component:
     )
 
 
+def _reset_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Reset the password of ", AdminUsersState.reset_user_name),
+            rx.dialog.description(
+                "They are signed out everywhere, and must choose their own password when they next sign in "
+                "with this temporary one. Tell it to them in person or by phone."
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Temporary password (10+ characters, hard to guess)", html_for="reset-password"),
+                    rx.input(id="reset-password", name="password", type="text", auto_complete="off", width="100%"),
+                    rx.cond(AdminUsersState.reset_error != "",
+                            rx.text(AdminUsersState.reset_error, color=rx.color("red", 11), size="2",
+                                    role="alert", data_testid="error-reset-password")),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=AdminUsersState.close_reset),
+                        rx.button("Reset password", type="submit", color_scheme="red"),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=AdminUsersState.reset_password,
+                reset_on_submit=False,
+            ),
+        ),
+        open=AdminUsersState.reset_user_id != 0,
+    )
+
+
+def _two_factor_policy() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Two-factor sign-in required for", size="4"),
+            rx.hstack(
+                *[
+                    rx.el.label(
+                        rx.hstack(
+                            rx.switch(
+                                checked=AdminUsersState.two_factor_roles.contains(role),
+                                on_change=lambda required, role=role: AdminUsersState.set_two_factor_required(
+                                    role, required),
+                                aria_label=f"Require two-factor sign-in for {role}",
+                            ),
+                            rx.text(role.replace("_", " ")),
+                            align="center",
+                            spacing="2",
+                        ),
+                    )
+                    for role in ROLE_CHOICES
+                ],
+                spacing="5",
+                wrap="wrap",
+            ),
+            rx.text("Users of a required role without it can only open their account page until they turn it on.",
+                    size="2", color=rx.color("gray", 10)),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 @staff_page(route=routes.ADMIN_USERS, title="Users", on_load=AdminUsersState.load, roles=(Role.admin,))
 def admin_users() -> rx.Component:
     return rx.vstack(
         _create_form(),
+        _two_factor_policy(),
+        _reset_dialog(),
         rx.box(
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        *[rx.table.column_header_cell(h) for h in ("Name", "Email", "Role", "Status", "")]
+                        *[rx.table.column_header_cell(h)
+                          for h in ("Name", "Email", "Role", "Status", "Two-factor", "", "")]
                     )
                 ),
                 rx.table.body(rx.foreach(AdminUsersState.users, _user_row)),

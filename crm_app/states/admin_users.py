@@ -1,4 +1,5 @@
-"""The admin page: create users, set their roles, deactivate and reactivate them."""
+"""The admin page: create users, set their roles, deactivate and reactivate them, reset their passwords, and
+require two-factor sign-in per role."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import reflex as rx
 
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, UserCreate, UserUpdate
+from crm_app.data.passwords import MAX_LENGTH, WeakPassword
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import users
+from crm_app.data.repositories import two_factor, users
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
 
@@ -20,16 +22,26 @@ class AdminUsersState(rx.State):
     users: list[dict[str, Any]] = []
     form_errors: dict[str, str] = {}
     form_key: int = 0
+    # Roles whose users must sign in with a second factor.
+    two_factor_roles: list[str] = []
+    # The user whose password is being reset (0: the dialog is closed).
+    reset_user_id: int = 0
+    reset_user_name: str = ""
+    reset_error: str = ""
 
     def _reload(self) -> None:
         actor = current_actor()
         with read_session() as session:
             rows = users.list_users(session=session, actor=actor)
+            enrolled = two_factor.enrolled_user_ids(session=session, actor=actor)
+            required = two_factor.required_roles(session=session)
         self.users = [
             {"id": u.id, "full_name": u.full_name, "email": u.email, "role": u.role,
-             "is_active": u.is_active, "is_me": u.id == actor.id}
+             "is_active": u.is_active, "is_me": u.id == actor.id, "two_factor": u.id in enrolled,
+             "must_change_password": u.must_change_password}
             for u in rows
         ]
+        self.two_factor_roles = sorted(role.value for role in required)
 
     @staff_event(Role.admin)
     def load(self) -> None:
@@ -74,3 +86,45 @@ class AdminUsersState(rx.State):
             users.update_user(session=session, actor=current_actor(), user_id=target, user_update=change)
         self._reload()
         return rx.toast.success(message)
+
+    @staff_event(Role.admin)
+    def set_two_factor_required(self, role: str, required: bool) -> Any:
+        if role not in ROLE_CHOICES or not isinstance(required, bool):
+            return rx.toast.error("Choose a role and whether it requires two-factor sign-in.")
+        with write_session() as session:
+            two_factor.set_required(session=session, actor=current_actor(), role=Role(role), required=required)
+        self._reload()
+        verdict = "must now" if required else "no longer have to"
+        return rx.toast.success(f"Users with the role {role} {verdict} sign in with two factors.")
+
+    @staff_event(Role.admin)
+    def open_reset(self, user_id: int) -> Any:
+        target = as_id(user_id)
+        chosen = next((u for u in self.users if u["id"] == target and not u["is_me"]), None)
+        if chosen is None:
+            raise NotFound("No such user.")
+        self.reset_user_id, self.reset_user_name, self.reset_error = target, chosen["full_name"], ""
+        return None
+
+    @staff_event(Role.admin)
+    def close_reset(self) -> None:
+        self.reset_user_id, self.reset_user_name, self.reset_error = 0, "", ""
+
+    @staff_event(Role.admin)
+    def reset_password(self, form_data: dict) -> Any:
+        """Set the temporary password typed in the dialog; the user must change it at the next sign-in."""
+        password = form_data.get("password") if isinstance(form_data, dict) else None
+        if not isinstance(password, str) or self.reset_user_id == 0:
+            self.reset_error = "Enter a temporary password."
+            return None
+        try:
+            with write_session() as session:
+                user = users.reset_password(session=session, actor=current_actor(), user_id=self.reset_user_id,
+                                            new_password=password[:MAX_LENGTH + 1])
+                name = user.full_name
+        except WeakPassword as weak:
+            self.reset_error = str(weak)
+            return None
+        self.reset_user_id, self.reset_user_name, self.reset_error = 0, "", ""
+        self._reload()
+        return rx.toast.success(f"{name} is signed out everywhere and must choose a new password at sign-in.")

@@ -104,14 +104,23 @@ def _login_redirect(state: rx.State) -> Any:
     return rx.redirect(target)
 
 
-def staff_event(*roles: Role) -> Callable[[Callable], Any]:
+def _account_setup_redirect(actor: Actor) -> list[Any]:
+    message = (
+        "Choose a new password before going on." if actor.must_change_password
+        else "Your role requires two-factor sign-in: turn it on before going on."
+    )
+    return [rx.toast.info(message), rx.redirect(routes.ACCOUNT)]
+
+
+def staff_event(*roles: Role, during_account_setup: bool = False) -> Callable[[Callable], Any]:
     """Make a method an event handler that runs only for a signed-in, active user with one of `roles`.
 
     Without roles any staff member may call it. An anonymous caller is sent to the login page, a wrong
-    role is told no; either way the handler does not run. Inside, `current_actor()` is the user, and
-    repositories receive it so their ownership rules apply. PermissionDenied and NotFound raised by a
-    repository become a toast. Handlers return their events (no `yield`): the actor is only set while
-    the handler body runs.
+    role is told no; either way the handler does not run. A user who must first change their password or
+    turn on two-factor sign-in is sent to their account page, whose handlers alone say
+    `during_account_setup=True`. Inside, `current_actor()` is the user, and repositories receive it so
+    their ownership rules apply. PermissionDenied and NotFound raised by a repository become a toast.
+    Handlers return their events (no `yield`): the actor is only set while the handler body runs.
     """
     allowed = roles or routes.STAFF
 
@@ -130,6 +139,8 @@ def staff_event(*roles: Role) -> Callable[[Callable], Any]:
                 return _login_redirect(self)
             if actor.role not in allowed:
                 return [rx.toast.error(FORBIDDEN), rx.redirect(routes.HOME)]
+            if actor.account_setup_pending and not during_account_setup:
+                return _account_setup_redirect(actor)
             reset = _acting_user.set(actor)
             try:
                 result = handler(self, *args, **kwargs)

@@ -87,8 +87,8 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     page.get_by_role("button", name="Add user").click()
     expect(page.get_by_text("Temp Rep can now sign in.", exact=True)).to_be_visible()
     row = page.get_by_test_id("user-row").filter(has_text="temp.rep@example.com")
-    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "active",
-                                                  "Deactivate"])
+    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "active", "off",
+                                                  "Reset password", "Deactivate"])
     expect(page.locator("#field-email")).to_have_value("")
 
     rep_page = new_context().new_page()
@@ -101,7 +101,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     dialog.get_by_role("button", name="Deactivate", exact=True).click()
     expect(page.get_by_text("User deactivated and signed out everywhere.", exact=True)).to_be_visible()
     expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "deactivated",
-                                                  "Reactivate"])
+                                                  "off", "Reset password", "Reactivate"])
 
     rep_page.get_by_test_id("nav-home").click()
     expect(rep_page).to_have_url(path_is(app_url, "/login"))

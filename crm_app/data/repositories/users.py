@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, update
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 from crm_app.data.models import AuthSession, Role, RolePolicy, TwoFactor, User, UserCreate, UserUpdate, utcnow
 from crm_app.data.passwords import WeakPassword, check_new_password
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied, require_role
+from crm_app.data.repositories import two_factor
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.security import (
     hash_password,
@@ -104,6 +106,28 @@ def _revoke_all_sessions(session: Session, user_id: int, *, except_token: str = 
         .values(revoked_at=utcnow())
     )
     return ended.rowcount
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """What the user's own account page shows and what it still asks of them."""
+
+    must_change_password: bool
+    two_factor_on: bool
+    two_factor_required: bool
+    recovery_codes_left: int
+
+
+def account_status(*, session: Session, actor: Actor) -> AccountStatus:
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("No such user.")
+    return AccountStatus(
+        must_change_password=user.must_change_password,
+        two_factor_on=two_factor.is_enrolled(session=session, user_id=user.id),
+        two_factor_required=two_factor.is_required(session=session, user=user),
+        recovery_codes_left=two_factor.recovery_codes_left(session=session, user_id=user.id),
+    )
 
 
 def sign_out_everywhere(*, session: Session, actor: Actor) -> int:

@@ -1,0 +1,176 @@
+"""/account: the signed-in user's password, two-factor sign-in and sessions."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.forms import text_field
+from crm_app.components.shell import staff_page
+from crm_app.states.account import AccountState
+
+
+def _owed() -> rx.Component:
+    return rx.fragment(
+        rx.cond(
+            AccountState.must_change_password,
+            rx.callout("An admin reset your password: choose your own before going on.",
+                       icon="key-round", color_scheme="amber", data_testid="must-change-password"),
+        ),
+        rx.cond(
+            AccountState.two_factor_required & ~AccountState.two_factor_on,
+            rx.callout("Your role requires two-factor sign-in: turn it on before going on.",
+                       icon="shield-alert", color_scheme="amber", data_testid="must-enrol"),
+        ),
+    )
+
+
+def _password_card() -> rx.Component:
+    errors = AccountState.password_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Change your password", size="4"),
+                text_field("Current password", "current_password", errors, type="password",
+                           auto_complete="current-password"),
+                text_field("New password (10+ characters, hard to guess)", "new_password", errors,
+                           type="password", auto_complete="new-password"),
+                text_field("New password again", "confirm_password", errors, type="password",
+                           auto_complete="new-password"),
+                rx.text("Your other sessions are signed out when the password changes.", size="2",
+                        color=rx.color("gray", 10)),
+                rx.button("Change password", type="submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AccountState.change_password,
+            reset_on_submit=False,
+            key=AccountState.password_form_key,
+        ),
+        width="100%",
+    )
+
+
+def _recovery_codes() -> rx.Component:
+    return rx.cond(
+        AccountState.new_recovery_codes.length() > 0,
+        rx.callout.root(
+            rx.callout.text(
+                "Your recovery codes. Each works once, in place of a code from your app. Keep them somewhere "
+                "safe: they are shown only now."
+            ),
+            rx.grid(
+                rx.foreach(AccountState.new_recovery_codes,
+                           lambda code: rx.code(code, data_testid="recovery-code")),
+                columns="2",
+                spacing="2",
+            ),
+            rx.button("I have saved them", on_click=AccountState.hide_recovery_codes, variant="soft", size="1"),
+            color_scheme="green",
+            width="100%",
+        ),
+    )
+
+
+def _enrolment() -> rx.Component:
+    return rx.vstack(
+        rx.text("Scan the QR code with an authenticator app, or type in the key, then enter the 6-digit code "
+                "it shows."),
+        rx.image(src=AccountState.enrolment_qr, alt="QR code for your authenticator app", width="14em",
+                 height="14em"),
+        rx.hstack(rx.text("Key:"), rx.code(AccountState.enrolment_secret, data_testid="enrolment-secret"),
+                  align="center"),
+        rx.form(
+            rx.hstack(
+                rx.input(name="code", id="enrol-code", placeholder="123456", input_mode="numeric",
+                         auto_complete="one-time-code", max_length=6, aria_label="Code from your app"),
+                rx.button("Turn on", type="submit"),
+                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                          on_click=AccountState.cancel_enrolment),
+                spacing="2",
+            ),
+            on_submit=AccountState.confirm_enrolment,
+            reset_on_submit=True,
+        ),
+        spacing="3",
+    )
+
+
+def _turned_on() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.badge("on", color_scheme="green", data_testid="two-factor-status"),
+                  rx.text(AccountState.recovery_codes_left, " recovery codes left.", data_testid="codes-left"),
+                  align="center"),
+        rx.button("New recovery codes", on_click=AccountState.renew_recovery_codes, variant="soft"),
+        rx.form(
+            rx.hstack(
+                rx.input(name="password", id="disable-password", type="password",
+                         auto_complete="current-password", placeholder="Your password",
+                         aria_label="Your password, to turn two-factor sign-in off"),
+                rx.button("Turn off", type="submit", color_scheme="red", variant="soft"),
+                spacing="2",
+            ),
+            on_submit=AccountState.disable_two_factor,
+            reset_on_submit=True,
+        ),
+        spacing="3",
+    )
+
+
+def _two_factor_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Two-factor sign-in", size="4"),
+            rx.text("After your password, sign-in asks for a code from an app on your phone.", size="2",
+                    color=rx.color("gray", 10)),
+            _recovery_codes(),
+            rx.cond(
+                AccountState.two_factor_on,
+                _turned_on(),
+                rx.cond(
+                    AccountState.enrolment_secret != "",
+                    _enrolment(),
+                    rx.hstack(rx.badge("off", color_scheme="gray", data_testid="two-factor-status"),
+                              rx.button("Set up two-factor sign-in", on_click=AccountState.start_enrolment),
+                              align="center"),
+                ),
+            ),
+            rx.cond(
+                AccountState.two_factor_error != "",
+                rx.text(AccountState.two_factor_error, color=rx.color("red", 11), size="2", role="alert",
+                        data_testid="two-factor-error"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _sessions_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Sessions", size="4"),
+            rx.text("Signed in on a computer you no longer use? End every session, this one too.", size="2"),
+            rx.button("Sign out everywhere", on_click=AccountState.sign_out_everywhere, color_scheme="red",
+                      variant="soft"),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+@staff_page(route=routes.ACCOUNT, title="Your account", on_load=AccountState.load)
+def account() -> rx.Component:
+    return rx.vstack(
+        _owed(),
+        rx.grid(
+            _password_card(),
+            _two_factor_card(),
+            columns=rx.breakpoints(initial="1", lg="2"),
+            spacing="4",
+            width="100%",
+        ),
+        _sessions_card(),
+        spacing="4",
+        width="100%",
+        max_width="70em",
+    )

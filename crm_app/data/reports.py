@@ -6,9 +6,10 @@ that dict and the page shows it, so both always show the same numbers. Conventio
 - `as_of` is a date; models see what happened before its midnight UTC (the seed's history ends there too).
 - A period `[start, end]` is whole UTC days, both included (so it covers [start 00:00, end + 1 day 00:00)).
   Without dates it is the 30 days before as_of.
-- Filters narrow the frames in one place, `filtered_facts`: region, segment and rep (the customer's owner,
-  a deal's owner) apply to every frame that has them; channel to orders; category keeps the orders with a
-  line in the category and counts only those lines' net amounts as the order's value.
+- Filters narrow the frames in one place, `filtered_facts`, by the rules the cockpit uses too
+  (crm_app.analytics.filters): region, segment and rep (the customer's owner, a deal's owner) apply to every
+  frame that has them; channel to orders; category keeps the orders with a line in the category and counts
+  only those lines' net amounts as the order's value; a campaign's cost is shared by its targets in the view.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from crm_app.analytics.campaigns import campaign_performance
 from crm_app.analytics.churn import backtest_churn, churn_risk
 from crm_app.analytics.clv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, rfm_summary
 from crm_app.analytics.errors import TooLittleData
+from crm_app.analytics.filters import FILTERED_BY, cost_in_view, net_by_order_and_category, row_mask
 from crm_app.analytics.forecast import forecast_revenue, revenue_series
 from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
@@ -36,7 +38,7 @@ from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
 from crm_app.data.facts import Facts
 from crm_app.data.models import User
-from crm_app.domain import OPEN_STAGES, net_line_amount
+from crm_app.domain import OPEN_STAGES
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -107,34 +109,39 @@ def rep_id_for(*, session: Session, email: str) -> int | None:
     return session.exec(select(User.id).where(User.email == email.strip().lower())).first()
 
 
-def _keep(frame: pd.DataFrame, **wanted: Any) -> pd.DataFrame:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in wanted.items():
-        if value is not None and column in frame.columns:
-            mask &= (frame[column] == value).to_numpy(dtype=bool)
-    return frame[mask]
+def _keep(frame: pd.DataFrame, table: str, wanted: dict[str, Any]) -> pd.DataFrame:
+    return frame[row_mask({name: frame[name] for name in frame.columns}, wanted, table)]
 
 
 def filtered_facts(facts: Facts, filters: ReportFilters) -> Facts:
-    """The facts narrowed by `filters` (see the module docstring for which filter applies where)."""
-    people = {"region": filters.region, "segment": filters.segment, "owner_id": filters.rep_id}
-    orders = _keep(facts.orders, channel=filters.channel, **people)
+    """The facts narrowed by `filters`, by the rules every view shares (crm_app.analytics.filters)."""
+    wanted = {"region": filters.region, "segment": filters.segment, "channel": filters.channel,
+              "owner_id": filters.rep_id}
+    orders = _keep(facts.orders, "orders", wanted)
     lines = facts.lines[facts.lines["order_id"].isin(orders["id"])]
     if filters.category is not None:
         lines = lines[(lines["category"] == filters.category).to_numpy(dtype=bool)]
-        net = net_line_amount(lines["quantity"], lines["unit_price"], lines["discount"]).groupby(lines["order_id"]).sum()
-        orders = orders[orders["id"].isin(net.index)].assign(
-            total_amount=lambda o: o["id"].map(net).round(2).astype(float))
-    customers = _keep(facts.customers, **people)
+        net = net_by_order_and_category(lines).droplevel("category")
+        orders = orders[orders["id"].isin(net.index)].assign(total_amount=lambda o: o["id"].map(net).round(2).astype(float))
+    customers = _keep(facts.customers, "customers", wanted)
+    targets = _keep(facts.campaign_targets, "campaign_targets", wanted)
+    campaigns = facts.campaigns
+    if any(wanted[name] is not None for name in FILTERED_BY["campaign_targets"]):
+        ids = campaigns["id"].to_numpy()
+        in_view = targets.groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy()
+        everyone = facts.campaign_targets.groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy()
+        campaigns = campaigns.assign(cost=cost_in_view(campaigns["cost"].to_numpy(float), in_view, everyone))
+        campaigns = campaigns[in_view > 0]
     return replace(
         facts,
         orders=orders,
         lines=lines,
         customers=customers,
-        deals=_keep(facts.deals, **people),
-        feedback=_keep(facts.feedback, **people),
+        deals=_keep(facts.deals, "deals", wanted),
+        feedback=_keep(facts.feedback, "feedback", wanted),
         activities=facts.activities[facts.activities["customer_id"].isin(customers["id"])],
-        campaign_targets=_keep(facts.campaign_targets, **people),
+        campaigns=campaigns,
+        campaign_targets=targets,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -36,7 +37,8 @@ def _facts() -> Facts:
     feedback = empty.assign(csat=pd.Series([], dtype=float), nps=pd.Series([], dtype=float),
                             submitted_at=pd.Series([], dtype="datetime64[us, UTC]"))
     return Facts(orders=orders, lines=lines, customers=customers, deals=deals, feedback=feedback, activities=empty,
-                 campaigns=pd.DataFrame(), campaign_targets=empty)
+                 campaigns=pd.DataFrame({"id": pd.Series([], dtype=int), "cost": pd.Series([], dtype=float)}),
+                 campaign_targets=empty.assign(campaign_id=pd.Series([], dtype=int)))
 
 
 def test_a_period_defaults_to_the_30_days_before_as_of():
@@ -57,6 +59,41 @@ def test_region_channel_and_rep_narrow_every_frame_that_has_them():
     assert filtered_facts(_facts(), ReportFilters(region="EMEA", channel="online")).orders["id"].tolist() == [1]
     mine = filtered_facts(_facts(), ReportFilters(rep="r@example.com", rep_id=7))
     assert mine.orders["id"].tolist() == [1, 2] and mine.customers["id"].tolist() == [10]
+
+
+def _with_campaigns() -> Facts:
+    """Spring (cost 1,000): three EMEA targets (revenue 600 and 300 from the two who responded, 0) and one APAC
+    target (500). APAC only (cost 200): two APAC targets (100 and 0)."""
+    campaigns = pd.DataFrame({"id": [1, 2], "name": ["Spring", "APAC only"], "channel": ["email", "event"],
+                              "start_date": [T("2026-03-01"), T("2026-03-15")], "cost": [1000.0, 200.0]})
+    targets = pd.DataFrame({
+        "campaign_id": [1, 1, 1, 1, 2, 2], "customer_id": [10, 10, 10, 20, 20, 20],
+        "region": ["EMEA", "EMEA", "EMEA", "APAC", "APAC", "APAC"], "segment": ["SMB"] * 6,
+        "owner_id": [7.0, 7.0, 7.0, None, None, None],
+        "responded": [True, True, False, True, True, False],
+        "attributed_revenue": [600.0, 300.0, 0.0, 500.0, 100.0, 0.0],
+    })
+    return replace(_facts(), campaigns=campaigns, campaign_targets=targets)
+
+
+def test_a_filtered_campaign_report_shares_the_cost_by_the_targets_in_the_view():
+    report = build_report("campaigns", _with_campaigns(), ReportPeriod.ending(date(2026, 5, 1)),
+                          ReportFilters(region="EMEA"))
+    # APAC only has no target in EMEA: left out (it was listed with ROI −100 %). Spring has 3 of its 4 targets
+    # in EMEA, so 3/4 of its cost, 750: ROI (900 − 750) / 750 = 0.2 (was (900 − 1,000) / 1,000 = −0.1),
+    # cost per target 750 / 3 = 250, cost per response 750 / 2 = 375.
+    [spring] = report["campaigns"]
+    assert (spring["name"], spring["targets"], spring["responders"]) == ("Spring", 3, 2)
+    assert spring["cost"] == 750.0 and spring["attributed_revenue"] == 900.0
+    assert spring["roi"] == pytest.approx(0.2) and spring["cost_per_target"] == 250.0
+    assert spring["cost_per_response"] == 375.0 and spring["response_rate"] == pytest.approx(2 / 3)
+
+
+def test_an_unfiltered_campaign_report_keeps_every_campaign_and_its_whole_cost():
+    report = build_report("campaigns", _with_campaigns(), ReportPeriod.ending(date(2026, 5, 1)))
+    assert [(c["name"], c["cost"], c["targets"]) for c in report["campaigns"]] == [
+        ("Spring", 1000.0, 4), ("APAC only", 200.0, 2)]
+    assert report["campaigns"][0]["roi"] == pytest.approx((1400 - 1000) / 1000)
 
 
 def test_kpis_report_with_a_filter_by_hand():

@@ -11,8 +11,9 @@ import pandas as pd
 
 from crm_app.analytics._common import utc
 from crm_app.analytics.cockpit.periods import month_number
+from crm_app.analytics.filters import net_by_order_and_category
 from crm_app.analytics.quality import FIELD_WEIGHTS
-from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES, net_line_amount
+from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES
 
 DIMENSIONS = ("region", "segment", "category", "channel", "owner_id")
 STAGES = (*OPEN_STAGES, *CLOSED_STAGES)
@@ -51,6 +52,13 @@ class CockpitFacts:
     campaigns: pd.DataFrame
     campaign_targets: pd.DataFrame  # targets, responders, revenue per campaign × region × segment × rep
     customer_ids: np.ndarray  # the customer id at each position `orders["customer"]` refers to
+
+
+def _category_amounts(lines: pd.DataFrame, order_ids: pd.Series, categories: list[str]) -> np.ndarray:
+    """orders × categories: the net amount of each order's lines in each category (filters' category rule)."""
+    by_category = net_by_order_and_category(lines)
+    return (by_category.unstack(fill_value=0.0)
+            .reindex(index=order_ids.to_numpy(), columns=categories, fill_value=0.0).to_numpy(float))
 
 
 def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -92,10 +100,7 @@ def prepare_cockpit(facts, as_of: date | pd.Timestamp) -> CockpitFacts:
     month = month_number(paid["ordered_at"])
     customer = position.reindex(paid["customer_id"].to_numpy()).fillna(-1).to_numpy(np.int64)
     first_month = pd.Series(month).groupby(customer).transform("min").to_numpy()
-    net = net_line_amount(facts.lines["quantity"].astype(float), facts.lines["unit_price"], facts.lines["discount"])
-    by_category = net.groupby([facts.lines["order_id"], facts.lines["category"].astype(str)]).sum()
-    categories = (by_category.unstack(fill_value=0.0).reindex(index=paid["id"].to_numpy(),
-                  columns=labels["category"], fill_value=0.0).to_numpy(np.float32))
+    categories = _category_amounts(facts.lines, paid["id"], labels["category"])
     orders = {
         "id": paid["id"].to_numpy(np.int64),
         "ns": _stamps(paid["ordered_at"]), "amount": paid["total_amount"].to_numpy(float), "customer": customer,
@@ -165,10 +170,7 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         if not set(map(str, values.dropna().unique())) <= set(cf.labels[name]):
             return None
     position = pd.Index(cf.customer_ids).get_indexer(paid["customer_id"].to_numpy())
-    net = net_line_amount(lines["quantity"].astype(float), lines["unit_price"], lines["discount"])
-    by_category = net.groupby([lines["order_id"], lines["category"].astype(str)]).sum()
-    categories = (by_category.unstack(fill_value=0.0).reindex(index=paid["id"].to_numpy(),
-                  columns=cf.labels["category"], fill_value=0.0).to_numpy(np.float32))
+    categories = _category_amounts(lines, paid["id"], cf.labels["category"])
     month = month_number(paid["ordered_at"])
     added = {
         "id": paid["id"].to_numpy(np.int64),

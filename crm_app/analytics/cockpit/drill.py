@@ -43,7 +43,7 @@ def drill_down(cf: CockpitFacts, filters: CockpitFilters, chart: str) -> pd.Data
                               "amount": np.round(rows["amount"], 2)})
         return frame.iloc[::-1].reset_index(drop=True)
     if kind in ("open deals", "closed deals"):
-        deals = filtered(cf, cf.deals, filters)
+        deals = filtered(cf, cf.deals, filters, "deals")
         if kind == "open deals":
             keep = open_deals(cf, deals, filters)
         else:

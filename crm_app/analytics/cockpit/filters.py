@@ -9,6 +9,7 @@ import numpy as np
 
 from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.periods import nanoseconds
+from crm_app.analytics.filters import FILTERED_BY, row_mask
 from crm_app.domain import OPEN_STAGES
 
 
@@ -49,15 +50,11 @@ def _code(cf: CockpitFacts, name: str, label: str) -> int:
     return choices.index(label) if label in choices else -2  # an unknown label matches nothing
 
 
-def _mask(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters,
-          names: tuple[str, ...] = ("region", "segment", "owner_id")) -> np.ndarray:
-    """Rows of `columns` within the filters named in `names`."""
-    mask = np.ones(len(next(iter(columns.values()))), dtype=bool)
-    for name in names:
-        wanted = getattr(filters, name)
-        if wanted is not None:
-            mask &= columns[name] == (wanted if name == "owner_id" else _code(cf, name, wanted))
-    return mask
+def _mask(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters, table: str) -> np.ndarray:
+    """Rows of `columns` (of fact `table`) within the filters, by the shared rules (analytics.filters)."""
+    wanted = {name: getattr(filters, name) if name == "owner_id" or getattr(filters, name) is None
+              else _code(cf, name, getattr(filters, name)) for name in FILTERED_BY[table]}
+    return row_mask(columns, wanted, table)
 
 
 def _window(columns: dict[str, np.ndarray], start, end) -> slice:
@@ -71,9 +68,8 @@ def filtered_orders(cf: CockpitFacts, filters: CockpitFilters, start, end,
     cf.orders). With a category, an order's amount is the net amount of its lines in that category, and
     orders without such lines drop out."""
     window = _window(cf.orders, start, end)
-    names = ("region", "segment", "channel", "owner_id")
-    columns = {name: cf.orders[name][window] for name in (*fields, *names) if name in cf.orders}
-    mask = _mask(cf, columns, filters, names)
+    columns = {name: cf.orders[name][window] for name in (*fields, *FILTERED_BY["orders"]) if name in cf.orders}
+    mask = _mask(cf, columns, filters, "orders")
     if filters.category is not None:
         code = _code(cf, "category", filters.category)
         amounts = cf.categories[window, code].astype(float) if code >= 0 else np.zeros(mask.size)
@@ -101,12 +97,14 @@ def filtered_feedback(cf: CockpitFacts, filters: CockpitFilters, start, end) -> 
     """Feedback submitted in [start, end) by customers within the region, segment and rep filters."""
     window = _window(cf.feedback, start, end)
     columns = {name: values[window] for name, values in cf.feedback.items()}
-    kept = np.flatnonzero(_mask(cf, columns, filters))
+    kept = np.flatnonzero(_mask(cf, columns, filters, "feedback"))
     return {name: values.take(kept) for name, values in columns.items()}
 
 
-def filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters) -> dict[str, np.ndarray]:
-    kept = np.flatnonzero(_mask(cf, columns, filters))
+def filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters,
+             table: str) -> dict[str, np.ndarray]:
+    """The rows of `columns` (of fact `table`: "deals", "customers") within the filters."""
+    kept = np.flatnonzero(_mask(cf, columns, filters, table))
     return {name: values.take(kept) for name, values in columns.items()}
 
 

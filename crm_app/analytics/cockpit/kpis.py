@@ -14,6 +14,7 @@ from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
 from crm_app.analytics.cockpit.filters import (CockpitFilters, distinct_customers, filtered, open_deals, within,
                                               filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
+from crm_app.analytics.filters import FILTERED_BY, cost_in_view, row_mask
 from crm_app.analytics.quality import OVERALL_WEIGHTS
 from crm_app.domain import is_detractor, is_promoter, is_satisfied
 
@@ -70,29 +71,29 @@ class KpiValue:
 
 
 def campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.DataFrame) -> pd.DataFrame:
-    """Per campaign: targets, responders and attributed revenue within the filters, and its cost shared out
-    by the campaign's share of targets within the filters (the whole cost without filters)."""
+    """Per campaign of `campaigns` within the filters (analytics.filters: with a region, segment or rep filter,
+    only the campaigns with a target within it): targets, responders and attributed revenue within the
+    filters, and its cost shared out by its share of targets within them (cost_in_view)."""
     rows = cf.campaign_targets
     # numpy on the (campaign × region × segment × rep) rows: pandas' groupby costs more than the sums here.
     at = pd.Index(campaigns["id"].to_numpy()).get_indexer(rows["campaign_id"].to_numpy())
     chosen = at >= 0
-    keep = chosen.copy()
-    for name in ("region", "segment", "owner_id"):
-        if getattr(filters, name) is not None:
-            keep &= rows[name].to_numpy() == getattr(filters, name)
+    wanted = {name: getattr(filters, name) for name in FILTERED_BY["campaign_targets"]}
+    keep = chosen & row_mask({name: rows[name].to_numpy() for name in wanted}, wanted, "campaign_targets")
     size = len(campaigns)
 
     def total(column: str, mask: np.ndarray) -> np.ndarray:
         return np.bincount(at[mask], weights=rows[column].to_numpy(float)[mask], minlength=size)
 
     everyone, in_view = total("targets", chosen), total("targets", keep)
-    share = np.divide(in_view, everyone, out=np.zeros(size), where=everyone > 0)
-    return pd.DataFrame(
+    totals = pd.DataFrame(
         {"targets": np.rint(in_view).astype(np.int64),
          "responders": np.rint(total("responders", keep)).astype(np.int64), "revenue": total("revenue", keep),
-         "cost": campaigns["cost"].to_numpy(float) * share, "name": campaigns["name"].to_numpy()},
+         "cost": cost_in_view(campaigns["cost"].to_numpy(float), in_view, everyone),
+         "name": campaigns["name"].to_numpy()},
         index=pd.Index(campaigns["id"].to_numpy(), name="campaign_id"),
     )
+    return totals if all(value is None for value in wanted.values()) else totals.loc[in_view > 0]
 
 
 def _roi(totals: pd.DataFrame) -> float | None:
@@ -124,7 +125,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
     csat = feedback["csat"][~np.isnan(feedback["csat"])]
     nps = feedback["nps"][~np.isnan(feedback["nps"])]
 
-    deals = filtered(cf, cf.deals, filters)
+    deals = filtered(cf, cf.deals, filters, "deals")
     open_deal = open_deals(cf, deals, filters)
     closed = (deals["closed_ns"] >= nanoseconds(start)) & (deals["closed_ns"] < nanoseconds(end))
     won = int((closed & (deals["stage"] == STAGES.index("Won"))).sum())
@@ -134,7 +135,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
                                & (cf.campaigns["start_date"] < pd.Timestamp(end))]
     campaigns = campaign_totals(cf, filters, started)
 
-    people = filtered(cf, cf.customer_quality, filters)
+    people = filtered(cf, cf.customer_quality, filters, "customers")
     return {
         "revenue": KpiValue(revenue, order_count),
         "orders": KpiValue(order_count, order_count),

@@ -88,7 +88,7 @@ def cohort_matrix(cf: CockpitFacts, filters: CockpitFilters, end: date, months: 
 def pipeline_by_stage(cf: CockpitFacts, filters: CockpitFilters) -> pd.DataFrame:
     """Deals and Σ amount per open stage, in funnel order (each deal's current stage); every stage whatever
     filters.stage, so the funnel keeps its shape and marks the chosen one."""
-    deals = filtered(cf, cf.deals, filters)
+    deals = filtered(cf, cf.deals, filters, "deals")
     open_deal = open_deals(cf, deals, replace(filters, stage=None))
     stage = deals["stage"][open_deal]
     return pd.DataFrame(
@@ -100,7 +100,7 @@ def pipeline_by_stage(cf: CockpitFacts, filters: CockpitFilters) -> pd.DataFrame
 
 def win_rate_by_owner(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date) -> pd.DataFrame:
     """win_rate per rep over the deals closed in [start, end): won, lost, rate (reps with a closed deal)."""
-    deals = filtered(cf, cf.deals, filters)
+    deals = filtered(cf, cf.deals, filters, "deals")
     closed = (deals["closed_ns"] >= nanoseconds(start)) & (deals["closed_ns"] < nanoseconds(end))
     won = closed & (deals["stage"] == STAGES.index("Won"))
     lost = closed & (deals["stage"] == STAGES.index("Lost"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import unquote
@@ -132,7 +131,7 @@ def _foreign_origin(headers: Headers) -> bool:
 
 
 class _Body:
-    """The request's `receive`, with a deadline and a size limit while the body is still arriving."""
+    """The request's `receive`, with a deadline (event-loop time) and a size limit while the body is arriving."""
 
     def __init__(self, receive: Any, *, deadline: float, limit: int | None) -> None:
         self.receive, self.deadline, self.limit = receive, deadline, limit
@@ -144,7 +143,8 @@ class _Body:
         if self.complete:
             return await self.receive()
         try:
-            message = await asyncio.wait_for(self.receive(), max(self.deadline - time.monotonic(), 0))
+            async with asyncio.timeout_at(self.deadline):
+                message = await self.receive()
         except TimeoutError:
             self.refusal = Refusal(408, "body_timeout")
             return {"type": "http.disconnect"}
@@ -167,7 +167,7 @@ class RequestGuards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.monotonic()
+        started = asyncio.get_running_loop().time()
         headers, path, method = Headers(scope=scope), scope.get("path", ""), scope.get("method", "")
         upload = path == UPLOAD_PATH
         try:
@@ -184,6 +184,9 @@ class RequestGuards:
                    upload: bool) -> None:
         settings = get_settings()
         declared = whole_number(headers.get("content-length", ""))
+        if not declared and "transfer-encoding" not in headers:  # no body to wait for (GET, HEAD, ...)
+            await self.app(scope, receive, send)
+            return
         deadline = started + settings.body_timeout_seconds
         if upload:
             deadline += min(declared or 0, UPLOAD_LIMIT_BYTES) / SLOWEST_UPLOAD_BYTES_PER_SECOND

@@ -148,3 +148,58 @@ def test_a_chart_opens_its_rows_fifty_a_page(new_context, app_url, e2e_database_
     with page.expect_download() as download:
         dialog.get_by_role("button", name="Download CSV").click()
     assert len(download.value.path().read_text().splitlines()) == orders + 1
+
+
+def test_an_executive_sets_a_region_target_that_only_that_region_compares_with(new_context, app_url,
+                                                                               e2e_database_url):
+    from crm_app.data.models import KpiTarget
+
+    facts = _facts(e2e_database_url)
+    regions = facts.customers["region"].value_counts()
+    region, other = str(regions.index[0]), str(regions.index[1])
+    start, end = _period()
+    in_region = facts.orders.loc[facts.orders["region"] == region]
+    revenue = sales_kpis(in_region, start, end).revenue
+    before = sales_kpis(in_region, *evaluation.comparison_period(start, end, "previous_period")).revenue
+    target = round(revenue) + 1000  # 1,000 under target
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit?region={region}")
+    expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")
+    # The change badge shows the direction of the change, whatever the target says.
+    expect(page.get_by_test_id("change-revenue")).to_have_attribute(
+        "data-accent-color", "green" if revenue > before else "red")
+
+    page.get_by_role("combobox", name="KPI of the target").click()
+    page.get_by_role("option", name="Revenue", exact=True).click()
+    page.get_by_role("textbox", name="Target value").fill(str(target))
+    expect(page.get_by_test_id("set-target")).to_have_text(f"Set target for region {region}, this period")
+    page.get_by_test_id("set-target").click()
+    gap = revenue - target
+    expect(page.get_by_test_id("target-revenue")).to_have_text(
+        f"Target {evaluation.format_value(REVENUE, target)} (region {region}) · gap "
+        f"{evaluation.format_value(REVENUE, gap)}")
+    page.get_by_role("button", name="Explain Revenue").click()
+    status = "within 5 % under target" if -gap <= 0.05 * target else "more than 5 % under target"
+    expect(page.get_by_test_id("explain-status")).to_contain_text(status)
+    page.keyboard.press("Escape")
+
+    with Session(engine_for(e2e_database_url)) as session:
+        stored = session.exec(select(KpiTarget).where(KpiTarget.scope == "region", KpiTarget.scope_value == region,
+                                                      KpiTarget.kpi == "revenue")).all()
+    assert [(t.period_start, t.period_end, t.target_value) for t in stored] == [
+        (start, end - timedelta(days=1), float(target))]
+
+    open_page(page, f"{app_url}/cockpit?region={other}")
+    expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")
+    open_page(page, f"{app_url}/cockpit?region={region}&segment={facts.customers['segment'].iloc[0]}")
+    expect(page.get_by_text("Targets are set for the company or for one region, segment or rep.")).to_be_visible()
+    expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")
+
+
+def test_a_sales_rep_has_no_targets_form(new_context, app_url):
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(page, f"{app_url}/cockpit")
+    expect(page.get_by_test_id("kpi-revenue")).not_to_have_text("")
+    expect(page.get_by_test_id("set-target")).to_have_count(0)

@@ -13,6 +13,7 @@ Run it in `write_session(overwrite_freed=True)`, so no old copy is left in the d
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -67,38 +68,42 @@ def person_of(session: Session, customer: Customer, feedback: list[Feedback]) ->
                      phones=values["phone"], references=values["external_ref"])
 
 
-def _squeezed(text: sa.ColumnElement) -> sa.ColumnElement:
-    """Lower-cased text without the separators a phone or name may be written with."""
-    text = sa.func.lower(text)
+def _without_separators(text: sa.ColumnElement) -> sa.ColumnElement:
+    """`text` without the separators a phone may be written with."""
     for separator in PHONE_SEPARATORS:
         text = sa.func.replace(text, separator, "")
     return text
 
 
-def _squeeze(value: str) -> str:
-    return "".join(char for char in value.lower() if char not in PHONE_SEPARATORS)
+def _longest_plain_run(identifier: str) -> str:
+    """The longest run of `identifier`, lower-cased, holding no separator and no letter outside ASCII: SQLite
+    lower-cases ASCII only and JSON escapes other letters, so only such a run is found as typed everywhere."""
+    plain = "".join(char if char.isascii() and char not in PHONE_SEPARATORS else " " for char in identifier.lower())
+    return max(plain.split(), key=len, default="")
 
 
-def _fragments(person: Person) -> set[str]:
-    """Text that every row mentioning the person holds once squeezed, for the database to find candidate rows.
-
-    A phone leaves the last seven digits of its national number. SQLite lower-cases ASCII only and JSON escapes
-    other letters, so an identifier with other letters leaves its longest ASCII run (the finder decides)."""
-    fragments = {number[-7:] for number in person.national_numbers()}
-    for identifier in map(_squeeze, person.words()):
-        runs = "".join(char if char.isascii() else " " for char in identifier).split()
-        longest = max(runs, key=len, default="")
-        fragments.add(identifier if identifier.isascii() or len(longest) < 3 else longest)
-    return {fragment for fragment in fragments if fragment}
+def _candidates(model: type[SQLModel], columns: tuple[str, ...], person: Person) -> list[sa.ColumnElement[bool]]:
+    """Conditions that every row of `model` mentioning the person meets, for the database to narrow the rows the
+    finder reads: a word of each identifier, and the last seven digits of each phone once separators are gone."""
+    words = set()
+    for identifier in person.words():
+        run = _longest_plain_run(identifier)
+        # Too short a run (a name in another script): the identifier as typed, and as JSON escapes it.
+        words |= {run} if len(run) >= 3 else {identifier.lower(), json.dumps(identifier.lower())[1:-1]}
+    digits = {number[-7:] for number in person.national_numbers()}
+    conditions = []
+    for column in columns:
+        text = sa.cast(getattr(model, column), sa.Text)
+        conditions += [sa.func.lower(text).contains(word, autoescape=True) for word in words]
+        conditions += [_without_separators(text).contains(run, autoescape=True) for run in digits]
+    return conditions
 
 
 def _redact_mentions(session: Session, model: type[SQLModel], columns: tuple[str, ...], *, person: Person,
                      theirs: set[int]) -> set[int]:
     """Redact the person in `columns` of every row of `model`; rows in `theirs` lose the company's name too.
     Returns the ids of the rows changed."""
-    fragments = _fragments(person)
-    texts = [_squeezed(sa.cast(getattr(model, column), sa.Text)) for column in columns]
-    candidates = [text.contains(fragment, autoescape=True) for text in texts for fragment in fragments]
+    candidates = _candidates(model, columns, person)
     if theirs:
         candidates.append(model.id.in_(theirs))
     if not candidates:

@@ -218,3 +218,24 @@ def _pages_mentioning_her(engine: Engine) -> dict[str, list[str]]:
                 found[relation] = needles
         connection.rollback()
     return found
+
+
+def test_a_name_in_letters_beyond_ascii_is_found_in_any_case_and_inside_stored_json(engine, monkeypatch):
+    with Session(engine) as session:
+        admin = User(email="admin@example.com", full_name="Admin", role=Role.admin, password_hash="x")
+        zoe = Customer(name="Zoë Ångström", region="EMEA", segment="SMB", acquisition_channel="event")
+        ada = Customer(name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event")
+        session.add_all([admin, zoe, ada])
+        session.flush()
+        session.add(Activity(kind=ActivityKind.call, subject="Follow up", notes="Met ZOË ÅNGSTRÖM at the fair",
+                             customer_id=ada.id, owner_id=admin.id, due_at=datetime(2026, 12, 7, tzinfo=UTC)))
+        record_model_run(session=session, model="insights_clv", rows=2, seconds=0.1,
+                         summary={"top": [{"customer_id": zoe.id, "name": "Zoë Ångström"}]})
+        session.commit()
+        zoe_id = zoe.id
+
+    _erase(engine, monkeypatch, zoe_id)
+
+    with Session(engine) as session:
+        assert session.exec(select(Activity.notes)).one() == "Met [erased] at the fair"
+        assert session.exec(select(ModelRun.summary)).one() == {"top": [{"customer_id": zoe_id, "name": "[erased]"}]}

@@ -198,7 +198,8 @@ NOT_FREE_TEXT = {
     "product.category", "sales_order.external_ref", "sales_order.channel", "sales_order.status", "deal.stage",
     "activity.kind", "feedback.channel", "feedback.status", "feedback.client_submission_id",
     "feedback.respondent_email", "feedback_invite.nonce", "model_run.model", "campaign.name", "campaign.channel",
-    "kpi_target.kpi", "kpi_target.scope", "kpi_target.scope_value", "audit_log.entity", "audit_log.action", "metric_sample.kind", "metric_sample.name",
+    "kpi_target.kpi", "kpi_target.scope", "kpi_target.scope_value", "audit_log.entity", "audit_log.action",
+    "metric_sample.kind", "metric_sample.name",
     "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
     "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
 }

@@ -1,345 +1,38 @@
-"""The demo company: three years of a fictional IT-supplies business, generated deterministically and bulk-loaded.
+"""The demo company's generator: three years of a fictional IT-supplies business as DataFrames, from the market
+parameters (crm_app/data/seed/market.py).
 
 `generate_demo_company` is pure (seed and as_of in, DataFrames out), so its determinism and invariants are tested
-without a database. `seed_demo_company` loads those frames in one transaction with SQLAlchemy Core executemany,
-which binds rows in batches instead of building one ORM object per row.
-
-Every random draw comes from one `np.random.default_rng(seed)`, in a fixed order: the same seed, sizes and as_of
-give the same company, row for row.
+without a database. Every random draw comes from one `np.random.default_rng(seed)`, in a fixed order: the same
+seed, sizes and as_of give the same company, row for row. Order totals follow the rounding rule: each line's net
+amount rounded half up to cents, then added.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
 
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
-    Activity, ActivityKind, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, FeedbackChannel,
-    FeedbackStatus, KpiTarget, Order, OrderLine, Product, Role, User,
+    Activity, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, FeedbackChannel, FeedbackStatus,
+    KpiTarget, Order, OrderLine, Product, User,
 )
-from crm_app.data.security import hash_password
+from crm_app.data.seed.company import DemoCompany, python_values
+from crm_app.data.seed.market import (
+    ACCOUNT_SUBJECTS, ACTIVITY_KINDS, ANNUAL_GROWTH, ANNUAL_PRICE_RISE, ATTRIBUTION_DAYS, CAMPAIGNS,
+    COMPANY_STEMS, COMPLAINTS, DATA_QUALITY_DEFECT_RATE, DEAL_KINDS, DEAL_SUBJECTS, DEFAULT_AS_OF, DEMO_LOGINS,
+    DISAPPOINTMENT, DISCOUNT_STEPS, FEEDBACK_STATUSES, FEEDBACK_STATUS_BY_AGE, HISTORY_YEARS, HOUR_WEIGHTS,
+    INDUSTRIES, LOST_REASONS, MARKET_PRODUCTS, MARKET_REGIONS, MARKET_SEGMENTS, MIXED, MONTH_DEMAND, PRAISE,
+    PRAISE_DETAILS, SECONDS_PER_DAY, TERRITORIES, WEEKDAY_DEMAND, CampaignPlan,
+)
 from crm_app.domain import (
     ACQUISITION_CHANNELS, OPEN_STAGES, PRODUCT_CATEGORIES, REVENUE_STATUSES, SALES_CHANNELS, STAGE_PROBABILITY,
     DealStage, OrderStatus, is_detractor, is_promoter, is_satisfied, net_line_amount,
 )
-
-DEFAULT_AS_OF = date(2026, 11, 1)
-HISTORY_YEARS = 3
-DATA_QUALITY_DEFECT_RATE = 0.03
-
-_DAY = 86_400
-_ROWS_PER_INSERT = 20_000
-
-
-# --- who can sign in ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    email: str
-    password: str
-    role: Role
-    full_name: str
-
-
-DEMO_LOGINS: tuple[DemoLogin, ...] = (
-    DemoLogin("admin@example.com", "demo-admin-2026", Role.admin, "Ada Admin"),
-    DemoLogin("exec@example.com", "demo-exec-2026", Role.executive, "Evan Executive"),
-    DemoLogin("rep1@example.com", "demo-rep1-2026", Role.sales_rep, "Riley Rep"),
-    DemoLogin("rep2@example.com", "demo-rep2-2026", Role.sales_rep, "Sam Seller"),
-    DemoLogin("rep3@example.com", "demo-rep3-2026", Role.sales_rep, "Carla Closer"),
-    DemoLogin("rep4@example.com", "demo-rep4-2026", Role.sales_rep, "Dev Dealmaker"),
-    DemoLogin("rep5@example.com", "demo-rep5-2026", Role.sales_rep, "Quinn Quota"),
-    DemoLogin("rep6@example.com", "demo-rep6-2026", Role.sales_rep, "Pat Pipeline"),
-)
-
-# Each sales rep covers one region; the two largest regions have two reps each.
-_TERRITORIES = {
-    "North America": ("rep1@example.com", "rep5@example.com"),
-    "EMEA": ("rep2@example.com", "rep6@example.com"),
-    "LATAM": ("rep3@example.com", "rep3@example.com"),
-    "APAC": ("rep4@example.com", "rep4@example.com"),
-}
-
-
-# --- the market --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Region:
-    name: str
-    share: float
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    company_suffixes: tuple[str, ...]
-    # (E.164 prefix, lowest and highest remaining digits): mobile ranges that phonenumbers accepts as valid.
-    phone_ranges: tuple[tuple[str, int, int], ...]
-
-
-_REGIONS = (
-    _Region(
-        "EMEA", 0.35,
-        ("Oliver", "Emma", "Lukas", "Sophie", "Hugo", "Chloé", "Matteo", "Giulia", "Lars", "Ingrid", "Tomasz",
-         "Aisha", "Jan", "Sofia", "Pierre", "Hannah"),
-        ("Smith", "Müller", "Dubois", "Rossi", "Jansen", "Nowak", "García", "Andersson", "Schmidt", "Martin",
-         "Bianchi", "de Vries", "Kowalski", "Fernández", "Larsen", "O'Brien"),
-        ("Ltd", "GmbH", "S.A.", "B.V."),
-        (("+4477", 10_000_000, 99_999_999), ("+49151", 10_000_000, 99_999_999), ("+3361", 1_000_000, 9_999_999),
-         ("+3460", 1_000_000, 9_999_999), ("+3934", 10_000_000, 99_999_999)),
-    ),
-    _Region(
-        "North America", 0.35,
-        ("James", "Olivia", "Michael", "Ava", "Daniel", "Mia", "Ethan", "Emily", "Noah", "Grace", "Liam",
-         "Chloe", "Mason", "Abigail", "Logan", "Harper"),
-        ("Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor", "Thomas",
-         "Moore", "Jackson", "White", "Harris", "Clark", "Lewis"),
-        ("Inc.", "LLC", "Corp."),
-        (("+1212", 2_000_000, 9_999_999), ("+1415", 2_000_000, 9_999_999), ("+1312", 2_000_000, 9_999_999),
-         ("+1617", 2_000_000, 9_999_999), ("+1416", 2_000_000, 9_999_999), ("+1512", 2_000_000, 9_999_999)),
-    ),
-    _Region(
-        "LATAM", 0.12,
-        ("José", "María", "Juan", "Camila", "Carlos", "Valentina", "Luis", "Isabela", "Diego", "Lucía", "Mateus",
-         "Gabriela", "Andrés", "Fernanda", "Rafael", "Paula"),
-        ("Silva", "Santos", "Oliveira", "González", "Rodríguez", "Pérez", "Souza", "Gómez", "López", "Costa",
-         "Ramírez", "Torres", "Almeida", "Vargas", "Herrera", "Castro"),
-        ("S.A. de C.V.", "Ltda.", "S.A.S."),
-        (("+55119", 10_000_000, 99_999_999), ("+5255", 10_000_000, 99_999_999), ("+57310", 1_000_000, 9_999_999)),
-    ),
-    _Region(
-        "APAC", 0.18,
-        ("Wei", "Mei", "Hiroshi", "Yuki", "Arjun", "Priya", "Min-jun", "Ji-woo", "Jack", "Charlotte", "Ravi",
-         "Ananya", "Kenta", "Sakura", "Lachlan", "Isla"),
-        ("Wang", "Li", "Chen", "Tanaka", "Suzuki", "Sato", "Sharma", "Patel", "Kim", "Park", "Nguyen", "Tan",
-         "Lim", "Singh", "Wilson", "Kelly"),
-        ("Pty Ltd", "Pte. Ltd.", "K.K.", "Pvt. Ltd."),
-        (("+6141", 1_000_000, 9_999_999), ("+658", 1_000_000, 9_999_999), ("+8190", 10_000_000, 99_999_999),
-         ("+9198", 10_000_000, 99_999_999)),
-    ),
-)
-
-_COMPANY_STEMS = (
-    "Northwind", "Bluebird", "Ironwood", "Silverline", "Brightpath", "Crescent", "Summit", "Harbor", "Pinecrest",
-    "Redstone", "Evergreen", "Quantum", "Falcon", "Atlas", "Meridian", "Horizon", "Cobalt", "Juniper", "Keystone",
-    "Lighthouse", "Maple", "Nimbus", "Orion", "Pioneer", "Riverbend", "Sterling", "Trident", "Vertex", "Willow",
-    "Zenith", "Granite", "Aurora", "Beacon", "Cedar", "Emerald", "Fjord", "Copperleaf", "Sunridge", "Tidewater",
-    "Oakmont",
-)
-_INDUSTRIES = (
-    "Logistics", "Foods", "Health", "Systems", "Consulting", "Manufacturing", "Retail", "Energy", "Labs", "Media",
-    "Engineering", "Capital", "Architects", "Dental", "Hotels",
-)
-
-
-@dataclass(frozen=True)
-class _Segment:
-    """How one customer segment buys. Rates are relative: the order count is fixed by the caller."""
-
-    name: str
-    share: float
-    order_rate: float  # orders per active year, relative to the other segments
-    churn_share: float  # customers who stop ordering partway through the history
-    lines: tuple[float, ...]  # P(an order has 1, 2, 3, 4 lines)
-    units: float  # mean extra units per line of a 100-currency product
-    discounts: tuple[float, ...]  # P(0, 5, 10, 15, 20 % off)
-    price_sensitivity: float  # exponent on list price in product choice: cheaper items win when negative
-    channels: tuple[float, ...]  # P(online, store, phone, partner)
-    acquisition: tuple[float, ...]  # P(organic, paid_search, referral, partner, event)
-    category_affinity: tuple[float, ...]  # relative appetite for each of PRODUCT_CATEGORIES
-    owned: float  # share with an account owner
-    deals_per_year: float
-    deal_median: float
-    sales_cycle_days: float
-    win_rate: float
-
-
-_SEGMENTS = (
-    _Segment("Enterprise", 0.08, 10.0, 0.10, (0.15, 0.30, 0.30, 0.25), 20.0, (0.15, 0.20, 0.30, 0.20, 0.15), 0.0,
-             (0.20, 0.00, 0.30, 0.50), (0.10, 0.05, 0.25, 0.35, 0.25), (1.0, 0.8, 1.2, 1.8, 0.6, 1.4), 1.0,
-             1.2, 60_000, 90, 0.22),
-    _Segment("Mid-Market", 0.20, 6.0, 0.20, (0.20, 0.35, 0.28, 0.17), 6.0, (0.35, 0.25, 0.25, 0.10, 0.05), -0.1,
-             (0.30, 0.05, 0.35, 0.30), (0.20, 0.15, 0.25, 0.25, 0.15), (1.0, 1.0, 1.0, 1.5, 0.8, 1.0), 1.0,
-             0.6, 15_000, 45, 0.27),
-    _Segment("SMB", 0.37, 4.0, 0.30, (0.35, 0.35, 0.20, 0.10), 2.0, (0.60, 0.20, 0.15, 0.05, 0.00), -0.3,
-             (0.50, 0.10, 0.25, 0.15), (0.35, 0.30, 0.20, 0.10, 0.05), (1.0, 1.5, 0.8, 1.2, 0.8, 0.7), 0.9,
-             0.25, 3_000, 21, 0.30),
-    _Segment("Consumer", 0.35, 2.0, 0.45, (0.55, 0.28, 0.12, 0.05), 0.3, (0.85, 0.10, 0.05, 0.00, 0.00), -0.6,
-             (0.65, 0.30, 0.05, 0.00), (0.45, 0.40, 0.10, 0.00, 0.05), (1.0, 2.0, 0.6, 0.8, 0.8, 0.3), 0.3,
-             0.0, 0.0, 1, 0.0),
-)
-
-# (name, category, list price, unit cost as a share of list price)
-_PRODUCTS = (
-    ("Aero 13 Laptop", "Computers", 1199.00, 0.78), ("Aero 15 Pro Laptop", "Computers", 1799.00, 0.76),
-    ("Forge Workstation", "Computers", 2499.00, 0.74), ("Nano Desktop", "Computers", 749.00, 0.80),
-    ("Chromebook Edu", "Computers", 399.00, 0.82), ("Tablet 11", "Computers", 549.00, 0.75),
-    ("Rugged Field Laptop", "Computers", 1999.00, 0.72),
-    ("27-inch 4K Monitor", "Accessories", 429.00, 0.62), ("24-inch Monitor", "Accessories", 199.00, 0.65),
-    ("Wireless Keyboard", "Accessories", 59.00, 0.45), ("Ergonomic Mouse", "Accessories", 39.00, 0.42),
-    ("USB-C Dock", "Accessories", 219.00, 0.55), ("Noise-Cancelling Headset", "Accessories", 179.00, 0.52),
-    ("HD Webcam", "Accessories", 89.00, 0.50), ("Laptop Backpack", "Accessories", 69.00, 0.40),
-    ("USB-C Charger 100W", "Accessories", 59.00, 0.44),
-    ("Wi-Fi 7 Access Point", "Networking", 349.00, 0.63), ("24-Port Switch", "Networking", 599.00, 0.66),
-    ("Firewall Appliance", "Networking", 1499.00, 0.60), ("Mesh Router Kit", "Networking", 299.00, 0.64),
-    ("Cat6 Cable Pack", "Networking", 29.00, 0.35),
-    ("Office Suite (annual seat)", "Software", 129.00, 0.30),
-    ("Endpoint Security (annual seat)", "Software", 49.00, 0.22),
-    ("Cloud Backup 1 TB (annual)", "Software", 99.00, 0.28), ("Design Studio (annual seat)", "Software", 599.00, 0.25),
-    ("Project Planner (annual seat)", "Software", 96.00, 0.20),
-    ("Password Manager (annual seat)", "Software", 36.00, 0.18),
-    ("Video Meetings Pro (annual seat)", "Software", 180.00, 0.24),
-    ("Standing Desk", "Furniture", 649.00, 0.58), ("Ergonomic Chair", "Furniture", 499.00, 0.55),
-    ("Monitor Arm", "Furniture", 119.00, 0.50), ("Meeting Table", "Furniture", 1299.00, 0.62),
-    ("Acoustic Phone Booth", "Furniture", 8999.00, 0.66), ("LED Desk Lamp", "Furniture", 59.00, 0.45),
-    ("Onsite Setup (per device)", "Services", 79.00, 0.50), ("Premium Support (annual)", "Services", 399.00, 0.35),
-    ("Extended Warranty 3 years", "Services", 199.00, 0.30), ("Data Migration", "Services", 1500.00, 0.55),
-    ("IT Health Check", "Services", 950.00, 0.48), ("Training Day", "Services", 1200.00, 0.52),
-)
-
-# Demand by calendar month (Q4 peak, summer dip) and weekday (Monday first), and its yearly growth.
-_MONTH_DEMAND = np.array([0.85, 0.85, 0.95, 1.0, 1.0, 0.9, 0.8, 0.75, 1.0, 1.1, 1.3, 1.45])
-_WEEKDAY_DEMAND = np.array([1.1, 1.1, 1.1, 1.05, 1.0, 0.6, 0.5])
-_ANNUAL_GROWTH = 0.04
-_ANNUAL_PRICE_RISE = 0.03
-# Share of orders placed in each hour of the day.
-_HOUR_WEIGHTS = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 9, 10, 10, 9, 8, 7, 7, 6, 5, 3, 2], dtype=float)
-_DISCOUNT_STEPS = np.array([0.0, 0.05, 0.10, 0.15, 0.20])
-
-_DEAL_KINDS = (
-    "Laptop refresh", "Software renewal", "Network upgrade", "Office fit-out", "Managed services",
-    "Expansion seats", "Security bundle", "Support contract",
-)
-_LOST_REASONS = (
-    "Price too high", "Chose a competitor", "No budget this year", "No decision: went quiet",
-    "Timing: revisit next year", "Missing feature",
-)
-_ACTIVITY_KINDS = (ActivityKind.call, ActivityKind.email, ActivityKind.meeting, ActivityKind.task)
-_DEAL_SUBJECTS = (
-    ("Discovery call", "Follow-up call on the proposal", "Pricing call with procurement"),
-    ("Sent the proposal", "Sent case studies", "Answered the security questionnaire"),
-    ("Product demo", "On-site workshop", "Negotiation meeting"),
-    ("Prepare the proposal", "Send the contract", "Update the forecast"),
-)
-_ACCOUNT_SUBJECTS = (
-    ("Quarterly check-in call", "Renewal reminder call", "Support escalation call"),
-    ("Shared the new catalogue", "Sent the renewal quote", "Followed up on the last order"),
-    ("Quarterly business review", "Account planning meeting", "Lunch with the IT manager"),
-    ("Review open invoices", "Plan next quarter's order", "Check warranty expiries"),
-)
-
-# Comment templates: promoters praise, passives are mixed, detractors complain about one topic.
-_PRAISE = (
-    "Great service!", "Excellent experience.", "Really happy with this order.", "Fantastic, thank you!",
-    "Love it.",
-)
-_PRAISE_DETAILS = (
-    "Delivery was fast and everything arrived in perfect condition.",
-    "The support team was friendly and helpful.",
-    "Good prices and great quality.",
-    "Ordering was easy and the laptop works perfectly.",
-    "I will gladly recommend you to colleagues.",
-)
-_MIXED = (
-    "Good products, but delivery took longer than promised.",
-    "Okay overall. The website could be easier to use.",
-    "Fine, nothing special.",
-    "Decent prices, average support.",
-    "The order was complete, but the invoice was confusing.",
-)
-_COMPLAINTS = (
-    "The delivery was late and nobody told us why. Poor communication.",
-    "The parcel arrived damaged.",
-    "Still waiting for a missing item, very frustrating.",
-    "Far too expensive compared to other suppliers, a bad deal.",
-    "Prices went up again without any warning, that is unfair.",
-    "Nobody answered my support ticket, awful service.",
-    "Useless support: I waited forty minutes on the phone.",
-    "The support agent was rude and unhelpful.",
-    "The laptop broke after two weeks.",
-    "Poor build quality, the chair is already wobbly.",
-    "I was charged twice and the refund is taking forever.",
-    "Wrong invoice again, billing is a mess.",
-)
-_DISAPPOINTMENT = ("Very disappointed.", "Not happy at all.", "Terrible experience.", "Really annoying.")
-_FEEDBACK_STATUSES = (FeedbackStatus.new, FeedbackStatus.in_progress, FeedbackStatus.resolved)
-# P(new, in progress, resolved) for answers from this week, this month and before.
-_FEEDBACK_STATUS_BY_AGE = ((1.0, 0.0, 0.0), (0.2, 0.5, 0.3), (0.05, 0.05, 0.9))
-
-@dataclass(frozen=True)
-class _CampaignPlan:
-    name: str  # "{year}" becomes the year it started
-    channel: str
-    days_before_as_of: int
-    days_run: int
-    segments: tuple[str, ...] | None  # who it is meant for; None is everyone
-    regions: tuple[str, ...] | None
-    share_targeted: float  # of the customers it is meant for
-    response_rate: float
-    fixed_cost: float
-    cost_per_target: float
-
-
-_CAMPAIGNS = (
-    _CampaignPlan("Spring SMB webinar series {year}", "webinar", 560, 45, ("SMB", "Mid-Market"), None,
-                  0.4, 0.09, 6_000, 1.0),
-    _CampaignPlan("Black Friday {year}", "email", 346, 11, ("Consumer", "SMB"), None, 0.7, 0.12, 2_500, 0.05),
-    _CampaignPlan("EMEA Enterprise roadshow {year}", "event", 300, 14, ("Enterprise", "Mid-Market"), ("EMEA",),
-                  0.5, 0.15, 60_000, 25.0),
-    _CampaignPlan("Laptop search ads {year}", "paid_search", 240, 60, ("Consumer", "SMB"), ("North America", "EMEA"),
-                  0.3, 0.05, 30_000, 2.0),
-    _CampaignPlan("LATAM partner co-marketing {year}", "partner", 200, 45, ("SMB", "Mid-Market", "Enterprise"),
-                  ("LATAM",), 0.6, 0.08, 12_000, 3.0),
-    _CampaignPlan("APAC direct mail {year}", "direct_mail", 150, 30, ("Mid-Market", "Enterprise"), ("APAC",),
-                  0.5, 0.06, 9_000, 6.0),
-    _CampaignPlan("Summer software bundle {year}", "email", 100, 30, None, None, 0.5, 0.07, 1_500, 0.05),
-    _CampaignPlan("Q4 upgrade offer {year}", "email", 20, 40, ("SMB", "Mid-Market", "Enterprise"), None,
-                  0.5, 0.10, 3_000, 0.05),
-)
-_ATTRIBUTION_DAYS = 30
-
-
-# --- results -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoCompany:
-    """The generated rows, one frame per table in foreign-key order, and the data-quality defects planted in them.
-
-    app_user has no password_hash: hashes are salted, so they are added when loading to keep generation pure.
-    `defects` is the ground truth for data-quality checks: customer_id, defect, duplicate_of.
-    """
-
-    tables: dict[str, pd.DataFrame]
-    defects: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class SeedSummary:
-    rows: dict[str, int]
-    generate_seconds: float
-    load_seconds: float
-
-    @property
-    def seconds(self) -> float:
-        return self.generate_seconds + self.load_seconds
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.rows.values())
-
-    def describe(self) -> str:
-        counts = ", ".join(f"{count:,} {table}" for table, count in self.rows.items())
-        return f"Loaded the demo company in {self.seconds:.1f} s: {counts}."
 
 
 # --- time --------------------------------------------------------------------------------
@@ -360,7 +53,7 @@ class _Timeline:
 
     @property
     def end(self) -> int:
-        return self.days * _DAY
+        return self.days * SECONDS_PER_DAY
 
     def stamps(self, seconds: np.ndarray) -> pd.DatetimeIndex:
         """Aware UTC timestamps to the whole second; NaN seconds become NaT."""
@@ -372,8 +65,8 @@ class _Timeline:
     def cumulative_demand(self) -> np.ndarray:
         """Running total of daily order demand (growth x month x weekday); index d is the demand before day d."""
         days = self.start + pd.to_timedelta(np.arange(self.days), unit="D")
-        growth = (1 + _ANNUAL_GROWTH) ** (np.arange(self.days) / 365.25)
-        demand = growth * _MONTH_DEMAND[days.month - 1] * _WEEKDAY_DEMAND[days.day_of_week]
+        growth = (1 + ANNUAL_GROWTH) ** (np.arange(self.days) / 365.25)
+        demand = growth * MONTH_DEMAND[days.month - 1] * WEEKDAY_DEMAND[days.day_of_week]
         return np.concatenate([[0.0], np.cumsum(demand)])
 
 
@@ -386,7 +79,7 @@ def _days_by_demand(
 
 
 def _time_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
-    hours = rng.choice(24, size=n, p=_HOUR_WEIGHTS / _HOUR_WEIGHTS.sum())
+    hours = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     return hours * 3600 + rng.integers(0, 3600, size=n)
 
 
@@ -406,7 +99,7 @@ def _pick(rng: np.random.Generator, options: tuple, n: int) -> np.ndarray:
 
 
 def _segment_values(attribute: str) -> np.ndarray:
-    return np.array([getattr(segment, attribute) for segment in _SEGMENTS])
+    return np.array([getattr(segment, attribute) for segment in MARKET_SEGMENTS])
 
 
 # --- the generator -----------------------------------------------------------------------
@@ -454,7 +147,7 @@ def generate_demo_company(
 
 
 def _users(timeline: _Timeline) -> pd.DataFrame:
-    joined = timeline.stamps(np.full(len(DEMO_LOGINS), -90 * _DAY))
+    joined = timeline.stamps(np.full(len(DEMO_LOGINS), -90 * SECONDS_PER_DAY))
     return pd.DataFrame({
         "id": np.arange(1, len(DEMO_LOGINS) + 1),
         "email": [login.email for login in DEMO_LOGINS],
@@ -467,12 +160,12 @@ def _users(timeline: _Timeline) -> pd.DataFrame:
 
 
 def _products(timeline: _Timeline) -> pd.DataFrame:
-    names, categories, prices, cost_shares = zip(*_PRODUCTS)
-    listed = timeline.stamps(np.full(len(_PRODUCTS), -60 * _DAY))
+    names, categories, prices, cost_shares = zip(*MARKET_PRODUCTS)
+    listed = timeline.stamps(np.full(len(MARKET_PRODUCTS), -60 * SECONDS_PER_DAY))
     prices = np.array(prices)
     sku_numbers = pd.Series(categories).groupby(pd.Series(categories)).cumcount() + 1
     return pd.DataFrame({
-        "id": np.arange(1, len(_PRODUCTS) + 1),
+        "id": np.arange(1, len(MARKET_PRODUCTS) + 1),
         "sku": [f"{category[:3].upper()}-{number:03d}" for category, number in zip(categories, sku_numbers)],
         "name": names,
         "category": categories,
@@ -494,14 +187,14 @@ def _accounts(
     Ids follow sign-up order. `first_day`/`stop_day` bound the days a customer may order: a churned customer
     stops before as_of. Satisfaction is a latent z-score, lower for churners, that later drives CSAT and NPS.
     """
-    segment = rng.choice(len(_SEGMENTS), size=n, p=_segment_values("share"))
-    region = rng.choice(len(_REGIONS), size=n, p=[r.share for r in _REGIONS])
+    segment = rng.choice(len(MARKET_SEGMENTS), size=n, p=_segment_values("share"))
+    region = rng.choice(len(MARKET_REGIONS), size=n, p=[r.share for r in MARKET_REGIONS])
     # 70 % were customers before the history began; the rest sign up along the demand curve. With churn this
     # gives a mild growth of about 10-15 % a year.
     existing = rng.random(n) < 0.7
     new_day = _days_by_demand(rng, timeline.cumulative_demand(), np.zeros(n, int), np.full(n, timeline.days - 1))
     signup_day = np.where(existing, -rng.integers(1, 730, size=n), new_day)
-    signed_up = signup_day * _DAY + _time_of_day(rng, n)
+    signed_up = signup_day * SECONDS_PER_DAY + _time_of_day(rng, n)
     order = np.argsort(signed_up, kind="stable")
     segment, region, signup_day, signed_up = segment[order], region[order], signup_day[order], signed_up[order]
 
@@ -569,11 +262,11 @@ def _people_and_companies(
     redraw = np.ones(n, dtype=bool)
     while redraw.any():
         rows = np.flatnonzero(redraw)
-        for code, spec in enumerate(_REGIONS):
+        for code, spec in enumerate(MARKET_REGIONS):
             here = rows[region[rows] == code]
             first[here] = _pick(rng, spec.first_names, len(here))
             last[here] = _pick(rng, spec.last_names, len(here))
-            brand[here] = _pick(rng, _COMPANY_STEMS, len(here)) + " " + _pick(rng, _INDUSTRIES, len(here))
+            brand[here] = _pick(rng, COMPANY_STEMS, len(here)) + " " + _pick(rng, INDUSTRIES, len(here))
             company[here] = brand[here] + " " + _pick(rng, spec.company_suffixes, len(here))
         person = pd.Series(first + " " + last + "|" + np.where(consumer, "", company))
         # Consumers with a common name are different people (their emails differ), so only B2B repeats count.
@@ -589,7 +282,7 @@ def _phones(rng: np.random.Generator, region: np.ndarray) -> list[str]:
     """Valid E.164 mobile numbers from the customer's region."""
     n = len(region)
     phones = np.empty(n, dtype=object)
-    for code, spec in enumerate(_REGIONS):
+    for code, spec in enumerate(MARKET_REGIONS):
         rows = np.flatnonzero(region == code)
         pick = rng.integers(0, len(spec.phone_ranges), size=len(rows))
         for k, (prefix, low, high) in enumerate(spec.phone_ranges):
@@ -601,7 +294,7 @@ def _phones(rng: np.random.Generator, region: np.ndarray) -> list[str]:
 def _territory_reps(users: pd.DataFrame) -> np.ndarray:
     """User ids of the reps covering each region: row = region code, columns = the region's reps."""
     user_id = dict(zip(users["email"], users["id"]))
-    return np.array([[user_id[email] for email in _TERRITORIES[spec.name]] for spec in _REGIONS])
+    return np.array([[user_id[email] for email in TERRITORIES[spec.name]] for spec in MARKET_REGIONS])
 
 
 # --- data-quality defects ----------------------------------------------------------------
@@ -637,7 +330,7 @@ def _plant_defects(rng: np.random.Generator, accounts: pd.DataFrame) -> tuple[pd
     original = _earlier_clean_row(rng, kind)
     kind[(kind == _NEAR_DUPLICATE) & (original < 0)] = _CLEAN  # nobody earlier to duplicate
     email, phone, name, company = (
-        np.array(_python_values(accounts[column]), dtype=object) for column in ("email", "phone", "name", "company")
+        np.array(python_values(accounts[column]), dtype=object) for column in ("email", "phone", "name", "company")
     )
     for row in np.flatnonzero(kind == _INVALID_EMAIL):
         email[row] = _BROKEN_EMAILS[variant[row] % len(_BROKEN_EMAILS)](email[row])
@@ -698,7 +391,7 @@ def _customer_rows(accounts: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
         "email": accounts["email"],
         "phone": accounts["phone"],
         "company": accounts["company"],
-        "region": np.array([r.name for r in _REGIONS])[accounts["region"]],
+        "region": np.array([r.name for r in MARKET_REGIONS])[accounts["region"]],
         "segment": _segment_values("name")[accounts["segment"]],
         "acquisition_channel": accounts["acquisition_channel"],
         "owner_id": accounts["owner_id"],
@@ -724,14 +417,14 @@ def _orders(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timelin
     if weight.sum() == 0:
         weight = exposure
     buyer = rng.choice(len(accounts), size=n, p=weight / weight.sum())
-    ordered = _days_by_demand(rng, cumulative, first[buyer], stop[buyer]) * _DAY + _time_of_day(rng, n)
+    ordered = _days_by_demand(rng, cumulative, first[buyer], stop[buyer]) * SECONDS_PER_DAY + _time_of_day(rng, n)
     chronological = np.argsort(ordered, kind="stable")
     buyer, ordered = buyer[chronological], ordered[chronological]
     segment = accounts["segment"].to_numpy()[buyer]
 
     status = np.array([OrderStatus.paid, OrderStatus.shipped, OrderStatus.cancelled, OrderStatus.refunded])[
         rng.choice(4, size=n, p=[0.40, 0.54, 0.035, 0.025])]
-    age_days = (timeline.end - ordered) / _DAY
+    age_days = (timeline.end - ordered) / SECONDS_PER_DAY
     fresh = (age_days < 2) & (status != OrderStatus.cancelled)
     status = np.where(fresh, np.where(rng.random(n) < 0.5, OrderStatus.pending, OrderStatus.paid), status)
     handling_days = np.select(
@@ -745,7 +438,7 @@ def _orders(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timelin
         "status": status,
         "channel": np.array(SALES_CHANNELS)[_draw_by_group(rng, segment, _segment_values("channels"))],
         "ordered": ordered,
-        "updated": np.minimum(ordered + (handling_days * _DAY).astype(np.int64), timeline.end - 1),
+        "updated": np.minimum(ordered + (handling_days * SECONDS_PER_DAY).astype(np.int64), timeline.end - 1),
     })
 
 
@@ -754,7 +447,7 @@ def _order_lines(
 ) -> pd.DataFrame:
     """1-4 distinct products per order, with basket size, discount and product mix by segment.
 
-    Unit prices sit within 5 % of list price, which was _ANNUAL_PRICE_RISE lower for each year before as_of.
+    Unit prices sit within 5 % of list price, which was ANNUAL_PRICE_RISE lower for each year before as_of.
     """
     segment = orders["segment"].to_numpy()
     count = 1 + _draw_by_group(rng, segment, _segment_values("lines"))
@@ -768,16 +461,16 @@ def _order_lines(
     n = len(order_index)
     list_price = products["list_price"].to_numpy()[product]
     mean_extra_units = _segment_values("units")[line_segment] * np.clip((100 / list_price) ** 0.4, 0.25, 3)
-    years_ago = (timeline.end - orders["ordered"].to_numpy()[order_index]) / (365.25 * _DAY)
+    years_ago = (timeline.end - orders["ordered"].to_numpy()[order_index]) / (365.25 * SECONDS_PER_DAY)
     haggle = np.clip(rng.normal(1, 0.02, n), 0.95, 1.05)
-    unit_price = np.round(list_price * (1 - _ANNUAL_PRICE_RISE * years_ago) * haggle, 2)
+    unit_price = np.round(list_price * (1 - ANNUAL_PRICE_RISE * years_ago) * haggle, 2)
     return pd.DataFrame({
         "id": np.arange(1, n + 1),
         "order_id": orders["id"].to_numpy()[order_index],
         "product_id": products["id"].to_numpy()[product],
         "quantity": 1 + rng.poisson(mean_extra_units),
         "unit_price": unit_price,
-        "discount": _DISCOUNT_STEPS[_draw_by_group(rng, line_segment, _segment_values("discounts"))],
+        "discount": DISCOUNT_STEPS[_draw_by_group(rng, line_segment, _segment_values("discounts"))],
     })
 
 
@@ -786,7 +479,7 @@ def _product_mix(products: pd.DataFrame) -> np.ndarray:
     category = products["category"].map({name: k for k, name in enumerate(PRODUCT_CATEGORIES)}).to_numpy()
     rank = products.groupby("category").cumcount().to_numpy()
     price = products["list_price"].to_numpy()
-    affinity = np.array([s.category_affinity for s in _SEGMENTS])[:, category]
+    affinity = np.array([s.category_affinity for s in MARKET_SEGMENTS])[:, category]
     sensitivity = _segment_values("price_sensitivity")[:, None]
     mix = affinity / (rank + 1) ** 0.8 * (price / 100) ** sensitivity
     return mix / mix.sum(axis=1, keepdims=True)
@@ -854,9 +547,9 @@ def _deals(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timeline
     account = np.repeat(np.arange(len(accounts)), count)
     seg = segment[account]
     n = len(account)
-    created = rng.integers(first[account], stop[account]) * _DAY + _time_of_day(rng, n)
+    created = rng.integers(first[account], stop[account]) * SECONDS_PER_DAY + _time_of_day(rng, n)
     planned_days = _segment_values("sales_cycle_days")[seg] * rng.lognormal(0, 0.4, n)
-    closing = created + (planned_days * rng.lognormal(0.1, 0.3, n) * _DAY).astype(np.int64)
+    closing = created + (planned_days * rng.lognormal(0.1, 0.3, n) * SECONDS_PER_DAY).astype(np.int64)
     closed = closing < timeline.end
     won = closed & (rng.random(n) < _segment_values("win_rate")[seg])
     progress = np.clip((timeline.end - created) / np.maximum(closing - created, 1), 0, 0.999)
@@ -869,11 +562,11 @@ def _deals(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timeline
         "title": _deal_titles(rng, accounts, account),
         "stage": stage,
         "amount": np.maximum(np.round(_segment_values("deal_median")[seg] * rng.lognormal(0, 0.7, n), -2), 100.0),
-        "expected_close": created + planned_days * _DAY,
+        "expected_close": created + planned_days * SECONDS_PER_DAY,
         "created": created,
         "closed": np.where(closed, closing, np.nan),
         "updated": np.where(closed, closing, touched).astype(np.int64),
-        "lost_reason": np.where(stage == DealStage.lost, _pick(rng, _LOST_REASONS, n), None),
+        "lost_reason": np.where(stage == DealStage.lost, _pick(rng, LOST_REASONS, n), None),
     })
     deals = deals.sort_values("created", kind="stable", ignore_index=True)
     deals.insert(0, "id", np.arange(1, n + 1))
@@ -882,7 +575,7 @@ def _deals(rng: np.random.Generator, accounts: pd.DataFrame, timeline: _Timeline
 
 def _deal_titles(rng: np.random.Generator, accounts: pd.DataFrame, account: np.ndarray) -> np.ndarray:
     buyer = accounts["company"].fillna(accounts["name"]).to_numpy(dtype=object)[account]
-    return buyer + ": " + _pick(rng, _DEAL_KINDS, len(account))
+    return buyer + ": " + _pick(rng, DEAL_KINDS, len(account))
 
 
 def _deal_rows(deals: pd.DataFrame, timeline: _Timeline) -> pd.DataFrame:
@@ -967,16 +660,16 @@ def _activities(
     work = pd.concat([deal_work, account_work], ignore_index=True)
     n = len(work)
     due = work["due"].to_numpy()
-    recent = timeline.end - due < 30 * _DAY
+    recent = timeline.end - due < 30 * SECONDS_PER_DAY
     past = due < timeline.end
     done = past & (rng.random(n) >= np.where(recent, 0.3, 0.03))
-    done_at = np.where(done, np.minimum(due + rng.uniform(0, _DAY, n), timeline.end - 1), np.nan)
-    created = np.maximum(np.minimum(due, timeline.end) - rng.uniform(0, 7 * _DAY, n), work["opened"].to_numpy())
-    kind = rng.choice(len(_ACTIVITY_KINDS), size=n, p=[0.35, 0.35, 0.15, 0.15])
-    subjects = np.where(work["deal_id"].notna().to_numpy()[:, None], np.array(_DEAL_SUBJECTS, dtype=object)[kind],
-                        np.array(_ACCOUNT_SUBJECTS, dtype=object)[kind])
+    done_at = np.where(done, np.minimum(due + rng.uniform(0, SECONDS_PER_DAY, n), timeline.end - 1), np.nan)
+    created = np.maximum(np.minimum(due, timeline.end) - rng.uniform(0, 7 * SECONDS_PER_DAY, n), work["opened"].to_numpy())
+    kind = rng.choice(len(ACTIVITY_KINDS), size=n, p=[0.35, 0.35, 0.15, 0.15])
+    subjects = np.where(work["deal_id"].notna().to_numpy()[:, None], np.array(DEAL_SUBJECTS, dtype=object)[kind],
+                        np.array(ACCOUNT_SUBJECTS, dtype=object)[kind])
     rows = pd.DataFrame({
-        "kind": np.array(_ACTIVITY_KINDS)[kind],
+        "kind": np.array(ACTIVITY_KINDS)[kind],
         "subject": subjects[np.arange(n), rng.integers(0, 3, n)],
         "customer_id": work["customer_id"],
         "deal_id": work["deal_id"],
@@ -1001,7 +694,7 @@ def _deal_activities(rng: np.random.Generator, deals: pd.DataFrame, timeline: _T
     last = np.fmin(deals["closed"].to_numpy(), timeline.end - 1)
     due = opened[deal] + rng.random(len(deal)) * (last[deal] - opened[deal])
     open_deals = np.flatnonzero(deals["closed"].isna().to_numpy())
-    next_step = timeline.end + rng.uniform(3600, 21 * _DAY, len(open_deals))
+    next_step = timeline.end + rng.uniform(3600, 21 * SECONDS_PER_DAY, len(open_deals))
     deal = np.concatenate([deal, open_deals])
     return pd.DataFrame({
         "customer_id": deals["customer_id"].to_numpy()[deal],
@@ -1018,15 +711,15 @@ def _account_activities(rng: np.random.Generator, accounts: pd.DataFrame, timeli
     first, stop = accounts["first_day"].to_numpy(), accounts["stop_day"].to_numpy()
     count = np.where(owned, rng.poisson(0.5 * (stop - first) / 365.25), 0)
     account = np.repeat(np.arange(len(accounts)), count)
-    due = (first[account] + rng.random(len(account)) * (stop[account] - first[account])) * _DAY
+    due = (first[account] + rng.random(len(account)) * (stop[account] - first[account])) * SECONDS_PER_DAY
     upcoming = np.flatnonzero(owned & ~accounts["churned"].to_numpy() & (rng.random(len(accounts)) < 0.08))
     account = np.concatenate([account, upcoming])
     return pd.DataFrame({
         "customer_id": account + 1,
         "deal_id": pd.array([pd.NA] * len(account), dtype="Int64"),
         "owner_id": accounts["territory_rep"].to_numpy()[account],
-        "due": np.concatenate([due, timeline.end + rng.uniform(3600, 30 * _DAY, len(upcoming))]),
-        "opened": first[account] * _DAY,
+        "due": np.concatenate([due, timeline.end + rng.uniform(3600, 30 * SECONDS_PER_DAY, len(upcoming))]),
+        "opened": first[account] * SECONDS_PER_DAY,
     })
 
 
@@ -1042,7 +735,7 @@ def _feedback(
     NPS = clip(round(8.6 + 2 s), 0, 10), CSAT = clip(round(4.1 + 0.8 s + noise), 1, 5). Some answer one only.
     """
     surveyed = np.flatnonzero((rng.random(len(orders)) < 0.06) & (orders["status"] != OrderStatus.pending).to_numpy())
-    submitted = orders["ordered"].to_numpy()[surveyed] + rng.uniform(1, 14, len(surveyed)) * _DAY
+    submitted = orders["ordered"].to_numpy()[surveyed] + rng.uniform(1, 14, len(surveyed)) * SECONDS_PER_DAY
     surveyed, submitted = surveyed[submitted < timeline.end], submitted[submitted < timeline.end]
     n = len(surveyed)
     account = orders["customer_index"].to_numpy()[surveyed]
@@ -1077,9 +770,9 @@ def _comments(rng: np.random.Generator, feedback: pd.DataFrame) -> np.ndarray:
     def phrases(templates: tuple[str, ...], pick: np.ndarray) -> np.ndarray:
         return np.array(templates, dtype=object)[pick % len(templates)]
 
-    praise = phrases(_PRAISE, opening) + " " + phrases(_PRAISE_DETAILS, closing)
-    complaint = phrases(_COMPLAINTS, opening) + " " + phrases(_DISAPPOINTMENT, closing)
-    text = np.where(promoter, praise, np.where(detractor, complaint, phrases(_MIXED, opening)))
+    praise = phrases(PRAISE, opening) + " " + phrases(PRAISE_DETAILS, closing)
+    complaint = phrases(COMPLAINTS, opening) + " " + phrases(DISAPPOINTMENT, closing)
+    text = np.where(promoter, praise, np.where(detractor, complaint, phrases(MIXED, opening)))
     commented = rng.random(n) < np.where(detractor, 0.85, 0.55)
     return np.where(commented, text, None)
 
@@ -1091,8 +784,8 @@ def _feedback_rows(rng: np.random.Generator, feedback: pd.DataFrame, timeline: _
     """
     n = len(feedback)
     submitted = feedback["submitted"].to_numpy()
-    age = np.digitize(timeline.end - submitted, [7 * _DAY, 30 * _DAY])  # 0: this week, 1: this month, 2: older
-    status = np.array(_FEEDBACK_STATUSES)[_draw_by_group(rng, age, _FEEDBACK_STATUS_BY_AGE)]
+    age = np.digitize(timeline.end - submitted, [7 * SECONDS_PER_DAY, 30 * SECONDS_PER_DAY])  # 0: this week, 1: this month, 2: older
+    status = np.array(FEEDBACK_STATUSES)[_draw_by_group(rng, age, FEEDBACK_STATUS_BY_AGE)]
     # Some answers come through the public web form without a name.
     anonymous = rng.random(n) < 0.04
     channel = np.where(anonymous, FeedbackChannel.web,
@@ -1113,7 +806,7 @@ def _feedback_rows(rng: np.random.Generator, feedback: pd.DataFrame, timeline: _
         "consent_contact": rng.random(n) < 0.6,
         "assignee_id": feedback["assignee"].astype("Int64").where(worked),
         "updated_at": timeline.stamps(np.where(
-            worked, np.minimum(submitted + rng.uniform(0, 10, n) * _DAY, timeline.end - 1), submitted)),
+            worked, np.minimum(submitted + rng.uniform(0, 10, n) * SECONDS_PER_DAY, timeline.end - 1), submitted)),
     })
 
 
@@ -1123,17 +816,17 @@ def _feedback_rows(rng: np.random.Generator, feedback: pd.DataFrame, timeline: _
 def _campaigns(
     rng: np.random.Generator, accounts: pd.DataFrame, orders: pd.DataFrame, timeline: _Timeline
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The campaigns of _CAMPAIGNS and their targets; cost = fixed cost + cost per target x targets.
+    """The campaigns of CAMPAIGNS and their targets; cost = fixed cost + cost per target x targets.
 
-    A responder's attributed revenue is what they spent on paid or shipped orders in the _ATTRIBUTION_DAYS after
+    A responder's attributed revenue is what they spent on paid or shipped orders in the ATTRIBUTION_DAYS after
     responding.
     """
     campaigns, target_frames = [], []
-    for number, plan in enumerate(_CAMPAIGNS, start=1):
-        start = timeline.end - plan.days_before_as_of * _DAY
+    for number, plan in enumerate(CAMPAIGNS, start=1):
+        start = timeline.end - plan.days_before_as_of * SECONDS_PER_DAY
         targets = _campaign_targets(rng, plan, accounts, start, timeline).assign(campaign_id=number)
-        launched = timeline.stamps(np.array([start - 14 * _DAY]))[0]
-        first_day, last_day = timeline.dates(np.array([start, start + (plan.days_run - 1) * _DAY]))
+        launched = timeline.stamps(np.array([start - 14 * SECONDS_PER_DAY]))[0]
+        first_day, last_day = timeline.dates(np.array([start, start + (plan.days_run - 1) * SECONDS_PER_DAY]))
         campaigns.append({
             "id": number, "name": plan.name.format(year=first_day.year), "channel": plan.channel,
             "start_date": first_day, "end_date": last_day,
@@ -1153,18 +846,18 @@ def _campaigns(
 
 
 def _campaign_targets(
-    rng: np.random.Generator, plan: _CampaignPlan, accounts: pd.DataFrame, start: int, timeline: _Timeline
+    rng: np.random.Generator, plan: CampaignPlan, accounts: pd.DataFrame, start: int, timeline: _Timeline
 ) -> pd.DataFrame:
     """A share of the customers the campaign is meant for who had signed up by its start; some respond while it runs."""
     meant_for = accounts["signed_up"].to_numpy() < start
     if plan.segments is not None:
         meant_for &= np.isin(_segment_values("name")[accounts["segment"]], plan.segments)
     if plan.regions is not None:
-        meant_for &= np.isin(np.array([r.name for r in _REGIONS])[accounts["region"]], plan.regions)
+        meant_for &= np.isin(np.array([r.name for r in MARKET_REGIONS])[accounts["region"]], plan.regions)
     candidates = np.flatnonzero(meant_for)
     chosen = candidates[rng.random(len(candidates)) < plan.share_targeted]
     responded = rng.random(len(chosen)) < plan.response_rate
-    running = min(plan.days_run * _DAY, timeline.end - start)
+    running = min(plan.days_run * SECONDS_PER_DAY, timeline.end - start)
     return pd.DataFrame({
         "customer_index": chosen,
         "responded": responded,
@@ -1177,7 +870,7 @@ def _attributed_revenue(targets: pd.DataFrame, orders: pd.DataFrame) -> np.ndarr
     revenue = orders.loc[orders["status"].isin(REVENUE_STATUSES), ["customer_index", "ordered", "total_amount"]]
     spent = responders.merge(revenue, on="customer_index")
     in_window = (spent["ordered"] >= spent["responded_at"]) & (
-        spent["ordered"] < spent["responded_at"] + _ATTRIBUTION_DAYS * _DAY)
+        spent["ordered"] < spent["responded_at"] + ATTRIBUTION_DAYS * SECONDS_PER_DAY)
     by_target = spent[in_window].groupby("index")["total_amount"].sum()
     return np.round(by_target.reindex(targets.index, fill_value=0.0).to_numpy(), 2)
 
@@ -1205,7 +898,7 @@ def _kpi_targets(orders: pd.DataFrame, feedback: pd.DataFrame, timeline: _Timeli
         "nps": np.round(nps.reindex(year_before).fillna(25).to_numpy(dtype=float) + 5),
         "csat": np.round(csat.reindex(year_before).fillna(0.80).to_numpy(dtype=float) + 0.02, 3),
     }
-    set_on = timeline.stamps(np.array([(timeline.days - 380) * _DAY]))[0]
+    set_on = timeline.stamps(np.array([(timeline.days - 380) * SECONDS_PER_DAY]))[0]
     rows = pd.DataFrame([
         {"kpi": kpi, "period_start": month.start_time.date(), "period_end": month.end_time.date(),
          "target_value": float(value), "created_at": set_on, "updated_at": set_on}
@@ -1225,97 +918,3 @@ def _net_promoter_score(scores: pd.Series) -> float:
     if answered.empty:
         return np.nan
     return 100 * (is_promoter(answered).mean() - is_detractor(answered).mean())
-
-
-# --- loading -----------------------------------------------------------------------------
-
-
-def seed_demo_company(
-    *, engine: Engine, seed: int = 7, customers: int = 2_000, orders: int = 20_000, as_of: date = DEFAULT_AS_OF
-) -> SeedSummary:
-    """Generate the demo company and load it into a migrated database that has no users yet, in one transaction.
-
-    Raises RuntimeError when the database already has users, so a real CRM is never mixed with demo data.
-    """
-    started = time.perf_counter()
-    with engine.connect() as connection:
-        connection.info["write"] = True  # db.py's hook: take SQLite's write lock before checking emptiness
-        try:
-            with connection.begin(), _large_sqlite_page_cache(connection):
-                _refuse_unless_empty(connection)
-                company = generate_demo_company(seed=seed, customers=customers, orders=orders, as_of=as_of)
-                generated = time.perf_counter()
-                rows = _insert_company(connection, company)
-        finally:
-            connection.info.pop("write", None)
-    return SeedSummary(rows=rows, generate_seconds=generated - started, load_seconds=time.perf_counter() - generated)
-
-
-@contextmanager
-def _large_sqlite_page_cache(connection: Connection) -> Iterator[None]:
-    """A 256 MiB page cache for the load, so SQLite keeps index pages in memory instead of spilling them to the WAL.
-
-    The pooled connection gets its own cache size back afterwards.
-    """
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
-    connection.exec_driver_sql("PRAGMA cache_size=-262144")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
-
-
-def _refuse_unless_empty(connection: Connection) -> None:
-    users = connection.execute(sa.select(sa.func.count()).select_from(User.__table__)).scalar_one()
-    if users:
-        raise RuntimeError(
-            f"The database already has {users} user(s); the demo company only loads into an empty, migrated database."
-        )
-
-
-def _insert_company(connection: Connection, company: DemoCompany) -> dict[str, int]:
-    """Insert every table in foreign-key order; returns the rows inserted per table."""
-    users = User.__tablename__
-    tables = {**company.tables, users: _with_password_hashes(company.tables[users])}
-    for name, frame in tables.items():
-        _bulk_insert(connection, SQLModel.metadata.tables[name], frame)
-    _advance_id_sequences(connection, tables)
-    return {name: len(frame) for name, frame in tables.items()}
-
-
-def _with_password_hashes(users: pd.DataFrame) -> pd.DataFrame:
-    passwords = {login.email: login.password for login in DEMO_LOGINS}
-    return users.assign(password_hash=users["email"].map(lambda email: hash_password(passwords[email])))
-
-
-def _bulk_insert(connection: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """executemany in slices, so memory stays flat and the driver batches rows (insertmanyvalues on PostgreSQL)."""
-    for start in range(0, len(frame), _ROWS_PER_INSERT):
-        connection.execute(table.insert(), list(_records(frame.iloc[start:start + _ROWS_PER_INSERT])))
-
-
-def _records(frame: pd.DataFrame) -> Iterator[dict]:
-    columns = {name: _python_values(frame[name]) for name in frame.columns}
-    for values in zip(*columns.values()):
-        yield dict(zip(columns, values))
-
-
-def _python_values(column: pd.Series) -> list:
-    """Plain Python values every driver binds: aware datetimes (UTCDateTime requires them), None for missing."""
-    values = column.dt.to_pydatetime() if isinstance(column.dtype, pd.DatetimeTZDtype) else column.astype(object)
-    return values.where(column.notna(), None).tolist()
-
-
-def _advance_id_sequences(connection: Connection, tables: dict[str, pd.DataFrame]) -> None:
-    """Rows went in with explicit ids; move PostgreSQL's id sequences past them so the app's inserts don't collide."""
-    if connection.dialect.name != "postgresql":
-        return
-    for name, frame in tables.items():
-        if len(frame):
-            connection.execute(
-                sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last_id)"),
-                {"table": name, "last_id": int(frame["id"].max())},
-            )

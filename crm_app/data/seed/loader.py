@@ -1,0 +1,111 @@
+"""Loading the demo company: `seed_demo_company` generates it and loads the frames in one transaction with
+SQLAlchemy Core executemany, which binds rows in batches instead of building one ORM object per row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from crm_app.data.models import User
+from crm_app.data.security import hash_password
+from crm_app.data.seed.company import DemoCompany, SeedSummary, python_values
+from crm_app.data.seed.generator import generate_demo_company
+from crm_app.data.seed.market import DEFAULT_AS_OF, DEMO_LOGINS
+
+
+# --- loading -----------------------------------------------------------------------------
+
+_ROWS_PER_INSERT = 20_000
+
+
+def seed_demo_company(
+    *, engine: Engine, seed: int = 7, customers: int = 2_000, orders: int = 20_000, as_of: date = DEFAULT_AS_OF
+) -> SeedSummary:
+    """Generate the demo company and load it into a migrated database that has no users yet, in one transaction.
+
+    Raises RuntimeError when the database already has users, so a real CRM is never mixed with demo data.
+    """
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        connection.info["write"] = True  # db.py's hook: take SQLite's write lock before checking emptiness
+        try:
+            with connection.begin(), _large_sqlite_page_cache(connection):
+                _refuse_unless_empty(connection)
+                company = generate_demo_company(seed=seed, customers=customers, orders=orders, as_of=as_of)
+                generated = time.perf_counter()
+                rows = _insert_company(connection, company)
+        finally:
+            connection.info.pop("write", None)
+    return SeedSummary(rows=rows, generate_seconds=generated - started, load_seconds=time.perf_counter() - generated)
+
+
+@contextmanager
+def _large_sqlite_page_cache(connection: Connection) -> Iterator[None]:
+    """A 256 MiB page cache for the load, so SQLite keeps index pages in memory instead of spilling them to the WAL.
+
+    The pooled connection gets its own cache size back afterwards.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+
+
+def _refuse_unless_empty(connection: Connection) -> None:
+    users = connection.execute(sa.select(sa.func.count()).select_from(User.__table__)).scalar_one()
+    if users:
+        raise RuntimeError(
+            f"The database already has {users} user(s); the demo company only loads into an empty, migrated database."
+        )
+
+
+def _insert_company(connection: Connection, company: DemoCompany) -> dict[str, int]:
+    """Insert every table in foreign-key order; returns the rows inserted per table."""
+    users = User.__tablename__
+    tables = {**company.tables, users: _with_password_hashes(company.tables[users])}
+    for name, frame in tables.items():
+        _bulk_insert(connection, SQLModel.metadata.tables[name], frame)
+    _advance_id_sequences(connection, tables)
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def _with_password_hashes(users: pd.DataFrame) -> pd.DataFrame:
+    passwords = {login.email: login.password for login in DEMO_LOGINS}
+    return users.assign(password_hash=users["email"].map(lambda email: hash_password(passwords[email])))
+
+
+def _bulk_insert(connection: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """executemany in slices, so memory stays flat and the driver batches rows (insertmanyvalues on PostgreSQL)."""
+    for start in range(0, len(frame), _ROWS_PER_INSERT):
+        connection.execute(table.insert(), list(_records(frame.iloc[start:start + _ROWS_PER_INSERT])))
+
+
+def _records(frame: pd.DataFrame) -> Iterator[dict]:
+    columns = {name: python_values(frame[name]) for name in frame.columns}
+    for values in zip(*columns.values()):
+        yield dict(zip(columns, values))
+
+
+def _advance_id_sequences(connection: Connection, tables: dict[str, pd.DataFrame]) -> None:
+    """Rows went in with explicit ids; move PostgreSQL's id sequences past them so the app's inserts don't collide."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name, frame in tables.items():
+        if len(frame):
+            connection.execute(
+                sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last_id)"),
+                {"table": name, "last_id": int(frame["id"].max())},
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crm_app.analytics.measures import roi
 from crm_app.analytics.stats import wilson_interval
 
 
@@ -55,5 +56,6 @@ def campaign_performance(
         frame["attributed_margin"] = grouped[margin_col].sum().reindex(ids, fill_value=0.0).astype(float).to_numpy()
     else:
         frame["attributed_margin"] = frame.attributed_revenue * margin_rate
-    frame["roi"] = (frame.attributed_margin - frame.cost) / frame.cost.replace(0, np.nan)
+    frame["roi"] = [np.nan if (value := roi(margin, cost)) is None else value
+                    for margin, cost in zip(frame.attributed_margin, frame.cost)]
     return frame

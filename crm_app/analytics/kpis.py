@@ -13,6 +13,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from crm_app.analytics._common import DAY, between, revenue_orders, utc, utc_column
+from crm_app.analytics import measures
+from crm_app.analytics.measures import growth
 from crm_app.domain import OPEN_STAGES, DealStage
 
 Moment = datetime | date | str | pd.Timestamp
@@ -53,13 +55,6 @@ class SalesKpis:
     weighted_pipeline: float | None
 
 
-def growth(current: float, base: float) -> float | None:
-    """Relative change (current − base) / base as a fraction (0.25 = +25 %); None when base is 0."""
-    if base == 0:
-        return None
-    return (current - base) / base
-
-
 def period_revenue(
     orders: pd.DataFrame,
     start: Moment,
@@ -86,7 +81,7 @@ def win_rate(
     closed = deals.loc[deals[stage_col].isin((DealStage.won, DealStage.lost)) & deals[closed_col].notna()]
     closed = closed.loc[between(utc_column(closed[closed_col]), utc(start), utc(end))]
     won, lost = int((closed[stage_col] == DealStage.won).sum()), int((closed[stage_col] == DealStage.lost).sum())
-    return won, lost, (won / (won + lost) if won + lost else None)
+    return won, lost, measures.win_rate(won, lost)
 
 
 def average_sales_cycle_days(
@@ -122,7 +117,7 @@ def pipeline_value(
     """
     open_deals = deals.loc[deals[stage_col].isin(open_stages)]
     amount = open_deals[amount_col].astype(float)
-    return float(amount.sum()), float((amount * open_deals[probability_col].astype(float)).sum())
+    return float(amount.sum()), measures.weighted_pipeline(amount.to_numpy(), open_deals[probability_col].to_numpy())
 
 
 def sales_kpis(
@@ -157,7 +152,7 @@ def sales_kpis(
     paid = revenue_orders(orders, status_col=status_col, date_col=date_col)
     in_period = paid.loc[between(paid[date_col], start, end)]
 
-    revenue = float(in_period[amount_col].sum())
+    revenue = measures.revenue(in_period[amount_col].to_numpy())
     order_count = int(len(in_period))
     orders_per_customer = in_period.groupby(customer_col).size()
     active = int(orders_per_customer.size)
@@ -185,7 +180,7 @@ def sales_kpis(
         end=end,
         revenue=revenue,
         orders=order_count,
-        average_order_value=revenue / order_count if order_count else None,
+        average_order_value=measures.average_order_value(revenue, order_count),
         units=units,
         active_customers=active,
         new_customers=new,

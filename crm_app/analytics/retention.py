@@ -11,6 +11,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from crm_app.analytics import measures
 from crm_app.analytics._common import between, revenue_orders, utc
 
 Moment = datetime | date | str | pd.Timestamp
@@ -53,7 +54,7 @@ def retention_rate(
     base = set(paid.loc[between(paid[date_col], base_start, start), customer_col])
     active = set(paid.loc[between(paid[date_col], start, end), customer_col])
     retained = len(base & active)
-    rate = retained / len(base) if base else None
+    rate = measures.retention(len(base), retained)
     return RetentionRate(
         base_start=base_start,
         start=start,

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
+from crm_app.analytics.measures import net_promoter_score
 from crm_app.domain import is_detractor, is_promoter, is_satisfied
 
 
@@ -84,7 +85,7 @@ def nps_score(answers: pd.Series, confidence: float = 0.95) -> NpsScore:
     if n == 0:
         return NpsScore(0, 0, 0, 0, math.nan, math.nan, math.nan)
     p_promoter, p_detractor = promoters / n, detractors / n
-    value = 100 * (p_promoter - p_detractor)
+    value = net_promoter_score(promoters, detractors, n)
     half = _z(confidence) * 100 * math.sqrt((p_promoter + p_detractor - (p_promoter - p_detractor) ** 2) / n)
     return NpsScore(promoters=promoters, passives=passives, detractors=detractors, n=n, value=value,
                     lower=max(-100.0, value - half), upper=min(100.0, value + half))

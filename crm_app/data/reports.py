@@ -25,6 +25,8 @@ import pandas as pd
 from sqlmodel import Session, select
 from threadpoolctl import threadpool_limits
 
+from crm_app.analytics import measures
+from crm_app.analytics._common import utc_column
 from crm_app.analytics.campaigns import campaign_performance
 from crm_app.analytics.churn import backtest_churn, churn_risk
 from crm_app.analytics.clv import customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, rfm_summary
@@ -33,12 +35,13 @@ from crm_app.analytics.filters import FILTERED_BY, cost_in_view, net_by_order_an
 from crm_app.analytics.forecast import forecast_revenue, revenue_series
 from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
+from crm_app.analytics.retention import retention_rate
 from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
 from crm_app.data.facts import Facts
 from crm_app.data.models import User
-from crm_app.domain import OPEN_STAGES
+from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -176,7 +179,8 @@ def _names(facts: Facts) -> pd.Series:
 
 
 def kpis_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
-    """Sales KPIs of the period (analytics.kpis.sales_kpis), and CSAT and NPS of the answers submitted in it."""
+    """Sales KPIs of the period (analytics.kpis.sales_kpis), CSAT and NPS of the answers submitted in it, and
+    `figures`: the cockpit's KPIs for the same view, by the same kernels (analytics.measures)."""
     start, end = pd.Timestamp(period.start, tz="UTC"), pd.Timestamp(period.end + timedelta(days=1), tz="UTC")
     kpis = sales_kpis(facts.orders, start, end, lines=facts.lines, deals=facts.deals)
     submitted = facts.feedback["submitted_at"]
@@ -188,7 +192,34 @@ def kpis_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
         "kpis": sales,
         "satisfaction": {"csat": csat.value if csat.n else None, "csat_answers": csat.n,
                          "nps": nps.value if nps.n else None, "nps_answers": nps.n},
+        "figures": _cockpit_figures(facts, kpis, answers, start, end),
     })
+
+
+def _cockpit_figures(facts: Facts, kpis: Any, answers: pd.DataFrame, start: pd.Timestamp,
+                     end: pd.Timestamp) -> dict[str, float | None]:
+    """The cockpit's KPIs (analytics.cockpit.KPIS) of [start, end) from the (already filtered) fact frames."""
+    paid = facts.orders[facts.orders["status"].astype(str).isin(REVENUE_STATUSES).to_numpy(dtype=bool)]
+    ordered = utc_column(paid["ordered_at"])
+    year = paid[((ordered >= end - pd.DateOffset(years=1)) & (ordered < end)).to_numpy(dtype=bool)]
+    started = pd.to_datetime(facts.campaigns["start_date"])
+    naive = start.tz_localize(None), end.tz_localize(None)
+    campaigns = facts.campaigns[((started >= naive[0]) & (started < naive[1])).to_numpy(dtype=bool)]
+    performance = campaign_performance(campaigns, facts.campaign_targets)
+    return {
+        "revenue": kpis.revenue,
+        "orders": kpis.orders,
+        "aov": kpis.average_order_value,
+        "active_customers": kpis.active_customers,
+        "retention": retention_rate(facts.orders, start, end).retention,
+        "historical_value": measures.historical_value(float(year["total_amount"].sum()),
+                                                      int(year["customer_id"].nunique())),
+        "csat": measures.csat(answers["csat"].to_numpy(dtype=float, na_value=np.nan)),
+        "nps": measures.nps(answers["nps"].to_numpy(dtype=float, na_value=np.nan)),
+        "weighted_pipeline": kpis.weighted_pipeline,
+        "win_rate": kpis.win_rate,
+        "campaign_roi": measures.roi(float(performance["attributed_revenue"].sum()), float(performance["cost"].sum())),
+    }
 
 
 def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> dict[str, Any]:

@@ -37,8 +37,10 @@ def _facts() -> Facts:
     feedback = empty.assign(csat=pd.Series([], dtype=float), nps=pd.Series([], dtype=float),
                             submitted_at=pd.Series([], dtype="datetime64[us, UTC]"))
     return Facts(orders=orders, lines=lines, customers=customers, deals=deals, feedback=feedback, activities=empty,
-                 campaigns=pd.DataFrame({"id": pd.Series([], dtype=int), "cost": pd.Series([], dtype=float)}),
-                 campaign_targets=empty.assign(campaign_id=pd.Series([], dtype=int)))
+                 campaigns=pd.DataFrame({"id": pd.Series([], dtype=int), "cost": pd.Series([], dtype=float),
+                                         "start_date": pd.Series([], dtype="datetime64[ns]")}),
+                 campaign_targets=empty.assign(campaign_id=pd.Series([], dtype=int), responded=pd.Series([], dtype=bool),
+                                               attributed_revenue=pd.Series([], dtype=float)))
 
 
 def test_a_period_defaults_to_the_30_days_before_as_of():

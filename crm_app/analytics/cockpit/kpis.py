@@ -9,18 +9,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_app.analytics.clv import discounted_clv
+from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
 from crm_app.analytics.cockpit.filters import (CockpitFilters, distinct_customers, filtered, open_deals, within,
                                               filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.filters import FILTERED_BY, cost_in_view, row_mask
 from crm_app.analytics.quality import OVERALL_WEIGHTS
-from crm_app.domain import is_detractor, is_promoter, is_satisfied
-
-# Historical value per customer: the trailing year's revenue per customer, kept for three years and discounted
-# at 10 % a year. Not the model CLV of /insights (BG/NBD + Gamma-Gamma), hence its own name.
-HISTORICAL_VALUE_YEARS, HISTORICAL_VALUE_DISCOUNT_RATE = 3, 0.10
 
 
 @dataclass(frozen=True)
@@ -98,15 +93,14 @@ def campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.Dat
 
 def _roi(totals: pd.DataFrame) -> float | None:
     """campaign_performance's ROI over several campaigns: (Σ attributed revenue − Σ cost) / Σ cost."""
-    cost = float(totals["cost"].sum())
-    return (float(totals["revenue"].sum()) - cost) / cost if cost else None
+    return measures.roi(float(totals["revenue"].sum()), float(totals["cost"].sum()))
 
 
 def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date,
                 orders: dict[str, np.ndarray] | None = None) -> dict[str, KpiValue]:
-    """Every KPI of [start, end) within the filters. Each follows its analytics function exactly (sales_kpis,
-    retention_rate, discounted_clv, csat_score, nps_score, pipeline_value, win_rate, campaign_performance;
-    tests/unit/analytics/test_cockpit.py holds them side by side) on numpy columns, for speed."""
+    """Every KPI of [start, end) within the filters: the formulas are analytics.measures' kernels, the filters
+    analytics.filters' rules, on numpy columns for speed (tests/integration/test_kpi_parity.py compares every
+    KPI with crm-app report and with pandas)."""
     length = pd.Timestamp(end) - pd.Timestamp(start)
     year_start = min(pd.Timestamp(start) - length, pd.Timestamp(end) - pd.DateOffset(years=1))
     orders = orders if orders is not None else filtered_orders(cf, filters, year_start, end)
@@ -115,15 +109,12 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
     amount, customers = with_base["amount"][current], with_base["customer"][current]
     active = distinct_customers(customers, cf.customers)
     base = distinct_customers(with_base["customer"][~current], cf.customers)
-    revenue, order_count = float(amount.sum()), int(amount.size)
+    revenue, order_count = measures.revenue(amount), int(amount.size)
 
     year = within(orders, pd.Timestamp(end) - pd.DateOffset(years=1), end)
     year_customers = int(distinct_customers(year["customer"], cf.customers).sum())
-    annual = float(year["amount"].sum()) / year_customers if year_customers else None
 
     feedback = filtered_feedback(cf, filters, start, end)
-    csat = feedback["csat"][~np.isnan(feedback["csat"])]
-    nps = feedback["nps"][~np.isnan(feedback["nps"])]
 
     deals = filtered(cf, cf.deals, filters, "deals")
     open_deal = open_deals(cf, deals, filters)
@@ -139,16 +130,17 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
     return {
         "revenue": KpiValue(revenue, order_count),
         "orders": KpiValue(order_count, order_count),
-        "aov": KpiValue(revenue / order_count if order_count else None, order_count),
+        "aov": KpiValue(measures.average_order_value(revenue, order_count), order_count),
         "active_customers": KpiValue(int(active.sum()), int(active.sum())),
-        "retention": KpiValue(float((base & active).sum() / base.sum()) if base.any() else None, int(base.sum())),
-        "historical_value": KpiValue(None if annual is None else discounted_clv(
-            [annual] * HISTORICAL_VALUE_YEARS, HISTORICAL_VALUE_DISCOUNT_RATE), year_customers),
-        "csat": KpiValue(float(is_satisfied(csat).mean()) if csat.size else None, int(csat.size)),
-        "nps": KpiValue(100 * float(is_promoter(nps).mean() - is_detractor(nps).mean()) if nps.size else None, int(nps.size)),
-        "weighted_pipeline": KpiValue(float((deals["amount"] * deals["probability"])[open_deal].sum()),
+        "retention": KpiValue(measures.retention(int(base.sum()), int((base & active).sum())), int(base.sum())),
+        "historical_value": KpiValue(measures.historical_value(float(year["amount"].sum()), year_customers),
+                                     year_customers),
+        "csat": KpiValue(measures.csat(feedback["csat"]), int((~np.isnan(feedback["csat"])).sum())),
+        "nps": KpiValue(measures.nps(feedback["nps"]), int((~np.isnan(feedback["nps"])).sum())),
+        "weighted_pipeline": KpiValue(measures.weighted_pipeline(deals["amount"][open_deal],
+                                                                 deals["probability"][open_deal]),
                                       int(open_deal.sum())),
-        "win_rate": KpiValue(won / (won + lost) if won + lost else None, won + lost),
+        "win_rate": KpiValue(measures.win_rate(won, lost), won + lost),
         "campaign_roi": KpiValue(_roi(campaigns), int(campaigns["targets"].sum())),
         "data_quality": KpiValue(quality_score(people, end), int(people["field_score"].size)),
     }

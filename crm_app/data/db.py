@@ -217,6 +217,8 @@ OLDER_TRANSACTIONS_WAIT_SECONDS = 30.0
 def _rewrite_tables(connection: Connection, tables: list[str], *, after_xid: str) -> None:
     """VACUUM FULL each table once no transaction older than `after_xid` runs: until then PostgreSQL keeps the
     dead row versions such a transaction might still read (and keeps them through a VACUUM FULL too)."""
+    if not tables:
+        return
     older = text("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                     "AND greatest(age(backend_xid), age(backend_xmin)) >= age(CAST(:xid AS xid))")
     deadline = time.monotonic() + OLDER_TRANSACTIONS_WAIT_SECONDS

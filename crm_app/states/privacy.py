@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
 
 from crm_app.data.db import read_session, write_session
-from crm_app.data.erasing import erase_customer
+from crm_app.data.erasing import Erasure, erase_customer
 from crm_app.data.models import Role
-from crm_app.data.permissions import NotFound
+from crm_app.data.permissions import Actor, NotFound
 from crm_app.data.repositories import customers, privacy
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer import CustomerState
@@ -60,18 +61,26 @@ class PrivacyState(rx.State):
         self.erase_errors = {}
 
     @staff_event(Role.admin)
-    def erase(self, form_data: dict) -> Any:
+    async def erase(self, form_data: dict) -> Any:
         """Erase the customer once the admin has typed their current name (checked against the database)."""
         typed = form_data.get("confirm_name") if isinstance(form_data, dict) else None
         typed = " ".join(typed.split())[:300] if isinstance(typed, str) else ""
         customer_id = self._customer_id()
-        with write_session(overwrite_freed=True) as session:
-            customer = customers.customer_for(session=session, actor=current_actor(), customer_id=customer_id)
-            if not typed or typed.casefold() != " ".join(customer.name.split()).casefold():
-                self.erase_errors = {"confirm_name": ERASE_MISMATCH}
-                return None
-            erasure = erase_customer(session=session, actor=current_actor(), customer_id=customer_id)
+        # On a worker thread: leaving no copy rewrites tables on PostgreSQL, which must not stall other users.
+        erasure = await asyncio.to_thread(_erase_when_confirmed, current_actor(), customer_id, typed)
+        if erasure is None:
+            self.erase_errors = {"confirm_name": ERASE_MISMATCH}
+            return None
         self.erase_open, self.erase_errors = False, {}
         self.customer_name = f"Erased customer {customer_id}"
         return [rx.toast.success(f"Customer erased: {erasure.describe()} anonymised. Figures are unchanged."),
                 CustomerState.load]
+
+
+def _erase_when_confirmed(actor: Actor, customer_id: int, typed: str) -> Erasure | None:
+    """Erase the customer when `typed` is their current name (any case and spacing); None when it is not."""
+    with write_session(overwrite_freed=True) as session:
+        customer = customers.customer_for(session=session, actor=actor, customer_id=customer_id)
+        if not typed or typed.casefold() != " ".join(customer.name.split()).casefold():
+            return None
+        return erase_customer(session=session, actor=actor, customer_id=customer_id)

@@ -77,7 +77,10 @@ async def _tab_session_token(client_token: str) -> str:
 
     if not client_token or len(client_token) > 128:
         return ""
-    manager = EventContext.get().state_manager
+    try:
+        manager = EventContext.get().state_manager
+    except LookupError:  # outside a Reflex app (the API served alone): no tab state to ask
+        return ""
     root = await manager.get_state(BaseStateToken(ident=client_token, cls=AuthState))
     auth = await root.get_state(AuthState)
     token = getattr(auth, "session_token", "")

@@ -5,6 +5,7 @@ All timestamps are timezone-aware UTC (timestamptz on PostgreSQL). Money is NUME
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
-from crm_app.data.validation import UserInput, whole_number
+from crm_app.data.validation import UserInput, storable, whole_number
 from crm_app.domain import (ACQUISITION_CHANNELS, REGIONS, SEGMENTS, TARGET_SCOPES, DealStage, OrderStatus, SalesChannel,
                              unhappy)
 
@@ -503,7 +504,8 @@ class UserUpdate(UserInput, SQLModel):
     is_active: bool | None = None
 
 
-_SubmissionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+SUBMISSION_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+_SubmissionId = Annotated[str, StringConstraints(pattern=SUBMISSION_ID_PATTERN)]
 
 
 class FeedbackSubmission(UserInput, SQLModel):
@@ -526,6 +528,13 @@ class FeedbackSubmission(UserInput, SQLModel):
             value = whole_number(value.strip())
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"Choose {what}, from {low} to {high}.")
+        return value
+
+    @field_validator("submission_id", mode="before")
+    @classmethod
+    def _submission_id_shape(cls, value: Any) -> Any:
+        if not isinstance(value, str) or re.fullmatch(SUBMISSION_ID_PATTERN, storable(value)) is None:
+            raise ValueError("Send a submission_id of 8 to 64 letters, digits, '-' or '_', the same on every resend.")
         return value
 
     @field_validator("comment", mode="before")

@@ -48,7 +48,7 @@ def test_resend_returns_the_same_id_and_stores_nothing_new(client, engine):
         ({"csat": 0}, {"csat": "Choose how satisfied you are, from 1 to 5."}),
         ({"csat": None}, {"csat": "Choose how satisfied you are, from 1 to 5."}),
         ({"comment": "x" * 2001}, {"comment": "Keep your comment to 2,000 characters or fewer (it has 2,001)."}),
-        ({"submission_id": "short"}, {"submission_id": "String should match pattern '^[A-Za-z0-9_-]{8,64}$'"}),
+        ({"submission_id": "short"}, {"submission_id": "Send a submission_id of 8 to 64 letters, digits, '-' or '_', the same on every resend."}),
         ({"email": "someone@example.com"},
          {"form": "Tick the consent box to leave your name or email, or leave them empty."}),
     ],

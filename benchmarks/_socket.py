@@ -50,6 +50,7 @@ class BrowserTab:
         self.base_url = base_url
         self.messages: list[dict[str, Any]] = []
         self.cookies: dict[str, str] = {}
+        self.client_token = str(uuid.uuid4())  # what a browser tab sends as `?token=` and `Reflex-Client-Token`
         self._arrived = asyncio.Event()
         self._sio = socketio.AsyncClient()
         self._sio.on("event", self._on_update, namespace=NAMESPACE)
@@ -75,7 +76,7 @@ class BrowserTab:
         boot = {"name": f"{ROOT}.hydrate_and_load", "payload": {}, "router_data": router_data(path)}
         for attempt in range(attempts):
             try:
-                await self._sio.connect(f"{self.base_url}?token={uuid.uuid4()}", socketio_path=NAMESPACE,
+                await self._sio.connect(f"{self.base_url}?token={self.client_token}", socketio_path=NAMESPACE,
                                         namespaces=[NAMESPACE], transports=["websocket"], auth={"event": boot},
                                         wait_timeout=connect_timeout_s)
                 break

@@ -3,6 +3,7 @@ them, before the body is read (no temp file grows), and a body that stops arrivi
 
 from __future__ import annotations
 
+import asyncio
 import select
 import socket
 from datetime import timedelta
@@ -16,6 +17,7 @@ from crm_app.data.models import User
 from crm_app.data.repositories.users import open_session
 from crm_app.states.imports import ImportState
 from tests.e2e.conftest import APP_PORT, E2E_BODY_TIMEOUT_S
+from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +40,13 @@ def _token_for(database_url: str, email: str) -> str:
     return token
 
 
-def _head(declared: int, cookie: str | None, path: str = "/_upload", extra: str = "") -> bytes:
-    lines = [f"POST {path} HTTP/1.1", f"Host: localhost:{APP_PORT}", f"Content-Length: {declared}",
-             "Reflex-Client-Token: never-connected-client", f"Reflex-Event-Handler: {HANDLER}",
+def _head(declared: int, cookie: str | None, client_token: str = "never-connected-client") -> bytes:
+    lines = ["POST /_upload HTTP/1.1", f"Host: localhost:{APP_PORT}", f"Content-Length: {declared}",
+             f"Reflex-Client-Token: {client_token}", f"Reflex-Event-Handler: {HANDLER}",
              f"Content-Type: multipart/form-data; boundary={BOUNDARY}"]
     if cookie:
         lines.append(f"Cookie: crm_session={cookie}")
-    return ("\r\n".join(lines) + extra + "\r\n\r\n").encode()
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def _push(head: bytes, declared: int) -> tuple[int, int]:
@@ -86,13 +88,26 @@ def test_a_gigabyte_from_anyone_not_allowed_to_import_is_refused_before_it_is_re
     assert _temp_bytes(tmp) - before < 1024**2
 
 
-def test_an_allowed_user_still_uploads(app_url, e2e_database_url):
-    rep = _token_for(e2e_database_url, "rep1@example.com")
+def _small_upload(cookie: str | None, client_token: str = "never-connected-client") -> bytes:
     body = FILE_PART + f"external_ref,name\r\n--{BOUNDARY}--\r\n".encode()
     with socket.create_connection(("127.0.0.1", APP_PORT), timeout=30) as conn:
-        conn.sendall(_head(len(body), rep) + body)
-        answer = conn.recv(4096)
-    assert answer.startswith(b"HTTP/1.1 200 ")
+        conn.sendall(_head(len(body), cookie, client_token) + body)
+        return conn.recv(4096)
+
+
+def test_an_allowed_user_still_uploads(app_url, e2e_database_url):
+    assert _small_upload(_token_for(e2e_database_url, "rep1@example.com")).startswith(b"HTTP/1.1 200 ")
+
+
+def test_without_the_cookie_the_tabs_own_sign_in_decides(app_url):
+    """The dev server sends uploads cross-port, without cookies: the tab's state says who is signed in."""
+    async def upload_from(email: str, password: str) -> bytes:
+        async with ReflexClient(app_url) as tab:
+            await tab.sign_in(email, password)
+            return await asyncio.to_thread(_small_upload, None, tab.client_token)
+
+    assert run(lambda: upload_from("rep1@example.com", "demo-rep1-2026")).startswith(b"HTTP/1.1 200 ")
+    assert run(lambda: upload_from("exec@example.com", "demo-exec-2026")).startswith(b"HTTP/1.1 403 ")
 
 
 def test_a_body_that_stops_arriving_is_cut_off_with_408():

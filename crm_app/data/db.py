@@ -36,6 +36,9 @@ def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Freed space is overwritten with zeros, so an edited or erased value leaves no stale copy in the file's
+        # free space (Debian's SQLite does this by default; other builds do not).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     # pysqlite's own transaction handling defers BEGIN; take the write lock up front
@@ -162,18 +165,13 @@ def write_session(*, overwrite_freed: bool = False) -> Iterator[Session]:
     """A session whose work is committed at the end of the block, or rolled back entirely on error.
 
     `overwrite_freed` leaves no old copy of what the block changed in the database files (a privacy erase):
-    SQLite overwrites the space the transaction frees with zeros and, after the commit, copies the WAL into the
-    database and truncates it; PostgreSQL rewrites every table the block wrote (VACUUM FULL) after the commit,
-    dropping the dead row versions an UPDATE leaves behind."""
+    SQLite, which overwrites freed space with zeros on every connection (secure_delete), copies the WAL into the
+    database after the commit and truncates it; PostgreSQL rewrites every table the block wrote (VACUUM FULL)
+    after the commit, dropping the dead row versions an UPDATE leaves behind."""
     engine = get_engine()
     with _writer_turn(engine), engine.connect() as connection:
         connection.info["write"] = True
         sqlite = engine.dialect.name == "sqlite"
-        # PRAGMAs go to the driver connection: through SQLAlchemy a statement would begin a transaction first.
-        driver = connection.connection.dbapi_connection
-        if overwrite_freed and sqlite:
-            secure_delete = driver.execute("PRAGMA secure_delete").fetchone()[0]
-            driver.execute("PRAGMA secure_delete=ON")
         try:
             with Session(bind=connection) as session, connection.begin():
                 written = _tables_written(session) if overwrite_freed else set()
@@ -182,13 +180,11 @@ def write_session(*, overwrite_freed: bool = False) -> Iterator[Session]:
                 if overwrite_freed and not sqlite:
                     xid = connection.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
             if overwrite_freed and sqlite:
-                _truncate_wal(driver)
+                _truncate_wal(connection)
             elif overwrite_freed:
                 _rewrite_tables(connection, sorted(written), after_xid=xid)
         finally:
             connection.info.pop("write", None)
-            if overwrite_freed and sqlite:
-                driver.execute(f"PRAGMA secure_delete={int(secure_delete)}")
 
 
 def _tables_written(session: Session) -> set[str]:
@@ -202,9 +198,10 @@ def _tables_written(session: Session) -> set[str]:
     return written
 
 
-def _truncate_wal(driver) -> None:
+def _truncate_wal(connection: Connection) -> None:
     """Copy the WAL into the database file and empty it: the old page versions in it go."""
-    busy, _, _ = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    # On the driver connection: through SQLAlchemy the PRAGMA would begin a transaction first.
+    busy, _, _ = connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:
         _log.warning("The WAL could not be truncated (a reader held it past the busy timeout): the old page copies "
                      "in it stay until later writes overwrite them.")

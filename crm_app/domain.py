@@ -66,6 +66,26 @@ PRODUCT_CATEGORIES: tuple[str, ...] = ("Computers", "Accessories", "Networking",
 # What a KPI target is set for: the whole company, or one region, segment or sales rep.
 TARGET_SCOPES: tuple[str, ...] = ("company", "region", "segment", "rep")
 
+# --- the timeline: what a rep writes down about a customer ------------------------------------------------
+
+
+class LoggedKind(StrEnum):
+    """What a rep logs on a customer's timeline (a task to do later is a task, not one of these)."""
+
+    note = "note"
+    call = "call"
+    email = "email"
+    meeting = "meeting"
+
+
+# How a call or a meeting went; notes and emails have no outcome and no duration.
+OUTCOMES: dict[LoggedKind, tuple[str, ...]] = {
+    LoggedKind.call: ("Connected", "Left voicemail", "No answer", "Wrong number"),
+    LoggedKind.meeting: ("Held", "No show", "Rescheduled"),
+}
+MAX_DURATION_MINUTES = 24 * 60  # one day: longer is a typo
+MAX_BODY_CHARACTERS = 10_000
+
 # --- satisfaction: NPS answers 0-10, CSAT answers 1-5 ------------------------------------------------------
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: promoters 9-10, passives 7-8, detractors 0-6

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
-from crm_app.data.models import Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, ModelRun
+from crm_app.data.models import Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, ModelRun
 from crm_app.data.permissions import Actor
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.privacy import audit_rows_about, requested_customer, their_records
@@ -36,6 +36,7 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     FeedbackNote: ("feedback_notes", ("body",)),
     Deal: ("deals", ("title", "lost_reason")),
     Activity: ("tasks", ("subject", "notes")),
+    LoggedActivity: ("logged_activities", ("body",)),
     AuditLog: ("audit_entries", ("old_values", "new_values")),
     ModelRun: ("model_results", ("summary",)),
 }
@@ -165,7 +166,8 @@ def erase_customer(*, session: Session, actor: Actor, customer_id: int) -> Erasu
     related = their_records(session=session, customer=customer)
     person = person_of(session, customer, related["feedback"])
     their_audit_rows = set(session.exec(select(AuditLog.id).where(audit_rows_about(customer, related))).all())
-    theirs = {Activity: related["tasks"], Deal: related["deals"], Feedback: related["feedback"]}
+    theirs = {Activity: related["tasks"], Deal: related["deals"], Feedback: related["feedback"],
+              LoggedActivity: related["logged_activities"]}
     changed: dict[str, set[int]] = {kind: set() for kind, _ in FREE_TEXT.values()}
     changed["feedback_answers"] |= {answer.id for answer in related["feedback"]}
     changed["feedback_notes"] |= _anonymise_feedback(session, related["feedback"])

@@ -17,8 +17,8 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, storable, whole_number
-from crm_app.domain import (ACQUISITION_CHANNELS, REGIONS, SEGMENTS, TARGET_SCOPES, DealStage, OrderStatus, SalesChannel,
-                             unhappy)
+from crm_app.domain import (ACQUISITION_CHANNELS, MAX_DURATION_MINUTES, REGIONS, SEGMENTS, TARGET_SCOPES, DealStage,
+                             LoggedKind, OrderStatus, SalesChannel, unhappy)
 
 
 def utcnow() -> datetime:
@@ -206,6 +206,7 @@ class Order(Timestamped, table=True):
         _one_of("channel", SalesChannel),
         sa.CheckConstraint("total_amount >= 0", name="total_amount_not_negative"),
         sa.Index("ix_sales_order_ordered_at_status", "ordered_at", "status"),
+        sa.Index("ix_sales_order_customer_timeline", "customer_id", "ordered_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -271,6 +272,9 @@ class Activity(Timestamped, table=True):
         sa.CheckConstraint(
             "customer_id IS NOT NULL OR deal_id IS NOT NULL", name="linked_to_customer_or_deal"
         ),
+        # A customer's timeline pages its tasks by when they were created and when they were done.
+        sa.Index("ix_activity_customer_created", "customer_id", "created_at", "id"),
+        sa.Index("ix_activity_customer_done", "customer_id", "done_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -283,6 +287,32 @@ class Activity(Timestamped, table=True):
     due_at: datetime | None = Field(default=None, index=True)
     done: bool = Field(default=False, index=True)
     done_at: datetime | None = None
+
+
+class LoggedActivity(Timestamped, table=True):
+    """A note, call, email or meeting a rep wrote down on a customer (and maybe one of its deals). The `activity`
+    table holds tasks, things still to do; these happened. Deleting one deletes the row; the audit keeps it."""
+
+    __tablename__ = "logged_activity"
+    __table_args__ = (
+        _one_of("kind", LoggedKind),
+        sa.CheckConstraint(f"duration_minutes IS NULL OR (duration_minutes > 0 AND duration_minutes <= "
+                           f"{MAX_DURATION_MINUTES})", name="duration_within_a_day"),
+        # The timeline pages newest first by (time, id) per customer and per deal.
+        sa.Index("ix_logged_activity_customer_timeline", "customer_id", "occurred_at", "id"),
+        sa.Index("ix_logged_activity_deal_timeline", "deal_id", "occurred_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: LoggedKind = Field(sa_type=sa.String(20))
+    body: str = Field(sa_type=sa.Text)
+    outcome: str | None = Field(default=None, max_length=40)
+    duration_minutes: int | None = None
+    customer_id: int = Field(foreign_key="customer.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    author_id: int = Field(foreign_key="app_user.id", index=True)
+    occurred_at: datetime
+    edited_at: datetime | None = None
 
 
 # --- voice of the customer and marketing ------------------------------------------------
@@ -298,6 +328,7 @@ class Feedback(SQLModel, table=True):
         ),
         _one_of("status", FeedbackStatus),
         _one_of("channel", FeedbackChannel),
+        sa.Index("ix_feedback_customer_timeline", "customer_id", "submitted_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -412,7 +443,9 @@ class KpiTarget(Timestamped, table=True):
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity", "entity_id"),
+                      # A record's timeline pages its changes newest first.
+                      sa.Index("ix_audit_log_entity_timeline", "entity", "entity_id", "at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)

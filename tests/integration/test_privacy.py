@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import Session, SQLModel, func, select
 
+from crm_app.data.repositories.timeline import ActivityDraft, log_activity
 from crm_app.cli import main
 from crm_app.data.models import (
     Activity, AuditLog, Campaign, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback,
@@ -65,6 +66,8 @@ def zelda(engine) -> int:
             csat=5, nps=9, comment="Anonymous, but with my address", email=SHOUTED_EMAIL, consent=True,
             submission_id="zelda-anon-01"))
         add_note(session=session, actor=admin, feedback_id=answered.id, body=f"Rang {NAME} back")
+        log_activity(session=session, actor=rep, customer_id=customer_id, now=datetime(2026, 10, 4, tzinfo=UTC),
+                     draft=ActivityDraft(kind="call", body=f"Called {NAME} on {PHONE}"))
         session.add(AuditLog(actor_id=admin.id, entity="import", entity_id=1, action="import",
                              new_values={"rows": [{"email": EMAIL, "name": NAME}]}))
         session.commit()
@@ -132,9 +135,9 @@ def test_erase_leaves_no_trace_of_the_person_and_every_figure_unchanged(engine, 
         assert session.exec(select(Deal.title).where(Deal.customer_id == zelda)).one() == "[erased] renewal"
         erase_entry = session.exec(select(AuditLog).where(AuditLog.action == "erase")).one()
     # Two answers (linked, and anonymous with her email), one note, the deal and the call-back task; the audit rows
-    # that held her details: the customer's create and update, and the import naming her.
-    assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 3,
-                              "model_results": 0}
+    # that held her details: the customer's create and update, the import naming her, and the call logged about her.
+    assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 4,
+                              "model_results": 0, "logged_activities": 1}
     assert (erase_entry.entity, erase_entry.entity_id, erase_entry.new_values) == ("customer", zelda, erasure.counts)
 
 
@@ -149,13 +152,14 @@ def test_export_holds_everything_about_the_customer_and_is_audited(engine, zelda
     assert [(o["total_amount"], len(o["lines"])) for o in document["orders"]] == [(240.0, 1)]
     assert [d["title"] for d in document["deals"]] == [f"{COMPANY} renewal"]
     assert len(document["tasks"]) == 1  # the call-back task the detractor's answer created
+    assert [entry["body"] for entry in document["logged_activities"]] == [f"Called {NAME} on {PHONE}"]
     assert sorted(f["respondent_email"] for f in document["feedback"]) == sorted([EMAIL, SHOUTED_EMAIL])
     assert [n["body"] for f in document["feedback"] for n in f["notes"]] == [f"Rang {NAME} back"]
     assert len(document["survey_links"]) == 1 and document["survey_links"][0]["nonce"] is None
     assert [c["attributed_revenue"] for c in document["campaigns"]] == [80.0]
     assert [(e["entity"], e["action"]) for e in document["audit_entries"]] == [
         ("customer", "create"), ("customer", "update"), ("feedback", "submit"), ("feedback", "submit"),
-        ("feedback", "note")]
+        ("feedback", "note"), ("logged_activity", "create")]
     assert [(e.entity_id, e.old_values, e.new_values) for e in exported_entries] == [(zelda, None, None)]
 
 
@@ -202,6 +206,7 @@ NOT_FREE_TEXT = {
     "metric_sample.kind", "metric_sample.name",
     "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
     "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
+    "kpi_target.scope", "kpi_target.scope_value", "logged_activity.kind", "logged_activity.outcome",
 }
 
 

@@ -19,12 +19,13 @@ from crm_app.cli import main
 from crm_app.data.db import engine_for
 from crm_app.data.models import (
     Activity, ActivityKind, AuditLog, Customer, CustomerCreate, CustomerUpdate, Deal, DealStage, Feedback,
-    FeedbackNote, ModelRun, Role, User,
+    FeedbackNote, LoggedActivity, ModelRun, Role, User,
 )
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import add_note
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.data.repositories.tasks import TaskDraft, create_task
+from crm_app.data.repositories.timeline import ActivityDraft, log_activity
 from crm_app.data.repositories.users import actor_of
 from crm_app.settings import get_settings
 from tests.conftest import empty_database_url, migrate
@@ -86,6 +87,8 @@ def _write_zelda(engine: Engine) -> dict[str, int]:
         create_task(session=session, actor=rep, customer_id=ids["ada"], draft=TaskDraft(
             subject=f"Intro via {NAME}", due_on="2026-12-08",
             notes=f"Ada (+1 415-555-0199) knows zelda quixote-marsh: {EMAIL}, (415) 853-4038, old {OLD_EMAIL}."))
+        log_activity(session=session, actor=rep, customer_id=ids["ada"], now=datetime(2026, 12, 1, tzinfo=UTC),
+                     draft=ActivityDraft(kind="call", body=f"Ada says {NAME}\nis on (415) 853-4038"))
         session.add(Deal(title=f"Referral from {NAME}", customer_id=ids["bob"], owner_id=rep.id, amount=900,
                          stage=DealStage.lost, lost_reason=f"Went with {NAME}'s supplier; call 4158534038",
                          closed_at=datetime(2026, 11, 2, tzinfo=UTC)))
@@ -148,7 +151,8 @@ def _erase(engine: Engine, monkeypatch, customer_id: int) -> str:
 def test_no_text_column_holds_her_name_email_or_phone_in_any_format(engine, zelda, monkeypatch):
     assert {place for place, value in _text_values(engine) if _mentions_her(value)} >= {
         "customer.name", "customer.email", "customer.phone", "activity.notes", "activity.subject", "deal.title",
-        "deal.lost_reason", "feedback.comment", "feedback_note.body", "audit_log.new_values", "model_run.summary"}
+        "deal.lost_reason", "feedback.comment", "feedback_note.body", "audit_log.new_values", "model_run.summary",
+        "logged_activity.body"}
 
     output = _erase(engine, monkeypatch, zelda["zelda"])
 
@@ -173,10 +177,11 @@ def test_no_text_column_holds_her_name_email_or_phone_in_any_format(engine, zeld
             {"customer_id": zelda["zelda"], "name": "[erased]", "problems": "phone [erased]"}]
         assert summaries["feedback_topics"] == {"topics": {"[erased] [erased]": 1}}
         assert session.get(Customer, zelda["ada"]).phone == "+14155550199"
-    # Her customer row, 4 tasks and their 4 audit rows, Ada's task and its audit row, Bob's deal, answer and note,
-    # the call's audit row, the 3 model results.
+        assert session.exec(select(LoggedActivity.body)).one() == "Ada says [erased]\nis on [erased]"
+    # Her customer row, 4 tasks and their 4 audit rows, Ada's task and its audit row, the call logged on Ada and its
+    # audit row, Bob's deal, answer and note, the call's audit row, the 3 model results.
     assert output == (f"Customer {zelda['zelda']} erased: 1 feedback answers, 1 feedback notes, 1 deals, 5 tasks, "
-                      "8 audit entries, 3 model results.\n")
+                      "1 logged activities, 9 audit entries, 3 model results.\n")
 
 
 def test_no_byte_of_the_sqlite_files_holds_her(sqlite_engine, monkeypatch):

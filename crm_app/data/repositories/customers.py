@@ -12,8 +12,8 @@ from sqlalchemy import delete, or_, text, update
 from sqlmodel import Session, func, select
 
 from crm_app.data.models import (
-    Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite, Order,
-    Role, User,
+    Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite,
+    LoggedActivity, Order, Role, User,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
@@ -377,7 +377,8 @@ def duplicate_candidates(
 
 # Every table that points at a customer, and what the merge calls its rows.
 MERGED_RELATIONS = (("orders", Order), ("deals", Deal), ("tasks", Activity), ("feedback", Feedback),
-                    ("survey_links", FeedbackInvite), ("campaigns", CampaignTarget))
+                    ("survey_links", FeedbackInvite), ("campaigns", CampaignTarget),
+                    ("logged_activities", LoggedActivity))
 
 
 def _fold_shared_campaigns(session: Session, survivor_id: int, duplicate_id: int) -> None:

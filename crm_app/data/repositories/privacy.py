@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.models import (
-    Activity, AuditLog, CampaignTarget, Customer, Deal, Feedback, FeedbackInvite, FeedbackNote, Order, OrderLine,
-    Role, utcnow,
+    Activity, AuditLog, CampaignTarget, Customer, Deal, Feedback, FeedbackInvite, FeedbackNote, LoggedActivity, Order,
+    OrderLine, Role, utcnow,
 )
 from crm_app.data.permissions import Actor, NotFound, require_role
 from crm_app.data.repositories.audit import record_change, snapshot
@@ -51,11 +51,14 @@ def their_records(*, session: Session, customer: Customer) -> dict[str, list]:
     tasks = list(session.exec(select(Activity).where(
         or_(Activity.customer_id == customer.id, Activity.deal_id.in_(deal_ids))).order_by(Activity.id)))
     feedback = _their_feedback(session, customer)
-    return {"orders": orders, "deals": deals, "tasks": tasks, "feedback": feedback}
+    logged = list(session.exec(select(LoggedActivity).where(LoggedActivity.customer_id == customer.id)
+                               .order_by(LoggedActivity.id)))
+    return {"orders": orders, "deals": deals, "tasks": tasks, "feedback": feedback, "logged_activities": logged}
 
 
 # Audit entities whose rows belong to the customer, and the kind of their records they name.
-AUDITED_RECORDS = {"order": "orders", "deal": "deals", "task": "tasks", "feedback": "feedback"}
+AUDITED_RECORDS = {"order": "orders", "deal": "deals", "task": "tasks", "feedback": "feedback",
+                   "logged_activity": "logged_activities"}
 
 
 def audit_rows_about(customer: Customer, related: dict[str, list]):
@@ -90,6 +93,7 @@ def export_customer_data(*, session: Session, actor: Actor, customer_id: int) ->
         "orders": [_record(order) | {"lines": lines_by_order.get(order.id, [])} for order in related["orders"]],
         "deals": [_record(deal) for deal in related["deals"]],
         "tasks": [_record(task) for task in related["tasks"]],
+        "logged_activities": [_record(entry) for entry in related["logged_activities"]],
         "feedback": [_record(answer) | {"notes": notes_by_answer.get(answer.id, [])}
                      for answer in related["feedback"]],
         "survey_links": [_record(invite) | {"nonce": None} for invite in session.exec(

@@ -1,0 +1,375 @@
+"""A customer's or a deal's timeline: what reps logged (notes, calls, emails, meetings), tasks created and done,
+orders, deal stage moves, survey answers, campaign contacts and field changes, newest first.
+
+Who may do what: a sales rep reads and writes the timelines of their own customers and deals; executives read
+every timeline and write none; admins do everything. Only the author edits or deletes a logged entry (audited).
+
+The merge happens in the database: each source gives its newest (time, kind, id) keys after the cursor, one
+UNION ALL orders them and keeps a page; then each source's rows on the page are read by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationInfo, field_validator
+from sqlmodel import Session, select
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from crm_app.data.change_text import ACTION_TITLES, change_lines, people_in
+from crm_app.data.models import (Activity, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, LoggedActivity,
+                                 Order, Role, User)
+from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories import tasks
+from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.repositories.customers import customer_for
+from crm_app.data.validation import UserInput, whole_number
+from crm_app.domain import MAX_BODY_CHARACTERS, MAX_DURATION_MINUTES, OUTCOMES, LoggedKind
+
+PAGE_SIZE = 50
+_LOGGED = frozenset(kind.value for kind in LoggedKind)
+ENTITY = "logged_activity"
+_AUDITED = ("kind", "body", "outcome", "duration_minutes", "customer_id", "deal_id", "occurred_at")
+
+# What the kind filter offers, and the entry kinds each choice shows.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "note": ("note",), "call": ("call",), "email": ("email",), "meeting": ("meeting",),
+    "task": ("task_created", "task_done"), "order": ("order",), "deal": ("stage_move",),
+    "feedback": ("feedback",), "campaign": ("campaign",), "change": ("change",),
+}
+FILTER_LABELS: dict[str, str] = {
+    "note": "Notes", "call": "Calls", "email": "Emails", "meeting": "Meetings", "task": "Tasks", "order": "Orders",
+    "deal": "Deal stages", "feedback": "Survey answers", "campaign": "Campaigns", "change": "Changes",
+}
+
+
+# --- what a rep writes ------------------------------------------------------------------------------------
+
+
+class ActivityDraft(UserInput):
+    """A note, call, email or meeting as typed. Outcome and duration belong to calls and meetings only: for a
+    note or an email they are dropped, so switching the kind back and forth in the composer loses nothing."""
+
+    kind: LoggedKind
+    body: str
+    outcome: str | None = None
+    duration_minutes: int | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if value not in {kind.value for kind in LoggedKind}:
+            raise ValueError("Choose note, call, email or meeting.")
+        return value
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _body(cls, value: Any) -> str:
+        text = value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
+        if not text:
+            raise ValueError("Write what happened.")
+        if len(text) > MAX_BODY_CHARACTERS:
+            raise ValueError(f"Keep it to {MAX_BODY_CHARACTERS:,} characters or fewer (it has {len(text):,}).")
+        return text
+
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _outcome(cls, value: Any, info: ValidationInfo) -> str | None:
+        choices = OUTCOMES.get(info.data.get("kind"), ())
+        if not choices or value is None or value == "":
+            return None
+        if value not in choices:
+            raise ValueError(f"Choose one of: {', '.join(choices)}.")
+        return value
+
+    @field_validator("duration_minutes", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: ValidationInfo) -> int | None:
+        if info.data.get("kind") not in OUTCOMES or value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        minutes = whole_number(value.strip()) if isinstance(value, str) else value
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_DURATION_MINUTES:
+            raise ValueError(f"Enter the minutes it took, from 1 to {MAX_DURATION_MINUTES:,}.")
+        return minutes
+
+
+def _require_writer(actor: Actor) -> None:
+    if actor.role == Role.executive:
+        raise PermissionDenied("Executives read timelines; sales reps and admins write on them.")
+
+
+def _readable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
+    deal = session.get(Deal, deal_id)
+    if deal is None or not (actor.reads_everything or deal.owner_id == actor.id):
+        raise NotFound("No such deal.")
+    return deal
+
+
+def log_activity(
+    *, session: Session, actor: Actor, draft: ActivityDraft, now: datetime, customer_id: int | None = None,
+    deal_id: int | None = None, follow_up: tasks.TaskDraft | None = None,
+) -> LoggedActivity:
+    """Log what happened at `now` on a customer, or on a deal (and so its customer), with an optional follow-up
+    task in the same transaction: the caller's commit writes both or, on any error, neither."""
+    _require_writer(actor)
+    if deal_id is not None:
+        deal = _readable_deal(session, actor, deal_id)
+        if customer_id is not None and customer_id != deal.customer_id:
+            raise NotFound("No such deal.")
+        customer_id = deal.customer_id
+    if customer_id is None:
+        raise NotFound("No such customer.")
+    customer = customer_for(session=session, actor=actor, customer_id=customer_id)
+    entry = LoggedActivity(kind=draft.kind, body=draft.body, outcome=draft.outcome,
+                           duration_minutes=draft.duration_minutes, customer_id=customer.id, deal_id=deal_id,
+                           author_id=actor.id, occurred_at=now)
+    session.add(entry)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=entry.id, action="create",
+                  new=snapshot(entry, _AUDITED))
+    if follow_up is not None:
+        tasks.create_task(session=session, actor=actor, draft=follow_up, customer_id=customer.id, deal_id=deal_id)
+    return entry
+
+
+def _own_entry(session: Session, actor: Actor, activity_id: int) -> LoggedActivity:
+    _require_writer(actor)
+    entry = session.get(LoggedActivity, activity_id)
+    if entry is None or entry.author_id != actor.id:
+        raise NotFound("No such entry of yours.")
+    customer_for(session=session, actor=actor, customer_id=entry.customer_id)
+    return entry
+
+
+def edit_activity(
+    *, session: Session, actor: Actor, activity_id: int, draft: ActivityDraft, now: datetime,
+) -> LoggedActivity:
+    """Rewrite one's own entry (kind, text, outcome, duration); audited with what changed."""
+    entry = _own_entry(session, actor, activity_id)
+    old = snapshot(entry, _AUDITED)
+    entry.kind, entry.body = draft.kind, draft.body
+    entry.outcome, entry.duration_minutes = draft.outcome, draft.duration_minutes
+    new = snapshot(entry, _AUDITED)
+    if new != old:
+        entry.edited_at = now
+        session.add(entry)
+        session.flush()
+        record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=entry.id, action="update",
+                      old=old, new=new)
+    return entry
+
+
+def delete_activity(*, session: Session, actor: Actor, activity_id: int) -> None:
+    """Delete one's own entry; the audit row keeps what it said."""
+    entry = _own_entry(session, actor, activity_id)
+    record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=entry.id, action="delete",
+                  old=snapshot(entry, _AUDITED))
+    session.delete(entry)
+    session.flush()
+
+
+# --- reading: one page of the merged feed -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the (time, kind, id) of its last entry; the next page starts just after it."""
+
+    at: datetime
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # note, call, email, meeting, task_created, task_done, order, stage_move, feedback, campaign, change
+    id: int
+    at: datetime
+    title: str
+    body: str = ""  # free text people wrote: shown as text, links made links, never as HTML
+    changes: tuple[str, ...] = ()
+    who: str | None = None
+    order_id: int | None = None
+    deal_id: int | None = None
+    # A logged entry the actor wrote (and may edit or delete), with its fields for the edit form.
+    own: bool = False
+    outcome: str | None = None
+    duration_minutes: int | None = None
+    edited: bool = False
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(at=self.at, kind=self.kind, id=self.id)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: Cursor | None  # None on the last page
+
+
+def _campaign_start(session: Session) -> sa.ColumnElement:
+    """A campaign's start day as the moment it contacted its targets (midnight UTC), in the form the database
+    stores moments in, so keyset comparisons with it are exact."""
+    if session.get_bind().dialect.name == "sqlite":
+        moment = sa.func.strftime("%Y-%m-%d %H:%M:%f000", Campaign.start_date)
+    else:
+        moment = sa.func.timezone("UTC", sa.cast(Campaign.start_date, sa.DateTime()))
+    return sa.type_coerce(moment, UTCDateTime())
+
+
+def _sources(session: Session, customer_id: int | None, deal_id: int | None) -> dict[tuple[str, ...], Any]:
+    """Per group of entry kinds: (time, kind, id, where) of the rows that belong on the timeline."""
+    la, task = LoggedActivity, Activity
+    deal_moves = (AuditLog.entity == "deal") & (AuditLog.action == "stage_move")
+    if deal_id is not None:
+        return {
+            ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.deal_id == deal_id]),
+            ("task_created",): (task.created_at, None, task.id, [task.deal_id == deal_id]),
+            ("task_done",): (task.done_at, None, task.id, [task.deal_id == deal_id, task.done_at.is_not(None)]),
+            ("stage_move",): (AuditLog.at, None, AuditLog.id, [deal_moves, AuditLog.entity_id == deal_id]),
+            ("change",): (AuditLog.at, None, AuditLog.id, [
+                AuditLog.entity == "deal", AuditLog.entity_id == deal_id,
+                AuditLog.action.in_([action for entity, action in ACTION_TITLES if entity == "deal"])]),
+        }
+    deals_of_customer = select(Deal.id).where(Deal.customer_id == customer_id)
+    return {
+        ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.customer_id == customer_id]),
+        ("task_created",): (task.created_at, None, task.id, [task.customer_id == customer_id]),
+        ("task_done",): (task.done_at, None, task.id, [task.customer_id == customer_id, task.done_at.is_not(None)]),
+        ("order",): (Order.ordered_at, None, Order.id, [Order.customer_id == customer_id]),
+        ("stage_move",): (AuditLog.at, None, AuditLog.id, [deal_moves, AuditLog.entity_id.in_(deals_of_customer)]),
+        ("feedback",): (Feedback.submitted_at, None, Feedback.id, [Feedback.customer_id == customer_id]),
+        ("campaign",): (_campaign_start(session), None, CampaignTarget.id, [
+            CampaignTarget.customer_id == customer_id, CampaignTarget.campaign_id == Campaign.id]),
+        ("change",): (AuditLog.at, None, AuditLog.id, [
+            AuditLog.entity == "customer", AuditLog.entity_id == customer_id,
+            AuditLog.action.in_([action for entity, action in ACTION_TITLES if entity == "customer"])]),
+    }
+
+
+def _page_keys(session: Session, customer_id: int | None, deal_id: int | None, kinds: set[str],
+               after: Cursor | None, limit: int) -> list[tuple[datetime, str, int]]:
+    """The (time, kind, id) of the page's entries, newest first, merged by one UNION ALL."""
+    branches = []
+    for group, (at, kind, row_id, where) in _sources(session, customer_id, deal_id).items():
+        wanted = [k for k in group if k in kinds] if kinds else list(group)
+        if not wanted:
+            continue
+        # A source of one kind names it in a constant, which its rows need not be ordered by.
+        order = (at.desc(), row_id.desc()) if kind is None else (at.desc(), kind.desc(), row_id.desc())
+        kind = sa.cast(sa.literal(group[0]), sa.String) if kind is None else kind
+        statement = select(at.label("at"), kind.label("kind"), row_id.label("id")).where(*where)
+        if len(wanted) < len(group):
+            statement = statement.where(kind.in_(wanted))
+        if after is not None:
+            statement = statement.where(sa.or_(at < after.at, sa.and_(
+                at == after.at, sa.tuple_(kind, row_id) < sa.tuple_(sa.literal(after.kind), sa.literal(after.id)))))
+        statement = statement.order_by(*order).limit(limit)
+        branches.append(select(*statement.subquery().c))
+    if not branches:
+        return []
+    merged = sa.union_all(*branches).subquery()
+    return [tuple(row) for row in session.execute(
+        select(merged.c.at, merged.c.kind, merged.c.id)
+        .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.id.desc()).limit(limit)).all()]
+
+
+def _minutes(value: int | None) -> str | None:
+    return f"{value} min" if value else None
+
+
+def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int]]) -> list[TimelineEntry]:
+    """Each key's entry, read by id from its source (a few queries a page, whatever its size)."""
+    ids: dict[str, set[int]] = {}
+    for _, kind, row_id in keys:
+        source = "logged" if kind in _LOGGED else kind.removeprefix("task_")
+        ids.setdefault({"created": "task", "done": "task", "stage_move": "audit", "change": "audit"}.get(
+            source, source), set()).add(row_id)
+    logged = {row.id: row for row in session.exec(select(LoggedActivity).where(
+        LoggedActivity.id.in_(ids.get("logged", set()))))}
+    task_rows = {row.id: row for row in session.exec(select(Activity).where(Activity.id.in_(ids.get("task", set()))))}
+    orders = {row.id: row for row in session.exec(select(Order).where(Order.id.in_(ids.get("order", set()))))}
+    answers = {row.id: row for row in session.exec(select(Feedback).where(Feedback.id.in_(ids.get("feedback", set()))))}
+    audit = {row.id: row for row in session.exec(select(AuditLog).where(AuditLog.id.in_(ids.get("audit", set()))))}
+    campaigns = {target.id: name for target, name in session.exec(
+        select(CampaignTarget, Campaign.name).join(Campaign, Campaign.id == CampaignTarget.campaign_id)
+        .where(CampaignTarget.id.in_(ids.get("campaign", set()))))}
+    people = ({row.author_id for row in logged.values()} | {row.owner_id for row in task_rows.values()}
+              | {row.actor_id for row in audit.values() if row.actor_id}
+              | people_in([values for row in audit.values() for values in (row.old_values, row.new_values)]))
+    names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(people))).all()) if people else {}
+    deal_titles = dict(session.exec(select(Deal.id, Deal.title).where(Deal.id.in_(
+        {row.entity_id for row in audit.values() if row.entity == "deal"}))).all()) if audit else {}
+    entries = []
+    for at, kind, row_id in keys:
+        common = {"kind": kind, "id": row_id, "at": at}
+        if kind in _LOGGED:
+            row = logged[row_id]
+            title = " · ".join(part for part in (kind.capitalize(), row.outcome, _minutes(row.duration_minutes))
+                               if part)
+            entries.append(TimelineEntry(**common, title=title, body=row.body, who=names.get(row.author_id),
+                                         deal_id=row.deal_id, own=row.author_id == actor.id
+                                         and actor.role != Role.executive, outcome=row.outcome,
+                                         duration_minutes=row.duration_minutes, edited=row.edited_at is not None))
+        elif kind in ("task_created", "task_done"):
+            row = task_rows[row_id]
+            verb = "Task created" if kind == "task_created" else "Task done"
+            due = f" (due {row.due_at:%Y-%m-%d %H:%M})" if kind == "task_created" and row.due_at else ""
+            entries.append(TimelineEntry(**common, title=f"{verb}: {row.subject}{due}", body=row.notes or "",
+                                         who=names.get(row.owner_id), deal_id=row.deal_id))
+        elif kind == "order":
+            row = orders[row_id]
+            entries.append(TimelineEntry(**common, title=f"Order #{row.id} · {row.status} · {row.total_amount:,.2f}",
+                                         order_id=row.id))
+        elif kind == "feedback":
+            row = answers[row_id]
+            scores = ", ".join(f"{label} {value}" for label, value in (("NPS", row.nps), ("CSAT", row.csat))
+                               if value is not None)
+            entries.append(TimelineEntry(**common, title=f"Survey answer: {scores}", body=row.comment or ""))
+        elif kind == "campaign":
+            entries.append(TimelineEntry(**common, title=f"Contacted by campaign {campaigns[row_id]}"))
+        else:
+            row = audit[row_id]
+            who = names.get(row.actor_id) if row.actor_id else "system"
+            if kind == "stage_move":
+                old, new = row.old_values or {}, row.new_values or {}
+                title = f"{deal_titles.get(row.entity_id, 'Deal')}: {old.get('stage', '-')} -> {new.get('stage', '-')}"
+                reason = (new.get("lost_reason"),) if new.get("lost_reason") else ()
+                entries.append(TimelineEntry(**common, title=title, changes=tuple(f"Lost reason: {r}" for r in reason),
+                                             who=who, deal_id=row.entity_id))
+            else:
+                title = ACTION_TITLES.get((row.entity, row.action), row.action)
+                if row.entity == "deal":
+                    title = f"{title}: {deal_titles.get(row.entity_id, '')}".rstrip(": ")
+                lines = change_lines(row.old_values, row.new_values, names.get)
+                if row.action == "create":
+                    lines = []
+                entries.append(TimelineEntry(**common, title=title, changes=tuple(lines), who=who))
+    return entries
+
+
+def timeline_page(
+    *, session: Session, actor: Actor, customer_id: int | None = None, deal_id: int | None = None,
+    kinds: frozenset[str] | set[str] = frozenset(), after: Cursor | None = None, limit: int = PAGE_SIZE,
+) -> TimelinePage:
+    """One page of a customer's (or, given `deal_id`, a deal's) timeline, newest first: `limit` entries after
+    `after`, of the FILTERS named in `kinds` (all when empty). Entries at the same moment come by kind, then id,
+    descending, so every entry has one place and a page never repeats or skips one, whatever is added meanwhile."""
+    if deal_id is not None:
+        _readable_deal(session, actor, deal_id)
+    elif customer_id is not None:
+        customer_for(session=session, actor=actor, customer_id=customer_id)
+    else:
+        raise NotFound("No such customer.")
+    unknown = set(kinds) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown timeline filters: {sorted(unknown)}")
+    entry_kinds = {kind for name in kinds for kind in FILTERS[name]}
+    keys = _page_keys(session, customer_id if deal_id is None else None, deal_id, entry_kinds, after, limit + 1)
+    more = len(keys) > limit
+    entries = _entries(session, actor, keys[:limit])
+    return TimelinePage(entries=entries, next_cursor=entries[-1].cursor if more else None)

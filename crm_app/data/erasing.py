@@ -30,7 +30,7 @@ from crm_app.data.search import drop_deleted_terms
 PERSONAL_FIELDS = ("name", "email", "phone", "company", "external_ref")
 # Where people write free text and where JSON is stored, by the kind of record the erase counts. Every other text
 # column holds a code, a label of the app's own, or another person's identity (a colleague's customer record, a
-# user): tests/integration/test_privacy_erase_everywhere.py keeps this list complete.
+# user): tests/integration/test_privacy.py fails when a new text column is in neither list.
 FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     Feedback: ("feedback_answers", ("comment", "respondent_name", "topic")),
     FeedbackNote: ("feedback_notes", ("body",)),

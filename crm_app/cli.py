@@ -393,7 +393,7 @@ def _run_report(name: str, as_of, start, end, region, segment, category, channel
     filters = ReportFilters(region=region, segment=segment, category=category, channel=channel,
                             rep=rep_email, rep_id=rep_id)
     try:
-        result = build_report(name, facts, period, filters)
+        result = build_report(name, facts, period, filters).as_json()
     except TooLittleData as too_little:
         logger.info("Report %s not built: %s", name, too_little)
         raise click.ClickException(str(too_little)) from too_little

@@ -47,7 +47,7 @@ def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
     """Build the insight report `name`, timing it; too little data becomes the report's error."""
     started = time.perf_counter()
     try:
-        report = build_report(name, facts, period)
+        report = build_report(name, facts, period).as_json()
     except TooLittleData as too_little:
         logger.info("Insight %s not fitted: %s", name, too_little)
         report = {"report": name, "error": str(too_little)}

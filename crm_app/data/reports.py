@@ -1,7 +1,8 @@
-"""The reports of `crm-app report …` and of the /insights page: fact frames + analytics -> plain dicts.
+"""The reports of `crm-app report …` and of the /insights page: fact frames + analytics -> typed results.
 
-One builder per report, taking the (already narrowed) `Facts` and returning a JSON-ready dict; the CLI prints
-that dict and the page shows it, so both always show the same numbers. Conventions:
+One builder per report, taking the (already narrowed) `Facts` and returning its dataclass
+(crm_app/data/report_results.py); the CLI prints it as text or JSON and the page shows it, so both always show
+the same numbers. Conventions:
 
 - `as_of` is a date; models see what happened before its midnight UTC (the seed's history ends there too).
 - A period `[start, end]` is whole UTC days, both included (so it covers [start 00:00, end + 1 day 00:00)).
@@ -40,6 +41,10 @@ from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
 from crm_app.data.facts import Facts
+from crm_app.data.report_results import (
+    CampaignsResult, ChurnResult, ClvResult, ForecastResult, KpisResult, QualityResult, Report, ReportResult,
+    SegmentsResult, WinprobResult, from_plain,
+)
 from crm_app.data.models import User
 from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
 
@@ -178,7 +183,7 @@ def _names(facts: Facts) -> pd.Series:
 # --- the reports --------------------------------------------------------------------------------------
 
 
-def kpis_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+def kpis_report(facts: Facts, period: ReportPeriod) -> KpisResult:
     """Sales KPIs of the period (analytics.kpis.sales_kpis), CSAT and NPS of the answers submitted in it, and
     `figures`: the cockpit's KPIs for the same view, by the same kernels (analytics.measures)."""
     start, end = pd.Timestamp(period.start, tz="UTC"), pd.Timestamp(period.end + timedelta(days=1), tz="UTC")
@@ -187,13 +192,13 @@ def kpis_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
     answers = facts.feedback[((submitted >= start) & (submitted < end)).to_numpy(dtype=bool)]
     csat, nps = csat_score(answers["csat"]), nps_score(answers["nps"])
     sales = {k: v for k, v in asdict(kpis).items() if k not in ("start", "end")}
-    return _plain({
+    return from_plain(KpisResult, _plain({
         **period.shown(),
         "kpis": sales,
         "satisfaction": {"csat": csat.value if csat.n else None, "csat_answers": csat.n,
                          "nps": nps.value if nps.n else None, "nps_answers": nps.n},
         "figures": _cockpit_figures(facts, kpis, answers, start, end),
-    })
+    }))
 
 
 def _cockpit_figures(facts: Facts, kpis: Any, answers: pd.DataFrame, start: pd.Timestamp,
@@ -222,7 +227,7 @@ def _cockpit_figures(facts: Facts, kpis: Any, answers: pd.DataFrame, start: pd.T
     }
 
 
-def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> dict[str, Any]:
+def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> SegmentsResult:
     """RFM named segments with their profiles, and KMeans clusters with the silhouette score of each k tried
     (on a seeded sample of `cluster_sample` customers when there are more)."""
     rfm = rfm_table(facts.orders, period.as_of)
@@ -240,7 +245,7 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
     profile.insert(1, "share", profile["customers"] / len(scored))
     sample = rfm if len(rfm) <= cluster_sample else rfm.sample(cluster_sample, random_state=0).sort_index()
     clusters = rfm_clusters(sample)
-    return _plain({
+    return from_plain(SegmentsResult, _plain({
         "as_of": period.as_of.isoformat(),
         "customers": len(scored),
         "segments": _records(profile.rename_axis("segment").reset_index()),
@@ -250,11 +255,11 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
             "silhouette": _records(clusters.silhouette.reset_index()),
             "profile": _records(clusters.profile.reset_index()),
         },
-    })
+    }))
 
 
 def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
-               fit_sample: int = CLV_FIT_SAMPLE) -> dict[str, Any]:
+               fit_sample: int = CLV_FIT_SAMPLE) -> ClvResult:
     """BG/NBD + Gamma-Gamma fitted on revenue orders before as_of (weeks; on a seeded sample of `fit_sample`
     customers when there are more); 12-month CLV at 1 % a month for every customer, top `top`."""
     summary = rfm_summary(facts.orders, period.as_of, time_unit=CLV_TIME_UNIT)
@@ -266,7 +271,7 @@ def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
                                      monthly_discount_rate=CLV_MONTHLY_DISCOUNT, time_unit=CLV_TIME_UNIT)
     ranked = values.sort_values(["clv"], ascending=False, kind="stable").head(top)
     ranked = ranked.assign(name=_names(facts).reindex(ranked.index).fillna("")).rename_axis("customer_id")
-    return _plain({
+    return from_plain(ClvResult, _plain({
         "as_of": period.as_of.isoformat(),
         "time_unit": "week",
         "months": CLV_MONTHS,
@@ -277,10 +282,10 @@ def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
         "gamma_gamma": asdict(gamma_gamma),
         "top": _records(ranked.reset_index()[["customer_id", "name", "expected_purchases", "p_alive",
                                               "expected_average_value", "clv"]]),
-    })
+    }))
 
 
-def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> dict[str, Any]:
+def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> ChurnResult:
     """Who will not order in the next 90 days: the logistic model's probability and its top drivers for the
     customers who ordered within a year, riskiest first; plus a backtest ending at as_of (train at
     as_of − 180 days, test at as_of − 90 days with the orders seen by as_of) against the recency rule."""
@@ -303,7 +308,7 @@ def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> 
         "recency_days": ranked["recency_days"].to_numpy(),
         "drivers": reasons.reindex(ranked.index).fillna("").to_numpy(),
     })
-    return _plain({
+    return from_plain(ChurnResult, _plain({
         "as_of": period.as_of.isoformat(),
         "horizon_days": CHURN_HORIZON_DAYS,
         "customers": len(risk),
@@ -314,10 +319,10 @@ def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> 
             "models": _records(backtest.metrics.reset_index()),
         },
         "at_risk": _records(rows),
-    })
+    }))
 
 
-def forecast_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+def forecast_report(facts: Facts, period: ReportPeriod) -> ForecastResult:
     """Monthly revenue for the next 6 months with 80 % / 95 % intervals, from the model (ETS, SARIMA or the
     seasonal-naive baseline) with the lowest sMAPE over up to 3 rolling 6-month backtest folds."""
     series = revenue_series(facts.orders, period.as_of, period="month")
@@ -326,7 +331,7 @@ def forecast_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
         needed = 2 * FORECAST_SEASON + FORECAST_HORIZON
         raise TooLittleData(f"The forecast needs {needed} complete months of revenue; there are {len(series)}.")
     result = forecast_revenue(series, horizon=FORECAST_HORIZON, season=FORECAST_SEASON, folds=folds)
-    return _plain({
+    return from_plain(ForecastResult, _plain({
         "as_of": period.as_of.isoformat(),
         "period": "month",
         "model": result.model,
@@ -336,11 +341,11 @@ def forecast_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
             period=lambda f: f["period"].dt.strftime("%Y-%m-%d"))),
         "forecast": _records(result.forecast.rename_axis("period").reset_index().assign(
             period=lambda f: f["period"].dt.strftime("%Y-%m-%d"))),
-    })
+    }))
 
 
 def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
-                   sample: int = QUALITY_SAMPLE) -> dict[str, Any]:
+                   sample: int = QUALITY_SAMPLE) -> QualityResult:
     """The data-quality scorecard (per field and overall, analytics.quality.data_quality) and the queue of
     customer records to fix: invalid emails or phones, missing fields, duplicate candidates, most problems first.
     Above `sample` customers both are computed on a seeded sample of that many (see QUALITY_SAMPLE)."""
@@ -368,7 +373,7 @@ def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
 
     queue = [{"customer_id": customers.at[i, "id"], "name": customers.at[i, "name"], "problems": described(i)}
              for i in flagged.index]
-    return _plain({
+    return from_plain(QualityResult, _plain({
         "as_of": period.as_of.isoformat(),
         "customers": len(facts.customers),
         "scored_customers": len(customers),
@@ -381,10 +386,10 @@ def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
         "fuzzy_duplicate_pairs": len(quality.fuzzy_duplicates),
         "records_to_fix": int((counts > 0).sum()),
         "queue": queue,
-    })
+    }))
 
 
-def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+def winprob_report(facts: Facts, period: ReportPeriod) -> WinprobResult:
     """Win probability of the open deals (analytics.win_probability): a calibrated logistic regression fitted on
     the deals closed before as_of whose last open stage is known from the audit trail, against the fixed stage
     probabilities on a holdout of the last 25 % closed (Brier and log loss, lower is better); the weighted
@@ -416,7 +421,7 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
     total = by_stage.sum().to_frame("Total").T.astype({"deals": int})
     probabilities = {stage: dict(zip(rows["deal_id"], rows["model_probability"]))
                      for stage, rows in scored.groupby("stage")}
-    return _plain({
+    return from_plain(WinprobResult, _plain({
         "as_of": period.as_of.isoformat(),
         "closed_deals": len(closed),
         "closed_without_stage_history": len(closed) - len(known),
@@ -425,33 +430,33 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
         "comparison": _records(fitted.metrics.reset_index()),
         "weighted_pipeline": _records(pd.concat([by_stage, total]).rename_axis("stage").reset_index()),
         "open_deal_probabilities": probabilities,
-    })
+    }))
 
 
-def campaigns_report(facts: Facts, period: ReportPeriod) -> dict[str, Any]:
+def campaigns_report(facts: Facts, period: ReportPeriod) -> CampaignsResult:
     """Per campaign: targets, responders, response rate with its 95 % Wilson interval, costs, revenue and ROI."""
     performance = campaign_performance(facts.campaigns, facts.campaign_targets)
     named = facts.campaigns.set_index("id")[["name", "channel", "start_date"]].join(performance)
     named["start_date"] = named["start_date"].dt.strftime("%Y-%m-%d")
-    return _plain({
+    return from_plain(CampaignsResult, _plain({
         "as_of": period.as_of.isoformat(),
         "campaigns": _records(named.rename_axis("campaign_id").reset_index()),
-    })
+    }))
 
 
 # Every report by its CLI name; the insights page refits the ones in INSIGHTS.
-REPORTS: dict[str, Callable[[Facts, ReportPeriod], dict[str, Any]]] = {
+REPORTS: dict[str, Callable[[Facts, ReportPeriod], ReportResult]] = {
     "kpis": kpis_report, "segments": segments_report, "clv": clv_report, "churn": churn_report,
     "forecast": forecast_report, "campaigns": campaigns_report, "quality": quality_report, "winprob": winprob_report,
 }
 INSIGHTS: tuple[str, ...] = ("segments", "clv", "churn", "forecast", "quality", "winprob")
 
 
-def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> dict:
-    """Report `name` of the facts narrowed by `filters`, with the period and filters it was built for."""
+def build_report(name: str, facts: Facts, period: ReportPeriod, filters: ReportFilters = ReportFilters()) -> Report:
+    """Report `name` of the facts narrowed by `filters`, with the filters it was built for."""
     narrowed = filtered_facts(facts, filters) if filters.shown() else facts
     # One OpenMP/BLAS thread: on a busy 2-core server the default threads spin against each other and
     # against the web worker (KMeans and the churn models measured 25-50x slower under load).
     with threadpool_limits(limits=1):
         report = REPORTS[name](narrowed, period)
-    return {"report": name, "filters": filters.shown(), **report}
+    return Report(name=name, filters=filters.shown(), result=report)

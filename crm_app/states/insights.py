@@ -20,6 +20,9 @@ from crm_app.analytics.charts import forecast_figure
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
 from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart
+from crm_app.data.report_results import (
+    ChurnResult, ClvResult, ForecastResult, QualityResult, SegmentsResult, WinprobResult, stored_result,
+)
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
@@ -80,124 +83,129 @@ class InsightsState(rx.State):
         with read_session() as session:
             runs = latest_insights(session=session)
         self.fitted = {name: _fitted_label(name, run) for name, run in runs.items()}
-        reports = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
-        self.problems = {name: report.get("error", "") for name, report in reports.items()}
-        self._show_segments(reports["segments"])
-        self._show_clv(reports["clv"])
-        self._show_churn(reports["churn"])
-        self._show_forecast(reports["forecast"])
-        self._show_quality(reports["quality"])
-        self._show_winprob(reports["winprob"])
+        stored = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
+        self.problems = {name: summary.get("error", "") for name, summary in stored.items()}
+        self._show_segments(stored_result("segments", stored["segments"]))
+        self._show_clv(stored_result("clv", stored["clv"]))
+        self._show_churn(stored_result("churn", stored["churn"]))
+        self._show_forecast(stored_result("forecast", stored["forecast"]))
+        self._show_quality(stored_result("quality", stored["quality"]))
+        self._show_winprob(stored_result("winprob", stored["winprob"]))
         return any(run is None for run in runs.values())
 
-    def _show_segments(self, report: dict) -> None:
+    def _show_segments(self, report: SegmentsResult | None) -> None:
         self.segments = [
-            {"segment": row["segment"], "customers": f"{row['customers']:,}", "share": _share(row["share"]),
-             "recency": f"{row['recency_days']:.0f}", "frequency": f"{row['frequency']:.1f}",
-             "monetary": _money(row["monetary"])}
-            for row in report.get("segments", [])
+            {"segment": row.segment, "customers": f"{row.customers:,}", "share": _share(row.share),
+             "recency": f"{row.recency_days:.0f}", "frequency": f"{row.frequency:.1f}",
+             "monetary": _money(row.monetary)}
+            for row in (report.segments if report else [])
         ]
-        self.segment_customers = f"{report['customers']:,}" if "customers" in report else ""
-        clusters = report.get("clusters") or {}
-        best = clusters.get("k")
-        self.silhouette = [{"k": str(row["k"]), "score": f"{row['silhouette']:.3f}",
-                            "chosen": "chosen" if row["k"] == best else ""} for row in clusters.get("silhouette", [])]
+        self.segment_customers = f"{report.customers:,}" if report else ""
+        clusters = report.clusters if report else None
+        self.silhouette = [{"k": str(row.k), "score": f"{row.silhouette:.3f}",
+                            "chosen": "chosen" if row.k == clusters.k else ""}
+                           for row in (clusters.silhouette if clusters else [])]
         self.clusters = [
-            {"cluster": str(row["cluster"] + 1), "customers": f"{row['customers']:,}", "share": _share(row["share"]),
-             "recency": f"{row['recency_days']:.0f}", "frequency": f"{row['frequency']:.1f}",
-             "monetary": _money(row["monetary"])}
-            for row in clusters.get("profile", [])
+            {"cluster": str(row.cluster + 1), "customers": f"{row.customers:,}", "share": _share(row.share),
+             "recency": f"{row.recency_days:.0f}", "frequency": f"{row.frequency:.1f}",
+             "monetary": _money(row.monetary)}
+            for row in (clusters.profile if clusters else [])
         ]
-        self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {best} has the best silhouette, "
-                             f"on {clusters['clustered_customers']:,} customers.") if clusters else ""
+        self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {clusters.k} has the best silhouette, "
+                             f"on {clusters.clustered_customers:,} customers.") if clusters else ""
 
-    def _show_clv(self, report: dict) -> None:
+    def _show_clv(self, report: ClvResult | None) -> None:
         self.clv_rows = [
-            {"link": routes.customer_page(row["customer_id"]), "name": row["name"] or f"#{row['customer_id']}",
-             "purchases": f"{row['expected_purchases']:.1f}", "alive": _share(row["p_alive"]),
-             "value": _money(row["expected_average_value"]), "clv": _money(row["clv"])}
-            for row in report.get("top", [])
+            {"link": routes.customer_page(row.customer_id), "name": row.name or f"#{row.customer_id}",
+             "purchases": f"{row.expected_purchases:.1f}", "alive": _share(row.p_alive),
+             "value": _money(row.expected_average_value), "clv": _money(row.clv)}
+            for row in (report.top if report else [])
         ]
-        bg, gg = report.get("bgnbd"), report.get("gamma_gamma")
+        if report is None:
+            self.clv_parameters = ""
+            return
+        bg, gg = report.bgnbd, report.gamma_gamma
         self.clv_parameters = (
-            f"BG/NBD r = {bg['r']:.3f}, α = {bg['alpha']:.3f}, a = {bg['a']:.3f}, b = {bg['b']:.3f} (time unit: "
-            f"{report['time_unit']}); Gamma-Gamma p = {gg['p']:.3f}, q = {gg['q']:.3f}, γ = {gg['gamma']:.1f}. "
-            f"CLV over {report['months']} months at {report['monthly_discount_rate']:.0%} a month; "
-            f"total {_money(report['total_clv'])} over {report['customers']:,} customers."
-        ) if bg and gg else ""
+            f"BG/NBD r = {bg.r:.3f}, α = {bg.alpha:.3f}, a = {bg.a:.3f}, b = {bg.b:.3f} (time unit: "
+            f"{report.time_unit}); Gamma-Gamma p = {gg.p:.3f}, q = {gg.q:.3f}, γ = {gg.gamma:.1f}. "
+            f"CLV over {report.months} months at {report.monthly_discount_rate:.0%} a month; "
+            f"total {_money(report.total_clv)} over {report.customers:,} customers."
+        )
 
-    def _show_churn(self, report: dict) -> None:
-        rows = report.get("at_risk", [])
-        self._churn_ids = [int(row["customer_id"]) for row in rows]
+    def _show_churn(self, report: ChurnResult | None) -> None:
+        rows = report.at_risk if report else []
+        self._churn_ids = [int(row.customer_id) for row in rows]
         self.selected = [s for s in self.selected if as_id(s) in self._churn_ids]
         self.churn_rows = [
-            {"id": str(row["customer_id"]), "link": routes.customer_page(row["customer_id"]),
-             "name": row["name"] or f"#{row['customer_id']}", "probability": _share(row["probability"]),
-             "recency": f"{row['recency_days']:.0f}", "drivers": row["drivers"] or "–",
-             "owner": "" if row["owner_id"] is not None else "no owner"}
+            {"id": str(row.customer_id), "link": routes.customer_page(row.customer_id),
+             "name": row.name or f"#{row.customer_id}", "probability": _share(row.probability),
+             "recency": f"{row.recency_days:.0f}", "drivers": row.drivers or "–",
+             "owner": "" if row.owner_id is not None else "no owner"}
             for row in rows
         ]
-        backtest = report.get("backtest") or {}
+        backtest = report.backtest if report else None
         names = {"logistic": "Logistic regression", "gradient_boosting": "Gradient boosting",
                  "recency_rule": "Days since last order (baseline)"}
-        self.churn_backtest = [{"model": names.get(row["model"], row["model"]), "auc": f"{row['auc']:.3f}",
-                                "precision": _share(row["precision_at_k"])} for row in backtest.get("models", [])]
+        self.churn_backtest = [{"model": names.get(row.model, row.model), "auc": f"{row.auc:.3f}",
+                                "precision": _share(row.precision_at_k)} for row in (backtest.models if backtest else [])]
         self.churn_note = (
-            f"No order in the next {report['horizon_days']} days; {report['on_watch']:,} customers who ordered within "
+            f"No order in the next {report.horizon_days} days; {report.on_watch:,} customers who ordered within "
             f"a year are scored, the riskiest {len(rows)} shown. Backtest: trained 180 days before the as-of date, "
-            f"tested on {backtest['test_customers']:,} customers 90 days before it (precision among the top {backtest['k']:,})."
-        ) if backtest else ""
+            f"tested on {backtest.test_customers:,} customers 90 days before it (precision among the top {backtest.k:,})."
+        ) if report and backtest else ""
 
-    def _show_forecast(self, report: dict) -> None:
-        if not report.get("forecast"):
+    def _show_forecast(self, report: ForecastResult | None) -> None:
+        if report is None or not report.forecast:
             self.forecast, self.forecast_backtest, self.forecast_note = go.Figure(), [], ""
             return
-        history = pd.DataFrame(report["history"]).set_index("period")["revenue"]
-        self.forecast = forecast_figure(history, pd.DataFrame(report["forecast"]).set_index("period"))
+        history = pd.Series([point.revenue for point in report.history], index=[point.period for point in report.history])
+        bands = pd.DataFrame([vars(point) for point in report.forecast]).set_index("period")
+        self.forecast = forecast_figure(history, bands)
         self.forecast_backtest = [
-            {"model": row["model"], "mape": f"{row['mape']:.1f} %", "smape": f"{row['smape']:.1f} %",
-             "chosen": "chosen" if row["model"] == report["model"] else ""}
-            for row in report["backtest"]
+            {"model": row.model, "mape": f"{row.mape:.1f} %", "smape": f"{row.smape:.1f} %",
+             "chosen": "chosen" if row.model == report.model else ""}
+            for row in report.backtest
         ]
-        self.forecast_note = (f"{report['model']} has the lowest sMAPE over {report['folds']} rolling "
+        self.forecast_note = (f"{report.model} has the lowest sMAPE over {report.folds} rolling "
                               f"6-month backtest folds; bands are 80 % and 95 % prediction intervals.")
 
-    def _show_quality(self, report: dict) -> None:
-        self.quality_overall = _share(report.get("overall"))
-        self.quality_parts = {part: _share(report.get(part)) for part in ("field_score", "uniqueness", "freshness")}
+    def _show_quality(self, report: QualityResult | None) -> None:
+        self.quality_overall = _share(report.overall if report else None)
+        self.quality_parts = {part: _share(getattr(report, part) if report else None)
+                              for part in ("field_score", "uniqueness", "freshness")}
         self.quality_fields = [
-            {"field": row["field"].removesuffix("_id"), "completeness": _share(row["completeness"]),
-             "validity": _share(row["validity"]), "score": _share(row["score"]), "weight": _share(row["weight"])}
-            for row in report.get("fields", [])
+            {"field": row.field.removesuffix("_id"), "completeness": _share(row.completeness),
+             "validity": _share(row.validity), "score": _share(row.score), "weight": _share(row.weight)}
+            for row in (report.fields if report else [])
         ]
         self.quality_queue = [
-            {"link": routes.customer_page(row["customer_id"]), "name": row["name"], "problems": row["problems"]}
-            for row in report.get("queue", [])
+            {"link": routes.customer_page(row.customer_id), "name": row.name, "problems": row.problems}
+            for row in (report.queue if report else [])
         ]
         self.quality_note = (
-            f"{report['records_to_fix']:,} of {report['scored_customers']:,} customer records scored "
-            f"(of {report['customers']:,}) need a fix "
-            f"({report['exact_duplicate_pairs']:,} exact and {report['fuzzy_duplicate_pairs']:,} fuzzy duplicate "
+            f"{report.records_to_fix:,} of {report.scored_customers:,} customer records scored "
+            f"(of {report.customers:,}) need a fix "
+            f"({report.exact_duplicate_pairs:,} exact and {report.fuzzy_duplicate_pairs:,} fuzzy duplicate "
             f"pairs); the first {len(self.quality_queue)} are listed."
-        ) if report.get("fields") else ""
+        ) if report and report.fields else ""
 
-    def _show_winprob(self, report: dict) -> None:
+    def _show_winprob(self, report: WinprobResult | None) -> None:
         names = {"model": "Win model (calibrated logistic regression)", "stage_probability": "Fixed stage probabilities"}
         self.winprob_comparison = [
-            {"method": names.get(row["method"], row["method"]), "brier": f"{row['brier']:.3f}",
-             "log_loss": f"{row['log_loss']:.3f}"}
-            for row in report.get("comparison", [])
+            {"method": names.get(row.method, row.method), "brier": f"{row.brier:.3f}",
+             "log_loss": f"{row.log_loss:.3f}"}
+            for row in (report.comparison if report else [])
         ]
         self.winprob_pipeline = [
-            {"stage": row["stage"], "deals": f"{row['deals']:,}", "amount": _money(row["amount"]),
-             "by_stage": _money(row["by_stage_probability"]), "by_model": _money(row["by_model"])}
-            for row in report.get("weighted_pipeline", [])
+            {"stage": row.stage, "deals": f"{row.deals:,}", "amount": _money(row.amount),
+             "by_stage": _money(row.by_stage_probability), "by_model": _money(row.by_model)}
+            for row in (report.weighted_pipeline if report else [])
         ]
         self.winprob_note = (
-            f"Trained on {report['train_deals']:,} closed deals and tested on the {report['test_deals']:,} closed "
-            f"last; {report['closed_without_stage_history']:,} closed deals without a recorded stage history are "
+            f"Trained on {report.train_deals:,} closed deals and tested on the {report.test_deals:,} closed "
+            f"last; {report.closed_without_stage_history:,} closed deals without a recorded stage history are "
             f"left out. Lower Brier score and log loss are better."
-        ) if "comparison" in report else ""
+        ) if report else ""
 
     def _request_refresh(self) -> Any:
         if self.refreshing:

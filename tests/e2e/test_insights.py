@@ -25,7 +25,7 @@ def _reports(database_url: str) -> dict[str, dict]:
     with Session(engine_for(database_url)) as session:
         facts = load_facts(session)
     period = ReportPeriod.ending(datetime.now(UTC).date())
-    return {name: build_report(name, facts, period) for name in ("segments", "quality", "winprob")}
+    return {name: build_report(name, facts, period).as_json() for name in ("segments", "quality", "winprob")}
 
 
 def test_an_executive_sees_the_segments_quality_score_and_win_model_of_the_reports(new_context, app_url, e2e_database_url):

@@ -158,3 +158,16 @@ def test_kpis_json_carries_the_target_of_exactly_its_view(report, engine):
                                          "target_scope": "no target for this view", "gap": None, "status": "none"}
     apac = report("kpis", "--region", "APAC")["targets"]["revenue"]
     assert (apac["target"], apac["status"]) == (None, "none")
+
+
+@pytest.mark.parametrize("name", ["kpis", "segments", "clv", "churn", "forecast", "campaigns", "quality", "winprob"])
+def test_every_report_reads_back_typed_from_its_json(report, name):
+    """What the CLI prints and /insights stores is the typed result's JSON form, field for field: reading it back
+    gives the same result (a builder adding a key its dataclass lacks, or the reverse, fails here)."""
+    from crm_app.data.report_results import RESULT_TYPES, as_plain, stored_result
+
+    printed = report(name)
+    body = {key: value for key, value in printed.items() if key not in ("report", "filters", "targets")}
+    typed = stored_result(name, body)
+    assert isinstance(typed, RESULT_TYPES[name])
+    assert as_plain(typed) == body

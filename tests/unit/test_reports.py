@@ -80,30 +80,34 @@ def _with_campaigns() -> Facts:
 
 def test_a_filtered_campaign_report_shares_the_cost_by_the_targets_in_the_view():
     report = build_report("campaigns", _with_campaigns(), ReportPeriod.ending(date(2026, 5, 1)),
-                          ReportFilters(region="EMEA"))
+                          ReportFilters(region="EMEA")).result
     # APAC only has no target in EMEA: left out (it was listed with ROI −100 %). Spring has 3 of its 4 targets
     # in EMEA, so 3/4 of its cost, 750: ROI (900 − 750) / 750 = 0.2 (was (900 − 1,000) / 1,000 = −0.1),
     # cost per target 750 / 3 = 250, cost per response 750 / 2 = 375.
-    [spring] = report["campaigns"]
-    assert (spring["name"], spring["targets"], spring["responders"]) == ("Spring", 3, 2)
-    assert spring["cost"] == 750.0 and spring["attributed_revenue"] == 900.0
-    assert spring["roi"] == pytest.approx(0.2) and spring["cost_per_target"] == 250.0
-    assert spring["cost_per_response"] == 375.0 and spring["response_rate"] == pytest.approx(2 / 3)
+    [spring] = report.campaigns
+    assert (spring.name, spring.targets, spring.responders) == ("Spring", 3, 2)
+    assert spring.cost == 750.0 and spring.attributed_revenue == 900.0
+    assert spring.roi == pytest.approx(0.2) and spring.cost_per_target == 250.0
+    assert spring.cost_per_response == 375.0 and spring.response_rate == pytest.approx(2 / 3)
 
 
 def test_an_unfiltered_campaign_report_keeps_every_campaign_and_its_whole_cost():
-    report = build_report("campaigns", _with_campaigns(), ReportPeriod.ending(date(2026, 5, 1)))
-    assert [(c["name"], c["cost"], c["targets"]) for c in report["campaigns"]] == [
-        ("Spring", 1000.0, 4), ("APAC only", 200.0, 2)]
-    assert report["campaigns"][0]["roi"] == pytest.approx((1400 - 1000) / 1000)
+    report = build_report("campaigns", _with_campaigns(), ReportPeriod.ending(date(2026, 5, 1))).result
+    assert [(c.name, c.cost, c.targets) for c in report.campaigns] == [("Spring", 1000.0, 4), ("APAC only", 200.0, 2)]
+    assert report.campaigns[0].roi == pytest.approx((1400 - 1000) / 1000)
 
 
 def test_kpis_report_with_a_filter_by_hand():
     report = build_report("kpis", _facts(), ReportPeriod.ending(date(2026, 5, 1)), ReportFilters(category="Software"))
-    assert report["filters"] == {"category": "Software"}
+    assert report.filters == {"category": "Software"}
+    kpis = report.result.kpis
     # Software lines: order 1 (100) and order 2 (50), both of customer 10
-    assert (report["kpis"]["revenue"], report["kpis"]["orders"], report["kpis"]["active_customers"]) == (150.0, 2, 1)
-    assert report["kpis"]["units"] == 2 and report["kpis"]["average_order_value"] == 75.0
+    assert (kpis["revenue"], kpis["orders"], kpis["active_customers"]) == (150.0, 2, 1)
+    assert kpis["units"] == 2 and kpis["average_order_value"] == 75.0
+    # The JSON form (--json, and the stored fit) keeps the names it always had.
+    printed = report.as_json()
+    assert list(printed)[:5] == ["report", "filters", "as_of", "from", "to"]
+    assert (printed["from"], printed["to"], printed["kpis"]["revenue"]) == ("2026-04-01", "2026-04-30", 150.0)
 
 
 def test_text_rendering_aligns_tables_and_keeps_ids_plain():

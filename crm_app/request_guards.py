@@ -68,14 +68,18 @@ def _cookie(headers: Headers, name: str) -> str:
 
 
 async def _tab_session_token(client_token: str) -> str:
-    """The session token the tab's state holds: where Reflex keeps it when the browser did not send the cookie
-    (the dev server's frontend and backend are on different ports, and uploads go without credentials)."""
+    """The session token the tab's state holds, on the dev server only: its frontend and backend are on different
+    ports, so uploads arrive without the cookie. In production page and backend share one origin and the cookie
+    always comes; asking the state there would let anonymous requests make the server build a state for every
+    made-up client token."""
     from reflex.istate.manager.token import BaseStateToken
+    from reflex_base import constants
+    from reflex_base.environment import environment
     from reflex_base.event.context import EventContext
 
     from crm_app.states.auth import AuthState
 
-    if not client_token or len(client_token) > 128:
+    if environment.REFLEX_ENV_MODE.get() != constants.Env.DEV or not client_token or len(client_token) > 128:
         return ""
     try:
         manager = EventContext.get().state_manager
@@ -101,7 +105,10 @@ def _handler_roles(handler_name: str) -> frozenset | None:
     """The roles allowed to run the named event handler, or None when it is not a staff handler."""
     from reflex_base.registry import RegistrationContext
 
-    registered = RegistrationContext.get().event_handlers.get(handler_name)
+    try:
+        registered = RegistrationContext.get().event_handlers.get(handler_name)
+    except LookupError:  # outside a Reflex app: no handler takes uploads
+        return None
     roles = getattr(registered.handler.fn, "staff_roles", None) if registered is not None else None
     return frozenset(roles) if roles else None
 

@@ -99,15 +99,16 @@ def test_an_allowed_user_still_uploads(app_url, e2e_database_url):
     assert _small_upload(_token_for(e2e_database_url, "rep1@example.com")).startswith(b"HTTP/1.1 200 ")
 
 
-def test_without_the_cookie_the_tabs_own_sign_in_decides(app_url):
-    """The dev server sends uploads cross-port, without cookies: the tab's state says who is signed in."""
+def test_in_production_the_cookie_decides_not_the_tabs_state(app_url):
+    """A signed-in tab's token without the session cookie is anonymous: the production server never builds state for
+    a client token an upload names (only the dev server, whose uploads go cross-port without cookies, asks it)."""
+
     async def upload_from(email: str, password: str) -> bytes:
         async with ReflexClient(app_url) as tab:
             await tab.sign_in(email, password)
             return await asyncio.to_thread(_small_upload, None, tab.client_token)
 
-    assert run(lambda: upload_from("rep1@example.com", "demo-rep1-2026")).startswith(b"HTTP/1.1 200 ")
-    assert run(lambda: upload_from("exec@example.com", "demo-exec-2026")).startswith(b"HTTP/1.1 403 ")
+    assert run(lambda: upload_from("rep1@example.com", "demo-rep1-2026")).startswith(b"HTTP/1.1 401 ")
 
 
 def test_a_body_that_stops_arriving_is_cut_off_with_408():

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
 from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, filtered, open_deals, within,
                                               filtered_feedback, filtered_orders)
@@ -143,9 +144,9 @@ def campaign_results(cf: CockpitFacts, filters: CockpitFilters, start: date, end
     running = cf.campaigns.loc[(cf.campaigns["start_date"] < pd.Timestamp(end))
                                & (cf.campaigns["end_date"] >= pd.Timestamp(start))]
     totals = campaign_totals(cf, filters, running.sort_values("start_date").tail(limit))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        totals["response_rate"] = totals["responders"] / totals["targets"].replace(0, np.nan)
-        totals["roi"] = (totals["revenue"] - totals["cost"]) / totals["cost"].replace(0, np.nan)
+    totals["response_rate"] = [measures.response_rate(r, n) for r, n in zip(totals["responders"], totals["targets"])]
+    totals["roi"] = [measures.roi(r, c) for r, c in zip(totals["revenue"], totals["cost"])]
+    totals = totals.astype({"response_rate": float, "roi": float})  # None (no base) as NaN, as before
     return totals[["name", "targets", "responders", "response_rate", "roi"]]
 
 

@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from crm_app.analytics import measures
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.data.models import (
     Activity, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, FeedbackChannel, FeedbackStatus,
@@ -31,7 +32,7 @@ from crm_app.data.seed.market import (
 )
 from crm_app.domain import (
     ACQUISITION_CHANNELS, OPEN_STAGES, PRODUCT_CATEGORIES, REVENUE_STATUSES, SALES_CHANNELS, STAGE_PROBABILITY,
-    DealStage, OrderStatus, is_detractor, is_promoter, is_satisfied, net_line_amount,
+    DealStage, OrderStatus, is_detractor, is_promoter, net_line_amount,
 )
 
 
@@ -888,9 +889,8 @@ def _kpi_targets(orders: pd.DataFrame, feedback: pd.DataFrame, timeline: _Timeli
     revenue = paid.groupby(paid_month)["total_amount"].sum()
     order_count = paid.groupby(paid_month).size()
     answer_month = _months(timeline, feedback["submitted"])
-    nps = feedback.groupby(answer_month)["nps"].agg(_net_promoter_score)
-    satisfied = is_satisfied(feedback["csat"]).astype(float).where(feedback["csat"].notna())
-    csat = satisfied.groupby(answer_month).mean()
+    nps = feedback.groupby(answer_month)["nps"].agg(lambda answers: _figure(measures.nps, answers)).astype(float)
+    csat = feedback.groupby(answer_month)["csat"].agg(lambda answers: _figure(measures.csat, answers)).astype(float)
     year_before = months - 12
     targets = {
         "revenue": np.round(revenue.reindex(year_before, fill_value=0).to_numpy() * 1.12, -2),
@@ -912,9 +912,7 @@ def _months(timeline: _Timeline, seconds: pd.Series) -> pd.PeriodIndex:
     return timeline.stamps(seconds.to_numpy()).tz_localize(None).to_period("M")
 
 
-def _net_promoter_score(scores: pd.Series) -> float:
-    """NPS = 100 x (share of 9-10 answers - share of 0-6 answers), over the answers given."""
-    answered = scores.dropna()
-    if answered.empty:
-        return np.nan
-    return 100 * (is_promoter(answered).mean() - is_detractor(answered).mean())
+def _figure(kernel, answers: pd.Series) -> float:
+    """A satisfaction kernel of analytics.measures over one month's answers; NaN without answers."""
+    value = kernel(answers.to_numpy(dtype=float, na_value=np.nan))
+    return np.nan if value is None else value

@@ -12,6 +12,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from crm_app.analytics.clv import BgNbdFit, GammaGammaFit
+
 # --- kpis ---------------------------------------------------------------------------------------------
 
 
@@ -83,25 +85,6 @@ class SegmentsResult:
 
 
 @dataclass(frozen=True)
-class BgNbdParameters:
-    r: float
-    alpha: float
-    a: float
-    b: float
-    log_likelihood: float
-    customers: int
-
-
-@dataclass(frozen=True)
-class GammaGammaParameters:
-    p: float
-    q: float
-    gamma: float
-    log_likelihood: float
-    customers: int
-
-
-@dataclass(frozen=True)
 class CustomerValue:
     customer_id: int
     name: str
@@ -119,8 +102,8 @@ class ClvResult:
     monthly_discount_rate: float
     customers: int
     total_clv: float
-    bgnbd: BgNbdParameters
-    gamma_gamma: GammaGammaParameters
+    bgnbd: BgNbdFit
+    gamma_gamma: GammaGammaFit
     top: list[CustomerValue]
 
 

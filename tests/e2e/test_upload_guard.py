@@ -111,7 +111,9 @@ def test_in_production_the_cookie_decides_not_the_tabs_state(app_url):
     assert run(lambda: upload_from("rep1@example.com", "demo-rep1-2026")).startswith(b"HTTP/1.1 401 ")
 
 
-def test_a_body_that_stops_arriving_is_cut_off_with_408():
+def test_a_body_that_stops_arriving_is_cut_off_with_408(app_url, e2e_workdir):
+    server_log = e2e_workdir / "server.log"
+    tracebacks = server_log.read_text(errors="replace").count("Traceback")
     declared = 200
     with socket.create_connection(("127.0.0.1", APP_PORT), timeout=E2E_BODY_TIMEOUT_S + 30) as conn:
         conn.sendall(f"POST /api/feedback HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -123,3 +125,4 @@ def test_a_body_that_stops_arriving_is_cut_off_with_408():
     assert head.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in head.lower()
     assert body == b'{"reason":"body_timeout"}'
+    assert server_log.read_text(errors="replace").count("Traceback") == tracebacks

@@ -24,8 +24,11 @@ AS_OF = date(2026, 5, 1)
 PERIODS = ((date(2026, 4, 1), date(2026, 4, 30)), (date(2026, 1, 1), date(2026, 3, 31)),
            (date(2025, 5, 1), date(2026, 4, 30)))
 OPEN = ("Lead", "Qualified", "Proposal", "Negotiation")
-# The report cannot tell data quality: its customer flags (duplicates) are taken over all customers.
+# The report does not carry data quality (its duplicate flags look across all customers, not the view's):
+# the cockpit's is checked against pandas alone.
 REPORTED = tuple(kpi.key for kpi in KPIS if kpi.key != "data_quality")
+FIELD_WEIGHTS = {"name": 2, "email": 2, "phone": 1, "company": 1, "region": 1, "segment": 1,
+                 "acquisition_channel": 1, "owner_id": 1}
 
 
 def _utc(values: pd.Series) -> pd.Series:
@@ -40,13 +43,15 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
         "orders": read("SELECT id, customer_id, status, channel, ordered_at, total_amount FROM sales_order"),
         "lines": read("SELECT l.order_id, l.quantity, l.unit_price, l.discount, p.category "
                       "FROM order_line l JOIN product p ON p.id = l.product_id"),
-        "customers": read("SELECT id, region, segment, owner_id FROM customer"),
+        "customers": read("SELECT id, name, email, phone, company, region, segment, acquisition_channel, owner_id, "
+                          "updated_at FROM customer"),
         "deals": read("SELECT customer_id, owner_id, stage, amount, probability, closed_at FROM deal"),
         "feedback": read("SELECT customer_id, csat, nps, submitted_at FROM feedback"),
         "campaigns": read("SELECT id, start_date, cost FROM campaign"),
         "targets": read("SELECT campaign_id, customer_id, attributed_revenue FROM campaign_target"),
     }
-    for name, column in (("orders", "ordered_at"), ("deals", "closed_at"), ("feedback", "submitted_at")):
+    for name, column in (("orders", "ordered_at"), ("deals", "closed_at"), ("feedback", "submitted_at"),
+                         ("customers", "updated_at")):
         tables[name][column] = _utc(tables[name][column])
     tables["campaigns"]["start_date"] = pd.to_datetime(tables["campaigns"]["start_date"]).dt.date
     return tables
@@ -109,6 +114,7 @@ def _by_hand(t: dict[str, pd.DataFrame], view: dict, first: date, last: date) ->
         attributed += seen["attributed_revenue"].sum()
 
     return {
+        "data_quality": _data_quality(t["customers"], mine, end),
         "revenue": revenue, "orders": len(now), "aov": revenue / len(now) if len(now) else None,
         "active_customers": len(active),
         "retention": len(base & active) / len(base) if base else None,
@@ -119,6 +125,20 @@ def _by_hand(t: dict[str, pd.DataFrame], view: dict, first: date, last: date) ->
         "win_rate": won / (won + lost) if won + lost else None,
         "campaign_roi": (attributed - cost) / cost if cost else None,
     }
+
+
+def _data_quality(customers: pd.DataFrame, mine: set, end: pd.Timestamp) -> float:
+    """0.5 × weighted share of fields filled + 0.25 × share without a duplicate (same email, any case, or same
+    phone digits as another customer) + 0.25 × share updated in the year before the period's end."""
+    filled = sum(weight * (customers[field].notna() & customers[field].astype(str).str.strip().ne(""))
+                 for field, weight in FIELD_WEIGHTS.items()) / sum(FIELD_WEIGHTS.values())
+    duplicated = pd.Series(False, index=customers.index)
+    for key in (customers["email"].str.strip().str.lower(), customers["phone"].str.replace(r"\D", "", regex=True)):
+        key = key.where(key.fillna("").ne(""))
+        duplicated |= key.notna() & key.duplicated(keep=False)
+    fresh = customers["updated_at"] >= end - pd.Timedelta(days=365)
+    inside = customers["id"].isin(mine)
+    return 0.5 * filled[inside].mean() + 0.25 * (1 - duplicated[inside].mean()) + 0.25 * fresh[inside].mean()
 
 
 def _same(a, b) -> bool:
@@ -161,6 +181,10 @@ def test_cockpit_report_and_pandas_agree_on_every_kpi_for_every_filter_and_perio
                 if not (_same(values[0], values[2]) and _same(values[1], values[2])):
                     wrong.append(f"{name} {first}..{last} {kpi}: cockpit {values[0]}, report {values[1]}, "
                                  f"pandas {values[2]}")
+            compared += 1
+            if not _same(shown["data_quality"].value, expected["data_quality"]):
+                wrong.append(f"{name} {first}..{last} data_quality: cockpit {shown['data_quality'].value}, "
+                             f"pandas {expected['data_quality']}")
             assert expected["revenue"] > 0 and expected["orders"] > 0, (name, first)
-    assert compared == len(views) * len(PERIODS) * len(REPORTED)
+    assert compared == len(views) * len(PERIODS) * (len(REPORTED) + 1)
     assert not wrong, "\n".join(wrong)

@@ -82,6 +82,8 @@ class User(Timestamped, table=True):
     password_hash: str = Field(max_length=255, repr=False)
     # Set by an admin's reset: the user may only change their password until they have.
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The IANA zone due times are entered and shown in; None until the browser's zone is taken at first load.
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class AuthSession(SQLModel, table=True):

@@ -26,6 +26,8 @@ class Actor:
     # What the user must do on their account page before anything else (an admin's reset, a role policy).
     must_change_password: bool = False
     must_enrol_two_factor: bool = False
+    # The user's IANA time zone (None: not chosen yet, shown as UTC); see crm_app.due_times.
+    time_zone: str | None = None
 
     @property
     def account_setup_pending(self) -> bool:

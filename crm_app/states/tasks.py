@@ -122,7 +122,7 @@ class TasksState(CustomerPicker, rx.State):
                               customer_id=self.customer_id or None, deal_id=self.deal_id or None)
         self.form_key += 1
         self._reload()
-        return rx.toast.success(f"Task saved: due {_when(draft.due_at)}.")
+        return rx.toast.success(f"Task saved: due {draft.due_on} {draft.due_time:%H:%M}.")
 
     @staff_event(Role.admin, Role.sales_rep)
     def mark_done(self, task_id: str, done: bool) -> Any:

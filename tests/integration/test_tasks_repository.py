@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -14,6 +16,7 @@ from crm_app.data.repositories import tasks
 from crm_app.data.repositories.tasks import TaskDraft
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import DealStage
+from crm_app.due_times import Reschedule
 from tests.conftest import add_staff
 
 NOW = datetime(2026, 3, 14, 15, 0, tzinfo=UTC)
@@ -76,7 +79,7 @@ def _board(engine, actor, **kwargs):
 
 def test_buckets_around_an_explicit_now(engine, desk):
     assert _board(engine, desk["rep"]) == {
-        "overdue": (["last week", "yesterday 23:59"], 2),
+        "overdue": (["yesterday 23:59", "last week"], 2),
         "today": (["today 00:00", "today 18:00"], 2),
         "upcoming": (["tomorrow 00:00", "next month"], 2),
         "recently_done": (["done yesterday"], 1),
@@ -84,7 +87,29 @@ def test_buckets_around_an_explicit_now(engine, desk):
 
 
 def test_a_bucket_shows_its_first_rows_and_counts_them_all(engine, desk):
-    assert _board(engine, desk["rep"], limit=1)["overdue"] == (["last week"], 2)
+    assert _board(engine, desk["rep"], limit=1)["overdue"] == (["yesterday 23:59"], 2)
+
+
+def test_buckets_are_paged_by_the_database_overdue_newest_first(engine, desk):
+    with Session(engine) as session:
+        session.add_all(Activity(kind=ActivityKind.task, subject=f"old {n:03}", owner_id=desk["rep"].id,
+                                 customer_id=desk["mine"], due_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n))
+                        for n in range(1, 121))  # hourly from 1 January 01:00 UTC
+        session.commit()
+
+    def page(number):
+        with Session(engine) as session:
+            bucket = tasks.task_board(session=session, actor=desk["rep"], now=NOW,
+                                      pages={"overdue": number}).overdue
+        return [row.subject for row in bucket.rows], bucket.total, bucket.page
+
+    first, second, third = page(0), page(1), page(2)
+    assert first == (["yesterday 23:59", "last week"] + [f"old {n:03}" for n in range(120, 72, -1)], 122, 0)
+    assert second == ([f"old {n:03}" for n in range(72, 22, -1)], 122, 1)
+    assert third == ([f"old {n:03}" for n in range(22, 0, -1)], 122, 2)
+    # A page past the end (tasks done meanwhile) shows the last one; a hostile page number the first.
+    assert page(9) == third
+    assert page(-3)[2] == page("1")[2] == 0
 
 
 def test_executives_and_admins_read_everyones_tasks_or_one_owners(engine, desk):
@@ -175,4 +200,84 @@ def test_bad_task_values_are_refused_on_their_field(field, value):
 
 
 def test_a_due_day_without_a_time_is_at_nine():
-    assert _draft(due_time=None).due_at == datetime.combine(date(2026, 3, 16), time(9), tzinfo=UTC)
+    assert _draft(due_time=None).due_at_in(None) == datetime.combine(date(2026, 3, 16), time(9), tzinfo=UTC)
+
+
+def _in_zone(actor, time_zone):
+    return replace(actor, time_zone=time_zone)
+
+
+def test_due_times_are_typed_on_the_users_clock_and_stored_in_utc(engine, desk):
+    berlin = _in_zone(desk["rep"], "Europe/Berlin")
+    with Session(engine) as session:
+        task = tasks.create_task(session=session, actor=berlin, draft=_draft(), customer_id=desk["mine"])
+        session.commit()
+        # 16 March is CET (UTC+1): 10:30 in Berlin is 09:30 UTC.
+        assert session.get(Activity, task.id).due_at == datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
+    # "Today" follows the clock `now` is given on: 14 March 00:00 UTC is yesterday in New York.
+    new_york_now = NOW.astimezone(ZoneInfo("America/New_York"))
+    assert _board(engine, desk["rep"])["today"][0][0] == "today 00:00"
+    with Session(engine) as session:
+        board = tasks.task_board(session=session, actor=desk["rep"], now=new_york_now)
+    assert [row.subject for row in board.overdue.rows][:1] == ["today 00:00"]
+
+
+def test_a_task_is_edited_by_its_owner_or_an_admin_and_audited(engine, desk):
+    task_id = desk["tasks"]["today 18:00"]
+    changed = _draft(subject="Send the quote", kind="email", due_on="2026-03-20", due_time="14:15",
+                     notes="They asked twice")
+    with Session(engine) as session:
+        for actor, refusal in (("other", NotFound), ("exec", PermissionDenied)):
+            with pytest.raises(refusal):
+                tasks.update_task(session=session, actor=desk[actor], task_id=task_id, draft=changed)
+        with pytest.raises(NotFound):  # a logged activity without a due date is no task
+            tasks.update_task(session=session, actor=desk["admin"], task_id=10**6, draft=changed)
+        tasks.update_task(session=session, actor=_in_zone(desk["rep"], "Europe/Berlin"), task_id=task_id,
+                          draft=changed)
+        session.commit()
+        task = session.get(Activity, task_id)
+        assert (task.subject, task.kind, task.notes, task.due_at) == (
+            "Send the quote", "email", "They asked twice", datetime(2026, 3, 20, 13, 15, tzinfo=UTC))
+        audit = session.exec(select(AuditLog).where(AuditLog.entity == "task")).one()
+    assert (audit.action, audit.old_values, audit.new_values) == (
+        "update",
+        {"kind": "call", "subject": "today 18:00", "notes": None, "due_at": at(14, 18).isoformat()},
+        {"kind": "email", "subject": "Send the quote", "notes": "They asked twice",
+         "due_at": datetime(2026, 3, 20, 13, 15, tzinfo=UTC).isoformat()},
+    )
+
+
+def test_one_click_reschedule_is_on_the_users_clock(engine, desk):
+    task_id = desk["tasks"]["last week"]
+    with Session(engine) as session:
+        with pytest.raises(NotFound):
+            tasks.reschedule_task(session=session, actor=desk["other"], task_id=task_id,
+                                  choice=Reschedule.tomorrow, now=NOW)
+        # NOW is Saturday 14 March 15:00 UTC = 08:00 in Los Angeles (PDT): tomorrow 09:00 there is 16:00 UTC.
+        tasks.reschedule_task(session=session, actor=_in_zone(desk["rep"], "America/Los_Angeles"),
+                              task_id=task_id, choice=Reschedule.tomorrow, now=NOW)
+        session.commit()
+        assert session.get(Activity, task_id).due_at == datetime(2026, 3, 15, 16, 0, tzinfo=UTC)
+    assert _board(engine, desk["rep"])["upcoming"][0][:2] == ["tomorrow 00:00", "last week"]
+
+
+def test_only_admins_hand_a_task_to_an_active_rep_or_admin(engine, desk):
+    task_id = desk["tasks"]["today 18:00"]
+    with Session(engine) as session:
+        for actor, refusal in (("rep", PermissionDenied), ("other", PermissionDenied), ("exec", PermissionDenied)):
+            with pytest.raises(refusal):
+                tasks.reassign_task(session=session, actor=desk[actor], task_id=task_id, owner_id=desk["other"].id)
+        for owner in (desk["exec"].id, 10**6):
+            with pytest.raises(NotFound):
+                tasks.reassign_task(session=session, actor=desk["admin"], task_id=task_id, owner_id=owner)
+        session.get(User, desk["other"].id).is_active = False
+        session.flush()
+        with pytest.raises(NotFound):
+            tasks.reassign_task(session=session, actor=desk["admin"], task_id=task_id, owner_id=desk["other"].id)
+        session.rollback()
+        tasks.reassign_task(session=session, actor=desk["admin"], task_id=task_id, owner_id=desk["other"].id)
+        session.commit()
+        audit = session.exec(select(AuditLog).where(AuditLog.entity == "task")).one()
+    assert (audit.old_values, audit.new_values) == ({"owner_id": desk["rep"].id}, {"owner_id": desk["other"].id})
+    assert "today 18:00" not in _board(engine, desk["rep"])["today"][0]
+    assert _board(engine, desk["other"])["today"] == (["other's today", "today 18:00"], 2)

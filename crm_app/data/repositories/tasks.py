@@ -1,13 +1,15 @@
 """Tasks: activities with a due date (calls, emails, meetings, to-dos), sorted into overdue, today and upcoming.
 
 A sales rep sees and changes only their own tasks and creates them only on customers and deals they own;
-executives read every task and change none; admins do everything.
+executives read every task and change none; admins do everything, and alone hand a task to another user.
+Due dates and times are typed on the user's own clock (`Actor.time_zone`) and stored in UTC.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import field_validator
@@ -19,6 +21,7 @@ from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput
+from crm_app.due_times import Reschedule, at_wall_clock, rescheduled_due
 
 BUCKET_SIZE = 50
 RECENTLY_DONE = timedelta(days=7)
@@ -26,7 +29,7 @@ EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class TaskDraft(UserInput):
-    """A new task as typed: what, what kind, when (a UTC day and time), optional notes."""
+    """A task as typed: what, what kind, when (a day and time on the user's clock), optional notes."""
 
     subject: str
     kind: ActivityKind = ActivityKind.task
@@ -78,9 +81,9 @@ class TaskDraft(UserInput):
             raise ValueError(f"Keep notes to 4,000 characters or fewer (they have {len(text):,}).")
         return text or None
 
-    @property
-    def due_at(self) -> datetime:
-        return datetime.combine(self.due_on, self.due_time.replace(tzinfo=None), tzinfo=UTC)
+    def due_at_in(self, time_zone: str | None) -> datetime:
+        """The UTC instant of the typed day and time on a clock in `time_zone` (unknown or None: UTC)."""
+        return at_wall_clock(self.due_on, self.due_time.replace(tzinfo=None), time_zone)
 
 
 def _bad_time() -> time:
@@ -111,6 +114,8 @@ class TaskList:
 
     rows: list[TaskRow]
     total: int
+    # Which page of the bucket `rows` is (0 first); pages hold BUCKET_SIZE tasks.
+    page: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,21 +131,24 @@ def start_of_day(now: datetime) -> datetime:
     return datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
 
 
-def _rows(session: Session, statement, order, limit: int) -> list[TaskRow]:
+def _rows(session: Session, statement, order, limit: int, offset: int = 0) -> list[TaskRow]:
     return [TaskRow(id=a.id, subject=a.subject, kind=a.kind, notes=a.notes, due_at=a.due_at, done_at=a.done_at,
                     customer_id=a.customer_id, customer_name=customer, deal_id=a.deal_id, deal_title=deal,
                     owner_name=owner)
-            for a, customer, deal, owner in session.exec(statement.order_by(*order).limit(limit)).all()]
+            for a, customer, deal, owner in session.exec(statement.order_by(*order).offset(offset).limit(limit)).all()]
 
 
 def task_board(
     *, session: Session, actor: Actor, now: datetime, owner_id: int | None = None, limit: int = BUCKET_SIZE,
+    pages: Mapping[str, int] | None = None,
 ) -> TaskBoard:
-    """The open tasks due before today (overdue), today and later (upcoming), and those done in the last 7 days.
+    """The open tasks due before today (overdue, newest first), today and later (upcoming, soonest first), and
+    those done in the last 7 days (latest first).
 
-    "Today" is `now`'s calendar day in `now`'s time zone. A sales rep gets their own tasks; executives and
-    admins everyone's, or one owner's when `owner_id` is given. Five statements: every bucket's size at
-    once, then each bucket's first `limit` rows.
+    "Today" is `now`'s calendar day in `now`'s time zone (pass `now` on the user's clock). A sales rep gets their
+    own tasks; executives and admins everyone's, or one owner's when `owner_id` is given. `pages` names the page
+    (0 first) of `limit` rows to return per bucket; the database skips and limits. Five statements: every
+    bucket's size at once, then each bucket's page.
     """
     base = (
         select(Activity, Customer.name, Deal.title, User.full_name)
@@ -156,7 +164,7 @@ def task_board(
     today, tomorrow = start_of_day(now), start_of_day(now) + timedelta(days=1)
     is_open, soonest = Activity.done.is_(False), (Activity.due_at, Activity.id)
     buckets = {  # name: (which tasks, in what order)
-        "overdue": (and_(is_open, Activity.due_at < today), soonest),
+        "overdue": (and_(is_open, Activity.due_at < today), (Activity.due_at.desc(), Activity.id.desc())),
         "today": (and_(is_open, Activity.due_at >= today, Activity.due_at < tomorrow), soonest),
         "upcoming": (and_(is_open, Activity.due_at >= tomorrow), soonest),
         "recently_done": (and_(Activity.done.is_(True), Activity.done_at >= now - RECENTLY_DONE),
@@ -164,10 +172,20 @@ def task_board(
     }
     totals = session.exec(base.with_only_columns(
         *(func.count(case((which, Activity.id))) for which, _ in buckets.values()))).one()
+    chosen = {name: _page_within(name, pages or {}, int(total), limit)
+              for name, total in zip(buckets, totals)}
     return TaskBoard(**{
-        name: TaskList(rows=_rows(session, base.where(which), order, limit), total=int(total))
+        name: TaskList(rows=_rows(session, base.where(which), order, limit, offset=chosen[name] * limit),
+                       total=int(total), page=chosen[name])
         for (name, (which, order)), total in zip(buckets.items(), totals)
     })
+
+
+def _page_within(name: str, pages: Mapping[str, int], total: int, limit: int) -> int:
+    """The asked page of a bucket, moved onto its last page when it is past the end (a task done meanwhile)."""
+    asked = pages.get(name, 0)
+    last = max(0, (total - 1) // limit)
+    return min(asked, last) if isinstance(asked, int) and asked > 0 else 0
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -202,7 +220,7 @@ def create_task(
     else:
         raise ValueError("A task belongs to a customer or a deal.")
     task = Activity(kind=draft.kind, subject=draft.subject, notes=draft.notes, customer_id=customer_id,
-                    deal_id=deal_id, owner_id=actor.id, due_at=draft.due_at)
+                    deal_id=deal_id, owner_id=actor.id, due_at=draft.due_at_in(actor.time_zone))
     session.add(task)
     session.flush()
     record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="create",
@@ -223,11 +241,7 @@ def set_task_done(*, session: Session, actor: Actor, task_id: int, done: bool, n
     task = _task_for_writing(session, actor, task_id)
     old = snapshot(task, ("done", "done_at"))
     task.done, task.done_at = done, (now if done else None)
-    session.add(task)
-    session.flush()
-    record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="update",
-                  old=old, new=snapshot(task, ("done", "done_at")))
-    return task
+    return _record_update(session, actor, task, old, ("done", "done_at"))
 
 
 def delete_task(*, session: Session, actor: Actor, task_id: int) -> None:
@@ -237,3 +251,44 @@ def delete_task(*, session: Session, actor: Actor, task_id: int) -> None:
                   old=snapshot(task, _AUDITED))
     session.delete(task)
     session.flush()
+
+
+def _record_update(session: Session, actor: Actor, task: Activity, old: dict, fields: tuple[str, ...]) -> Activity:
+    session.add(task)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="task", entity_id=task.id, action="update",
+                  old=old, new=snapshot(task, fields))
+    return task
+
+
+_EDITED = ("kind", "subject", "notes", "due_at")
+
+
+def update_task(*, session: Session, actor: Actor, task_id: int, draft: TaskDraft) -> Activity:
+    """Change a task's subject, kind, due day and time (on the actor's clock) and notes; audited."""
+    task = _task_for_writing(session, actor, task_id)
+    old = snapshot(task, _EDITED)
+    task.subject, task.kind, task.notes = draft.subject, draft.kind, draft.notes
+    task.due_at = draft.due_at_in(actor.time_zone)
+    return _record_update(session, actor, task, old, _EDITED)
+
+
+def reschedule_task(*, session: Session, actor: Actor, task_id: int, choice: Reschedule, now: datetime) -> Activity:
+    """Move a task's due time by one of the one-click choices, on the actor's clock (see crm_app.due_times)."""
+    task = _task_for_writing(session, actor, task_id)
+    old = snapshot(task, ("due_at",))
+    task.due_at = rescheduled_due(Reschedule(choice), now, actor.time_zone)
+    return _record_update(session, actor, task, old, ("due_at",))
+
+
+def reassign_task(*, session: Session, actor: Actor, task_id: int, owner_id: int) -> Activity:
+    """Hand a task to another active sales rep or admin (executives work no tasks). Admins only."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only admins hand tasks to other people.")
+    task = _task_for_writing(session, actor, task_id)
+    owner = session.get(User, owner_id)
+    if owner is None or not owner.is_active or owner.role == Role.executive:
+        raise NotFound("No such sales rep or admin.")
+    old = snapshot(task, ("owner_id",))
+    task.owner_id = owner.id
+    return _record_update(session, actor, task, old, ("owner_id",))

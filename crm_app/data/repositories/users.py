@@ -35,7 +35,8 @@ class WrongPassword(ValueError):
 
 def actor_of(user: User, *, must_enrol_two_factor: bool = False) -> Actor:
     return Actor(id=user.id, email=user.email, full_name=user.full_name, role=Role(user.role),
-                 must_change_password=user.must_change_password, must_enrol_two_factor=must_enrol_two_factor)
+                 must_change_password=user.must_change_password, must_enrol_two_factor=must_enrol_two_factor,
+                 time_zone=user.time_zone)
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:

@@ -122,13 +122,16 @@ def satisfaction_monthly(cf: CockpitFacts, filters: CockpitFilters, end: date, m
 
     csat_n, nps_n = count(answered_csat), count(answered_nps)
     satisfied = count(answered_csat & is_satisfied(feedback["csat"]))
-    net = count(answered_nps & is_promoter(feedback["nps"])) - count(answered_nps & is_detractor(feedback["nps"]))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(
-            {"csat": np.where(csat_n > 0, satisfied / csat_n, np.nan), "nps": np.where(nps_n > 0, 100 * net / nps_n, np.nan),
-             "answers": np.maximum(csat_n, nps_n).astype(int)},
-            index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
-        )
+    promoters = count(answered_nps & is_promoter(feedback["nps"]))
+    detractors = count(answered_nps & is_detractor(feedback["nps"]))
+    # Twelve months: the kernels per month cost nothing next to the counts above.
+    csat = [measures.ratio(s, n) for s, n in zip(satisfied, csat_n)]
+    nps = [measures.net_promoter_score(p, d, n) for p, d, n in zip(promoters, detractors, nps_n)]
+    return pd.DataFrame(
+        {"csat": np.array(csat, dtype=float), "nps": np.array(nps, dtype=float),
+         "answers": np.maximum(csat_n, nps_n).astype(int)},
+        index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
+    )
 
 
 def detractor_topics(cf: CockpitFacts, feedback: dict[str, np.ndarray], limit: int = 5) -> list[tuple[str, int]]:

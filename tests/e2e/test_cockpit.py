@@ -203,3 +203,25 @@ def test_a_sales_rep_has_no_targets_form(new_context, app_url):
     open_page(page, f"{app_url}/cockpit")
     expect(page.get_by_test_id("kpi-revenue")).not_to_have_text("")
     expect(page.get_by_test_id("set-target")).to_have_count(0)
+
+
+def test_a_sales_reps_cockpit_compares_with_their_own_target(new_context, app_url, e2e_database_url):
+    from crm_app.data.models import KpiTarget
+
+    start, end = _period()
+    with Session(engine_for(e2e_database_url)) as session:
+        rep = session.exec(select(User).where(User.email == "rep1@example.com")).one()
+        rep_id, rep_name = rep.id, rep.full_name
+        session.add(KpiTarget(kpi="orders", scope="rep", scope_value=str(rep_id), period_start=start,
+                              period_end=end - timedelta(days=1), target_value=1_000_000))
+        session.commit()
+    facts = _facts(e2e_database_url)
+    orders = sales_kpis(facts.orders.loc[facts.orders["owner_id"] == rep_id], start, end).orders
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(page, f"{app_url}/cockpit")
+    orders_kpi = evaluation.KPI_BY_KEY["orders"]
+    expect(page.get_by_test_id("target-orders")).to_have_text(
+        f"Target 1,000,000 (rep {rep_name}) · gap {evaluation.format_value(orders_kpi, orders - 1_000_000)}")
+    # Never the company's target: a KPI with no target of the rep's own has none.
+    expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")

@@ -6,6 +6,7 @@ from crm_app import metrics
 from crm_app.api import api
 from crm_app.request_guards import RequestGuards
 from crm_app.serving import report_backend_error
+from crm_app.states.auth import FollowTheSessionCookie
 from crm_app.pages import admin_users, customer, customers, feedback, home, inbox, login, pipeline  # noqa: F401  (registers the routes)
 from crm_app.pages import order_new, orders, tasks  # noqa: F401  (registers the routes)
 from crm_app.pages import imports  # noqa: F401  (registers the routes)
@@ -15,6 +16,9 @@ from crm_app.pages import account  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.
 app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error)
+# A tab's state follows its session cookie (set and cleared over HTTP): signed out or in as someone else, it
+# receives nothing of before.
+app.add_middleware(FollowTheSessionCookie())
 
 # The app measures itself (crm_app/metrics.py): every event timed, samples flushed to metric_sample.
 metrics.time_events()

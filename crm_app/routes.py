@@ -10,6 +10,9 @@ from crm_app.data.models import Role
 HOME = "/"
 LOGIN = "/login"
 ACCOUNT = "/account"
+# HTTP endpoints (crm_app/sign_in.py) the login form and the sign-out button post to.
+SIGN_IN = "/auth/sign-in"
+SIGN_OUT = "/auth/sign-out"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"

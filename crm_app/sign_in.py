@@ -1,4 +1,5 @@
-"""Signing in: the throttle, the password check off the event loop, and the audit of every attempt.
+"""Signing in and out over HTTP (POST /auth/sign-in, POST /auth/sign-out): the throttle, the password check off
+the event loop, the audit of every attempt, and the HttpOnly session cookie.
 
 A guess costs the server what the throttle lets it cost: a throttled attempt is two lookups in the rate
 limiter's store and a counter increment (its audit row is written later, counted together with the others of
@@ -16,8 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode
 
-from crm_app import rate_limit
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from crm_app import rate_limit, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import SignInOutcome, User
 from crm_app.data.repositories import sign_in_audit, users
@@ -28,6 +33,11 @@ logger = logging.getLogger(__name__)
 # Longest email and password looked at; anything longer is cut, so a 1 MB "password" costs no more than these.
 EMAIL_LIMIT, PASSWORD_LIMIT = 254, 128
 REFUSED = "Wrong email or password, or the account is deactivated."
+# The login page's message for each `error` the sign-in endpoint redirects with (throttled: refusal_message).
+LOGIN_MESSAGES = {"refused": REFUSED, "missing": "Enter your email and password."}
+SESSION_COOKIE = "crm_session"
+# A sign-in form is two short fields and a path: a larger body is not one.
+MAX_FORM_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -131,3 +141,94 @@ def refusal_message(retry_after: int) -> str:
         minutes = math.ceil(retry_after / 60)
         wait = f"{minutes} minute{'s' * (minutes != 1)}"
     return f"Too many sign-in attempts. Try again in {wait}."
+
+
+# --- HTTP ---------------------------------------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+def _from_a_foreign_page(request: Request) -> bool:
+    """A browser posting from a page outside CRM_ALLOWED_ORIGINS (a cross-site form); clients that are not
+    browsers send no Origin."""
+    origin = request.headers.get("origin")
+    return origin is not None and origin.rstrip("/") not in get_settings().origins
+
+
+def _served_over_https(request: Request) -> bool:
+    if request.url.scheme == "https":
+        return True
+    forwarded = request.headers.get("x-forwarded-proto", "")
+    return get_settings().trusted_proxy_hops > 0 and forwarded.split(",")[0].strip().lower() == "https"
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The urlencoded form of the request, or None when it is not one or larger than MAX_FORM_BYTES."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def _to_login(error: str, next_path: str, **extra: str | int) -> RedirectResponse:
+    query = {"error": error, **extra}
+    if next_path != routes.HOME:
+        query["next"] = next_path
+    return RedirectResponse(f"{routes.LOGIN}?{urlencode(query)}", status_code=303)
+
+
+def _session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict",
+                        secure=_served_over_https(request))
+
+
+@router.post("/auth/sign-in")
+async def post_sign_in(request: Request) -> Response:
+    """The login form's target: on success a new session cookie and 303 to `next`; else 303 back to the form."""
+    if _from_a_foreign_page(request):
+        return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
+    form = await _form(request)
+    if form is None:
+        return PlainTextResponse("Expected the login form.", status_code=400)
+    next_path = routes.safe_next_path(form.get("next"))
+    email, password = form.get("email", "")[:EMAIL_LIMIT], form.get("password", "")
+    if not email.strip() or not password:
+        return _to_login("missing", next_path)
+    result = await sign_in(email=email, password=password, client=rate_limit.client_of(request))
+    if result.retry_after:
+        response = _to_login("throttled", next_path, wait=result.retry_after)
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    if not result.signed_in:
+        return _to_login("refused", next_path)
+    response = RedirectResponse(next_path, status_code=303)
+    # Rotation: the session this browser held before (if any) ends; only the new token opens anything.
+    await _end_session(request)
+    _session_cookie(response, request, result.token, get_settings().session_ttl_hours * 3600)
+    return response
+
+
+@router.post("/auth/sign-out")
+async def post_sign_out(request: Request) -> Response:
+    """End the browser's session and clear its cookie, then 303 to the login page."""
+    if _from_a_foreign_page(request):
+        return PlainTextResponse("Sign out from the app's own pages.", status_code=403)
+    await _end_session(request)
+    response = RedirectResponse(routes.LOGIN, status_code=303)
+    _session_cookie(response, request, "", 0)
+    return response
+
+
+async def _end_session(request: Request) -> None:
+    token = request.cookies.get(SESSION_COOKIE, "")[:128]
+    if token:
+        await asyncio.to_thread(_revoke, token)
+
+
+def _revoke(token: str) -> None:
+    with write_session() as session:
+        users.revoke_session(session=session, token=token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
 
 
 def field_error(errors: rx.Var, name: str) -> rx.Component:
@@ -33,3 +34,16 @@ def select_field(label: str, name: str, choices: list[str], errors: rx.Var, defa
         spacing="1",
         width="100%",
     )
+
+
+class PostedForm(BaseHTML):
+    """A form the browser itself posts to an HTTP endpoint (a page load follows), unlike rx.form, whose submit
+    Reflex always intercepts to send an event instead. For what must not travel over the websocket: passwords."""
+
+    tag = "form"
+
+    action: rx.Var[str]
+    method: rx.Var[str]
+
+
+posted_form = PostedForm.create

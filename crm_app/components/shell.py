@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.forms import posted_form
 from crm_app.data.models import Role
 from crm_app.states.auth import AuthState
 
@@ -43,9 +44,13 @@ def _user_box() -> rx.Component:
             rx.hstack(rx.icon("user-cog", size=16), rx.text("Your account"), align="center", spacing="2"),
             href=routes.ACCOUNT, size="2", data_testid="nav-account",
         ),
-        rx.button(
-            rx.icon("log-out", size=16), "Sign out",
-            on_click=AuthState.logout, variant="soft", color_scheme="gray", width="100%",
+        # A form post: the sign-out endpoint ends the session and clears its HttpOnly cookie.
+        posted_form(
+            rx.button(rx.icon("log-out", size=16), "Sign out", type="submit", variant="soft", color_scheme="gray",
+                      width="100%"),
+            action=routes.SIGN_OUT,
+            method="post",
+            width="100%",
         ),
         spacing="2",
         width="100%",

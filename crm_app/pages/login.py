@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.forms import posted_form
 from crm_app.states.auth import AuthState
 
 
@@ -10,7 +11,9 @@ from crm_app.states.auth import AuthState
 def login() -> rx.Component:
     return rx.center(
         rx.card(
-            rx.form(
+            # A plain HTML form: the browser posts it to the sign-in endpoint, which sets the HttpOnly session
+            # cookie; the password never passes through the websocket or the page's state.
+            posted_form(
                 rx.vstack(
                     rx.heading("Sign in to crm_app", size="6"),
                     rx.el.label("Email", html_for="login-email"),
@@ -19,6 +22,7 @@ def login() -> rx.Component:
                     rx.el.label("Password", html_for="login-password"),
                     rx.input(id="login-password", name="password", type="password",
                              auto_complete="current-password", required=True, width="100%"),
+                    rx.el.input(type="hidden", name="next", value=AuthState.next_path),
                     rx.cond(
                         AuthState.login_error != "",
                         rx.callout(AuthState.login_error, icon="triangle-alert", color_scheme="red",
@@ -28,8 +32,8 @@ def login() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=AuthState.login,
-                reset_on_submit=False,
+                action=routes.SIGN_IN,
+                method="post",
             ),
             width="min(26em, 92vw)",
             size="4",

@@ -1,26 +1,31 @@
-"""Sign-in, sign-out and the guard every staff event handler goes through.
+"""Who the tab's user is, and the guard every staff event handler goes through.
 
-The browser keeps a random session token in a cookie. Every guarded event looks the token up in the
-database, so a signed-out or deactivated user is turned away on their very next event.
+The browser keeps a random session token in an HttpOnly cookie, set and cleared over HTTP by
+crm_app/sign_in.py; the server reads it from the websocket handshake's headers, so the token never travels
+in state deltas and page scripts cannot read it. Every guarded event looks the token up in the database, so
+a signed-out, idle, expired or deactivated session is turned away on its very next event.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import timedelta
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import reflex as rx
 
 from crm_app import routes
-from crm_app.sign_in import refusal_message, sign_in
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import users
 from crm_app.settings import get_settings
+from crm_app.sign_in import LOGIN_MESSAGES, SESSION_COOKIE, refusal_message
 
 _acting_user: ContextVar[Actor | None] = ContextVar("acting_user", default=None)
 
@@ -35,23 +40,39 @@ def current_actor() -> Actor:
     return actor
 
 
-def _text(value: Any, limit: int) -> str:
-    """A client-sent value as bounded text ('' when it is not text at all)."""
-    return value[:limit] if isinstance(value, str) else ""
+def session_token_of(cookie_header: str) -> str:
+    """The session token in a Cookie header ('' when there is none or the header does not parse)."""
+    try:
+        morsel = SimpleCookie(cookie_header).get(SESSION_COOKIE)
+    except CookieError:
+        return ""
+    return morsel.value[:128] if morsel else ""
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "", name="crm_session", same_site="strict", max_age=get_settings().session_ttl_hours * 3600
-    )
     # What the shell shows; set by the guard from the database on each event, never trusted for access.
     user_name: str = ""
     user_role: str = ""
     login_error: str = ""
+    # The login form: where to go after signing in, and which step it shows ("password", or "code" for the
+    # second factor).
+    next_path: str = routes.HOME
+    login_step: str = "password"
+    # Which session cookie this tab's state was built for (a digest: the token itself is never kept in state).
+    _session_seen: str = ""
+
+    def _session_token(self) -> str:
+        return session_token_of(self.router.headers.cookie)
 
     def _resolve_actor(self) -> Actor | None:
+        token = self._session_token()
+        idle = timedelta(minutes=get_settings().session_idle_minutes)
         with read_session() as session:
-            actor = users.actor_for_token(session=session, token=_text(self.session_token, 128))
+            live = users.session_for_token(session=session, token=token, idle=idle)
+        if live is not None and users.needs_touch(live):
+            with write_session() as session:
+                users.touch_session(session=session, token=token)
+        actor = live.actor if live else None
         self.user_name, self.user_role = (actor.full_name, actor.role.value) if actor else ("", "")
         return actor
 
@@ -60,42 +81,42 @@ class AuthState(rx.State):
         for state_class in rx.State.get_substates():
             if state_class is not AuthState and state_class.__module__.startswith("crm_app."):
                 (await self.get_state(state_class)).reset()
-
-    @rx.event
-    async def login(self, form_data: dict) -> Any:
-        """Check the email and password; on success keep a new session token and go to `next`."""
-        form = form_data if isinstance(form_data, dict) else {}
-        email, password = _text(form.get("email"), 254), _text(form.get("password"), 128)
-        if not email or not password:
-            self.login_error = "Enter your email and password."
-            return None
-        result = await sign_in(email=email, password=password, client=self.router.session.client_ip)
-        if not result.signed_in:
-            self.login_error = refusal_message(result.retry_after)
-            return None
-        await self._forget_shown_data()
-        self.login_error = ""
-        self.session_token = result.token
-        self._resolve_actor()
-        return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
-
-    @rx.event
-    async def logout(self) -> Any:
-        if self.session_token:
-            with write_session() as session:
-                users.revoke_session(session=session, token=_text(self.session_token, 128))
-        await self._forget_shown_data()
-        self.session_token = ""
         self.user_name = self.user_role = ""
-        return rx.redirect(routes.LOGIN)
+
+    async def _follow_the_cookie(self) -> None:
+        """When the tab's session cookie is not the one its state was built for (a sign-in, a sign-out, another
+        user), forget everything the state shows before anything is sent."""
+        seen = hashlib.sha256(self._session_token().encode()).hexdigest()
+        if seen != self._session_seen:
+            if self.user_name:
+                await self._forget_shown_data()
+            self._session_seen = seen
 
     @rx.event
     def open_login_page(self) -> Any:
-        """On the login page: a browser that is still signed in goes straight home."""
-        self.login_error = ""
+        """On the login page: show why the last attempt failed; a browser that is still signed in goes on."""
+        query = self.router.url.query_parameters
+        self.next_path = routes.safe_next_path(query.get("next"))
+        self.login_step = "code" if query.get("step") == "code" else "password"
+        error = query.get("error", "")
+        wait = str(query.get("wait", ""))
+        self.login_error = (refusal_message(int(wait)) if error == "throttled" and wait.isdecimal() and len(wait) < 7
+                            else LOGIN_MESSAGES.get(error, "") if isinstance(error, str) else "")
         if self._resolve_actor() is not None:
-            return rx.redirect(routes.safe_next_path(self.router.url.query_parameters.get("next")))
+            return rx.redirect(self.next_path)
         return None
+
+
+class FollowTheSessionCookie:
+    """Reflex middleware: before any event of a tab (its hydration first), make its state follow the session
+    cookie of the tab's websocket, so a tab that signed out or in as someone else receives nothing of before."""
+
+    async def preprocess(self, app: Any, state: Any, event: Any) -> None:
+        await (await state.get_state(AuthState))._follow_the_cookie()
+        return None
+
+    async def postprocess(self, app: Any, state: Any, event: Any, update: Any) -> Any:
+        return update
 
 
 def _login_redirect(state: rx.State) -> Any:

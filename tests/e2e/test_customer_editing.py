@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer
-from crm_app.states.auth import AuthState
+
 from crm_app.states.customer import CustomerState
 from crm_app.states.customer_form import CustomerFormState
 from tests.e2e.conftest import SOCKET_PROBE, open_page, path_is, sign_in
@@ -87,9 +87,7 @@ def test_another_rep_calling_the_handlers_with_its_id_gets_nothing_and_changes_n
 
     async def scenario() -> ReflexClient:
         async with ReflexClient(app_url) as client:
-            await client.emit(AuthState, "login", "/login",
-                              form_data={"email": "rep2@example.com", "password": "demo-rep2-2026"})
-            await client.wait_for(lambda: client.redirects() == ["/"])
+            await client.sign_in("rep2@example.com", "demo-rep2-2026")
             client.messages.clear()
             await client.emit(CustomerState, "load", path)
             await client.emit(CustomerFormState, "open_edit", path, customer_id=zelda_id)

@@ -11,7 +11,8 @@ The enumeration walks the rx.State subclasses of crm_app.states. Reflex's own st
 hydrate / hydrate_and_load / set_is_hydrated / setvar, OnLoadInternalState, FrontendEventExceptionState,
 SharedStateBaseInternal): they are the framework's page-loading and error-reporting plumbing and touch only its own
 vars. The one that writes into the app's state, UpdateVarsInternalState.update_vars_internal (the browser's cookie
-sync, i.e. our session token), is called too, with hostile tokens.
+sync), is called too, with hostile tokens under the name the session token had when it was a state var: the token
+now lives only in an HttpOnly cookie read from the websocket handshake, so a planted one must sign nobody in.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 pytestmark = pytest.mark.e2e
 
 # The handlers found today; a refactor that makes the walk find fewer fails the guard instead of testing less.
-EXPECTED_HANDLERS = 140
+EXPECTED_HANDLERS = 138
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
@@ -168,7 +169,7 @@ def test_the_walk_finds_every_handler():
     assert len(HANDLERS) >= EXPECTED_HANDLERS, f"only {len(HANDLERS)} handlers found: {sorted(labels)}"
     assert {"AdminUsersState.set_role", "CustomerState.delete_customer", "PipelineState.reassign", "OrdersState.set_status",
             "InboxState.assign", "PrivacyState.erase", "TasksState.delete_task", "CockpitState.save_target",
-            "ImportState.confirm_import", "AuthState.logout", "CustomerFormState.setvar"} <= labels
+            "ImportState.confirm_import", "AuthState.open_login_page", "CustomerFormState.setvar"} <= labels
 
 
 # --- the database: planted sentinels, the ids of other people's records, fingerprints ----------------
@@ -240,7 +241,7 @@ def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
     async def rep2_signs_in() -> str:
         async with ReflexClient(app_url) as client:
             await client.sign_in("rep2@example.com", PASSWORDS["rep2@example.com"])
-            return client.values(AuthState, "session_token")[-1]
+            return client.session_cookie
 
     rep2_token = run(rep2_signs_in)
     with Session(engine) as session:

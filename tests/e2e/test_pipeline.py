@@ -18,7 +18,7 @@ from crm_app.data.insights_refresh import fit_insight, insight_model_name
 from crm_app.data.reports import ReportPeriod
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.domain import DealStage
-from crm_app.states.auth import FORBIDDEN, AuthState
+from crm_app.states.auth import FORBIDDEN
 from crm_app.states.pipeline import PipelineState
 from tests.e2e.conftest import open_page, path_is, sign_in
 from tests.e2e.websocket_client import ReflexClient, run
@@ -168,9 +168,7 @@ def test_hostile_websocket_calls_cannot_move_reassign_or_create_other_reps_deals
 
     async def scenario() -> ReflexClient:
         async with ReflexClient(app_url) as client:
-            await client.emit(AuthState, "login", routes.LOGIN,
-                              form_data={"email": "rep2@example.com", "password": "demo-rep2-2026"})
-            await client.wait_for(lambda: "/" in client.redirects())
+            await client.sign_in("rep2@example.com", "demo-rep2-2026")
             client.messages.clear()
             for stage in ("Won", "Lost", "Bogus"):
                 await client.emit(PipelineState, "move_to", routes.PIPELINE, deal_id=str(deal.id), stage=stage)

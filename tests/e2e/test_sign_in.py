@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from crm_app.states.auth import FORBIDDEN
-from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, user_by_email, user_count
+from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, user_by_email, user_count, wait_until_live
 
 pytestmark = pytest.mark.e2e
 
@@ -42,14 +44,55 @@ def test_a_wrong_password_is_refused_on_the_login_page(page: Page, app_url):
     submit_login(page, "admin@example.com", "demo-admin-2025")
 
     expect(page.get_by_test_id("login-error")).to_have_text(WRONG_LOGIN)
-    expect(page).to_have_url(path_is(app_url, "/login"))
+    expect(page).to_have_url(path_is(app_url, "/login?error=refused"))
     expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
     assert [c["value"] for c in page.context.cookies() if c["name"] == "crm_session"] in ([], [""])
+
+
+def test_after_five_wrong_passwords_the_form_says_when_to_try_again_whether_or_not_the_email_exists(page: Page,
+                                                                                                  app_url):
+    open_page(page, f"{app_url}/login")
+    for attempt in range(6):
+        submit_login(page, "nobody.at.all@example.com", f"guess-number-{attempt}")
+        expect(page.get_by_test_id("login-error")).to_have_text(
+            WRONG_LOGIN if attempt < 5 else "Too many sign-in attempts. Try again in 15 minutes.")
+        wait_until_live(page)
+
+    expect(page).to_have_url(re.compile(r"/login/?\?error=throttled&wait=(8[4-9]\d|900)/?$"))
+
+
+def test_the_session_cookie_is_http_only_and_same_site_strict_and_never_crosses_the_websocket(page: Page, app_url):
+    frames: list[str] = []
+
+    def watch(ws) -> None:
+        ws.on("framereceived", lambda payload: frames.append(str(payload)))
+        ws.on("framesent", lambda payload: frames.append(str(payload)))
+
+    page.on("websocket", watch)
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    page.get_by_test_id("nav-customers").click()
+    expect(page.get_by_test_id("customer-row").first).to_be_visible()
+
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "crm_session"]
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"], cookie["secure"]) == (True, "Strict", "/", False)
+    assert len(cookie["value"]) >= 40
+    assert "crm_session" not in page.evaluate("document.cookie")
+    assert len(frames) > 4
+    assert [frame for frame in frames if cookie["value"] in frame] == []
+
+
+def test_a_next_that_leaves_the_site_lands_home(page: Page, app_url):
+    open_page(page, f"{app_url}/login?next=//evil.example/phish")
+    submit_login(page, "rep1@example.com", "demo-rep1-2026")
+
+    expect(page).to_have_url(path_is(app_url, "/"))
+    expect(page.get_by_test_id("signed-in-user")).to_have_text("Riley Rep")
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_and_then_back_to_the_page(page: Page, app_url, e2e_database_url):
     open_page(page, f"{app_url}/admin/users")
     expect(page).to_have_url(path_is(app_url, "/login?next=/admin/users"))
+    expect(page.locator("input[name=next]")).to_have_value(re.compile(r"^/admin/users/?$"))  # the page read its URL
 
     submit_login(page, "admin@example.com", "demo-admin-2026")
 
@@ -106,6 +149,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     rep_page.get_by_test_id("nav-home").click()
     expect(rep_page).to_have_url(path_is(app_url, "/login"))
     expect(rep_page.get_by_test_id("signed-in-user")).to_have_count(0)
+    wait_until_live(rep_page)
     submit_login(rep_page, "temp.rep@example.com", "temp-rep-pass-2026")
     expect(rep_page.get_by_test_id("login-error")).to_have_text(WRONG_LOGIN)
 
@@ -118,20 +162,19 @@ def test_signing_out_ends_the_session_and_back_shows_no_staff_data(page: Page, a
     expect(page).to_have_url(path_is(app_url, "/login"))
     assert [c["value"] for c in page.context.cookies() if c["name"] == "crm_session"] in ([], [""])
 
-    # From here on, remember whether the staff shell or any figure is ever drawn.
-    page.evaluate("""() => {
-        window.__e2eStaffDataShown = false;
+    # From here on, in every page this tab loads, remember whether the staff shell or any figure is ever drawn.
+    page.add_init_script("""
         new MutationObserver(() => {
             if (document.querySelector('[data-testid="figure"], [data-testid="signed-in-user"]:not(:empty)')) {
-                window.__e2eStaffDataShown = true;
+                sessionStorage.setItem('e2eStaffDataShown', 'yes');
             }
-        }).observe(document.body, {childList: true, subtree: true, characterData: true});
-    }""")
+        }).observe(document, {childList: true, subtree: true, characterData: true});
+    """)
     page.go_back()
 
     expect(page).to_have_url(path_is(app_url, "/login"))
     expect(page.get_by_role("heading", name="Sign in to crm_app")).to_be_visible()
-    assert page.evaluate("window.__e2eStaffDataShown") is False
+    assert page.evaluate("sessionStorage.getItem('e2eStaffDataShown')") is None
 
 
 def test_the_next_person_on_a_shared_tab_receives_none_of_the_previous_users_data(page: Page, app_url,

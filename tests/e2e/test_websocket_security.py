@@ -57,9 +57,7 @@ def test_signed_in_sales_rep_cannot_manage_users_over_the_websocket(app_url, e2e
 
     async def scenario() -> tuple[ReflexClient, str]:
         async with ReflexClient(app_url) as client:
-            await client.emit(AuthState, "login", routes.LOGIN,
-                              form_data={"email": "rep1@example.com", "password": "demo-rep1-2026"})
-            await client.wait_for(lambda: client.redirects() == ["/"])
+            await client.sign_in("rep1@example.com", "demo-rep1-2026")
             signed_in_as = client.values(AuthState, "user_name")[-1]
             client.messages.clear()
             await client.emit(AdminUsersState, "create_user", routes.ADMIN_USERS, form_data=MALLORY)

@@ -14,7 +14,6 @@ import reflex as rx
 
 from benchmarks._socket import BrowserTab
 from crm_app import routes
-from crm_app.states.auth import AuthState
 
 
 def state_var(state: type[rx.State], name: str) -> tuple[str, str]:
@@ -37,11 +36,6 @@ class ReflexClient(BrowserTab):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    async def sign_in(self, email: str, password: str) -> None:
-        """Sign in through AuthState.login, as the login form does, and wait for the redirect home."""
-        await self.emit(AuthState, "login", routes.LOGIN, form_data={"email": email, "password": password})
-        await self.wait_for(lambda: "/" in self.redirects())
 
     def toasts(self) -> list[str]:
         """The JavaScript of every toast (rx.toast is sent as a function call)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -68,26 +68,54 @@ def open_session(*, session: Session, user: User, ttl: timedelta) -> str:
     return token
 
 
-def actor_for_token(*, session: Session, token: str) -> Actor | None:
-    """The user behind a live session token: not revoked, not expired, user still active."""
+# A session's last_seen_at is written at most this often: a click every second costs one write a minute.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    actor: Actor
+    last_seen_at: datetime
+
+
+def session_for_token(*, session: Session, token: str, idle: timedelta | None = None) -> LiveSession | None:
+    """The live session behind a token: not revoked, not expired, not idle longer than `idle`, user still active."""
     if not token or len(token) > 128:
         return None
+    now = utcnow()
+    conditions = [AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None),
+                  AuthSession.expires_at > now, User.is_active.is_(True)]
+    if idle is not None:
+        conditions.append(AuthSession.last_seen_at > now - idle)
     row = session.exec(
-        select(User, RolePolicy.requires_two_factor, TwoFactor.confirmed_at)
+        select(User, RolePolicy.requires_two_factor, TwoFactor.confirmed_at, AuthSession.last_seen_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .outerjoin(RolePolicy, RolePolicy.role == User.role)
         .outerjoin(TwoFactor, TwoFactor.user_id == User.id)
-        .where(
-            AuthSession.token_hash == token_digest(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-            User.is_active.is_(True),
-        )
+        .where(*conditions)
     ).first()
     if row is None:
         return None
-    user, two_factor_required, two_factor_since = row
-    return actor_of(user, must_enrol_two_factor=bool(two_factor_required) and two_factor_since is None)
+    user, two_factor_required, two_factor_since, last_seen_at = row
+    actor = actor_of(user, must_enrol_two_factor=bool(two_factor_required) and two_factor_since is None)
+    return LiveSession(actor=actor, last_seen_at=last_seen_at)
+
+
+def actor_for_token(*, session: Session, token: str, idle: timedelta | None = None) -> Actor | None:
+    """The user behind a live session token (see session_for_token)."""
+    live = session_for_token(session=session, token=token, idle=idle)
+    return live.actor if live else None
+
+
+def needs_touch(live: LiveSession) -> bool:
+    """Whether the session's last request is older than what last_seen_at keeps track of."""
+    return live.last_seen_at < utcnow() - LAST_SEEN_RESOLUTION
+
+
+def touch_session(*, session: Session, token: str) -> None:
+    """Note a request on the session now, which restarts its idle time."""
+    session.execute(update(AuthSession).where(AuthSession.token_hash == token_digest(token))
+                    .values(last_seen_at=utcnow()))
 
 
 def revoke_session(*, session: Session, token: str) -> None:

@@ -80,6 +80,7 @@ UNWATCHED_TABLES = {
     "audit_log": "append-only history; a change it would record shows in the table that changed",
     "metric_sample": "telemetry: every event, refused or not, is counted",
     "auth_session": "the test clients sign in and out (other users' sessions are checked for leaks instead)",
+    "sign_in_attempt": "the audit of sign-ins: the test clients sign in",
     "data_version": "a counter the triggers bump on any write, the sentinel planting included",
     "alembic_version": "the schema revision",
     "two_factor": "a client may start its own enrolment: a new secret for itself, off until a code confirms it",

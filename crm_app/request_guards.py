@@ -14,10 +14,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import logging
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -26,16 +25,17 @@ from starlette.responses import JSONResponse
 from crm_app.data.db import read_session
 from crm_app.data.permissions import Actor
 from crm_app.data.repositories import users
+from crm_app.data.security import token_digest
 from crm_app.data.repositories.imports import MAX_UPLOAD_BYTES
 from crm_app.data.validation import whole_number
 from crm_app.metrics import BODY_REFUSED
 from crm_app.settings import get_settings
+from crm_app.sign_in import session_token_of
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/_upload"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SESSION_COOKIE = "crm_session"
 # Room for the multipart envelope around the file: boundaries, part headers, the bound-arguments field.
 UPLOAD_ENVELOPE_BYTES = 64 * 1024
 UPLOAD_LIMIT_BYTES = MAX_UPLOAD_BYTES + UPLOAD_ENVELOPE_BYTES
@@ -58,20 +58,11 @@ class Refusal(Exception):
 # --- who is uploading -----------------------------------------------------------------------
 
 
-def _cookie(headers: Headers, name: str) -> str:
-    cookies = SimpleCookie()
-    try:
-        cookies.load(headers.get("cookie", ""))
-    except CookieError:
-        return ""
-    return unquote(cookies[name].value) if name in cookies else ""
-
-
-async def _tab_session_token(client_token: str) -> str:
-    """The session token the tab's state holds, on the dev server only: its frontend and backend are on different
-    ports, so uploads arrive without the cookie. In production page and backend share one origin and the cookie
-    always comes; asking the state there would let anonymous requests make the server build a state for every
-    made-up client token."""
+async def _tab_session_digest(client_token: str) -> str:
+    """The digest of the session cookie the tab's websocket signed in with (AuthState keeps only that), on the dev
+    server only: its frontend and backend are on different ports, so uploads arrive without the cookie. In
+    production page and backend share one origin and the cookie always comes; asking the state there would let
+    anonymous requests make the server build a state for every made-up client token."""
     from reflex.istate.manager.token import BaseStateToken
     from reflex_base import constants
     from reflex_base.environment import environment
@@ -87,18 +78,20 @@ async def _tab_session_token(client_token: str) -> str:
         return ""
     root = await manager.get_state(BaseStateToken(ident=client_token, cls=AuthState))
     auth = await root.get_state(AuthState)
-    token = getattr(auth, "session_token", "")
-    return token if isinstance(token, str) else ""
+    return auth._session_seen
 
 
-async def session_token(headers: Headers) -> str:
-    """The session token a request acts with: the `crm_session` cookie, else the tab's state."""
-    return _cookie(headers, SESSION_COOKIE) or await _tab_session_token(headers.get("reflex-client-token", ""))
+async def session_digest(headers: Headers) -> str:
+    """The digest of the session a request acts with: the `crm_session` cookie's, else the tab's."""
+    token = session_token_of(headers.get("cookie", ""))
+    return token_digest(token) if token else await _tab_session_digest(headers.get("reflex-client-token", ""))
 
 
-def _actor(token: str) -> Actor | None:
+def _actor(digest: str) -> Actor | None:
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
     with read_session() as session:
-        return users.actor_for_token(session=session, token=token)
+        live = users.session_for_digest(session=session, digest=digest, idle=idle)
+    return live.actor if live else None
 
 
 def _handler_roles(handler_name: str) -> frozenset | None:
@@ -119,8 +112,8 @@ async def check_upload(headers: Headers) -> None:
     roles = _handler_roles(headers.get("reflex-event-handler", ""))
     if roles is None:
         raise Refusal(404, "unknown_handler")
-    token = await session_token(headers)
-    actor = await run_in_threadpool(_actor, token) if token else None
+    digest = await session_digest(headers)
+    actor = await run_in_threadpool(_actor, digest) if digest else None
     if actor is None:
         raise Refusal(401, "sign_in_required")
     if actor.role not in roles:

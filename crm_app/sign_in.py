@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
@@ -50,6 +51,15 @@ class SignInResult:
     @property
     def signed_in(self) -> bool:
         return self.token is not None
+
+
+def session_token_of(cookie_header: str) -> str:
+    """The session token in a Cookie header ('' when there is none or the header does not parse)."""
+    try:
+        morsel = SimpleCookie(cookie_header).get(SESSION_COOKIE)
+    except CookieError:
+        return ""
+    return morsel.value[:128] if morsel else ""
 
 
 def account_key(email: str) -> str:

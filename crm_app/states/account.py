@@ -72,7 +72,7 @@ class AccountState(rx.State):
         try:
             with write_session() as session:
                 users.change_password(session=session, actor=current_actor(), current_password=current,
-                                      new_password=new, current_token=auth.session_token)
+                                      new_password=new, current_token=auth._session_token())
         except users.WrongPassword as wrong:
             self.password_errors = {"current_password": str(wrong)}
             return None
@@ -147,4 +147,5 @@ class AccountState(rx.State):
     def sign_out_everywhere(self) -> Any:
         with write_session() as session:
             users.sign_out_everywhere(session=session, actor=current_actor())
-        return AuthState.logout
+        # This browser's session ended too; the login page forgets what the tab showed.
+        return rx.redirect(routes.LOGIN)

@@ -9,12 +9,10 @@ a signed-out, idle, expired or deactivated session is turned away on its very ne
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import reflex as rx
@@ -24,8 +22,9 @@ from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import users
+from crm_app.data.security import token_digest
 from crm_app.settings import get_settings
-from crm_app.sign_in import LOGIN_MESSAGES, SESSION_COOKIE, refusal_message
+from crm_app.sign_in import LOGIN_MESSAGES, refusal_message, session_token_of
 
 _acting_user: ContextVar[Actor | None] = ContextVar("acting_user", default=None)
 
@@ -40,15 +39,6 @@ def current_actor() -> Actor:
     return actor
 
 
-def session_token_of(cookie_header: str) -> str:
-    """The session token in a Cookie header ('' when there is none or the header does not parse)."""
-    try:
-        morsel = SimpleCookie(cookie_header).get(SESSION_COOKIE)
-    except CookieError:
-        return ""
-    return morsel.value[:128] if morsel else ""
-
-
 class AuthState(rx.State):
     # What the shell shows; set by the guard from the database on each event, never trusted for access.
     user_name: str = ""
@@ -58,7 +48,8 @@ class AuthState(rx.State):
     # second factor).
     next_path: str = routes.HOME
     login_step: str = "password"
-    # Which session cookie this tab's state was built for (a digest: the token itself is never kept in state).
+    # Which session cookie this tab's state was built for: its digest, as the database keeps it (the token itself
+    # is never kept in state). Uploads sent without the cookie are judged by it (crm_app/request_guards.py).
     _session_seen: str = ""
 
     def _session_token(self) -> str:
@@ -86,14 +77,15 @@ class AuthState(rx.State):
     async def _follow_the_cookie(self) -> None:
         """When the tab's session cookie is not the one its state was built for (a sign-in, a sign-out, another
         user), forget everything the state shows before anything is sent."""
-        seen = hashlib.sha256(self._session_token().encode()).hexdigest()
+        token = self._session_token()
+        seen = token_digest(token) if token else ""
         if seen != self._session_seen:
             if self.user_name:
                 await self._forget_shown_data()
             self._session_seen = seen
 
     @rx.event
-    def open_login_page(self) -> Any:
+    async def open_login_page(self) -> Any:
         """On the login page: show why the last attempt failed; a browser that is still signed in goes on."""
         query = self.router.url.query_parameters
         self.next_path = routes.safe_next_path(query.get("next"))
@@ -102,8 +94,11 @@ class AuthState(rx.State):
         wait = str(query.get("wait", ""))
         self.login_error = (refusal_message(int(wait)) if error == "throttled" and wait.isdecimal() and len(wait) < 7
                             else LOGIN_MESSAGES.get(error, "") if isinstance(error, str) else "")
+        shown_to = self.user_name
         if self._resolve_actor() is not None:
             return rx.redirect(self.next_path)
+        if shown_to:  # the session ended elsewhere (sign out everywhere, an admin): forget what the tab showed
+            await self._forget_shown_data()
         return None
 
 

@@ -216,7 +216,9 @@ def open_page(page: Page, url: str) -> None:
 
 
 def submit_login(page: Page, email: str, password: str) -> None:
-    """Fill in and send the login form of a live login page."""
+    """Fill in and send the login form of the login page, once it is live (the form is posted over HTTP, and each
+    answer is a new page load)."""
+    wait_until_live(page)
     page.locator("#login-email").fill(email)
     page.locator("#login-password").fill(password)
     page.get_by_role("button", name="Sign in").click()

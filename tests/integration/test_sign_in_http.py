@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from crm_app import rate_limit, sign_in
+from crm_app.sign_in import session_token_of
 from crm_app.api import api
 from crm_app.data.models import AuthSession, Role, SignInAttempt, UserCreate, utcnow
 from crm_app.data.repositories import users
 from crm_app.data.security import token_digest
 from crm_app.settings import get_settings
-from crm_app.states.auth import session_token_of
 
 FORM = {"email": "rep@example.com", "password": "correct-horse-1"}
 HOUR = timedelta(hours=1)

@@ -82,8 +82,13 @@ def session_for_token(*, session: Session, token: str, idle: timedelta | None = 
     """The live session behind a token: not revoked, not expired, not idle longer than `idle`, user still active."""
     if not token or len(token) > 128:
         return None
+    return session_for_digest(session=session, digest=token_digest(token), idle=idle)
+
+
+def session_for_digest(*, session: Session, digest: str, idle: timedelta | None = None) -> LiveSession | None:
+    """session_for_token, from the token's digest (what the database and a tab's state keep of it)."""
     now = utcnow()
-    conditions = [AuthSession.token_hash == token_digest(token), AuthSession.revoked_at.is_(None),
+    conditions = [AuthSession.token_hash == digest, AuthSession.revoked_at.is_(None),
                   AuthSession.expires_at > now, User.is_active.is_(True)]
     if idle is not None:
         conditions.append(AuthSession.last_seen_at > now - idle)

@@ -28,6 +28,7 @@ def settings(engine, monkeypatch):
     monkeypatch.setattr(settings, "redis_url", None)
     monkeypatch.setattr(settings, "trusted_proxy_hops", 0)
     monkeypatch.setattr(settings, "allowed_origins", "http://crm.example")
+    monkeypatch.setattr(sign_in, "throttled_attempts", sign_in.ThrottledTally())  # none left from another test
     rate_limit._limiter.cache_clear()
     sign_in._password_checkers.cache_clear()
     with Session(engine) as session:

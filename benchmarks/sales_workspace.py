@@ -7,7 +7,7 @@ Builds the demo company (`crm-app seed`) with `--customers` customers (unless `-
 that already has it: a big one is seeded once and reused), then adds open deals (spread over the
 sales reps' customers and the four open stages) until `--open-deals` deals are open. It serves the real
 backend (`reflex run --env prod --backend-only`, one worker) and drives it over its websocket exactly as the
-browser does: a socket.io client signs in through AuthState.login, then sends the page's events.
+browser does: a socket.io client signs in through the login form's HTTP post, then sends the page's events.
 
 What is measured, per event: the wall time from emitting the event on the socket to receiving the state update
 it causes, on loopback. That is the server's whole work for the event (session-token check, the repository's

@@ -20,10 +20,13 @@ PASSWORD = "amber-falcon-harbor-7"
 
 def _new_user(database_url: str, email: str, role: Role = Role.sales_rep) -> None:
     """A user of this test only, so its password and two-factor changes touch no other test's sign-in."""
-    with Session(engine_for(database_url)) as session:
-        users.create_user(session=session, actor=None, user_create=UserCreate(
-            email=email, full_name=email.split("@")[0].replace(".", " ").title(), role=role, password=PASSWORD))
-        session.commit()
+    # A write transaction from the start (BEGIN IMMEDIATE, see db.py): one that reads first could not become a
+    # writer once the served app has written meanwhile (SQLite answers "database is locked" at once).
+    with engine_for(database_url).connect() as connection:
+        connection.info["write"] = True
+        with Session(bind=connection) as session, connection.begin():
+            users.create_user(session=session, actor=None, user_create=UserCreate(
+                email=email, full_name=email.split("@")[0].replace(".", " ").title(), role=role, password=PASSWORD))
 
 
 def _open_account(page: Page, app_url: str) -> None:

@@ -35,6 +35,11 @@ STAGE_PROBABILITY: dict[DealStage, float] = {
 }
 
 
+def deal_is_overdue(stage: str, expected_close: Any, today: Any) -> bool:
+    """An open deal whose expected close date has passed (the day itself is not overdue yet)."""
+    return stage in OPEN_STAGES and expected_close is not None and expected_close < today
+
+
 class OrderStatus(StrEnum):
     pending = "pending"
     paid = "paid"

@@ -19,8 +19,10 @@ INBOX = "/inbox"
 CUSTOMERS = "/customers"
 CUSTOMER = "/customers/[customer_id]"
 PIPELINE = "/pipeline"
+DEAL = "/deals/[deal_id]"
 ORDERS = "/orders"
 ORDER_NEW = "/orders/new"
+ORDER = "/orders/[order_id]"
 COCKPIT = "/cockpit"
 TASKS = "/tasks"
 IMPORT = "/import"
@@ -29,6 +31,14 @@ INSIGHTS = "/insights"
 
 def customer_page(customer_id: int | str) -> str:
     return f"/customers/{customer_id}"
+
+
+def deal_page(deal_id: int | str) -> str:
+    return f"/deals/{deal_id}"
+
+
+def order_page(order_id: int | str) -> str:
+    return f"/orders/{order_id}"
 
 STAFF = (Role.admin, Role.executive, Role.sales_rep)
 

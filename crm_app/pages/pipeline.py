@@ -99,7 +99,12 @@ def _card(card: rx.Var, stage: DealStage) -> rx.Component:
     return DragArea.create(
         rx.card(
             rx.vstack(
-                rx.text(card["title"], weight="bold", size="2", data_testid="deal-title"),
+                rx.hstack(
+                    rx.link(card["title"], href=card["link"], weight="bold", size="2", data_testid="deal-title"),
+                    rx.cond(card["overdue"] != "", rx.badge("Overdue", color_scheme="red", size="1",
+                                                             data_testid="deal-overdue")),
+                    justify="between", width="100%", wrap="wrap",
+                ),
                 rx.link(card["customer"], href=card["customer_link"], size="2"),
                 rx.hstack(
                     rx.text(card["amount"], size="2", data_testid="deal-amount"),

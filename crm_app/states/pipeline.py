@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -14,7 +14,7 @@ from crm_app.data.models import Role
 from crm_app.data.insights_refresh import latest_win_model_fit, latest_win_probabilities
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
-from crm_app.domain import DealStage
+from crm_app.domain import DealStage, deal_is_overdue
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -31,8 +31,10 @@ def _money(amount: float) -> str:
     return f"{amount:,.2f}"
 
 
-def _card(card: deals.DealCard) -> dict[str, str]:
-    return {"id": str(card.id), "title": card.title, "customer": card.customer_name,
+def _card(card: deals.DealCard, today: date) -> dict[str, str]:
+    return {"id": str(card.id), "title": card.title, "link": routes.deal_page(card.id),
+            "overdue": "yes" if deal_is_overdue(card.stage, card.expected_close, today) else "",
+            "customer": card.customer_name,
             "customer_link": routes.customer_page(card.customer_id), "amount": _money(card.amount),
             "close": card.expected_close.isoformat() if card.expected_close else "No date",
             "owner": card.owner_name, "owner_id": str(card.owner_id)}
@@ -113,8 +115,9 @@ class PipelineState(UrlFilters, rx.State):
         self._show_pages(pages)
 
     def _show_pages(self, pages: dict[str, deals.CardPage]) -> None:
+        today = datetime.now(UTC).date()
         for stage, page in pages.items():
-            setattr(self, CARDS[stage], [_card(card) for card in page.cards])
+            setattr(self, CARDS[stage], [_card(card, today) for card in page.cards])
         self.column_pages = {**self.column_pages, **{stage: page.page for stage, page in pages.items()}}
         self.column_page_counts = {**self.column_page_counts, **{stage: page.pages for stage, page in pages.items()}}
 

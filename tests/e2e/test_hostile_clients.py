@@ -55,7 +55,7 @@ from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 pytestmark = pytest.mark.e2e
 
 # The handlers found today; a refactor that makes the walk find fewer fails the guard instead of testing less.
-EXPECTED_HANDLERS = 138
+EXPECTED_HANDLERS = 142
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
@@ -384,6 +384,7 @@ def hostile_paths(planted: Planted) -> st.SearchStrategy[str]:
     customer, deal, user = (st.sampled_from(ids) for ids in (planted.customers, planted.deals, planted.users))
     return st.one_of(
         customer.map(routes.customer_page), customer.map(routes.customer_page),  # twice: the pages keyed by path
+        deal.map(routes.deal_page), deal.map(routes.deal_page),
         st.builds("/orders/new?customer={}&deal={}".format, customer, deal),
         st.builds("/tasks?customer={}&owner={}".format, customer, user),
         deal.map("/tasks?deal={}".format),
@@ -393,7 +394,8 @@ def hostile_paths(planted: Planted) -> st.SearchStrategy[str]:
         user.map("/cockpit?rep={}&period=custom&from=0001-01-01&to=9999-12-31".format),
         st.sampled_from([routes.HOME, routes.INBOX, routes.INSIGHTS, routes.IMPORT, routes.ADMIN_USERS,
                          routes.ORDERS, "/feedback?t=forged.token", "/login?next=//evil.example", "/customers/-1",
-                         "/customers/99999999999999999999", "/customers/{}"]),
+                         "/customers/99999999999999999999", "/customers/{}",
+                         "/deals/-1", "/deals/99999999999999999999"]),
         st.text(max_size=20).map("/{}".format),
     )
 

@@ -1,10 +1,12 @@
 """The CRM's vocabulary: NPS/CSAT bands at their edges and the net line amount's rounding, by hand."""
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
 from crm_app.domain import (
-    NPS_BANDS, OPEN_STAGES, STAGE_PROBABILITY, DealStage, is_detractor, is_passive, is_promoter, is_satisfied,
+    NPS_BANDS, OPEN_STAGES, STAGE_PROBABILITY, DealStage, deal_is_overdue, is_detractor, is_passive, is_promoter, is_satisfied,
     net_line_amount, unhappy,
 )
 
@@ -49,3 +51,12 @@ def test_net_line_amount_takes_whole_columns():
     amounts = net_line_amount(pd.Series([3, 1, 2]), pd.Series([19.99, 1.005, 0.07]), pd.Series([0.10, 0.0, 0.25]))
     assert amounts.tolist() == [53.97, 1.01, 0.11]
     assert net_line_amount(np.array([1, 1]), np.array([0.05, 0.25]), np.array([0.1, 0.5])).tolist() == [0.05, 0.13]
+
+
+def test_an_open_deal_is_overdue_only_after_its_expected_close_day():
+    today = date(2026, 12, 5)
+    assert deal_is_overdue(DealStage.proposal, date(2026, 12, 4), today)
+    assert not deal_is_overdue(DealStage.proposal, date(2026, 12, 5), today)
+    assert not deal_is_overdue(DealStage.proposal, None, today)
+    assert not deal_is_overdue(DealStage.won, date(2026, 12, 1), today)
+    assert not deal_is_overdue(DealStage.lost, date(2026, 12, 1), today)

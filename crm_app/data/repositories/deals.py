@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import field_validator
 from sqlmodel import Field, Session, SQLModel, func, select
 
-from crm_app.data.models import Customer, Deal, Role, User, utcnow
+from crm_app.data.models import Activity, AuditLog, Customer, Deal, Order, Role, User, utcnow
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import distinct_values
 from crm_app.data.search import name_or_company_matches
 from crm_app.data.validation import UNSTORABLE_TEXT, UserInput, unstorable
-from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage
+from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage, OrderStatus
 
 ENTITY = "deal"
 CARDS_PER_PAGE = 20
@@ -173,6 +173,104 @@ def board_regions(*, session: Session, actor: Actor) -> list[str]:
     return distinct_values(session=session, actor=actor, column=Customer.region)
 
 
+# --- one deal's page ------------------------------------------------------------------------------
+
+
+def _deal_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
+
+
+def readable_deal(*, session: Session, actor: Actor, deal_id: Any) -> Deal:
+    """The deal when the actor may read it, as on the board: its owner, executives and admins."""
+    deal = session.get(Deal, deal_id) if _deal_id(deal_id) else None
+    if deal is None or not (actor.reads_everything or deal.owner_id == actor.id):
+        raise NotFound("No such deal.")
+    return deal
+
+
+@dataclass(frozen=True)
+class StageSpell:
+    """A stretch of time a deal spent in one stage; `left_at` is None for the stage it is in now."""
+
+    stage: DealStage
+    entered_at: datetime
+    left_at: datetime | None
+
+    def time_spent(self, now: datetime) -> timedelta | None:
+        """How long the deal stayed (or has been so far) in the stage; None for the closed stage it rests in."""
+        if self.left_at is not None:
+            return self.left_at - self.entered_at
+        return None if self.stage not in OPEN_STAGES else max(timedelta(0), now - self.entered_at)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stage_history(*, session: Session, actor: Actor, deal_id: Any) -> list[StageSpell]:
+    """The deal's stages in order, from its audit rows: it entered its first stage when created (the create row,
+    else the row's created_at) and each stage move ends one spell and starts the next."""
+    deal = readable_deal(session=session, actor=actor, deal_id=deal_id)
+    rows = session.exec(select(AuditLog).where(AuditLog.entity == ENTITY, AuditLog.entity_id == deal.id,
+                                                AuditLog.action.in_(("create", "stage_move")))
+                        .order_by(AuditLog.at, AuditLog.id)).all()
+    created = next((row for row in rows if row.action == "create"), None)
+    moves = [row for row in rows if row.action == "stage_move" and (row.new_values or {}).get("stage")]
+    first_stage = ((created.new_values or {}).get("stage") if created else None) \
+        or (moves and (moves[0].old_values or {}).get("stage")) or deal.stage
+    stage, since = DealStage(first_stage), _utc(created.at if created else deal.created_at)
+    spells = []
+    for move in moves:
+        at = _utc(move.at)
+        spells.append(StageSpell(stage=stage, entered_at=since, left_at=at))
+        stage, since = DealStage(move.new_values["stage"]), at
+    spells.append(StageSpell(stage=stage, entered_at=since, left_at=None))
+    return spells
+
+
+@dataclass(frozen=True)
+class OrderMade:
+    """The order a won deal became (the one created from it)."""
+
+    id: int
+    status: OrderStatus
+    total_amount: float
+
+
+@dataclass(frozen=True)
+class DealFile:
+    deal: Deal
+    customer_name: str
+    owner_name: str
+    stages: list[StageSpell]
+    tasks: list[Activity]
+    order: OrderMade | None
+
+
+def order_made_from(*, session: Session, deal_id: int) -> OrderMade | None:
+    """The newest order created from the deal (its create audit row names the deal), if any."""
+    row = session.exec(
+        select(Order.id, Order.status, Order.total_amount).join(AuditLog, AuditLog.entity_id == Order.id)
+        .where(AuditLog.entity == "order", AuditLog.action == "create",
+               AuditLog.new_values["deal_id"].as_integer() == deal_id)
+        .order_by(Order.id.desc()).limit(1)
+    ).first()
+    return OrderMade(id=row[0], status=OrderStatus(row[1]), total_amount=float(row[2])) if row else None
+
+
+def deal_file(*, session: Session, actor: Actor, deal_id: Any) -> DealFile:
+    """Everything the deal's page shows, for a deal the actor may read."""
+    deal = readable_deal(session=session, actor=actor, deal_id=deal_id)
+    customer_name = session.exec(select(Customer.name).where(Customer.id == deal.customer_id)).one()
+    owner_name = session.exec(select(User.full_name).where(User.id == deal.owner_id)).one()
+    tasks = list(session.exec(select(Activity).where(Activity.deal_id == deal.id)
+                              .order_by(Activity.done, Activity.due_at.asc().nulls_last(), Activity.id)))
+    return DealFile(deal=deal, customer_name=customer_name, owner_name=owner_name,
+                    stages=stage_history(session=session, actor=actor, deal_id=deal.id), tasks=tasks,
+                    order=order_made_from(session=session, deal_id=deal.id))
+
+
 # --- changing deals -------------------------------------------------------------------------------
 
 
@@ -181,7 +279,7 @@ def changeable_deal(*, session: Session, actor: Actor, deal_id: Any, lock: bool 
     if actor.role == Role.executive:
         raise PermissionDenied("Executives read the pipeline; deal owners and admins change it.")
     deal = None
-    if isinstance(deal_id, int) and not isinstance(deal_id, bool) and 0 < deal_id < 2**63:
+    if _deal_id(deal_id):
         statement = select(Deal).where(Deal.id == deal_id)
         deal = session.exec(statement.with_for_update() if lock else statement).first()
     if deal is None or not (actor.is_admin or deal.owner_id == actor.id):
@@ -241,15 +339,12 @@ def move_deal(*, session: Session, actor: Actor, deal_id: int, stage: Any, lost_
     return move
 
 
-class DealCreate(UserInput, SQLModel):
-    """A new deal as a user sends it. It starts as a Lead."""
+class DealDetails(UserInput, SQLModel):
+    """What a user types about a deal: its title, amount and expected close date."""
 
     title: str = Field(min_length=1, max_length=200)
-    customer_id: int = Field(gt=0, lt=2**63)
     amount: float = Field(ge=0, le=MAX_AMOUNT)
     expected_close_date: date
-    # Only admins may name another owner; a rep's deals are always their own.
-    owner_id: int | None = Field(default=None, gt=0, lt=2**63)
 
     @field_validator("title", mode="before")
     @classmethod
@@ -258,13 +353,6 @@ class DealCreate(UserInput, SQLModel):
             value = value.strip()
             if not value:
                 raise ValueError("Give the deal a title.")
-        return value
-
-    @field_validator("customer_id", mode="before")
-    @classmethod
-    def _customer_chosen(cls, value: Any) -> Any:
-        if value in (None, ""):
-            raise ValueError("Choose a customer.")
         return value
 
     @field_validator("amount", mode="before")
@@ -285,6 +373,24 @@ class DealCreate(UserInput, SQLModel):
     def _date_given(cls, value: Any) -> Any:
         if value in (None, ""):
             raise ValueError("Choose the expected close date.")
+        return value
+
+
+DETAIL_FIELDS = ("title", "amount", "expected_close_date")
+
+
+class DealCreate(DealDetails):
+    """A new deal as a user sends it. It starts as a Lead."""
+
+    customer_id: int = Field(gt=0, lt=2**63)
+    # Only admins may name another owner; a rep's deals are always their own.
+    owner_id: int | None = Field(default=None, gt=0, lt=2**63)
+
+    @field_validator("customer_id", mode="before")
+    @classmethod
+    def _customer_chosen(cls, value: Any) -> Any:
+        if value in (None, ""):
+            raise ValueError("Choose a customer.")
         return value
 
     @field_validator("owner_id", mode="before")
@@ -317,6 +423,22 @@ def create_deal(*, session: Session, actor: Actor, deal_create: DealCreate) -> D
     session.flush()
     record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=deal.id, action="create",
                   new=snapshot(deal, CREATE_FIELDS))
+    return deal
+
+
+def update_deal(*, session: Session, actor: Actor, deal_id: int, details: DealDetails) -> Deal:
+    """Change a deal's title, amount and expected close date; who may is who may move it (`changeable_deal`).
+    Only the fields that change are audited; an unchanged form writes nothing."""
+    deal = changeable_deal(session=session, actor=actor, deal_id=deal_id, lock=True)
+    old = snapshot(deal, DETAIL_FIELDS)
+    for name in DETAIL_FIELDS:
+        setattr(deal, name, getattr(details, name))
+    new = snapshot(deal, DETAIL_FIELDS)
+    if new != old:
+        session.add(deal)
+        record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=deal.id, action="update",
+                      old=old, new=new)
+        session.flush()
     return deal
 
 

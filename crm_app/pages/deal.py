@@ -1,0 +1,143 @@
+"""/deals/[deal_id]: one deal: facts, edit, stage history with time in each stage, tasks, its order, timeline."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.forms import field_error, text_field
+from crm_app.components.shell import staff_page
+from crm_app.states.deal import STAGE_CHOICES, DealState
+
+
+def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="4"),
+        rx.cond(
+            rows.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
+                    rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
+                        *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id,
+                    ))),
+                    width="100%", size="1",
+                ),
+                overflow_x="auto", width="100%",
+            ),
+            rx.text("None", size="2", color=rx.color("gray", 10)),
+        ),
+        width="100%", spacing="2",
+    )
+
+
+def _facts() -> rx.Component:
+    f = DealState.facts
+    fact = lambda label, key: rx.vstack(  # noqa: E731
+        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(f[key], size="2", data_testid=f"deal-{key}"),
+        spacing="0",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(f["title"], size="6", data_testid="deal-heading"),
+                rx.cond(f["overdue"] != "", rx.badge("Overdue", color_scheme="red", data_testid="deal-overdue")),
+                align="center", wrap="wrap",
+            ),
+            rx.grid(
+                rx.vstack(rx.text("Customer", size="1", color=rx.color("gray", 10)),
+                          rx.link(f["customer"], href=f["customer_link"], size="2"), spacing="0"),
+                fact("Amount", "amount"), fact("Stage", "stage"), fact("Probability", "probability"),
+                fact("Expected close", "close"), fact("Owner", "owner"), fact("Lost reason", "lost_reason"),
+                fact("Created", "created"), fact("Closed", "closed"),
+                columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%",
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _edit() -> rx.Component:
+    errors = DealState.errors
+    return rx.card(
+        rx.vstack(
+            rx.heading("Edit", size="4"),
+            rx.form(
+                rx.vstack(
+                    text_field("Title", "title", errors, max_length=200, default_value=DealState.form["title"]),
+                    text_field("Amount", "amount", errors, input_mode="decimal", default_value=DealState.form["amount"]),
+                    text_field("Expected close", "expected_close_date", errors, type="date",
+                               default_value=DealState.form["expected_close_date"]),
+                    rx.button("Save", type="submit"),
+                    spacing="2", width="100%",
+                ),
+                on_submit=DealState.save_details,
+                width="100%",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Stage", html_for="field-stage"),
+                    rx.el.select(*[rx.el.option(stage, value=stage) for stage in STAGE_CHOICES],
+                                 id="field-stage", name="stage", default_value=DealState.stage,
+                                 style={"width": "100%", "padding": "0.4em"}),
+                    field_error(errors, "stage"),
+                    text_field("Lost reason (when moving to Lost)", "lost_reason", errors, max_length=200),
+                    rx.button("Change stage", type="submit", variant="soft"),
+                    spacing="2", width="100%",
+                ),
+                on_submit=DealState.change_stage,
+                width="100%",
+            ),
+            rx.cond(
+                DealState.can_reassign,
+                rx.vstack(
+                    rx.el.label("Owner", html_for="deal-owner"),
+                    rx.el.select(rx.foreach(DealState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                                 id="deal-owner", value=DealState.owner_id, on_change=DealState.reassign,
+                                 style={"width": "100%", "padding": "0.4em"}),
+                    spacing="1", width="100%",
+                ),
+            ),
+            spacing="4", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _order() -> rx.Component:
+    o = DealState.order
+    return rx.vstack(
+        rx.heading("Order", size="4"),
+        rx.cond(
+            DealState.order.length() > 0,
+            rx.text(rx.link(o["number"], href=o["link"], data_testid="deal-order-link"), " · ", o["status"], " · ",
+                    o["total"], size="2"),
+            rx.text("No order yet.", size="2", color=rx.color("gray", 10)),
+        ),
+        spacing="2", width="100%",
+    )
+
+
+def _timeline() -> rx.Component:
+    return _table("Timeline", DealState.timeline, [("When", "at"), ("What", "title"), ("Text", "body"), ("Who", "who")],
+                  "deal-timeline-entry")
+
+
+@staff_page(route=routes.DEAL, title="Deal", on_load=DealState.load)
+def deal() -> rx.Component:
+    return rx.cond(
+        DealState.found,
+        rx.vstack(
+            _facts(),
+            rx.cond(DealState.can_change, _edit()),
+            _table("Stage history", DealState.stages,
+                   [("Stage", "stage"), ("Entered", "entered"), ("Left", "left"), ("Time in stage", "spent")],
+                   "stage-spell"),
+            _table("Tasks", DealState.tasks, [("Subject", "subject"), ("Kind", "kind"), ("Due", "due"), ("", "done")],
+                   "deal-task"),
+            _order(),
+            _timeline(),
+            spacing="5", width="100%",
+        ),
+        rx.cond(DealState.missing != "",
+                rx.callout(DealState.missing, icon="triangle-alert", color_scheme="red", data_testid="not-found")),
+    )

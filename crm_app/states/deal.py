@@ -1,0 +1,144 @@
+"""One deal's page: its facts, stage history with the time spent in each stage, tasks, the order it became and
+its timeline; its owner (or an admin) edits it under the board's rules, enforced by the deals repository."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.data.db import read_session, write_session
+from crm_app.data.models import Role
+from crm_app.data.permissions import NotFound
+from crm_app.data.repositories import deals, timeline
+from crm_app.data.repositories.users import staff_directory
+from crm_app.domain import DealStage, deal_is_overdue
+from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.forms import as_id, parse_form
+
+# The deal's page shows the newest entries of its timeline; the customer's page pages through all of them.
+TIMELINE_ENTRIES = 20
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
+
+
+def time_in_stage(spent: timedelta | None) -> str:
+    """A stage's time as people say it: "3 d 4 h", "5 h 20 min", "12 min"; "–" for the stage a closed deal rests in."""
+    if spent is None:
+        return "–"
+    minutes = int(spent.total_seconds() // 60)
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
+
+
+class DealState(rx.State):
+    found: bool = False
+    missing: str = ""
+    deal_id: int = 0
+    facts: dict[str, str] = {}
+    # The edit form's current values, as typed.
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    stage: str = ""
+    stages: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    order: dict[str, str] = {}
+    timeline: list[dict[str, str]] = []
+    owners: list[dict[str, str]] = []
+    owner_id: str = ""
+    can_change: bool = False
+    can_reassign: bool = False
+
+    def _id_from_path(self) -> int | None:
+        return as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
+
+    def _show(self, deal_id: int | None) -> None:
+        actor, now = current_actor(), datetime.now(UTC)
+        self.reset()
+        if deal_id is None:
+            self.missing = "No such deal."
+            return
+        try:
+            with read_session() as session:
+                file = deals.deal_file(session=session, actor=actor, deal_id=deal_id)
+                entries = timeline.timeline_page(session=session, actor=actor, deal_id=deal_id,
+                                                 limit=TIMELINE_ENTRIES).entries
+                directory = staff_directory(session=session, actor=actor) if actor.is_admin else []
+        except NotFound as missing:
+            self.missing = str(missing)
+            return
+        d = file.deal
+        self.found, self.deal_id, self.stage, self.owner_id = True, d.id, d.stage, str(d.owner_id)
+        self.facts = {
+            "title": d.title, "customer": file.customer_name, "customer_link": routes.customer_page(d.customer_id),
+            "amount": f"{d.amount:,.2f}", "stage": d.stage, "probability": f"{d.probability:.0%}",
+            "close": str(d.expected_close_date or "–"), "owner": file.owner_name, "lost_reason": d.lost_reason or "–",
+            "created": _when(d.created_at), "closed": _when(d.closed_at),
+            "overdue": "yes" if deal_is_overdue(d.stage, d.expected_close_date, now.date()) else "",
+        }
+        self.form = {"title": d.title, "amount": f"{d.amount:.2f}",
+                     "expected_close_date": str(d.expected_close_date or "")}
+        self.stages = [{"stage": spell.stage.value, "entered": _when(spell.entered_at),
+                        "left": _when(spell.left_at) if spell.left_at else "now",
+                        "spent": time_in_stage(spell.time_spent(now))} for spell in file.stages]
+        self.tasks = [{"subject": t.subject, "kind": t.kind, "due": _when(t.due_at), "done": "done" if t.done else "open"}
+                      for t in file.tasks]
+        if file.order:
+            self.order = {"number": f"#{file.order.id}", "link": routes.order_page(file.order.id),
+                          "status": file.order.status.value, "total": f"{file.order.total_amount:,.2f}"}
+        self.timeline = [{"at": _when(e.at), "title": e.title, "body": e.body, "who": e.who or "system"}
+                         for e in entries]
+        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
+                       if role in (Role.sales_rep, Role.admin)]
+        self.can_change = actor.is_admin or (actor.role == Role.sales_rep and d.owner_id == actor.id)
+        self.can_reassign = actor.is_admin
+
+    @staff_event()
+    def load(self) -> None:
+        self._show(self._id_from_path())
+
+    @staff_event(Role.sales_rep, Role.admin)
+    def save_details(self, form_data: dict) -> Any:
+        """The edit form: title, amount, expected close date, validated and saved by the repository's rules."""
+        details, errors = parse_form(deals.DealDetails, form_data, deals.DETAIL_FIELDS)
+        if details is None:
+            self.errors = errors
+            return None
+        with write_session() as session:
+            deals.update_deal(session=session, actor=current_actor(), deal_id=self.deal_id, details=details)
+        self._show(self.deal_id)
+        return rx.toast.success("Deal saved.")
+
+    @staff_event(Role.sales_rep, Role.admin)
+    def change_stage(self, form_data: dict) -> Any:
+        """Move the deal to another stage, as on the board: Lost needs a reason."""
+        form = form_data if isinstance(form_data, dict) else {}
+        try:
+            with write_session() as session:
+                move = deals.move_deal(session=session, actor=current_actor(), deal_id=self.deal_id,
+                                       stage=form.get("stage"), lost_reason=form.get("lost_reason"))
+        except deals.InvalidDealChange as refusal:
+            self.errors = {refusal.field: str(refusal)}
+            return None
+        self._show(self.deal_id)
+        return rx.toast.success(f"Moved to {move.to_stage.value}.")
+
+    @staff_event(Role.admin)
+    def reassign(self, owner_id: str) -> Any:
+        try:
+            with write_session() as session:
+                deals.reassign_deal(session=session, actor=current_actor(), deal_id=self.deal_id,
+                                    owner_id=as_id(owner_id))
+        except deals.InvalidDealChange as refusal:
+            return rx.toast.error(str(refusal))
+        self._show(self.deal_id)
+        return rx.toast.success("The deal has a new owner.")
+
+
+STAGE_CHOICES = [stage.value for stage in DealStage]

@@ -16,12 +16,12 @@ from pydantic import ValidationError, field_validator
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
-from crm_app.data.models import Customer, Deal, Order, OrderLine, Product, Role
+from crm_app.data.models import AuditLog, Customer, Deal, Order, OrderLine, Product, Role, User
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.search import name_or_company_matches
-from crm_app.data.validation import UserInput, field_errors
+from crm_app.data.validation import UserInput, field_errors, unstorable
 from crm_app.domain import OrderStatus, SalesChannel
 
 PAGE_SIZE = 50
@@ -269,8 +269,12 @@ def create_order(
     return order
 
 
-def _order_for(session: Session, actor: Actor, order_id: int) -> Order:
-    order = session.get(Order, order_id)
+def _order_for(session: Session, actor: Actor, order_id: Any, lock: bool = False) -> Order:
+    """The order when the actor may read it (`customer_for`'s rule); `lock` holds it for a change."""
+    order = None
+    if isinstance(order_id, int) and not isinstance(order_id, bool) and 0 < order_id < 2**63:
+        statement = select(Order).where(Order.id == order_id)
+        order = session.exec(statement.with_for_update() if lock else statement).first()
     if order is None:
         raise NotFound("No such order.")
     customer_for(session=session, actor=actor, customer_id=order.customer_id)
@@ -287,4 +291,128 @@ def set_order_status(*, session: Session, actor: Actor, order_id: int, status: O
     session.flush()
     record_change(session=session, actor_id=actor.id, entity="order", entity_id=order.id, action="update",
                   old=old, new=snapshot(order, ("status",)))
+    return order
+
+
+# --- one order's page ------------------------------------------------------------------------
+
+# Which statuses an order may be cancelled or refunded from: cancelling undoes an order not yet shipped,
+# refunding gives back money that was taken.
+CLOSING_FROM: dict[OrderStatus, tuple[OrderStatus, ...]] = {
+    OrderStatus.cancelled: (OrderStatus.pending, OrderStatus.paid),
+    OrderStatus.refunded: (OrderStatus.paid, OrderStatus.shipped),
+}
+MAX_REASON = 200
+
+
+class InvalidOrderChange(ValueError):
+    """A change the rules refuse (not pending, no reason); the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class OrderLineRow:
+    product_id: int
+    product_name: str
+    quantity: int
+    unit_price: float
+    discount: float  # a fraction: 0.1 is 10 %
+    net_amount: float
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: datetime
+    who: str | None
+    from_status: str | None  # None when the order was created
+    to_status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OrderFile:
+    order: Order
+    customer_name: str
+    lines: list[OrderLineRow]
+    total_amount: float
+    history: list[StatusChange]
+
+
+def order_file(*, session: Session, actor: Actor, order_id: Any) -> OrderFile:
+    """An order the actor may read (its customer's owner, executives, admins): its lines with their net amounts,
+    the total as the README's rule gives it (each line rounded, then added), and its status history."""
+    order = _order_for(session, actor, order_id)
+    rows = session.exec(select(OrderLine, Product.name).join(Product, Product.id == OrderLine.product_id)
+                        .where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    totals = order_totals(OrderLineValues(line.quantity, line.unit_price, line.discount) for line, _ in rows)
+    lines = [OrderLineRow(product_id=line.product_id, product_name=name, quantity=line.quantity,
+                          unit_price=line.unit_price, discount=line.discount, net_amount=amount)
+             for (line, name), amount in zip(rows, totals.line_amounts)]
+    customer_name = session.exec(select(Customer.name).where(Customer.id == order.customer_id)).one()
+    return OrderFile(order=order, customer_name=customer_name, lines=lines, total_amount=totals.total_amount,
+                     history=_status_history(session, order.id))
+
+
+def _status_history(session: Session, order_id: int) -> list[StatusChange]:
+    """The order's creation and each status change from its audit rows, oldest first."""
+    rows = session.exec(select(AuditLog, User.full_name).outerjoin(User, User.id == AuditLog.actor_id)
+                        .where(AuditLog.entity == "order", AuditLog.entity_id == order_id)
+                        .order_by(AuditLog.at, AuditLog.id)).all()
+    history = []
+    for row, who in rows:
+        new, old = row.new_values or {}, row.old_values or {}
+        if "status" in new:
+            history.append(StatusChange(at=row.at, who=who, from_status=None if row.action == "create" else
+                                        old.get("status"), to_status=new["status"], reason=new.get("reason")))
+    return history
+
+
+def replace_order_lines(*, session: Session, actor: Actor, order_id: int, lines: list[OrderLineDraft]) -> Order:
+    """Put `lines` in place of a pending order's lines and recompute its total, in the caller's one transaction,
+    with one audit row holding the old and new lines. Orders already paid, shipped or closed keep their lines."""
+    _require_writer(actor)
+    order = _order_for(session, actor, order_id, lock=True)
+    if order.status != OrderStatus.pending:
+        raise InvalidOrderChange("Only a pending order's lines can be changed.")
+    if not 1 <= len(lines) <= MAX_LINES:
+        raise InvalidOrderChange(f"An order has 1 to {MAX_LINES} lines.")
+    product_ids = {line.product_id for line in lines}
+    if set(session.exec(select(Product.id).where(Product.id.in_(product_ids)))) != product_ids:
+        raise NotFound("No such product.")
+    old_lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    described = lambda rows: [{"product_id": r.product_id, "quantity": r.quantity, "unit_price": r.unit_price,  # noqa: E731
+                               "discount": r.discount} for r in rows]
+    old = {"total_amount": order.total_amount, "lines": described(old_lines)}
+    for line in old_lines:
+        session.delete(line)
+    new_lines = [OrderLine(order_id=order.id, product_id=line.product_id, quantity=line.quantity,
+                           unit_price=line.unit_price, discount=line.values().discount) for line in lines]
+    session.add_all(new_lines)
+    order.total_amount = order_totals(line.values() for line in lines).total_amount
+    session.add(order)
+    record_change(session=session, actor_id=actor.id, entity="order", entity_id=order.id, action="update",
+                  old=old, new={"total_amount": order.total_amount, "lines": described(new_lines)})
+    session.flush()
+    return order
+
+
+def close_order(*, session: Session, actor: Actor, order_id: int, status: OrderStatus, reason: Any) -> Order:
+    """Cancel or refund an order, with the reason (1-200 characters) kept in its audit row."""
+    if status not in CLOSING_FROM:
+        raise InvalidOrderChange("An order is closed by cancelling or refunding it.")
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise InvalidOrderChange(f"Say why the order is {status.value}.")
+    if len(text) > MAX_REASON or unstorable(text):
+        raise InvalidOrderChange(f"Keep the reason to {MAX_REASON} characters of plain text.")
+    _require_writer(actor)
+    order = _order_for(session, actor, order_id, lock=True)
+    if order.status not in CLOSING_FROM[status]:
+        allowed = " or ".join(s.value for s in CLOSING_FROM[status])
+        raise InvalidOrderChange(f"Only a {allowed} order can be {status.value}; this one is {order.status}.")
+    old = {"status": str(order.status)}
+    order.status = status
+    session.add(order)
+    record_change(session=session, actor_id=actor.id, entity="order", entity_id=order.id, action="update",
+                  old=old, new={"status": status.value, "reason": text})
+    session.flush()
     return order

@@ -12,6 +12,7 @@ LOGIN = "/login"
 ACCOUNT = "/account"
 # HTTP endpoints (crm_app/sign_in.py) the login form and the sign-out button post to.
 SIGN_IN = "/auth/sign-in"
+SIGN_IN_CODE = "/auth/sign-in/code"
 SIGN_OUT = "/auth/sign-out"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"

@@ -1,10 +1,16 @@
-"""Signing in and out over HTTP (POST /auth/sign-in, POST /auth/sign-out): the throttle, the password check off
-the event loop, the audit of every attempt, and the HttpOnly session cookie.
+"""Signing in and out over HTTP (POST /auth/sign-in, its code step POST /auth/sign-in/code, POST
+/auth/sign-out): the throttle, the password check off the event loop, the second factor, the audit of every
+attempt, and the HttpOnly session cookie.
 
 A guess costs the server what the throttle lets it cost: a throttled attempt is two lookups in the rate
 limiter's store and a counter increment (its audit row is written later, counted together with the others of
 the same second). Only an attempt the throttle lets through checks a password, on one of a few threads
 (`CRM_PASSWORD_CHECK_THREADS`), so however many guesses arrive, the event loop keeps serving everyone else.
+
+A user with two-factor sign-in gets no session for the right password: they get a signed ticket, good for
+SECOND_FACTOR_SECONDS, that the code step takes with a code from their app or a recovery code. Each code tried
+counts as a sign-in attempt of the account (a wrong one as a failure), and the account's earlier failures are
+forgotten only once the code is right, so knowing the password does not open a way to guess codes.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -26,7 +35,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from crm_app import rate_limit, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import SignInOutcome, User
-from crm_app.data.repositories import sign_in_audit, users
+from crm_app.data.repositories import sign_in_audit, two_factor, users
 from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -35,10 +44,20 @@ logger = logging.getLogger(__name__)
 EMAIL_LIMIT, PASSWORD_LIMIT = 254, 128
 REFUSED = "Wrong email or password, or the account is deactivated."
 # The login page's message for each `error` the sign-in endpoint redirects with (throttled: refusal_message).
-LOGIN_MESSAGES = {"refused": REFUSED, "missing": "Enter your email and password."}
+LOGIN_MESSAGES = {
+    "refused": REFUSED,
+    "missing": "Enter your email and password.",
+    "code": "That code is not right. Enter the 6 digits your app shows now, or a recovery code.",
+    "expired": "Signing in took too long. Enter your email and password again.",
+}
 SESSION_COOKIE = "crm_session"
+# Between the two steps of a two-factor sign-in: the signed ticket, sent only to the sign-in endpoints.
+SECOND_FACTOR_COOKIE = "crm_second_factor"
 # A sign-in form is two short fields and a path: a larger body is not one.
 MAX_FORM_BYTES = 4096
+# How long the code step may follow the password step.
+SECOND_FACTOR_SECONDS = 300
+_TICKET_SALT = "crm-second-factor"
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,9 @@ class SignInResult:
 
     token: str | None = None
     retry_after: int = 0
+    # Set when the code step comes next (the right password of a two-factor account, or a wrong code): the
+    # signed ticket that step takes. No session is open yet.
+    second_factor_ticket: str | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -72,21 +94,62 @@ def _password_checkers() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=get_settings().password_check_threads, thread_name_prefix="password-check")
 
 
-def _check_password_and_open_session(email: str, password: str, client: str) -> str | None:
-    """On a password-check thread: the new session's token, or None; the attempt's audit row either way."""
+@dataclass(frozen=True)
+class _PasswordChecked:
+    token: str | None = None
+    # The user whose code is asked next (two-factor sign-in is on): no session yet.
+    code_asked_of: int | None = None
+
+
+def _check_password_and_open_session(email: str, password: str, client: str) -> _PasswordChecked:
+    """On a password-check thread: the new session's token, the user whose code comes next, or neither; the
+    attempt's audit row either way."""
     with read_session() as session:  # Argon2 runs here, outside any write transaction
         user = users.authenticate(session=session, email=email, password=password)
         user_id = user.id if user else None
     ttl = timedelta(hours=get_settings().session_ttl_hours)
     with write_session() as session:
         user = session.get(User, user_id) if user_id is not None else None
-        token = None
+        checked, outcome = _PasswordChecked(), SignInOutcome.refused
         if user is not None and user.is_active:  # still active now that the check is done
             users.refresh_password_hash(session=session, user=user, password=password)
+            if two_factor.is_enrolled(session=session, user_id=user.id):
+                checked, outcome = _PasswordChecked(code_asked_of=user.id), SignInOutcome.password_ok
+            else:
+                checked = _PasswordChecked(token=users.open_session(session=session, user=user, ttl=ttl))
+                outcome = SignInOutcome.signed_in
+        sign_in_audit.record_attempt(session=session, email=email, client=client, outcome=outcome)
+    return checked
+
+
+def _check_code_and_open_session(user_id: int, email: str, code: str, client: str) -> str | None:
+    """On a worker thread: the new session's token when `code` is the user's, else None; audited either way."""
+    ttl = timedelta(hours=get_settings().session_ttl_hours)
+    with write_session() as session:
+        user = session.get(User, user_id)
+        token = None
+        if user is not None and user.is_active and two_factor.verify_sign_in_code(session=session, user=user,
+                                                                                   code=code):
             token = users.open_session(session=session, user=user, ttl=ttl)
         sign_in_audit.record_attempt(session=session, email=email, client=client,
-                                     outcome=SignInOutcome.signed_in if token else SignInOutcome.refused)
+                                     outcome=SignInOutcome.signed_in if token else SignInOutcome.wrong_code)
     return token
+
+
+def _tickets() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt=_TICKET_SALT)
+
+
+def _ticket_claim(ticket: Any) -> tuple[int, str] | None:
+    """(user id, account) of a ticket this server signed less than SECOND_FACTOR_SECONDS ago, else None."""
+    if not isinstance(ticket, str) or len(ticket) > 512:
+        return None
+    try:
+        claim = _tickets().loads(ticket, max_age=SECOND_FACTOR_SECONDS)
+    except BadSignature:  # forged, altered or expired (SignatureExpired is a BadSignature)
+        return None
+    user_id, account = claim.get("user"), claim.get("account")
+    return (user_id, account) if isinstance(user_id, int) and isinstance(account, str) else None
 
 
 class ThrottledTally:
@@ -132,12 +195,35 @@ async def sign_in(*, email: str, password: str, client: str) -> SignInResult:
     if wait:
         throttled_attempts.count(account, client)
         return SignInResult(retry_after=wait)
-    token = await asyncio.get_running_loop().run_in_executor(
+    checked = await asyncio.get_running_loop().run_in_executor(
         _password_checkers(), _check_password_and_open_session, account, password, client)
-    if token is None:
+    if checked.code_asked_of is not None:  # the account's failures still count until the code is right
+        return SignInResult(second_factor_ticket=_tickets().dumps({"user": checked.code_asked_of,
+                                                                   "account": account}))
+    if checked.token is None:
         await rate_limit.sign_in_failed(client)
     else:
         await rate_limit.sign_in_succeeded(account)
+    return SignInResult(token=checked.token)
+
+
+async def second_factor_step(*, ticket: str, code: str, client: str) -> SignInResult:
+    """The code step of a two-factor sign-in: a session for a right code (TOTP or recovery code); the ticket
+    back for a wrong one (ask again); neither when the ticket is forged or expired (start again)."""
+    claim = _ticket_claim(ticket)
+    if claim is None:
+        return SignInResult()
+    user_id, account = claim
+    wait = await rate_limit.reserve_sign_in(account, client)
+    if wait:
+        throttled_attempts.count(account, client)
+        return SignInResult(retry_after=wait)
+    token = await asyncio.to_thread(_check_code_and_open_session, user_id, account,
+                                    code[:64] if isinstance(code, str) else "", client)
+    if token is None:
+        await rate_limit.sign_in_failed(client)
+        return SignInResult(second_factor_ticket=ticket)
+    await rate_limit.sign_in_succeeded(account)
     return SignInResult(token=token)
 
 
@@ -185,7 +271,7 @@ async def _form(request: Request) -> dict[str, str] | None:
 
 
 def _to_login(error: str, next_path: str, **extra: str | int) -> RedirectResponse:
-    query = {"error": error, **extra}
+    query = {"error": error, **extra} if error else dict(extra)
     if next_path != routes.HOME:
         query["next"] = next_path
     return RedirectResponse(f"{routes.LOGIN}?{urlencode(query)}", status_code=303)
@@ -213,13 +299,51 @@ async def post_sign_in(request: Request) -> Response:
         response = _to_login("throttled", next_path, wait=result.retry_after)
         response.headers["Retry-After"] = str(result.retry_after)
         return response
+    if result.second_factor_ticket:
+        response = _to_login("", next_path, step="code")
+        _second_factor_cookie(response, request, result.second_factor_ticket, SECOND_FACTOR_SECONDS)
+        return response
     if not result.signed_in:
         return _to_login("refused", next_path)
+    return await _signed_in(request, result.token, next_path)
+
+
+@router.post("/auth/sign-in/code")
+async def post_sign_in_code(request: Request) -> Response:
+    """The code step of a two-factor sign-in: the ticket cookie from the password step plus a code from the
+    user's app (or a recovery code). Right: the session cookie, as after a password; wrong: the code form again."""
+    if _from_a_foreign_page(request):
+        return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
+    form = await _form(request)
+    if form is None:
+        return PlainTextResponse("Expected the code form.", status_code=400)
+    next_path = routes.safe_next_path(form.get("next"))
+    result = await second_factor_step(ticket=request.cookies.get(SECOND_FACTOR_COOKIE, ""),
+                                      code=form.get("code", ""), client=rate_limit.client_of(request))
+    if result.second_factor_ticket:
+        return _to_login("code", next_path, step="code")
+    if result.signed_in:
+        response = await _signed_in(request, result.token, next_path)
+    elif result.retry_after:
+        response = _to_login("throttled", next_path, wait=result.retry_after)
+        response.headers["Retry-After"] = str(result.retry_after)
+    else:
+        response = _to_login("expired", next_path)
+    _second_factor_cookie(response, request, "", 0)
+    return response
+
+
+async def _signed_in(request: Request, token: str, next_path: str) -> Response:
     response = RedirectResponse(next_path, status_code=303)
     # Rotation: the session this browser held before (if any) ends; only the new token opens anything.
     await _end_session(request)
-    _session_cookie(response, request, result.token, get_settings().session_ttl_hours * 3600)
+    _session_cookie(response, request, token, get_settings().session_ttl_hours * 3600)
     return response
+
+
+def _second_factor_cookie(response: Response, request: Request, ticket: str, max_age: int) -> None:
+    response.set_cookie(SECOND_FACTOR_COOKIE, ticket, max_age=max_age, path=routes.SIGN_IN, httponly=True,
+                        samesite="strict", secure=_served_over_https(request))
 
 
 @router.post("/auth/sign-out")

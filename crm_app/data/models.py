@@ -139,6 +139,8 @@ class SignInOutcome(StrEnum):
     signed_in = "signed_in"
     refused = "refused"  # wrong email or password, or a deactivated account: the visitor is told the same
     throttled = "throttled"  # turned away by the throttle before any password was checked
+    password_ok = "password_ok"  # the right password of a two-factor account: the code is asked next
+    wrong_code = "wrong_code"  # the second step's code was not right (or not the user's any more)
 
 
 class SignInAttempt(SQLModel, table=True):

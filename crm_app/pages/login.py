@@ -7,34 +7,62 @@ from crm_app.components.forms import posted_form
 from crm_app.states.auth import AuthState
 
 
+def _error() -> rx.Component:
+    return rx.cond(
+        AuthState.login_error != "",
+        rx.callout(AuthState.login_error, icon="triangle-alert", color_scheme="red",
+                   role="alert", width="100%", data_testid="login-error"),
+    )
+
+
+def _password_step() -> rx.Component:
+    # A plain HTML form: the browser posts it to the sign-in endpoint, which sets the HttpOnly session
+    # cookie; the password never passes through the websocket or the page's state.
+    return posted_form(
+        rx.vstack(
+            rx.heading("Sign in to crm_app", size="6"),
+            rx.el.label("Email", html_for="login-email"),
+            rx.input(id="login-email", name="email", type="email", auto_complete="username",
+                     required=True, width="100%", auto_focus=True),
+            rx.el.label("Password", html_for="login-password"),
+            rx.input(id="login-password", name="password", type="password",
+                     auto_complete="current-password", required=True, width="100%"),
+            rx.el.input(type="hidden", name="next", value=AuthState.next_path),
+            _error(),
+            rx.button("Sign in", type="submit", width="100%", size="3"),
+            spacing="3",
+            width="100%",
+        ),
+        action=routes.SIGN_IN,
+        method="post",
+    )
+
+
+def _code_step() -> rx.Component:
+    """After the right password of a two-factor account: the code, posted with the ticket cookie."""
+    return posted_form(
+        rx.vstack(
+            rx.heading("Two-factor sign-in", size="6"),
+            rx.el.label("Code from your authenticator app, or a recovery code", html_for="login-code"),
+            rx.input(id="login-code", name="code", auto_complete="one-time-code", input_mode="numeric",
+                     required=True, width="100%", auto_focus=True, max_length=64),
+            rx.el.input(type="hidden", name="next", value=AuthState.next_path),
+            _error(),
+            rx.button("Verify", type="submit", width="100%", size="3"),
+            rx.link("Start again", href=routes.LOGIN, size="2"),
+            spacing="3",
+            width="100%",
+        ),
+        action=routes.SIGN_IN_CODE,
+        method="post",
+    )
+
+
 @rx.page(route=routes.LOGIN, title="Sign in · crm_app", on_load=AuthState.open_login_page)
 def login() -> rx.Component:
     return rx.center(
         rx.card(
-            # A plain HTML form: the browser posts it to the sign-in endpoint, which sets the HttpOnly session
-            # cookie; the password never passes through the websocket or the page's state.
-            posted_form(
-                rx.vstack(
-                    rx.heading("Sign in to crm_app", size="6"),
-                    rx.el.label("Email", html_for="login-email"),
-                    rx.input(id="login-email", name="email", type="email", auto_complete="username",
-                             required=True, width="100%", auto_focus=True),
-                    rx.el.label("Password", html_for="login-password"),
-                    rx.input(id="login-password", name="password", type="password",
-                             auto_complete="current-password", required=True, width="100%"),
-                    rx.el.input(type="hidden", name="next", value=AuthState.next_path),
-                    rx.cond(
-                        AuthState.login_error != "",
-                        rx.callout(AuthState.login_error, icon="triangle-alert", color_scheme="red",
-                                   role="alert", width="100%", data_testid="login-error"),
-                    ),
-                    rx.button("Sign in", type="submit", width="100%", size="3"),
-                    spacing="3",
-                    width="100%",
-                ),
-                action=routes.SIGN_IN,
-                method="post",
-            ),
+            rx.cond(AuthState.login_step == "code", _code_step(), _password_step()),
             width="min(26em, 92vw)",
             size="4",
         ),

@@ -8,9 +8,11 @@ import time
 
 import pyotp
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from crm_app import rate_limit, sign_in
+from crm_app.api import api
 from crm_app.data.models import AuthSession, Role, SignInAttempt, User, UserCreate
 from crm_app.data.repositories import two_factor, users
 from crm_app.settings import get_settings
@@ -135,3 +137,56 @@ def test_users_without_two_factor_sign_in_with_the_password_alone(engine, enroll
         session.commit()
     result = _password_step()
     assert result.signed_in and result.second_factor_ticket is None
+
+
+# --- over HTTP: the login form posts the password, then the code ----------------------------------------------
+
+
+@pytest.fixture
+def browser(enrolled, monkeypatch):
+    monkeypatch.setattr(get_settings(), "allowed_origins", "http://crm.example")
+    return TestClient(api, base_url="http://crm.example", follow_redirects=False)
+
+
+def _set_cookies(response) -> dict[str, list[str]]:
+    """Each cookie the response sets: its name to [value, attributes...]."""
+    cookies = {}
+    for header in response.headers.get_list("set-cookie"):
+        value, *attributes = [part.strip() for part in header.split(";")]
+        name, _, token = value.partition("=")
+        cookies[name] = [token.strip('"'), *attributes]
+    return cookies
+
+
+def test_http_password_then_code_sets_the_session_cookie_only_after_the_code(browser, engine, enrolled):
+    totp, _ = enrolled
+    asked = browser.post("/auth/sign-in", data={"email": "rep@example.com", "password": PASSWORD,
+                                                "next": "/customers"})
+    assert (asked.status_code, asked.headers["location"]) == (303, "/login?step=code&next=%2Fcustomers")
+    ticket_cookie = _set_cookies(asked)
+    assert list(ticket_cookie) == ["crm_second_factor"]
+    assert ticket_cookie["crm_second_factor"][1:] == ["HttpOnly", "Max-Age=300", "Path=/auth/sign-in",
+                                                      "SameSite=strict"]
+    assert _sessions(engine) == 0
+
+    wrong = browser.post("/auth/sign-in/code", data={"code": "000000" if totp.now() != "000000" else "111111",
+                                                     "next": "/customers"})
+    assert (wrong.status_code, wrong.headers["location"]) == (303, "/login?error=code&step=code&next=%2Fcustomers")
+    assert _set_cookies(wrong) == {}
+
+    done = browser.post("/auth/sign-in/code", data={"code": totp.now(), "next": "/customers"})
+    assert (done.status_code, done.headers["location"]) == (303, "/customers")
+    cookies = _set_cookies(done)
+    assert cookies["crm_second_factor"][:2] == ["", "HttpOnly"]
+    assert "Max-Age=0" in cookies["crm_second_factor"]
+    with Session(engine) as session:
+        assert users.actor_for_token(session=session, token=cookies["crm_session"][0]).email == "rep@example.com"
+
+
+def test_http_code_step_without_a_ticket_starts_again(browser, engine, enrolled):
+    totp, _ = enrolled
+    response = browser.post("/auth/sign-in/code", data={"code": totp.now()})
+    assert (response.status_code, response.headers["location"]) == (303, "/login?error=expired")
+    assert _sessions(engine) == 0
+    assert browser.post("/auth/sign-in/code", data={"code": totp.now()},
+                        headers={"Origin": "http://evil.example"}).status_code == 403

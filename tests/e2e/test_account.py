@@ -3,6 +3,8 @@ computed by the test with pyotp from the key the page shows (no QR scanning)."""
 
 from __future__ import annotations
 
+import time
+
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
@@ -106,6 +108,55 @@ def test_two_factor_enrolment_shows_the_key_qr_and_recovery_codes_once(page: Pag
     page.locator("#disable-password").fill(PASSWORD)
     page.get_by_role("button", name="Turn off").click()
     expect(page.get_by_test_id("two-factor-status")).to_have_text("off")
+
+
+def test_two_factor_sign_in_asks_for_a_code_after_the_password_and_a_recovery_code_works_once(page: Page, app_url,
+                                                                                            e2e_database_url):
+    _new_user(e2e_database_url, "cody.code@example.com")
+    sign_in(page, app_url, "cody.code@example.com", PASSWORD)
+    _open_account(page, app_url)
+    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    totp = pyotp.TOTP(page.get_by_test_id("enrolment-secret").inner_text())
+    page.locator("#enrol-code").fill(totp.now())
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_test_id("recovery-code")).to_have_count(10)
+    recovery_codes = page.get_by_test_id("recovery-code").all_inner_texts()
+
+    def sign_out_and_give_the_password() -> None:
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        expect(page).to_have_url(path_is(app_url, "/login"))
+        submit_login(page, "cody.code@example.com", PASSWORD)
+        expect(page).to_have_url(path_is(app_url, "/login?step=code"))
+        expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
+        expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
+
+    def give_the_code(code: str) -> None:
+        page.locator("#login-code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+
+    sign_out_and_give_the_password()
+    # Nothing opens with the password alone.
+    open_page(page, f"{app_url}/customers")
+    expect(page).to_have_url(path_is(app_url, "/login?next=/customers"))
+    open_page(page, f"{app_url}/login?step=code")
+    give_the_code("000000" if totp.now() != "000000" else "111111")
+    expect(page.get_by_test_id("login-error")).to_have_text(
+        "That code is not right. Enter the 6 digits your app shows now, or a recovery code.")
+    # The enrolment spent this 30 s step's code: the next step's is accepted (one step of clock drift).
+    give_the_code(totp.at(time.time() + 30))
+    expect(page.get_by_test_id("signed-in-user")).to_have_text("Cody Code")
+
+    sign_out_and_give_the_password()
+    give_the_code(recovery_codes[0])
+    expect(page.get_by_test_id("signed-in-user")).to_have_text("Cody Code")
+    _open_account(page, app_url)
+    expect(page.get_by_test_id("codes-left")).to_have_text("9 recovery codes left.")
+
+    sign_out_and_give_the_password()
+    give_the_code(recovery_codes[0])
+    expect(page.get_by_test_id("login-error")).to_have_text(
+        "That code is not right. Enter the 6 digits your app shows now, or a recovery code.")
+    expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
 
 
 def test_admin_reset_keeps_the_user_on_their_account_page_until_they_choose_a_password(page: Page, new_context,

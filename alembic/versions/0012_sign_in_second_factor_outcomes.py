@@ -1,7 +1,7 @@
 """sign-in audit outcomes of the second factor: password_ok (code asked next) and wrong_code
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 07:10:00
 """
 from typing import Sequence, Union
@@ -9,8 +9,8 @@ from typing import Sequence, Union
 from alembic import op
 
 
-revision: str = '0011'
-down_revision: Union[str, None] = '0010'
+revision: str = '0012'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

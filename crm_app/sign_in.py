@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +45,11 @@ logger = logging.getLogger(__name__)
 # Longest email and password looked at; anything longer is cut, so a 1 MB "password" costs no more than these.
 EMAIL_LIMIT, PASSWORD_LIMIT = 254, 128
 REFUSED = "Wrong email or password, or the account is deactivated."
+# The niceness of the password-check threads (0 is the event loop's; 19 the lowest priority).
+PASSWORD_CHECK_NICENESS = 10
+# A throttled attempt is answered after this pause: a sleeping request costs the server nothing, and a client
+# guessing back to back gets one answer a second instead of hundreds.
+THROTTLED_ANSWER_DELAY_S = 1.0
 # The login page's message for each `error` the sign-in endpoint redirects with (throttled: refusal_message).
 LOGIN_MESSAGES = {
     "refused": REFUSED,
@@ -89,9 +96,19 @@ def account_key(email: str) -> str:
     return email.strip().lower()[:EMAIL_LIMIT]
 
 
+def _yield_the_cpu() -> None:
+    """Run this password-check thread at a lower CPU priority (Linux sets nice per thread): when guesses keep the
+    threads busy, the event loop serving everyone's pages still gets the CPU first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_CHECK_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: the thread keeps the default priority
+        pass
+
+
 @lru_cache(maxsize=1)
 def _password_checkers() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=get_settings().password_check_threads, thread_name_prefix="password-check")
+    return ThreadPoolExecutor(max_workers=get_settings().password_check_threads, thread_name_prefix="password-check",
+                              initializer=_yield_the_cpu)
 
 
 @dataclass(frozen=True)
@@ -296,6 +313,7 @@ async def post_sign_in(request: Request) -> Response:
         return _to_login("missing", next_path)
     result = await sign_in(email=email, password=password, client=rate_limit.client_of(request))
     if result.retry_after:
+        await asyncio.sleep(THROTTLED_ANSWER_DELAY_S)
         response = _to_login("throttled", next_path, wait=result.retry_after)
         response.headers["Retry-After"] = str(result.retry_after)
         return response

@@ -6,11 +6,21 @@ from crm_app import routes
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.privacy import privacy_section
 from crm_app.components.shell import staff_page
+from crm_app.components.timeline import timeline_panel
 from crm_app.states.customer import CustomerState
 from crm_app.states.customer_form import CustomerFormState
 
 
-def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
+def _cell(row: rx.Var, key: str, linked: str | None) -> rx.Component:
+    if key == linked:
+        return rx.table.cell(rx.link(row[key], href=row["link"], size="2"))
+    # Free text stays text: never rendered as HTML or markdown.
+    return rx.table.cell(rx.text(row[key], size="2"))
+
+
+def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str,
+           linked: str | None = None) -> rx.Component:
+    """A titled table; the `linked` column opens the row's own page (its "link")."""
     return rx.vstack(
         rx.heading(title, size="4"),
         rx.cond(
@@ -19,8 +29,7 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
                     rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                        # Free text stays text: never rendered as HTML or markdown.
-                        *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id,
+                        *[_cell(row, key, linked) for _, key in columns], data_testid=test_id,
                     ))),
                     width="100%",
                     size="1",
@@ -162,13 +171,13 @@ def customer() -> rx.Component:
             _table("Open tasks", CustomerState.tasks, [("Due", "due"), ("Kind", "kind"), ("Subject", "subject")],
                    "task-row"),
             _table("Deals", CustomerState.deals, [("Title", "title"), ("Stage", "stage"), ("Amount", "amount"),
-                                                  ("Expected close", "close")], "deal-row"),
-            _table("Recent orders", CustomerState.orders, [("Date", "date"), ("Status", "status"),
-                                                           ("Channel", "channel"), ("Total", "total")], "order-row"),
+                                                  ("Expected close", "close")], "deal-row", linked="title"),
+            _table("Recent orders", CustomerState.orders, [("Order", "number"), ("Date", "date"), ("Status", "status"),
+                                                           ("Channel", "channel"), ("Total", "total")], "order-row",
+                   linked="number"),
             _table("Feedback", CustomerState.feedback, [("Date", "date"), ("CSAT", "csat"), ("NPS", "nps"),
                                                         ("Comment", "comment")], "feedback-row"),
-            _table("History", CustomerState.timeline, [("When", "at"), ("Who", "who"), ("What", "action"),
-                                                       ("Changes", "changes")], "timeline-row"),
+            timeline_panel(),
             privacy_section(),
             spacing="5",
             width="100%",

@@ -68,6 +68,9 @@ def _row(row: dict) -> rx.Component:
         rx.table.cell(rx.link(row["name"], href=row["link"])),
         *[rx.table.cell(row[key]) for key in ("company", "email", "phone", "region", "segment", "owner",
                                              "open_deals")],
+        rx.table.cell(rx.cond(CustomersState.can_log_activity, rx.link(
+            rx.icon("message-square-plus", size=14), "Log activity", href=row["log_link"], size="2",
+            aria_label="Log activity for " + row["name"], data_testid="log-activity-link"))),
         data_testid="customer-row",
     )
 
@@ -80,7 +83,8 @@ def customers() -> rx.Component:
         rx.text(CustomersState.total, " customers", size="2", data_testid="customers-total"),
         rx.box(
             rx.table.root(
-                rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS])),
+                rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS],
+                                             rx.table.column_header_cell(""))),
                 rx.table.body(rx.foreach(CustomersState.rows, _row)),
                 width="100%",
                 size="1",

@@ -1,4 +1,4 @@
-"""The customer page: profile, lifetime figures, orders, deals, open tasks, feedback and the change history."""
+"""The customer page: profile, lifetime figures, orders and deals (as links), open tasks, feedback and the timeline."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import customers
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
+from crm_app.states.timeline import open_timeline
 
 
 def _when(moment: datetime | None) -> str:
@@ -22,11 +23,6 @@ def _when(moment: datetime | None) -> str:
 
 def _money(amount: float | None) -> str:
     return "–" if amount is None else f"{amount:,.2f}"
-
-
-def _changes(old: dict | None, new: dict | None) -> str:
-    keys = sorted(set(old or {}) | set(new or {}))
-    return "; ".join(f"{k}: {(old or {}).get(k, '–')} → {(new or {}).get(k, '–')}" for k in keys)
 
 
 class CustomerState(rx.State):
@@ -38,7 +34,6 @@ class CustomerState(rx.State):
     deals: list[dict[str, str]] = []
     tasks: list[dict[str, str]] = []
     feedback: list[dict[str, str]] = []
-    timeline: list[dict[str, str]] = []
     can_send_survey: bool = False
     survey_link: str = ""
     can_edit: bool = False
@@ -49,7 +44,7 @@ class CustomerState(rx.State):
         return as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
 
     @staff_event()
-    def load(self) -> Any:
+    async def load(self) -> Any:
         self.reset()
         customer_id = self._id_from_path()
         if customer_id is None:
@@ -73,21 +68,20 @@ class CustomerState(rx.State):
             {"label": "First order", "value": _when(life.first_order)},
             {"label": "Last order", "value": _when(life.last_order)},
         ]
-        self.orders = [{"date": _when(o.ordered_at), "status": o.status, "channel": o.channel,
-                        "total": _money(o.total_amount)} for o in file.orders]
-        self.deals = [{"title": d.title, "stage": d.stage, "amount": _money(d.amount),
+        self.orders = [{"number": f"#{o.id}", "link": routes.order_page(o.id), "date": _when(o.ordered_at),
+                        "status": o.status, "channel": o.channel, "total": _money(o.total_amount)} for o in file.orders]
+        self.deals = [{"title": d.title, "link": routes.deal_page(d.id), "stage": d.stage, "amount": _money(d.amount),
                        "close": str(d.expected_close_date or "–")} for d in file.deals]
         self.tasks = [{"subject": a.subject, "kind": a.kind, "due": _when(a.due_at)} for a in file.open_tasks]
         self.feedback = [{"date": _when(f.submitted_at), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
                           else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
-        self.timeline = [{"at": entry.at.strftime("%Y-%m-%d %H:%M"), "who": who or "system", "action": entry.action,
-                          "changes": _changes(entry.old_values, entry.new_values)} for entry, who in file.timeline]
         self.can_send_survey = self.can_edit = actor.role != Role.executive
         with read_session() as session:
             found = customers.duplicate_candidates(session=session, actor=actor, details=c, exclude_id=c.id)
         self.merge_candidates = [{"id": str(d.id), "link": routes.customer_page(d.id), "name": d.name,
                                   "company": d.company or "", "owner": d.owner_name or "Unassigned",
                                   "reasons": ", ".join(d.reasons)} for d in found]
+        await open_timeline(self, customer_id=c.id)
         return None
 
     @staff_event(Role.admin, Role.sales_rep)

@@ -56,6 +56,8 @@ class CustomersState(UrlFilters, rx.State):
     segments: list[str] = []
     owners: list[dict[str, str]] = []
     shows_owner_filter: bool = False
+    # Executives read customers: the list offers "Log activity" to those who may write on timelines.
+    can_log_activity: bool = False
 
     def _url_choices(self, key: str) -> list[str]:
         return {"region": self.regions, "segment": self.segments}.get(key, [])
@@ -84,13 +86,15 @@ class CustomersState(UrlFilters, rx.State):
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.rows = [
-            {"id": str(r.id), "link": routes.customer_page(r.id), "name": r.name, "company": r.company or "",
+            {"id": str(r.id), "link": routes.customer_page(r.id),
+             "log_link": f"{routes.customer_page(r.id)}#{routes.TIMELINE_COMPOSER_ANCHOR}", "name": r.name, "company": r.company or "",
              "email": r.email or "", "phone": r.phone or "", "region": r.region, "segment": r.segment,
              "owner": r.owner_name or "Unassigned", "open_deals": str(r.open_deals)}
             for r in result.rows
         ]
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.shows_owner_filter = actor.reads_everything
+        self.can_log_activity = actor.role != Role.executive
 
     @staff_event()
     def search_for(self, form_data: dict) -> Any:

@@ -117,8 +117,8 @@ def test_an_edit_is_saved_and_adding_the_same_customer_again_offers_a_merge(new_
     dialog.get_by_label("Company", exact=True).fill("Quartermaine Optics GmbH")
     dialog.get_by_role("button", name="Save customer").click()
     expect(page.get_by_text("Quartermaine Optics GmbH", exact=True)).to_be_visible()
-    expect(page.get_by_test_id("timeline-row").first).to_contain_text(
-        "company: Quartermaine Optics → Quartermaine Optics GmbH")
+    expect(page.get_by_test_id("timeline-change").first).to_have_text(
+        "Company: Quartermaine Optics -> Quartermaine Optics GmbH")
 
     open_page(page, f"{app_url}/customers")
     page.get_by_role("button", name="New customer").click()

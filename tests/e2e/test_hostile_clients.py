@@ -42,8 +42,8 @@ from crm_app import routes
 from crm_app.analytics.cockpit import DRILLS, KPI_BY_KEY
 from crm_app.data.db import engine_for
 from crm_app.data.models import (
-    Activity, ActivityKind, AuthSession, Customer, Deal, Feedback, FeedbackNote, FeedbackStatus, Order, Role, User,
-    utcnow,
+    Activity, ActivityKind, AuthSession, Customer, Deal, Feedback, FeedbackNote, FeedbackStatus, LoggedActivity, Order,
+    Role, User, utcnow,
 )
 from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from crm_app.states.auth import AuthState
@@ -55,7 +55,7 @@ from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 pytestmark = pytest.mark.e2e
 
 # The handlers found today; a refactor that makes the walk find fewer fails the guard instead of testing less.
-EXPECTED_HANDLERS = 142
+EXPECTED_HANDLERS = 152
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
@@ -73,6 +73,7 @@ SENTINELS = {
     "comment": "Sentinel comment: the Quillfeather invoices were wrong",
     "respondent": "respondent.sentinel@leakcheck.example.net",
     "note": "Sentinel note: refund Quillfeather quietly",
+    "logged": "Sentinel call: Quillfeather wants a secret discount",
 }
 
 # Not fingerprinted, for every role: what a refused or harmless call may legitimately write.
@@ -218,6 +219,8 @@ def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
                   ordered_at=utcnow() - timedelta(days=1), total_amount=0),
             Feedback(csat=2, nps=3, comment=SENTINELS["comment"], customer_id=customer.id,
                      respondent_email=SENTINELS["respondent"], respondent_name=SENTINELS["customer"]),
+            LoggedActivity(kind="call", body=SENTINELS["logged"], customer_id=customer.id, author_id=rep2.id,
+                           occurred_at=utcnow()),
         ]
         session.add_all(rows)
         session.flush()
@@ -229,6 +232,7 @@ def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
         customers = [customer.id, *_first_ids(session, Customer.id, Customer.owner_id == rep2.id)]
         deals = [rows[0].id, *_first_ids(session, Deal.id, Deal.owner_id == rep2.id, n=5)]
         tasks = [rows[1].id, *_first_ids(session, Activity.id, Activity.owner_id == rep2.id)]
+        logged_entry = rows[4].id
         orders = [rows[2].id, *_first_ids(session, Order.id, Order.customer_id.in_(rep2_customers))]
         feedback = [rows[3].id, *_first_ids(session, Feedback.id, Feedback.customer_id.in_(rep2_customers),
                                             sa.or_(Feedback.assignee_id.is_(None), Feedback.assignee_id != rep.id))]
@@ -249,7 +253,7 @@ def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
         token_hashes = list(session.exec(select(AuthSession.token_hash)).all())
     yield Planted(
         rep_id=rep.id, rep2_id=rep2.id, rep2_token=rep2_token,
-        ids=[*customers, *deals, *tasks, *orders, *feedback, *staff],
+        ids=[*customers, *deals, *tasks, *orders, *feedback, *staff, logged_entry],
         customers=customers, deals=deals, tasks=tasks, orders=orders, feedback=feedback, users=staff,
         secrets=[*hashes, *token_hashes, rep2_token],
         staff_emails=sorted(users), all_customer_emails=sorted(emails | {SENTINELS["email"]}),
@@ -277,6 +281,7 @@ def _rep_rows(table: sa.Table, rep_id: int) -> sa.ColumnElement[bool] | None:
         "feedback": lambda: c.id.in_(feedback),
         "feedback_note": lambda: c.feedback_id.in_(feedback),
         "feedback_invite": lambda: c.customer_id.in_(customers),
+        "logged_activity": lambda: sa.and_(c.author_id == rep_id, c.customer_id.in_(customers)),
     }.get(table.name, lambda: None)()
 
 

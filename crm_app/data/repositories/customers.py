@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, text, update
 from sqlmodel import Session, func, select
 
 from crm_app.data.models import (
-    Activity, AuditLog, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite,
+    Activity, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite,
     LoggedActivity, Order, Role, User,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -45,7 +45,6 @@ class CustomerFile:
     deals: list[Deal]
     open_tasks: list[Activity]
     feedback: list[Feedback]
-    timeline: list[tuple[AuditLog, str | None]]
 
 
 def customer_for(*, session: Session, actor: Actor, customer_id: int) -> Customer:
@@ -77,11 +76,6 @@ def customer_file(*, session: Session, actor: Actor, customer_id: int, recent: i
                                      .order_by(Activity.due_at).limit(recent))),
         feedback=list(session.exec(select(Feedback).where(Feedback.customer_id == customer.id)
                                    .order_by(Feedback.submitted_at.desc()).limit(recent))),
-        timeline=list(session.exec(
-            select(AuditLog, User.full_name).outerjoin(User, User.id == AuditLog.actor_id)
-            .where(AuditLog.entity == "customer", AuditLog.entity_id == customer.id)
-            .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(recent)
-        ).all()),
     )
 
 

@@ -25,6 +25,7 @@ from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import parse_form
 
 ALL = "all"
+_LOGGED_KINDS = frozenset(kind.value for kind in LoggedKind)
 DRAFT_FIELDS = ("kind", "body", "outcome", "duration_minutes")
 FOLLOW_UP_FIELDS = {"subject": "follow_up_subject", "due_on": "follow_up_due_on", "due_time": "follow_up_due_time"}
 ICONS = {"note": "sticky-note", "call": "phone", "email": "mail", "meeting": "users", "task_created": "list-plus",
@@ -154,14 +155,14 @@ class TimelineState(rx.State):
 
     @staff_event()
     def set_kind_filter(self, value: Any) -> None:
-        self.kind_filter = value if value == ALL or value in timeline.FILTERS else ALL
+        self.kind_filter = value if isinstance(value, str) and (value == ALL or value in timeline.FILTERS) else ALL
         self._show_first_page()
 
     # --- the composer -------------------------------------------------------------------------------------
 
     @staff_event(Role.admin, Role.sales_rep)
     def set_composer_kind(self, value: Any) -> None:
-        if value in {kind.value for kind in LoggedKind}:
+        if isinstance(value, str) and value in _LOGGED_KINDS:
             self.composer_kind = value
 
     @staff_event(Role.admin, Role.sales_rep)
@@ -202,7 +203,7 @@ class TimelineState(rx.State):
 
     @staff_event(Role.admin, Role.sales_rep)
     def set_edit_kind(self, value: Any) -> None:
-        if value in {kind.value for kind in LoggedKind}:
+        if isinstance(value, str) and value in _LOGGED_KINDS:
             self.edit_kind = value
 
     @staff_event(Role.admin, Role.sales_rep)

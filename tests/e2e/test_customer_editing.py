@@ -130,6 +130,6 @@ def test_an_edit_is_saved_and_adding_the_same_customer_again_offers_a_merge(new_
     candidate.get_by_role("button", name=f"Merge with {NAME}").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Merge").click()
     expect(page).to_have_url(path_is(app_url, f"/customers/{zelda_id}"))
-    expect(page.get_by_test_id("timeline-row").first).to_contain_text("merge")
+    expect(page.get_by_test_id("timeline-title").first).to_have_text("A duplicate was merged into this customer")
     with Session(engine_for(e2e_database_url)) as session:
         assert session.exec(select(Customer.id).where(Customer.name.like("Zelda%"))).all() == [zelda_id]

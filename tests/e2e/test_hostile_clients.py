@@ -84,6 +84,7 @@ UNWATCHED_TABLES = {
     "sign_in_attempt": "the audit of sign-ins: the test clients sign in",
     "data_version": "a counter the triggers bump on any write, the sentinel planting included",
     "alembic_version": "the schema revision",
+    "sign_in_attempt": "the sign-in audit: a hostile login is a sign-in attempt, recorded by design",
     "two_factor": "a client may start its own enrolment: a new secret for itself, off until a code confirms it",
 }
 # What an executive may change: targets (save_target), and refits (model runs, feedback topics).

@@ -20,7 +20,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from benchmarks._server import migrate
+from benchmarks.served_app import migrate
 from crm_app.data.db import engine_for, read_session
 from crm_app.data.facts import load_facts
 from crm_app.data.insights_refresh import fit_insight, refresh_insights_apart

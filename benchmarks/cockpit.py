@@ -5,7 +5,7 @@
 
 Seeds the demo company (up to today) into a temporary SQLite file, or into `--database-url` when that database
 has no users yet (an already seeded one is used as it is). Serves the real app (`reflex run --env prod`, one
-worker) and drives /cockpit as an executive's browser tab does (benchmarks/_socket.py): a filter control sends
+worker) and drives /cockpit as an executive's browser tab does (benchmarks/browser_tab.py): a filter control sends
 `CockpitState.set_filter` (or `set_dates`), the server answers with a redirect to the new URL (the filters live
 in the URL), and the tab then sends its cookie and `on_load_internal` for that URL, whose chain runs
 `CockpitState.load` and ends with `is_hydrated`. Per change:
@@ -44,8 +44,8 @@ from urllib.parse import parse_qsl, urlsplit
 from sqlalchemy import text
 from sqlmodel import Session
 
-from benchmarks._server import seed_unless_seeded, served_backend
-from benchmarks._socket import BrowserTab
+from benchmarks.served_app import seed_unless_seeded, served_backend
+from benchmarks.browser_tab import BrowserTab
 from crm_app import routes
 from crm_app.analytics import cockpit as evaluation
 from crm_app.analytics.kpis import sales_kpis

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from benchmarks._server import migrate
+from benchmarks.served_app import migrate
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, CustomerCreate, Role, User
 from crm_app.data.repositories.customers import duplicate_candidates

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks._server import migrate, served_backend
+from benchmarks.served_app import migrate, served_backend
 
 SCRIPT = Path(__file__).with_suffix(".lua")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from benchmarks._server import migrate, served_backend
+from benchmarks.served_app import migrate, served_backend
 
 
 def _percentiles(samples_ms: list[float]) -> dict[str, float]:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._server import migrate, served_backend
+from benchmarks.served_app import migrate, served_backend
 from crm_app.request_guards import RequestGuards
 from crm_app.settings import get_settings
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlmodel import select
 
-from benchmarks._server import migrate
+from benchmarks.served_app import migrate
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Product
 from crm_app.data.repositories import imports

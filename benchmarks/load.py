@@ -3,7 +3,7 @@
     python -m benchmarks.load [--users 1,25,100] [--seconds 60] [--database-url URL --redis-url URL]
                               [--workers N] [--customers 2000] [--orders 20000] [--think-ms 0] [--port 8775] [--json]
 
-Each simulated user is one browser tab driven over the real websocket (benchmarks/_socket.py: the events a
+Each simulated user is one browser tab driven over the real websocket (benchmarks/browser_tab.py: the events a
 browser sends, page navigations included) or, for customers, a client of the public JSON API. Out of every ten
 users six are sales reps, two executives and two customers (a single user is a rep):
 
@@ -51,8 +51,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from benchmarks._server import checkpoint, migrate, served_backend
-from benchmarks._socket import BrowserTab
+from benchmarks.served_app import checkpoint, migrate, served_backend
+from benchmarks.browser_tab import BrowserTab
 from crm_app.analytics.cockpit import PRESETS
 from crm_app.data.backup import create_database_if_missing
 from crm_app.data.db import engine_for

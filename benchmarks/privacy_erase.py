@@ -22,7 +22,7 @@ from pathlib import Path
 import phonenumbers
 from sqlmodel import Session, select
 
-from benchmarks._server import migrate
+from benchmarks.served_app import migrate
 from crm_app.data.db import engine_for, write_session
 from crm_app.data.erasing import erase_customer
 from crm_app.data.insights_refresh import refresh_insights

@@ -39,8 +39,8 @@ import numpy as np
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from benchmarks._server import checkpoint, seed_unless_seeded, served_backend
-from benchmarks._socket import BrowserTab
+from benchmarks.served_app import checkpoint, seed_unless_seeded, served_backend
+from benchmarks.browser_tab import BrowserTab
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Deal, Role, User
 from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY

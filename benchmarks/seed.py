@@ -14,7 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from benchmarks._server import migrate
+from benchmarks.served_app import migrate
 from crm_app.data.db import engine_for
 from crm_app.data.seed import seed_demo_company
 

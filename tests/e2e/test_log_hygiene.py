@@ -14,7 +14,7 @@ import reflex as rx
 import socketio
 from playwright.sync_api import Page, expect
 
-from benchmarks._socket import NAMESPACE
+from benchmarks.browser_tab import NAMESPACE
 from crm_app import routes
 from crm_app.states.auth import AuthState
 from tests.e2e.conftest import open_page, sign_in, submit_login

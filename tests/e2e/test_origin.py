@@ -9,7 +9,7 @@ import pytest
 import reflex as rx
 import socketio
 
-from benchmarks._socket import NAMESPACE
+from benchmarks.browser_tab import NAMESPACE
 from crm_app import routes
 from tests.e2e.conftest import APP_PORT
 from tests.e2e.websocket_client import run

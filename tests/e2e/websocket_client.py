@@ -1,4 +1,4 @@
-"""The tests' websocket client: a browser tab (benchmarks/_socket.py speaks the Reflex frontend's protocol) that
+"""The tests' websocket client: a browser tab (benchmarks/browser_tab.py speaks the Reflex frontend's protocol) that
 keeps every message it receives and can send any event with any payload from any page, as a hostile client could.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from benchmarks._socket import BrowserTab
+from benchmarks.browser_tab import BrowserTab
 from crm_app import routes
 
 

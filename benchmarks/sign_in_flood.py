@@ -27,8 +27,8 @@ from typing import Any
 
 import httpx
 
-from benchmarks._server import seed_unless_seeded, served_backend
-from benchmarks._socket import BrowserTab
+from benchmarks.served_app import seed_unless_seeded, served_backend
+from benchmarks.browser_tab import BrowserTab
 from crm_app import routes
 
 REP = ("rep1@example.com", "demo-rep1-2026")

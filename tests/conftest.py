@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +25,16 @@ from crm_app.settings import PROJECT_ROOT
 POSTGRES_ADMIN_URL = os.environ.get(
     "CRM_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[object, object, T]) -> T:
+    """Run a coroutine to its end on a fresh event loop in its own thread. asyncio.run() on the main thread fails
+    once the e2e tests have started Playwright's sync API, which leaves its loop marked running there."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def alembic_config(url: str) -> Config:

@@ -15,7 +15,7 @@ from crm_app.api import api
 from crm_app.data.models import Feedback
 from crm_app.request_guards import RequestGuards
 from crm_app.settings import get_settings
-from tests.conftest import serve_api_on
+from tests.conftest import run_async, serve_api_on
 
 ALLOWED = "http://localhost:3000"
 ANSWER = b'{"csat": 5, "nps": 10, "comment": "Lovely", "submission_id": "guard-sub-0001"}'
@@ -99,7 +99,7 @@ def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(guarded, 
     monkeypatch.setattr(get_settings(), "body_timeout_seconds", 0.3)
     metrics.recorder.drain()
     with caplog.at_level(logging.INFO):
-        sent = asyncio.run(_exchange(guarded, [ANSWER[:10]], then_hang=True))
+        sent = run_async(_exchange(guarded, [ANSWER[:10]], then_hang=True))
     start, body = sent[0], sent[1]
     assert start["status"] == 408
     assert (b"connection", b"close") in start["headers"]
@@ -115,6 +115,6 @@ def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(guarded, 
 
 def test_a_body_arriving_in_pieces_within_the_deadline_is_stored(guarded, engine):
     pieces = [ANSWER[i:i + 7] for i in range(0, len(ANSWER), 7)]
-    sent = asyncio.run(_exchange(guarded, pieces, then_hang=False))
+    sent = run_async(_exchange(guarded, pieces, then_hang=False))
     assert sent[0]["status"] == 201
     assert _stored(engine) == 1

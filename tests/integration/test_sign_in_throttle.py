@@ -16,6 +16,7 @@ from crm_app.data import security
 from crm_app.data.models import AuthSession, Role, SignInAttempt, UserCreate
 from crm_app.data.repositories import users
 from crm_app.settings import get_settings
+from tests.conftest import run_async
 
 PASSWORD = "correct-horse-1"
 RIGHT = {"email": "rep@example.com", "password": PASSWORD}
@@ -48,7 +49,7 @@ def attempts(tries: list[dict], client: str = "203.0.113.7") -> list[sign_in.Sig
         await sign_in.throttled_attempts.flush()
         return results
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 def outcomes(results: list[sign_in.SignInResult]) -> list[str]:
@@ -152,7 +153,7 @@ def test_passwords_are_checked_on_at_most_the_configured_threads_never_on_the_ev
         assert loop_thread not in threads
         return results
 
-    results = asyncio.run(eight_at_once())
+    results = run_async(eight_at_once())
 
     assert outcomes(results) == ["refused"] * 8
     assert most[0] == 2

@@ -17,7 +17,7 @@ from crm_app.data.repositories.users import actor_of, authenticate
 from crm_app.data.validation import UNSTORABLE_TEXT
 from crm_app.domain import SalesChannel
 from crm_app.settings import get_settings
-from tests.conftest import add_staff, migrate
+from tests.conftest import add_staff, migrate, run_async
 
 ANSWER = {"csat": 4, "nps": 9, "comment": "Quick delivery", "submission_id": "nul-test-0001"}
 
@@ -136,7 +136,7 @@ def test_a_group_commit_with_one_unstorable_row_stores_every_honest_one(postgres
         answers = [*honest[:20], poisoned, *honest[20:]]
         return await asyncio.gather(*(batcher.submit(answer) for answer in answers), return_exceptions=True)
 
-    outcomes = asyncio.run(submit_together())
+    outcomes = run_async(submit_together())
     failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
     assert len(failed) == 1 and outcomes[20] is failed[0]
     assert all(outcome.created for outcome in outcomes if not isinstance(outcome, BaseException))

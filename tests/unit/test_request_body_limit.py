@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from crm_app.request_guards import _Body
+from tests.conftest import run_async
 
 
 def test_a_body_is_cut_off_as_soon_as_it_passes_the_limit():
@@ -19,7 +20,7 @@ def test_a_body_is_cut_off_as_soon_as_it_passes_the_limit():
         body = _Body(receive, deadline=asyncio.get_running_loop().time() + 60, limit=1000)
         return [await body() for _ in range(4)], body
 
-    messages, body = asyncio.run(read())
+    messages, body = run_async(read())
     assert [message["type"] for message in messages] == ["http.request", "http.request", "http.disconnect",
                                                          "http.disconnect"]
     assert len(asked) == 3  # nothing more is read from the client after the refusal

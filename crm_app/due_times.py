@@ -44,6 +44,11 @@ def known_time_zone(name: object) -> str | None:
     return name if isinstance(name, str) and name in _known_zones() else None
 
 
+def time_zone_names() -> list[str]:
+    """Every IANA time zone this machine knows, sorted: the choices of the user's time zone setting."""
+    return sorted(_known_zones())
+
+
 def zone_of(name: str | None) -> ZoneInfo:
     """The zone named `name`, or UTC when the name is unknown (a stored value is never trusted blindly)."""
     return ZoneInfo(known_time_zone(name) or DEFAULT_TIME_ZONE)

@@ -5,6 +5,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import text_field
 from crm_app.components.shell import staff_page
+from crm_app.due_times import time_zone_names
 from crm_app.states.account import AccountState
 
 
@@ -145,6 +146,24 @@ def _two_factor_card() -> rx.Component:
     )
 
 
+def _time_zone_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Time zone", size="4"),
+            rx.text("Task due times are typed and shown on this clock.", size="2"),
+            rx.el.select(
+                rx.el.option("Choose…", value="", disabled=True),
+                *[rx.el.option(name, value=name) for name in time_zone_names()],
+                value=AccountState.time_zone,
+                on_change=AccountState.set_time_zone,
+                aria_label="Time zone",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 def _sessions_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -169,6 +188,7 @@ def account() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        _time_zone_card(),
         _sessions_card(),
         spacing="4",
         width="100%",

@@ -1,4 +1,5 @@
-"""/tasks: overdue, today and upcoming tasks; a form for a new one; done, undo and delete (after a confirmation)."""
+"""/tasks: overdue, today and upcoming tasks, 50 a page; a form for a new one; edit, reschedule, done, undo, delete
+(after a confirmation) and, for admins, hand a task to someone else. Times show on the user's clock."""
 
 import reflex as rx
 
@@ -6,7 +7,7 @@ from crm_app import routes
 from crm_app.components.customer_picker import customer_picker
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
-from crm_app.states.tasks import BUCKETS, EVERYONE, KINDS, TasksState
+from crm_app.states.tasks import BUCKETS, EVERYONE, KINDS, RESCHEDULES, TasksState
 
 
 def _task(row: dict, bucket: str) -> rx.Component:
@@ -30,6 +31,7 @@ def _task(row: dict, bucket: str) -> rx.Component:
             rx.cond(
                 TasksState.can_write,
                 rx.hstack(
+                    *([] if done else _open_task_actions(row)),
                     rx.button(
                         "Undo" if done else "Mark done", size="1", variant="soft",
                         on_click=TasksState.mark_done(row["id"], not done),
@@ -51,6 +53,45 @@ def _task(row: dict, bucket: str) -> rx.Component:
     )
 
 
+def _open_task_actions(row: dict) -> list[rx.Component]:
+    return [
+        rx.button("Edit", size="1", variant="soft", color_scheme="gray",
+                  on_click=TasksState.start_edit(row["id"]), aria_label="Edit task: " + row["subject"]),
+        rx.menu.root(
+            rx.menu.trigger(rx.button("Reschedule", size="1", variant="soft",
+                                      aria_label="Reschedule: " + row["subject"])),
+            rx.menu.content(*[rx.menu.item(label, on_click=TasksState.reschedule(row["id"], choice))
+                              for choice, label in RESCHEDULES]),
+        ),
+        rx.cond(
+            TasksState.can_reassign,
+            rx.el.select(
+                rx.el.option("Hand to…", value=""),
+                rx.foreach(TasksState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                value="",
+                on_change=lambda owner: TasksState.reassign(row["id"], owner),
+                aria_label="Hand to someone else: " + row["subject"],
+            ),
+        ),
+    ]
+
+
+def _bucket_pager(name: str) -> rx.Component:
+    page = TasksState.pages[name]
+    return rx.cond(
+        TasksState.page_counts[name] > 1,
+        rx.hstack(
+            rx.button("Previous", size="1", variant="soft", disabled=page <= 0,
+                      on_click=TasksState.go_to_page(name, page - 1), aria_label=f"Previous page: {name}"),
+            rx.text("Page ", page + 1, " of ", TasksState.page_counts[name], size="1",
+                    data_testid=f"page-{name}"),
+            rx.button("Next", size="1", variant="soft", disabled=page + 1 >= TasksState.page_counts[name],
+                      on_click=TasksState.go_to_page(name, page + 1), aria_label=f"Next page: {name}"),
+            align="center",
+        ),
+    )
+
+
 def _bucket(name: str, label: str) -> rx.Component:
     return rx.vstack(
         rx.heading(label, " (", TasksState.counts[name], ")", size="4", data_testid=f"bucket-{name}"),
@@ -59,6 +100,7 @@ def _bucket(name: str, label: str) -> rx.Component:
             rx.vstack(rx.foreach(TasksState.buckets[name], lambda row: _task(row, name)), width="100%", spacing="2"),
             rx.text("Nothing here.", size="2", color=rx.color("gray", 10)),
         ),
+        _bucket_pager(name),
         width="100%",
         spacing="2",
     )
@@ -87,9 +129,9 @@ def _new_task() -> rx.Component:
                             spacing="1",
                         ),
                         rx.box(text_field("Due date", "due_on", errors, type="date",
-                                          default_value=TasksState.today), min_width="10em"),
-                        rx.box(text_field("Time (UTC)", "due_time", errors, type="time", default_value="09:00"),
-                               min_width="8em"),
+                                          default_value=TasksState.default_due_on), min_width="10em"),
+                        rx.box(text_field(f"Time ({TasksState.time_zone})", "due_time", errors, type="time",
+                                          default_value=TasksState.default_due_time), min_width="8em"),
                         wrap="wrap",
                         spacing="3",
                         width="100%",
@@ -108,13 +150,76 @@ def _new_task() -> rx.Component:
                 ),
                 on_submit=TasksState.create_task,
                 # Remounted after each save, and once today's date is known, so the defaults show.
-                key=TasksState.form_key.to_string() + TasksState.today,
+                key=TasksState.form_key.to_string() + TasksState.default_due_on + TasksState.default_due_time,
                 width="100%",
             ),
             spacing="3",
             width="100%",
         ),
         width="100%",
+    )
+
+
+def _edit_field(label, name: str, **props) -> rx.Component:
+    """A field of the edit dialog: its own ids, so it never clashes with the new task form's."""
+    return rx.vstack(
+        rx.el.label(label, html_for=f"edit-{name}"),
+        rx.input(id=f"edit-{name}", name=name, width="100%", **props),
+        field_error(TasksState.edit_errors, name),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _edit_task() -> rx.Component:
+    errors, task = TasksState.edit_errors, TasksState.editing
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Edit task"),
+            rx.form(
+                rx.vstack(
+                    _edit_field("What is to be done", "subject", max_length=200, default_value=task["subject"]),
+                    rx.flex(
+                        rx.vstack(
+                            rx.el.label("Kind", html_for="edit-kind"),
+                            rx.el.select(*[rx.el.option(kind.title(), value=kind) for kind in KINDS], name="kind",
+                                         id="edit-kind", default_value=task["kind"]),
+                            field_error(errors, "kind"),
+                            spacing="1",
+                        ),
+                        rx.box(_edit_field("Due date", "due_on", type="date", default_value=task["due_on"]),
+                               min_width="10em"),
+                        rx.box(_edit_field(f"Time ({TasksState.time_zone})", "due_time", type="time",
+                                           default_value=task["due_time"]), min_width="8em"),
+                        wrap="wrap",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.vstack(
+                        rx.el.label("Notes (optional)", html_for="edit-notes"),
+                        rx.text_area(id="edit-notes", name="notes", max_length=4000, width="100%",
+                                     default_value=task["notes"]),
+                        field_error(errors, "notes"),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=TasksState.cancel_edit),
+                        rx.button("Save changes", type="submit"),
+                        justify="end",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=TasksState.save_edit,
+                key=TasksState.editing_id.to_string(),
+                width="100%",
+            ),
+        ),
+        open=TasksState.editing_id > 0,
     )
 
 
@@ -164,6 +269,7 @@ def tasks() -> rx.Component:
             spacing="5",
             width="100%",
         ),
+        _edit_task(),
         _confirm_delete(),
         spacing="5",
         width="100%",

@@ -1,4 +1,5 @@
-"""The signed-in user's own account: password, two-factor sign-in and recovery codes, sign out everywhere.
+"""The signed-in user's own account: password, two-factor sign-in and recovery codes, time zone, sign out
+everywhere.
 
 Its handlers alone run while the user still owes a password change or a two-factor enrolment.
 """
@@ -35,6 +36,9 @@ class AccountState(rx.State):
     two_factor_error: str = ""
     # Shown once, right after enrolment or renewal, and never again.
     new_recovery_codes: list[str] = []
+    # The IANA zone task due times are typed and shown in ("" until chosen here or taken from the browser on the
+    # first load of /tasks).
+    time_zone: str = ""
 
     def _refresh(self) -> None:
         with read_session() as session:
@@ -60,6 +64,16 @@ class AccountState(rx.State):
         self.enrolment_secret = self.enrolment_qr = ""
         self.new_recovery_codes = []
         self._refresh()
+        self.time_zone = current_actor().time_zone or ""
+
+    @staff_event()
+    def set_time_zone(self, time_zone: str) -> Any:
+        try:
+            with write_session() as session:
+                self.time_zone = users.set_time_zone(session=session, actor=current_actor(), time_zone=time_zone)
+        except ValueError as refused:
+            return rx.toast.error(str(refused))
+        return rx.toast.success(f"Times now show in {self.time_zone}.")
 
     @staff_event(during_account_setup=True)
     async def change_password(self, form_data: dict) -> Any:

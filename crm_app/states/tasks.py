@@ -1,10 +1,12 @@
-"""/tasks: my overdue, today's and upcoming tasks; new tasks on a customer or a deal; done, undo and delete.
+"""/tasks: my overdue, today's and upcoming tasks, 50 a page; new tasks on a customer or a deal; edit, one-click
+reschedule, done, undo and delete; admins hand a task to someone else. Times are on the user's own clock.
 
 `/tasks?customer=ID` or `/tasks?deal=ID` prefills what the new task is about.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -14,29 +16,37 @@ import reflex as rx
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ActivityKind, Customer, Role, utcnow
-from crm_app.data.permissions import NotFound
+from crm_app.data.permissions import Actor, NotFound
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.repositories.orders import deal_target
-from crm_app.data.repositories.users import staff_directory
+from crm_app.data.repositories.users import set_time_zone, staff_directory
+from crm_app.due_times import (
+    DEFAULT_TIME_ZONE, RESCHEDULE_LABELS, Reschedule, known_time_zone, next_working_hour, wall_clock,
+)
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id, parse_form
 
 EVERYONE = "everyone"
 BUCKETS = (("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("recently_done", "Done this week"))
+# Read in the browser on the first load of /tasks: the default of the user's time zone setting.
+BROWSER_TIME_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 KINDS = tuple(kind.value for kind in ActivityKind)
 DRAFT_FIELDS = ("subject", "kind", "due_on", "due_time", "notes")
+RESCHEDULES = tuple((choice.value, label) for choice, label in RESCHEDULE_LABELS.items())
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: datetime | None, time_zone: str | None) -> str:
+    return wall_clock(moment, time_zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _row(row: tasks.TaskRow) -> dict[str, str]:
+def _row(row: tasks.TaskRow, time_zone: str | None) -> dict[str, str]:
+    due = wall_clock(row.due_at, time_zone)
     return {
         "id": str(row.id), "subject": row.subject, "kind": str(row.kind), "notes": row.notes or "",
-        "due": _when(row.due_at), "done_at": _when(row.done_at), "owner": row.owner_name,
+        "due": _when(row.due_at, time_zone), "due_on": due.date().isoformat(), "due_time": due.strftime("%H:%M"),
+        "done_at": _when(row.done_at, time_zone), "owner": row.owner_name,
         "customer": row.customer_name or "", "customer_link": routes.customer_page(row.customer_id)
         if row.customer_id else "", "deal": row.deal_title or "",
     }
@@ -46,32 +56,54 @@ class TasksState(CustomerPicker, rx.State):
     # Every bucket present from the first render, so the page never reads a missing list.
     buckets: dict[str, list[dict[str, str]]] = {name: [] for name, _ in BUCKETS}
     counts: dict[str, str] = {name: "0" for name, _ in BUCKETS}
+    # Per bucket: the page shown (0 first) and how many pages it has.
+    pages: dict[str, int] = {name: 0 for name, _ in BUCKETS}
+    page_counts: dict[str, int] = {name: 1 for name, _ in BUCKETS}
+    time_zone: str = "UTC"
     owner: str = ""
     owners: list[dict[str, str]] = []
     shows_owner_filter: bool = False
     can_write: bool = False
+    can_reassign: bool = False
 
     # The new task form: what it is about, and the inline messages.
     deal_id: int = 0
     about: str = ""
     errors: dict[str, str] = {}
     today: str = ""
+    # The new task's default due day and time: the next working hour on the user's clock.
+    default_due_on: str = ""
+    default_due_time: str = "09:00"
+
+    # The task being edited (0: none), its values as the form starts, and the form's inline messages.
+    editing_id: int = 0
+    editing: dict[str, str] = {}
+    edit_errors: dict[str, str] = {}
     # A new key after each saved task gives the user an empty form (a refused one keeps what they typed).
     form_key: int = 0
 
     confirm_delete_id: int = 0
     confirm_delete_subject: str = ""
 
-    def _reload(self) -> None:
-        actor = current_actor()
+    def _reload(self, actor: Actor | None = None) -> None:
+        actor = actor or current_actor()
         owner_id = as_id(self.owner)
+        now = wall_clock(utcnow(), actor.time_zone)
         with read_session() as session:
-            board = tasks.task_board(session=session, actor=actor, now=utcnow(), owner_id=owner_id)
+            board = tasks.task_board(session=session, actor=actor, now=now, owner_id=owner_id, pages=self.pages)
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
-        self.buckets = {name: [_row(row) for row in getattr(board, name).rows] for name, _ in BUCKETS}
-        self.counts = {name: f"{getattr(board, name).total:,}" for name, _ in BUCKETS}
+        lists = {name: getattr(board, name) for name, _ in BUCKETS}
+        self.buckets = {name: [_row(row, actor.time_zone) for row in bucket.rows] for name, bucket in lists.items()}
+        self.counts = {name: f"{bucket.total:,}" for name, bucket in lists.items()}
+        self.pages = {name: bucket.page for name, bucket in lists.items()}
+        self.page_counts = {name: max(1, -(-bucket.total // tasks.BUCKET_SIZE)) for name, bucket in lists.items()}
+        self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
+        due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
+        self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
+        self.today = now.date().isoformat()
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role != Role.executive]
         self.shows_owner_filter, self.can_write = actor.reads_everything, actor.role != Role.executive
+        self.can_reassign = actor.is_admin
 
     def _prefill(self) -> None:
         """What the new task is about, from ?deal= or ?customer=, when the user may see it."""
@@ -92,13 +124,33 @@ class TasksState(CustomerPicker, rx.State):
                 self.about = ""
 
     @staff_event()
-    def load(self) -> None:
+    def load(self) -> Any:
         self.reset()
         actor = current_actor()
         self.owner = "" if not actor.reads_everything else str(as_id(self.router.url.query_parameters.get("owner"))
                                                               or EVERYONE)
-        self.today = utcnow().date().isoformat()
         self._prefill()
+        self._reload()
+        if actor.time_zone is None:  # no zone chosen yet: the browser's becomes the user's
+            return rx.call_script(BROWSER_TIME_ZONE, callback=TasksState.adopt_browser_time_zone)
+        return None
+
+    @staff_event()
+    def adopt_browser_time_zone(self, time_zone: str) -> None:
+        """The browser's zone becomes the user's, unless they chose one (an unknown name changes nothing)."""
+        actor = current_actor()
+        with write_session() as session:
+            try:
+                zone = set_time_zone(session=session, actor=actor, time_zone=time_zone, only_if_unset=True)
+            except ValueError:
+                return
+        self._reload(replace(actor, time_zone=zone))
+
+    @staff_event()
+    def go_to_page(self, bucket: str, page: int) -> None:
+        if bucket not in self.pages or isinstance(page, bool) or not isinstance(page, int) or page < 0:
+            return
+        self.pages = self.pages | {bucket: page}
         self._reload()
 
     @staff_event()
@@ -152,3 +204,52 @@ class TasksState(CustomerPicker, rx.State):
             tasks.delete_task(session=session, actor=current_actor(), task_id=target)
         self._reload()
         return rx.toast.success("Task deleted.")
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def start_edit(self, task_id: str) -> None:
+        """Open the edit form on a task shown on this page (its values come from the server's copy)."""
+        target = as_id(task_id)
+        shown = next((row for rows in self.buckets.values() for row in rows if row["id"] == str(target)), None)
+        if shown is None:
+            raise NotFound("No such task.")
+        self.editing_id, self.editing, self.edit_errors = target, shown, {}
+
+    @staff_event()
+    def cancel_edit(self) -> None:
+        self.editing_id, self.editing, self.edit_errors = 0, {}, {}
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def save_edit(self, form_data: dict) -> Any:
+        if not self.editing_id:
+            return None
+        draft, self.edit_errors = parse_form(tasks.TaskDraft, form_data, DRAFT_FIELDS)
+        if self.edit_errors:
+            return rx.toast.error("Some fields need your attention before the task can be saved.")
+        with write_session() as session:
+            tasks.update_task(session=session, actor=current_actor(), task_id=self.editing_id, draft=draft)
+        self.editing_id, self.editing = 0, {}
+        self._reload()
+        return rx.toast.success(f"Task saved: due {draft.due_on} {draft.due_time:%H:%M}.")
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def reschedule(self, task_id: str, choice: str) -> Any:
+        target = as_id(task_id)
+        if target is None or choice not in {value for value, _ in RESCHEDULES}:
+            raise NotFound("No such task or reschedule.")
+        actor = current_actor()
+        with write_session() as session:
+            task = tasks.reschedule_task(session=session, actor=actor, task_id=target, choice=Reschedule(choice),
+                                         now=utcnow())
+            due = _when(task.due_at, actor.time_zone)
+        self._reload()
+        return rx.toast.success(f"Now due {due}.")
+
+    @staff_event(Role.admin)
+    def reassign(self, task_id: str, owner_id: str) -> Any:
+        target, owner = as_id(task_id), as_id(owner_id)
+        if target is None or owner is None:
+            raise NotFound("No such task or person.")
+        with write_session() as session:
+            tasks.reassign_task(session=session, actor=current_actor(), task_id=target, owner_id=owner)
+        self._reload()
+        return rx.toast.success("Task handed over.")

@@ -21,6 +21,7 @@ from crm_app.data.security import (
     verify_password,
 )
 from crm_app.data.validation import unstorable
+from crm_app.due_times import known_time_zone
 
 _AUDITED = ("email", "full_name", "role", "is_active")
 
@@ -162,6 +163,26 @@ def account_status(*, session: Session, actor: Actor) -> AccountStatus:
         two_factor_required=two_factor.is_required(session=session, user=user),
         recovery_codes_left=two_factor.recovery_codes_left(session=session, user_id=user.id),
     )
+
+
+def set_time_zone(*, session: Session, actor: Actor, time_zone: object, only_if_unset: bool = False) -> str | None:
+    """Keep the user's own time zone (an IANA name this machine knows, else ValueError); returns the zone in force.
+    `only_if_unset` is the browser's default at sign-in: it never overrides a zone the user chose."""
+    zone = known_time_zone(time_zone)
+    if zone is None:
+        raise ValueError("Choose a time zone from the list.")
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("No such user.")
+    if only_if_unset and user.time_zone is not None:
+        return user.time_zone
+    old = snapshot(user, ("time_zone",))
+    user.time_zone = zone
+    session.add(user)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=user.id, action="update",
+                  old=old, new=snapshot(user, ("time_zone",)))
+    return zone
 
 
 def sign_out_everywhere(*, session: Session, actor: Actor) -> int:

@@ -58,7 +58,7 @@ def _status_cell(row: dict) -> rx.Component:
 
 def _row(row: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell("#", row["id"]),
+        rx.table.cell(rx.link("#", row["id"], href=row["link"], data_testid="order-link")),
         rx.table.cell(row["date"]),
         rx.table.cell(rx.link(row["customer"], href=row["customer_link"])),
         rx.table.cell(_status_cell(row)),

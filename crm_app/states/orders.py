@@ -82,7 +82,7 @@ class OrdersState(UrlFilters, rx.State):
             self.customer_name = self._customer_name(session, query.customer_id)
         self.page, self.pages, self.total, self.amount = result.page, result.pages, result.total, money(result.amount)
         self.rows = [
-            {"id": str(r.id), "date": r.ordered_at.strftime("%Y-%m-%d %H:%M"), "customer": r.customer_name,
+            {"id": str(r.id), "link": routes.order_page(r.id), "date": r.ordered_at.strftime("%Y-%m-%d %H:%M"), "customer": r.customer_name,
              "customer_link": routes.customer_page(r.customer_id), "status": str(r.status),
              "channel": str(r.channel), "total": money(r.total_amount)}
             for r in result.rows

@@ -55,7 +55,7 @@ from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 pytestmark = pytest.mark.e2e
 
 # The handlers found today; a refactor that makes the walk find fewer fails the guard instead of testing less.
-EXPECTED_HANDLERS = 161
+EXPECTED_HANDLERS = 165
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
@@ -391,6 +391,7 @@ def hostile_paths(planted: Planted) -> st.SearchStrategy[str]:
     return st.one_of(
         customer.map(routes.customer_page), customer.map(routes.customer_page),  # twice: the pages keyed by path
         deal.map(routes.deal_page), deal.map(routes.deal_page),
+        st.integers(min_value=1, max_value=3000).map(routes.order_page),
         st.builds("/orders/new?customer={}&deal={}".format, customer, deal),
         st.builds("/tasks?customer={}&owner={}".format, customer, user),
         deal.map("/tasks?deal={}".format),
@@ -401,7 +402,7 @@ def hostile_paths(planted: Planted) -> st.SearchStrategy[str]:
         st.sampled_from([routes.HOME, routes.INBOX, routes.INSIGHTS, routes.IMPORT, routes.ADMIN_USERS,
                          routes.ORDERS, "/feedback?t=forged.token", "/login?next=//evil.example", "/customers/-1",
                          "/customers/99999999999999999999", "/customers/{}",
-                         "/deals/-1", "/deals/99999999999999999999"]),
+                         "/deals/-1", "/deals/99999999999999999999", "/orders/0", "/orders/new?deal=-1"]),
         st.text(max_size=20).map("/{}".format),
     )
 

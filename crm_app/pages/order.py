@@ -1,0 +1,145 @@
+"""/orders/[order_id]: one order: lines and total, status history, line edits while pending, cancel and refund."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.shell import staff_page
+from crm_app.states.order import OrderState
+
+_SELECT = {"width": "100%", "padding": "0.4em"}
+
+
+def _table(rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
+            rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
+                *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id))),
+            width="100%", size="1",
+        ),
+        overflow_x="auto", width="100%",
+    )
+
+
+def _facts() -> rx.Component:
+    f = OrderState.facts
+    fact = lambda label, key: rx.vstack(  # noqa: E731
+        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(f[key], size="2", data_testid=f"order-{key}"),
+        spacing="0",
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading("Order ", f["number"], size="6", data_testid="order-heading"),
+            rx.grid(
+                rx.vstack(rx.text("Customer", size="1", color=rx.color("gray", 10)),
+                          rx.link(f["customer"], href=f["customer_link"], size="2"), spacing="0"),
+                fact("Status", "status"), fact("Channel", "channel"), fact("Ordered", "ordered"),
+                columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
+            ),
+            spacing="3", width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _lines() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Lines", size="4"),
+        _table(OrderState.lines, [("Product", "product"), ("Quantity", "quantity"), ("Unit price", "unit_price"),
+                                  ("Discount", "discount"), ("Net amount", "amount")], "order-line-row"),
+        rx.text("Total ", rx.el.strong(OrderState.total, data_testid="order-page-total"), size="3"),
+        spacing="2", width="100%",
+    )
+
+
+def _draft_row(line: rx.Var, index: rx.Var) -> rx.Component:
+    named = lambda field: field + "-" + index.to_string()  # noqa: E731
+    return rx.flex(
+        rx.el.select(
+            rx.el.option("— remove this line —", value=""),
+            rx.foreach(OrderState.products, lambda p: rx.el.option(p["label"], value=p["id"])),
+            name=named("product_id"), default_value=line["product_id"], aria_label="Product of line " + index.to_string(),
+            style={**_SELECT, "min_width": "14em", "flex": "2"},
+        ),
+        rx.input(name=named("quantity"), default_value=line["quantity"], aria_label="Quantity", input_mode="numeric",
+                 width="6em"),
+        rx.input(name=named("unit_price"), default_value=line["unit_price"], aria_label="Unit price",
+                 input_mode="decimal", width="8em"),
+        rx.input(name=named("discount_percent"), default_value=line["discount_percent"], aria_label="Discount %",
+                 input_mode="decimal", width="6em"),
+        rx.cond(line["error"] != "", rx.text(line["error"], color=rx.color("red", 11), size="1", role="alert")),
+        wrap="wrap", spacing="2", width="100%", align="center", data_testid="draft-line",
+    )
+
+
+def _line_editor() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Edit lines", size="4"),
+                rx.text("Product, quantity, unit price, discount %. Totals are recomputed on save.", size="1",
+                        color=rx.color("gray", 11)),
+                rx.foreach(OrderState.draft, _draft_row),
+                rx.cond(OrderState.lines_error != "",
+                        rx.text(OrderState.lines_error, color=rx.color("red", 11), size="2", role="alert",
+                                data_testid="lines-error")),
+                rx.hstack(
+                    rx.button("Add line", type="button", variant="soft", on_click=OrderState.add_line),
+                    rx.button("Save lines", type="submit"),
+                ),
+                spacing="2", width="100%",
+            ),
+            on_submit=OrderState.save_lines,
+            reset_on_submit=False,
+        ),
+        width="100%",
+    )
+
+
+def _close_form(status: str, label: str, allowed: rx.Var) -> rx.Component:
+    return rx.cond(
+        allowed,
+        rx.form(
+            rx.hstack(
+                rx.el.input(type="hidden", name="status", value=status),
+                rx.input(name="reason", placeholder=f"Why is it {status}?", max_length=200, width="20em",
+                         aria_label=f"Reason ({label.lower()})", id=f"reason-{status}"),
+                rx.button(label, type="submit", color_scheme="red", variant="soft"),
+                align="center", wrap="wrap",
+            ),
+            on_submit=OrderState.close_order,
+        ),
+    )
+
+
+def _history() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Status history", size="4"),
+        _table(OrderState.history, [("When", "at"), ("Who", "who"), ("Status", "change"), ("Reason", "reason")],
+               "status-change"),
+        spacing="2", width="100%",
+    )
+
+
+@staff_page(route=routes.ORDER, title="Order", on_load=OrderState.load)
+def order() -> rx.Component:
+    return rx.cond(
+        OrderState.found,
+        rx.vstack(
+            _facts(),
+            _lines(),
+            rx.cond(OrderState.can_edit_lines, _line_editor()),
+            rx.vstack(
+                _close_form("cancelled", "Cancel order", OrderState.can_cancel),
+                _close_form("refunded", "Refund order", OrderState.can_refund),
+                rx.cond(OrderState.close_error != "",
+                        rx.text(OrderState.close_error, color=rx.color("red", 11), size="2", role="alert",
+                                data_testid="close-error")),
+                spacing="2",
+            ),
+            _history(),
+            spacing="5", width="100%",
+        ),
+        rx.cond(OrderState.missing != "",
+                rx.callout(OrderState.missing, icon="triangle-alert", color_scheme="red", data_testid="not-found")),
+    )

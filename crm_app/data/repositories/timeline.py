@@ -266,8 +266,9 @@ def _page_keys(session: Session, customer_id: int | None, deal_id: int | None, k
         if len(wanted) < len(group):
             statement = statement.where(kind.in_(wanted))
         if after is not None:
-            statement = statement.where(sa.or_(at < after.at, sa.and_(
-                at == after.at, sa.tuple_(kind, row_id) < sa.tuple_(sa.literal(after.kind), sa.literal(after.id)))))
+            # `at <= cursor` first: a bound the (subject, time, id) index seeks to instead of reading past newer rows.
+            statement = statement.where(at <= after.at, sa.or_(at < after.at, sa.tuple_(kind, row_id) < sa.tuple_(
+                sa.literal(after.kind), sa.literal(after.id))))
         statement = statement.order_by(*order).limit(limit)
         branches.append(select(*statement.subquery().c))
     if not branches:

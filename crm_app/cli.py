@@ -442,11 +442,9 @@ def _today():
 
 
 def _print_demo_logins() -> None:
-    from crm_app.data.seed import DEMO_LOGINS
+    from crm_app.data.seed import demo_logins_text
 
-    click.echo("Demo logins (email / password / role):")
-    for login in DEMO_LOGINS:
-        click.echo(f"  {login.email:<28} {login.password:<22} {login.role}")
+    click.echo(demo_logins_text())
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@
 from crm_app.data.seed.company import DemoCompany, SeedSummary
 from crm_app.data.seed.generator import generate_demo_company
 from crm_app.data.seed.loader import seed_demo_company
-from crm_app.data.seed.market import DATA_QUALITY_DEFECT_RATE, DEFAULT_AS_OF, DEMO_LOGINS, HISTORY_YEARS, DemoLogin
+from crm_app.data.seed.market import (DATA_QUALITY_DEFECT_RATE, DEFAULT_AS_OF, DEMO_LOGINS, HISTORY_YEARS, DemoLogin,
+                                     demo_logins_text)
 
 __all__ = ["DATA_QUALITY_DEFECT_RATE", "DEFAULT_AS_OF", "DEMO_LOGINS", "HISTORY_YEARS", "DemoCompany", "DemoLogin",
-           "SeedSummary", "generate_demo_company", "seed_demo_company"]
+           "SeedSummary", "demo_logins_text", "generate_demo_company", "seed_demo_company"]

@@ -40,6 +40,12 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("rep6@example.com", "demo-rep6-2026", Role.sales_rep, "Pat Pipeline"),
 )
 
+
+def demo_logins_text() -> str:
+    """The demo sign-ins as `crm-app setup` and the starting server print them: a heading, one line per login."""
+    lines = [f"  {login.email:<28} {login.password:<22} {login.role}" for login in DEMO_LOGINS]
+    return "\n".join(["Demo logins (email / password / role):", *lines])
+
 # Each sales rep covers one region; the two largest regions have two reps each.
 TERRITORIES = {
     "North America": ("rep1@example.com", "rep5@example.com"),

@@ -1,4 +1,4 @@
-"""The staff page shell: navigation for the signed-in role, the user, sign-out."""
+"""The staff page shell: navigation for the signed-in role, the search box, the user, sign-out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import posted_form
+from crm_app.components.global_search import global_search
 from crm_app.data.models import Role
 from crm_app.states.auth import AuthState
 
@@ -92,6 +93,7 @@ def staff_page(
             return rx.flex(
                 _sidebar(),
                 rx.box(
+                    rx.el.header(global_search(), width="100%", padding_bottom="1em"),
                     rx.cond(
                         _shown_to(roles),
                         rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%"),

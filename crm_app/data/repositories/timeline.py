@@ -290,21 +290,22 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
         source = "logged" if kind in _LOGGED else kind.removeprefix("task_")
         ids.setdefault({"created": "task", "done": "task", "stage_move": "audit", "change": "audit"}.get(
             source, source), set()).add(row_id)
-    logged = {row.id: row for row in session.exec(select(LoggedActivity).where(
-        LoggedActivity.id.in_(ids.get("logged", set()))))}
-    task_rows = {row.id: row for row in session.exec(select(Activity).where(Activity.id.in_(ids.get("task", set()))))}
-    orders = {row.id: row for row in session.exec(select(Order).where(Order.id.in_(ids.get("order", set()))))}
-    answers = {row.id: row for row in session.exec(select(Feedback).where(Feedback.id.in_(ids.get("feedback", set()))))}
-    audit = {row.id: row for row in session.exec(select(AuditLog).where(AuditLog.id.in_(ids.get("audit", set()))))}
+
+    def by_id(model, source: str) -> dict[int, Any]:  # no query for a source with nothing on the page
+        wanted = ids.get(source)
+        return {row.id: row for row in session.exec(select(model).where(model.id.in_(wanted)))} if wanted else {}
+
+    logged, task_rows, orders = by_id(LoggedActivity, "logged"), by_id(Activity, "task"), by_id(Order, "order")
+    answers, audit = by_id(Feedback, "feedback"), by_id(AuditLog, "audit")
     campaigns = {target.id: name for target, name in session.exec(
         select(CampaignTarget, Campaign.name).join(Campaign, Campaign.id == CampaignTarget.campaign_id)
-        .where(CampaignTarget.id.in_(ids.get("campaign", set()))))}
+        .where(CampaignTarget.id.in_(ids["campaign"])))} if ids.get("campaign") else {}
     people = ({row.author_id for row in logged.values()} | {row.owner_id for row in task_rows.values()}
               | {row.actor_id for row in audit.values() if row.actor_id}
               | people_in([values for row in audit.values() for values in (row.old_values, row.new_values)]))
     names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(people))).all()) if people else {}
-    deal_titles = dict(session.exec(select(Deal.id, Deal.title).where(Deal.id.in_(
-        {row.entity_id for row in audit.values() if row.entity == "deal"}))).all()) if audit else {}
+    deals = {row.entity_id for row in audit.values() if row.entity == "deal"}
+    deal_titles = dict(session.exec(select(Deal.id, Deal.title).where(Deal.id.in_(deals))).all()) if deals else {}
     entries = []
     for at, kind, row_id in keys:
         common = {"kind": kind, "id": row_id, "at": at}

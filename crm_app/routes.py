@@ -29,10 +29,6 @@ TASKS = "/tasks"
 IMPORT = "/import"
 INSIGHTS = "/insights"
 
-
-# A deal's and an order's own page (issue 15).
-DEAL = "/deals/[deal_id]"
-ORDER = "/orders/[order_id]"
 # Where the customer page's timeline composer is, to open it there in one click.
 TIMELINE_COMPOSER_ANCHOR = "log-activity"
 

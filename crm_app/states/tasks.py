@@ -70,17 +70,17 @@ class TasksState(CustomerPicker, rx.State):
     deal_id: int = 0
     about: str = ""
     errors: dict[str, str] = {}
-    today: str = ""
     # The new task's default due day and time: the next working hour on the user's clock.
     default_due_on: str = ""
     default_due_time: str = "09:00"
+
+    # A new key after each saved task gives the user an empty form (a refused one keeps what they typed).
+    form_key: int = 0
 
     # The task being edited (0: none), its values as the form starts, and the form's inline messages.
     editing_id: int = 0
     editing: dict[str, str] = {}
     edit_errors: dict[str, str] = {}
-    # A new key after each saved task gives the user an empty form (a refused one keeps what they typed).
-    form_key: int = 0
 
     confirm_delete_id: int = 0
     confirm_delete_subject: str = ""
@@ -100,7 +100,6 @@ class TasksState(CustomerPicker, rx.State):
         self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
         due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
         self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
-        self.today = now.date().isoformat()
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role != Role.executive]
         self.shows_owner_filter, self.can_write = actor.reads_everything, actor.role != Role.executive
         self.can_reassign = actor.is_admin
@@ -148,7 +147,8 @@ class TasksState(CustomerPicker, rx.State):
 
     @staff_event()
     def go_to_page(self, bucket: str, page: int) -> None:
-        if bucket not in self.pages or isinstance(page, bool) or not isinstance(page, int) or page < 0:
+        valid_bucket = isinstance(bucket, str) and bucket in self.pages
+        if not valid_bucket or isinstance(page, bool) or not isinstance(page, int) or page < 0:
             return
         self.pages = self.pages | {bucket: page}
         self._reload()
@@ -234,7 +234,7 @@ class TasksState(CustomerPicker, rx.State):
     @staff_event(Role.admin, Role.sales_rep)
     def reschedule(self, task_id: str, choice: str) -> Any:
         target = as_id(task_id)
-        if target is None or choice not in {value for value, _ in RESCHEDULES}:
+        if target is None or not isinstance(choice, str) or choice not in {value for value, _ in RESCHEDULES}:
             raise NotFound("No such task or reschedule.")
         actor = current_actor()
         with write_session() as session:

@@ -3,6 +3,7 @@ task rescheduled to tomorrow shows, and is stored, at 09:00 tomorrow in that zon
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,11 +22,11 @@ REP, PASSWORD, ZONE = "rep3@example.com", "demo-rep3-2026", "Asia/Tokyo"
 SUBJECT = "Call back about the renewal"
 
 
-def _overdue_task(database_url: str) -> int:
+def _overdue_task(database_url: str, subject: str = SUBJECT) -> int:
     with Session(engine_for(database_url)) as session:
         rep = session.exec(select(User).where(User.email == REP)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep.id).order_by(Customer.id)).first()
-        task = Activity(kind=ActivityKind.call, subject=SUBJECT, owner_id=rep.id, customer_id=customer_id,
+        task = Activity(kind=ActivityKind.call, subject=subject, owner_id=rep.id, customer_id=customer_id,
                         due_at=datetime.now(UTC) - timedelta(days=3))
         session.add(task)
         session.commit()
@@ -55,3 +56,28 @@ def test_a_rep_reschedules_a_task_to_tomorrow_on_their_own_clock(new_context, ap
     # Stored in UTC: 09:00 in Tokyo (UTC+9, no DST) is 00:00 UTC the same day.
     assert (zone, stored.replace(tzinfo=UTC)) == (ZONE, at_wall_clock(tomorrow, time(9), ZONE))
     assert stored.replace(tzinfo=UTC) == datetime.combine(tomorrow, time(0), tzinfo=UTC)
+
+
+def test_a_rep_edits_a_task_and_a_blank_subject_is_refused_inline(new_context, app_url, e2e_database_url):
+    task_id = _overdue_task(e2e_database_url, subject="Send the price list")
+    page = new_context(timezone_id=ZONE).new_page()
+    sign_in(page, app_url, REP, PASSWORD)
+    open_page(page, f"{app_url}/tasks")
+    expect(page.get_by_text(f"Time ({ZONE})")).to_be_visible()
+    page.get_by_role("button", name="Edit task: Send the price list").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("What is to be done").fill(" ")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog.get_by_test_id("error-subject")).to_have_text(re.compile("1 to 200 characters"))
+
+    dialog.get_by_label("What is to be done").fill("Send the 2027 price list")
+    dialog.get_by_label("Due date").fill("2027-01-04")
+    dialog.get_by_label(f"Time ({ZONE})").fill("14:30")
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_test_id("task-upcoming").filter(has_text="Send the 2027 price list")).to_contain_text(
+        "Due 2027-01-04 14:30")
+    with Session(engine_for(e2e_database_url)) as session:
+        stored = session.get(Activity, task_id)
+        subject, due = stored.subject, stored.due_at.replace(tzinfo=UTC)
+    assert (subject, due) == ("Send the 2027 price list", datetime(2027, 1, 4, 5, 30, tzinfo=UTC))  # 14:30 JST

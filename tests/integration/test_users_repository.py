@@ -124,3 +124,24 @@ def test_audit_row_is_rolled_back_with_its_change(engine, team):
         session.rollback()
         assert session.exec(select(AuditLog).where(AuditLog.action == "update")).all() == []
         assert session.get(User, team["rep"].id).full_name == "rep"
+
+
+def test_a_users_time_zone_is_a_known_zone_and_the_browsers_never_overrides_their_choice(engine, team):
+    rep = team["rep"]
+    with Session(engine) as session:
+        for hostile in ("Mars/Olympus", "", None, 5, ["UTC"], "Europe/Berlin\x00"):
+            with pytest.raises(ValueError):
+                users.set_time_zone(session=session, actor=rep, time_zone=hostile)
+        # No zone yet: the browser's is taken; afterwards the browser's is ignored, the user's own choice is not.
+        assert users.set_time_zone(session=session, actor=rep, time_zone="Asia/Tokyo", only_if_unset=True) == "Asia/Tokyo"
+        assert users.set_time_zone(session=session, actor=rep, time_zone="UTC", only_if_unset=True) == "Asia/Tokyo"
+        assert users.set_time_zone(session=session, actor=rep, time_zone="Europe/Berlin") == "Europe/Berlin"
+        session.commit()
+        stored = session.exec(select(User).where(User.email == "rep@example.com")).one()
+        audit = session.exec(select(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == rep.id,
+                                                    AuditLog.action == "update").order_by(AuditLog.id)).all()
+        assert users.actor_of(stored).time_zone == "Europe/Berlin"
+    assert [(a.old_values, a.new_values) for a in audit] == [
+        ({"time_zone": None}, {"time_zone": "Asia/Tokyo"}),
+        ({"time_zone": "Asia/Tokyo"}, {"time_zone": "Europe/Berlin"}),
+    ]

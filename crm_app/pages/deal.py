@@ -5,6 +5,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
+from crm_app.components.timeline import timeline_panel
 from crm_app.states.deal import STAGE_CHOICES, DealState
 
 
@@ -117,11 +118,6 @@ def _order() -> rx.Component:
     )
 
 
-def _timeline() -> rx.Component:
-    return _table("Timeline", DealState.timeline, [("When", "at"), ("What", "title"), ("Text", "body"), ("Who", "who")],
-                  "deal-timeline-entry")
-
-
 @staff_page(route=routes.DEAL, title="Deal", on_load=DealState.load)
 def deal() -> rx.Component:
     return rx.cond(
@@ -135,7 +131,7 @@ def deal() -> rx.Component:
             _table("Tasks", DealState.tasks, [("Subject", "subject"), ("Kind", "kind"), ("Due", "due"), ("", "done")],
                    "deal-task"),
             _order(),
-            _timeline(),
+            timeline_panel(),
             spacing="5", width="100%",
         ),
         rx.cond(DealState.missing != "",

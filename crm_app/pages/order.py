@@ -90,7 +90,7 @@ def _line_editor() -> rx.Component:
                 spacing="2", width="100%",
             ),
             on_submit=OrderState.save_lines,
-            reset_on_submit=False,
+            key=OrderState.draft_key,
         ),
         width="100%",
     )

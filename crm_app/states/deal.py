@@ -12,14 +12,12 @@ from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import deals, timeline
+from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import DealStage, deal_is_overdue
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
-
-# The deal's page shows the newest entries of its timeline; the customer's page pages through all of them.
-TIMELINE_ENTRIES = 20
+from crm_app.states.timeline import open_timeline
 
 
 def _when(moment: datetime | None) -> str:
@@ -49,7 +47,6 @@ class DealState(rx.State):
     stages: list[dict[str, str]] = []
     tasks: list[dict[str, str]] = []
     order: dict[str, str] = {}
-    timeline: list[dict[str, str]] = []
     owners: list[dict[str, str]] = []
     owner_id: str = ""
     can_change: bool = False
@@ -67,8 +64,6 @@ class DealState(rx.State):
         try:
             with read_session() as session:
                 file = deals.deal_file(session=session, actor=actor, deal_id=deal_id)
-                entries = timeline.timeline_page(session=session, actor=actor, deal_id=deal_id,
-                                                 limit=TIMELINE_ENTRIES).entries
                 directory = staff_directory(session=session, actor=actor) if actor.is_admin else []
         except NotFound as missing:
             self.missing = str(missing)
@@ -92,19 +87,23 @@ class DealState(rx.State):
         if file.order:
             self.order = {"number": f"#{file.order.id}", "link": routes.order_page(file.order.id),
                           "status": file.order.status.value, "total": f"{file.order.total_amount:,.2f}"}
-        self.timeline = [{"at": _when(e.at), "title": e.title, "body": e.body, "who": e.who or "system"}
-                         for e in entries]
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
                        if role in (Role.sales_rep, Role.admin)]
         self.can_change = actor.is_admin or (actor.role == Role.sales_rep and d.owner_id == actor.id)
         self.can_reassign = actor.is_admin
 
+    async def _reload(self, deal_id: int | None) -> None:
+        """Show the deal and its timeline (whose stage moves and changes follow every edit)."""
+        self._show(deal_id)
+        if self.found:
+            await open_timeline(self, deal_id=self.deal_id)
+
     @staff_event()
-    def load(self) -> None:
-        self._show(self._id_from_path())
+    async def load(self) -> None:
+        await self._reload(self._id_from_path())
 
     @staff_event(Role.sales_rep, Role.admin)
-    def save_details(self, form_data: dict) -> Any:
+    async def save_details(self, form_data: dict) -> Any:
         """The edit form: title, amount, expected close date, validated and saved by the repository's rules."""
         details, errors = parse_form(deals.DealDetails, form_data, deals.DETAIL_FIELDS)
         if details is None:
@@ -112,11 +111,11 @@ class DealState(rx.State):
             return None
         with write_session() as session:
             deals.update_deal(session=session, actor=current_actor(), deal_id=self.deal_id, details=details)
-        self._show(self.deal_id)
+        await self._reload(self.deal_id)
         return rx.toast.success("Deal saved.")
 
     @staff_event(Role.sales_rep, Role.admin)
-    def change_stage(self, form_data: dict) -> Any:
+    async def change_stage(self, form_data: dict) -> Any:
         """Move the deal to another stage, as on the board: Lost needs a reason."""
         form = form_data if isinstance(form_data, dict) else {}
         try:
@@ -126,18 +125,18 @@ class DealState(rx.State):
         except deals.InvalidDealChange as refusal:
             self.errors = {refusal.field: str(refusal)}
             return None
-        self._show(self.deal_id)
+        await self._reload(self.deal_id)
         return rx.toast.success(f"Moved to {move.to_stage.value}.")
 
     @staff_event(Role.admin)
-    def reassign(self, owner_id: str) -> Any:
+    async def reassign(self, owner_id: str) -> Any:
         try:
             with write_session() as session:
                 deals.reassign_deal(session=session, actor=current_actor(), deal_id=self.deal_id,
                                     owner_id=as_id(owner_id))
         except deals.InvalidDealChange as refusal:
             return rx.toast.error(str(refusal))
-        self._show(self.deal_id)
+        await self._reload(self.deal_id)
         return rx.toast.success("The deal has a new owner.")
 
 

@@ -38,6 +38,8 @@ class OrderState(rx.State):
     history: list[dict[str, str]] = []
     # The line editor (pending orders): one row per line as typed, blank product = the line is removed.
     draft: list[dict[str, str]] = []
+    # Changes with the saved lines, so the editor's inputs (which keep what was typed) are drawn afresh after a save.
+    draft_key: str = ""
     products: list[dict[str, str]] = []
     lines_error: str = ""
     close_error: str = ""
@@ -73,6 +75,8 @@ class OrderState(rx.State):
         self.can_cancel = writer and o.status in orders.CLOSING_FROM[OrderStatus.cancelled]
         self.can_refund = writer and o.status in orders.CLOSING_FROM[OrderStatus.refunded]
         self.draft = [_line_form(line) for line in file.lines]
+        self.draft_key = "|".join(f"{line['product_id']}:{line['quantity']}:{line['unit_price']}:"
+                                  f"{line['discount_percent']}" for line in self.draft)
         self.products = [{"id": str(p.id), "label": f"{p.name} ({p.category})"} for p in catalogue]
 
     @staff_event()

@@ -60,6 +60,8 @@ def test_a_rep_opens_an_overdue_deal_from_the_board_and_edits_it(new_context, ap
     page.get_by_role("button", name="Change stage").click()
     expect(page.get_by_test_id("deal-stage")).to_have_text("Negotiation")
     expect(page.get_by_test_id("stage-spell")).to_have_count(2)
+    # The deal's timeline (embedded from the customer page's) follows the move.
+    expect(page.get_by_test_id("timeline-title").filter(has_text="Proposal -> Negotiation")).to_have_count(1)
     with Session(engine_for(e2e_database_url)) as session:
         saved = session.get(Deal, deal_id)
         assert (saved.title, saved.amount, saved.expected_close_date, saved.stage) == (
@@ -87,6 +89,17 @@ def test_a_rep_cancels_an_order_with_a_reason_and_it_shows_in_the_history(new_co
     # 2 x 10.05 x 0.5 = 10.05
     expect(page.get_by_test_id("order-page-total")).to_have_text("10.05")
     expect(page.get_by_test_id("status-change")).to_have_count(1)
+    # A pending order's lines are edited: 3 x 10.05 x 0.5 = 15.075, rounded half up to 15.08; a wrong quantity
+    # is refused first, and an added line left without a product is not saved.
+    page.get_by_label("Quantity").first.fill("0")
+    page.get_by_role("button", name="Save lines").click()
+    expect(page.get_by_test_id("lines-error")).to_have_text("Fix the lines marked below.")
+    page.get_by_role("button", name="Add line").click()
+    page.get_by_label("Quantity").first.fill("3")
+    page.get_by_role("button", name="Save lines").click()
+    expect(page.get_by_test_id("order-page-total")).to_have_text("15.08")
+    expect(page.get_by_test_id("order-line-row")).to_have_count(1)
+    expect(page.get_by_test_id("status-change")).to_have_count(1)
     page.get_by_role("button", name="Cancel order").click()
     expect(page.get_by_test_id("close-error")).to_have_text("Say why the order is cancelled.")
     page.get_by_label("Reason (cancel order)").fill("Ordered twice by mistake")
@@ -97,4 +110,5 @@ def test_a_rep_cancels_an_order_with_a_reason_and_it_shows_in_the_history(new_co
     expect(last).to_contain_text("Ordered twice by mistake")
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
     with Session(engine_for(e2e_database_url)) as session:
-        assert session.get(Order, order_id).status == OrderStatus.cancelled
+        saved = session.get(Order, order_id)
+        assert (saved.status, saved.total_amount) == (OrderStatus.cancelled, 15.08)

@@ -31,7 +31,21 @@ def _user_row(user: dict) -> rx.Component:
             rx.cond(user["must_change_password"], rx.badge("must change password", color_scheme="amber")),
         ),
         rx.table.cell(
-            rx.cond(user["two_factor"], rx.badge("on", color_scheme="green"), rx.badge("off", color_scheme="gray")),
+            rx.cond(
+                user["two_factor"],
+                rx.hstack(
+                    rx.badge("on", color_scheme="green"),
+                    rx.cond(
+                        user["is_me"],
+                        rx.fragment(),
+                        rx.button("Turn off", variant="ghost", size="1", color_scheme="red",
+                                  on_click=AdminUsersState.turn_off_two_factor(user["id"]),
+                                  aria_label=f"Turn off two-factor sign-in of {user['email']}"),
+                    ),
+                    align="center",
+                ),
+                rx.badge("off", color_scheme="gray"),
+            ),
         ),
         rx.table.cell(
             rx.cond(

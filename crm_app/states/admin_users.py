@@ -98,6 +98,17 @@ class AdminUsersState(rx.State):
         return rx.toast.success(f"Users with the role {role} {verdict} sign in with two factors.")
 
     @staff_event(Role.admin)
+    def turn_off_two_factor(self, user_id: int) -> Any:
+        """For a user who lost both their phone and their recovery codes."""
+        target = as_id(user_id)
+        if target is None:
+            raise NotFound("No such user.")
+        with write_session() as session:
+            two_factor.turn_off_for_user(session=session, actor=current_actor(), user_id=target)
+        self._reload()
+        return rx.toast.success("Two-factor sign-in turned off: the password alone signs them in until they enrol again.")
+
+    @staff_event(Role.admin)
     def open_reset(self, user_id: int) -> Any:
         target = as_id(user_id)
         chosen = next((u for u in self.users if u["id"] == target and not u["is_me"]), None)

@@ -239,3 +239,19 @@ def test_sign_out_everywhere_ends_every_session_of_the_user_only(engine, team):
         session.commit()
         assert [users.actor_for_token(session=session, token=t) for t in rep_tokens] == [None, None, None]
         assert users.actor_for_token(session=session, token=admin_token) == team["admin"]
+
+
+def test_an_admin_turns_off_a_users_two_factor_sign_in(engine, team):
+    totp, codes = _enrolled(engine, team["rep"])
+    with Session(engine) as session:
+        for actor, user_id, refusal in [(team["rep"], team["rep"].id, PermissionDenied),
+                                        (team["admin"], 999_999, NotFound)]:
+            with pytest.raises(refusal):
+                two_factor.turn_off_for_user(session=session, actor=actor, user_id=user_id)
+        two_factor.turn_off_for_user(session=session, actor=team["admin"], user_id=team["rep"].id)
+        session.commit()
+        assert two_factor.is_enrolled(session=session, user_id=team["rep"].id) is False
+        assert two_factor.recovery_codes_left(session=session, user_id=team["rep"].id) == 0
+        row = session.exec(select(AuditLog).where(AuditLog.action == "two_factor_off")).one()
+        assert (row.actor_id, row.entity_id) == (team["admin"].id, team["rep"].id)
+    assert _verify(engine, team["rep"], codes[0]) is False

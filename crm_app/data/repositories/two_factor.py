@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from crm_app.data.models import RecoveryCode, Role, RolePolicy, TwoFactor, User, utcnow
-from crm_app.data.permissions import Actor, require_role
+from crm_app.data.permissions import Actor, NotFound, require_role
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.security import token_digest, verify_password
 
@@ -79,6 +79,18 @@ def disable(*, session: Session, actor: Actor, password: str) -> None:
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == actor.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.id))
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=actor.id, action="two_factor_off")
+
+
+def turn_off_for_user(*, session: Session, actor: Actor, user_id: int) -> None:
+    """An admin turns off a user's two-factor sign-in (a lost phone and lost recovery codes): the password
+    alone signs them in again until they enrol anew, or are kept to their account page to do so if their role
+    requires it."""
+    require_role(actor, Role.admin)
+    if session.get(User, user_id) is None:
+        raise NotFound("No such user.")
+    session.execute(delete(TwoFactor).where(TwoFactor.user_id == user_id))
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=user_id, action="two_factor_off")
 
 
 def regenerate_recovery_codes(*, session: Session, actor: Actor) -> list[str]:

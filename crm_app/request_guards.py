@@ -30,7 +30,7 @@ from crm_app.data.repositories.imports import MAX_UPLOAD_BYTES
 from crm_app.data.validation import whole_number
 from crm_app.metrics import BODY_REFUSED
 from crm_app.settings import get_settings
-from crm_app.sign_in import session_token_of
+from crm_app.sign_in import from_a_foreign_page, session_token_of
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +128,6 @@ async def check_upload(headers: Headers) -> None:
 # --- the middleware ---------------------------------------------------------------------------
 
 
-def _foreign_origin(headers: Headers) -> bool:
-    origin = headers.get("origin")
-    return origin is not None and origin.rstrip("/") not in get_settings().origins
-
-
 class _Body:
     """The request's `receive`, with a deadline (event-loop time) and a size limit while the body is arriving."""
 
@@ -174,7 +169,7 @@ class RequestGuards:
         headers, path, method = Headers(scope=scope), scope.get("path", ""), scope.get("method", "")
         upload = path == UPLOAD_PATH
         try:
-            if method in WRITE_METHODS and (upload or path.startswith("/api/")) and _foreign_origin(headers):
+            if method in WRITE_METHODS and (upload or path.startswith("/api/")) and from_a_foreign_page(headers):
                 raise Refusal(403, "foreign_origin")
             if upload and method == "POST":
                 await check_upload(headers)

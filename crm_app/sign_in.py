@@ -21,6 +21,7 @@ import math
 import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -261,10 +262,10 @@ def refusal_message(retry_after: int) -> str:
 router = APIRouter(include_in_schema=False)
 
 
-def _from_a_foreign_page(request: Request) -> bool:
-    """A browser posting from a page outside CRM_ALLOWED_ORIGINS (a cross-site form); clients that are not
-    browsers send no Origin."""
-    origin = request.headers.get("origin")
+def from_a_foreign_page(headers: Mapping[str, str]) -> bool:
+    """A browser writing from a page outside CRM_ALLOWED_ORIGINS (a cross-site form or fetch); clients that are
+    not browsers send no Origin. The one origin rule of the sign-in routes, the API and uploads."""
+    origin = headers.get("origin")
     return origin is not None and origin.rstrip("/") not in get_settings().origins
 
 
@@ -302,7 +303,7 @@ def _session_cookie(response: Response, request: Request, token: str, max_age: i
 @router.post("/auth/sign-in")
 async def post_sign_in(request: Request) -> Response:
     """The login form's target: on success a new session cookie and 303 to `next`; else 303 back to the form."""
-    if _from_a_foreign_page(request):
+    if from_a_foreign_page(request.headers):
         return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
     form = await _form(request)
     if form is None:
@@ -330,7 +331,7 @@ async def post_sign_in(request: Request) -> Response:
 async def post_sign_in_code(request: Request) -> Response:
     """The code step of a two-factor sign-in: the ticket cookie from the password step plus a code from the
     user's app (or a recovery code). Right: the session cookie, as after a password; wrong: the code form again."""
-    if _from_a_foreign_page(request):
+    if from_a_foreign_page(request.headers):
         return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
     form = await _form(request)
     if form is None:
@@ -367,7 +368,7 @@ def _second_factor_cookie(response: Response, request: Request, ticket: str, max
 @router.post("/auth/sign-out")
 async def post_sign_out(request: Request) -> Response:
     """End the browser's session and clear its cookie, then 303 to the login page."""
-    if _from_a_foreign_page(request):
+    if from_a_foreign_page(request.headers):
         return PlainTextResponse("Sign out from the app's own pages.", status_code=403)
     await _end_session(request)
     response = RedirectResponse(routes.LOGIN, status_code=303)

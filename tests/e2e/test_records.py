@@ -112,3 +112,23 @@ def test_a_rep_cancels_an_order_with_a_reason_and_it_shows_in_the_history(new_co
     with Session(engine_for(e2e_database_url)) as session:
         saved = session.get(Order, order_id)
         assert (saved.status, saved.total_amount) == (OrderStatus.cancelled, 15.08)
+
+
+def test_another_reps_deal_is_not_found_for_a_rep_and_read_only_for_an_executive(new_context, app_url,
+                                                                                e2e_database_url):
+    with Session(engine_for(e2e_database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == REP[0])).one()
+        deal_id, title = session.exec(select(Deal.id, Deal.title).where(Deal.owner_id != rep_id)
+                                      .order_by(Deal.id)).first()
+    rep = new_context().new_page()
+    sign_in(rep, app_url, *REP)
+    open_page(rep, f"{app_url}/deals/{deal_id}")
+    expect(rep.get_by_test_id("not-found")).to_have_text("No such deal.")
+    expect(rep.get_by_test_id("deal-heading")).to_have_count(0)
+
+    executive = new_context().new_page()
+    sign_in(executive, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(executive, f"{app_url}/deals/{deal_id}")
+    expect(executive.get_by_test_id("deal-heading")).to_have_text(title)
+    expect(executive.get_by_test_id("stage-spell").first).to_be_visible()
+    expect(executive.get_by_role("button", name="Save")).to_have_count(0)

@@ -105,6 +105,14 @@ def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, test
     )
 
 
+def _drill_cell(value: rx.Var, index: rx.Var) -> rx.Component:
+    """A drill-down value; an order's or a deal's number opens its page."""
+    column = CockpitState.drill_columns[index]
+    return rx.table.cell(rx.cond(
+        column == "order", rx.link(value, href=routes.order_page("") + value),
+        rx.cond(column == "deal", rx.link(value, href=routes.deal_page("") + value), value)))
+
+
 def _drill_dialog() -> rx.Component:
     """The rows behind a chart, 50 a page, with a CSV of all of them."""
     return rx.dialog.root(
@@ -116,7 +124,7 @@ def _drill_dialog() -> rx.Component:
                     rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_columns,
                                                             lambda c: rx.table.column_header_cell(c)))),
                     rx.table.body(rx.foreach(CockpitState.drill_rows, lambda row: rx.table.row(
-                        rx.foreach(row, lambda v: rx.table.cell(v))))),
+                        rx.foreach(row, _drill_cell)))),
                     size="1",
                 ),
                 overflow="auto", max_height="60vh", data_testid="drill-table",

@@ -132,3 +132,15 @@ def test_another_reps_deal_is_not_found_for_a_rep_and_read_only_for_an_executive
     expect(executive.get_by_test_id("deal-heading")).to_have_text(title)
     expect(executive.get_by_test_id("stage-spell").first).to_be_visible()
     expect(executive.get_by_role("button", name="Save")).to_have_count(0)
+
+
+def test_an_order_number_in_a_cockpit_drill_down_opens_the_order(new_context, app_url):
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    page.get_by_test_id("nav-cockpit").click()
+    page.get_by_label("Show the rows behind the revenue chart").click()
+    link = page.get_by_test_id("drill-table").get_by_role("link").first
+    number = link.inner_text()
+    link.click()
+    expect(page).to_have_url(path_is(app_url, f"/orders/{number}"))
+    expect(page.get_by_test_id("order-heading")).to_have_text(f"Order #{number}")

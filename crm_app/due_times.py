@@ -93,5 +93,7 @@ def rescheduled_due(choice: Reschedule, now: datetime, zone: str | None) -> date
 
 
 def wall_clock(moment: datetime, zone: str | None) -> datetime:
-    """`moment` as the user's clock shows it (an aware datetime in their zone)."""
-    return moment.astimezone(zone_of(zone))
+    """`moment` as the user's clock shows it (an aware datetime in their zone). A naive `moment` is UTC, as the
+    database returns stored times (astimezone would take it for the server's local time)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone_of(zone))

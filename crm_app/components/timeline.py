@@ -72,7 +72,8 @@ def _composer() -> rx.Component:
                     rx.box(text_field("Subject", "follow_up_subject", errors, max_length=200), flex="1",
                            min_width="14em"),
                     rx.box(text_field("Due date", "follow_up_due_on", errors, type="date"), min_width="10em"),
-                    rx.box(text_field("Time (UTC)", "follow_up_due_time", errors, type="time"), min_width="8em"),
+                    rx.box(text_field(f"Time ({TimelineState.time_zone})", "follow_up_due_time", errors, type="time"),
+                           min_width="8em"),
                     spacing="3",
                     wrap="wrap",
                     width="100%",
@@ -151,7 +152,7 @@ def _entry(row: TimelineRow) -> rx.Component:
                 rx.flex(
                     rx.text(row.title, weight="medium", size="2", data_testid="timeline-title"),
                     rx.spacer(),
-                    rx.text(row.when, " UTC", rx.cond(row.who != "", " · " + row.who, ""),
+                    rx.text(row.when, " ", TimelineState.time_zone, rx.cond(row.who != "", " · " + row.who, ""),
                             rx.cond(row.edited, " · edited", ""), size="1", color=rx.color("gray", 10)),
                     width="100%",
                     wrap="wrap",

@@ -21,6 +21,7 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import tasks, timeline
 from crm_app.data.repositories.timeline import Cursor, TimelineEntry
 from crm_app.domain import OUTCOMES, LoggedKind
+from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, wall_clock
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import parse_form
 
@@ -78,7 +79,7 @@ def text_parts(text: str) -> list[TextPart]:
     return parts
 
 
-def _row(entry: TimelineEntry) -> TimelineRow:
+def _row(entry: TimelineEntry, time_zone: str) -> TimelineRow:
     link, label = "", ""
     if entry.order_id is not None:
         link, label = routes.order_page(entry.order_id), f"Open order #{entry.order_id}"
@@ -86,7 +87,7 @@ def _row(entry: TimelineEntry) -> TimelineRow:
         link, label = routes.deal_page(entry.deal_id), "Open deal"
     return TimelineRow(
         key=f"{entry.kind}-{entry.id}", id=entry.id, kind=entry.kind, icon=ICONS[entry.kind],
-        when=entry.at.strftime("%Y-%m-%d %H:%M"), title=entry.title, who=entry.who or "",
+        when=wall_clock(entry.at, time_zone).strftime("%Y-%m-%d %H:%M"), title=entry.title, who=entry.who or "",
         parts=text_parts(entry.body), changes=list(entry.changes), link=link, link_label=label, own=entry.own,
         edited=entry.edited, body=entry.body if entry.own else "", outcome=entry.outcome or "",
         duration=str(entry.duration_minutes or ""),
@@ -104,6 +105,7 @@ class TimelineState(rx.State):
     has_more: bool = False
     kind_filter: str = ALL
     can_write: bool = False
+    time_zone: str = DEFAULT_TIME_ZONE  # the user's: times are shown and follow-up times typed on their clock
     # The composer: the kind chosen (its outcome and duration show for calls and meetings), inline errors, and a
     # key that remounts the form after a save so its fields empty; after an error they keep what was typed.
     composer_kind: str = LoggedKind.note.value
@@ -128,7 +130,9 @@ class TimelineState(rx.State):
         """Show the first page of a customer's or a deal's timeline (called from the page's own load)."""
         self.reset()
         self.customer_id, self.deal_id = customer_id or 0, deal_id or 0
-        self.can_write = current_actor().role != Role.executive
+        actor = current_actor()
+        self.can_write = actor.role != Role.executive
+        self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
         self._show_first_page()
 
     def _page(self, after: Cursor | None) -> timeline.TimelinePage:
@@ -141,7 +145,7 @@ class TimelineState(rx.State):
 
     def _show_first_page(self) -> None:
         page = self._page(None)
-        self.rows = [_row(entry) for entry in page.entries]
+        self.rows = [_row(entry, self.time_zone) for entry in page.entries]
         self.has_more, self._next = page.next_cursor is not None, _cursor_state(page.next_cursor)
 
     @staff_event()
@@ -150,7 +154,7 @@ class TimelineState(rx.State):
             return
         at, kind, row_id = self._next
         page = self._page(Cursor(at=datetime.fromisoformat(at), kind=kind, id=row_id))
-        self.rows = self.rows + [_row(entry) for entry in page.entries]
+        self.rows = self.rows + [_row(entry, self.time_zone) for entry in page.entries]
         self.has_more, self._next = page.next_cursor is not None, _cursor_state(page.next_cursor)
 
     @staff_event()

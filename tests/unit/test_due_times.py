@@ -3,6 +3,7 @@ including both sides of a daylight-saving change (Berlin: 29 March and 25 Octobe
 
 from __future__ import annotations
 
+import time as clock
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -79,3 +80,14 @@ def test_known_time_zone(name, expected):
 
 def test_an_unknown_stored_zone_reads_as_utc():
     assert wall_clock(utc(2026, 3, 11, 10, 0), "Nowhere/Atlantis").isoformat() == "2026-03-11T10:00:00+00:00"
+
+
+def test_a_stored_naive_time_is_utc_whatever_the_servers_own_zone(monkeypatch):
+    # The database returns stored times without a zone; they are UTC even on a server whose clock is New York's.
+    monkeypatch.setenv("TZ", "America/New_York")
+    clock.tzset()
+    try:
+        assert wall_clock(datetime(2026, 3, 11, 10, 0), "Europe/Berlin").isoformat() == "2026-03-11T11:00:00+01:00"
+    finally:
+        monkeypatch.undo()
+        clock.tzset()

@@ -28,6 +28,8 @@ COCKPIT = "/cockpit"
 TASKS = "/tasks"
 IMPORT = "/import"
 INSIGHTS = "/insights"
+# Reflex serves its "404" page for every path the app does not have.
+NOT_FOUND = "404"
 
 # Where the customer page's timeline composer is, to open it there in one click.
 TIMELINE_COMPOSER_ANCHOR = "log-activity"

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # When set, Reflex keeps session state in Redis so several backend workers can share it.
     redis_url: str | None = None
     secret_key: str = Field(default_factory=_local_secret_key, min_length=32, repr=False)
+    # The product's name in the title bar, page titles and the navigation.
+    company_name: str = Field(default="crm_app", min_length=1, max_length=60)
     # Load the demo company into an empty database on `crm-app setup` (and so on `make run`).
     demo_data: bool = True
     # A session ends this long after sign-in (absolute), or after this long without a request (idle).

@@ -10,7 +10,13 @@ from crm_app import routes
 from crm_app.components.forms import posted_form
 from crm_app.components.global_search import global_search
 from crm_app.data.models import Role
+from crm_app.settings import get_settings
 from crm_app.states.auth import AuthState
+
+
+def page_title(title: str) -> str:
+    """A page's title in the browser's title bar: the page, then the product (CRM_COMPANY_NAME)."""
+    return f"{title} · {get_settings().company_name}"
 
 
 def _shown_to(roles: tuple[Role, ...]) -> rx.Var:
@@ -60,7 +66,7 @@ def _user_box() -> rx.Component:
 
 def _sidebar() -> rx.Component:
     return rx.vstack(
-        rx.heading("crm_app", size="5", padding_x="0.75em"),
+        rx.heading(get_settings().company_name, size="5", padding_x="0.75em", data_testid="product-name"),
         rx.el.nav(
             rx.vstack(*[_nav_link(item) for item in routes.NAVIGATION], spacing="1", width="100%"),
             aria_label="Main",
@@ -79,25 +85,24 @@ def _sidebar() -> rx.Component:
 
 
 def staff_page(
-    *, route: str, title: str, on_load: rx.EventHandler | None = None, roles: tuple[Role, ...] = routes.STAFF
+    *, route: str, title: str, on_load: rx.EventHandler | None = None, roles: tuple[Role, ...] | None = routes.STAFF
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register a staff page at `route`, wrapped in the shell.
 
     Access is enforced on the server by `on_load` and every handler; `roles` only keeps the page's empty
-    controls from flashing up for a role that is about to be sent away.
+    controls from flashing up for a role that is about to be sent away (None: a page anyone may see).
     """
 
     def decorate(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        @rx.page(route=route, title=f"{title} · crm_app", on_load=on_load)
+        @rx.page(route=route, title=page_title(title), on_load=on_load)
         def page() -> rx.Component:
+            body = rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%")
             return rx.flex(
                 _sidebar(),
                 rx.box(
                     rx.el.header(global_search(), width="100%", padding_bottom="1em"),
-                    rx.cond(
-                        _shown_to(roles),
-                        rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%"),
-                        rx.center(rx.spinner(size="3"), height="50vh"),
+                    body if roles is None else rx.cond(
+                        _shown_to(roles), body, rx.center(rx.spinner(size="3"), height="50vh"),
                     ),
                     flex="1",
                     padding=["1em", "1.5em", "2em"],

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.pager import pager
@@ -13,6 +14,18 @@ from crm_app.states.customers import CustomersState
 
 COLUMNS = [("Name", "name"), ("Company", "company"), ("Email", None), ("Phone", None), ("Region", "region"),
            ("Segment", "segment"), ("Owner", None), ("Open deals", None)]
+
+
+def _reset_filters() -> rx.Component:
+    return rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CustomersState.reset_filters,
+                     align_self="end")
+
+
+def _new_customer() -> rx.Component:
+    # Shown to those who may add customers; the server checks again on every event.
+    return rx.cond(AuthState.user_role != "executive",
+                   rx.button(rx.icon("plus", size=16), "New customer", on_click=CustomerFormState.open_new,
+                             align_self="end"))
 
 
 def _filters() -> rx.Component:
@@ -37,14 +50,10 @@ def _filters() -> rx.Component:
         ),
         filter_menu(CustomersState, "Open deals", "open_deals", CustomersState.open_deals,
                     [rx.select.item("Has open deals", value="yes"), rx.select.item("No open deals", value="no")]),
-        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CustomersState.reset_filters,
-                  align_self="end"),
+        _reset_filters(),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,
                   align_self="end"),
-        # Shown to those who may add customers; the server checks again on every event.
-        rx.cond(AuthState.user_role != "executive",
-                rx.button(rx.icon("plus", size=16), "New customer", on_click=CustomerFormState.open_new,
-                          align_self="end")),
+        _new_customer(),
         wrap="wrap",
         spacing="3",
         align="end",
@@ -92,6 +101,7 @@ def customers() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
+        empty_state("No customers match", _reset_filters(), _new_customer(), shown=CustomersState.total == 0),
         pager(CustomersState),
         spacing="4",
         width="100%",

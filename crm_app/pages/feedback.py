@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import field_error
+from crm_app.components.shell import page_title
 from crm_app.states.feedback_form import FeedbackFormState
 
 CSAT_LABELS = ["Very unsatisfied", "Unsatisfied", "Neutral", "Satisfied", "Very satisfied"]
@@ -100,7 +101,7 @@ def _form() -> rx.Component:
     )
 
 
-@rx.page(route=routes.FEEDBACK, title="Your feedback", on_load=FeedbackFormState.open_form)
+@rx.page(route=routes.FEEDBACK, title=page_title("Your feedback"), on_load=FeedbackFormState.open_form)
 def feedback() -> rx.Component:
     return rx.center(
         rx.card(

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
@@ -12,6 +13,11 @@ from crm_app.states.inbox import STATUS_LABELS, InboxState
 
 def _item(value: str, label: str) -> rx.Component:
     return rx.select.item(label, value=value)
+
+
+def _reset_filters() -> rx.Component:
+    return rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,
+                     align_self="end")
 
 
 def _filters() -> rx.Component:
@@ -39,8 +45,7 @@ def _filters() -> rx.Component:
                      on_change=lambda v: InboxState.set_filter("to", v)),
             spacing="1",
         ),
-        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,
-                  align_self="end"),
+        _reset_filters(),
         wrap="wrap",
         spacing="3",
         align="end",
@@ -170,6 +175,7 @@ def inbox() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
+        empty_state("No feedback answers match", _reset_filters(), shown=InboxState.total == 0),
         pager(InboxState),
         spacing="4",
         width="100%",

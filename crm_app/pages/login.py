@@ -4,6 +4,8 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import posted_form
+from crm_app.components.shell import page_title
+from crm_app.settings import get_settings
 from crm_app.states.auth import AuthState
 
 
@@ -20,7 +22,7 @@ def _password_step() -> rx.Component:
     # cookie; the password never passes through the websocket or the page's state.
     return posted_form(
         rx.vstack(
-            rx.heading("Sign in to crm_app", size="6"),
+            rx.heading(f"Sign in to {get_settings().company_name}", size="6"),
             rx.el.label("Email", html_for="login-email"),
             rx.input(id="login-email", name="email", type="email", auto_complete="username",
                      required=True, width="100%", auto_focus=True),
@@ -58,7 +60,7 @@ def _code_step() -> rx.Component:
     )
 
 
-@rx.page(route=routes.LOGIN, title="Sign in · crm_app", on_load=AuthState.open_login_page)
+@rx.page(route=routes.LOGIN, title=page_title("Sign in"), on_load=AuthState.open_login_page)
 def login() -> rx.Component:
     return rx.center(
         rx.card(

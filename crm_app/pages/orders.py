@@ -3,6 +3,7 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
@@ -34,12 +35,22 @@ def _filters() -> rx.Component:
                     [rx.select.item(s.title(), value=s) for s in STATUSES]),
         filter_menu(OrdersState, "Product category", "category", OrdersState.category,
                     [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
-        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=OrdersState.reset_filters,
-                  align_self="end"),
+        _reset_filters(),
         wrap="wrap",
         spacing="3",
         align="end",
     )
+
+
+def _reset_filters() -> rx.Component:
+    return rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=OrdersState.reset_filters,
+                     align_self="end")
+
+
+def _new_order() -> rx.Component:
+    return rx.cond(OrdersState.can_write,
+                   rx.button(rx.link(rx.icon("plus", size=16), "New order", href=routes.ORDER_NEW), as_child=True,
+                             align_self="end"))
 
 
 def _status_cell(row: dict) -> rx.Component:
@@ -74,9 +85,7 @@ def orders() -> rx.Component:
         rx.hstack(
             _filters(),
             rx.spacer(),
-            rx.cond(OrdersState.can_write,
-                    rx.button(rx.link(rx.icon("plus", size=16), "New order", href=routes.ORDER_NEW), as_child=True,
-                              align_self="end")),
+            _new_order(),
             width="100%",
             wrap="wrap",
             align="end",
@@ -103,6 +112,7 @@ def orders() -> rx.Component:
             overflow_x="auto",
             width="100%",
         ),
+        empty_state("No orders match", _reset_filters(), _new_order(), shown=OrdersState.total == 0),
         pager(OrdersState),
         spacing="4",
         width="100%",

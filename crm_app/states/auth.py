@@ -101,6 +101,11 @@ class AuthState(rx.State):
             await self._forget_shown_data()
         return None
 
+    @rx.event
+    def recognise_visitor(self) -> None:
+        """On a page anyone may see (not found): show the shell for whoever is signed in, send nobody away."""
+        self._resolve_actor()
+
 
 class FollowTheSessionCookie:
     """Reflex middleware: before any event of a tab (its hydration first), make its state follow the session

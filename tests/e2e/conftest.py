@@ -30,6 +30,7 @@ from crm_app.settings import PROJECT_ROOT
 
 APP_PORT = int(os.environ.get("CRM_E2E_PORT", "3100"))  # another port lets two checkouts test at once
 APP_URL = f"http://localhost:{APP_PORT}"
+COMPANY_NAME = "Northwind CRM"
 BIN = Path(sys.executable).parent
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
 START_TIMEOUT_S = 360
@@ -68,6 +69,8 @@ def _server_env(database_url: str, workdir: Path) -> dict[str, str]:
         "REFLEX_WEB_WORKDIR": str(workdir / "web"),
         "REFLEX_STATES_WORKDIR": str(workdir / "states"),
         "CRM_DATABASE_URL": database_url,
+        # The product's name on screen comes from the settings (tests/e2e/test_guidance.py).
+        "CRM_COMPANY_NAME": COMPANY_NAME,
         # The served app accepts websockets from its own pages only (rxconfig's cors_allowed_origins).
         "CRM_ALLOWED_ORIGINS": f"{APP_URL},http://127.0.0.1:{APP_PORT}",
         # Every test's browser signs in from 127.0.0.1: the per-address throttle would count one office's worth

@@ -173,7 +173,7 @@ def test_signing_out_ends_the_session_and_back_shows_no_staff_data(page: Page, a
     page.go_back()
 
     expect(page).to_have_url(path_is(app_url, "/login"))
-    expect(page.get_by_role("heading", name="Sign in to crm_app")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in to Northwind CRM")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('e2eStaffDataShown')") is None
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import Session
 
 from crm_app import start_up
 from crm_app.data.models import Role, User
 from crm_app.data.security import hash_password
 from crm_app.settings import get_settings
+from tests.conftest import run_async
 
 ADDRESS = "Open http://localhost:3000 in your browser."
 
@@ -29,8 +28,8 @@ def _add_admin(engine, password: str) -> None:
 def test_the_demo_company_ends_the_output_with_the_address_and_its_logins_printed_once(engine, monkeypatch, capsys, tmp_path):
     _point_at(engine, monkeypatch, marker_dir=tmp_path)
     _add_admin(engine, "demo-admin-2026")
-    asyncio.run(start_up.announce_address_and_demo_logins())
-    asyncio.run(start_up.announce_address_and_demo_logins())  # a second worker of the same server
+    run_async(start_up.announce_address_and_demo_logins())
+    run_async(start_up.announce_address_and_demo_logins())  # a second worker of the same server
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == [ADDRESS, "Demo logins (email / password / role):",
                          "  admin@example.com            demo-admin-2026        admin"]

@@ -32,7 +32,7 @@ def book(engine):
         session.add_all([vega, lyra, mira, plain, theirs])
         session.flush()
         deal = Deal(title="Vega renewal", customer_id=plain.id, owner_id=rep.id, stage=DealStage.qualified, amount=100,
-                    updated_at=datetime(2026, 11, 2, tzinfo=UTC))
+                    updated_at=datetime(2026, 11, 4, tzinfo=UTC))
         their_deal = Deal(title="Vega expansion", customer_id=theirs.id, owner_id=other.id, stage=DealStage.lead,
                           amount=200, updated_at=datetime(2026, 11, 3, tzinfo=UTC))
         session.add_all([deal, their_deal])
@@ -69,7 +69,7 @@ def test_a_rep_finds_only_their_own_customers_and_deals(book):
 def test_an_executive_finds_every_customer_and_deal(book):
     found = _find(book, "exec", "vega")
     assert _labels(found.customers) == ["Lyra", "Mira", "Vega Rivals", "Vega Tools"]
-    # Latest changed first.
+    # Newest first (by when added, not when last changed).
     assert _labels(found.deals) == ["Vega expansion", "Vega renewal"]
 
 

@@ -74,7 +74,7 @@ def _deals(session: Session, actor: Actor, term: str, limit: int) -> list[Found]
                  .where(sa.func.lower(Deal.title).like(contains_pattern(term), escape="\\")))
     if not actor.reads_everything:
         statement = statement.where(Deal.owner_id == actor.id)
-    rows = session.exec(statement.order_by(Deal.updated_at.desc(), Deal.id.desc()).limit(limit)).all()
+    rows = session.exec(statement.order_by(Deal.id.desc()).limit(limit)).all()
     return [Found(id=did, label=title, detail=f"{stage} · {customer}") for did, title, stage, customer in rows]
 
 
@@ -105,7 +105,7 @@ def _people(session: Session, term: str, limit: int) -> list[Found]:
 
 
 def search_everything(*, session: Session, actor: Actor, text: object, limit: int = MATCHES_PER_KIND) -> SearchResults:
-    """Up to `limit` customers (by name), deals (latest changed first), orders and people matching `text`, of those
+    """Up to `limit` customers (by name), deals (newest first), orders and people matching `text`, of those
     the actor may see. `text` is anything a client sent: it is cleaned (validation.search_term); nothing usable,
     or a single character other than an order number, finds nothing."""
     term = search_term(text, limit=LONGEST_TERM)

@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import field_error, text_field
+from crm_app.components.record_page import fact, linked_fact, rows_table
 from crm_app.components.shell import staff_page
 from crm_app.components.timeline import timeline_panel
 from crm_app.states.deal import STAGE_CHOICES, DealState
@@ -12,30 +13,15 @@ from crm_app.states.deal import STAGE_CHOICES, DealState
 def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4"),
-        rx.cond(
-            rows.length() > 0,
-            rx.box(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
-                    rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                        *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id,
-                    ))),
-                    width="100%", size="1",
-                ),
-                overflow_x="auto", width="100%",
-            ),
-            rx.text("None", size="2", color=rx.color("gray", 10)),
-        ),
+        rx.cond(rows.length() > 0, rows_table(rows, columns, test_id),
+                rx.text("None", size="2", color=rx.color("gray", 10))),
         width="100%", spacing="2",
     )
 
 
 def _facts() -> rx.Component:
     f = DealState.facts
-    fact = lambda label, key: rx.vstack(  # noqa: E731
-        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(f[key], size="2", data_testid=f"deal-{key}"),
-        spacing="0",
-    )
+    deal_fact = lambda label, key: fact(label, f[key], f"deal-{key}")  # noqa: E731
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -44,11 +30,11 @@ def _facts() -> rx.Component:
                 align="center", wrap="wrap",
             ),
             rx.grid(
-                rx.vstack(rx.text("Customer", size="1", color=rx.color("gray", 10)),
-                          rx.link(f["customer"], href=f["customer_link"], size="2"), spacing="0"),
-                fact("Amount", "amount"), fact("Stage", "stage"), fact("Probability", "probability"),
-                fact("Expected close", "close"), fact("Owner", "owner"), fact("Lost reason", "lost_reason"),
-                fact("Created", "created"), fact("Closed", "closed"),
+                linked_fact("Customer", f["customer"], f["customer_link"]),
+                deal_fact("Amount", "amount"), deal_fact("Stage", "stage"), deal_fact("Probability", "probability"),
+                deal_fact("Expected close", "close"), deal_fact("Owner", "owner"),
+                deal_fact("Lost reason", "lost_reason"),
+                deal_fact("Created", "created"), deal_fact("Closed", "closed"),
                 columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%",
             ),
             spacing="3", width="100%",

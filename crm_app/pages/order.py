@@ -3,37 +3,22 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.record_page import fact, linked_fact, rows_table
 from crm_app.components.shell import staff_page
 from crm_app.states.order import OrderState
 
 _SELECT = {"width": "100%", "padding": "0.4em"}
 
 
-def _table(rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
-            rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                *[rx.table.cell(rx.text(row[key], size="2")) for _, key in columns], data_testid=test_id))),
-            width="100%", size="1",
-        ),
-        overflow_x="auto", width="100%",
-    )
-
-
 def _facts() -> rx.Component:
     f = OrderState.facts
-    fact = lambda label, key: rx.vstack(  # noqa: E731
-        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(f[key], size="2", data_testid=f"order-{key}"),
-        spacing="0",
-    )
+    order_fact = lambda label, key: fact(label, f[key], f"order-{key}")  # noqa: E731
     return rx.card(
         rx.vstack(
             rx.heading("Order ", f["number"], size="6", data_testid="order-heading"),
             rx.grid(
-                rx.vstack(rx.text("Customer", size="1", color=rx.color("gray", 10)),
-                          rx.link(f["customer"], href=f["customer_link"], size="2"), spacing="0"),
-                fact("Status", "status"), fact("Channel", "channel"), fact("Ordered", "ordered"),
+                linked_fact("Customer", f["customer"], f["customer_link"]),
+                order_fact("Status", "status"), order_fact("Channel", "channel"), order_fact("Ordered", "ordered"),
                 columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
             ),
             spacing="3", width="100%",
@@ -45,7 +30,7 @@ def _facts() -> rx.Component:
 def _lines() -> rx.Component:
     return rx.vstack(
         rx.heading("Lines", size="4"),
-        _table(OrderState.lines, [("Product", "product"), ("Quantity", "quantity"), ("Unit price", "unit_price"),
+        rows_table(OrderState.lines, [("Product", "product"), ("Quantity", "quantity"), ("Unit price", "unit_price"),
                                   ("Discount", "discount"), ("Net amount", "amount")], "order-line-row"),
         rx.text("Total ", rx.el.strong(OrderState.total, data_testid="order-page-total"), size="3"),
         spacing="2", width="100%",
@@ -115,7 +100,7 @@ def _close_form(status: str, label: str, allowed: rx.Var) -> rx.Component:
 def _history() -> rx.Component:
     return rx.vstack(
         rx.heading("Status history", size="4"),
-        _table(OrderState.history, [("When", "at"), ("Who", "who"), ("Status", "change"), ("Reason", "reason")],
+        rows_table(OrderState.history, [("When", "at"), ("Who", "who"), ("Status", "change"), ("Reason", "reason")],
                "status-change"),
         spacing="2", width="100%",
     )

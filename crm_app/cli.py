@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from sqlmodel import func, select
 
+from crm_app.counts import count_of
 from crm_app.settings import PROJECT_ROOT, get_settings
 
 logger = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ def restore(file: Path, force: bool) -> None:
         rows = restore_database(database_url=get_settings().database_url, source=file, force=force)
     except (BackupFailed, DatabaseNotEmpty) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Restored {sum(rows.values()):,} rows in {len(rows)} tables from {file}.")
+    click.echo(f"Restored {count_of(sum(rows.values()), 'row')} in {count_of(len(rows), 'table')} from {file}.")
 
 
 @main.group()
@@ -432,7 +433,7 @@ def _fit_feedback_topics() -> None:
 
     with write_session() as session:
         run = refit_topics(session=session)
-    click.echo(f"Feedback topics fitted on {run.rows:,} comments: {'; '.join(run.summary['topics'])}.")
+    click.echo(f"Feedback topics fitted on {count_of(run.rows, 'comment')}: {'; '.join(run.summary['topics'])}.")
 
 
 def _today():

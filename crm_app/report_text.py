@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_app.counts import count_of
+
 # {group: {deal id: value}} kept for the app and --json; the text only says how many deals they cover.
 PER_DEAL_KEYS = ("open_deal_probabilities",)
 
@@ -35,7 +37,7 @@ def report_as_text(report: dict[str, Any], indent: str = "") -> str:
     for key, value in report.items():
         label = key.replace("_", " ")
         if key in PER_DEAL_KEYS:
-            lines.append(f"{indent}{label}: {sum(map(len, value.values())):,} deals (listed with --json)")
+            lines.append(f"{indent}{label}: {count_of(sum(map(len, value.values())), 'deal')} (listed with --json)")
         elif isinstance(value, dict):
             lines += [f"{indent}{label}:", report_as_text(value, indent + "  ")] if value else []
         elif isinstance(value, list) and value and isinstance(value[0], dict):

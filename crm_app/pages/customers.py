@@ -89,7 +89,7 @@ def customers() -> rx.Component:
     return rx.vstack(
         customer_form_dialog(),
         _filters(),
-        rx.text(CustomersState.total, " customers", size="2", data_testid="customers-total"),
+        rx.text(CustomersState.total_label, size="2", data_testid="customers-total"),
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS],

@@ -162,7 +162,7 @@ def inbox() -> rx.Component:
         _summary(),
         _filters(),
         _detail(),
-        rx.text(InboxState.total, " answers", size="2", data_testid="inbox-total"),
+        rx.text(InboxState.total_label, size="2", data_testid="inbox-total"),
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[

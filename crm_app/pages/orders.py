@@ -98,7 +98,7 @@ def orders() -> rx.Component:
                 align="center",
             ),
         ),
-        rx.text(OrdersState.total, " orders · ", OrdersState.amount, " in total", size="2",
+        rx.text(OrdersState.total_label, " · ", OrdersState.amount, " in total", size="2",
                 data_testid="orders-total"),
         rx.box(
             rx.table.root(

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from crm_app import routes
+from crm_app.counts import count_of
 from crm_app.data.db import read_session
 from crm_app.data.models import Role
 from crm_app.data.repositories import customers
@@ -51,6 +52,7 @@ class CustomersState(UrlFilters, rx.State):
 
     rows: list[dict[str, str]] = []
     total: int = 0
+    total_label: str = ""
     pages: int = 1
     regions: list[str] = []
     segments: list[str] = []
@@ -85,6 +87,7 @@ class CustomersState(UrlFilters, rx.State):
             result = customers.search_customers(session=session, actor=actor, query=query)
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
         self.page, self.pages, self.total = result.page, result.pages, result.total
+        self.total_label = count_of(result.total, "customer")
         self.rows = [
             {"id": str(r.id), "link": routes.customer_page(r.id),
              "log_link": f"{routes.customer_page(r.id)}#{routes.TIMELINE_COMPOSER_ANCHOR}", "name": r.name, "company": r.company or "",

@@ -11,6 +11,7 @@ from crm_app import routes
 from crm_app.analytics.sentiment import sentiment_label
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.topics import top_topics
+from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import FeedbackStatus, Role
 from crm_app.data.permissions import NotFound
@@ -52,6 +53,7 @@ class InboxState(UrlFilters, rx.State):
 
     rows: list[dict[str, Any]] = []
     total: int = 0
+    total_label: str = ""
     pages: int = 1
     summary: dict[str, str] = {}
     detractor_topics: list[str] = []
@@ -95,6 +97,7 @@ class InboxState(UrlFilters, rx.State):
             self._read_url_filters()
             result = feedback_repo.inbox_page(session=session, actor=actor, filters=self._filters(), page=self.page)
         self.page, self.pages, self.total = result.page, result.pages, result.total
+        self.total_label = count_of(result.total, "answer")
         self.rows = [
             {
                 "id": row.id,
@@ -115,7 +118,7 @@ class InboxState(UrlFilters, rx.State):
         csat, nps = csat_score(scores["csat"]), nps_score(scores["nps"])
         self.summary = {
             "csat": "–" if csat.n == 0 else f"{csat.value:.1%}",
-            "csat_detail": f"{csat.satisfied} of {csat.n} answers are 4 or 5; 95% CI {csat.lower:.1%} – {csat.upper:.1%}"
+            "csat_detail": f"{csat.satisfied:,} of {count_of(csat.n, 'answer')} are 4 or 5; 95% CI {csat.lower:.1%} – {csat.upper:.1%}"
             if csat.n else "No CSAT answers in this selection",
             "nps": "–" if nps.n == 0 else f"{nps.value:+.1f}",
             "nps_detail": f"{nps.promoters} promoters, {nps.passives} passives, {nps.detractors} detractors of {nps.n};"
@@ -124,7 +127,7 @@ class InboxState(UrlFilters, rx.State):
         detractors = scores[unhappy(scores["nps"], scores["csat"])]
         self.detractor_topics = [f"{name} ({count})" for name, count in top_topics(detractors["topic"], limit=3)]
         self.topics_fitted = (
-            f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} comments" if run else "Topics not fitted yet"
+            f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {count_of(run.rows, 'comment')}" if run else "Topics not fitted yet"
         )
         self.can_write = actor.role != Role.executive
         self.user_can_refit = actor.reads_everything

@@ -17,6 +17,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.analytics.charts import forecast_figure
+from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
 from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart
@@ -112,7 +113,7 @@ class InsightsState(rx.State):
             for row in (clusters.profile if clusters else [])
         ]
         self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {clusters.k} has the best silhouette, "
-                             f"on {clusters.clustered_customers:,} customers.") if clusters else ""
+                             f"on {count_of(clusters.clustered_customers, 'customer')}.") if clusters else ""
 
     def _show_clv(self, report: ClvResult | None) -> None:
         self.clv_rows = [
@@ -129,7 +130,7 @@ class InsightsState(rx.State):
             f"BG/NBD r = {bg.r:.3f}, α = {bg.alpha:.3f}, a = {bg.a:.3f}, b = {bg.b:.3f} (time unit: "
             f"{report.time_unit}); Gamma-Gamma p = {gg.p:.3f}, q = {gg.q:.3f}, γ = {gg.gamma:.1f}. "
             f"CLV over {report.months} months at {report.monthly_discount_rate:.0%} a month; "
-            f"total {_money(report.total_clv)} over {report.customers:,} customers."
+            f"total {_money(report.total_clv)} over {count_of(report.customers, 'customer')}."
         )
 
     def _show_churn(self, report: ChurnResult | None) -> None:
@@ -149,9 +150,9 @@ class InsightsState(rx.State):
         self.churn_backtest = [{"model": names.get(row.model, row.model), "auc": f"{row.auc:.3f}",
                                 "precision": _share(row.precision_at_k)} for row in (backtest.models if backtest else [])]
         self.churn_note = (
-            f"No order in the next {report.horizon_days} days; {report.on_watch:,} customers who ordered within "
+            f"No order in the next {report.horizon_days} days; {count_of(report.on_watch, 'customer')} who ordered within "
             f"a year are scored, the riskiest {len(rows)} shown. Backtest: trained 180 days before the as-of date, "
-            f"tested on {backtest.test_customers:,} customers 90 days before it (precision among the top {backtest.k:,})."
+            f"tested on {count_of(backtest.test_customers, 'customer')} 90 days before it (precision among the top {backtest.k:,})."
         ) if report and backtest else ""
 
     def _show_forecast(self, report: ForecastResult | None) -> None:

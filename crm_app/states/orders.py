@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from crm_app import routes
+from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
@@ -47,6 +48,7 @@ class OrdersState(UrlFilters, rx.State):
 
     rows: list[dict[str, str]] = []
     total: int = 0
+    total_label: str = ""
     amount: str = "0.00"
     pages: int = 1
     categories: list[str] = []
@@ -81,6 +83,7 @@ class OrdersState(UrlFilters, rx.State):
             result = orders.search_orders(session=session, actor=actor, query=query)
             self.customer_name = self._customer_name(session, query.customer_id)
         self.page, self.pages, self.total, self.amount = result.page, result.pages, result.total, money(result.amount)
+        self.total_label = count_of(result.total, "order")
         self.rows = [
             {"id": str(r.id), "link": routes.order_page(r.id), "date": r.ordered_at.strftime("%Y-%m-%d %H:%M"), "customer": r.customer_name,
              "customer_link": routes.customer_page(r.customer_id), "status": str(r.status),

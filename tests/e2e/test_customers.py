@@ -33,10 +33,10 @@ def test_a_filtered_view_survives_a_reload_and_exports_exactly_its_rows(new_cont
     page.get_by_role("combobox", name="Region").click()
     page.get_by_role("option", name=region, exact=True).click()
     expect(page).to_have_url(path_is(app_url, f"/customers?region={region.replace(' ', '+')}"))
-    expect(page.get_by_test_id("customers-total")).to_have_text(f"{len(expected)} customers")
+    expect(page.get_by_test_id("customers-total")).to_have_text(f"{len(expected):,} customers")
 
     page.reload()
-    expect(page.get_by_test_id("customers-total")).to_have_text(f"{len(expected)} customers")
+    expect(page.get_by_test_id("customers-total")).to_have_text(f"{len(expected):,} customers")
     expect(page.get_by_test_id("customer-row").first).to_contain_text(expected[0])
 
     with page.expect_download() as download:

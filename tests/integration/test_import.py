@@ -284,14 +284,14 @@ def test_the_command_line_previews_lists_bad_rows_and_commits(cli, engine, compa
     assert preview.exit_code == 1
     assert preview.output.splitlines() == [
         "row 4, column email: is not a valid email address",
-        "4 rows: 3 customers to create, 0 to update, 0 unchanged; 1 bad rows skipped.",
+        "4 rows: 3 customers to create, 0 to update, 0 unchanged; 1 bad row skipped.",
         "Nothing was written: run again with --commit to write them.",
     ]
     assert len(_customers(engine)) == 2
 
     committed = cli("customers", text, "--commit", "--as", "admin@example.com")
     assert committed.exit_code == 1
-    assert committed.output.splitlines()[-1] == "4 rows: 3 customers created, 0 updated, 0 unchanged; 1 bad rows skipped."
+    assert committed.output.splitlines()[-1] == "4 rows: 3 customers created, 0 updated, 0 unchanged; 1 bad row skipped."
     assert [row[0] for row in _customers(engine)] == ["C-OTHER", "C-REP", "N1", "N2", "N3"]
     assert _imports_audited(engine)[0][3] == company["admin"].id
 

@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
+from crm_app.counts import count_of
 from crm_app.data.models import AuditLog, Customer, Order, OrderLine, Product, Role, User, utcnow
 from crm_app.data.permissions import Actor, require_role
 from crm_app.data.repositories.audit import record_change
@@ -98,12 +99,12 @@ class ImportReport:
 
     def summary(self) -> str:
         """One sentence for the terminal and the page."""
-        record = "customers" if self.kind == ImportKind.customers else "orders"
+        record = "customer" if self.kind == ImportKind.customers else "order"
         if self.refused:
             return "The file was not imported: fix its header first."
         verb = ("created", "updated") if self.written else ("to create", "to update")
-        return (f"{self.rows:,} rows: {self.created:,} {record} {verb[0]}, {self.updated:,} {verb[1]}, "
-                f"{self.unchanged:,} unchanged; {self.bad_rows:,} bad rows skipped.")
+        return (f"{count_of(self.rows, 'row')}: {count_of(self.created, record)} {verb[0]}, {self.updated:,} {verb[1]}, "
+                f"{self.unchanged:,} unchanged; {count_of(self.bad_rows, 'bad row')} skipped.")
 
 
 def preview_import(

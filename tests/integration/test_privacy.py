@@ -206,7 +206,7 @@ NOT_FREE_TEXT = {
     "metric_sample.kind", "metric_sample.name",
     "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
     "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
-    "logged_activity.kind", "logged_activity.outcome",
+    "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone",
 }
 
 

@@ -3,7 +3,6 @@ wrong codes counted by the sign-in throttle, tickets that cannot be forged or ou
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pyotp
@@ -16,6 +15,7 @@ from crm_app.api import api
 from crm_app.data.models import AuthSession, Role, SignInAttempt, User, UserCreate
 from crm_app.data.repositories import two_factor, users
 from crm_app.settings import get_settings
+from tests.conftest import run_async
 
 PASSWORD = "correct-horse-1"
 CLIENT = "203.0.113.9"
@@ -49,7 +49,7 @@ def _run(scenario):
         result = await scenario()
         await sign_in.throttled_attempts.flush()
         return result
-    return asyncio.run(with_flush())
+    return run_async(with_flush())
 
 
 def _password_step() -> sign_in.SignInResult:

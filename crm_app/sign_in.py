@@ -21,13 +21,13 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -97,6 +97,9 @@ def account_key(email: str) -> str:
     return email.strip().lower()[:EMAIL_LIMIT]
 
 
+T = TypeVar("T")
+
+
 def _yield_the_cpu() -> None:
     """Run this password-check thread at a lower CPU priority (Linux sets nice per thread): when guesses keep the
     threads busy, the event loop serving everyone's pages still gets the CPU first."""
@@ -110,6 +113,12 @@ def _yield_the_cpu() -> None:
 def _password_checkers() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=get_settings().password_check_threads, thread_name_prefix="password-check",
                               initializer=_yield_the_cpu)
+
+
+async def off_the_event_loop(check: Callable[[], T]) -> T:
+    """Run `check` (anything that verifies or hashes a password with Argon2) on the bounded password-check threads,
+    never on the event loop, so password work never stalls other users' events."""
+    return await asyncio.get_running_loop().run_in_executor(_password_checkers(), check)
 
 
 @dataclass(frozen=True)
@@ -213,8 +222,7 @@ async def sign_in(*, email: str, password: str, client: str) -> SignInResult:
     if wait:
         throttled_attempts.count(account, client)
         return SignInResult(retry_after=wait)
-    checked = await asyncio.get_running_loop().run_in_executor(
-        _password_checkers(), _check_password_and_open_session, account, password, client)
+    checked = await off_the_event_loop(partial(_check_password_and_open_session, account, password, client))
     if checked.code_asked_of is not None:  # the account's failures still count until the code is right
         return SignInResult(second_factor_ticket=_tickets().dumps({"user": checked.code_asked_of,
                                                                    "account": account}))

@@ -14,6 +14,7 @@ from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.passwords import MAX_LENGTH, WeakPassword
 from crm_app.data.repositories import two_factor, users
+from crm_app.sign_in import off_the_event_loop
 from crm_app.states.auth import AuthState, current_actor, staff_event
 
 
@@ -83,10 +84,15 @@ class AccountState(rx.State):
             return None
         auth = await self.get_state(AuthState)
         was_pending = self._setup_pending
-        try:
+        actor, token = current_actor(), auth._session_token()
+
+        def change() -> None:
             with write_session() as session:
-                users.change_password(session=session, actor=current_actor(), current_password=current,
-                                      new_password=new, current_token=auth._session_token())
+                users.change_password(session=session, actor=actor, current_password=current, new_password=new,
+                                      current_token=token)
+
+        try:
+            await off_the_event_loop(change)
         except users.WrongPassword as wrong:
             self.password_errors = {"current_password": str(wrong)}
             return None
@@ -130,10 +136,15 @@ class AccountState(rx.State):
         self.enrolment_secret = self.enrolment_qr = self.two_factor_error = ""
 
     @staff_event(during_account_setup=True)
-    def disable_two_factor(self, form_data: dict) -> Any:
-        try:
+    async def disable_two_factor(self, form_data: dict) -> Any:
+        actor, password = current_actor(), _text(form_data, "password")
+
+        def disable() -> None:
             with write_session() as session:
-                two_factor.disable(session=session, actor=current_actor(), password=_text(form_data, "password"))
+                two_factor.disable(session=session, actor=actor, password=password)
+
+        try:
+            await off_the_event_loop(disable)
         except two_factor.TwoFactorRefused as refused:
             self.two_factor_error = str(refused)
             return None

@@ -137,3 +137,15 @@ def net_line_amount(quantity: Any, unit_price: Any, discount: Any = 0.0) -> Any:
     """
     ten_thousandths_of_cents = (quantity * unit_price * (1 - discount) * 1_000_000 + 0.5) // 1
     return (ten_thousandths_of_cents + 5_000) // 10_000 / 100
+
+
+# --- webhooks: the events an endpoint may subscribe to -------------------------------------------------------
+
+
+class WebhookEvent(StrEnum):
+    customer_created = "customer.created"
+    customer_updated = "customer.updated"
+    deal_stage_changed = "deal.stage_changed"
+    deal_won = "deal.won"
+    order_created = "order.created"
+    feedback_received = "feedback.received"

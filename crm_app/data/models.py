@@ -506,6 +506,60 @@ class MetricSample(SQLModel, table=True):
     b11: int = 0
 
 
+# --- webhooks ------------------------------------------------------------------------------
+
+
+class WebhookDeliveryStatus(StrEnum):
+    pending = "pending"  # waiting for its next attempt (or being sent)
+    delivered = "delivered"  # the endpoint answered 2xx
+    failed = "failed"  # no 2xx within crm_app/retry_schedule.py's 24 hours
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A URL an admin registered to receive events, signed with its secret (Standard Webhooks)."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    # "whsec_" + base64 of 32 random bytes; kept as is because every delivery is signed with it.
+    secret: str = Field(max_length=100, repr=False)
+    events: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    is_active: bool = Field(default=True)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The outbox: one event for one endpoint, written in the transaction of the change it reports and sent
+    afterwards by crm_app/webhooks.py. `event_id` is the Standard Webhooks message id, the same on every attempt
+    (and for every endpoint of the event), so a receiver can drop repeats."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (_one_of("status", WebhookDeliveryStatus),
+                      sa.UniqueConstraint("event_id", "endpoint_id", name="uq_webhook_delivery_event_endpoint"),
+                      # The sender's claim: the due pending rows, oldest first.
+                      sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+                      sa.Index("ix_webhook_delivery_log", "endpoint_id", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", ondelete="CASCADE")
+    event_id: str = Field(max_length=40)
+    event_type: str = Field(max_length=40)
+    body: str = Field(sa_type=sa.Text)  # the JSON sent, byte for byte on every attempt
+    status: WebhookDeliveryStatus = Field(default=WebhookDeliveryStatus.pending, sa_type=sa.String(12))
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime | None = Field(default_factory=utcnow)
+    first_attempt_at: datetime | None = None
+    # A sender holds the row until then; a sender that died lets it go when the lease runs out.
+    claimed_until: datetime | None = None
+    claim: str | None = Field(default=None, max_length=32)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    delivered_at: datetime | None = None
+
+
 # --- schemas for what users send --------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ TABLES = {
     "activity", "app_user", "logged_activity", "audit_log", "auth_session", "campaign", "campaign_target", "customer", "data_version",
     "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "metric_sample", "order_line", "product",
     "model_run", "recovery_code", "role_policy", "sales_order", "sign_in_attempt", "two_factor",
+    "webhook_delivery", "webhook_endpoint",
 }
 
 # The customer search index lives outside the models (crm_app/data/search.py): on SQLite an FTS5 table and its

@@ -17,6 +17,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.search import customer_matches, escaped
 from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
@@ -260,6 +261,7 @@ def create_customer(*, session: Session, actor: Actor, customer_create: Customer
     session.flush()
     record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id, action="create",
                   new=snapshot(customer, AUDITED))
+    webhooks.customer_changed(session=session, customers=[customer], created=True)
     return customer
 
 
@@ -277,6 +279,7 @@ def update_customer(*, session: Session, actor: Actor, customer_id: int, custome
         session.flush()
         record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id,
                       action="update", old=old, new=new)
+        webhooks.customer_changed(session=session, customers=[customer], created=False)
     return customer
 
 
@@ -430,6 +433,7 @@ def merge_customers(*, session: Session, actor: Actor, survivor_id: int, duplica
                   action="merged_into", old=gone, new=dict.fromkeys(gone) | {"merged_into": survivor.id})
     session.delete(duplicate)
     session.flush()
+    webhooks.customer_changed(session=session, customers=[survivor], created=False)
     return moved
 
 

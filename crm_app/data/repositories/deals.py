@@ -17,6 +17,7 @@ from sqlmodel import Field, Session, SQLModel, func, select
 
 from crm_app.data.models import Activity, AuditLog, Customer, Deal, Order, Role, User, utcnow
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import distinct_values
 from crm_app.data.search import name_or_company_matches
@@ -336,6 +337,7 @@ def move_deal(*, session: Session, actor: Actor, deal_id: int, stage: Any, lost_
     record_change(session=session, actor_id=actor.id, entity=ENTITY, entity_id=deal.id, action="stage_move",
                   old=old, new=snapshot(deal, MOVE_FIELDS))
     session.flush()
+    webhooks.deal_moved(session=session, deal=deal, from_stage=move.from_stage)
     return move
 
 

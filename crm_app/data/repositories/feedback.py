@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time as time_module
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -25,6 +26,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.models import ModelRun
+from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.domain import NPS_BANDS
@@ -126,6 +128,7 @@ def submit_feedback(*, session: Session, submission: FeedbackSubmission, channel
             _follow_up_task(session, feedback, invite)
     record_change(session=session, actor_id=None, entity="feedback", entity_id=feedback.id, action="submit",
                   new={"csat": feedback.csat, "nps": feedback.nps, "customer_id": feedback.customer_id})
+    webhooks.feedback_received(session=session, answers=[feedback])
     return Submitted(id=feedback.id, created=True)
 
 
@@ -167,6 +170,10 @@ def submit_anonymous_batch(
              "new_values": {"csat": first_of[sid].csat, "nps": first_of[sid].nps, "customer_id": None}}
             for sid, feedback_id in inserted.items()
         ])
+        by_submission = {row["client_submission_id"]: row for row in rows}
+        webhooks.feedback_received(session=session, answers=[
+            SimpleNamespace(**by_submission[sid], id=feedback_id, customer_id=None)
+            for sid, feedback_id in inserted.items()])
     results, seen = [], set()
     for submission in submissions:
         sid = submission.submission_id

@@ -28,9 +28,10 @@ from crm_app.analytics.orders import OrderLineValues, order_totals
 from crm_app.counts import count_of
 from crm_app.data.models import AuditLog, Customer, Order, OrderLine, Product, Role, User, utcnow
 from crm_app.data.permissions import Actor, require_role
+from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.validation import whole_number
-from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, OrderStatus, SalesChannel
+from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, OrderStatus, SalesChannel, WebhookEvent
 
 # Phone numbers written without a +country code are read as numbers of this country.
 DEFAULT_PHONE_REGION = "US"
@@ -132,6 +133,7 @@ def import_file(
     report = plan.report
     if report.created or report.updated:
         plan.write(session.connection(), _scaled(progress, 0.5, 1.0))
+        plan.events(session)
         _audit_batch(session, actor, report)
     report.written = True
     progress(1.0)
@@ -356,6 +358,8 @@ def _chunks(items: list, size: int = _LOOKUP_CHUNK) -> Iterator[list]:
 class _Plan:
     report: ImportReport
     write: Callable[[sa.Connection, Progress], None]
+    # After the write, in the same transaction: the webhook events of what was created and changed.
+    events: Callable[[Session], None]
 
 
 def _plan(session: Session, actor: Actor | None, kind: ImportKind, text: str, progress: Progress,
@@ -422,7 +426,9 @@ def _plan_customers(session: Session, actor: Actor | None, text: str, progress: 
     report.problems.sort(key=lambda problem: problem.row)
     progress(1.0)
     return _Plan(report, lambda connection, write_progress: _write_customers(connection, inserts, updates,
-                                                                             write_progress))
+                                                                             write_progress),
+                 lambda events_session: _customer_events(events_session, [row["external_ref"] for row in inserts],
+                                                         [row["target_id"] for row in updates]))
 
 
 def _owner_for(actor: Actor | None, email: str, owners: dict[str, int], number: int,
@@ -461,6 +467,18 @@ def _write_customers(connection: sa.Connection, inserts: list[dict], updates: li
         connection.execute(sa.update(table).where(table.c.id == sa.bindparam("target_id")),
                            [row | {"updated_at": now} for row in updates])
     progress(1.0)
+
+
+def _customer_events(session: Session, created_refs: list[str], updated_ids: list[int]) -> None:
+    """customer.created for the inserted rows, customer.updated for the rewritten ones."""
+    columns = [getattr(Customer, name) for name in webhooks.CUSTOMER_FIELDS]
+    for created, key, values in ((True, Customer.external_ref, created_refs), (False, Customer.id, updated_ids)):
+        event = WebhookEvent.customer_created if created else WebhookEvent.customer_updated
+        if not values or not webhooks.subscribed(session=session, event=event):
+            continue
+        for chunk in _chunks(values):
+            webhooks.customer_changed(session=session, created=created, customers=session.exec(
+                select(*columns).where(key.in_(chunk)).order_by(Customer.id)).all())
 
 
 # --- orders ---------------------------------------------------------------------------------------------------------
@@ -514,7 +532,8 @@ def _plan_orders(session: Session, actor: Actor | None, text: str, progress: Pro
     report.problems.sort(key=lambda problem: problem.row)
     progress(1.0)
     return _Plan(report, lambda connection, write_progress: _write_orders(connection, new_orders, changed_orders,
-                                                                          write_progress))
+                                                                          write_progress),
+                 lambda events_session: _order_events(events_session, [order["external_ref"] for order, _ in new_orders]))
 
 
 def _order_drafts(rows: list[dict[str, str]], products: dict[str, int], problems: list[RowProblem],
@@ -642,6 +661,15 @@ def _write_orders(connection: sa.Connection, new_orders: list, changed_orders: l
     for done, chunk in enumerate(_chunks(new_lines, 20_000), start=1):
         connection.execute(sa.insert(lines), chunk)
         progress(0.6 + 0.4 * min(done * 20_000 / len(new_lines), 1.0))
+
+
+def _order_events(session: Session, refs: list[str]) -> None:
+    """order.created for the inserted orders (a rewritten order is no new order)."""
+    if not refs or not webhooks.subscribed(session=session, event=WebhookEvent.order_created):
+        return
+    ids = [order_id for chunk in _chunks(refs)
+           for order_id in session.exec(select(Order.id).where(Order.external_ref.in_(chunk))).all()]
+    webhooks.orders_created(session=session, order_ids=sorted(ids))
 
 
 def _total(lines: list[dict[str, Any]]) -> float:

@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 from crm_app.analytics.orders import OrderLineValues, order_totals
 from crm_app.data.models import AuditLog, Customer, Deal, Order, OrderLine, Product, Role, User
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.search import name_or_company_matches
@@ -266,6 +267,8 @@ def create_order(
     ])
     record_change(session=session, actor_id=actor.id, entity="order", entity_id=order.id, action="create",
                   new=snapshot(order, _AUDITED) | {"lines": len(lines), "deal_id": deal_id})
+    session.flush()
+    webhooks.orders_created(session=session, order_ids=[order.id])
     return order
 
 

@@ -6,7 +6,8 @@ revenue, NPS and every other aggregate keep their values. What goes:
 - their feedback's comment, name and email, and the internal notes on it;
 - every mention of them (crm_app/data/mentions.py: any name, email or phone they have had, the phone in any format)
   in the free text and stored JSON of every record, theirs or anyone else's: tasks, deals, feedback, notes, the
-  audit trail and the stored model results (the CLV and churn top lists, the data-quality queue);
+  audit trail, the stored model results (the CLV and churn top lists, the data-quality queue) and the webhook
+  events, sent or queued;
 - the trigrams of their old values in SQLite's search index.
 Run it in `write_session(overwrite_freed=True)`, so no old copy is left in the database files either.
 """
@@ -20,7 +21,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
-from crm_app.data.models import Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, ModelRun
+from crm_app.data.models import (
+    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, ModelRun, WebhookDelivery,
+)
 from crm_app.data.permissions import Actor
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.privacy import audit_rows_about, requested_customer, their_records
@@ -39,6 +42,8 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     LoggedActivity: ("logged_activities", ("body",)),
     AuditLog: ("audit_entries", ("old_values", "new_values")),
     ModelRun: ("model_results", ("summary",)),
+    # The JSON of webhook events, sent or still queued (a queued one then goes out redacted).
+    WebhookDelivery: ("webhook_events", ("body",)),
 }
 _JSON_COLUMNS = {"old_values", "new_values", "summary"}
 

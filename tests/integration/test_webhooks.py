@@ -4,6 +4,7 @@ receiver recovers, a rolled-back change sends nothing, and a sender killed holdi
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 from sqlmodel import Session, select
 
 from crm_app.data.db import write_session
+from crm_app.data.erasing import erase_customer
+from crm_app.data.mentions import REDACTED
 from crm_app.data.models import (
     Customer, CustomerCreate, CustomerUpdate, Deal, FeedbackChannel, FeedbackSubmission, Product, WebhookDelivery,
     utcnow,
@@ -301,3 +304,17 @@ def test_a_paused_endpoint_gets_no_new_events(engine, company):
         customers.create_customer(session=session, actor=company["rep"], customer_create=CustomerCreate(
             name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event"))
     assert _deliveries(engine) == []
+
+
+def test_erasing_a_customer_redacts_them_in_the_events_sent_and_queued(engine, company):
+    _endpoint(company, "https://hooks.example.com/crm", ["customer.created", "customer.updated"])
+    with write_session() as session:
+        ada = customers.create_customer(session=session, actor=company["rep"], customer_create=CustomerCreate(
+            name="Ada Lovelace", email="ada@example.org", phone="+44 20 7946 0958", region="EMEA", segment="SMB",
+            acquisition_channel="event"))
+    with write_session(overwrite_freed=True) as session:
+        erasure = erase_customer(session=session, actor=company["admin"], customer_id=ada.id)
+    assert erasure.counts["webhook_events"] == 1
+    [event] = [json.loads(delivery.body) for delivery in _deliveries(engine)]
+    assert (event["data"]["name"], event["data"]["email"], event["data"]["phone"]) == (REDACTED,) * 3
+    assert event["data"]["region"] == "EMEA"

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from crm_app import metrics, start_up, webhook_sender
+from crm_app import mail_sender, metrics, start_up, webhook_sender
 from crm_app.api import api
 from crm_app.request_guards import RequestGuards
 from crm_app.serving import report_backend_error
@@ -28,5 +28,7 @@ app.add_middleware(metrics.NoteTheUser())
 app.register_lifespan_task(metrics.flush_forever)
 # Webhook deliveries leave the outbox from every worker (claims keep them apart): crm_app/webhook_sender.py.
 app.register_lifespan_task(webhook_sender.send_forever)
+# Outgoing mail leaves the outbox through CRM_SMTP_URL (crm_app/mail_sender.py); every worker sends, sharing by lease.
+app.register_lifespan_task(mail_sender.send_forever)
 # The start-up output ends with the address to open and the demo logins (crm_app/start_up.py).
 app.register_lifespan_task(start_up.announce_address_and_demo_logins)

@@ -131,3 +131,24 @@ async def sign_in_succeeded(account: str) -> None:
             await _limiter().clear(rule, _ACCOUNT, account)
     except Exception:
         logger.warning("Rate limit store unavailable; the account's failed sign-ins were not forgotten.")
+
+
+# --- outgoing mail ----------------------------------------------------------------------------------------------
+
+_MAIL = "mail_send"
+
+
+async def reserve_mail_send() -> int:
+    """Count one outgoing email against CRM_MAIL_RATE_LIMIT (shared by every worker through Redis when it is set):
+    0 when it may go now, else the seconds until the fullest rule has room again (nothing is counted then)."""
+    rules = _rules(get_settings().mail_rate_limit)
+    try:
+        waits = [await _seconds_until_free(rule, _MAIL, "all") for rule in rules]
+        if max(waits, default=0):
+            return max(waits)
+        for rule in rules:
+            if not await _limiter().hit(rule, _MAIL, "all"):  # another worker took the last place meanwhile
+                return await _seconds_until_free(rule, _MAIL, "all")
+    except Exception:  # the store is down: the sender's batch size and poll interval still bound the pace
+        logger.warning("Rate limit store unavailable; sending mail unthrottled.")
+    return 0

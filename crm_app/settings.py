@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +32,8 @@ def _local_secret_key() -> str:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CRM_", env_file=PROJECT_ROOT / ".env", extra="ignore"
+        # A bad value is named, never echoed: it may hold a password (CRM_SMTP_URL, CRM_DATABASE_URL).
+        env_prefix="CRM_", env_file=PROJECT_ROOT / ".env", extra="ignore", hide_input_in_errors=True
     )
 
     database_url: str = Field(default_factory=_default_database_url)
@@ -59,6 +63,33 @@ class Settings(BaseSettings):
     # A request body must arrive within this many seconds (uploads get more for their size); then 408.
     body_timeout_seconds: float = Field(default=15, gt=0, le=3600)
 
+    # Outgoing mail: smtp://user:pass@host:587 (STARTTLS when the server offers it) or smtps://...:465 (TLS from
+    # the first byte). Unset: mail waits in the outbox and the pages that cause mail say so.
+    smtp_url: str | None = Field(default=None, repr=False)
+    mail_from: str = Field(default="crm_app <crm@localhost>", min_length=3, max_length=254)
+    # Messages sent per worker-shared window, in `limits` notation (most providers cap the rate per account).
+    mail_rate_limit: str = "60/minute;1000/hour"
+    # The address the app is reached at, for links in emails; default: the first of CRM_ALLOWED_ORIGINS.
+    public_url: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_well_formed(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        smtp_server(value)  # raises ValueError (never echoing the password) when it is not one
+        return value.strip()
+
+    @property
+    def smtp(self) -> SmtpServer | None:
+        """Where outgoing mail goes, or None when CRM_SMTP_URL is not set."""
+        return smtp_server(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def link_base(self) -> str:
+        """The app's address without a trailing slash, which links in emails start with."""
+        return (self.public_url or (self.origins[0] if self.origins else "http://localhost:3000")).rstrip("/")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -67,6 +98,34 @@ class Settings(BaseSettings):
     def origins(self) -> tuple[str, ...]:
         """The allowed origins as a list, without blanks or trailing slashes."""
         return tuple(origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip())
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+
+def smtp_server(url: str) -> SmtpServer:
+    """The parts of CRM_SMTP_URL; ValueError naming what is wrong (without the password) when it is not usable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError("CRM_SMTP_URL is not a URL like smtp://user:password@host:587") from None
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("CRM_SMTP_URL must start with smtp:// (STARTTLS) or smtps:// (implicit TLS)")
+    if not parts.hostname:
+        raise ValueError("CRM_SMTP_URL names no host: smtp://user:password@host:587")
+    if parts.path not in ("", "/") or parts.query:
+        raise ValueError("CRM_SMTP_URL takes no path or query, only smtp://user:password@host:port")
+    implicit_tls = parts.scheme == "smtps"
+    return SmtpServer(host=parts.hostname, port=port or (465 if implicit_tls else 587), implicit_tls=implicit_tls,
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password is not None else None)
 
 
 @lru_cache(maxsize=1)

@@ -101,6 +101,20 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class PasswordReset(SQLModel, table=True):
+    """A "forgot password" link: the emailed token is random, only its SHA-256 is stored; it works once, until
+    expires_at."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
 class TwoFactor(SQLModel, table=True):
     """A user's TOTP authenticator. The server must read the secret to check codes, so it is stored as is."""
 
@@ -558,6 +572,53 @@ class WebhookDelivery(SQLModel, table=True):
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, max_length=300)
     delivered_at: datetime | None = None
+
+
+# --- outgoing mail ----------------------------------------------------------------------
+
+
+class MailStatus(StrEnum):
+    queued = "queued"  # waiting for the sender (or for CRM_SMTP_URL to be set)
+    sent = "sent"  # the SMTP server accepted it
+    failed = "failed"  # refused for good (5xx) or still failing 24 hours after the first attempt
+    withdrawn = "withdrawn"  # marketing mail whose customer unsubscribed before it went out
+
+
+class MailMessage(SQLModel, table=True):
+    """One email in the outbox (crm_app/data/repositories/mail_outbox.py), written in the same transaction as
+    the action that causes it and sent by the background sender (crm_app/mail_sender.py).
+
+    (to_address, purpose_key) is unique: one message per recipient and purpose, however often the action runs."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        _one_of("status", MailStatus),
+        sa.UniqueConstraint("to_address", "purpose_key", name="uq_mail_outbox_recipient_purpose"),
+        # The sender's claim: queued rows whose next attempt is due, oldest first.
+        sa.Index("ix_mail_outbox_due", "status", "next_attempt_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254)
+    purpose_key: str = Field(max_length=200)
+    subject: str = Field(max_length=300)
+    body_text: str = Field(sa_type=sa.Text)
+    body_html: str | None = Field(default=None, sa_type=sa.Text)
+    headers: dict | None = Field(default=None, sa_column=Column(JSON))
+    # Marketing mail: the customer whose email consent it needs (and whom its unsubscribe link names); it goes
+    # with the customer.
+    unsubscribe_customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True,
+                                                ondelete="CASCADE")
+    status: MailStatus = Field(default=MailStatus.queued, sa_type=sa.String(12))
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    attempts: int = Field(default=0)
+    first_attempt_at: datetime | None = None
+    # A sender holds the row until claimed_until; a sender that dies leaves it to the next after that.
+    claimed_until: datetime | None = None
+    claim_token: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = None
 
 
 # --- schemas for what users send --------------------------------------------------------

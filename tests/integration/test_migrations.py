@@ -17,6 +17,7 @@ TABLES = {
     "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "metric_sample", "order_line", "product",
     "model_run", "recovery_code", "role_policy", "sales_order", "sign_in_attempt", "two_factor",
     "webhook_delivery", "webhook_endpoint",
+    "mail_outbox", "password_reset",
 }
 
 # The customer search index lives outside the models (crm_app/data/search.py): on SQLite an FTS5 table and its

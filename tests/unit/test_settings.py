@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from crm_app.settings import PROJECT_ROOT, Settings
+from crm_app.settings import PROJECT_ROOT, Settings, SmtpServer, smtp_server
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +53,39 @@ def test_bad_values_are_refused_with_the_field_named(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("CRM_").lower()):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("url, server", [
+    ("smtp://mailer:p%40ss%3Aword@mail.example:2525",
+     SmtpServer(host="mail.example", port=2525, implicit_tls=False, username="mailer", password="p@ss:word")),
+    ("smtp://mail.example", SmtpServer(host="mail.example", port=587, implicit_tls=False)),
+    ("smtps://u:pw@mail.example", SmtpServer(host="mail.example", port=465, implicit_tls=True, username="u",
+                                             password="pw")),
+])
+def test_the_smtp_url_gives_host_port_tls_and_credentials(monkeypatch, url, server):
+    monkeypatch.setenv("CRM_SMTP_URL", url)
+    settings = Settings(_env_file=None)
+    assert settings.smtp == server
+    assert (server.username, server.password) == (smtp_server(url).username, smtp_server(url).password)
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://mailer:hunter2secret@mail.example", "must start with smtp:// (STARTTLS) or smtps://"),
+    ("smtp://mailer:hunter2secret@", "names no host"),
+    ("smtp://mailer:hunter2secret@mail.example:587/inbox", "takes no path or query"),
+    ("smtp://mailer:hunter2secret@mail.example:port", "is not a URL like"),
+])
+def test_a_bad_smtp_url_stops_the_start_without_showing_its_password(monkeypatch, url, reason):
+    monkeypatch.setenv("CRM_SMTP_URL", url)
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None)
+    assert reason in str(refused.value)
+    assert "hunter2secret" not in str(refused.value)
+    assert "hunter2secret" not in repr(Settings(_env_file=None, smtp_url="smtp://m:hunter2secret@h"))
+
+
+def test_without_smtp_url_mail_is_not_configured_and_links_use_the_first_origin():
+    settings = Settings(_env_file=None, allowed_origins="https://crm.example/, http://other")
+    assert settings.smtp is None
+    assert settings.link_base == "https://crm.example"
+    assert Settings(_env_file=None, public_url="https://mail.example/").link_base == "https://mail.example"

@@ -71,6 +71,38 @@ PRODUCT_CATEGORIES: tuple[str, ...] = ("Computers", "Accessories", "Networking",
 # What a KPI target is set for: the whole company, or one region, segment or sales rep.
 TARGET_SCOPES: tuple[str, ...] = ("company", "region", "segment", "rep")
 
+# --- marketing campaigns ----------------------------------------------------------------------------------
+
+
+class CampaignChannel(StrEnum):
+    """How a campaign reaches its targets: email goes through the mail outbox, phone and event become a call task
+    for each target's owner, ads reach people outside the CRM (nobody is contacted from here)."""
+
+    email = "email"
+    phone = "phone"
+    event = "event"
+    ads = "ads"
+
+
+class CampaignStatus(StrEnum):
+    draft = "draft"          # settings and audience still change
+    scheduled = "scheduled"  # audience frozen, waiting for its start
+    running = "running"      # contacting (resumable) or contacted; responses counted in the attribution window
+    done = "done"
+
+
+class TargetGroup(StrEnum):
+    """A target is contacted, or held out at random and never contacted: the holdout measures what would have
+    happened anyway, so uplift = response rate(contacted) − response rate(holdout)."""
+
+    contacted = "contacted"
+    holdout = "holdout"
+
+
+# Defaults of a new campaign: responses count for 30 days after contact, 10 % of the audience is held out.
+DEFAULT_ATTRIBUTION_DAYS = 30
+DEFAULT_HOLDOUT_SHARE = 0.10
+
 # --- the timeline: what a rep writes down about a customer ------------------------------------------------
 
 

@@ -28,6 +28,8 @@ COCKPIT = "/cockpit"
 TASKS = "/tasks"
 IMPORT = "/import"
 INSIGHTS = "/insights"
+CAMPAIGNS = "/campaigns"
+CAMPAIGN = "/campaigns/[campaign_id]"
 # Reflex serves its "404" page for every path the app does not have.
 NOT_FOUND = "404"
 
@@ -46,7 +48,11 @@ def deal_page(deal_id: int | str) -> str:
 def order_page(order_id: int | str) -> str:
     return f"/orders/{order_id}"
 
-STAFF = (Role.admin, Role.executive, Role.sales_rep)
+
+def campaign_page(campaign_id: int | str) -> str:
+    return f"/campaigns/{campaign_id}"
+
+STAFF = (Role.admin, Role.executive, Role.sales_rep, Role.marketer)
 
 
 @dataclass(frozen=True)

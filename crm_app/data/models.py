@@ -17,8 +17,9 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, storable, whole_number
-from crm_app.domain import (ACQUISITION_CHANNELS, MAX_DURATION_MINUTES, REGIONS, SEGMENTS, TARGET_SCOPES, DealStage,
-                             LoggedKind, OrderStatus, SalesChannel, unhappy)
+from crm_app.domain import (ACQUISITION_CHANNELS, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_HOLDOUT_SHARE, MAX_DURATION_MINUTES,
+                             REGIONS, SEGMENTS, TARGET_SCOPES, CampaignChannel, CampaignStatus, DealStage, LoggedKind,
+                             OrderStatus, SalesChannel, TargetGroup, unhappy)
 
 
 def utcnow() -> datetime:
@@ -38,6 +39,8 @@ class Role(StrEnum):
     admin = "admin"
     executive = "executive"
     sales_rep = "sales_rep"
+    # Creates and runs campaigns over every customer and reads the cockpit; edits no customer, deal or order.
+    marketer = "marketer"
 
 
 class ActivityKind(StrEnum):
@@ -411,14 +414,33 @@ class Campaign(Timestamped, table=True):
     __table_args__ = (
         sa.CheckConstraint("cost >= 0", name="cost_not_negative"),
         sa.CheckConstraint("end_date >= start_date", name="ends_after_start"),
+        _one_of("channel", CampaignChannel),
+        _one_of("status", CampaignStatus),
+        sa.CheckConstraint("attribution_days BETWEEN 1 AND 365", name="attribution_days_range"),
+        sa.CheckConstraint("holdout_share >= 0 AND holdout_share <= 0.5", name="holdout_share_range"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
-    channel: str = Field(max_length=40)
+    channel: CampaignChannel = Field(sa_type=sa.String(40))
     start_date: date = Field(index=True)
     end_date: date
     cost: float = _money()
+    offer: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    # An order within this many days after contact is a response to the campaign.
+    attribution_days: int = Field(default=DEFAULT_ATTRIBUTION_DAYS,
+                                  sa_column_kwargs={"server_default": str(DEFAULT_ATTRIBUTION_DAYS)})
+    status: CampaignStatus = Field(default=CampaignStatus.draft, sa_type=sa.String(20),
+                                   sa_column_kwargs={"server_default": CampaignStatus.draft.value})
+    owner_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    # Share of the audience held out at random (never contacted), drawn with `seed` so the draw can be repeated.
+    holdout_share: float = Field(default=DEFAULT_HOLDOUT_SHARE, sa_column_kwargs={"server_default": "0.1"})
+    seed: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    # The email template: {name} and {survey_link} are filled in per target.
+    email_subject: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    email_body: str = Field(default="", max_length=10_000, sa_column_kwargs={"server_default": ""})
+    # When contacting began: the holdout's responses are counted from this moment.
+    started_at: datetime | None = None
 
 
 class CampaignTarget(SQLModel, table=True):
@@ -426,11 +448,17 @@ class CampaignTarget(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_target"),
         sa.CheckConstraint("attributed_revenue >= 0", name="attributed_revenue_not_negative"),
+        sa.CheckConstraint("target_group IN ('contacted', 'holdout')", name="target_group_allowed"),
+        sa.CheckConstraint("target_group = 'contacted' OR contacted_at IS NULL", name="holdout_never_contacted"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
     customer_id: int = Field(foreign_key="customer.id", index=True)
+    target_group: TargetGroup = Field(default=TargetGroup.contacted, sa_type=sa.String(20),
+                                      sa_column_kwargs={"server_default": TargetGroup.contacted.value})
+    # Set in the transaction that wrote the target's email to the outbox or its call task: never contacted twice.
+    contacted_at: datetime | None = None
     responded: bool = Field(default=False)
     responded_at: datetime | None = None
     attributed_revenue: float = _money(default=0)

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from crm_app.data.models import Role
 
 
+# Who changes customers, deals, orders, tasks and feedback; executives and marketers read them.
+RECORD_WRITERS = (Role.admin, Role.sales_rep)
+# Who creates, targets and starts campaigns.
+CAMPAIGN_RUNNERS = (Role.admin, Role.marketer)
+
+
 class PermissionDenied(Exception):
     """The acting user may not do this. The message is safe to show."""
 
@@ -39,7 +45,17 @@ class Actor:
 
     @property
     def reads_everything(self) -> bool:
-        return self.role in (Role.admin, Role.executive)
+        """Admins, executives and marketers (who target any customer) read every customer's records."""
+        return self.role in (Role.admin, Role.executive, Role.marketer)
+
+    @property
+    def writes_records(self) -> bool:
+        """Customers, deals, orders, tasks, feedback and timelines are changed by sales reps and admins only."""
+        return self.role in RECORD_WRITERS
+
+    @property
+    def runs_campaigns(self) -> bool:
+        return self.role in CAMPAIGN_RUNNERS
 
 
 def require_role(actor: Actor | None, *roles: Role) -> Actor:

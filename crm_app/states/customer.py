@@ -75,7 +75,7 @@ class CustomerState(rx.State):
         self.tasks = [{"subject": a.subject, "kind": a.kind, "due": _when(a.due_at)} for a in file.open_tasks]
         self.feedback = [{"date": _when(f.submitted_at), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
                           else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
-        self.can_send_survey = self.can_edit = actor.role != Role.executive
+        self.can_send_survey = self.can_edit = actor.writes_records
         with read_session() as session:
             found = customers.duplicate_candidates(session=session, actor=actor, details=c, exclude_id=c.id)
         self.merge_candidates = [{"id": str(d.id), "link": routes.customer_page(d.id), "name": d.name,

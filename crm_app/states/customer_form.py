@@ -9,7 +9,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Customer, CustomerCreate, CustomerUpdate, Role
-from crm_app.data.permissions import NotFound
+from crm_app.data.permissions import RECORD_WRITERS, NotFound
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import ACQUISITION_CHANNELS, REGIONS
@@ -64,7 +64,7 @@ class CustomerFormState(rx.State):
         if actor.is_admin:
             with read_session() as session:
                 directory = staff_directory(session=session, actor=actor)
-            self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role != Role.executive]
+            self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role in RECORD_WRITERS]
         self.form_key += 1  # a new key redraws the fields with their starting values
         self.is_open = True
 

@@ -97,7 +97,7 @@ class CustomersState(UrlFilters, rx.State):
         ]
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.shows_owner_filter = actor.reads_everything
-        self.can_log_activity = actor.role != Role.executive
+        self.can_log_activity = actor.writes_records
 
     @staff_event()
     def search_for(self, form_data: dict) -> Any:

@@ -129,7 +129,7 @@ class InboxState(UrlFilters, rx.State):
         self.topics_fitted = (
             f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {count_of(run.rows, 'comment')}" if run else "Topics not fitted yet"
         )
-        self.can_write = actor.role != Role.executive
+        self.can_write = actor.writes_records
         self.user_can_refit = actor.reads_everything
 
     @staff_event()

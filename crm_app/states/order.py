@@ -70,7 +70,7 @@ class OrderState(rx.State):
         self.history = [{"at": h.at.strftime("%Y-%m-%d %H:%M"), "who": h.who or "system",
                          "change": h.to_status if h.from_status is None else f"{h.from_status} → {h.to_status}",
                          "reason": h.reason or ""} for h in file.history]
-        writer = actor.role != Role.executive
+        writer = actor.writes_records
         self.can_edit_lines = writer and o.status == OrderStatus.pending
         self.can_cancel = writer and o.status in orders.CLOSING_FROM[OrderStatus.cancelled]
         self.can_refund = writer and o.status in orders.CLOSING_FROM[OrderStatus.refunded]

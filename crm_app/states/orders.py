@@ -90,7 +90,7 @@ class OrdersState(UrlFilters, rx.State):
              "channel": str(r.channel), "total": money(r.total_amount)}
             for r in result.rows
         ]
-        self.can_write = actor.role != Role.executive
+        self.can_write = actor.writes_records
 
     @staff_event()
     def search_for(self, form_data: dict) -> Any:

@@ -135,7 +135,7 @@ class PipelineState(UrlFilters, rx.State):
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
                        if role in (Role.sales_rep, Role.admin)]
         self.shows_owner_filter = actor.reads_everything
-        self.can_change = actor.role != Role.executive
+        self.can_change = actor.writes_records
         self.can_reassign = actor.is_admin
 
     @staff_event()

@@ -16,7 +16,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ActivityKind, Customer, Role, utcnow
-from crm_app.data.permissions import Actor, NotFound
+from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.repositories.orders import deal_target
@@ -100,8 +100,8 @@ class TasksState(CustomerPicker, rx.State):
         self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
         due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
         self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
-        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role != Role.executive]
-        self.shows_owner_filter, self.can_write = actor.reads_everything, actor.role != Role.executive
+        self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role in RECORD_WRITERS]
+        self.shows_owner_filter, self.can_write = actor.reads_everything, actor.writes_records
         self.can_reassign = actor.is_admin
 
     def _prefill(self) -> None:

@@ -131,7 +131,7 @@ class TimelineState(rx.State):
         self.reset()
         self.customer_id, self.deal_id = customer_id or 0, deal_id or 0
         actor = current_actor()
-        self.can_write = actor.role != Role.executive
+        self.can_write = actor.writes_records
         self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
         self._show_first_page()
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, func, select
 
 from crm_app.data.models import (
     Activity, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite,
-    LoggedActivity, Order, Role, User,
+    LoggedActivity, Order, User,
 )
-from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.feedback import issue_invite
@@ -82,8 +82,8 @@ def customer_file(*, session: Session, actor: Actor, customer_id: int, recent: i
 
 def issue_survey_link(*, session: Session, actor: Actor, customer_id: int) -> str:
     """A one-time survey token for a customer, issued by its owner or an admin."""
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read customers; their owners and admins send survey links.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read customers; their owners and admins send survey links.")
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     return issue_invite(session=session, customer_id=customer.id, issued_by_id=actor.id)
 
@@ -232,8 +232,8 @@ class CustomerHasHistory(PermissionDenied):
 
 def _writable(session: Session, actor: Actor, customer_id: int) -> Customer:
     """The customer, when the actor may change it: its owner or an admin; executives change nothing."""
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read customers; their owners and admins change them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read customers; their owners and admins change them.")
     return customer_for(session=session, actor=actor, customer_id=customer_id)
 
 
@@ -246,15 +246,15 @@ def _owner_for(session: Session, actor: Actor, requested: int | None) -> int | N
     if requested is None:
         return None
     owner = session.get(User, requested)
-    if owner is None or not owner.is_active or owner.role == Role.executive:
+    if owner is None or not owner.is_active or owner.role not in RECORD_WRITERS:
         raise OwnerRejected("Choose an active sales rep or admin as the owner.")
     return owner.id
 
 
 def create_customer(*, session: Session, actor: Actor, customer_create: CustomerCreate) -> Customer:
     """Add a customer. A sales rep owns what they add; an admin names any active rep or admin, or nobody."""
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read customers; sales reps and admins add them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read customers; sales reps and admins add them.")
     owner_id = _owner_for(session, actor, customer_create.owner_id)
     customer = Customer(**customer_create.model_dump(exclude={"owner_id"}), owner_id=owner_id)
     session.add(customer)

@@ -277,8 +277,8 @@ def deal_file(*, session: Session, actor: Actor, deal_id: Any) -> DealFile:
 
 def changeable_deal(*, session: Session, actor: Actor, deal_id: Any, lock: bool = False) -> Deal:
     """The deal when the actor may change it (its owner or an admin); `lock` holds it for the change."""
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read the pipeline; deal owners and admins change it.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read the pipeline; deal owners and admins change it.")
     deal = None
     if _deal_id(deal_id):
         statement = select(Deal).where(Deal.id == deal_id)
@@ -410,8 +410,8 @@ def _assignable_owner(session: Session, owner_id: int) -> User:
 
 def create_deal(*, session: Session, actor: Actor, deal_create: DealCreate) -> Deal:
     """A new Lead for a customer the actor may sell to: a rep's own customer (owned by the rep), any for admins."""
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read the pipeline; deal owners and admins change it.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read the pipeline; deal owners and admins change it.")
     customer = session.get(Customer, deal_create.customer_id)
     if customer is None or not (actor.is_admin or customer.owner_id == actor.id):
         raise InvalidDealChange("customer_id", "Choose one of your own customers.")

@@ -22,7 +22,7 @@ from crm_app.analytics.topics import fit_topics
 from crm_app.analytics.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from crm_app.data.models import (
     Activity, ActivityKind, AuditLog, Customer, Feedback, FeedbackChannel, FeedbackInvite, FeedbackNote, FeedbackStatus,
-    FeedbackSubmission, Role, User, utcnow,
+    FeedbackSubmission, User, utcnow,
 )
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.models import ModelRun
@@ -341,8 +341,8 @@ def _feedback_for(session: Session, actor: Actor, feedback_id: int) -> Feedback:
 
 
 def _require_writer(actor: Actor) -> None:
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read feedback; admins and sales reps handle it.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read feedback; admins and sales reps handle it.")
 
 
 _WORKFLOW = ("status", "assignee_id")

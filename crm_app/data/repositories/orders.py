@@ -16,7 +16,7 @@ from pydantic import ValidationError, field_validator
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.orders import OrderLineValues, order_totals
-from crm_app.data.models import AuditLog, Customer, Deal, Order, OrderLine, Product, Role, User
+from crm_app.data.models import AuditLog, Customer, Deal, Order, OrderLine, Product, User
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change, snapshot
@@ -231,8 +231,8 @@ _AUDITED = ("customer_id", "status", "channel", "ordered_at", "total_amount")
 
 
 def _require_writer(actor: Actor) -> None:
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read orders; sales reps and admins write them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read orders; sales reps and admins write them.")
 
 
 def create_order(

@@ -16,8 +16,8 @@ from pydantic import field_validator
 from sqlalchemy import and_, case
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import Activity, ActivityKind, Customer, Deal, Role, User
-from crm_app.data.permissions import Actor, NotFound, PermissionDenied
+from crm_app.data.models import Activity, ActivityKind, Customer, Deal, User
+from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput
@@ -194,8 +194,8 @@ _AUDITED = ("kind", "subject", "notes", "customer_id", "deal_id", "owner_id", "d
 
 
 def _require_writer(actor: Actor) -> None:
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read tasks; sales reps and admins work them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read tasks; sales reps and admins work them.")
 
 
 def _writable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
@@ -287,7 +287,7 @@ def reassign_task(*, session: Session, actor: Actor, task_id: int, owner_id: int
         raise PermissionDenied("Only admins hand tasks to other people.")
     task = _task_for_writing(session, actor, task_id)
     owner = session.get(User, owner_id)
-    if owner is None or not owner.is_active or owner.role == Role.executive:
+    if owner is None or not owner.is_active or owner.role not in RECORD_WRITERS:
         raise NotFound("No such sales rep or admin.")
     old = snapshot(task, ("owner_id",))
     task.owner_id = owner.id

@@ -21,7 +21,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from crm_app.data.change_text import ACTION_TITLES, change_lines, people_in
 from crm_app.data.models import (Activity, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, LoggedActivity,
-                                 Order, Role, User)
+                                 Order, User)
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import tasks
 from crm_app.data.repositories.audit import record_change, snapshot
@@ -97,8 +97,8 @@ class ActivityDraft(UserInput):
 
 
 def _require_writer(actor: Actor) -> None:
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read timelines; sales reps and admins write on them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read timelines; sales reps and admins write on them.")
 
 
 def _readable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
@@ -315,7 +315,7 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
                                if part)
             entries.append(TimelineEntry(**common, title=title, body=row.body, who=names.get(row.author_id),
                                          deal_id=row.deal_id, own=row.author_id == actor.id
-                                         and actor.role != Role.executive, outcome=row.outcome,
+                                         and actor.writes_records, outcome=row.outcome,
                                          duration_minutes=row.duration_minutes, edited=row.edited_at is not None))
         elif kind in ("task_created", "task_done"):
             row = task_rows[row_id]

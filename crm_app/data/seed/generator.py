@@ -24,7 +24,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.seed.company import DemoCompany, python_values
 from crm_app.data.seed.market import (
-    ACCOUNT_SUBJECTS, ACTIVITY_KINDS, ANNUAL_GROWTH, ANNUAL_PRICE_RISE, ATTRIBUTION_DAYS, CAMPAIGNS,
+    ACCOUNT_SUBJECTS, ACTIVITY_KINDS, ANNUAL_GROWTH, ANNUAL_PRICE_RISE, ATTRIBUTION_DAYS, CAMPAIGNS, HOLDOUT_SHARE,
     COMPANY_STEMS, COMPLAINTS, DATA_QUALITY_DEFECT_RATE, DEAL_KINDS, DEAL_SUBJECTS, DEFAULT_AS_OF, DEMO_LOGINS,
     DISAPPOINTMENT, DISCOUNT_STEPS, FEEDBACK_STATUSES, FEEDBACK_STATUS_BY_AGE, HISTORY_YEARS, HOUR_WEIGHTS,
     INDUSTRIES, LOST_REASONS, MARKET_PRODUCTS, MARKET_REGIONS, MARKET_SEGMENTS, MIXED, MONTH_DEMAND, PRAISE,
@@ -32,7 +32,7 @@ from crm_app.data.seed.market import (
 )
 from crm_app.domain import (
     ACQUISITION_CHANNELS, OPEN_STAGES, PRODUCT_CATEGORIES, REVENUE_STATUSES, SALES_CHANNELS, STAGE_PROBABILITY,
-    DealStage, OrderStatus, is_detractor, is_promoter, net_line_amount,
+    CampaignStatus, DealStage, OrderStatus, TargetGroup, is_detractor, is_promoter, net_line_amount,
 )
 
 
@@ -828,11 +828,17 @@ def _campaigns(
         targets = _campaign_targets(rng, plan, accounts, start, timeline).assign(campaign_id=number)
         launched = timeline.stamps(np.array([start - 14 * SECONDS_PER_DAY]))[0]
         first_day, last_day = timeline.dates(np.array([start, start + (plan.days_run - 1) * SECONDS_PER_DAY]))
+        contacted = int((targets["target_group"] == TargetGroup.contacted).sum())
+        over = start + (plan.days_run + ATTRIBUTION_DAYS) * SECONDS_PER_DAY <= timeline.end
         campaigns.append({
-            "id": number, "name": plan.name.format(year=first_day.year), "channel": plan.channel,
+            "id": number, "name": plan.name.format(year=first_day.year), "channel": plan.channel.value,
             "start_date": first_day, "end_date": last_day,
-            "cost": round(plan.fixed_cost + plan.cost_per_target * len(targets), 2),
+            "cost": round(plan.fixed_cost + plan.cost_per_target * contacted, 2),
             "created_at": launched, "updated_at": launched,
+            "offer": "", "attribution_days": ATTRIBUTION_DAYS,
+            "status": (CampaignStatus.done if over else CampaignStatus.running).value, "owner_id": None,
+            "holdout_share": HOLDOUT_SHARE, "seed": number, "email_subject": "", "email_body": "",
+            "started_at": timeline.stamps(np.array([start]))[0],
         })
         target_frames.append(targets)
     targets = pd.concat(target_frames, ignore_index=True)
@@ -840,6 +846,8 @@ def _campaigns(
         "id": np.arange(1, len(targets) + 1),
         "campaign_id": targets["campaign_id"],
         "customer_id": targets["customer_index"] + 1,
+        "target_group": targets["target_group"],
+        "contacted_at": timeline.stamps(targets["contacted_at"].to_numpy()),
         "responded": targets["responded"],
         "responded_at": timeline.stamps(targets["responded_at"].to_numpy()),
         "attributed_revenue": _attributed_revenue(targets, orders),
@@ -849,7 +857,8 @@ def _campaigns(
 def _campaign_targets(
     rng: np.random.Generator, plan: CampaignPlan, accounts: pd.DataFrame, start: int, timeline: _Timeline
 ) -> pd.DataFrame:
-    """A share of the customers the campaign is meant for who had signed up by its start; some respond while it runs."""
+    """A share of the customers the campaign is meant for who had signed up by its start, HOLDOUT_SHARE of them held
+    out; contacted targets respond at the plan's rate while it runs, the holdout at that rate less its true uplift."""
     meant_for = accounts["signed_up"].to_numpy() < start
     if plan.segments is not None:
         meant_for &= np.isin(_segment_values("name")[accounts["segment"]], plan.segments)
@@ -857,10 +866,14 @@ def _campaign_targets(
         meant_for &= np.isin(np.array([r.name for r in MARKET_REGIONS])[accounts["region"]], plan.regions)
     candidates = np.flatnonzero(meant_for)
     chosen = candidates[rng.random(len(candidates)) < plan.share_targeted]
-    responded = rng.random(len(chosen)) < plan.response_rate
+    held_out = rng.random(len(chosen)) < HOLDOUT_SHARE
+    responded = rng.random(len(chosen)) < np.where(held_out, plan.response_rate - plan.true_uplift,
+                                                   plan.response_rate)
     running = min(plan.days_run * SECONDS_PER_DAY, timeline.end - start)
     return pd.DataFrame({
         "customer_index": chosen,
+        "target_group": np.where(held_out, TargetGroup.holdout.value, TargetGroup.contacted.value),
+        "contacted_at": np.where(held_out, np.nan, float(start)),
         "responded": responded,
         "responded_at": np.where(responded, start + rng.uniform(0, running, len(chosen)), np.nan),
     })

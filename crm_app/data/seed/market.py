@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 
 from crm_app.data.models import ActivityKind, FeedbackStatus, Role
+from crm_app.domain import CampaignChannel
 
 DEFAULT_AS_OF = date(2026, 11, 1)
 HISTORY_YEARS = 3
@@ -261,31 +262,35 @@ FEEDBACK_STATUS_BY_AGE = ((1.0, 0.0, 0.0), (0.2, 0.5, 0.3), (0.05, 0.05, 0.9))
 @dataclass(frozen=True)
 class CampaignPlan:
     name: str  # "{year}" becomes the year it started
-    channel: str
+    channel: CampaignChannel
     days_before_as_of: int
     days_run: int
     segments: tuple[str, ...] | None  # who it is meant for; None is everyone
     regions: tuple[str, ...] | None
     share_targeted: float  # of the customers it is meant for
-    response_rate: float
+    response_rate: float  # of the contacted targets
     fixed_cost: float
     cost_per_target: float
+    # The known true effect: the holdout (HOLDOUT_SHARE of the targets, never contacted) responds at
+    # response_rate − true_uplift, so the campaign page's uplift interval should cover it.
+    true_uplift: float = 0.0
 
 
 CAMPAIGNS = (
-    CampaignPlan("Spring SMB webinar series {year}", "webinar", 560, 45, ("SMB", "Mid-Market"), None,
-                  0.4, 0.09, 6_000, 1.0),
-    CampaignPlan("Black Friday {year}", "email", 346, 11, ("Consumer", "SMB"), None, 0.7, 0.12, 2_500, 0.05),
-    CampaignPlan("EMEA Enterprise roadshow {year}", "event", 300, 14, ("Enterprise", "Mid-Market"), ("EMEA",),
-                  0.5, 0.15, 60_000, 25.0),
-    CampaignPlan("Laptop search ads {year}", "paid_search", 240, 60, ("Consumer", "SMB"), ("North America", "EMEA"),
-                  0.3, 0.05, 30_000, 2.0),
-    CampaignPlan("LATAM partner co-marketing {year}", "partner", 200, 45, ("SMB", "Mid-Market", "Enterprise"),
-                  ("LATAM",), 0.6, 0.08, 12_000, 3.0),
-    CampaignPlan("APAC direct mail {year}", "direct_mail", 150, 30, ("Mid-Market", "Enterprise"), ("APAC",),
-                  0.5, 0.06, 9_000, 6.0),
-    CampaignPlan("Summer software bundle {year}", "email", 100, 30, None, None, 0.5, 0.07, 1_500, 0.05),
-    CampaignPlan("Q4 upgrade offer {year}", "email", 20, 40, ("SMB", "Mid-Market", "Enterprise"), None,
-                  0.5, 0.10, 3_000, 0.05),
+    CampaignPlan("Spring SMB webinar series {year}", CampaignChannel.event, 560, 45, ("SMB", "Mid-Market"), None,
+                  0.4, 0.09, 6_000, 1.0, 0.04),
+    CampaignPlan("Black Friday {year}", CampaignChannel.email, 346, 11, ("Consumer", "SMB"), None, 0.7, 0.12, 2_500, 0.05, 0.05),
+    CampaignPlan("EMEA Enterprise roadshow {year}", CampaignChannel.event, 300, 14, ("Enterprise", "Mid-Market"), ("EMEA",),
+                  0.5, 0.15, 60_000, 25.0, 0.10),
+    CampaignPlan("Laptop search ads {year}", CampaignChannel.ads, 240, 60, ("Consumer", "SMB"), ("North America", "EMEA"),
+                  0.3, 0.05, 30_000, 2.0, 0.0),
+    CampaignPlan("LATAM partner co-marketing {year}", CampaignChannel.ads, 200, 45, ("SMB", "Mid-Market", "Enterprise"),
+                  ("LATAM",), 0.6, 0.08, 12_000, 3.0, 0.03),
+    CampaignPlan("APAC direct mail {year}", CampaignChannel.ads, 150, 30, ("Mid-Market", "Enterprise"), ("APAC",),
+                  0.5, 0.06, 9_000, 6.0, 0.02),
+    CampaignPlan("Summer software bundle {year}", CampaignChannel.email, 100, 30, None, None, 0.5, 0.07, 1_500, 0.05, 0.03),
+    CampaignPlan("Q4 upgrade offer {year}", CampaignChannel.email, 20, 40, ("SMB", "Mid-Market", "Enterprise"), None,
+                  0.5, 0.10, 3_000, 0.05, 0.05),
 )
 ATTRIBUTION_DAYS = 30
+HOLDOUT_SHARE = 0.1

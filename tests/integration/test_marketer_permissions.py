@@ -1,0 +1,74 @@
+"""A marketer reads every customer (to target any of them) but changes no customer, deal, order, task, feedback or
+timeline: every writing repository function refuses one before touching anything."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session, func, select
+
+from crm_app.data.models import Customer, Deal, Feedback, Role, User
+from crm_app.data.permissions import PermissionDenied
+from crm_app.data.repositories import customers, deals, feedback, orders, tasks, timeline
+from crm_app.data.repositories.users import actor_of
+from crm_app.domain import DealStage, OrderStatus, SalesChannel
+from tests.conftest import add_staff
+
+NOW = datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def marketer_and_book(engine):
+    with Session(engine) as session:
+        people = add_staff(session)
+        marketer = User(email="marketer@example.com", full_name="Mia Marketer", role=Role.marketer, password_hash="x")
+        session.add(marketer)
+        customer = Customer(name="Ada Lovelace", region="EMEA", segment="SMB", acquisition_channel="event",
+                            owner_id=people["rep"].id)
+        session.add(customer)
+        session.flush()
+        deal = Deal(title="Laptops", customer_id=customer.id, owner_id=people["rep"].id, stage=DealStage.lead,
+                    amount=1000, probability=0.1)
+        answer = Feedback(customer_id=customer.id, channel="web", submitted_at=NOW, nps=3, comment="Slow")
+        session.add_all([deal, answer])
+        session.commit()
+        return {"actor": actor_of(marketer), "customer": customer.id, "deal": deal.id, "feedback": answer.id}
+
+
+WRITES = {
+    "create customer": lambda s, a, ids: customers.create_customer(session=s, actor=a, customer_create=None),
+    "update customer": lambda s, a, ids: customers.update_customer(session=s, actor=a, customer_id=ids["customer"],
+                                                                   customer_update=None),
+    "delete customer": lambda s, a, ids: customers.delete_customer(session=s, actor=a, customer_id=ids["customer"]),
+    "survey link": lambda s, a, ids: customers.issue_survey_link(session=s, actor=a, customer_id=ids["customer"]),
+    "create deal": lambda s, a, ids: deals.create_deal(session=s, actor=a, deal_create=deals.DealCreate(
+        title="More laptops", customer_id=ids["customer"], amount=10, expected_close_date=date(2026, 12, 1))),
+    "move deal": lambda s, a, ids: deals.move_deal(session=s, actor=a, deal_id=ids["deal"], stage="Qualified"),
+    "create order": lambda s, a, ids: orders.create_order(session=s, actor=a, customer_id=ids["customer"], lines=[],
+                                                          channel=SalesChannel.online, status=OrderStatus.paid,
+                                                          ordered_at=NOW),
+    "create task": lambda s, a, ids: tasks.create_task(session=s, actor=a, draft=None,
+                                                          customer_id=ids["customer"]),
+    "handle feedback": lambda s, a, ids: feedback.update_feedback(session=s, actor=a, feedback_id=ids["feedback"],
+                                                                 status="resolved"),
+    "log activity": lambda s, a, ids: timeline.log_activity(session=s, actor=a, draft=None, now=NOW,
+                                                            customer_id=ids["customer"]),
+}
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_marketer_changes_no_record(engine, marketer_and_book, write):
+    with Session(engine) as session:
+        with pytest.raises(PermissionDenied):
+            WRITES[write](session, marketer_and_book["actor"], marketer_and_book)
+        session.rollback()
+        assert session.exec(select(func.count()).select_from(Customer)).one() == 1
+        assert session.exec(select(func.count()).select_from(Deal)).one() == 1
+
+
+def test_a_marketer_reads_every_customer(engine, marketer_and_book):
+    with Session(engine) as session:
+        customer = customers.customer_for(session=session, actor=marketer_and_book["actor"],
+                                          customer_id=marketer_and_book["customer"])
+    assert customer.name == "Ada Lovelace"

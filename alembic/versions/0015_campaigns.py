@@ -2,8 +2,8 @@
 window, owner, holdout share and its seed, email template, start moment; targets gain their group (contacted or
 holdout) and when they were contacted; the marketer role
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 11:50:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0014'
-down_revision: Union[str, None] = '0013'
+revision: str = '0015'
+down_revision: Union[str, None] = '0014'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -97,3 +97,8 @@ def wall_clock(moment: datetime, zone: str | None) -> datetime:
     database returns stored times (astimezone would take it for the server's local time)."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(zone_of(zone))
+
+
+def local_today(zone: str | None, now: datetime | None = None) -> date:
+    """The calendar day on the user's clock at `now` (default: this instant)."""
+    return (now or datetime.now(UTC)).astimezone(zone_of(zone)).date()

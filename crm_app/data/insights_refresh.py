@@ -22,6 +22,7 @@ from crm_app.analytics.errors import TooLittleData
 from crm_app.data.db import read_session, write_session
 from crm_app.data.facts import Facts, load_facts
 from crm_app.data.models import ModelRun
+from crm_app.data.report_results import stored_result
 from crm_app.data.reports import INSIGHTS, ReportPeriod, build_report
 from crm_app.data.repositories.model_runs import latest_model_run, record_model_run
 from crm_app.settings import get_settings
@@ -130,6 +131,26 @@ def latest_win_probabilities(*, session: Session) -> WinProbabilities | None:
         return None
     by_stage = {stage: {int(deal_id): p for deal_id, p in deals.items()} for stage, deals in stored.items()}
     return WinProbabilities(fitted_at=_aware(run.fitted_at), by_stage=by_stage)
+
+
+@dataclass(frozen=True)
+class ChurnRisk:
+    """The customers on the last churn fit's at-risk list (riskiest first) and their P(no order in 90 days)."""
+
+    fitted_at: datetime
+    customer_ids: tuple[int, ...]
+    probabilities: dict[int, float]
+
+
+def latest_churn_risk(*, session: Session) -> ChurnRisk | None:
+    """The at-risk list of the last churn fit shown on /insights; None when it was never fitted or its last
+    fit had too little data."""
+    run = latest_model_run(session=session, model=insight_model_name("churn"))
+    result = stored_result("churn", run.summary) if run else None
+    if result is None:
+        return None
+    return ChurnRisk(fitted_at=_aware(run.fitted_at), customer_ids=tuple(row.customer_id for row in result.at_risk),
+                     probabilities={row.customer_id: row.probability for row in result.at_risk})
 
 
 def _aware(moment: datetime) -> datetime:

@@ -10,7 +10,7 @@ from crm_app.components.pager import pager
 from crm_app.components.shell import staff_page
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
-from crm_app.states.customers import CustomersState
+from crm_app.states.customers import CHURN_RISK, CustomersState
 
 COLUMNS = [("Name", "name"), ("Company", "company"), ("Email", None), ("Phone", None), ("Region", "region"),
            ("Segment", "segment"), ("Owner", None), ("Open deals", None)]
@@ -50,6 +50,8 @@ def _filters() -> rx.Component:
         ),
         filter_menu(CustomersState, "Open deals", "open_deals", CustomersState.open_deals,
                     [rx.select.item("Has open deals", value="yes"), rx.select.item("No open deals", value="no")]),
+        filter_menu(CustomersState, "Churn risk", "risk", CustomersState.risk,
+                    [rx.select.item("On the last churn fit's list", value=CHURN_RISK)]),
         _reset_filters(),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,
                   align_self="end"),
@@ -90,6 +92,9 @@ def customers() -> rx.Component:
         customer_form_dialog(),
         _filters(),
         rx.text(CustomersState.total_label, size="2", data_testid="customers-total"),
+        rx.cond(CustomersState.churn_fitted != "",
+                rx.text("At churn risk as fitted on Insights ", CustomersState.churn_fitted, size="2",
+                        color=rx.color("gray", 11))),
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS],

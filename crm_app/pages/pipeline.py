@@ -9,7 +9,7 @@ from crm_app.components.filters import filter_menu
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
 from crm_app.domain import DealStage
-from crm_app.states.pipeline import BY_STAGE, BY_WIN_MODEL, CARDS, STAGES, PipelineState
+from crm_app.states.pipeline import BY_STAGE, BY_WIN_MODEL, CARDS, OVERDUE, STAGES, PipelineState
 
 
 class DragArea(Div):
@@ -36,6 +36,8 @@ def _filters() -> rx.Component:
                      on_change=lambda v: PipelineState.set_filter("month", v)),
             spacing="1",
         ),
+        filter_menu(PipelineState, "Expected close", "overdue", PipelineState.overdue,
+                    [rx.select.item("Overdue", value=OVERDUE)]),
         filter_menu(PipelineState, "Weight by", "weight", PipelineState.weight,
                     [rx.select.item("Stage probability", value=BY_STAGE),
                      rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == "")],

@@ -262,9 +262,13 @@ def _owner_filter() -> rx.Component:
 def tasks() -> rx.Component:
     return rx.vstack(
         _owner_filter(),
+        rx.cond(TasksState.show != "", rx.hstack(
+            rx.text("Showing one list only.", size="2"),
+            rx.link("Show all tasks", href=routes.TASKS, size="2"), spacing="2", data_testid="tasks-one-list")),
         rx.cond(TasksState.can_write, _new_task()),
         rx.grid(
-            *[_bucket(name, label) for name, label in BUCKETS],
+            *[rx.cond((TasksState.show == "") | (TasksState.show == name), _bucket(name, label))
+              for name, label in BUCKETS],
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="5",
             width="100%",

@@ -11,6 +11,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.counts import count_of
 from crm_app.data.db import read_session
+from crm_app.data.insights_refresh import latest_churn_risk
 from crm_app.data.models import Role
 from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import staff_directory
@@ -28,6 +29,10 @@ def _safe_cell(value: Any) -> str:
     return text
 
 
+# ?risk=churn: only the customers on the last churn fit's at-risk list (/insights; My day links here).
+CHURN_RISK = "churn"
+
+
 class CustomersState(UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.CUSTOMERS
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
@@ -36,6 +41,7 @@ class CustomersState(UrlFilters, rx.State):
         UrlParam("segment"),
         UrlParam("owner", kind="id"),
         UrlParam("open_deals", choices=("yes", "no")),
+        UrlParam("risk", choices=(CHURN_RISK,)),
         UrlParam("sort", choices=tuple(customers.SORTABLE), fallback="name", settable=False),
         UrlParam("order", choices=("asc", "desc"), fallback="asc", settable=False),
         UrlParam("page", kind="page", settable=False),
@@ -46,6 +52,9 @@ class CustomersState(UrlFilters, rx.State):
     segment: str = ANY
     owner: str = ANY
     open_deals: str = ANY
+    risk: str = ANY
+    # When the at-risk list the risk filter reads was fitted ("" before the first fit).
+    churn_fitted: str = ""
     sort: str = "name"
     order: str = "asc"
     page: int = 1
@@ -64,8 +73,10 @@ class CustomersState(UrlFilters, rx.State):
     def _url_choices(self, key: str) -> list[str]:
         return {"region": self.regions, "segment": self.segments}.get(key, [])
 
-    def _read_url(self) -> customers.CustomerQuery:
+    def _read_url(self, session) -> customers.CustomerQuery:
         self._read_url_filters()
+        churn = latest_churn_risk(session=session) if self.risk == CHURN_RISK else None
+        self.churn_fitted = f"{churn.fitted_at:%Y-%m-%d %H:%M} UTC" if churn else ""
         owner = as_id(self.owner) if current_actor().reads_everything else None
         self.owner = str(owner) if owner else ANY
         return customers.CustomerQuery(
@@ -74,6 +85,7 @@ class CustomersState(UrlFilters, rx.State):
             segment=None if self.segment == ANY else self.segment,
             owner_id=owner,
             has_open_deals={"yes": True, "no": False}.get(self.open_deals),
+            among=(churn.customer_ids if churn else ()) if self.risk == CHURN_RISK else None,
             sort=self.sort, descending=self.order == "desc", page=self.page,
         )
 
@@ -83,7 +95,7 @@ class CustomersState(UrlFilters, rx.State):
         with read_session() as session:
             choices = customers.filter_choices(session=session, actor=actor)
             self.regions, self.segments = choices["region"], choices["segment"]
-            query = self._read_url()
+            query = self._read_url(session)
             result = customers.search_customers(session=session, actor=actor, query=query)
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
         self.page, self.pages, self.total = result.page, result.pages, result.total
@@ -119,7 +131,7 @@ class CustomersState(UrlFilters, rx.State):
     def export_csv(self) -> Any:
         """Download exactly the filtered customers this user may see, in the import file's columns."""
         with read_session() as session:
-            rows = customers.export_customers(session=session, actor=current_actor(), query=self._read_url())
+            rows = customers.export_customers(session=session, actor=current_actor(), query=self._read_url(session))
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(customers.EXPORT_COLUMNS)

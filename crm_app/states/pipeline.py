@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -15,6 +15,7 @@ from crm_app.data.insights_refresh import latest_win_model_fit, latest_win_proba
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import DealStage, deal_is_overdue
+from crm_app.due_times import local_today
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -25,6 +26,8 @@ CARDS = {stage: f"{stage.lower()}_cards" for stage in STAGES}
 NEW_DEAL_FIELDS = ("title", "customer_id", "amount", "expected_close_date", "owner_id")
 # What a column's weighted amount multiplies each deal's amount by: its stage's probability or the win model's.
 BY_STAGE, BY_WIN_MODEL = "stage", "model"
+# ?overdue=yes: only the open deals whose expected close date has passed (My day links here).
+OVERDUE = "yes"
 
 
 def _money(amount: float) -> str:
@@ -43,12 +46,13 @@ def _card(card: deals.DealCard, today: date) -> dict[str, str]:
 class PipelineState(UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.PIPELINE
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (UrlParam("owner", kind="id"), UrlParam("region"), UrlParam("month", kind="month"),
-                  UrlParam("weight", fallback=BY_STAGE))
+                  UrlParam("weight", fallback=BY_STAGE), UrlParam("overdue", choices=(OVERDUE,)))
 
     owner: str = ANY
     region: str = ANY
     month: str = ""
     weight: str = BY_STAGE
+    overdue: str = ANY
     # When the win model was last fitted ("" if never): the "Weight by" control offers it only then.
     win_model_fitted: str = ""
 
@@ -91,10 +95,12 @@ class PipelineState(UrlFilters, rx.State):
     def _board(self) -> deals.BoardFilter:
         """The filters of the URL as the repository takes them (a rep's owner filter is ignored there)."""
         self._read_url_filters()
-        owner = as_id(self.owner) if current_actor().reads_everything else None
+        actor = current_actor()
+        owner = as_id(self.owner) if actor.reads_everything else None
         self.owner = str(owner) if owner else ANY
         return deals.BoardFilter(owner_id=owner, region=None if self.region == ANY else self.region,
-                                 close_month=date.fromisoformat(f"{self.month}-01") if self.month else None)
+                                 close_month=date.fromisoformat(f"{self.month}-01") if self.month else None,
+                                 overdue_on=local_today(actor.time_zone) if self.overdue == OVERDUE else None)
 
     def _show_board(self, stages: tuple[str, ...] = tuple(STAGES)) -> None:
         """Read the figures and the current page of cards of the columns in `stages` (a move redraws only the
@@ -115,7 +121,7 @@ class PipelineState(UrlFilters, rx.State):
         self._show_pages(pages)
 
     def _show_pages(self, pages: dict[str, deals.CardPage]) -> None:
-        today = datetime.now(UTC).date()
+        today = local_today(current_actor().time_zone)  # the day the overdue filter takes
         for stage, page in pages.items():
             setattr(self, CARDS[stage], [_card(card, today) for card in page.cards])
         self.column_pages = {**self.column_pages, **{stage: page.page for stage, page in pages.items()}}

@@ -1,7 +1,8 @@
 """/tasks: my overdue, today's and upcoming tasks, 50 a page; new tasks on a customer or a deal; edit, one-click
 reschedule, done, undo and delete; admins hand a task to someone else. Times are on the user's own clock.
 
-`/tasks?customer=ID` or `/tasks?deal=ID` prefills what the new task is about.
+`/tasks?customer=ID` or `/tasks?deal=ID` prefills what the new task is about; `/tasks?show=overdue` (or today,
+upcoming, recently_done) shows that one list only (My day links there).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class TasksState(CustomerPicker, rx.State):
     pages: dict[str, int] = {name: 0 for name, _ in BUCKETS}
     page_counts: dict[str, int] = {name: 1 for name, _ in BUCKETS}
     time_zone: str = "UTC"
+    # The one list shown ("" for all of them), from ?show=.
+    show: str = ""
     owner: str = ""
     owners: list[dict[str, str]] = []
     shows_owner_filter: bool = False
@@ -126,6 +129,8 @@ class TasksState(CustomerPicker, rx.State):
     def load(self) -> Any:
         self.reset()
         actor = current_actor()
+        show = self.router.url.query_parameters.get("show")
+        self.show = show if isinstance(show, str) and show in self.pages else ""
         self.owner = "" if not actor.reads_everything else str(as_id(self.router.url.query_parameters.get("owner"))
                                                               or EVERYONE)
         self._prefill()
@@ -156,7 +161,7 @@ class TasksState(CustomerPicker, rx.State):
     @staff_event()
     def set_owner(self, value: str) -> Any:
         owner = as_id(value)
-        query = urlencode({"owner": owner}) if owner else ""
+        query = urlencode({key: kept for key, kept in (("owner", owner), ("show", self.show)) if kept})
         return rx.redirect(routes.TASKS + (f"?{query}" if query else ""))
 
     def _show_customer(self, customer: Customer | None) -> None:

@@ -23,7 +23,7 @@ def test_an_unknown_path_shows_a_not_found_page_inside_the_shell_with_a_way_home
     expect(page).to_have_title(f"Page not found · {COMPANY_NAME}")
     page.get_by_test_id("not-found-home").click()
     expect(page).to_have_url(path_is(app_url, "/"))
-    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    expect(page.get_by_role("heading", name="My day")).to_be_visible()
 
 
 def test_a_search_without_matches_offers_to_reset_the_filters(new_context, app_url):

@@ -108,7 +108,7 @@ def test_an_executive_opening_the_admin_page_is_sent_home(page: Page, app_url):
 
     expect(page).to_have_url(path_is(app_url, "/"))
     expect(page.get_by_text(FORBIDDEN, exact=True)).to_be_visible()
-    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="My day", exact=True)).to_be_visible()
     expect(page.get_by_test_id("user-row")).to_have_count(0)
     expect(page.get_by_text("@example.com")).to_have_count(0)
 
@@ -156,7 +156,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
 
 def test_signing_out_ends_the_session_and_back_shows_no_staff_data(page: Page, app_url):
     sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
-    expect(page.get_by_test_id("figure")).to_have_count(8)
+    expect(page.get_by_test_id("figure")).to_have_count(7)
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(path_is(app_url, "/login"))

@@ -30,13 +30,13 @@ from crm_app.analytics.cockpit.series import (cohort_matrix, monthly_orders, mon
 from crm_app.analytics.cockpit.suggestions import gap_suggestions
 from crm_app.analytics.cockpit.targets import (NO_TARGET, SCOPES, TargetScope, ViewTarget, target_for_period,
                                                view_scope, view_target)
-from crm_app.analytics.cockpit.view import CockpitView, evaluate
+from crm_app.analytics.cockpit.view import CockpitView, evaluate, kpi_card
 from crm_app.domain import OPEN_STAGES
 
 __all__ = [
     "COMPARISONS", "DIMENSIONS", "DRILLS", "KPIS", "KPI_BY_KEY", "OPEN_STAGES", "PRESETS", "STAGES",
     "CockpitFacts", "CockpitFilters", "CockpitView", "KpiCard", "KpiDefinition", "KpiValue", "append_orders",
-    "cohort_matrix", "comparison_period", "customer_quality_flags", "drill_down", "evaluate", "filtered_feedback",
+    "cohort_matrix", "comparison_period", "customer_quality_flags", "drill_down", "evaluate", "kpi_card", "filtered_feedback",
     "filtered_orders", "format_value", "gap_suggestions", "module_completeness", "monthly_orders",
     "monthly_revenue", "period_for", "period_kpis", "pipeline_by_stage", "prepare_cockpit", "quality_score",
     "revenue_by", "satisfaction_monthly", "target_for_period", "win_rate_by_owner",

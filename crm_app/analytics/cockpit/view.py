@@ -10,12 +10,12 @@ import pandas as pd
 
 from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.filters import ORDER_FIELDS, CockpitFilters, filtered_feedback, filtered_orders
-from crm_app.analytics.cockpit.kpis import KPIS, KpiCard, period_kpis
+from crm_app.analytics.cockpit.kpis import KPI_BY_KEY, KPIS, KpiCard, period_kpis
 from crm_app.analytics.cockpit.periods import last_month, month_start, comparison_period
 from crm_app.analytics.cockpit.series import (TREND_MONTHS, campaign_results, cohort_matrix, detractor_topics,
                                              monthly_orders, pipeline_by_stage, revenue_by, satisfaction_monthly,
                                              win_rate_by_owner)
-from crm_app.analytics.cockpit.targets import REP, view_scope, view_target
+from crm_app.analytics.cockpit.targets import REP, ViewTarget, view_scope, view_target
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,37 @@ def _series(values: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else round(float(v), 4) for v in values]
 
 
+def _view_targets(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, own_rep: int | None,
+                  reps: tuple[int, ...], rep_names: dict[int, str] | None) -> Callable[[str], ViewTarget]:
+    """The target of each KPI (by key) for the view of `filters` (see targets.view_target)."""
+    start, end = filters.start, filters.end
+    scope = view_scope(filters, own_rep)
+    children = {"region": list(cf.labels["region"]), "segment": list(cf.labels["segment"]),
+                REP: [str(rep) for rep in reps]}
+    samples: dict[tuple[str, str], dict] = {}
+
+    def child_sample(kpi: str) -> Callable[[str, str], float]:
+        def weight(child: str, member: str) -> float:
+            if (child, member) not in samples:  # only for a rate the company has no target of its own for
+                narrowed = replace(filters, owner_id=int(member)) if child == REP else replace(filters, **{child: member})
+                samples[child, member] = period_kpis(cf, narrowed, start, end)
+            return float(samples[child, member][kpi].sample)
+        return weight
+
+    return lambda kpi: view_target(targets, kpi, start, end, scope, children, child_sample(kpi), rep_names)
+
+
+def kpi_card(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, kpi: str, *,
+             own_rep: int | None = None, reps: tuple[int, ...] = (),
+             rep_names: dict[int, str] | None = None) -> KpiCard:
+    """The cockpit's card of one KPI for `filters` (its value, comparison and target as `evaluate` gives
+    them, without the sparkline or any chart): e.g. the month to date against target on My day."""
+    actual = period_kpis(cf, filters, filters.start, filters.end)[kpi]
+    before = period_kpis(cf, filters, *comparison_period(filters.start, filters.end, filters.compare))[kpi]
+    target = _view_targets(cf, filters, targets, own_rep, reps, rep_names)(kpi)
+    return KpiCard(KPI_BY_KEY[kpi], actual, before, target.value, [], target.source)
+
+
 def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *, own_rep: int | None = None,
              reps: tuple[int, ...] = (), rep_names: dict[int, str] | None = None) -> CockpitView:
     """Every card and chart of the cockpit for `filters`; `targets` holds the KpiTarget rows. `own_rep` is the
@@ -58,22 +89,10 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *
     satisfaction = satisfaction_monthly(cf, filters, end)
     sparks = {"revenue": monthly["revenue"], "orders": monthly["orders"], "aov": monthly["aov"],
               "active_customers": monthly["active"], "csat": satisfaction["csat"], "nps": satisfaction["nps"]}
-    scope = view_scope(filters, own_rep)
-    children = {"region": list(cf.labels["region"]), "segment": list(cf.labels["segment"]),
-                REP: [str(rep) for rep in reps]}
-    samples: dict[tuple[str, str], dict] = {}
-
-    def child_sample(kpi: str) -> Callable[[str, str], float]:
-        def weight(child: str, member: str) -> float:
-            if (child, member) not in samples:  # only for a rate the company has no target of its own for
-                narrowed = replace(filters, owner_id=int(member)) if child == REP else replace(filters, **{child: member})
-                samples[child, member] = period_kpis(cf, narrowed, start, end)
-            return float(samples[child, member][kpi].sample)
-        return weight
-
+    target_of = _view_targets(cf, filters, targets, own_rep, reps, rep_names)
     cards = []
     for d in KPIS:
-        target = view_target(targets, d.key, start, end, scope, children, child_sample(d.key), rep_names)
+        target = target_of(d.key)
         cards.append(KpiCard(d, actual[d.key], before[d.key], target.value,
                              _series(sparks[d.key].tail(12)) if d.key in sparks else [], target.source))
     return CockpitView(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,6 +107,7 @@ class CustomerQuery:
     segment: str | None = None
     owner_id: int | None = None
     has_open_deals: bool | None = None
+    among: tuple[int, ...] | None = None  # only these customers (e.g. the last churn fit's at-risk list)
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -155,6 +157,8 @@ def _matching(session: Session, statement, actor: Actor, query: CustomerQuery, m
         statement = statement.where(Customer.owner_id == query.owner_id)
     if query.has_open_deals is not None:
         statement = statement.where((_open_deals() > 0) if query.has_open_deals else (_open_deals() == 0))
+    if query.among is not None:
+        statement = statement.where(Customer.id.in_(query.among))
     return statement
 
 
@@ -176,6 +180,14 @@ def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) ->
                           segment=c.segment, owner_name=owner, open_deals=deals) for c, owner, deals in rows],
         total=total, page=page, pages=pages,
     )
+
+
+def visible_among(*, session: Session, actor: Actor, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, name) of the customers of `ids` the actor may see (a rep: their own), in the order of `ids`; the
+    same customers as the list filtered with CustomerQuery(among=ids)."""
+    names = dict(session.exec(_matching(session, select(Customer.id, Customer.name), actor,
+                                        CustomerQuery(among=tuple(ids))).order_by(Customer.id)).all())
+    return [(customer_id, names[customer_id]) for customer_id in ids if customer_id in names]
 
 
 EXPORT_COLUMNS = ("external_ref", "name", "email", "phone", "company", "region", "segment", "channel", "owner_email")

@@ -50,6 +50,7 @@ class BoardFilter:
     owner_id: int | None = None
     region: str | None = None
     close_month: date | None = None  # the first day of the expected-close month
+    overdue_on: date | None = None  # only the deals overdue on this day (domain.deal_is_overdue)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def _visible(statement, actor: Actor, board: BoardFilter):
     if board.close_month:
         statement = statement.where(Deal.expected_close_date >= board.close_month,
                                     Deal.expected_close_date < _next_month(board.close_month))
+    if board.overdue_on:
+        statement = statement.where(overdue_deal(board.overdue_on))
     return statement
 
 
@@ -140,11 +143,28 @@ def _weighted_by_model(session: Session, actor: Actor, board: BoardFilter, stage
     return weighted
 
 
+def overdue_deal(today: date):
+    """domain.deal_is_overdue as SQL: an open deal whose expected close date is before `today`."""
+    return Deal.stage.in_(OPEN_STAGES) & (Deal.expected_close_date < today)
+
+
 def _card_order(stage: DealStage):
     """Open deals by the nearest expected close; closed ones most recently closed first."""
     if stage in OPEN_STAGES:
         return (Deal.expected_close_date.asc().nulls_last(), Deal.id)
     return (Deal.closed_at.desc().nulls_last(), Deal.id.desc())
+
+
+def _card_rows(actor: Actor, board: BoardFilter):
+    return (_visible(select(Deal.id, Deal.title, Deal.customer_id, Customer.name, Deal.amount,
+                            Deal.expected_close_date, Deal.owner_id, User.full_name, Deal.stage), actor, board)
+            .join(Customer, Customer.id == Deal.customer_id)
+            .join(User, User.id == Deal.owner_id))
+
+
+def _cards(rows) -> list[DealCard]:
+    return [DealCard(id=r[0], title=r[1], customer_id=r[2], customer_name=r[3], amount=float(r[4]),
+                     expected_close=r[5], owner_id=r[6], owner_name=r[7], stage=DealStage(r[8])) for r in rows]
 
 
 def column_cards(*, session: Session, actor: Actor, board: BoardFilter, stage: DealStage, page: int = 1,
@@ -156,17 +176,39 @@ def column_cards(*, session: Session, actor: Actor, board: BoardFilter, stage: D
     pages = max(1, -(-total // CARDS_PER_PAGE))
     page = min(max(1, page), pages)
     rows = session.exec(
-        _visible(select(Deal.id, Deal.title, Deal.customer_id, Customer.name, Deal.amount,
-                        Deal.expected_close_date, Deal.owner_id, User.full_name, Deal.stage), actor, board)
-        .join(Customer, Customer.id == Deal.customer_id)
-        .join(User, User.id == Deal.owner_id)
+        _card_rows(actor, board)
         .where(Deal.stage == stage)
         .order_by(*_card_order(stage))
         .offset((page - 1) * CARDS_PER_PAGE).limit(CARDS_PER_PAGE)
     ).all()
-    cards = [DealCard(id=r[0], title=r[1], customer_id=r[2], customer_name=r[3], amount=float(r[4]),
-                      expected_close=r[5], owner_id=r[6], owner_name=r[7], stage=DealStage(r[8])) for r in rows]
+    cards = _cards(rows)
     return CardPage(cards=cards, total=total, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class DealsDue:
+    """Open deals of one board filter: how many, their amount, and the first few (nearest expected close first)."""
+
+    count: int
+    amount: float
+    first: list[DealCard]
+
+
+def deals_due(*, session: Session, actor: Actor, board: BoardFilter, limit: int) -> DealsDue:
+    """The open deals the board shows for `board` (e.g. closing in a month, or overdue on a day), the
+    actor's own for a sales rep: their count and amount, and the `limit` closing soonest."""
+    is_open = Deal.stage.in_(OPEN_STAGES)
+    count, amount = session.exec(_visible(
+        select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).select_from(Deal), actor, board)
+        .where(is_open)).one()
+    rows = session.exec(
+        _card_rows(actor, board)
+        .where(is_open)
+        .order_by(Deal.expected_close_date.asc().nulls_last(), Deal.id)
+        .limit(limit)
+    ).all()
+    first = _cards(rows)
+    return DealsDue(count=int(count), amount=round(float(amount), 2), first=first)
 
 
 def board_regions(*, session: Session, actor: Actor) -> list[str]:

@@ -330,6 +330,31 @@ def inbox_page(*, session: Session, actor: Actor, filters: FeedbackFilters, page
     )
 
 
+@dataclass(frozen=True)
+class AnswersPreview:
+    """How many answers the inbox shows for a filter, and the newest few (without the inbox's score summary)."""
+
+    total: int
+    newest: list[InboxRow]
+
+
+def answers_preview(*, session: Session, actor: Actor, filters: FeedbackFilters, limit: int) -> AnswersPreview:
+    """The inbox's count for `filters` and its first `limit` rows (newest first), in two bounded statements."""
+    total = session.exec(_filtered(
+        select(func.count()).select_from(Feedback).outerjoin(Customer, Customer.id == Feedback.customer_id)
+        .where(_visible_to(actor)), filters)).one()
+    rows = session.exec(
+        _filtered(select(Feedback, Customer.name).outerjoin(Customer, Customer.id == Feedback.customer_id)
+                  .where(_visible_to(actor)), filters)
+        .order_by(Feedback.submitted_at.desc(), Feedback.id.desc()).limit(limit)
+    ).all()
+    return AnswersPreview(total=int(total), newest=[
+        InboxRow(id=f.id, submitted_at=f.submitted_at, csat=f.csat, nps=f.nps, comment=f.comment,
+                 sentiment=f.sentiment, topic=f.topic, status=f.status, customer_id=f.customer_id,
+                 customer_name=name, assignee_name=None)
+        for f, name in rows])
+
+
 def _feedback_for(session: Session, actor: Actor, feedback_id: int) -> Feedback:
     row = session.exec(
         select(Feedback).outerjoin(Customer, Customer.id == Feedback.customer_id)

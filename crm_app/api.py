@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from crm_app import rate_limit, sign_in
+from crm_app import rate_limit, sign_in, unsubscribe
 from crm_app.metrics import TimeRequests
 from crm_app.data.db import DatabaseFault, database_fault, probe_write, read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
@@ -214,6 +214,7 @@ def health() -> JSONResponse:
 
 
 api.include_router(sign_in.router)
+api.include_router(unsubscribe.router)
 
 # Latency and errors of every API call, aggregated in memory (crm_app/metrics.py).
 api.add_middleware(TimeRequests)

@@ -73,8 +73,14 @@ async def deliver(email: EmailMessage, server: SmtpServer) -> None:
         timeout=SEND_TIMEOUT.total_seconds())
 
 
+class ErasedRecipient(Exception):
+    """The message's address was redacted by a privacy erase."""
+
+
 def refused_for_good(error: BaseException) -> bool:
-    """A 5xx answer (unknown mailbox, rejected content) will not change by trying again."""
+    """A 5xx answer (unknown mailbox, rejected content), or an erased recipient, will not change by trying again."""
+    if isinstance(error, ErasedRecipient):
+        return True
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return all(500 <= refusal.code < 600 for refusal in error.recipients)
     return isinstance(error, aiosmtplib.SMTPResponseException) and 500 <= error.code < 600
@@ -136,6 +142,10 @@ async def send_due(*, now: datetime | None = None) -> SendRound:
     for position, message in enumerate(messages):
         if await asyncio.to_thread(_withdraw_if_unsubscribed, message):
             withdrawn += 1
+            continue
+        if "@" not in message.to_address:  # a privacy erase redacted the recipient: nobody to send it to
+            await asyncio.to_thread(_mark_failed, message, ErasedRecipient("the recipient was erased"))
+            failed += 1
             continue
         wait = await rate_limit.reserve_mail_send()
         if wait or message.claimed_until - utcnow() < SEND_TIMEOUT:

@@ -22,7 +22,8 @@ from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
 from crm_app.data.models import (
-    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, ModelRun, WebhookDelivery,
+    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, MailMessage, ModelRun,
+    WebhookDelivery,
 )
 from crm_app.data.permissions import Actor
 from crm_app.data.repositories.audit import record_change
@@ -44,6 +45,8 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     ModelRun: ("model_results", ("summary",)),
     # The JSON of webhook events, sent or still queued (a queued one then goes out redacted).
     WebhookDelivery: ("webhook_events", ("body",)),
+    # Emails, sent or still queued: a queued one to the person is then never sent (crm_app/mail_sender.py).
+    MailMessage: ("emails", ("to_address", "subject", "body_text", "body_html")),
 }
 _JSON_COLUMNS = {"old_values", "new_values", "summary"}
 

@@ -221,3 +221,26 @@ def test_what_cannot_be_an_email_is_refused_and_nothing_is_queued(engine, settin
         with write_session() as session:
             mail_outbox.enqueue(session=session, **fields)
     assert rows(engine) == []
+
+
+def test_a_privacy_erase_redacts_queued_mail_which_then_never_goes(engine, smtp):
+    from crm_app.data.erasing import erase_customer
+    from crm_app.data.repositories.users import actor_of
+    from tests.conftest import add_staff
+
+    with Session(engine) as session:
+        admin = actor_of(add_staff(session)["admin"])
+        session.commit()
+    customer_id = add_customer(engine, consent_email=True)
+    with write_session() as session:
+        mail_outbox.enqueue(session=session, to="bo@example.com", purpose_key="survey-invite:1",
+                            subject="How did we do, Bo Buyer?", body_text="Dear Bo Buyer, tell us.")
+    with write_session(overwrite_freed=True) as session:
+        erasure = erase_customer(session=session, actor=admin, customer_id=customer_id)
+    assert erasure.counts["emails"] == 1
+    [row] = rows(engine)
+    assert "bo@example.com" not in row.to_address and "Bo Buyer" not in row.body_text + row.subject
+    assert run_async(mail_sender.send_due()) == mail_sender.SendRound(failed=1)
+    assert smtp.received == []
+    [row] = rows(engine)
+    assert (row.status, row.last_error) == (MailStatus.failed, "ErasedRecipient: the recipient was erased")

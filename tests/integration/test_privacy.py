@@ -137,7 +137,8 @@ def test_erase_leaves_no_trace_of_the_person_and_every_figure_unchanged(engine, 
     # Two answers (linked, and anonymous with her email), one note, the deal and the call-back task; the audit rows
     # that held her details: the customer's create and update, the import naming her, and the call logged about her.
     assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 4,
-                              "model_results": 0, "logged_activities": 1, "webhook_events": 0}
+                              "model_results": 0, "logged_activities": 1, "webhook_events": 0,
+                              "emails": 0}
     assert (erase_entry.entity, erase_entry.entity_id, erase_entry.new_values) == ("customer", zelda, erasure.counts)
 
 
@@ -209,6 +210,8 @@ NOT_FREE_TEXT = {
     "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone",
     "webhook_endpoint.url", "webhook_endpoint.secret", "webhook_endpoint.events", "webhook_delivery.event_id",
     "webhook_delivery.event_type", "webhook_delivery.status", "webhook_delivery.claim", "webhook_delivery.last_error",
+    "mail_outbox.purpose_key", "mail_outbox.headers", "mail_outbox.status", "mail_outbox.claim_token",
+    "mail_outbox.last_error", "password_reset.token_hash",
 }
 
 

@@ -184,20 +184,26 @@ def _entry(row: TimelineRow) -> rx.Component:
     )
 
 
+def _kind_toggle(label: str, kind: str, pressed: rx.Var) -> rx.Component:
+    """One kind of the filter: pressed ones are shown together; "Everything" clears the choice."""
+    return rx.button(label, size="1", variant=rx.cond(pressed, "solid", "outline"), aria_pressed=pressed,
+                     on_click=TimelineState.toggle_kind_filter(kind), data_testid="timeline-kind")
+
+
 def timeline_panel() -> rx.Component:
     """The timeline of whatever record the page opened it for (see crm_app/states/timeline.py)."""
     return rx.vstack(
         rx.heading("Timeline", size="4"),
         rx.cond(TimelineState.can_write, _composer()),
-        rx.hstack(
+        rx.flex(
             rx.text("Show", size="2"),
-            rx.select.root(
-                rx.select.trigger(aria_label="Show entries of kind"),
-                rx.select.content(rx.select.item("Everything", value=ALL),
-                                  *[rx.select.item(label, value=kind) for kind, label in FILTER_LABELS.items()]),
-                value=TimelineState.kind_filter,
-                on_change=TimelineState.set_kind_filter,
-            ),
+            _kind_toggle("Everything", ALL, TimelineState.kind_filters.length() == 0),
+            *[_kind_toggle(label, kind, TimelineState.kind_filters.contains(kind))
+              for kind, label in FILTER_LABELS.items()],
+            role="group",
+            aria_label="Show entries of kind",
+            wrap="wrap",
+            spacing="2",
             align="center",
         ),
         rx.cond(

@@ -103,7 +103,8 @@ class TimelineState(rx.State):
     deal_id: int = 0
     rows: list[TimelineRow] = []
     has_more: bool = False
-    kind_filter: str = ALL
+    # The kinds shown (FILTERS keys, in their order); none chosen shows everything.
+    kind_filters: list[str] = []
     can_write: bool = False
     time_zone: str = DEFAULT_TIME_ZONE  # the user's: times are shown and follow-up times typed on their clock
     # The composer: the kind chosen (its outcome and duration show for calls and meetings), inline errors, and a
@@ -138,7 +139,7 @@ class TimelineState(rx.State):
     def _page(self, after: Cursor | None) -> timeline.TimelinePage:
         if not (self.customer_id or self.deal_id):
             raise NotFound("No such customer.")
-        kinds = frozenset() if self.kind_filter == ALL else frozenset({self.kind_filter})
+        kinds = frozenset(self.kind_filters)
         with read_session() as session:
             return timeline.timeline_page(session=session, actor=current_actor(), customer_id=self.customer_id or None,
                                           deal_id=self.deal_id or None, kinds=kinds, after=after)
@@ -158,8 +159,13 @@ class TimelineState(rx.State):
         self.has_more, self._next = page.next_cursor is not None, _cursor_state(page.next_cursor)
 
     @staff_event()
-    def set_kind_filter(self, value: Any) -> None:
-        self.kind_filter = value if isinstance(value, str) and (value == ALL or value in timeline.FILTERS) else ALL
+    def toggle_kind_filter(self, value: Any) -> None:
+        """Add a kind to those shown, or take it away; ALL (or anything unknown) shows everything again."""
+        if not isinstance(value, str) or value not in timeline.FILTERS:
+            self.kind_filters = []
+        else:
+            chosen = set(self.kind_filters) ^ {value}
+            self.kind_filters = [kind for kind in timeline.FILTERS if kind in chosen]
         self._show_first_page()
 
     # --- the composer -------------------------------------------------------------------------------------

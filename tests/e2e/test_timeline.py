@@ -3,7 +3,7 @@ follow-up task and sees both on the timeline; an executive reads it without a co
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -78,3 +78,31 @@ def test_an_executive_reads_the_timeline_without_a_composer(new_context, app_url
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
     expect(page.get_by_test_id("log-activity")).to_have_count(0)
     expect(page.get_by_test_id("timeline-entry").first).to_be_visible()
+
+
+def test_a_rep_shows_notes_and_calls_together_then_everything_again(new_context, app_url, e2e_database_url):
+    customer = _first_customer_of(e2e_database_url, "rep6@example.com")
+    with Session(engine_for(e2e_database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == "rep6@example.com")).one()
+        when = datetime.now(UTC) - timedelta(minutes=5)
+        for kind in ("note", "call", "email"):
+            session.add(LoggedActivity(kind=kind, body=f"Filtered {kind}", customer_id=customer.id, author_id=rep_id,
+                                       occurred_at=when))
+        session.commit()
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep6@example.com", "demo-rep6-2026")
+    open_page(page, f"{app_url}/customers/{customer.id}")
+    bodies = page.get_by_test_id("timeline-body")
+    expect(bodies.filter(has_text="Filtered email")).to_have_count(1)
+
+    kinds = page.get_by_role("group", name="Show entries of kind")
+    kinds.get_by_role("button", name="Notes").click()
+    kinds.get_by_role("button", name="Calls").click()
+    expect(kinds.get_by_role("button", name="Calls")).to_have_attribute("aria-pressed", "true")
+    expect(bodies.filter(has_text="Filtered email")).to_have_count(0)
+    titles = page.get_by_test_id("timeline-title")
+    expect(titles).to_have_text(["Note", "Call"])  # both kinds; at the same moment, by kind (descending)
+
+    kinds.get_by_role("button", name="Everything").click()
+    expect(bodies.filter(has_text="Filtered email")).to_have_count(1)
+    expect(kinds.get_by_role("button", name="Notes")).to_have_attribute("aria-pressed", "false")

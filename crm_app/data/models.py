@@ -238,6 +238,8 @@ class Order(Timestamped, table=True):
     ordered_at: datetime = Field(index=True)
     # Sum of the lines' net amounts, kept with the order so revenue needs no join.
     total_amount: float = _money(default=0)
+    # The won deal this order fulfils, when it was created from one (the pipeline's "Create the order").
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True, ondelete="SET NULL")
 
 
 class OrderLine(SQLModel, table=True):

@@ -19,6 +19,7 @@ def _facts() -> rx.Component:
             rx.grid(
                 linked_fact("Customer", f["customer"], f["customer_link"]),
                 order_fact("Status", "status"), order_fact("Channel", "channel"), order_fact("Ordered", "ordered"),
+                rx.cond(f["deal"] != "", linked_fact("From deal", f["deal"], f["deal_link"])),
                 columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%",
             ),
             spacing="3", width="100%",

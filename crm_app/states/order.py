@@ -63,7 +63,8 @@ class OrderState(rx.State):
         o = file.order
         self.found, self.order_id = True, o.id
         self.facts = {"number": f"#{o.id}", "customer": file.customer_name, "customer_link": routes.customer_page(o.customer_id),
-                      "status": str(o.status), "channel": str(o.channel), "ordered": o.ordered_at.strftime("%Y-%m-%d %H:%M")}
+                      "status": str(o.status), "channel": str(o.channel), "ordered": o.ordered_at.strftime("%Y-%m-%d %H:%M"),
+                      "deal": file.deal_title or "", "deal_link": routes.deal_page(o.deal_id) if file.deal_title else ""}
         self.lines = [{"product": line.product_name, "quantity": f"{line.quantity:,}", "unit_price": money(line.unit_price),
                        "discount": f"{line.discount:.2%}", "amount": money(line.net_amount)} for line in file.lines]
         self.total = money(file.total_amount)

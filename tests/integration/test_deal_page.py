@@ -102,6 +102,31 @@ def test_the_deal_file_has_its_customer_owner_tasks_and_the_order_it_became(engi
     assert none.order is None and none.tasks == []
 
 
+
+def test_the_order_names_the_deal_it_came_from_to_those_who_may_read_the_deal(engine, deal_book):
+    with Session(engine) as session:
+        product = session.exec(select(Product.id)).one()
+        line = orders.OrderLineDraft(product_id=product, quantity=1, unit_price="10", discount_percent="")
+        order = orders.create_order(session=session, actor=deal_book["rep"], customer_id=deal_book["ada"],
+                                    lines=[line], channel=SalesChannel.online,
+                                    ordered_at=datetime(2026, 11, 11, tzinfo=UTC), deal_id=deal_book["won"])
+        plain = orders.create_order(session=session, actor=deal_book["rep"], customer_id=deal_book["ada"],
+                                    lines=[line], channel=SalesChannel.online,
+                                    ordered_at=datetime(2026, 11, 12, tzinfo=UTC))
+        session.commit()
+        assert (order.deal_id, plain.deal_id) == (deal_book["won"], None)
+        titles = [orders.order_file(session=session, actor=deal_book[who], order_id=order.id).deal_title
+                  for who in ("rep", "exec", "admin")]
+        assert titles == ["Pilot", "Pilot", "Pilot"]
+        assert orders.order_file(session=session, actor=deal_book["rep"], order_id=plain.id).deal_title is None
+        # The deal handed to another rep: the customer's owner still opens the order, no longer the deal.
+        session.get(Deal, deal_book["won"]).owner_id = deal_book["other"].id
+        session.commit()
+        assert orders.order_file(session=session, actor=deal_book["rep"], order_id=order.id).deal_title is None
+        assert orders.order_file(session=session, actor=deal_book["exec"], order_id=order.id).deal_title == "Pilot"
+        assert deals.deal_file(session=session, actor=deal_book["exec"], deal_id=deal_book["won"]).order.id == order.id
+
+
 def test_reps_open_only_their_own_deals_executives_and_admins_every_one(engine, deal_book):
     with Session(engine) as session:
         for bad in (deal_book["theirs"], 0, -1, "1", True, 2**70, None):

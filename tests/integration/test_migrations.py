@@ -80,3 +80,32 @@ def test_existing_targets_become_company_targets(empty_database):
         rows = connection.execute(sa.text("SELECT kpi, scope, scope_value, target_value FROM kpi_target")).all()
     engine.dispose()
     assert [tuple(row) for row in rows] == [("revenue", "company", "", 1_000_000.0)]
+
+
+def test_orders_created_from_a_deal_get_its_id_from_their_audit_row(empty_database):
+    migrate(empty_database, "0015")
+    engine = sa.create_engine(empty_database, poolclass=sa.pool.NullPool)
+    stamp = "'2026-01-01 00:00:00'"
+    with engine.begin() as connection:
+        for sql in (
+            "INSERT INTO app_user (id, created_at, updated_at, email, full_name, role, is_active, password_hash,"
+            f" must_change_password) VALUES (1, {stamp}, {stamp}, 'r@example.com', 'R', 'sales_rep', true, 'x', false)",
+            "INSERT INTO customer (id, created_at, updated_at, name, region, segment, acquisition_channel,"
+            f" consent_email, consent_phone) VALUES (1, {stamp}, {stamp}, 'C', 'EMEA', 'SMB', 'web', false, false)",
+            "INSERT INTO deal (id, created_at, updated_at, title, customer_id, owner_id, stage, amount, probability)"
+            f" VALUES (7, {stamp}, {stamp}, 'D', 1, 1, 'Won', 100, 1)",
+            *(f"INSERT INTO sales_order (id, created_at, updated_at, customer_id, status, channel, ordered_at,"
+              f" total_amount) VALUES ({order_id}, {stamp}, {stamp}, 1, 'paid', 'online', {stamp}, 100)"
+              for order_id in (1, 2, 3)),
+            # Order 1 came from deal 7; order 2 from no deal; order 3 names a deal that is gone.
+            "INSERT INTO audit_log (entity, entity_id, action, at, new_values) VALUES"
+            f" ('order', 1, 'create', {stamp}, '{{\"deal_id\": 7, \"lines\": 1}}'),"
+            f" ('order', 2, 'create', {stamp}, '{{\"deal_id\": null, \"lines\": 1}}'),"
+            f" ('order', 3, 'create', {stamp}, '{{\"deal_id\": 99, \"lines\": 1}}')",
+        ):
+            connection.execute(sa.text(sql))
+    migrate(empty_database)
+    with engine.connect() as connection:
+        links = connection.execute(sa.text("SELECT id, deal_id FROM sales_order ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in links] == [(1, 7), (2, None), (3, None)]

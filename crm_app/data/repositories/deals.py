@@ -292,11 +292,9 @@ class DealFile:
 
 
 def order_made_from(*, session: Session, deal_id: int) -> OrderMade | None:
-    """The newest order created from the deal (its create audit row names the deal), if any."""
+    """The newest order created from the deal (`Order.deal_id`), if any."""
     row = session.exec(
-        select(Order.id, Order.status, Order.total_amount).join(AuditLog, AuditLog.entity_id == Order.id)
-        .where(AuditLog.entity == "order", AuditLog.action == "create",
-               AuditLog.new_values["deal_id"].as_integer() == deal_id)
+        select(Order.id, Order.status, Order.total_amount).where(Order.deal_id == deal_id)
         .order_by(Order.id.desc()).limit(1)
     ).first()
     return OrderMade(id=row[0], status=OrderStatus(row[1]), total_amount=float(row[2])) if row else None

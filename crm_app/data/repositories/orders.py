@@ -241,7 +241,7 @@ def create_order(
 ) -> Order:
     """Record an order with its lines for a customer the actor may write; the total is computed from the lines.
 
-    A deal id (the won deal the order fulfils) must be one the actor may see; it is kept in the audit row.
+    A deal id (the won deal the order fulfils) must be one the actor may see; the order keeps it (`deal_id`).
     """
     _require_writer(actor)
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
@@ -257,7 +257,7 @@ def create_order(
         raise NotFound("No such product.")
     totals = order_totals(line.values() for line in lines)
     order = Order(customer_id=customer.id, status=status, channel=channel, ordered_at=ordered_at,
-                  total_amount=totals.total_amount)
+                  total_amount=totals.total_amount, deal_id=deal_id)
     session.add(order)
     session.flush()
     session.add_all([
@@ -338,6 +338,8 @@ class OrderFile:
     lines: list[OrderLineRow]
     total_amount: float
     history: list[StatusChange]
+    # The deal the order was created from, when the actor may read it (its owner, executives and admins).
+    deal_title: str | None = None
 
 
 def order_file(*, session: Session, actor: Actor, order_id: Any) -> OrderFile:
@@ -351,8 +353,10 @@ def order_file(*, session: Session, actor: Actor, order_id: Any) -> OrderFile:
                           unit_price=line.unit_price, discount=line.discount, net_amount=amount)
              for (line, name), amount in zip(rows, totals.line_amounts)]
     customer_name = session.exec(select(Customer.name).where(Customer.id == order.customer_id)).one()
+    deal = session.get(Deal, order.deal_id) if order.deal_id is not None else None
+    readable = deal is not None and (actor.reads_everything or deal.owner_id == actor.id)
     return OrderFile(order=order, customer_name=customer_name, lines=lines, total_amount=totals.total_amount,
-                     history=_status_history(session, order.id))
+                     history=_status_history(session, order.id), deal_title=deal.title if readable else None)
 
 
 def _status_history(session: Session, order_id: int) -> list[StatusChange]:

@@ -1,4 +1,5 @@
-"""Campaign performance: response rate with its Wilson interval, costs per target and response, margin and ROI."""
+"""Campaign performance: response rate with its Wilson interval, costs per target and response, margin and ROI,
+and, against the holdout (targets never contacted), the uplift with its Newcombe interval and the incremental ROI."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pandas as pd
 
 from crm_app.analytics.measures import roi
 from crm_app.analytics.stats import wilson_interval
+from crm_app.analytics.uplift import uplift_totals
+from crm_app.domain import TargetGroup
 
 
 def campaign_performance(
@@ -21,6 +24,7 @@ def campaign_performance(
     target_campaign_col: str = "campaign_id",
     responded_col: str = "responded",
     revenue_col: str = "attributed_revenue",
+    group_col: str = "target_group",
 ) -> pd.DataFrame:
     """One row per campaign (indexed by its id, in the order of `campaigns`):
 
@@ -31,7 +35,16 @@ def campaign_performance(
       given, else attributed_revenue × margin_rate (the gross-margin fraction, 1.0 = revenue itself)
     - roi = (attributed_margin − cost) / cost, a fraction (0.5 = +50 %); NaN for a campaign that cost nothing
     Money in currency units.
+
+    The figures above count the contacted targets only (`group_col` "contacted", or every row without that
+    column); the holdout adds holdout_targets, holdout_responders, holdout_revenue and analytics.uplift's
+    uplift, uplift_low, uplift_high (fractions), incremental_revenue and incremental_roi (NaN without a holdout).
     """
+    if group_col in targets.columns:
+        held_out = (targets[group_col] == TargetGroup.holdout).to_numpy()
+        holdout, targets = targets[held_out], targets[~held_out]
+    else:
+        holdout = targets.iloc[0:0]
     grouped = targets.groupby(target_campaign_col)
     counts = grouped.size()
     responders = grouped[responded_col].apply(lambda values: int(values.fillna(False).astype(bool).sum()))
@@ -58,4 +71,14 @@ def campaign_performance(
         frame["attributed_margin"] = frame.attributed_revenue * margin_rate
     frame["roi"] = [np.nan if (value := roi(margin, cost)) is None else value
                     for margin, cost in zip(frame.attributed_margin, frame.cost)]
+    held = holdout.groupby(target_campaign_col)
+    frame["holdout_targets"] = held.size().reindex(ids, fill_value=0).astype("int64").to_numpy()
+    answered = holdout[responded_col].astype("boolean").fillna(False).astype("int64")
+    frame["holdout_responders"] = (answered.groupby(holdout[target_campaign_col]).sum()
+                                   .reindex(ids, fill_value=0).astype("int64").to_numpy())
+    frame["holdout_revenue"] = held[revenue_col].sum().reindex(ids, fill_value=0.0).astype(float).to_numpy()
+    totals = [uplift_totals(row.responders, row.targets, row.holdout_responders, row.holdout_targets,
+                            row.attributed_revenue, row.holdout_revenue, row.cost) for row in frame.itertuples()]
+    for name in ("uplift", "uplift_low", "uplift_high", "incremental_revenue", "incremental_roi"):
+        frame[name] = [getattr(total, name) for total in totals]
     return frame

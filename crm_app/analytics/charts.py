@@ -119,13 +119,23 @@ def satisfaction_figure(monthly: pd.DataFrame) -> go.Figure:
 
 
 def campaigns_figure(campaigns: pd.DataFrame) -> go.Figure:
-    """Response rate (%) and ROI (%) per campaign."""
-    return _figure(
-        [_trace("bar", x=list(campaigns["name"]), y=_rounded(campaigns["response_rate"] * 100, 1),
-                name="Response %"),
-         _trace("bar", x=list(campaigns["name"]), y=_rounded(campaigns["roi"] * 100, 0), name="ROI %")],
-        "Campaign response and ROI", barmode="group",
-    )
+    """Response rate (%) and naive ROI (%) per campaign; with a holdout also the incremental ROI (%) and the
+    uplift in points with its 95 % interval as error bars (right axis)."""
+    names = list(campaigns["name"])
+    traces = [_trace("bar", x=names, y=_rounded(campaigns["response_rate"] * 100, 1), name="Response %"),
+              _trace("bar", x=names, y=_rounded(campaigns["roi"] * 100, 0), name="ROI %")]
+    layout: dict = {}
+    if "uplift" in campaigns:
+        uplift = campaigns["uplift"] * 100
+        traces += [
+            _trace("bar", x=names, y=_rounded(campaigns["incremental_roi"] * 100, 0), name="Incremental ROI %"),
+            _trace("scatter", mode="markers", x=names, y=_rounded(uplift, 1), name="Uplift (points)", yaxis="y2",
+                   error_y={"type": "data", "symmetric": False,
+                            "array": _rounded(campaigns["uplift_high"] * 100 - uplift, 1),
+                            "arrayminus": _rounded(uplift - campaigns["uplift_low"] * 100, 1)}),
+        ]
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, "title": {"text": "points"}}
+    return _figure(traces, "Campaign response, ROI and uplift", barmode="group", **layout)
 
 
 def forecast_figure(history: pd.Series, forecast: pd.DataFrame) -> go.Figure:

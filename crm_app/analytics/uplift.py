@@ -138,3 +138,30 @@ def campaign_uplift(contacted_responded: np.ndarray, contacted_revenue: np.ndarr
         naive_roi=roi(revenue, cost),
         incremental_roi=roi(incremental_revenue, cost) if known else None,
     )
+
+
+@dataclass(frozen=True)
+class UpliftTotals:
+    """The figures the cockpit's campaign card and `crm-app report campaigns` add from group totals alone:
+    uplift (fraction) with its Newcombe interval, incremental revenue = (revenue per contacted target − revenue
+    per holdout target) × contacted targets, and incremental_roi = (incremental revenue − cost) ÷ cost.
+    NaN without a holdout (or without contacted targets); incremental_roi NaN without cost."""
+
+    uplift: float
+    uplift_low: float
+    uplift_high: float
+    incremental_revenue: float
+    incremental_roi: float
+
+
+def uplift_totals(responders: int, targets: int, holdout_responders: int, holdout_targets: int,
+                  revenue: float, holdout_revenue: float, cost: float, confidence: float = 0.95) -> UpliftTotals:
+    """UpliftTotals from the contacted and holdout groups' counts and revenue sums (campaign_uplift's definitions)."""
+    uplift = newcombe_difference(responders, targets, holdout_responders, holdout_targets, confidence)
+    if targets and holdout_targets:
+        incremental = (revenue / targets - holdout_revenue / holdout_targets) * targets
+    else:
+        incremental = math.nan
+    value = roi(incremental, cost) if not math.isnan(incremental) else None
+    return UpliftTotals(uplift=uplift.value, uplift_low=uplift.lower, uplift_high=uplift.upper,
+                        incremental_revenue=incremental, incremental_roi=math.nan if value is None else value)

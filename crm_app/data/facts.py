@@ -51,7 +51,7 @@ ACTIVITIES_SQL = """
 """
 CAMPAIGNS_SQL = "SELECT id, name, channel, start_date, end_date, cost FROM campaign"
 CAMPAIGN_TARGETS_SQL = """
-    SELECT t.campaign_id, t.customer_id, t.responded, t.responded_at, t.attributed_revenue,
+    SELECT t.campaign_id, t.customer_id, t.target_group, t.responded, t.responded_at, t.attributed_revenue,
            c.region, c.segment, c.owner_id
     FROM campaign_target t JOIN customer c ON c.id = t.customer_id
 """

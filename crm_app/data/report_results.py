@@ -271,6 +271,14 @@ class CampaignResult:
     cost_per_response: float | None
     attributed_margin: float | None
     roi: float | None
+    # Against the holdout (analytics.uplift): None without one.
+    holdout_targets: int = 0
+    holdout_responders: int = 0
+    uplift: float | None = None
+    uplift_low: float | None = None
+    uplift_high: float | None = None
+    incremental_revenue: float | None = None
+    incremental_roi: float | None = None
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from crm_app.data.report_results import (
     SegmentsResult, WinprobResult, from_plain,
 )
 from crm_app.data.models import User
-from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
+from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES, TargetGroup
 
 DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
@@ -136,10 +136,12 @@ def filtered_facts(facts: Facts, filters: ReportFilters) -> Facts:
     campaigns = facts.campaigns
     if any(wanted[name] is not None for name in FILTERED_BY["campaign_targets"]):
         ids = campaigns["id"].to_numpy()
-        in_view = targets.groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy()
-        everyone = facts.campaign_targets.groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy()
+        # The cost is shared by the contacted targets (the cockpit's campaign_totals does the same).
+        in_view = _contacted(targets).groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy()
+        everyone = (_contacted(facts.campaign_targets).groupby("campaign_id").size()
+                    .reindex(ids, fill_value=0).to_numpy())
         campaigns = campaigns.assign(cost=cost_in_view(campaigns["cost"].to_numpy(float), in_view, everyone))
-        campaigns = campaigns[in_view > 0]
+        campaigns = campaigns[targets.groupby("campaign_id").size().reindex(ids, fill_value=0).to_numpy() > 0]
     return replace(
         facts,
         orders=orders,
@@ -174,6 +176,13 @@ def _plain(value: Any) -> Any:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return _plain(frame.to_dict(orient="records"))
+
+
+def _contacted(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets a campaign contacted (every row of targets without a group column)."""
+    if "target_group" not in targets:
+        return targets
+    return targets[(targets["target_group"] != TargetGroup.holdout).to_numpy(dtype=bool)]
 
 
 def _names(facts: Facts) -> pd.Series:
@@ -434,7 +443,8 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> WinprobResult:
 
 
 def campaigns_report(facts: Facts, period: ReportPeriod) -> CampaignsResult:
-    """Per campaign: targets, responders, response rate with its 95 % Wilson interval, costs, revenue and ROI."""
+    """Per campaign: contacted targets, responders, response rate with its 95 % Wilson interval, costs, revenue and
+    ROI; holdout_targets, uplift with its 95 % Newcombe interval and the ROI on incremental revenue."""
     performance = campaign_performance(facts.campaigns, facts.campaign_targets)
     named = facts.campaigns.set_index("id")[["name", "channel", "start_date"]].join(performance)
     named["start_date"] = named["start_date"].dt.strftime("%Y-%m-%d")

@@ -48,7 +48,9 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
         "deals": read("SELECT customer_id, owner_id, stage, amount, probability, closed_at FROM deal"),
         "feedback": read("SELECT customer_id, csat, nps, submitted_at FROM feedback"),
         "campaigns": read("SELECT id, start_date, cost FROM campaign"),
-        "targets": read("SELECT campaign_id, customer_id, attributed_revenue FROM campaign_target"),
+        # The naive ROI counts the contacted targets; the holdout only measures uplift.
+        "targets": read("SELECT campaign_id, customer_id, attributed_revenue FROM campaign_target "
+                        "WHERE target_group = 'contacted'"),
     }
     for name, column in (("orders", "ordered_at"), ("deals", "closed_at"), ("feedback", "submitted_at"),
                          ("customers", "updated_at")):

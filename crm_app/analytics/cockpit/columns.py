@@ -13,7 +13,7 @@ from crm_app.analytics._common import utc
 from crm_app.analytics.cockpit.periods import month_number
 from crm_app.analytics.filters import net_by_order_and_category
 from crm_app.analytics.quality import FIELD_WEIGHTS
-from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES
+from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES, TargetGroup
 
 DIMENSIONS = ("region", "segment", "category", "channel", "owner_id")
 STAGES = (*OPEN_STAGES, *CLOSED_STAGES)
@@ -50,7 +50,8 @@ class CockpitFacts:
     deals: dict[str, np.ndarray]
     customer_quality: dict[str, np.ndarray]
     campaigns: pd.DataFrame
-    campaign_targets: pd.DataFrame  # targets, responders, revenue per campaign × region × segment × rep
+    # targets, responders, revenue of the contacted and of the holdout per campaign × region × segment × rep
+    campaign_targets: pd.DataFrame
     customer_ids: np.ndarray  # the customer id at each position `orders["customer"]` refers to
 
 
@@ -114,13 +115,21 @@ def prepare_cockpit(facts, as_of: date | pd.Timestamp) -> CockpitFacts:
     deals = facts.deals
     quality = customer_quality_flags(customers)
     targets = facts.campaign_targets
+    held = (targets["target_group"] == TargetGroup.holdout).to_numpy() if "target_group" in targets else \
+        np.zeros(len(targets), dtype=bool)
+    responded = targets["responded"].astype(bool).to_numpy()
+    revenue = targets["attributed_revenue"].to_numpy(float)
+    # Contacted and holdout totals side by side: the naive figures count the contacted, the uplift compares both.
     campaign_targets = (targets.assign(region=targets["region"].astype("object"),
                                        segment=targets["segment"].astype("object"),
                                        owner_id=targets["owner_id"].fillna(-1).astype(np.int64),
-                                       responded=targets["responded"].astype(bool))
+                                       contacted=~held, responded=responded & ~held, revenue=revenue * ~held,
+                                       held=held, held_responded=responded & held, held_revenue=revenue * held)
                         .groupby(["campaign_id", "region", "segment", "owner_id"])
-                        .agg(targets=("responded", "size"), responders=("responded", "sum"),
-                             revenue=("attributed_revenue", "sum")).reset_index())
+                        .agg(targets=("contacted", "sum"), responders=("responded", "sum"),
+                             revenue=("revenue", "sum"), holdout_targets=("held", "sum"),
+                             holdout_responders=("held_responded", "sum"), holdout_revenue=("held_revenue", "sum"))
+                        .reset_index())
     return CockpitFacts(
         as_of=utc(as_of),
         labels=labels,

@@ -67,8 +67,8 @@ class KpiValue:
 
 def campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.DataFrame) -> pd.DataFrame:
     """Per campaign of `campaigns` within the filters (analytics.filters: with a region, segment or rep filter,
-    only the campaigns with a target within it): targets, responders and attributed revenue within the
-    filters, and its cost shared out by its share of targets within them (cost_in_view)."""
+    only the campaigns with a target within it): contacted targets, responders and attributed revenue within the
+    filters, the same of the holdout, and its cost shared out by its share of targets within them (cost_in_view)."""
     rows = cf.campaign_targets
     # numpy on the (campaign × region × segment × rep) rows: pandas' groupby costs more than the sums here.
     at = pd.Index(campaigns["id"].to_numpy()).get_indexer(rows["campaign_id"].to_numpy())
@@ -84,11 +84,15 @@ def campaign_totals(cf: CockpitFacts, filters: CockpitFilters, campaigns: pd.Dat
     totals = pd.DataFrame(
         {"targets": np.rint(in_view).astype(np.int64),
          "responders": np.rint(total("responders", keep)).astype(np.int64), "revenue": total("revenue", keep),
+         "holdout_targets": np.rint(total("holdout_targets", keep)).astype(np.int64),
+         "holdout_responders": np.rint(total("holdout_responders", keep)).astype(np.int64),
+         "holdout_revenue": total("holdout_revenue", keep),
          "cost": cost_in_view(campaigns["cost"].to_numpy(float), in_view, everyone),
          "name": campaigns["name"].to_numpy()},
         index=pd.Index(campaigns["id"].to_numpy(), name="campaign_id"),
     )
-    return totals if all(value is None for value in wanted.values()) else totals.loc[in_view > 0]
+    seen = in_view + total("holdout_targets", keep)
+    return totals if all(value is None for value in wanted.values()) else totals.loc[seen > 0]
 
 
 def _roi(totals: pd.DataFrame) -> float | None:

@@ -16,6 +16,7 @@ from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, fil
 from crm_app.analytics.cockpit.kpis import campaign_totals
 from crm_app.analytics.cockpit.periods import last_month, month_label, month_start, nanoseconds
 from crm_app.analytics.topics import top_topics
+from crm_app.analytics.uplift import uplift_totals
 from crm_app.domain import OPEN_STAGES, is_detractor, is_promoter, is_satisfied
 
 TREND_MONTHS, COHORT_MONTHS = 24, 12
@@ -143,14 +144,20 @@ def detractor_topics(cf: CockpitFacts, feedback: dict[str, np.ndarray], limit: i
 
 def campaign_results(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date, limit: int = 12) -> pd.DataFrame:
     """The campaigns running at any time in [start, end) (the latest `limit`): name, targets, responders,
-    response_rate and roi over the targets within the filters (campaign_performance's definitions)."""
+    response_rate and roi over the contacted targets within the filters, and holdout_targets, uplift (with
+    uplift_low/high) and incremental_roi against the holdout (campaign_performance's definitions)."""
     running = cf.campaigns.loc[(cf.campaigns["start_date"] < pd.Timestamp(end))
                                & (cf.campaigns["end_date"] >= pd.Timestamp(start))]
     totals = campaign_totals(cf, filters, running.sort_values("start_date").tail(limit))
     totals["response_rate"] = [measures.response_rate(r, n) for r, n in zip(totals["responders"], totals["targets"])]
     totals["roi"] = [measures.roi(r, c) for r, c in zip(totals["revenue"], totals["cost"])]
     totals = totals.astype({"response_rate": float, "roi": float})  # None (no base) as NaN, as before
-    return totals[["name", "targets", "responders", "response_rate", "roi"]]
+    against_holdout = [uplift_totals(row.responders, row.targets, row.holdout_responders, row.holdout_targets,
+                                     row.revenue, row.holdout_revenue, row.cost) for row in totals.itertuples()]
+    for name in ("uplift", "uplift_low", "uplift_high", "incremental_roi"):
+        totals[name] = np.array([getattr(figures, name) for figures in against_holdout], dtype=float)
+    return totals[["name", "targets", "responders", "response_rate", "roi", "holdout_targets", "uplift", "uplift_low",
+                   "uplift_high", "incremental_roi"]]
 
 
 def monthly_revenue(cf: CockpitFacts) -> pd.Series:

@@ -7,6 +7,7 @@ from pandas.testing import assert_frame_equal
 
 from crm_app.analytics.campaigns import campaign_performance
 from crm_app.analytics.stats import wilson_interval
+from crm_app.analytics.uplift import newcombe_difference
 
 CAMPAIGNS = pd.DataFrame({"id": [7, 8, 9], "name": ["spring", "summer", "free"], "cost": [200.0, 50.0, 0.0]})
 TARGETS = pd.DataFrame(
@@ -41,7 +42,8 @@ def test_performance_by_hand():
         },
         index=pd.Index([7, 8, 9], name="id"),
     )
-    assert_frame_equal(result, expected)
+    assert_frame_equal(result[expected.columns], expected)
+    assert result["holdout_targets"].tolist() == [0, 0, 0] and result["uplift"].isna().all()
     # Wilson 95 % for 2 of 4: [0.1500, 0.8500] (symmetric around 1/2)
     assert (spring.lower, spring.upper) == (pytest.approx(0.15004, abs=1e-5), pytest.approx(0.84996, abs=1e-5))
 
@@ -57,3 +59,18 @@ def test_campaign_without_targets():
     result = campaign_performance(pd.DataFrame({"id": [1], "cost": [10.0]}), TARGETS)
     assert result.loc[1, "targets"] == 0 and np.isnan(result.loc[1, "response_rate"])
     assert np.isnan(result.loc[1, "cost_per_target"]) and result.loc[1, "roi"] == -1.0
+
+
+def test_the_holdout_gives_uplift_and_incremental_roi_and_stays_out_of_the_naive_figures():
+    holdout = pd.DataFrame({"campaign_id": [7, 7], "responded": [True, False], "attributed_revenue": [100.0, 0.0],
+                            "margin": [0.0, 0.0], "target_group": ["holdout", "holdout"]})
+    targets = pd.concat([TARGETS.assign(target_group="contacted"), holdout], ignore_index=True)
+    spring = campaign_performance(CAMPAIGNS, targets).loc[7]
+    # The naive figures are the contacted group's: 2 of 4, 800 of revenue, ROI (800 − 200) / 200.
+    assert (spring.targets, spring.responders, spring.attributed_revenue, spring.roi) == (4, 2, 800.0, 3.0)
+    assert (spring.holdout_targets, spring.holdout_responders, spring.holdout_revenue) == (2, 1, 100.0)
+    # 1/2 respond either way: no uplift; revenue per target 200 against 50, so 150 × 4 = 600 was incremental,
+    # and (600 − 200) / 200 = 2.
+    expected = newcombe_difference(2, 4, 1, 2)
+    assert (spring.uplift, spring.uplift_low, spring.uplift_high) == (0.0, expected.lower, expected.upper)
+    assert (spring.incremental_revenue, spring.incremental_roi) == (600.0, 2.0)

@@ -33,6 +33,10 @@ FIGURES = {
     "satisfaction": charts.satisfaction_figure(MONTHLY),
     "campaigns": charts.campaigns_figure(pd.DataFrame({"name": ["Spring"], "response_rate": [0.1234],
                                                        "roi": [1.5]})),
+    "campaign uplift": charts.campaigns_figure(pd.DataFrame({
+        "name": ["Spring", "No holdout"], "response_rate": [0.15, 0.1], "roi": [1.5, 0.2],
+        "uplift": [0.05, np.nan], "uplift_low": [0.03, np.nan], "uplift_high": [0.071, np.nan],
+        "incremental_roi": [0.4, np.nan]})),
     "forecast": charts.forecast_figure(MONTHLY["revenue"].set_axis(pd.date_range("2026-01-01", periods=3,
                                                                                  freq="MS")), FORECAST),
 }

@@ -13,6 +13,7 @@ from crm_app.analytics import cockpit as evaluation
 from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
 from crm_app.analytics.retention import cohort_retention, retention_rate
 from crm_app.analytics.stats import csat_score, nps_score
+from crm_app.analytics.uplift import newcombe_difference
 
 T = pd.Timestamp
 
@@ -302,3 +303,21 @@ def test_the_change_badge_follows_the_direction_not_the_target(company):
     assert rising.direction == "bad"
     flat = evaluation.KpiCard(lower_is_better, evaluation.KpiValue(0.2, 10), evaluation.KpiValue(0.2, 10), None, [])
     assert flat.direction == "none"
+
+
+def test_the_campaign_card_measures_the_contacted_against_the_holdout():
+    facts = _company()
+    holdout = pd.DataFrame({"campaign_id": [1, 1], "customer_id": [2, 4], "responded": [True, False],
+                            "responded_at": pd.NaT, "attributed_revenue": [100.0, 0.0],
+                            "region": pd.Categorical(["EMEA", "APAC"]), "segment": pd.Categorical(["SMB", "SMB"]),
+                            "owner_id": [11, 11], "target_group": ["holdout", "holdout"]})
+    facts.campaign_targets = pd.concat([facts.campaign_targets.assign(target_group="contacted"), holdout],
+                                       ignore_index=True)
+    prepared = evaluation.prepare_cockpit(facts, "2026-03-01")
+    [spring] = evaluation.drill_down(prepared, FEBRUARY, "campaigns").to_dict(orient="records")
+    # Contacted: 1 of 2 responded, 300 of revenue; holdout: 1 of 2, 100. Uplift 0; incremental revenue
+    # (300/2 − 100/2) × 2 = 200 for a cost of 100: incremental ROI 100 %, naive ROI (300 − 100)/100 = 200 %.
+    assert (spring["targets"], spring["responders"], spring["holdout_targets"]) == (2, 1, 2)
+    assert (spring["roi"], spring["uplift"], spring["incremental_roi"]) == (2.0, 0.0, 1.0)
+    expected = newcombe_difference(1, 2, 1, 2)
+    assert (spring["uplift_low"], spring["uplift_high"]) == (expected.lower, expected.upper)

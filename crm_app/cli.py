@@ -450,3 +450,145 @@ def _print_demo_logins() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- campaigns (issue 19): the /campaigns pages for scripting -------------------------------------------------
+
+
+@main.group()
+def campaign() -> None:
+    """Create a campaign, choose its audience, start it and print its figures (as an active marketer or admin)."""
+
+
+def _campaign_runner(session, email: str):
+    from crm_app.data.models import User
+    from crm_app.data.repositories.users import actor_of
+
+    user = session.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+    actor = actor_of(user) if user is not None and user.is_active else None
+    if actor is None or not actor.runs_campaigns:
+        raise click.ClickException("--as must name an active marketer or admin.")
+    return actor
+
+
+def _campaign_errors():
+    """Refusals and bad input become one line and exit status 1; nothing was written."""
+    from pydantic import ValidationError
+
+    from crm_app.data.permissions import NotFound, PermissionDenied
+    from crm_app.data.repositories.campaigns import CampaignLocked
+
+    @contextmanager
+    def caught():
+        try:
+            yield
+        except ValidationError as error:
+            raise click.ClickException("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors()))
+        except (NotFound, PermissionDenied, CampaignLocked, ValueError) as error:
+            raise click.ClickException(str(error)) from error
+    return caught()
+
+
+@campaign.command("create")
+@click.option("--as", "as_email", metavar="EMAIL", required=True)
+@click.option("--name", required=True)
+@click.option("--channel", type=click.Choice(["email", "phone", "event", "ads"]), required=True)
+@click.option("--start", "start_date", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--end", "end_date", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--cost", type=float, default=0.0, show_default=True)
+@click.option("--offer", default="")
+@click.option("--window", "attribution_days", type=int, default=30, show_default=True, help="Attribution days.")
+@click.option("--holdout", "holdout_share", type=float, default=0.1, show_default=True, help="Share held out, 0-0.5.")
+@click.option("--subject", "email_subject", default="", help="Email: the subject ({name} is filled in).")
+@click.option("--body", "email_body", default="", help="Email: the text ({name}, {survey_link} filled in).")
+def campaign_create(as_email: str, **values) -> None:
+    """Create a draft campaign and print its id."""
+    from crm_app.data.db import write_session
+    from crm_app.data.repositories import campaigns
+
+    values["start_date"], values["end_date"] = values["start_date"].date(), values["end_date"].date()
+    with _campaign_errors(), write_session() as session:
+        actor = _campaign_runner(session, as_email)
+        created = campaigns.create_campaign(session=session, actor=actor, draft=campaigns.CampaignDraft(**values))
+        click.echo(created.id)
+
+
+@campaign.command("audience")
+@click.argument("campaign_id", type=click.IntRange(1))
+@click.option("--as", "as_email", metavar="EMAIL", required=True)
+@click.option("--segment", help="A customer segment of the /customers filters (e.g. SMB).")
+@click.option("--region", help="A region of the /customers filters.")
+@click.option("--rfm", "rfm_segment", help="An RFM segment of the last /insights fit (e.g. Champions).")
+@click.option("--cluster", type=click.IntRange(1), help="A KMeans cluster (1 = highest spend) of the last fit.")
+@click.option("--churn-top", type=click.IntRange(1), help="The N riskiest customers of the last churn fit.")
+@click.option("--refs", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A CSV of external refs.")
+@click.option("--commit", is_flag=True, help="Save it; without it only the counts are shown.")
+def campaign_audience(campaign_id: int, as_email: str, segment, region, rfm_segment, cluster, churn_top, refs,
+                      commit: bool) -> None:
+    """Choose the audience of a draft campaign from one source and print the counts."""
+    from crm_app.data.db import read_session, write_session
+    from crm_app.data.repositories import campaigns
+
+    given = [s for s in (segment or region, rfm_segment, cluster, churn_top, refs) if s]
+    if len(given) != 1:
+        raise click.UsageError("Give one source: --segment/--region, --rfm, --cluster, --churn-top or --refs.")
+    with _campaign_errors(), (write_session() if commit else read_session()) as session:
+        actor = _campaign_runner(session, as_email)
+        ids, unknown = campaigns.audience_source(
+            session=session, actor=actor, segment=segment, region=region, rfm_segment=rfm_segment,
+            cluster=None if cluster is None else cluster - 1, churn_top=churn_top,
+            refs_csv=None if refs is None else refs.read_text(encoding="utf-8-sig"))
+        act = campaigns.set_audience if commit else campaigns.preview_audience
+        audience = act(session=session, actor=actor, campaign_id=campaign_id, customer_ids=ids, unknown_refs=unknown)
+    click.echo(f"{count_of(audience.chosen, 'customer')} chosen, {audience.without_consent:,} left out without "
+               f"consent, {audience.contacted:,} to contact, {audience.holdout:,} held out.")
+    if audience.unknown_refs:
+        click.echo(f"{count_of(len(audience.unknown_refs), 'external ref')} named no customer: "
+                   + ", ".join(audience.unknown_refs[:10]))
+    if not commit:
+        click.echo("Nothing was saved: run again with --commit.")
+
+
+@campaign.command("start")
+@click.argument("campaign_id", type=click.IntRange(1))
+@click.option("--as", "as_email", metavar="EMAIL", required=True)
+def campaign_start(campaign_id: int, as_email: str) -> None:
+    """Start a campaign, or resume an interrupted start: contacts every target not yet contacted, in batches."""
+    from datetime import UTC, datetime
+
+    from crm_app.data.db import write_session
+    from crm_app.data.repositories import campaigns
+
+    while True:
+        with _campaign_errors(), write_session() as session:
+            actor = _campaign_runner(session, as_email)
+            progress = campaigns.start_campaign(session=session, actor=actor, campaign_id=campaign_id,
+                                                now=datetime.now(UTC))
+        click.echo(f"{progress.contacted:,} of {progress.to_contact:,} contacted.")
+        if progress.finished or progress.status != "running":
+            break
+    if progress.unreachable:
+        click.echo(f"{count_of(progress.unreachable, 'target')} withdrew consent before being contacted.")
+
+
+@campaign.command("report")
+@click.argument("campaign_id", type=click.IntRange(1))
+@click.option("--as", "as_email", metavar="EMAIL", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def campaign_report(campaign_id: int, as_email: str, as_json: bool) -> None:
+    """Attribute responses, then print the campaign's figures against its holdout."""
+    import json
+    from datetime import UTC, datetime
+
+    from crm_app.data.db import write_session
+    from crm_app.data.repositories import campaigns
+
+    with _campaign_errors(), write_session() as session:
+        actor = _campaign_runner(session, as_email)
+        campaigns.refresh_responses(session=session, now=datetime.now(UTC))
+        figures = campaigns.campaign_summary(session=session, actor=actor, campaign_id=campaign_id)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key}: {value}")

@@ -236,6 +236,24 @@ def _cockpit_figures(facts: Facts, kpis: Any, answers: pd.DataFrame, start: pd.T
     }
 
 
+def _cluster_sample(rfm: pd.DataFrame, cluster_sample: int) -> pd.DataFrame:
+    return rfm if len(rfm) <= cluster_sample else rfm.sample(cluster_sample, random_state=0).sort_index()
+
+
+def segment_members(facts: Facts, as_of: date, *, segment: str | None = None, cluster: int | None = None,
+                    cluster_sample: int = CLUSTER_SAMPLE) -> list[int]:
+    """The customer ids of one RFM segment, or of one KMeans cluster (numbered from 0), exactly as segments_report
+    found them as of `as_of` (the same data, sample and seeds give the same clusters): a campaign audience."""
+    rfm = rfm_table(facts.orders, as_of)
+    if len(rfm) < 3:
+        raise TooLittleData(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
+    if segment is not None:
+        scored = rfm_scores(rfm)
+        return sorted(int(i) for i in scored.index[scored["segment"] == segment])
+    labels = rfm_clusters(_cluster_sample(rfm, cluster_sample)).labels
+    return sorted(int(i) for i in labels.index[labels == cluster])
+
+
 def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> SegmentsResult:
     """RFM named segments with their profiles, and KMeans clusters with the silhouette score of each k tried
     (on a seeded sample of `cluster_sample` customers when there are more)."""
@@ -252,7 +270,7 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
         "revenue": grouped["monetary"].sum(),
     }).reindex([s for s in SEGMENTS if s in grouped.groups])
     profile.insert(1, "share", profile["customers"] / len(scored))
-    sample = rfm if len(rfm) <= cluster_sample else rfm.sample(cluster_sample, random_state=0).sort_index()
+    sample = _cluster_sample(rfm, cluster_sample)
     clusters = rfm_clusters(sample)
     return from_plain(SegmentsResult, _plain({
         "as_of": period.as_of.isoformat(),

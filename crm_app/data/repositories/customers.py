@@ -162,6 +162,11 @@ def _matching(session: Session, statement, actor: Actor, query: CustomerQuery, m
     return statement
 
 
+def matching_customer_ids(*, session: Session, actor: Actor, query: CustomerQuery) -> list[int]:
+    """Every customer the actor may see that the list's filters match (all pages): a campaign audience."""
+    return list(session.exec(_matching(session, select(Customer.id), actor, query).order_by(Customer.id)).all())
+
+
 def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> CustomerPage:
     """One page of the customers the actor may see, matching `query`; the search looks in name, email,
     company and phone, case-insensitively."""

@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app import mail_sender, metrics, start_up, webhook_sender
 from crm_app.api import api
+from crm_app.components.responsive import STYLESHEET
 from crm_app.request_guards import RequestGuards
 from crm_app.serving import report_backend_error
 from crm_app.states.auth import FollowTheSessionCookie
@@ -17,7 +18,8 @@ from crm_app.pages import deal, order  # noqa: F401  (registers the routes)
 from crm_app.pages import not_found  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.
-app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error)
+app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error,
+             stylesheets=[STYLESHEET])
 # A tab's state follows its session cookie (set and cleared over HTTP): signed out or in as someone else, it
 # receives nothing of before.
 app.add_middleware(FollowTheSessionCookie())

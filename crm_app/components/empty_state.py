@@ -11,7 +11,7 @@ def empty_state(message: str, *next_steps: rx.Component, shown: rx.Var) -> rx.Co
         shown,
         rx.card(
             rx.vstack(
-                rx.hstack(rx.icon("search-x", size=20, color=rx.color("gray", 10)),
+                rx.hstack(rx.icon("search-x", size=20, color=rx.color("gray", 11)),
                           rx.text(message, size="3", weight="medium"), align="center", spacing="2"),
                 rx.hstack(*next_steps, spacing="3", wrap="wrap"),
                 spacing="3",

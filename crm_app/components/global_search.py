@@ -49,7 +49,7 @@ useEffect(() => {{
 
 def _result(row: rx.Var) -> rx.Component:
     return rx.fragment(
-        rx.cond(row["heading"] != "", rx.text(row["heading"], size="1", weight="bold", color=rx.color("gray", 10),
+        rx.cond(row["heading"] != "", rx.text(row["heading"], size="1", weight="bold", color=rx.color("gray", 11),
                                               padding="0.5em 0.75em 0.25em", text_transform="uppercase")),
         rx.link(
             rx.vstack(rx.text(row["label"], weight="medium", size="2"),

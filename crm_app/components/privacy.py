@@ -59,7 +59,7 @@ def privacy_section() -> rx.Component:
                 rx.vstack(
                     rx.heading("Privacy", size="4"),
                     rx.text("Answer a customer's request to see or erase the data held about them.", size="2",
-                            color=rx.color("gray", 10)),
+                            color=rx.color("gray", 11)),
                     rx.hstack(
                         rx.button(rx.icon("download", size=16), "Export data (JSON)", variant="soft",
                                   on_click=PrivacyState.download_export, data_testid="privacy-export"),

@@ -153,7 +153,7 @@ def _entry(row: TimelineRow) -> rx.Component:
                     rx.text(row.title, weight="medium", size="2", data_testid="timeline-title"),
                     rx.spacer(),
                     rx.text(row.when, " ", TimelineState.time_zone, rx.cond(row.who != "", " · " + row.who, ""),
-                            rx.cond(row.edited, " · edited", ""), size="1", color=rx.color("gray", 10)),
+                            rx.cond(row.edited, " · edited", ""), size="1", color=rx.color("gray", 11)),
                     width="100%",
                     wrap="wrap",
                     gap="2",
@@ -209,7 +209,7 @@ def timeline_panel() -> rx.Component:
         rx.cond(
             TimelineState.rows.length() > 0,
             rx.vstack(rx.foreach(TimelineState.rows, _entry), spacing="2", width="100%"),
-            rx.text("Nothing on the timeline yet.", size="2", color=rx.color("gray", 10)),
+            rx.text("Nothing on the timeline yet.", size="2", color=rx.color("gray", 11)),
         ),
         rx.cond(TimelineState.has_more, rx.button("Load more", variant="soft", on_click=TimelineState.load_more,
                                                   data_testid="timeline-load-more")),

@@ -37,7 +37,7 @@ def _password_card() -> rx.Component:
                 text_field("New password again", "confirm_password", errors, type="password",
                            auto_complete="new-password"),
                 rx.text("Your other sessions are signed out when the password changes.", size="2",
-                        color=rx.color("gray", 10)),
+                        color=rx.color("gray", 11)),
                 rx.button("Change password", type="submit"),
                 spacing="3",
                 width="100%",
@@ -121,7 +121,7 @@ def _two_factor_card() -> rx.Component:
         rx.vstack(
             rx.heading("Two-factor sign-in", size="4"),
             rx.text("After your password, sign-in asks for a code from an app on your phone.", size="2",
-                    color=rx.color("gray", 10)),
+                    color=rx.color("gray", 11)),
             _recovery_codes(),
             rx.cond(
                 AccountState.two_factor_on,

@@ -4,37 +4,42 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.forms import select_field, text_field
+from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
 from crm_app.data.models import Role
 from crm_app.states.admin_users import ROLE_CHOICES, AdminUsersState
 
 
 def _user_row(user: dict) -> rx.Component:
+    # The phone card: the name, the email and the role, and Deactivate.
     return rx.table.row(
         rx.table.cell(user["full_name"]),
-        rx.table.cell(user["email"]),
-        rx.table.cell(
-            rx.select(
-                ROLE_CHOICES,
+        card_cell(user["email"]),
+        card_cell(
+            rx.select.root(
+                # The label goes on the trigger: it is the control a screen reader lands on.
+                rx.select.trigger(aria_label=f"Role of {user['email']}"),
+                rx.select.content(*[rx.select.item(role, value=role) for role in ROLE_CHOICES]),
                 value=user["role"],
                 on_change=lambda role: AdminUsersState.set_role(user["id"], role),
                 disabled=user["is_me"],
-                aria_label=f"Role of {user['email']}",
             )
         ),
-        rx.table.cell(
+        card_cell(
             rx.cond(
                 user["is_active"],
-                rx.badge("active", color_scheme="green"),
-                rx.badge("deactivated", color_scheme="red"),
+                rx.badge("active", color_scheme="green", high_contrast=True),
+                rx.badge("deactivated", color_scheme="red", high_contrast=True),
             ),
-            rx.cond(user["must_change_password"], rx.badge("must change password", color_scheme="amber")),
+            rx.cond(user["must_change_password"], rx.badge("must change password", color_scheme="amber",
+                                                           high_contrast=True)),
+            phone=False,
         ),
-        rx.table.cell(
+        card_cell(
             rx.cond(
                 user["two_factor"],
                 rx.hstack(
-                    rx.badge("on", color_scheme="green"),
+                    rx.badge("on", color_scheme="green", high_contrast=True),
                     rx.cond(
                         user["is_me"],
                         rx.fragment(),
@@ -44,22 +49,24 @@ def _user_row(user: dict) -> rx.Component:
                     ),
                     align="center",
                 ),
-                rx.badge("off", color_scheme="gray"),
+                rx.badge("off", color_scheme="gray", high_contrast=True),
             ),
+            phone=False,
         ),
-        rx.table.cell(
+        card_cell(
             rx.cond(
                 user["is_me"],
                 rx.fragment(),
                 rx.button("Reset password", variant="soft", size="1",
                           on_click=AdminUsersState.open_reset(user["id"]),
                           aria_label=f"Reset the password of {user['email']}"),
-            )
+            ),
+            phone=False,
         ),
         rx.table.cell(
             rx.cond(
                 user["is_me"],
-                rx.text("you", color=rx.color("gray", 10)),
+                rx.text("you", color=rx.color("gray", 11)),
                 rx.cond(
                     user["is_active"],
                     rx.alert_dialog.root(
@@ -179,7 +186,7 @@ def _two_factor_policy() -> rx.Component:
                 wrap="wrap",
             ),
             rx.text("Users of a required role without it can only open their account page until they turn it on.",
-                    size="2", color=rx.color("gray", 10)),
+                    size="2", color=rx.color("gray", 11)),
             spacing="3",
         ),
         width="100%",
@@ -192,19 +199,20 @@ def admin_users() -> rx.Component:
         _create_form(),
         _two_factor_policy(),
         _reset_dialog(),
-        rx.box(
+        table_region(
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        *[rx.table.column_header_cell(h)
-                          for h in ("Name", "Email", "Role", "Status", "Two-factor", "", "")]
+                        *[rx.table.column_header_cell(h) for h in ("Name", "Email", "Role", "Status", "Two-factor")],
+                        rx.table.column_header_cell(screen_reader_only("Password")),
+                        rx.table.column_header_cell(screen_reader_only("Access")),
                     )
                 ),
                 rx.table.body(rx.foreach(AdminUsersState.users, _user_row)),
                 width="100%",
             ),
-            overflow_x="auto",
-            width="100%",
+            label="Users",
+            cards=True,
         ),
         spacing="4",
         width="100%",

@@ -5,17 +5,18 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.privacy import privacy_section
+from crm_app.components.responsive import card_cell, table_region
 from crm_app.components.shell import staff_page
 from crm_app.components.timeline import timeline_panel
 from crm_app.states.customer import CustomerState
 from crm_app.states.customer_form import CustomerFormState
 
 
-def _cell(row: rx.Var, key: str, linked: str | None) -> rx.Component:
+def _cell(row: rx.Var, key: str, linked: str | None, label: str | None) -> rx.Component:
     if key == linked:
-        return rx.table.cell(rx.link(row[key], href=row["link"], size="2"))
+        return card_cell(rx.link(row[key], href=row["link"], size="2"), label=label)
     # Free text stays text: never rendered as HTML or markdown.
-    return rx.table.cell(rx.text(row[key], size="2"))
+    return card_cell(rx.text(row[key], size="2"), label=label)
 
 
 def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: str,
@@ -25,19 +26,20 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
         rx.heading(title, size="4"),
         rx.cond(
             rows.length() > 0,
-            rx.box(
+            table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(label) for label, _ in columns])),
                     rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                        *[_cell(row, key, linked) for _, key in columns], data_testid=test_id,
+                        *[_cell(row, key, linked, None if i == 0 else label) for i, (label, key) in enumerate(columns)],
+                        data_testid=test_id,
                     ))),
                     width="100%",
                     size="1",
                 ),
-                overflow_x="auto",
-                width="100%",
+                label=title,
+                cards=True,
             ),
-            rx.text("None", size="2", color=rx.color("gray", 10)),
+            rx.text("None", size="2", color=rx.color("gray", 11)),
         ),
         width="100%",
         spacing="2",
@@ -112,7 +114,7 @@ def _merge_candidates() -> rx.Component:
 def _profile() -> rx.Component:
     p = CustomerState.profile
     fact = lambda label, key: rx.vstack(  # noqa: E731
-        rx.text(label, size="1", color=rx.color("gray", 10)), rx.text(p[key], size="2"), spacing="0",
+        rx.text(label, size="1", color=rx.color("gray", 11)), rx.text(p[key], size="2"), spacing="0",
     )
     return rx.card(
         rx.vstack(
@@ -160,7 +162,7 @@ def customer() -> rx.Component:
             _merge_candidates(),
             rx.grid(
                 rx.foreach(CustomerState.figures, lambda f: rx.card(
-                    rx.text(f["label"], size="1", color=rx.color("gray", 10)),
+                    rx.text(f["label"], size="1", color=rx.color("gray", 11)),
                     rx.text(f["value"], size="5", weight="bold"),
                     data_testid="lifetime-figure",
                 )),

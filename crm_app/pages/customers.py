@@ -7,6 +7,7 @@ from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.pager import pager
+from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
@@ -75,10 +76,12 @@ def _header(label: str, column: str | None) -> rx.Component:
 
 
 def _row(row: dict) -> rx.Component:
+    # The phone card: the name, the company and the phone number, and Log activity.
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href=row["link"])),
-        *[rx.table.cell(row[key]) for key in ("company", "email", "phone", "region", "segment", "owner",
-                                             "open_deals")],
+        *[card_cell(row[key], label=label, phone=key in ("company", "phone"))
+          for label, key in (("Company", "company"), ("Email", "email"), ("Phone", "phone"), ("Region", "region"),
+                             ("Segment", "segment"), ("Owner", "owner"), ("Open deals", "open_deals"))],
         rx.table.cell(rx.cond(CustomersState.can_log_activity, rx.link(
             rx.icon("message-square-plus", size=14), "Log activity", href=row["log_link"], size="2",
             aria_label="Log activity for " + row["name"], data_testid="log-activity-link"))),
@@ -95,16 +98,16 @@ def customers() -> rx.Component:
         rx.cond(CustomersState.churn_fitted != "",
                 rx.text("At churn risk as fitted on Insights ", CustomersState.churn_fitted, size="2",
                         color=rx.color("gray", 11))),
-        rx.box(
+        table_region(
             rx.table.root(
                 rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS],
-                                             rx.table.column_header_cell(""))),
+                                             rx.table.column_header_cell(screen_reader_only("Actions")))),
                 rx.table.body(rx.foreach(CustomersState.rows, _row)),
                 width="100%",
                 size="1",
             ),
-            overflow_x="auto",
-            width="100%",
+            label="Customers",
+            cards=True,
         ),
         empty_state("No customers match", _reset_filters(), _new_customer(), shown=CustomersState.total == 0),
         pager(CustomersState),

@@ -14,7 +14,7 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
     return rx.vstack(
         rx.heading(title, size="4"),
         rx.cond(rows.length() > 0, rows_table(rows, columns, test_id),
-                rx.text("None", size="2", color=rx.color("gray", 10))),
+                rx.text("None", size="2", color=rx.color("gray", 11))),
         width="100%", spacing="2",
     )
 
@@ -98,7 +98,7 @@ def _order() -> rx.Component:
             DealState.order.length() > 0,
             rx.text(rx.link(o["number"], href=o["link"], data_testid="deal-order-link"), " · ", o["status"], " · ",
                     o["total"], size="2"),
-            rx.text("No order yet.", size="2", color=rx.color("gray", 10)),
+            rx.text("No order yet.", size="2", color=rx.color("gray", 11)),
         ),
         spacing="2", width="100%",
     )

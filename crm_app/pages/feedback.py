@@ -49,13 +49,13 @@ def _form() -> rx.Component:
             _question(
                 "How satisfied are you with us?", "csat",
                 [_choice("csat", str(score), label) for score, label in enumerate(CSAT_LABELS, start=1)],
-                rx.text("1 = very unsatisfied, 5 = very satisfied", size="1", color=rx.color("gray", 10)),
+                rx.text("1 = very unsatisfied, 5 = very satisfied", size="1", color=rx.color("gray", 11)),
             ),
             _question(
                 "How likely are you to recommend us to a friend or colleague?", "nps",
                 [_choice("nps", str(score), f"{score} out of 10") for score in range(11)],
                 rx.hstack(rx.text("0 = not at all likely", size="1"), rx.spacer(),
-                          rx.text("10 = extremely likely", size="1"), width="100%", color=rx.color("gray", 10)),
+                          rx.text("10 = extremely likely", size="1"), width="100%", color=rx.color("gray", 11)),
             ),
             rx.vstack(
                 rx.el.label("Anything you would like to tell us? (optional)", html_for="feedback-comment"),
@@ -64,7 +64,7 @@ def _form() -> rx.Component:
                              aria_describedby="comment-count comment-error"),
                 rx.text(FeedbackFormState.comment_length, " / 2,000 characters", id="comment-count", size="1",
                         color=rx.cond(FeedbackFormState.comment_length > 2000, rx.color("red", 11),
-                                      rx.color("gray", 10)),
+                                      rx.color("gray", 11)),
                         aria_live="polite", data_testid="comment-count"),
                 field_error(errors, "comment"),
                 width="100%",

@@ -42,8 +42,10 @@ def _kind_picker() -> rx.Component:
 
 
 def _file_picker() -> rx.Component:
+    # The label around the dropzone names its file input (react-dropzone's, which takes no props of ours) and opens it
+    # on a click; the dropzone itself still opens it from the keyboard.
     return rx.vstack(
-        rx.upload(
+        rx.el.label(rx.upload(
             rx.vstack(
                 rx.icon("file-up", size=28, aria_hidden="true"),
                 rx.text("Drop a CSV file here, or press to choose one (UTF-8, "
@@ -65,8 +67,9 @@ def _file_picker() -> rx.Component:
             width="100%",
             cursor="pointer",
             aria_label="CSV file to import",
+            no_click=True,
             data_testid="import-dropzone",
-        ),
+        ), width="100%"),
         rx.cond(ImportState.file_error != "",
                 rx.text(ImportState.file_error, color=rx.color("red", 11), size="2", role="alert",
                         data_testid="import-file-error")),

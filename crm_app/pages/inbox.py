@@ -6,6 +6,7 @@ from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
+from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import NPS_BANDS
 from crm_app.states.inbox import STATUS_LABELS, InboxState
@@ -72,7 +73,7 @@ def _summary() -> rx.Component:
                 rx.text("None yet", size="2"),
             ),
             rx.hstack(
-                rx.text(InboxState.topics_fitted, size="1", color=rx.color("gray", 10)),
+                rx.text(InboxState.topics_fitted, size="1", color=rx.color("gray", 11)),
                 rx.cond(
                     InboxState.user_can_refit,
                     rx.button("Refit topics", size="1", variant="soft", loading=InboxState.refitting,
@@ -89,18 +90,19 @@ def _summary() -> rx.Component:
 
 
 def _row(row: dict) -> rx.Component:
+    # The phone card: who answered, their NPS and comment, and Open.
     return rx.table.row(
-        rx.table.cell(row["submitted"]),
-        rx.table.cell(rx.cond(row["customer_link"] != "", rx.link(row["customer"], href=row["customer_link"]),
-                              rx.text(row["customer"]))),
-        rx.table.cell(row["csat"]),
-        rx.table.cell(row["nps"]),
+        card_cell(row["submitted"], label="Submitted", phone=False),
+        card_cell(rx.cond(row["customer_link"] != "", rx.link(row["customer"], href=row["customer_link"]),
+                          rx.text(row["customer"])), class_name="card-title"),
+        card_cell(row["csat"], label="CSAT", phone=False),
+        card_cell(row["nps"], label="NPS"),
         # Free text is rendered as text, never as HTML or markdown.
-        rx.table.cell(rx.text(row["comment"], size="2", data_testid="comment-text"), max_width="28em"),
-        rx.table.cell(row["sentiment"]),
-        rx.table.cell(row["topic"]),
-        rx.table.cell(rx.badge(row["status"])),
-        rx.table.cell(row["assignee"]),
+        card_cell(rx.text(row["comment"], size="2", data_testid="comment-text"), max_width="28em"),
+        card_cell(row["sentiment"], label="Sentiment", phone=False),
+        card_cell(row["topic"], label="Topic", phone=False),
+        card_cell(rx.badge(row["status"]), phone=False),
+        card_cell(row["assignee"], label="Assignee", phone=False),
         rx.table.cell(rx.button("Open", size="1", variant="soft", on_click=InboxState.open_answer(row["id"]),
                                 aria_label="Open answer")),
         data_testid="inbox-row",
@@ -132,7 +134,7 @@ def _detail() -> rx.Component:
                 rx.text("Internal notes", weight="medium"),
                 rx.foreach(
                     InboxState.open_notes,
-                    lambda n: rx.box(rx.text(n["author"], " · ", n["at"], size="1", color=rx.color("gray", 10)),
+                    lambda n: rx.box(rx.text(n["author"], " · ", n["at"], size="1", color=rx.color("gray", 11)),
                                      rx.text(n["body"], size="2")),
                 ),
                 rx.cond(
@@ -163,17 +165,17 @@ def inbox() -> rx.Component:
         _filters(),
         _detail(),
         rx.text(InboxState.total_label, size="2", data_testid="inbox-total"),
-        rx.box(
+        table_region(
             rx.table.root(
                 rx.table.header(rx.table.row(*[
                     rx.table.column_header_cell(h) for h in
-                    ("Submitted", "Customer", "CSAT", "NPS", "Comment", "Sentiment", "Topic", "Status", "Assignee", "")
-                ])),
+                    ("Submitted", "Customer", "CSAT", "NPS", "Comment", "Sentiment", "Topic", "Status", "Assignee")
+                ], rx.table.column_header_cell(screen_reader_only("Actions")))),
                 rx.table.body(rx.foreach(InboxState.rows, _row)),
                 width="100%",
             ),
-            overflow_x="auto",
-            width="100%",
+            label="Feedback answers",
+            cards=True,
         ),
         empty_state("No feedback answers match", _reset_filters(), shown=InboxState.total == 0),
         pager(InboxState),

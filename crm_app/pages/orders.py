@@ -6,6 +6,7 @@ from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
+from crm_app.components.responsive import card_cell, table_region
 from crm_app.components.shell import staff_page
 from crm_app.states.orders import STATUSES, OrdersState
 
@@ -68,13 +69,14 @@ def _status_cell(row: dict) -> rx.Component:
 
 
 def _row(row: dict) -> rx.Component:
+    # The phone card: the order, its customer and total, and its status (the main action: changing it).
     return rx.table.row(
         rx.table.cell(rx.link("#", row["id"], href=row["link"], data_testid="order-link")),
-        rx.table.cell(row["date"]),
-        rx.table.cell(rx.link(row["customer"], href=row["customer_link"])),
-        rx.table.cell(_status_cell(row)),
-        rx.table.cell(row["channel"]),
-        rx.table.cell(row["total"], text_align="right", data_testid="order-total"),
+        card_cell(row["date"], label="Ordered", phone=False),
+        card_cell(rx.link(row["customer"], href=row["customer_link"])),
+        card_cell(_status_cell(row)),
+        card_cell(row["channel"], label="Channel", phone=False),
+        card_cell(row["total"], label="Total", text_align="right", data_testid="order-total"),
         data_testid="order-row",
     )
 
@@ -100,7 +102,7 @@ def orders() -> rx.Component:
         ),
         rx.text(OrdersState.total_label, " · ", OrdersState.amount, " in total", size="2",
                 data_testid="orders-total"),
-        rx.box(
+        table_region(
             rx.table.root(
                 rx.table.header(rx.table.row(*[
                     rx.table.column_header_cell(h) for h in ("Order", "Ordered", "Customer", "Status", "Channel")
@@ -109,8 +111,8 @@ def orders() -> rx.Component:
                 width="100%",
                 size="1",
             ),
-            overflow_x="auto",
-            width="100%",
+            label="Orders",
+            cards=True,
         ),
         empty_state("No orders match", _reset_filters(), _new_order(), shown=OrdersState.total == 0),
         pager(OrdersState),

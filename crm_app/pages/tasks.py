@@ -18,8 +18,8 @@ def _task(row: dict, bucket: str) -> rx.Component:
                 # Subjects and notes are free text: rendered as text, never as HTML or markdown.
                 rx.text(row["subject"], weight="medium", data_testid="task-subject"),
                 rx.text("Done " if done else "Due ", row["done_at"] if done else row["due"], " · ", row["kind"],
-                        rx.cond(row["customer"] != "", rx.fragment(" · ", rx.link(row["customer"],
-                                                                                 href=row["customer_link"]))),
+                        rx.cond(row["customer"] != "", rx.fragment(" · ", rx.link(
+                            row["customer"], href=row["customer_link"], underline="always"))),
                         rx.cond(row["deal"] != "", rx.fragment(" · deal ", row["deal"])),
                         rx.cond(TasksState.shows_owner_filter, rx.fragment(" · ", row["owner"])),
                         size="1", color=rx.color("gray", 11)),
@@ -98,7 +98,7 @@ def _bucket(name: str, label: str) -> rx.Component:
         rx.cond(
             TasksState.buckets[name].length() > 0,
             rx.vstack(rx.foreach(TasksState.buckets[name], lambda row: _task(row, name)), width="100%", spacing="2"),
-            rx.text("Nothing here.", size="2", color=rx.color("gray", 10)),
+            rx.text("Nothing here.", size="2", color=rx.color("gray", 11)),
         ),
         _bucket_pager(name),
         width="100%",

@@ -1,4 +1,5 @@
-"""The JSON API next to the app: the public survey (POST /api/feedback) and GET /api/health.
+"""The JSON API next to the app: the public survey (POST /api/feedback), GET /api/health and the REST API
+(/api/v1, crm_app/api_v1/).
 
 Documented at /api/docs (OpenAPI at /api/openapi.json). Every answer carries a machine-readable `reason`
 on failure.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -15,8 +18,9 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import compile_path
 
-from crm_app import rate_limit, sign_in, unsubscribe
+from crm_app import api_v1, rate_limit, sign_in, unsubscribe
 from crm_app.metrics import TimeRequests
 from crm_app.data.db import DatabaseFault, database_fault, probe_write, read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
@@ -215,6 +219,41 @@ def health() -> JSONResponse:
 
 api.include_router(sign_in.router)
 api.include_router(unsubscribe.router)
+api_v1.install(api)
+
+
+class MethodNotAllowed:
+    """405 with `Allow` for a method an /api/ route does not take. Reflex mounts its own app at "" inside this one
+    (`api_transformer`), and that mount matches every path fully, so Starlette would hand a TRACE or PUT on
+    /api/health to Reflex's 404 instead of answering 405 for the route it only partly matched. The routes and
+    their methods are those of the OpenAPI document, so what it says and what is answered agree."""
+
+    def __init__(self, app: Any, documented_by: FastAPI) -> None:
+        self.app, self.documented_by = app, documented_by
+        self._paths: list[tuple[re.Pattern, frozenset[str]]] | None = None
+
+    def _methods_for(self, path: str) -> set[str]:
+        if self._paths is None:
+            self._paths = [(compile_path(template)[0], frozenset(method.upper() for method in operations))
+                           for template, operations in self.documented_by.openapi()["paths"].items()]
+        return {method for pattern, methods in self._paths if pattern.match(path) for method in methods}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        allowed = self._methods_for(path) if scope["type"] == "http" and path.startswith("/api/") else set()
+        if not allowed or scope.get("method") in allowed:
+            await self.app(scope, receive, send)
+            return
+        headers = {"Allow": ", ".join(sorted(allowed))}
+        if path.startswith(api_v1.problems.PREFIX + "/"):
+            response = api_v1.problems.problem_response(405, "method_not_allowed", f"This route does not take "
+                                                        f"{scope.get('method')}.", instance=path, headers=headers)
+        else:
+            response = JSONResponse({"reason": "method_not_allowed"}, status_code=405, headers=headers)
+        await response(scope, receive, send)
+
+
+api.add_middleware(MethodNotAllowed, documented_by=api)
 
 # Latency and errors of every API call, aggregated in memory (crm_app/metrics.py).
 api.add_middleware(TimeRequests)

@@ -109,6 +109,53 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     click.echo(f"Admin {user_create.email} created.")
 
 
+@main.group("api-token")
+def api_token() -> None:
+    """Personal access tokens of the REST API (/api/v1), for scripts and tests."""
+
+
+@api_token.command("create")
+@click.option("--user", "email", required=True, help="The active user the token acts as.")
+@click.option("--write", "can_write", is_flag=True, help="Read-write (default: read-only).")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 366), help="Days until it expires.")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def api_token_create(email: str, can_write: bool, days: int, name: str) -> None:
+    """Create a token for a user and print it, once: only its hash is kept."""
+    from crm_app.data.db import write_session
+    from crm_app.data.models import User
+    from crm_app.data.repositories.api_tokens import TokenRefused, create_token
+    from crm_app.data.repositories.users import actor_of
+
+    with write_session() as session:
+        user = session.exec(select(User).where(func.lower(User.email) == email.strip().lower())).first()
+        if user is None or not user.is_active:
+            raise click.ClickException("--user must name an active user.")
+        try:
+            created = create_token(session=session, actor=actor_of(user), name=name, can_write=can_write, days=days)
+        except TokenRefused as refused:
+            raise click.ClickException(f"--{refused.field}: {refused}") from refused
+        token_id, expires = created.token.id, created.token.expires_at
+    click.echo(created.secret)
+    click.echo(f"Token {token_id} ({'read-write' if can_write else 'read-only'}) for {user.email}, expires "
+               f"{expires:%Y-%m-%d %H:%M} UTC. It is shown this once.", err=True)
+
+
+@api_token.command("revoke")
+@click.argument("token_id", type=click.IntRange(1))
+def api_token_revoke(token_id: int) -> None:
+    """Revoke a token by its id: it stops working at once."""
+    from crm_app.data.db import write_session
+    from crm_app.data.permissions import NotFound
+    from crm_app.data.repositories.api_tokens import revoke_token
+
+    try:
+        with write_session() as session:
+            revoke_token(session=session, actor=None, token_id=token_id)
+    except NotFound as missing:
+        raise click.ClickException(str(missing)) from missing
+    click.echo(f"Token {token_id} revoked.")
+
+
 @main.command("survey-link")
 @click.argument("customer_id", type=click.IntRange(1), required=False)
 @click.option("--campaign", "campaign_id", type=click.IntRange(1), help="One link per target of this campaign, as CSV.")

@@ -1,5 +1,5 @@
-"""Rate limits for what anonymous visitors may send (survey answers, sign-in attempts), shared by all workers when
-Redis is configured, in memory otherwise."""
+"""Rate limits for what anonymous visitors may send (survey answers, sign-in attempts) and for each API token,
+shared by all workers when Redis is configured, in memory otherwise."""
 
 from __future__ import annotations
 
@@ -66,6 +66,20 @@ async def retry_after_seconds(client: str) -> int:
     except Exception:
         return 60
     return max(1, int(stats.reset_time - time.time()) + 1)
+
+
+async def api_call_wait(token_id: int) -> int:
+    """Count one REST API request made with a token: 0 when it may go on, else the whole seconds until the token's
+    oldest request in the window expires (its Retry-After)."""
+    rule = _rule(get_settings().api_token_rate_limit)
+    try:
+        if await _limiter().hit(rule, "api_token", str(token_id)):
+            return 0
+        stats = await _limiter().get_window_stats(rule, "api_token", str(token_id))
+    except Exception:  # the store is down: serve the request rather than fail it
+        logger.warning("Rate limit store unavailable; serving the API request unthrottled.")
+        return 0
+    return max(1, math.ceil(stats.reset_time - time.time()))
 
 
 # --- sign-in throttle --------------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     # Public survey answers accepted per client IP (form and API together), in `limits` notation.
     feedback_rate_limit: str = "20/minute"
+    # REST API (/api/v1) requests allowed per personal access token, in `limits` notation.
+    api_token_rate_limit: str = "600/minute"
     # Origins (scheme://host:port, comma-separated) whose pages may open the app's websocket and call its API.
     allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
     # A request body must arrive within this many seconds (uploads get more for their size); then 408.

@@ -152,6 +152,43 @@ class RolePolicy(SQLModel, table=True):
     requires_two_factor: bool = Field(default=False)
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the REST API (/api/v1). The client holds a random token; only its SHA-256 is
+    stored (a keyed-enough hash for 256 random bits, checked in microseconds, unlike a password's Argon2)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    token_hash: str = Field(max_length=64, unique=True)
+    # A read-only token may only GET; a read-write one may do whatever its user may.
+    can_write: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    # Last request made with it, written at most once a minute.
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """The first answer to an API POST sent with an Idempotency-Key, written in the same transaction as what the
+    POST created, so a resend of the same request gets the same answer and creates nothing more."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotent_request_user_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    key: str = Field(max_length=255)
+    # SHA-256 of the method, path and validated body: the same key with another request is refused.
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    body: str = Field(sa_type=sa.Text)
+    location: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class SignInOutcome(StrEnum):
     signed_in = "signed_in"
     refused = "refused"  # wrong email or password, or a deactivated account: the visitor is told the same
@@ -708,6 +745,9 @@ class FeedbackSubmission(UserInput, SQLModel):
         low, high, what = (1, 5, "how satisfied you are") if info.field_name == "csat" else (0, 10, "how likely you are to recommend us")
         if isinstance(value, str):
             value = whole_number(value.strip())
+        # JSON Schema's integers include 3.0 (the published schema says "integer"): an integral float is its number.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"Choose {what}, from {low} to {high}.")
         return value

@@ -13,7 +13,7 @@ from crm_app.data.search import POSTGRES_INDEXES, SQLITE_INDEX
 from tests.conftest import alembic_config, migrate
 
 TABLES = {
-    "activity", "app_user", "logged_activity", "audit_log", "auth_session", "campaign", "campaign_target", "customer", "data_version",
+    "activity", "api_token", "app_user", "idempotent_request", "logged_activity", "audit_log", "auth_session", "campaign", "campaign_target", "customer", "data_version",
     "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "metric_sample", "order_line", "product",
     "model_run", "recovery_code", "role_policy", "sales_order", "sign_in_attempt", "two_factor",
     "webhook_delivery", "webhook_endpoint",

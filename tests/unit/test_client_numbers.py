@@ -28,6 +28,15 @@ def test_a_survey_score_in_superscript_gets_the_surveys_own_message():
                                            "nps": "Choose how likely you are to recommend us, from 0 to 10."}
 
 
+def test_a_survey_score_sent_as_an_integral_float_is_that_integer():
+    """JSON Schema's "integer" (the survey's published schema) includes 3.0 and 10.0; 3.5 is no score."""
+    answer = FeedbackSubmission.model_validate({"csat": 3.0, "nps": 10.0, "submission_id": "sub-00000001"})
+    assert (answer.csat, answer.nps) == (3, 10) and type(answer.csat) is int
+    with pytest.raises(ValidationError) as refused:
+        FeedbackSubmission.model_validate({"csat": 3.5, "nps": float("nan"), "submission_id": "sub-00000001"})
+    assert set(field_errors(refused.value)) == {"csat", "nps"}
+
+
 def test_an_owner_id_in_superscript_is_asked_for_again():
     with pytest.raises(ValidationError) as refused:
         CustomerCreate.model_validate(CUSTOMER | {"owner_id": "²"})

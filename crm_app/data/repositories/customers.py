@@ -144,7 +144,9 @@ def _open_deals():
             .where(Deal.customer_id == Customer.id, Deal.stage.in_(OPEN_STAGES)).scalar_subquery())
 
 
-def _matching(session: Session, statement, actor: Actor, query: CustomerQuery, matches: int = 0):
+def matching_customers(session: Session, statement, actor: Actor, query: CustomerQuery, matches: int = 0):
+    """`statement` over Customer narrowed to the actor's book and `query`'s filters (the list, the export and the
+    REST API share it)."""
     if not actor.reads_everything:
         statement = statement.where(Customer.owner_id == actor.id)
     if query.search:
@@ -170,12 +172,12 @@ def matching_customer_ids(*, session: Session, actor: Actor, query: CustomerQuer
 def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> CustomerPage:
     """One page of the customers the actor may see, matching `query`; the search looks in name, email,
     company and phone, case-insensitively."""
-    total = session.exec(_matching(session, select(func.count()).select_from(Customer), actor, query)).one()
+    total = session.exec(matching_customers(session, select(func.count()).select_from(Customer), actor, query)).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, query.page), pages)
     column = SORTABLE.get(query.sort, Customer.name)
     rows = session.exec(
-        _matching(session, select(Customer, User.full_name, _open_deals()), actor, query, matches=total)
+        matching_customers(session, select(Customer, User.full_name, _open_deals()), actor, query, matches=total)
         .outerjoin(User, User.id == Customer.owner_id)
         .order_by(_ordering(column, query.descending), Customer.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
@@ -202,7 +204,7 @@ def export_customers(*, session: Session, actor: Actor, query: CustomerQuery) ->
     """Every customer the actor may see that matches `query` (all pages), in the import file's columns."""
     column = SORTABLE.get(query.sort, Customer.name)
     return [tuple(row) for row in session.exec(
-        _matching(session, select(Customer.external_ref, Customer.name, Customer.email, Customer.phone, Customer.company,
+        matching_customers(session, select(Customer.external_ref, Customer.name, Customer.email, Customer.phone, Customer.company,
                          Customer.region, Customer.segment, Customer.acquisition_channel, User.email),
                   actor, query)
         .outerjoin(User, User.id == Customer.owner_id)

@@ -22,7 +22,7 @@ from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
 from crm_app.data.models import (
-    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, MailMessage, ModelRun,
+    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, MailMessage, ModelRun, SavedView,
     WebhookDelivery,
 )
 from crm_app.data.permissions import Actor
@@ -47,8 +47,10 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     WebhookDelivery: ("webhook_events", ("body",)),
     # Emails, sent or still queued: a queued one to the person is then never sent (crm_app/mail_sender.py).
     MailMessage: ("emails", ("to_address", "subject", "body_text", "body_html")),
+    # A view's name or search filter may name the person ("Calls with Ada", q=Ada Lovelace).
+    SavedView: ("saved_views", ("name", "filters")),
 }
-_JSON_COLUMNS = {"old_values", "new_values", "summary"}
+_JSON_COLUMNS = {"old_values", "new_values", "summary", "filters"}
 
 
 @dataclass(frozen=True)

@@ -540,6 +540,31 @@ class AuditLog(SQLModel, table=True):
     old_values: dict | None = Field(default=None, sa_column=Column(JSON))
     new_values: dict | None = Field(default=None, sa_column=Column(JSON))
     at: datetime = Field(default_factory=utcnow, index=True)
+    # The rows one bulk action wrote share this id (see repositories.audit.audit_batch); None for single changes.
+    batch_id: str | None = Field(default=None, max_length=32, index=True)
+
+
+# --- saved views -------------------------------------------------------------------------
+
+
+class SavedView(Timestamped, table=True):
+    """A user's named filters of a list page (its route and the URL filters, validated): theirs alone, or shared
+    with everybody when an admin says so. See repositories/saved_views.py."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (
+        sa.UniqueConstraint("owner_id", "page", "name", name="uq_saved_view_owner_page_name"),
+        # A page's view menu: the user's own views (the unique index) and the shared ones (this one).
+        sa.Index("ix_saved_view_page_shared", "page", "shared"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id")
+    page: str = Field(max_length=40)
+    name: str = Field(max_length=60)
+    # {URL key: value}, e.g. {"region": "EMEA", "sort": "created"}: only values that filter something.
+    filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    shared: bool = False
 
 
 # --- change tracking ---------------------------------------------------------------------

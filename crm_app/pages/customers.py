@@ -9,6 +9,7 @@ from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
+from crm_app.components.saved_views import saved_views_menu
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
 from crm_app.states.customers import CHURN_RISK, CustomersState
@@ -54,6 +55,7 @@ def _filters() -> rx.Component:
         filter_menu(CustomersState, "Churn risk", "risk", CustomersState.risk,
                     [rx.select.item("On the last churn fit's list", value=CHURN_RISK)]),
         _reset_filters(),
+        saved_views_menu(CustomersState),
         rx.button(rx.icon("download", size=16), "Export CSV", variant="soft", on_click=CustomersState.export_csv,
                   align_self="end"),
         _new_customer(),

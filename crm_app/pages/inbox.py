@@ -8,6 +8,7 @@ from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
+from crm_app.components.saved_views import saved_views_menu
 from crm_app.domain import NPS_BANDS
 from crm_app.states.inbox import STATUS_LABELS, InboxState
 
@@ -47,6 +48,7 @@ def _filters() -> rx.Component:
             spacing="1",
         ),
         _reset_filters(),
+        saved_views_menu(InboxState),
         wrap="wrap",
         spacing="3",
         align="end",

@@ -8,6 +8,7 @@ from crm_app.components.filters import filter_menu
 from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, table_region
 from crm_app.components.shell import staff_page
+from crm_app.components.saved_views import saved_views_menu
 from crm_app.states.orders import STATUSES, OrdersState
 
 
@@ -37,6 +38,7 @@ def _filters() -> rx.Component:
         filter_menu(OrdersState, "Product category", "category", OrdersState.category,
                     [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
         _reset_filters(),
+        saved_views_menu(OrdersState),
         wrap="wrap",
         spacing="3",
         align="end",

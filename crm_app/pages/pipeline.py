@@ -8,6 +8,7 @@ from crm_app import routes
 from crm_app.components.filters import filter_menu
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.shell import staff_page
+from crm_app.components.saved_views import saved_views_menu
 from crm_app.domain import DealStage
 from crm_app.states.pipeline import BY_STAGE, BY_WIN_MODEL, CARDS, OVERDUE, STAGES, PipelineState
 
@@ -43,6 +44,7 @@ def _filters() -> rx.Component:
                      rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == "")],
                     with_any=False),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
+        saved_views_menu(PipelineState),
         rx.cond(
             PipelineState.can_change,
             rx.button(rx.icon("plus", size=16), "New deal", on_click=PipelineState.open_new_deal),

@@ -17,6 +17,7 @@ from crm_app.data.repositories import customers
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id
+from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 
@@ -33,7 +34,7 @@ def _safe_cell(value: Any) -> str:
 CHURN_RISK = "churn"
 
 
-class CustomersState(UrlFilters, rx.State):
+class CustomersState(SavedViews, UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.CUSTOMERS
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
         UrlParam("q", "search", kind="text", settable=False),
@@ -110,6 +111,7 @@ class CustomersState(UrlFilters, rx.State):
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.shows_owner_filter = actor.reads_everything
         self.can_log_activity = actor.writes_records
+        self._load_saved_views()
 
     @staff_event()
     def search_for(self, form_data: dict) -> Any:

@@ -22,12 +22,13 @@ from crm_app.data.validation import UNSTORABLE_TEXT, unstorable
 from crm_app.domain import NPS_BANDS, unhappy
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
+from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
 
 
-class InboxState(UrlFilters, rx.State):
+class InboxState(SavedViews, UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.INBOX
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
         UrlParam("nps_band", choices=tuple(NPS_BANDS)),
@@ -136,6 +137,7 @@ class InboxState(UrlFilters, rx.State):
     def load(self) -> None:
         self.open_id, self.open_notes = 0, []
         self._reload()
+        self._load_saved_views()
 
     @staff_event()
     def go_to_page(self, page: int) -> Any:

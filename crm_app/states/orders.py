@@ -16,6 +16,7 @@ from crm_app.data.repositories.customers import customer_for
 from crm_app.domain import OrderStatus
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
+from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STATUSES = tuple(status.value for status in OrderStatus)
@@ -25,7 +26,7 @@ def money(amount: float) -> str:
     return f"{amount:,.2f}"
 
 
-class OrdersState(UrlFilters, rx.State):
+class OrdersState(SavedViews, UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.ORDERS
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
         UrlParam("from", "ordered_from", kind="day"),
@@ -91,6 +92,7 @@ class OrdersState(UrlFilters, rx.State):
             for r in result.rows
         ]
         self.can_write = actor.writes_records
+        self._load_saved_views()
 
     @staff_event()
     def search_for(self, form_data: dict) -> Any:

@@ -18,6 +18,7 @@ from crm_app.domain import DealStage, deal_is_overdue
 from crm_app.due_times import local_today
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
+from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STAGES = [stage.value for stage in DealStage]
@@ -43,7 +44,7 @@ def _card(card: deals.DealCard, today: date) -> dict[str, str]:
             "owner": card.owner_name, "owner_id": str(card.owner_id)}
 
 
-class PipelineState(UrlFilters, rx.State):
+class PipelineState(SavedViews, UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.PIPELINE
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (UrlParam("owner", kind="id"), UrlParam("region"), UrlParam("month", kind="month"),
                   UrlParam("weight", fallback=BY_STAGE), UrlParam("overdue", choices=(OVERDUE,)))
@@ -143,6 +144,7 @@ class PipelineState(UrlFilters, rx.State):
         self.shows_owner_filter = actor.reads_everything
         self.can_change = actor.writes_records
         self.can_reassign = actor.is_admin
+        self._load_saved_views()
 
     @staff_event()
     def go_to_column_page(self, stage: str, page: int) -> None:

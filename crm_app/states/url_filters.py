@@ -93,15 +93,24 @@ class UrlFilters(rx.State, mixin=True):
         """A page's last word on the values written to the URL (the cockpit drops from/to of a preset)."""
         return values
 
-    def _url(self, **changes: Any) -> str:
-        """This page's URL with the current filters and `changes` (by URL key); defaults are left out."""
+    def _url_query(self, **changes: Any) -> dict[str, Any]:
+        """The URL's query: the current filters with `changes` (by URL key), defaults left out."""
         values = {p.key: getattr(self, p.var) for p in self.URL_PARAMS} | changes
         if any(p.kind == "page" for p in self.URL_PARAMS) and "page" not in changes:
             values["page"] = 1  # a new filter starts at the first page
         values = self._url_values(values)
-        kept = {key: value for key, value in values.items()
+        return {key: value for key, value in values.items()
                 if (param := self._url_param(key)) is not None and value != param.default and value not in ("", None)}
+
+    def _url(self, **changes: Any) -> str:
+        """This page's URL with the current filters and `changes` (by URL key); defaults are left out."""
+        kept = self._url_query(**changes)
         return self.URL_ROUTE + ("?" + urlencode(kept) if kept else "")
+
+    def _url_of(self, filters: dict[str, Any]) -> str:
+        """This page's URL showing exactly `filters` (by URL key), each checked as if it came from the URL."""
+        checked = {p.key: self._checked(p, filters.get(p.key)) for p in self.URL_PARAMS}
+        return self._url(**checked)
 
     @staff_event()
     def set_filter(self, name: str, value: str) -> Any:

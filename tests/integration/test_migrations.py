@@ -15,7 +15,7 @@ from tests.conftest import alembic_config, migrate
 TABLES = {
     "activity", "api_token", "app_user", "idempotent_request", "logged_activity", "audit_log", "auth_session", "campaign", "campaign_target", "customer", "data_version",
     "deal", "feedback", "feedback_invite", "feedback_note", "kpi_target", "metric_sample", "order_line", "product",
-    "model_run", "recovery_code", "role_policy", "sales_order", "sign_in_attempt", "two_factor",
+    "model_run", "recovery_code", "role_policy", "sales_order", "saved_view", "sign_in_attempt", "two_factor",
     "webhook_delivery", "webhook_endpoint",
     "mail_outbox", "password_reset",
 }

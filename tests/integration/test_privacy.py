@@ -22,6 +22,7 @@ from crm_app.data.repositories import customers
 from crm_app.data.repositories.feedback import add_note, issue_invite, submit_feedback
 from crm_app.data.erasing import FREE_TEXT, erase_customer
 from crm_app.data.repositories.privacy import export_as_json, export_customer_data
+from crm_app.data.repositories.saved_views import save_view
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.settings import get_settings
@@ -70,6 +71,8 @@ def zelda(engine) -> int:
                      draft=ActivityDraft(kind="call", body=f"Called {NAME} on {PHONE}"))
         session.add(AuditLog(actor_id=admin.id, entity="import", entity_id=1, action="import",
                              new_values={"rows": [{"email": EMAIL, "name": NAME}]}))
+        save_view(session=session, actor=rep, page="/customers", name=f"Follow up {NAME}",
+                  filters={"q": NAME, "region": "EMEA"})
         session.commit()
     return customer_id
 
@@ -138,7 +141,7 @@ def test_erase_leaves_no_trace_of_the_person_and_every_figure_unchanged(engine, 
     # that held her details: the customer's create and update, the import naming her, and the call logged about her.
     assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 4,
                               "model_results": 0, "logged_activities": 1, "webhook_events": 0,
-                              "emails": 0}
+                              "emails": 0, "saved_views": 1}
     assert (erase_entry.entity, erase_entry.entity_id, erase_entry.new_values) == ("customer", zelda, erasure.counts)
 
 
@@ -207,7 +210,7 @@ NOT_FREE_TEXT = {
     "metric_sample.kind", "metric_sample.name",
     "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
     "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
-    "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone",
+    "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone", "saved_view.page", "audit_log.batch_id",
     "webhook_endpoint.url", "webhook_endpoint.secret", "webhook_endpoint.events", "webhook_delivery.event_id",
     "webhook_delivery.event_type", "webhook_delivery.status", "webhook_delivery.claim", "webhook_delivery.last_error",
     "mail_outbox.purpose_key", "mail_outbox.headers", "mail_outbox.status", "mail_outbox.claim_token",

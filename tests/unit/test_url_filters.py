@@ -17,7 +17,7 @@ def page_for(state: type, query: dict[str, str], **vars_: object) -> SimpleNames
     """A stand-in for a page state: its declared parameters, the mixin's methods and the page's own hooks."""
     page = SimpleNamespace(URL_ROUTE=state.URL_ROUTE, URL_PARAMS=state.URL_PARAMS,
                            router=SimpleNamespace(url=SimpleNamespace(query_parameters=query)), **vars_)
-    for name in ("_url", "_url_param", "_checked", "_read_url_filters", "_url_values", "_url_choices"):
+    for name in ("_url", "_url_query", "_url_of", "_url_param", "_checked", "_read_url_filters", "_url_values", "_url_choices"):
         method = getattr(state, name) if name in ("_url_values", "_url_choices") else getattr(UrlFilters, name)
         setattr(page, name, method.__get__(page))
     return page
@@ -94,3 +94,14 @@ def test_the_cockpit_writes_days_only_for_a_custom_period():
     assert page_for(CockpitState, {}, **values)._url() == "/cockpit?region=EMEA"
     assert page_for(CockpitState, {}, **values)._url(period="custom") == (
         "/cockpit?period=custom&from=2026-09-01&to=2026-11-29&region=EMEA")
+
+
+def test_a_saved_view_opens_only_what_its_page_still_accepts():
+    """A view's stored filters are checked again when it is opened: a category gone from the catalogue, a bad
+    day or an unknown key falls back to "any", and the other filters on screen are replaced, not kept."""
+    page = page_for(OrdersState, {}, ordered_from="2025-01-01", ordered_to="", status="refunded", category="Books",
+                    customer="", search="old search", page=3, categories=["Books", "Garden"])
+    stored = {"status": "paid", "category": "Weapons", "to": "2026-02-31", "q": "Acme", "evil": "1"}
+    assert dict(parse_qsl(urlsplit(page._url_of(stored)).query)) == {"status": "paid", "q": "Acme"}
+    assert page._url_of({"category": "Garden", "from": "2026-03-01"}) == "/orders?from=2026-03-01&category=Garden"
+    assert page._url_of({}) == "/orders"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -24,6 +27,22 @@ def snapshot(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _jsonable(getattr(record, name)) for name in fields}
 
 
+_BATCH = "audit_batch_id"
+
+
+@contextmanager
+def audit_batch(session: Session) -> Iterator[str]:
+    """Within the block, every audit row the session records shares one new batch id: a bulk action is one batch,
+    each record keeping its own row (so each timeline shows its change) that names the batch it was part of."""
+    if _BATCH in session.info:
+        raise RuntimeError("audit batches do not nest")
+    session.info[_BATCH] = batch_id = uuid.uuid4().hex
+    try:
+        yield batch_id
+    finally:
+        session.info.pop(_BATCH, None)
+
+
 def record_change(
     *,
     session: Session,
@@ -41,7 +60,7 @@ def record_change(
         new = {key: new[key] for key in changed}
     row = AuditLog(
         actor_id=actor_id, entity=entity, entity_id=entity_id, action=action,
-        old_values=old, new_values=new,
+        old_values=old, new_values=new, batch_id=session.info.get(_BATCH),
     )
     session.add(row)
     return row

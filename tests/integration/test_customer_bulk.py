@@ -1,0 +1,188 @@
+"""Bulk actions on customers, on SQLite and PostgreSQL: all or nothing, one audit batch, ownership enforced on the
+server (a rep cannot touch another rep's customers, even by sending their ids), "all N matching" worked out from
+the filters, a bound with its message."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, func, select
+
+from crm_app.data.models import Activity, AuditLog, Customer
+from crm_app.data.permissions import NotFound, PermissionDenied
+from crm_app.data.repositories import customer_bulk
+from crm_app.data.repositories.customer_bulk import MAX_BULK, Selection, SelectionRejected
+from crm_app.data.repositories.customers import CustomerQuery, OwnerRejected
+from crm_app.data.repositories.tasks import TaskDraft
+from crm_app.data.repositories.timeline import timeline_page
+from crm_app.data.repositories.users import actor_of
+from tests.conftest import add_staff
+
+DRAFT = TaskDraft(subject="Renewal call", kind="call", due_on="2026-03-16", due_time="09:30",
+                  notes="Ask about the second site")
+
+
+@pytest.fixture
+def book(engine):
+    """Rep owns Ada, Alan and Anna (EMEA, EMEA, APAC); Other owns Bea (EMEA) and Ben (APAC)."""
+    with Session(engine) as session:
+        staff = add_staff(session)
+        people = {name: actor_of(user) for name, user in staff.items()}
+        owned = {"Ada": ("rep", "EMEA"), "Alan": ("rep", "EMEA"), "Anna": ("rep", "APAC"),
+                 "Bea": ("other", "EMEA"), "Ben": ("other", "APAC")}
+        rows = {name: Customer(name=name, region=region, segment="SMB", acquisition_channel="web",
+                               owner_id=people[owner].id) for name, (owner, region) in owned.items()}
+        session.add_all(rows.values())
+        session.commit()
+        return people, {name: row.id for name, row in rows.items()}
+
+
+def _owners(engine) -> dict[str, int | None]:
+    with Session(engine) as session:
+        return dict(session.exec(select(Customer.name, Customer.owner_id)).all())
+
+
+def _audit(engine, action: str) -> list[tuple[str, int, dict, dict, str | None]]:
+    with Session(engine) as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
+        return [(row.entity, row.entity_id, row.old_values, row.new_values, row.batch_id) for row in rows]
+
+
+def _task_count(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Activity)).one()
+
+
+def test_an_admin_reassigns_ticked_customers_in_one_audited_batch(engine, book):
+    people, ids = book
+    before = _owners(engine)
+    with Session(engine) as session:
+        result = customer_bulk.reassign_customers(
+            session=session, actor=people["admin"], owner_id=people["other"].id,
+            selection=Selection.of_ids([ids["Ada"], ids["Alan"], ids["Bea"], ids["Ada"]]))
+        session.commit()
+    assert (result.changed, result.selected) == (2, 3)
+    assert customer_bulk.describe(result, "reassigned") == "2 customers reassigned (1 customer already had that owner)"
+    assert _owners(engine) == before | {"Ada": people["other"].id, "Alan": people["other"].id}
+    rep, other = people["rep"].id, people["other"].id
+    assert _audit(engine, "reassign") == [
+        ("customer", ids["Ada"], {"owner_id": rep}, {"owner_id": other}, result.batch_id),
+        ("customer", ids["Alan"], {"owner_id": rep}, {"owner_id": other}, result.batch_id),
+    ]
+    assert len(result.batch_id) == 32
+    with Session(engine) as session:
+        entry = timeline_page(session=session, actor=people["admin"], customer_id=ids["Ada"]).entries[0]
+    assert (entry.title, entry.changes, entry.who) == (
+        "Owner changed (bulk action on 2 customers)", ("Owner: Rep -> Other",), "Admin")
+
+
+def test_all_matching_is_worked_out_from_the_filters_on_the_server(engine, book):
+    people, ids = book
+    with Session(engine) as session:
+        result = customer_bulk.reassign_customers(
+            session=session, actor=people["admin"], owner_id=None,
+            selection=Selection.matching(CustomerQuery(region="APAC")))
+        session.commit()
+    assert customer_bulk.describe(result, "reassigned") == "2 customers reassigned"
+    assert {name for name, owner in _owners(engine).items() if owner is None} == {"Anna", "Ben"}
+
+
+def test_only_admins_reassign_and_only_to_an_active_rep_or_admin(engine, book):
+    people, ids = book
+    before = _owners(engine)
+    for actor in (people["rep"], people["exec"]):
+        with pytest.raises(PermissionDenied, match="Only admins give customers to another owner."), \
+                Session(engine) as session:
+            customer_bulk.reassign_customers(session=session, actor=actor, owner_id=actor.id,
+                                             selection=Selection.of_ids([ids["Bea"]]))
+    with pytest.raises(OwnerRejected, match="Choose an active sales rep or admin as the owner."), \
+            Session(engine) as session:
+        customer_bulk.reassign_customers(session=session, actor=people["admin"], owner_id=people["exec"].id,
+                                         selection=Selection.of_ids([ids["Ada"]]))
+    assert _owners(engine) == before
+    assert _audit(engine, "reassign") == []
+
+
+def test_a_rep_makes_a_task_for_each_of_their_customers_due_on_their_own_clock(engine, book):
+    people, ids = book
+    rep = replace(people["rep"], time_zone="Europe/Berlin")
+    with Session(engine) as session:
+        result = customer_bulk.create_tasks(session=session, actor=rep, draft=DRAFT,
+                                            selection=Selection.matching(CustomerQuery()))
+        session.commit()
+    assert customer_bulk.describe(result, "given a task") == "3 customers given a task"
+    with Session(engine) as session:
+        made = session.exec(select(Activity.customer_id, Activity.owner_id, Activity.subject, Activity.kind,
+                                   Activity.due_at, Activity.notes).order_by(Activity.customer_id)).all()
+    due = datetime(2026, 3, 16, 8, 30, tzinfo=UTC)  # 09:30 in Berlin (CET, UTC+1)
+    assert [tuple(row) for row in made] == [
+        (ids[name], rep.id, "Renewal call", "call", due, "Ask about the second site") for name in ("Ada", "Alan", "Anna")]
+    audit = _audit(engine, "create")
+    assert [(entity, batch) for entity, _, _, _, batch in audit] == [("task", result.batch_id)] * 3
+
+
+def test_a_rep_cannot_touch_another_reps_customers_even_by_sending_their_ids(engine, book):
+    people, ids = book
+    sneaky = Selection.of_ids([ids["Ada"], ids["Alan"], ids["Bea"]])  # Bea is Other's
+    for action in (
+        lambda s: customer_bulk.create_tasks(session=s, actor=people["rep"], draft=DRAFT, selection=sneaky),
+        lambda s: customer_bulk.export_selection(session=s, actor=people["rep"], selection=sneaky),
+    ):
+        with pytest.raises(NotFound, match="nothing was changed"), Session(engine) as session:
+            action(session)
+            session.commit()
+    with pytest.raises(NotFound), Session(engine) as session:  # an id that does not exist fails the same way
+        customer_bulk.create_tasks(session=session, actor=people["admin"], draft=DRAFT,
+                                   selection=Selection.of_ids([ids["Ada"], 987654]))
+    assert _task_count(engine) == 0
+    assert _audit(engine, "create") == []
+    # "All matching" for a rep is within their own book, whatever the filters ask for.
+    with pytest.raises(SelectionRejected, match="Select at least one customer."), Session(engine) as session:
+        customer_bulk.export_selection(session=session, actor=people["rep"],
+                                       selection=Selection.matching(CustomerQuery(owner_id=people["other"].id)))
+    with Session(engine) as session:
+        rows = customer_bulk.export_selection(session=session, actor=people["rep"],
+                                              selection=Selection.matching(CustomerQuery()))
+    assert [row[1] for row in rows] == ["Ada", "Alan", "Anna"]
+    with pytest.raises(PermissionDenied), Session(engine) as session:
+        customer_bulk.create_tasks(session=session, actor=people["exec"], draft=DRAFT,
+                                   selection=Selection.of_ids([ids["Ada"]]))
+
+
+def test_a_customer_deleted_meanwhile_refuses_the_whole_action(engine, book):
+    """Five customers on screen, one deleted by someone else before the click: no task for the other four."""
+    people, ids = book
+    with Session(engine) as session:
+        session.delete(session.get(Customer, ids["Ben"]))
+        session.commit()
+    with pytest.raises(NotFound, match="nothing was changed"), Session(engine) as session:
+        customer_bulk.create_tasks(session=session, actor=people["admin"], draft=DRAFT,
+                                   selection=Selection.of_ids(ids.values()))
+    assert _task_count(engine) == 0
+    assert _audit(engine, "create") == []
+
+
+def test_selections_are_bounded_and_never_empty(engine, book):
+    people, ids = book
+    with pytest.raises(SelectionRejected, match="Select at least one customer."), Session(engine) as session:
+        customer_bulk.create_tasks(session=session, actor=people["rep"], draft=DRAFT,
+                                   selection=Selection.matching(CustomerQuery(region="Nowhere")))
+    with pytest.raises(SelectionRejected) as refused, Session(engine) as session:
+        customer_bulk.export_selection(session=session, actor=people["admin"],
+                                       selection=Selection.of_ids(range(1, MAX_BULK + 2)))
+    assert str(refused.value) == ("A bulk action works on at most 1,000 customers at a time and this selection has "
+                                  "1,001: narrow the filters and try again.")
+    with Session(engine) as session:
+        session.add_all(Customer(name=f"Lead {n:04}", region="LATAM", segment="SMB", acquisition_channel="web",
+                                 owner_id=people["rep"].id) for n in range(MAX_BULK))
+        session.commit()
+    with pytest.raises(SelectionRejected, match="this selection has 1,003: narrow"), Session(engine) as session:
+        customer_bulk.create_tasks(session=session, actor=people["rep"], draft=DRAFT,
+                                   selection=Selection.matching(CustomerQuery()))
+    with Session(engine) as session:
+        rows = customer_bulk.export_selection(session=session, actor=people["rep"],
+                                              selection=Selection.matching(CustomerQuery(region="LATAM")))
+    assert len(rows) == MAX_BULK
+    assert _task_count(engine) == 0

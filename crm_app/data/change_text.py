@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from crm_app.counts import count_of
+
 NOTHING = "-"
 
 FIELD_LABELS: dict[str, str] = {
@@ -30,6 +32,7 @@ ACTION_TITLES: dict[tuple[str, str], str] = {
     ("customer", "update"): "Details changed",
     ("customer", "merge"): "A duplicate was merged into this customer",
     ("customer", "erase"): "Personal data erased",
+    ("customer", "reassign"): "Owner changed",
     ("deal", "create"): "Deal opened",
     ("deal", "update"): "Deal changed",
 }
@@ -60,6 +63,13 @@ def value_text(field: str, value: Any, person_name: Callable[[int], str | None])
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return str(value)
+
+
+def batch_note(batch_size: int | None) -> str:
+    """What a change made by a bulk action adds to its title: ' (bulk action on 12 customers)'."""
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0:
+        return f" (bulk action on {count_of(batch_size, 'customer')})"
+    return ""
 
 
 def change_lines(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import reflex as rx
 
 from crm_app import routes
 from crm_app.counts import count_of
-from crm_app.data.db import read_session
+from crm_app.data.db import read_session, write_session
 from crm_app.data.insights_refresh import latest_churn_risk
-from crm_app.data.models import Role
-from crm_app.data.repositories import customers
+from crm_app.data.models import Role, utcnow
+from crm_app.data.repositories import customer_bulk, customers, tasks
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.forms import ANY, as_id
+from crm_app.due_times import next_working_hour, wall_clock
+from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
+
+
+# The bulk action dialogs, the owner choice that means "nobody", and the fields of the bulk task form.
+BULK_DIALOGS = ("", "owner", "task")
+UNASSIGNED = "none"
+TASK_FIELDS = ("subject", "kind", "due_on", "due_time", "notes")
 
 
 def _safe_cell(value: Any) -> str:
@@ -71,6 +79,16 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
     # Executives read customers: the list offers "Log activity" to those who may write on timelines.
     can_log_activity: bool = False
 
+    # The rows ticked on this page (ids), or all customers matching the filters; the open bulk dialog and its
+    # inline messages; what the bulk actions offer this user; the bulk task's default due time (next working hour).
+    selected: list[str] = []
+    all_matching: bool = False
+    bulk_dialog: str = ""
+    bulk_errors: dict[str, str] = {}
+    can_reassign: bool = False
+    default_due_on: str = ""
+    default_due_time: str = "09:00"
+
     def _url_choices(self, key: str) -> list[str]:
         return {"region": self.regions, "segment": self.segments}.get(key, [])
 
@@ -92,6 +110,10 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
 
     @staff_event()
     def load(self) -> None:
+        self._clear_selection()
+        self._load()
+
+    def _load(self) -> None:
         actor = current_actor()
         with read_session() as session:
             choices = customers.filter_choices(session=session, actor=actor)
@@ -111,6 +133,9 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
         self.shows_owner_filter = actor.reads_everything
         self.can_log_activity = actor.writes_records
+        self.can_reassign = actor.is_admin
+        due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
+        self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
         self._load_saved_views()
 
     @staff_event()
@@ -134,8 +159,110 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         """Download exactly the filtered customers this user may see, in the import file's columns."""
         with read_session() as session:
             rows = customers.export_customers(session=session, actor=current_actor(), query=self._read_url(session))
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(customers.EXPORT_COLUMNS)
-        writer.writerows([_safe_cell(value) for value in row] for row in rows)
-        return rx.download(data=buffer.getvalue(), filename="customers.csv")
+        return _download(rows)
+
+    # --- selection and bulk actions --------------------------------------------------------------
+
+    def _clear_selection(self) -> None:
+        self.selected, self.all_matching, self.bulk_dialog, self.bulk_errors = [], False, "", {}
+
+    def _selection(self, session) -> customer_bulk.Selection:
+        """The ticked rows, or every customer matching the URL's filters (worked out again here, on the server);
+        the repository checks each id, whatever a client put in `selected`."""
+        if self.all_matching:
+            return customer_bulk.Selection.matching(replace(self._read_url(session), page=1))
+        return customer_bulk.Selection.of_ids(i for i in map(as_id, self.selected) if i is not None)
+
+    @rx.var
+    def selection_label(self) -> str:
+        if self.all_matching:
+            return f"All {count_of(self.total, 'matching customer')} selected"
+        return f"{count_of(len(self.selected), 'customer')} selected" if self.selected else ""
+
+    @rx.var
+    def page_selected(self) -> bool:
+        return bool(self.rows) and len(self.selected) == len(self.rows)
+
+    @staff_event()
+    def tick(self, customer_id: str, ticked: bool) -> None:
+        """Tick or untick a row shown on this page."""
+        if not isinstance(ticked, bool) or customer_id not in [row["id"] for row in self.rows]:
+            return
+        rest = [i for i in self.selected if i != customer_id]
+        self.selected, self.all_matching = (rest + [customer_id]) if ticked else rest, False
+
+    @staff_event()
+    def tick_page(self, ticked: bool) -> None:
+        self.selected = [row["id"] for row in self.rows] if ticked is True else []
+        self.all_matching = False
+
+    @staff_event()
+    def select_all_matching(self) -> None:
+        self.selected, self.all_matching = [row["id"] for row in self.rows], True
+
+    @staff_event()
+    def clear_selection(self) -> None:
+        self._clear_selection()
+
+    @staff_event()
+    def show_bulk_dialog(self, which: str) -> None:
+        self.bulk_dialog = which if which in BULK_DIALOGS else ""
+        self.bulk_errors = {}
+
+    def _done(self, message: str) -> Any:
+        self._clear_selection()
+        self._load()
+        return rx.toast.success(message)
+
+    @staff_event(Role.admin)
+    def bulk_reassign(self, form_data: dict) -> Any:
+        """Give the selection to another owner (or nobody): admins only, all or nothing, one audit batch."""
+        choice = form_data.get("owner_id") if isinstance(form_data, dict) else None
+        owner = None if choice == UNASSIGNED else as_id(choice)
+        if owner is None and choice != UNASSIGNED:
+            self.bulk_errors = {"owner_id": "Choose the new owner."}
+            return None
+        try:
+            with write_session() as session:
+                result = customer_bulk.reassign_customers(session=session, actor=current_actor(),
+                                                          selection=self._selection(session), owner_id=owner)
+        except (customer_bulk.SelectionRejected, customers.OwnerRejected) as refusal:
+            self.bulk_errors = {"owner_id": str(refusal)}
+            return None
+        return self._done(customer_bulk.describe(result, "reassigned"))
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def bulk_create_tasks(self, form_data: dict) -> Any:
+        """The same task for each selected customer, due on the user's own clock."""
+        draft, self.bulk_errors = parse_form(tasks.TaskDraft, form_data, TASK_FIELDS)
+        if self.bulk_errors:
+            return None
+        try:
+            with write_session() as session:
+                result = customer_bulk.create_tasks(session=session, actor=current_actor(),
+                                                    selection=self._selection(session), draft=draft)
+        except customer_bulk.SelectionRejected as refusal:
+            self.bulk_errors = {"subject": str(refusal)}
+            return None
+        return self._done(f"{customer_bulk.describe(result, 'given a task')}: due {draft.due_on} "
+                                   f"{draft.due_time:%H:%M}.")
+
+    @staff_event()
+    def export_selected(self) -> Any:
+        """Download the selected customers, as the whole list's export does."""
+        try:
+            with read_session() as session:
+                rows = customer_bulk.export_selection(session=session, actor=current_actor(),
+                                                      selection=self._selection(session))
+        except customer_bulk.SelectionRejected as refusal:
+            return rx.toast.error(str(refusal))
+        return _download(rows)
+
+
+def _download(rows: list[tuple]) -> Any:
+    """Customers as a CSV download in the import file's columns, every cell safe from formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(customers.EXPORT_COLUMNS)
+    writer.writerows([_safe_cell(value) for value in row] for row in rows)
+    return rx.download(data=buffer.getvalue(), filename="customers.csv")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from crm_app.counts import count_of
-from crm_app.data.models import Customer, Role
+from crm_app.data.models import Customer
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import customers, tasks, webhooks
 from crm_app.data.repositories.audit import audit_batch, record_change
@@ -81,8 +81,8 @@ def selected_ids(*, session: Session, actor: Actor, selection: Selection) -> lis
 
 
 def _writable_selection(session: Session, actor: Actor, selection: Selection) -> list[Customer]:
-    if actor.role == Role.executive:
-        raise PermissionDenied("Executives read customers; their owners and admins change them.")
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read customers; their owners and admins change them.")
     ids = selected_ids(session=session, actor=actor, selection=selection)
     rows = list(session.exec(select(Customer).where(Customer.id.in_(ids)).order_by(Customer.id)))
     if not actor.is_admin and any(row.owner_id != actor.id for row in rows):

@@ -166,13 +166,13 @@ def matching_customers(session: Session, statement, actor: Actor, query: Custome
 
 def matching_customer_ids(*, session: Session, actor: Actor, query: CustomerQuery) -> list[int]:
     """Every customer the actor may see that the list's filters match (all pages): a campaign audience."""
-    return list(session.exec(_matching(session, select(Customer.id), actor, query).order_by(Customer.id)).all())
+    return list(session.exec(matching_customers(session, select(Customer.id), actor, query).order_by(Customer.id)).all())
 
 
 def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> CustomerPage:
     """One page of the customers the actor may see, matching `query`; the search looks in name, email,
     company and phone, case-insensitively."""
-    total = session.exec(matching_customers(session, select(func.count()).select_from(Customer), actor, query)).one()
+    total = count_matching(session=session, actor=actor, query=query)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, query.page), pages)
     column = SORTABLE.get(query.sort, Customer.name)
@@ -192,7 +192,7 @@ def search_customers(*, session: Session, actor: Actor, query: CustomerQuery) ->
 def visible_among(*, session: Session, actor: Actor, ids: Sequence[int]) -> list[tuple[int, str]]:
     """(id, name) of the customers of `ids` the actor may see (a rep: their own), in the order of `ids`; the
     same customers as the list filtered with CustomerQuery(among=ids)."""
-    names = dict(session.exec(_matching(session, select(Customer.id, Customer.name), actor,
+    names = dict(session.exec(matching_customers(session, select(Customer.id, Customer.name), actor,
                                         CustomerQuery(among=tuple(ids))).order_by(Customer.id)).all())
     return [(customer_id, names[customer_id]) for customer_id in ids if customer_id in names]
 
@@ -200,16 +200,31 @@ def visible_among(*, session: Session, actor: Actor, ids: Sequence[int]) -> list
 EXPORT_COLUMNS = ("external_ref", "name", "email", "phone", "company", "region", "segment", "channel", "owner_email")
 
 
-def export_customers(*, session: Session, actor: Actor, query: CustomerQuery) -> list[tuple]:
-    """Every customer the actor may see that matches `query` (all pages), in the import file's columns."""
+def export_customers(*, session: Session, actor: Actor, query: CustomerQuery,
+                     ids: list[int] | None = None) -> list[tuple]:
+    """Every customer the actor may see that matches `query` (all pages), in the import file's columns; with
+    `ids`, only those of them (ids the actor may not see are left out)."""
     column = SORTABLE.get(query.sort, Customer.name)
+    statement = matching_customers(session, select(Customer.external_ref, Customer.name, Customer.email, Customer.phone,
+                                          Customer.company, Customer.region, Customer.segment,
+                                          Customer.acquisition_channel, User.email), actor, query)
+    if ids is not None:
+        statement = statement.where(Customer.id.in_(ids))
     return [tuple(row) for row in session.exec(
-        matching_customers(session, select(Customer.external_ref, Customer.name, Customer.email, Customer.phone, Customer.company,
-                         Customer.region, Customer.segment, Customer.acquisition_channel, User.email),
-                  actor, query)
-        .outerjoin(User, User.id == Customer.owner_id)
+        statement.outerjoin(User, User.id == Customer.owner_id)
         .order_by(_ordering(column, query.descending), Customer.id)
     ).all()]
+
+
+def count_matching(*, session: Session, actor: Actor, query: CustomerQuery) -> int:
+    """How many customers the actor may see match `query` (the list's total)."""
+    return session.exec(matching_customers(session, select(func.count()).select_from(Customer), actor, query)).one()
+
+
+def matching_ids(*, session: Session, actor: Actor, query: CustomerQuery, limit: int) -> list[int]:
+    """The ids of the first `limit` customers the actor may see that match `query`, by id."""
+    return list(session.exec(matching_customers(session, select(Customer.id), actor, query).order_by(Customer.id)
+                             .limit(limit)))
 
 
 def distinct_values(*, session: Session, actor: Actor, column) -> list[str]:
@@ -256,7 +271,7 @@ def _writable(session: Session, actor: Actor, customer_id: int) -> Customer:
     return customer_for(session=session, actor=actor, customer_id=customer_id)
 
 
-def _owner_for(session: Session, actor: Actor, requested: int | None) -> int | None:
+def owner_for(*, session: Session, actor: Actor, requested: int | None) -> int | None:
     """Who owns the customer after a save: a sales rep's own customers stay theirs; only admins hand them over."""
     if not actor.is_admin:
         if requested is not None and requested != actor.id:
@@ -274,7 +289,7 @@ def create_customer(*, session: Session, actor: Actor, customer_create: Customer
     """Add a customer. A sales rep owns what they add; an admin names any active rep or admin, or nobody."""
     if not actor.writes_records:
         raise PermissionDenied("Executives and marketers read customers; sales reps and admins add them.")
-    owner_id = _owner_for(session, actor, customer_create.owner_id)
+    owner_id = owner_for(session=session, actor=actor, requested=customer_create.owner_id)
     customer = Customer(**customer_create.model_dump(exclude={"owner_id"}), owner_id=owner_id)
     session.add(customer)
     session.flush()
@@ -287,7 +302,7 @@ def create_customer(*, session: Session, actor: Actor, customer_create: Customer
 def update_customer(*, session: Session, actor: Actor, customer_id: int, customer_update: CustomerUpdate) -> Customer:
     """Replace the customer's details; audited with the fields that changed (no row when nothing did)."""
     customer = _writable(session, actor, customer_id)
-    owner_id = _owner_for(session, actor, customer_update.owner_id)
+    owner_id = owner_for(session=session, actor=actor, requested=customer_update.owner_id)
     old = snapshot(customer, AUDITED)
     for name, value in customer_update.model_dump(exclude={"owner_id"}).items():
         setattr(customer, name, value)

@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationInfo, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from crm_app.data.change_text import ACTION_TITLES, change_lines, people_in
+from crm_app.data.change_text import ACTION_TITLES, batch_note, change_lines, people_in
 from crm_app.data.models import (Activity, AuditLog, Campaign, CampaignTarget, Customer, Deal, Feedback, LoggedActivity,
                                  Order, User)
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -305,6 +305,10 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
               | people_in([values for row in audit.values() for values in (row.old_values, row.new_values)]))
     names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(people))).all()) if people else {}
     deals = {row.entity_id for row in audit.values() if row.entity == "deal"}
+    batches = {row.batch_id for row in audit.values() if row.batch_id and row.entity == "customer"}
+    batch_sizes = dict(session.exec(
+        select(AuditLog.batch_id, func.count()).where(AuditLog.batch_id.in_(batches), AuditLog.entity == "customer")
+        .group_by(AuditLog.batch_id)).all()) if batches else {}
     deal_titles = dict(session.exec(select(Deal.id, Deal.title).where(Deal.id.in_(deals))).all()) if deals else {}
     entries = []
     for at, kind, row_id in keys:
@@ -345,6 +349,8 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
                                              who=who, deal_id=row.entity_id))
             else:
                 title = ACTION_TITLES.get((row.entity, row.action), row.action)
+                if row.batch_id:
+                    title += batch_note(batch_sizes.get(row.batch_id))
                 if row.entity == "deal":
                     title = f"{title}: {deal_titles.get(row.entity_id, '')}".rstrip(": ")
                 lines = change_lines(row.old_values, row.new_values, names.get)

@@ -10,6 +10,7 @@ from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
 from crm_app.components.saved_views import saved_views_menu
+from crm_app.components.customer_bulk import bulk_bar, bulk_dialogs
 from crm_app.states.auth import AuthState
 from crm_app.states.customer_form import CustomerFormState
 from crm_app.states.customers import CHURN_RISK, CustomersState
@@ -80,6 +81,9 @@ def _header(label: str, column: str | None) -> rx.Component:
 def _row(row: dict) -> rx.Component:
     # The phone card: the name, the company and the phone number, and Log activity.
     return rx.table.row(
+        rx.table.cell(rx.checkbox(checked=CustomersState.selected.contains(row["id"]),
+                                  on_change=lambda ticked: CustomersState.tick(row["id"], ticked),
+                                  aria_label="Select " + row["name"], data_testid="select-customer")),
         rx.table.cell(rx.link(row["name"], href=row["link"])),
         *[card_cell(row[key], label=label, phone=key in ("company", "phone"))
           for label, key in (("Company", "company"), ("Email", "email"), ("Phone", "phone"), ("Region", "region"),
@@ -97,13 +101,19 @@ def customers() -> rx.Component:
         customer_form_dialog(),
         _filters(),
         rx.text(CustomersState.total_label, size="2", data_testid="customers-total"),
+        bulk_bar(),
+        bulk_dialogs(),
         rx.cond(CustomersState.churn_fitted != "",
                 rx.text("At churn risk as fitted on Insights ", CustomersState.churn_fitted, size="2",
                         color=rx.color("gray", 11))),
         table_region(
             rx.table.root(
-                rx.table.header(rx.table.row(*[_header(label, column) for label, column in COLUMNS],
-                                             rx.table.column_header_cell(screen_reader_only("Actions")))),
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell(rx.checkbox(
+                        checked=CustomersState.page_selected, on_change=CustomersState.tick_page,
+                        aria_label="Select every customer on this page")),
+                    *[_header(label, column) for label, column in COLUMNS],
+                    rx.table.column_header_cell(screen_reader_only("Actions")))),
                 rx.table.body(rx.foreach(CustomersState.rows, _row)),
                 width="100%",
                 size="1",

@@ -17,7 +17,7 @@ from crm_app.data.models import Role, utcnow
 from crm_app.data.repositories import customer_bulk, customers, tasks
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.due_times import next_working_hour, wall_clock
+from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, next_working_hour, wall_clock
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -88,6 +88,7 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
     can_reassign: bool = False
     default_due_on: str = ""
     default_due_time: str = "09:00"
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def _url_choices(self, key: str) -> list[str]:
         return {"region": self.regions, "segment": self.segments}.get(key, [])
@@ -136,6 +137,7 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         self.can_reassign = actor.is_admin
         due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
         self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
+        self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
         self._load_saved_views()
 
     @staff_event()

@@ -1,0 +1,113 @@
+"""The bulk actions of /customers: the bar shown while rows are selected ("12 customers selected", "Select all
+1,234 customers matching"), and the change-owner and create-task dialogs. The server checks everything again."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from crm_app.components.forms import field_error, text_field
+from crm_app.data.models import ActivityKind
+from crm_app.states.customers import UNASSIGNED, CustomersState as S
+
+KINDS = tuple(kind.value for kind in ActivityKind)
+
+
+def bulk_bar() -> rx.Component:
+    offer_all = S.page_selected & ~S.all_matching & (S.total > S.rows.length())
+    return rx.cond(
+        S.selection_label != "",
+        rx.flex(
+            rx.text(S.selection_label, size="2", weight="medium", data_testid="selection-label"),
+            rx.cond(offer_all, rx.button("Select all ", S.total_label, " matching", variant="ghost", size="1",
+                                         on_click=S.select_all_matching)),
+            rx.cond(S.can_reassign, rx.button(rx.icon("user-cog", size=14), "Change owner", size="1",
+                                              on_click=S.show_bulk_dialog("owner"))),
+            rx.cond(S.can_log_activity, rx.button(rx.icon("list-plus", size=14), "Create a task for each", size="1",
+                                                  on_click=S.show_bulk_dialog("task"))),
+            rx.button(rx.icon("download", size=14), "Export selection", size="1", variant="soft",
+                      on_click=S.export_selected),
+            rx.button("Clear selection", size="1", variant="soft", color_scheme="gray", on_click=S.clear_selection),
+            spacing="3", align="center", wrap="wrap", padding="2", width="100%",
+            background=rx.color("accent", 3), border_radius="6px", data_testid="bulk-bar",
+        ),
+    )
+
+
+def _buttons(label: str) -> rx.Component:
+    return rx.hstack(
+        rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=S.show_bulk_dialog("")),
+        rx.button(label, type="submit"),
+        justify="end", width="100%",
+    )
+
+
+def _owner_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Change the owner of ", S.selection_label.lower()),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("New owner", html_for="field-owner_id"),
+                    rx.el.select(
+                        rx.el.option("Choose…", value=""),
+                        rx.foreach(S.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                        rx.el.option("Nobody (unassigned)", value=UNASSIGNED),
+                        name="owner_id", id="field-owner_id", aria_describedby="owner_id-error",
+                    ),
+                    field_error(S.bulk_errors, "owner_id"),
+                    _buttons("Reassign"),
+                    spacing="3",
+                ),
+                on_submit=S.bulk_reassign,
+                reset_on_submit=False,
+            ),
+        ),
+        open=S.bulk_dialog == "owner",
+        on_open_change=lambda _open: S.show_bulk_dialog(""),
+    )
+
+
+def _task_dialog() -> rx.Component:
+    errors = S.bulk_errors
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("A task for each of ", S.selection_label.lower()),
+            rx.form(
+                rx.vstack(
+                    text_field("What is to be done", "subject", errors, max_length=200),
+                    rx.flex(
+                        rx.vstack(
+                            rx.el.label("Kind", html_for="field-kind"),
+                            rx.el.select(*[rx.el.option(kind.title(), value=kind) for kind in KINDS], name="kind",
+                                         id="field-kind", default_value="task"),
+                            field_error(errors, "kind"),
+                            spacing="1",
+                        ),
+                        rx.box(text_field("Due date", "due_on", errors, type="date", default_value=S.default_due_on),
+                               min_width="10em"),
+                        rx.box(text_field("Time (" + S.time_zone + ")", "due_time", errors, type="time",
+                                          default_value=S.default_due_time), min_width="8em"),
+                        wrap="wrap", spacing="3", width="100%",
+                    ),
+                    rx.vstack(
+                        rx.el.label("Notes (optional)", html_for="field-notes"),
+                        rx.text_area(id="field-notes", name="notes", max_length=4000, width="100%",
+                                     aria_describedby="notes-error"),
+                        field_error(errors, "notes"),
+                        spacing="1", width="100%",
+                    ),
+                    _buttons("Create tasks"),
+                    spacing="3",
+                ),
+                on_submit=S.bulk_create_tasks,
+                reset_on_submit=False,
+                key=S.default_due_on + S.default_due_time,
+            ),
+        ),
+        open=S.bulk_dialog == "task",
+        on_open_change=lambda _open: S.show_bulk_dialog(""),
+    )
+
+
+def bulk_dialogs() -> rx.Component:
+    return rx.fragment(_owner_dialog(), _task_dialog())

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from crm_app.components.forms import field_error, text_field
-from crm_app.data.models import ActivityKind
+from crm_app.components.forms import field_error, task_fields
 from crm_app.states.customers import UNASSIGNED, CustomersState as S
-
-KINDS = tuple(kind.value for kind in ActivityKind)
-
 
 def bulk_bar() -> rx.Component:
     offer_all = S.page_selected & ~S.all_matching & (S.total > S.rows.length())
@@ -74,28 +70,8 @@ def _task_dialog() -> rx.Component:
             rx.dialog.title("A task for each of ", S.selection_label.lower()),
             rx.form(
                 rx.vstack(
-                    text_field("What is to be done", "subject", errors, max_length=200),
-                    rx.flex(
-                        rx.vstack(
-                            rx.el.label("Kind", html_for="field-kind"),
-                            rx.el.select(*[rx.el.option(kind.title(), value=kind) for kind in KINDS], name="kind",
-                                         id="field-kind", default_value="task"),
-                            field_error(errors, "kind"),
-                            spacing="1",
-                        ),
-                        rx.box(text_field("Due date", "due_on", errors, type="date", default_value=S.default_due_on),
-                               min_width="10em"),
-                        rx.box(text_field("Time (" + S.time_zone + ")", "due_time", errors, type="time",
-                                          default_value=S.default_due_time), min_width="8em"),
-                        wrap="wrap", spacing="3", width="100%",
-                    ),
-                    rx.vstack(
-                        rx.el.label("Notes (optional)", html_for="field-notes"),
-                        rx.text_area(id="field-notes", name="notes", max_length=4000, width="100%",
-                                     aria_describedby="notes-error"),
-                        field_error(errors, "notes"),
-                        spacing="1", width="100%",
-                    ),
+                    *task_fields(errors, due_on=S.default_due_on, due_time=S.default_due_time,
+                                 time_zone=S.time_zone),
                     _buttons("Create tasks"),
                     spacing="3",
                 ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
+from crm_app.data.models import ActivityKind
+
 
 def field_error(errors: rx.Var, name: str) -> rx.Component:
     return rx.cond(
@@ -34,6 +36,37 @@ def select_field(label: str, name: str, choices: list[str], errors: rx.Var, defa
         spacing="1",
         width="100%",
     )
+
+
+def task_fields(errors: rx.Var, *, due_on: rx.Var, due_time: rx.Var, time_zone: rx.Var) -> list[rx.Component]:
+    """The fields of a new task (subject, kind, due date and time on the user's clock, notes), each with its
+    inline error; the names are those tasks.TaskDraft reads."""
+    return [
+        text_field("What is to be done", "subject", errors, max_length=200),
+        rx.flex(
+            rx.vstack(
+                rx.el.label("Kind", html_for="field-kind"),
+                rx.el.select(*[rx.el.option(kind.value.title(), value=kind.value) for kind in ActivityKind],
+                             name="kind", id="field-kind", default_value="task"),
+                field_error(errors, "kind"),
+                spacing="1",
+            ),
+            rx.box(text_field("Due date", "due_on", errors, type="date", default_value=due_on), min_width="10em"),
+            rx.box(text_field("Time (" + time_zone + ")", "due_time", errors, type="time", default_value=due_time),
+                   min_width="8em"),
+            wrap="wrap",
+            spacing="3",
+            width="100%",
+        ),
+        rx.vstack(
+            rx.el.label("Notes (optional)", html_for="field-notes"),
+            rx.text_area(id="field-notes", name="notes", max_length=4000, width="100%",
+                         aria_describedby="notes-error"),
+            field_error(errors, "notes"),
+            spacing="1",
+            width="100%",
+        ),
+    ]
 
 
 class PostedForm(BaseHTML):

@@ -5,7 +5,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.customer_picker import customer_picker
-from crm_app.components.forms import field_error, text_field
+from crm_app.components.forms import field_error, task_fields
 from crm_app.components.shell import staff_page
 from crm_app.states.tasks import BUCKETS, EVERYONE, KINDS, RESCHEDULES, TasksState
 
@@ -119,31 +119,8 @@ def _new_task() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    text_field("What is to be done", "subject", errors, max_length=200),
-                    rx.flex(
-                        rx.vstack(
-                            rx.el.label("Kind", html_for="field-kind"),
-                            rx.el.select(*[rx.el.option(kind.title(), value=kind) for kind in KINDS], name="kind",
-                                         id="field-kind", default_value="task"),
-                            field_error(errors, "kind"),
-                            spacing="1",
-                        ),
-                        rx.box(text_field("Due date", "due_on", errors, type="date",
-                                          default_value=TasksState.default_due_on), min_width="10em"),
-                        rx.box(text_field(f"Time ({TasksState.time_zone})", "due_time", errors, type="time",
-                                          default_value=TasksState.default_due_time), min_width="8em"),
-                        wrap="wrap",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.vstack(
-                        rx.el.label("Notes (optional)", html_for="field-notes"),
-                        rx.text_area(id="field-notes", name="notes", max_length=4000, width="100%",
-                                     aria_describedby="notes-error"),
-                        field_error(errors, "notes"),
-                        spacing="1",
-                        width="100%",
-                    ),
+                    *task_fields(errors, due_on=TasksState.default_due_on, due_time=TasksState.default_due_time,
+                                 time_zone=TasksState.time_zone),
                     rx.button("Save task", type="submit"),
                     spacing="3",
                     width="100%",

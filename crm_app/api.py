@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 
-from crm_app import api_v1, rate_limit, sign_in, unsubscribe
+from crm_app import api_v1, password_reset, rate_limit, sign_in, unsubscribe
 from crm_app.metrics import TimeRequests
 from crm_app.data.db import DatabaseFault, database_fault, probe_write, read_session, write_session
 from crm_app.data.models import FeedbackChannel, FeedbackSubmission
@@ -219,6 +219,7 @@ def health() -> JSONResponse:
 
 api.include_router(sign_in.router)
 api.include_router(unsubscribe.router)
+api.include_router(password_reset.router)
 api_v1.install(api)
 
 

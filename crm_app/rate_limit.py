@@ -166,3 +166,26 @@ async def reserve_mail_send() -> int:
     except Exception:  # the store is down: the sender's batch size and poll interval still bound the pace
         logger.warning("Rate limit store unavailable; sending mail unthrottled.")
     return 0
+
+
+# --- "forgot password?" ----------------------------------------------------------------------------------------
+
+_RESET_ACCOUNT, _RESET_CLIENT = "password_reset_account", "password_reset_client"
+
+
+async def reserve_password_reset(account: str, client: str) -> int:
+    """Count a reset request for `account` from `client`, whether or not the account exists (so the answer tells
+    nothing): 0 when it may go on, else the seconds until the fullest rule has room."""
+    settings = get_settings()
+    checks = [(rule, _RESET_ACCOUNT, account) for rule in _rules(settings.password_reset_account_limits)]
+    checks += [(rule, _RESET_CLIENT, client) for rule in _rules(settings.password_reset_client_limits)]
+    try:
+        waits = [await _seconds_until_free(rule, kind, key) for rule, kind, key in checks]
+        if max(waits, default=0):
+            return max(waits)
+        for rule, kind, key in checks:
+            if not await _limiter().hit(rule, kind, key):
+                return await _seconds_until_free(rule, kind, key)
+    except Exception:  # the store is down: the account's own links are still spent by each new request
+        logger.warning("Rate limit store unavailable; a password reset request went unthrottled.")
+    return 0

@@ -14,6 +14,12 @@ ACCOUNT = "/account"
 SIGN_IN = "/auth/sign-in"
 SIGN_IN_CODE = "/auth/sign-in/code"
 SIGN_OUT = "/auth/sign-out"
+# "Forgot password?": the pages (crm_app/pages/login.py) and the endpoints their forms post to
+# (crm_app/password_reset.py). The emailed link opens RESET_PASSWORD?t=...
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+FORGOT_PASSWORD_POST = "/auth/forgot-password"
+RESET_PASSWORD_POST = "/auth/reset-password"
 ADMIN_USERS = "/admin/users"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"

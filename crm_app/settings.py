@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # makes the next attempt wait until its window frees, so the wait grows with the failures.
     sign_in_account_limits: str = "5/15 minutes;10/hour;20/day"
     sign_in_client_limits: str = "30/15 minutes;100/hour;300/day"
+    # "Forgot password?" requests per account and per client address (each request counts, sent or not).
+    password_reset_account_limits: str = "3/15 minutes;10/day"
+    password_reset_client_limits: str = "20/hour;50/day"
     # Threads checking passwords (Argon2 takes ~50 ms of CPU and 64 MiB): the event loop never waits on one.
     password_check_threads: int = Field(default=2, ge=1, le=32)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)

@@ -17,6 +17,22 @@ def _error() -> rx.Component:
     )
 
 
+def _notice() -> rx.Component:
+    return rx.cond(
+        AuthState.login_notice != "",
+        rx.callout(AuthState.login_notice, icon="circle-check", color_scheme="green", role="status",
+                   width="100%", data_testid="login-notice"),
+    )
+
+
+def _mail_notice() -> rx.Component:
+    return rx.cond(
+        AuthState.mail_notice != "",
+        rx.callout(AuthState.mail_notice, icon="info", color_scheme="amber", width="100%",
+                   data_testid="mail-notice"),
+    )
+
+
 def _password_step() -> rx.Component:
     # A plain HTML form: the browser posts it to the sign-in endpoint, which sets the HttpOnly session
     # cookie; the password never passes through the websocket or the page's state.
@@ -30,8 +46,10 @@ def _password_step() -> rx.Component:
             rx.input(id="login-password", name="password", type="password",
                      auto_complete="current-password", required=True, width="100%"),
             rx.el.input(type="hidden", name="next", value=AuthState.next_path),
+            _notice(),
             _error(),
             rx.button("Sign in", type="submit", width="100%", size="3"),
+            rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"),
             spacing="3",
             width="100%",
         ),
@@ -60,14 +78,73 @@ def _code_step() -> rx.Component:
     )
 
 
-@rx.page(route=routes.LOGIN, title=page_title("Sign in"), on_load=AuthState.open_login_page)
-def login() -> rx.Component:
+def _centred_card(content: rx.Component) -> rx.Component:
     return rx.center(
-        rx.card(
-            rx.cond(AuthState.login_step == "code", _code_step(), _password_step()),
-            width="min(26em, 92vw)",
-            size="4",
-        ),
+        rx.card(content, width="min(26em, 92vw)", size="4"),
         min_height="100vh",
         background=rx.color("gray", 2),
     )
+
+
+@rx.page(route=routes.LOGIN, title=page_title("Sign in"), on_load=AuthState.open_login_page)
+def login() -> rx.Component:
+    return _centred_card(rx.cond(AuthState.login_step == "code", _code_step(), _password_step()))
+
+
+@rx.page(route=routes.FORGOT_PASSWORD, title=page_title("Forgot password"), on_load=AuthState.open_login_page)
+def forgot_password() -> rx.Component:
+    """Ask for a reset link: a plain form posted to the endpoint, which answers the same for any email."""
+    return _centred_card(posted_form(
+        rx.vstack(
+            rx.heading("Forgot your password?", size="6"),
+            rx.text("Enter your account's email. We will send a link to choose a new password.", size="2"),
+            rx.el.label("Email", html_for="forgot-email"),
+            rx.input(id="forgot-email", name="email", type="email", auto_complete="username", required=True,
+                     width="100%", auto_focus=True),
+            _notice(),
+            _error(),
+            _mail_notice(),
+            rx.button("Email me a link", type="submit", width="100%", size="3"),
+            rx.link("Back to sign in", href=routes.LOGIN, size="2"),
+            spacing="3",
+            width="100%",
+        ),
+        action=routes.FORGOT_PASSWORD_POST,
+        method="post",
+    ))
+
+
+@rx.page(route=routes.RESET_PASSWORD, title=page_title("Choose a new password"),
+         on_load=AuthState.open_login_page)
+def reset_password() -> rx.Component:
+    """The emailed link's page: the new password twice, posted with the link's token; or why the link is refused."""
+    return _centred_card(rx.cond(
+        AuthState.reset_link_ok,
+        posted_form(
+            rx.vstack(
+                rx.heading("Choose a new password", size="6"),
+                rx.el.label("New password", html_for="reset-password"),
+                rx.input(id="reset-password", name="password", type="password", auto_complete="new-password",
+                         required=True, width="100%", auto_focus=True),
+                rx.el.label("The new password again", html_for="reset-confirm"),
+                rx.input(id="reset-confirm", name="confirm", type="password", auto_complete="new-password",
+                         required=True, width="100%"),
+                rx.el.input(type="hidden", name="t", value=AuthState.reset_token),
+                rx.text("At least 10 characters and not easy to guess. Every session of your account ends.",
+                        size="2", color_scheme="gray"),
+                _error(),
+                rx.button("Set new password", type="submit", width="100%", size="3"),
+                spacing="3",
+                width="100%",
+            ),
+            action=routes.RESET_PASSWORD_POST,
+            method="post",
+        ),
+        rx.vstack(
+            rx.heading("Choose a new password", size="6"),
+            _error(),
+            rx.link("Ask for a new link", href=routes.FORGOT_PASSWORD, size="2"),
+            spacing="3",
+            width="100%",
+        ),
+    ))

@@ -24,6 +24,8 @@ from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import users
 from crm_app.data.security import token_digest
 from crm_app.settings import get_settings
+from crm_app.data.repositories import mail_outbox, password_resets
+from crm_app.password_reset import CHANGED, RESET_MESSAGES, SENT, message_of
 from crm_app.sign_in import LOGIN_MESSAGES, refusal_message, session_token_of
 
 _acting_user: ContextVar[Actor | None] = ContextVar("acting_user", default=None)
@@ -48,6 +50,12 @@ class AuthState(rx.State):
     # second factor).
     next_path: str = routes.HOME
     login_step: str = "password"
+    # Green news on the login and reset pages (a link sent, a password changed); the reset page's link token (from
+    # its own address) and whether it is still good; the no-SMTP notice where mail is sent.
+    login_notice: str = ""
+    reset_token: str = ""
+    reset_link_ok: bool = False
+    mail_notice: str = ""
     # Which session cookie this tab's state was built for: its digest, as the database keeps it (the token itself
     # is never kept in state). Uploads sent without the cookie are judged by it (crm_app/request_guards.py).
     _session_seen: str = ""
@@ -94,12 +102,38 @@ class AuthState(rx.State):
         wait = str(query.get("wait", ""))
         self.login_error = (refusal_message(int(wait)) if error == "throttled" and wait.isdecimal() and len(wait) < 7
                             else LOGIN_MESSAGES.get(error, "") if isinstance(error, str) else "")
+        on_reset_page = self._open_reset_pages(query, error)
         shown_to = self.user_name
-        if self._resolve_actor() is not None:
+        if self._resolve_actor() is not None and not on_reset_page:
             return rx.redirect(self.next_path)
         if shown_to:  # the session ended elsewhere (sign out everywhere, an admin): forget what the tab showed
             await self._forget_shown_data()
         return None
+
+    def _open_reset_pages(self, query: Any, error: Any) -> bool:
+        """The notices of /login, /forgot-password and /reset-password; True on the reset page (whose link works
+        for a signed-in browser too)."""
+        path = str(self.router.url.path)
+        self.login_notice = CHANGED if query.get("notice") == "password-changed" else ""
+        self.mail_notice = mail_outbox.mail_not_sent_notice() if path == routes.FORGOT_PASSWORD else ""
+        if path == routes.FORGOT_PASSWORD and query.get("sent") == "1":
+            self.login_notice = SENT
+        if isinstance(error, str) and error in RESET_MESSAGES:
+            self.login_error = RESET_MESSAGES[error]
+        elif error == "weak":
+            self.login_error = message_of(query.get("why")) or "Choose a password that is harder to guess."
+        self.reset_token, self.reset_link_ok = "", False
+        if path != routes.RESET_PASSWORD:
+            return False
+        token = query.get("t", "")
+        try:
+            with read_session() as session:
+                password_resets.open_link(session=session, token=token)
+        except password_resets.ResetLinkRefused as refused:
+            self.login_error = str(refused)
+            return True
+        self.reset_token, self.reset_link_ok = token, True
+        return True
 
     @rx.event
     def recognise_visitor(self) -> None:

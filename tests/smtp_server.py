@@ -85,6 +85,18 @@ class SmtpServer:
             time.sleep(0.05)
         raise AssertionError(f"expected {count} emails within {timeout} s, received {len(self.received)}")
 
+    def mail_to(self, address: str, count: int = 1, timeout: float = 60.0) -> list[EmailMessage]:
+        """The `count` emails received for `address` once they are there (a server shared by several tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                theirs = [email for email in self.received if email["To"] == address]
+            if len(theirs) >= count:
+                assert len(theirs) == count, f"expected {count} emails to {address}, received {len(theirs)}"
+                return theirs
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} emails to {address} within {timeout} s")
+
     def __enter__(self) -> "SmtpServer":
         self._controller.start()
         return self

@@ -113,7 +113,7 @@ class AuthState(rx.State):
     def _open_reset_pages(self, query: Any, error: Any) -> bool:
         """The notices of /login, /forgot-password and /reset-password; True on the reset page (whose link works
         for a signed-in browser too)."""
-        path = str(self.router.url.path)
+        path = str(self.router.url.path).rstrip("/")  # the server may add a trailing slash
         self.login_notice = CHANGED if query.get("notice") == "password-changed" else ""
         self.mail_notice = mail_outbox.mail_not_sent_notice() if path == routes.FORGOT_PASSWORD else ""
         if path == routes.FORGOT_PASSWORD and query.get("sent") == "1":

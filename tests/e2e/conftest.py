@@ -27,6 +27,7 @@ from sqlmodel import Session, func, select
 from crm_app.data.db import engine_for
 from crm_app.data.models import User
 from crm_app.settings import PROJECT_ROOT
+from tests.smtp_server import SmtpServer
 
 APP_PORT = int(os.environ.get("CRM_E2E_PORT", "3100"))  # another port lets two checkouts test at once
 APP_URL = f"http://localhost:{APP_PORT}"
@@ -185,9 +186,18 @@ def serve_prod(port: int, env: dict[str, str], log_path: Path) -> Iterator[subpr
 
 
 @pytest.fixture(scope="session")
-def app_url(e2e_database_url: str, e2e_workdir: Path) -> Iterator[str]:
-    """The base URL of the production server, serving the e2e database."""
-    with serve_prod(APP_PORT, _server_env(e2e_database_url, e2e_workdir), e2e_workdir / "server.log"):
+def smtp_server() -> Iterator[SmtpServer]:
+    """The real SMTP server (aiosmtpd) the served app sends its mail to; tests read what it received."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_database_url: str, e2e_workdir: Path, smtp_server: SmtpServer) -> Iterator[str]:
+    """The base URL of the production server, serving the e2e database and sending mail to `smtp_server`."""
+    env = {**_server_env(e2e_database_url, e2e_workdir), "CRM_SMTP_URL": smtp_server.url,
+           "CRM_MAIL_FROM": f"{COMPANY_NAME} <crm@northwind.example>", "CRM_MAIL_RATE_LIMIT": "10000/minute"}
+    with serve_prod(APP_PORT, env, e2e_workdir / "server.log"):
         yield APP_URL
 
 

@@ -10,6 +10,7 @@ UNION ALL orders them and keeps a page; then each source's rows on the page are 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -211,51 +212,55 @@ class TimelinePage:
     next_cursor: Cursor | None  # None on the last page
 
 
-def _campaign_start(session: Session) -> sa.ColumnElement:
+def _campaign_start(dialect: str) -> sa.ColumnElement:
     """A campaign's start day as the moment it contacted its targets (midnight UTC), in the form the database
     stores moments in, so keyset comparisons with it are exact."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         moment = sa.func.strftime("%Y-%m-%d %H:%M:%f000", Campaign.start_date)
     else:
         moment = sa.func.timezone("UTC", sa.cast(Campaign.start_date, sa.DateTime()))
     return sa.type_coerce(moment, UTCDateTime())
 
 
-def _sources(session: Session, customer_id: int | None, deal_id: int | None) -> dict[tuple[str, ...], Any]:
-    """Per group of entry kinds: (time, kind, id, where) of the rows that belong on the timeline."""
-    la, task = LoggedActivity, Activity
+def _sources(dialect: str, of_deal: bool) -> dict[tuple[str, ...], Any]:
+    """Per group of entry kinds: (time, kind, id, where) of the rows on the timeline of the customer or deal
+    bound to the parameter "subject"."""
+    la, task, subject = LoggedActivity, Activity, sa.bindparam("subject", type_=sa.Integer)
     deal_moves = (AuditLog.entity == "deal") & (AuditLog.action == "stage_move")
-    if deal_id is not None:
+    if of_deal:
         return {
-            ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.deal_id == deal_id]),
-            ("task_created",): (task.created_at, None, task.id, [task.deal_id == deal_id]),
-            ("task_done",): (task.done_at, None, task.id, [task.deal_id == deal_id, task.done_at.is_not(None)]),
-            ("stage_move",): (AuditLog.at, None, AuditLog.id, [deal_moves, AuditLog.entity_id == deal_id]),
+            ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.deal_id == subject]),
+            ("task_created",): (task.created_at, None, task.id, [task.deal_id == subject]),
+            ("task_done",): (task.done_at, None, task.id, [task.deal_id == subject, task.done_at.is_not(None)]),
+            ("stage_move",): (AuditLog.at, None, AuditLog.id, [deal_moves, AuditLog.entity_id == subject]),
             ("change",): (AuditLog.at, None, AuditLog.id, [
-                AuditLog.entity == "deal", AuditLog.entity_id == deal_id,
+                AuditLog.entity == "deal", AuditLog.entity_id == subject,
                 AuditLog.action.in_([action for entity, action in ACTION_TITLES if entity == "deal"])]),
         }
-    deals_of_customer = select(Deal.id).where(Deal.customer_id == customer_id)
+    deals_of_customer = select(Deal.id).where(Deal.customer_id == subject)
     return {
-        ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.customer_id == customer_id]),
-        ("task_created",): (task.created_at, None, task.id, [task.customer_id == customer_id]),
-        ("task_done",): (task.done_at, None, task.id, [task.customer_id == customer_id, task.done_at.is_not(None)]),
-        ("order",): (Order.ordered_at, None, Order.id, [Order.customer_id == customer_id]),
+        ("note", "call", "email", "meeting"): (la.occurred_at, la.kind, la.id, [la.customer_id == subject]),
+        ("task_created",): (task.created_at, None, task.id, [task.customer_id == subject]),
+        ("task_done",): (task.done_at, None, task.id, [task.customer_id == subject, task.done_at.is_not(None)]),
+        ("order",): (Order.ordered_at, None, Order.id, [Order.customer_id == subject]),
         ("stage_move",): (AuditLog.at, None, AuditLog.id, [deal_moves, AuditLog.entity_id.in_(deals_of_customer)]),
-        ("feedback",): (Feedback.submitted_at, None, Feedback.id, [Feedback.customer_id == customer_id]),
-        ("campaign",): (_campaign_start(session), None, CampaignTarget.id, [
-            CampaignTarget.customer_id == customer_id, CampaignTarget.campaign_id == Campaign.id]),
+        ("feedback",): (Feedback.submitted_at, None, Feedback.id, [Feedback.customer_id == subject]),
+        ("campaign",): (_campaign_start(dialect), None, CampaignTarget.id, [
+            CampaignTarget.customer_id == subject, CampaignTarget.campaign_id == Campaign.id]),
         ("change",): (AuditLog.at, None, AuditLog.id, [
-            AuditLog.entity == "customer", AuditLog.entity_id == customer_id,
+            AuditLog.entity == "customer", AuditLog.entity_id == subject,
             AuditLog.action.in_([action for entity, action in ACTION_TITLES if entity == "customer"])]),
     }
 
 
-def _page_keys(session: Session, customer_id: int | None, deal_id: int | None, kinds: set[str],
-               after: Cursor | None, limit: int) -> list[tuple[datetime, str, int]]:
-    """The (time, kind, id) of the page's entries, newest first, merged by one UNION ALL."""
+@functools.lru_cache(maxsize=256)
+def _keys_statement(dialect: str, of_deal: bool, kinds: frozenset[str], paged: bool) -> sa.Select | None:
+    """The UNION ALL that merges the sources' newest (time, kind, id) keys, for a subject, the kinds and whether
+    a cursor is given; its values are parameters (subject, after_at, after_kind, after_id, limit), so the
+    statement is built once per shape and not for every page (building it was most of a page's time)."""
     branches = []
-    for group, (at, kind, row_id, where) in _sources(session, customer_id, deal_id).items():
+    limit = sa.bindparam("limit", type_=sa.Integer)
+    for group, (at, kind, row_id, where) in _sources(dialect, of_deal).items():
         wanted = [k for k in group if k in kinds] if kinds else list(group)
         if not wanted:
             continue
@@ -265,18 +270,31 @@ def _page_keys(session: Session, customer_id: int | None, deal_id: int | None, k
         statement = select(at.label("at"), kind.label("kind"), row_id.label("id")).where(*where)
         if len(wanted) < len(group):
             statement = statement.where(kind.in_(wanted))
-        if after is not None:
+        if paged:
+            after_at = sa.bindparam("after_at", type_=at.type)
             # `at <= cursor` first: a bound the (subject, time, id) index seeks to instead of reading past newer rows.
-            statement = statement.where(at <= after.at, sa.or_(at < after.at, sa.tuple_(kind, row_id) < sa.tuple_(
-                sa.literal(after.kind), sa.literal(after.id))))
+            statement = statement.where(at <= after_at, sa.or_(at < after_at, sa.tuple_(kind, row_id) < sa.tuple_(
+                sa.bindparam("after_kind", type_=sa.String), sa.bindparam("after_id", type_=sa.Integer))))
         statement = statement.order_by(*order).limit(limit)
         branches.append(select(*statement.subquery().c))
     if not branches:
-        return []
+        return None
     merged = sa.union_all(*branches).subquery()
-    return [tuple(row) for row in session.execute(
-        select(merged.c.at, merged.c.kind, merged.c.id)
-        .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.id.desc()).limit(limit)).all()]
+    return (select(merged.c.at, merged.c.kind, merged.c.id)
+            .order_by(merged.c.at.desc(), merged.c.kind.desc(), merged.c.id.desc()).limit(limit))
+
+
+def _page_keys(session: Session, customer_id: int | None, deal_id: int | None, kinds: set[str],
+               after: Cursor | None, limit: int) -> list[tuple[datetime, str, int]]:
+    """The (time, kind, id) of the page's entries, newest first, merged by one UNION ALL."""
+    statement = _keys_statement(session.get_bind().dialect.name, deal_id is not None, frozenset(kinds),
+                                after is not None)
+    if statement is None:
+        return []
+    values = {"subject": deal_id if deal_id is not None else customer_id, "limit": limit}
+    if after is not None:
+        values |= {"after_at": after.at, "after_kind": after.kind, "after_id": after.id}
+    return [tuple(row) for row in session.execute(statement, values).all()]
 
 
 def _minutes(value: int | None) -> str | None:
@@ -291,25 +309,42 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
         ids.setdefault({"created": "task", "done": "task", "stage_move": "audit", "change": "audit"}.get(
             source, source), set()).add(row_id)
 
-    def by_id(model, source: str) -> dict[int, Any]:  # no query for a source with nothing on the page
-        wanted = ids.get(source)
-        return {row.id: row for row in session.exec(select(model).where(model.id.in_(wanted)))} if wanted else {}
+    names: dict[int, str] = {}
+    deal_titles: dict[int, str] = {}
 
-    logged, task_rows, orders = by_id(LoggedActivity, "logged"), by_id(Activity, "task"), by_id(Order, "order")
-    answers, audit = by_id(Feedback, "feedback"), by_id(AuditLog, "audit")
+    def by_id(model, source: str, person=None) -> dict[int, Any]:
+        """The source's rows on the page by id, with the name of the person `person` names (author, owner,
+        actor) read in the same statement; no query for a source with nothing on the page."""
+        wanted = ids.get(source)
+        if not wanted:
+            return {}
+        statement = select(model) if person is None else (
+            select(model, User.id, User.full_name).outerjoin(User, User.id == person))
+        if model is AuditLog:  # a deal's entries are titled with the deal
+            statement = statement.add_columns(Deal.id, Deal.title).outerjoin(
+                Deal, (AuditLog.entity == "deal") & (Deal.id == AuditLog.entity_id))
+        rows = {}
+        for row, *extra in session.execute(statement.where(model.id.in_(wanted))).all():
+            rows[row.id] = row
+            for key, value, known in zip(extra[::2], extra[1::2], (names, deal_titles)):
+                if key is not None:
+                    known[key] = value
+        return rows
+
+    logged = by_id(LoggedActivity, "logged", LoggedActivity.author_id)
+    task_rows, orders = by_id(Activity, "task", Activity.owner_id), by_id(Order, "order")
+    answers, audit = by_id(Feedback, "feedback"), by_id(AuditLog, "audit", AuditLog.actor_id)
     campaigns = {target.id: name for target, name in session.exec(
         select(CampaignTarget, Campaign.name).join(Campaign, Campaign.id == CampaignTarget.campaign_id)
         .where(CampaignTarget.id.in_(ids["campaign"])))} if ids.get("campaign") else {}
-    people = ({row.author_id for row in logged.values()} | {row.owner_id for row in task_rows.values()}
-              | {row.actor_id for row in audit.values() if row.actor_id}
-              | people_in([values for row in audit.values() for values in (row.old_values, row.new_values)]))
-    names = dict(session.exec(select(User.id, User.full_name).where(User.id.in_(people))).all()) if people else {}
-    deals = {row.entity_id for row in audit.values() if row.entity == "deal"}
+    # People named inside changes (an owner moved from one rep to another), when not read with the rows above.
+    named = people_in([values for row in audit.values() for values in (row.old_values, row.new_values)]) - set(names)
+    if named:
+        names |= dict(session.exec(select(User.id, User.full_name).where(User.id.in_(named))).all())
     batches = {row.batch_id for row in audit.values() if row.batch_id and row.entity == "customer"}
     batch_sizes = dict(session.exec(
         select(AuditLog.batch_id, func.count()).where(AuditLog.batch_id.in_(batches), AuditLog.entity == "customer")
         .group_by(AuditLog.batch_id)).all()) if batches else {}
-    deal_titles = dict(session.exec(select(Deal.id, Deal.title).where(Deal.id.in_(deals))).all()) if deals else {}
     entries = []
     for at, kind, row_id in keys:
         common = {"kind": kind, "id": row_id, "at": at}

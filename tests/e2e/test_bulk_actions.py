@@ -1,15 +1,19 @@
 """Bulk actions on /customers in Chromium: an admin ticks rows, gives them to another rep and reads how many
-changed; the change is on each customer's timeline as one bulk action."""
+changed (the change is on each customer's timeline as one bulk action); a rep gives a task to each of the rows
+they ticked, due at the default next working hour on their clock."""
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
-from crm_app.data.models import AuditLog, Customer, User
+from crm_app.data.models import Activity, AuditLog, Customer, User
+from crm_app.due_times import at_wall_clock
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -54,4 +58,43 @@ def test_an_admin_selects_rows_and_reassigns_them_seeing_the_count(new_context, 
     finally:  # the other tests' data as seeded
         with Session(engine) as session:
             session.exec(update(Customer).where(Customer.id.in_([i for i, _ in chosen])).values(owner_id=rep2.id))
+            session.commit()
+
+
+def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(new_context, app_url,
+                                                                                e2e_database_url):
+    engine = engine_for(e2e_database_url)
+    subject = "Send the autumn price list (bulk e2e)"
+    with Session(engine) as session:
+        rep1 = session.exec(select(User).where(User.email == "rep1@example.com")).one()
+        region = session.exec(select(Customer.region).where(Customer.owner_id == rep1.id)
+                              .group_by(Customer.region).order_by(func.count().desc())).first()
+        chosen = session.exec(select(Customer.id, Customer.name).where(Customer.owner_id == rep1.id,
+                                                                       Customer.region == region)
+                              .order_by(Customer.name, Customer.id).limit(2)).all()
+    page = new_context().new_page()
+    sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(page, f"{app_url}/customers?region={region}")
+    expect(page.get_by_role("button", name="Change owner")).to_have_count(0)  # admins only
+    try:
+        for _, name in chosen:
+            page.get_by_role("checkbox", name=f"Select {name}", exact=True).click()
+        expect(page.get_by_test_id("selection-label")).to_have_text("2 customers selected")
+        expect(page.get_by_role("button", name="Change owner")).to_have_count(0)
+        page.get_by_role("button", name="Create a task for each").click()
+        due_on, due_time = page.locator("#field-due_on").input_value(), page.locator("#field-due_time").input_value()
+        page.get_by_role("button", name="Create tasks").click()
+        expect(page.get_by_test_id("error-subject")).to_have_text("Write what is to be done, in 1 to 200 characters.")
+        page.get_by_label("What is to be done").fill(subject)
+        page.get_by_role("button", name="Create tasks").click()
+        expect(page.get_by_text(f"2 customers given a task: due {due_on} {due_time}.", exact=True)).to_be_visible()
+        with Session(engine) as session:
+            zone = session.exec(select(User.time_zone).where(User.id == rep1.id)).one()
+            made = session.exec(select(Activity.customer_id, Activity.owner_id, Activity.due_at)
+                                .where(Activity.subject == subject).order_by(Activity.customer_id)).all()
+        due = at_wall_clock(date.fromisoformat(due_on), time.fromisoformat(due_time), zone)
+        assert [tuple(row) for row in made] == [(i, rep1.id, due) for i in sorted(i for i, _ in chosen)]
+    finally:
+        with Session(engine) as session:
+            session.exec(delete(Activity).where(Activity.subject == subject))
             session.commit()

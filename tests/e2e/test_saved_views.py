@@ -1,5 +1,5 @@
 """Saved views in Chromium: a rep saves the filters of /customers under a name, signs out, signs in again and
-reopens the view from the page's view menu."""
+reopens the view from the page's view menu; an admin shares a view of /orders that a rep opens but cannot change."""
 
 from __future__ import annotations
 
@@ -49,3 +49,31 @@ def test_a_rep_saves_a_view_and_reopens_it_after_signing_out(new_context, app_ur
     expect(page).to_have_url(view_url)
     expect(page.get_by_test_id("customers-total")).to_have_text(f"{expected:,} customers")
     expect(page.get_by_test_id("views-menu")).to_have_text(f"My {region} book")
+
+
+def test_an_admin_shares_a_view_that_reps_open_but_cannot_change(new_context, app_url, e2e_database_url):
+    name = "Refunded orders (team)"
+    admin = new_context().new_page()
+    sign_in(admin, app_url, "admin@example.com", "demo-admin-2026")
+    open_page(admin, f"{app_url}/orders")
+    admin.get_by_role("combobox", name="Status", exact=True).click()
+    admin.get_by_role("option", name="Refunded", exact=True).click()
+    expect(admin).to_have_url(path_is(app_url, "/orders?status=refunded"))
+    admin.get_by_test_id("views-menu").click()
+    admin.get_by_role("menuitem", name="Save these filters…").click()
+    admin.get_by_label("View name").fill(name)
+    admin.get_by_role("checkbox", name="Share with everybody").click()
+    admin.get_by_role("button", name="Save view").click()
+    expect(admin.get_by_text(f"View “{name}” saved.")).to_be_visible()
+
+    rep = new_context().new_page()
+    sign_in(rep, app_url, "rep1@example.com", "demo-rep1-2026")
+    open_page(rep, f"{app_url}/orders")
+    rep.get_by_test_id("views-menu").click()
+    rep.get_by_role("menuitem", name=name).click()
+    expect(rep).to_have_url(path_is(app_url, "/orders?status=refunded"))
+    expect(rep.get_by_test_id("views-menu")).to_have_text(name)
+    rep.get_by_test_id("views-menu").click()
+    rep.get_by_role("menuitem", name="Rename or delete views…").click()
+    expect(rep.get_by_text(f"{name} · shared by")).to_contain_text("(read-only)")
+    expect(rep.get_by_role("button", name=f"Delete view {name}")).to_have_count(0)

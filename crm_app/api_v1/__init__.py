@@ -6,10 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from crm_app.api_v1 import customers, problems
+from crm_app.api_v1 import activities, customers, deals, feedback, orders, problems, products, tasks
 
 router = APIRouter(prefix=problems.PREFIX)
-router.include_router(customers.router)
+for resource in (customers, orders, deals, tasks, activities, feedback, products):
+    router.include_router(resource.router)
 
 
 def install(api: FastAPI) -> None:

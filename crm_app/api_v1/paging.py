@@ -98,3 +98,9 @@ def keyset_page(session, statement, *, sort: Sort, cursor: str | None, limit: in
     last = rows[limit - 1]
     record = last[0] if isinstance(last, tuple) or hasattr(last, "_fields") else last
     return list(rows[:limit]), encode_cursor(sort, getattr(record, sort.column.key), getattr(record, sort.id_column.key))
+
+
+def page_of(session, statement, *, sort: Sort, cursor: str | None, limit: int, out: type[BaseModel]) -> Page:
+    """keyset_page's rows as `out` records in a Page."""
+    rows, following = keyset_page(session, statement, sort=sort, cursor=cursor, limit=limit)
+    return Page[out](data=[out.model_validate(row) for row in rows], next_cursor=following)

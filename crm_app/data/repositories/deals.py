@@ -86,7 +86,7 @@ def _next_month(first_day: date) -> date:
     return date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
 
 
-def _visible(statement, actor: Actor, board: BoardFilter):
+def visible_deals(statement, actor: Actor, board: BoardFilter):
     """Restrict a statement over Deal to what the actor may read and the board's filters."""
     if not actor.reads_everything:
         statement = statement.where(Deal.owner_id == actor.id)
@@ -113,7 +113,7 @@ def column_summaries(*, session: Session, actor: Actor, board: BoardFilter,
     The probability is the deal's own (its stage's); with `win_probabilities` ({stage: {deal id: P(won)}}, from
     the last win-model fit) an open deal the model scored in the stage it is still in weighs with the model's.
     """
-    rows = session.exec(_visible(
+    rows = session.exec(visible_deals(
         select(Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0),
                func.coalesce(func.sum(Deal.amount * Deal.probability), 0)),
         actor, board,
@@ -134,7 +134,7 @@ def _weighted_by_model(session: Session, actor: Actor, board: BoardFilter, stage
     """Per open stage of `stages` with deals: sum(amount x the model's P(won) of the deal in that stage, else
     the deal's probability)."""
     weighted: dict[DealStage, float] = {}
-    rows = session.exec(_visible(select(Deal.id, Deal.stage, Deal.amount, Deal.probability), actor, board)
+    rows = session.exec(visible_deals(select(Deal.id, Deal.stage, Deal.amount, Deal.probability), actor, board)
                         .where(Deal.stage.in_([stage for stage in stages if stage in OPEN_STAGES]))).all()
     for deal_id, stage, amount, probability in rows:
         stage = DealStage(stage)
@@ -156,7 +156,7 @@ def _card_order(stage: DealStage):
 
 
 def _card_rows(actor: Actor, board: BoardFilter):
-    return (_visible(select(Deal.id, Deal.title, Deal.customer_id, Customer.name, Deal.amount,
+    return (visible_deals(select(Deal.id, Deal.title, Deal.customer_id, Customer.name, Deal.amount,
                             Deal.expected_close_date, Deal.owner_id, User.full_name, Deal.stage), actor, board)
             .join(Customer, Customer.id == Deal.customer_id)
             .join(User, User.id == Deal.owner_id))
@@ -171,7 +171,7 @@ def column_cards(*, session: Session, actor: Actor, board: BoardFilter, stage: D
                  total: int | None = None) -> CardPage:
     """One page of a stage's cards; pass `total` when the column summary already counted them."""
     if total is None:
-        total = session.exec(_visible(select(func.count()).select_from(Deal), actor, board)
+        total = session.exec(visible_deals(select(func.count()).select_from(Deal), actor, board)
                              .where(Deal.stage == stage)).one()
     pages = max(1, -(-total // CARDS_PER_PAGE))
     page = min(max(1, page), pages)
@@ -198,7 +198,7 @@ def deals_due(*, session: Session, actor: Actor, board: BoardFilter, limit: int)
     """The open deals the board shows for `board` (e.g. closing in a month, or overdue on a day), the
     actor's own for a sales rep: their count and amount, and the `limit` closing soonest."""
     is_open = Deal.stage.in_(OPEN_STAGES)
-    count, amount = session.exec(_visible(
+    count, amount = session.exec(visible_deals(
         select(func.count(), func.coalesce(func.sum(Deal.amount), 0)).select_from(Deal), actor, board)
         .where(is_open)).one()
     rows = session.exec(

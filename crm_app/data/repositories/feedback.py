@@ -255,7 +255,7 @@ class InboxPage:
     scores: pd.DataFrame = field(repr=False)
 
 
-def _visible_to(actor: Actor):
+def visible_to(actor: Actor):
     """Executives and admins read every answer; a sales rep those of their customers and those assigned to them."""
     if actor.reads_everything:
         return True
@@ -290,7 +290,7 @@ def _filtered(statement, filters: FeedbackFilters):
 
 def inbox_page(*, session: Session, actor: Actor, filters: FeedbackFilters, page: int = 1) -> InboxPage:
     """One page of answers, newest first, plus the scores of the whole filtered set for the summary."""
-    base = select(Feedback.id).outerjoin(Customer, Customer.id == Feedback.customer_id).where(_visible_to(actor))
+    base = select(Feedback.id).outerjoin(Customer, Customer.id == Feedback.customer_id).where(visible_to(actor))
     base = _filtered(base, filters)
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     pages = max(1, -(-total // PAGE_SIZE))
@@ -301,7 +301,7 @@ def inbox_page(*, session: Session, actor: Actor, filters: FeedbackFilters, page
             select(Feedback, Customer.name, assignee.c.full_name)
             .outerjoin(Customer, Customer.id == Feedback.customer_id)
             .outerjoin(assignee, assignee.c.id == Feedback.assignee_id)
-            .where(_visible_to(actor)),
+            .where(visible_to(actor)),
             filters,
         )
         .order_by(Feedback.submitted_at.desc(), Feedback.id.desc())
@@ -313,7 +313,7 @@ def inbox_page(*, session: Session, actor: Actor, filters: FeedbackFilters, page
             _filtered(
                 select(Feedback.csat, Feedback.nps, Feedback.topic)
                 .outerjoin(Customer, Customer.id == Feedback.customer_id)
-                .where(_visible_to(actor)),
+                .where(visible_to(actor)),
                 filters,
             )
         ).all(),
@@ -342,10 +342,10 @@ def answers_preview(*, session: Session, actor: Actor, filters: FeedbackFilters,
     """The inbox's count for `filters` and its first `limit` rows (newest first), in two bounded statements."""
     total = session.exec(_filtered(
         select(func.count()).select_from(Feedback).outerjoin(Customer, Customer.id == Feedback.customer_id)
-        .where(_visible_to(actor)), filters)).one()
+        .where(visible_to(actor)), filters)).one()
     rows = session.exec(
         _filtered(select(Feedback, Customer.name).outerjoin(Customer, Customer.id == Feedback.customer_id)
-                  .where(_visible_to(actor)), filters)
+                  .where(visible_to(actor)), filters)
         .order_by(Feedback.submitted_at.desc(), Feedback.id.desc()).limit(limit)
     ).all()
     return AnswersPreview(total=int(total), newest=[
@@ -355,10 +355,11 @@ def answers_preview(*, session: Session, actor: Actor, filters: FeedbackFilters,
         for f, name in rows])
 
 
-def _feedback_for(session: Session, actor: Actor, feedback_id: int) -> Feedback:
+def readable_feedback(session: Session, actor: Actor, feedback_id: int) -> Feedback:
+    """The answer when the actor may read it (`_visible_to`); NotFound otherwise."""
     row = session.exec(
         select(Feedback).outerjoin(Customer, Customer.id == Feedback.customer_id)
-        .where(Feedback.id == feedback_id, _visible_to(actor))
+        .where(Feedback.id == feedback_id, visible_to(actor))
     ).first()
     if row is None:
         raise NotFound("No such feedback.")
@@ -379,7 +380,7 @@ def update_feedback(
 ) -> Feedback:
     """Move an answer through New -> In progress -> Resolved and/or assign it to an active staff member."""
     _require_writer(actor)
-    feedback = _feedback_for(session, actor, feedback_id)
+    feedback = readable_feedback(session, actor, feedback_id)
     old = snapshot(feedback, _WORKFLOW)
     if status is not None:
         feedback.status = status
@@ -397,7 +398,7 @@ def update_feedback(
 
 def add_note(*, session: Session, actor: Actor, feedback_id: int, body: str) -> FeedbackNote:
     _require_writer(actor)
-    feedback = _feedback_for(session, actor, feedback_id)
+    feedback = readable_feedback(session, actor, feedback_id)
     note = FeedbackNote(feedback_id=feedback.id, author_id=actor.id, body=body)
     session.add(note)
     session.flush()
@@ -407,7 +408,7 @@ def add_note(*, session: Session, actor: Actor, feedback_id: int, body: str) -> 
 
 
 def notes_for(*, session: Session, actor: Actor, feedback_id: int) -> list[tuple[FeedbackNote, str]]:
-    feedback = _feedback_for(session, actor, feedback_id)
+    feedback = readable_feedback(session, actor, feedback_id)
     return list(session.exec(
         select(FeedbackNote, User.full_name).join(User, User.id == FeedbackNote.author_id)
         .where(FeedbackNote.feedback_id == feedback.id).order_by(FeedbackNote.created_at, FeedbackNote.id)

@@ -182,7 +182,9 @@ class OrderPage:
     pages: int
 
 
-def _matching(statement, actor: Actor, query: OrderQuery):
+def matching_orders(statement, actor: Actor, query: OrderQuery):
+    """`statement` over Order narrowed to the orders the actor may read and `query`'s filters (the list and the
+    REST API share it)."""
     statement = statement.join(Customer, Customer.id == Order.customer_id)
     if not actor.reads_everything:
         statement = statement.where(Customer.owner_id == actor.id)
@@ -208,13 +210,13 @@ def search_orders(*, session: Session, actor: Actor, query: OrderQuery) -> Order
     """One page of the orders the actor may see that match `query`, newest first, with the count and the
     sum of total_amount over every matching order (all statuses, as filtered)."""
     count, amount = session.exec(
-        _matching(select(func.count(), func.coalesce(func.sum(Order.total_amount), 0)).select_from(Order),
+        matching_orders(select(func.count(), func.coalesce(func.sum(Order.total_amount), 0)).select_from(Order),
                   actor, query)
     ).one()
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(max(1, query.page), pages)
     rows = session.exec(
-        _matching(select(Order, Customer.name).select_from(Order), actor, query)
+        matching_orders(select(Order, Customer.name).select_from(Order), actor, query)
         .order_by(Order.ordered_at.desc(), Order.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()

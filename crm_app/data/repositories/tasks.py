@@ -228,6 +228,20 @@ def create_task(
     return task
 
 
+def readable_task(*, session: Session, actor: Actor, task_id: int) -> Activity:
+    """A task (an activity with a due time) the actor may read: their own; executives and admins read all."""
+    task = session.get(Activity, task_id)
+    if task is None or task.due_at is None or not (actor.reads_everything or task.owner_id == actor.id):
+        raise NotFound("No such task.")
+    return task
+
+
+def visible_tasks(statement, actor: Actor):
+    """`statement` over Activity narrowed to the tasks the actor may read (the rule of `readable_task`)."""
+    statement = statement.where(Activity.due_at.is_not(None))
+    return statement if actor.reads_everything else statement.where(Activity.owner_id == actor.id)
+
+
 def _task_for_writing(session: Session, actor: Actor, task_id: int) -> Activity:
     _require_writer(actor)
     task = session.get(Activity, task_id)

@@ -136,6 +136,22 @@ def log_activity(
     return entry
 
 
+def readable_entry(*, session: Session, actor: Actor, activity_id: int) -> LoggedActivity:
+    """A logged note, call, email or meeting the actor may read: one on a customer they may read."""
+    entry = session.get(LoggedActivity, activity_id)
+    if entry is None:
+        raise NotFound("No such entry.")
+    customer_for(session=session, actor=actor, customer_id=entry.customer_id)
+    return entry
+
+
+def visible_entries(statement, actor: Actor):
+    """`statement` over LoggedActivity narrowed to the entries on customers the actor may read."""
+    if actor.reads_everything:
+        return statement
+    return statement.where(LoggedActivity.customer_id.in_(select(Customer.id).where(Customer.owner_id == actor.id)))
+
+
 def _own_entry(session: Session, actor: Actor, activity_id: int) -> LoggedActivity:
     _require_writer(actor)
     entry = session.get(LoggedActivity, activity_id)

@@ -198,6 +198,9 @@ def admin_users() -> rx.Component:
     return rx.vstack(
         _create_form(),
         _two_factor_policy(),
+        rx.callout(AdminUsersState.mail_status + " " + AdminUsersState.mail_notice, icon="mail",
+                   color_scheme=rx.cond(AdminUsersState.mail_notice != "", "amber", "gray"), width="100%",
+                   data_testid="mail-status"),
         _reset_dialog(),
         table_region(
             rx.table.root(

@@ -132,6 +132,9 @@ def _profile() -> rx.Component:
                 CustomerState.can_send_survey,
                 rx.hstack(
                     rx.button("Create survey link", on_click=CustomerState.create_survey_link, variant="soft"),
+                    rx.cond(CustomerState.can_email_survey,
+                            rx.button(rx.icon("mail", size=16), "Email survey invitation",
+                                      on_click=CustomerState.email_survey_invitation, variant="soft")),
                     rx.button(rx.link(rx.icon("list-checks", size=16), "New task",
                                       href=f"{routes.TASKS}?customer={CustomerState.customer_id}"),
                               as_child=True, variant="soft"),

@@ -11,7 +11,8 @@ from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, UserCreate, UserUpdate
 from crm_app.data.passwords import MAX_LENGTH, WeakPassword
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import two_factor, users
+from crm_app.counts import count_of
+from crm_app.data.repositories import mail_outbox, two_factor, users
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
 
@@ -28,6 +29,9 @@ class AdminUsersState(rx.State):
     reset_user_id: int = 0
     reset_user_name: str = ""
     reset_error: str = ""
+    # The mail outbox at a glance, and the notice when no SMTP server is configured.
+    mail_status: str = ""
+    mail_notice: str = ""
 
     def _reload(self) -> None:
         actor = current_actor()
@@ -42,6 +46,11 @@ class AdminUsersState(rx.State):
             for u in rows
         ]
         self.two_factor_roles = sorted(role.value for role in required)
+        with read_session() as session:
+            outbox = mail_outbox.summary(session=session)
+        self.mail_status = (f"Email outbox: {count_of(outbox.queued, 'message')} waiting, {outbox.sent:,} sent, "
+                            f"{outbox.failed:,} failed, {outbox.withdrawn:,} withdrawn (unsubscribed).")
+        self.mail_notice = mail_outbox.mail_not_sent_notice()
 
     @staff_event(Role.admin)
     def load(self) -> None:

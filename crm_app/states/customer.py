@@ -11,7 +11,7 @@ from crm_app import routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import customers
+from crm_app.data.repositories import customers, mail_outbox
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 from crm_app.states.timeline import open_timeline
@@ -35,6 +35,8 @@ class CustomerState(rx.State):
     tasks: list[dict[str, str]] = []
     feedback: list[dict[str, str]] = []
     can_send_survey: bool = False
+    # The customer has an email address and consents to email: the survey can be emailed.
+    can_email_survey: bool = False
     survey_link: str = ""
     can_edit: bool = False
     # Customers that look like this one, each offered for merging into it.
@@ -76,6 +78,7 @@ class CustomerState(rx.State):
         self.feedback = [{"date": _when(f.submitted_at), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
                           else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
         self.can_send_survey = self.can_edit = actor.writes_records
+        self.can_email_survey = actor.writes_records and bool(c.email) and c.consent_email
         with read_session() as session:
             found = customers.duplicate_candidates(session=session, actor=actor, details=c, exclude_id=c.id)
         self.merge_candidates = [{"id": str(d.id), "link": routes.customer_page(d.id), "name": d.name,
@@ -109,3 +112,16 @@ class CustomerState(rx.State):
         origin = str(self.router.url.origin) if self.router.url.origin not in ("", "://") else ""
         self.survey_link = f"{origin}/feedback?t={token}"
         return rx.toast.success("Survey link created: it works once, for 30 days.")
+
+    @staff_event(Role.admin, Role.sales_rep)
+    def email_survey_invitation(self) -> Any:
+        """Queue today's personal survey invitation to the customer in the mail outbox (once a day)."""
+        try:
+            with write_session() as session:
+                sent = customers.email_survey_invitation(session=session, actor=current_actor(),
+                                                         customer_id=self.customer_id)
+        except ValueError as refused:
+            return rx.toast.error(str(refused))
+        if sent.already_queued:
+            return rx.toast.info(f"Today's survey invitation to {sent.to} was already sent; nothing more was sent.")
+        return rx.toast.success(f"Survey invitation to {sent.to} queued. {mail_outbox.mail_not_sent_notice()}".strip())

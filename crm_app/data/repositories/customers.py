@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
@@ -14,14 +14,16 @@ from sqlmodel import Session, func, select
 
 from crm_app.data.models import (
     Activity, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal, Feedback, FeedbackInvite,
-    LoggedActivity, Order, User,
+    LoggedActivity, MailMessage, Order, User, utcnow,
 )
 from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
-from crm_app.data.repositories import webhooks
+from crm_app import routes
+from crm_app.data.repositories import mail_outbox, webhooks
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.search import customer_matches, escaped
 from crm_app.domain import OPEN_STAGES, REVENUE_STATUSES
+from crm_app.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,39 @@ def issue_survey_link(*, session: Session, actor: Actor, customer_id: int) -> st
         raise PermissionDenied("Executives and marketers read customers; their owners and admins send survey links.")
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     return issue_invite(session=session, customer_id=customer.id, issued_by_id=actor.id)
+
+
+@dataclass(frozen=True)
+class SurveyInvitation:
+    to: str
+    already_queued: bool  # today's invitation to this customer was queued before: nothing more is sent
+
+
+def email_survey_invitation(*, session: Session, actor: Actor, customer_id: int,
+                            today: date | None = None) -> SurveyInvitation:
+    """Email the customer a personal one-time survey link through the mail outbox (their owner or an admin, to a
+    customer who consents to email). One invitation per customer a day: a second click sends nothing more."""
+    if not actor.writes_records:
+        raise PermissionDenied("Executives and marketers read customers; their owners and admins send surveys.")
+    customer = customer_for(session=session, actor=actor, customer_id=customer_id)
+    if not customer.email:
+        raise ValueError("This customer has no email address.")
+    if not customer.consent_email:
+        raise ValueError("This customer has not agreed to receive email.")
+    purpose_key = f"survey-invite:{customer.id}:{(today or utcnow().date()).isoformat()}"
+    queued = session.exec(select(MailMessage.id).where(MailMessage.purpose_key == purpose_key)).first()
+    if queued is not None:
+        return SurveyInvitation(to=customer.email, already_queued=True)
+    token = issue_invite(session=session, customer_id=customer.id, issued_by_id=actor.id)
+    settings = get_settings()
+    mail_outbox.enqueue(
+        session=session, to=customer.email, purpose_key=purpose_key,
+        subject=f"How did we do, {customer.name}?",
+        body_text=(f"Hello {customer.name},\n\nhow satisfied are you with {settings.company_name}? Two questions "
+                   f"and a comment, if you like (the link is yours alone and works once, for 30 days):\n\n"
+                   f"{settings.link_base}{routes.FEEDBACK}?t={token}\n\nThank you,\n{actor.full_name}\n"),
+        unsubscribe_customer_id=customer.id)
+    return SurveyInvitation(to=customer.email, already_queued=False)
 
 
 # --- the customer list ------------------------------------------------------------------------

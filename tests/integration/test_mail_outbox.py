@@ -244,3 +244,50 @@ def test_a_privacy_erase_redacts_queued_mail_which_then_never_goes(engine, smtp)
     assert smtp.received == []
     [row] = rows(engine)
     assert (row.status, row.last_error) == (MailStatus.failed, "ErasedRecipient: the recipient was erased")
+
+
+def test_the_rate_limit_holds_back_what_is_over_it_unclaimed(engine, smtp, settings, monkeypatch):
+    monkeypatch.setattr(settings, "mail_rate_limit", "2/minute")
+    rate_limit._limiter.cache_clear()
+    with write_session() as session:
+        for number in range(3):
+            mail_outbox.enqueue(session=session, to=f"c{number}@example.com", purpose_key="news",
+                                subject="News", body_text="News")
+    result = run_async(mail_sender.send_due())
+    assert (result.sent, result.retrying, result.failed) == (2, 0, 0)
+    assert 0 < result.rate_limited_for <= 60
+    assert [e["To"] for e in smtp.wait_for(2)] == ["c0@example.com", "c1@example.com"]
+    assert [(r.status, r.claim_token, r.attempts) for r in rows(engine)] == [
+        (MailStatus.sent, None, 1), (MailStatus.sent, None, 1), (MailStatus.queued, None, 0)]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_sender_skips_the_rows_another_is_claiming(postgres_databases, monkeypatch):
+    """Two senders in flight at once: the second does not wait for the first's transaction, and takes other rows
+    (FOR UPDATE SKIP LOCKED)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crm_app.data.db import engine_for
+    from tests.conftest import migrate
+
+    url = postgres_databases.create()
+    migrate(url)
+    monkeypatch.setattr(get_settings(), "database_url", url)
+    with write_session() as session:
+        for number in range(4):
+            mail_outbox.enqueue(session=session, to=f"c{number}@example.com", purpose_key="news",
+                                subject="News", body_text="News")
+    now = utcnow()
+    with write_session() as first:  # its claim is not committed while the second sender claims
+        mine = mail_outbox.claim_due(session=first, now=now, lease=mail_sender.LEASE, limit=2)
+
+        def second_sender() -> list[str]:
+            with write_session() as session:
+                return [m.to_address for m in mail_outbox.claim_due(session=session, now=now,
+                                                                    lease=mail_sender.LEASE, limit=4)]
+
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            theirs = thread.submit(second_sender).result(timeout=30)
+    assert [m.to_address for m in mine] == ["c0@example.com", "c1@example.com"]
+    assert theirs == ["c2@example.com", "c3@example.com"]
+    engine_for(url).dispose()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from crm_app.api_v1 import activities, customers, deals, feedback, orders, problems, products, tasks
+from crm_app.api_v1 import activities, campaigns, customers, deals, feedback, orders, problems, products, tasks
 
 router = APIRouter(prefix=problems.PREFIX)
-for resource in (customers, orders, deals, tasks, activities, feedback, products):
+for resource in (customers, orders, deals, tasks, activities, feedback, products, campaigns):
     router.include_router(resource.router)
 
 

@@ -149,3 +149,28 @@ def test_deal_task_activity_and_feedback_changes_follow_the_pages_rules(client, 
     assert [tuple(row) for row in audited] == [
         ("deal", "update"), ("deal", "stage_move"), ("task", "create"), ("task", "update"), ("task", "update"),
         ("task", "delete"), ("logged_activity", "create"), ("feedback", "update")]
+
+
+CAMPAIGN = {"name": "Spring call-round", "channel": "phone", "start_date": "2027-03-01", "end_date": "2027-03-31",
+            "cost": 500}
+
+
+def test_campaigns_are_run_by_admins_and_read_by_reps_only_through_their_customers(client, engine, staff):
+    from crm_app.data.models import CampaignTarget
+
+    theirs = _book(engine, staff["other"])
+    admin, rep = bearer(token_for(engine, staff["admin"])), bearer(token_for(engine, staff["rep"]))
+    created = client.post("/api/v1/campaigns", json=CAMPAIGN, headers=admin)
+    assert created.status_code == 201 and created.json()["status"] == "draft"
+    campaign = created.json()["id"]
+    with Session(engine) as session:
+        session.add(CampaignTarget(campaign_id=campaign, customer_id=theirs["customers"]))
+        session.commit()
+    assert client.get(f"/api/v1/campaigns/{campaign}", headers=rep).status_code == 404
+    assert client.get("/api/v1/campaigns", headers=rep).json()["data"] == []
+    assert client.post("/api/v1/campaigns", json=CAMPAIGN, headers=rep).status_code == 403
+    backwards = client.patch(f"/api/v1/campaigns/{campaign}", json={"end_date": "2027-02-01"}, headers=admin)
+    assert backwards.status_code == 422 and backwards.json()["errors"] == {
+        "form": "The campaign must end on or after its start."}
+    cheaper = client.patch(f"/api/v1/campaigns/{campaign}", json={"cost": 250}, headers=admin)
+    assert cheaper.status_code == 200 and cheaper.json()["cost"] == 250.0

@@ -122,6 +122,11 @@ def _touches_own_customers(actor: Actor):
                           Customer.owner_id == actor.id)
 
 
+def readable_campaigns(statement, actor: Actor):
+    """`statement` over Campaign narrowed to the campaigns the actor may read (the rule of `visible_campaigns`)."""
+    return statement if actor.reads_everything else statement.where(_touches_own_customers(actor))
+
+
 def visible_campaigns(*, session: Session, actor: Actor) -> list[Campaign]:
     """The campaigns the actor may read, newest start first: all for marketers, admins and executives; for a
     sales rep those with a target among their customers."""

@@ -158,3 +158,14 @@ def test_a_foreign_page_cannot_post_the_forms(client):
     for path in ("/auth/forgot-password", "/auth/reset-password"):
         assert client.post(path, data={"email": "rep@example.com"},
                            headers={"origin": "https://evil.example"}).status_code == 403
+
+
+def test_an_account_whose_address_cannot_be_mailed_gets_the_same_answer_and_no_mail(engine, client):
+    from crm_app.data.models import User
+
+    with Session(engine) as session:
+        session.add(User(email="ops@crm.invalid", full_name="Ops", role=Role.admin, password_hash="x"))
+        session.commit()
+    assert ask(client, "ops@crm.invalid").headers["location"] == "/forgot-password?sent=1"
+    with Session(engine) as session:
+        assert session.exec(select(MailMessage)).all() == []

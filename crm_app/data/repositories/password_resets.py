@@ -11,6 +11,7 @@ answers the same either way (crm_app/password_reset.py).
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.users import _revoke_all_sessions  # the one way sessions end with a password
 from crm_app.data.security import token_digest
 from crm_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 RESET_VALID_FOR = timedelta(minutes=30)
 _SALT = "password-reset"
@@ -63,6 +66,15 @@ def request_reset(*, session: Session, email: str, now: datetime | None = None) 
     session.add(reset)
     session.flush()
     link = reset_url(_serializer().dumps({"reset": reset.id, "key": key}))
+    try:
+        _mail_link(session, user, reset, link)
+    except mail_outbox.MailRefused:  # an address the mail system cannot take: the visitor is told the same
+        logger.warning("The password reset link of user %s could not be queued: not a mailable address", user.id)
+        return False
+    return True
+
+
+def _mail_link(session: Session, user: User, reset: PasswordReset, link: str) -> None:
     company = get_settings().company_name
     minutes = int(RESET_VALID_FOR.total_seconds() // 60)
     mail_outbox.enqueue(
@@ -71,7 +83,6 @@ def request_reset(*, session: Session, email: str, now: datetime | None = None) 
         body_text=(f"Hello {user.full_name},\n\nsomeone (we hope you) asked to choose a new password for your "
                    f"{company} account. Open this link within {minutes} minutes to choose it:\n\n{link}\n\n"
                    "The link works once. If you did not ask, ignore this email: your password stays as it is.\n"))
-    return True
 
 
 def _spend_open_links(session: Session, user_id: int, now: datetime) -> None:

@@ -15,6 +15,7 @@ from crm_app.pages import cockpit  # noqa: F401  (registers the routes)
 from crm_app.pages import insights  # noqa: F401  (registers the routes)
 from crm_app.pages import account  # noqa: F401  (registers the routes)
 from crm_app.pages import deal, order  # noqa: F401  (registers the routes)
+from crm_app.pages import campaigns  # noqa: F401  (registers the routes)
 from crm_app.pages import not_found  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.

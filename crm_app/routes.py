@@ -78,6 +78,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Inbox", INBOX, "inbox", STAFF),
     NavItem("Insights", INSIGHTS, "lightbulb", (Role.admin, Role.executive)),
     NavItem("Cockpit", COCKPIT, "gauge", STAFF),
+    NavItem("Campaigns", CAMPAIGNS, "megaphone", STAFF),
     NavItem("Import", IMPORT, "upload", (Role.admin, Role.sales_rep)),
     NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
 )

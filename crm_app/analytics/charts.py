@@ -156,3 +156,16 @@ def forecast_figure(history: pd.Series, forecast: pd.DataFrame) -> go.Figure:
          _trace("scatter", x=future, y=_rounded(forecast["forecast"]), name="Forecast", line={"dash": "dash"})],
         "Revenue by month: history and forecast",
     )
+
+
+def campaign_responses_figure(cumulative: pd.DataFrame) -> go.Figure:
+    """Cumulative response rate (%) by day since contact, contacted against holdout (the holdout's day 0 is the
+    campaign's start)."""
+    days = list(cumulative.index)
+    return _figure(
+        [_trace("scatter", mode="lines", x=days, y=_rounded(cumulative["contacted"] * 100, 2), name="Contacted"),
+         _trace("scatter", mode="lines", x=days, y=_rounded(cumulative["holdout"] * 100, 2), name="Holdout",
+                line={"dash": "dash"})],
+        "Cumulative responses", xaxis={"title": {"text": "days since contact"}},
+        yaxis={"title": {"text": "% responded"}},
+    )

@@ -33,6 +33,8 @@ FIGURES = {
     "satisfaction": charts.satisfaction_figure(MONTHLY),
     "campaigns": charts.campaigns_figure(pd.DataFrame({"name": ["Spring"], "response_rate": [0.1234],
                                                        "roi": [1.5]})),
+    "campaign responses": charts.campaign_responses_figure(pd.DataFrame(
+        {"contacted": [0.0, 0.05, 0.1], "holdout": [0.0, 0.02, np.nan]}, index=pd.RangeIndex(3, name="day"))),
     "campaign uplift": charts.campaigns_figure(pd.DataFrame({
         "name": ["Spring", "No holdout"], "response_rate": [0.15, 0.1], "roi": [1.5, 0.2],
         "uplift": [0.05, np.nan], "uplift_low": [0.03, np.nan], "uplift_high": [0.071, np.nan],

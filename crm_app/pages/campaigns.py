@@ -1,0 +1,164 @@
+"""/campaigns (list with response, uplift and ROI; a new campaign) and /campaigns/[campaign_id] (settings, audience,
+start, figures against the holdout and the cumulative responses chart)."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.forms import field_error, select_field, text_field
+from crm_app.components.plot_card import plot_card
+from crm_app.components.record_page import fact, rows_table
+from crm_app.components.shell import staff_page
+from crm_app.domain import CampaignChannel
+from crm_app.states.campaigns import CampaignsState, CampaignState
+
+CHANNELS = [channel.value for channel in CampaignChannel]
+
+
+def _settings_fields(errors: rx.Var, form: rx.Var | None = None) -> list[rx.Component]:
+    value = (lambda key, default="": form[key]) if form is not None else (lambda key, default="": default)  # noqa: E731
+    return [
+        text_field("Name", "name", errors, max_length=200, default_value=value("name")),
+        select_field("Channel", "channel", CHANNELS, errors, "email") if form is None else
+        rx.vstack(rx.el.label("Channel", html_for="field-channel"),
+                  rx.el.select(*[rx.el.option(c, value=c) for c in CHANNELS], id="field-channel", name="channel",
+                               default_value=form["channel"], style={"width": "100%", "padding": "0.4em"}),
+                  field_error(errors, "channel"), spacing="1", width="100%"),
+        text_field("Offer", "offer", errors, max_length=2000, default_value=value("offer")),
+        text_field("Cost", "cost", errors, input_mode="decimal", default_value=value("cost", "0")),
+        text_field("Start", "start_date", errors, type="date", default_value=value("start_date")),
+        text_field("End", "end_date", errors, type="date", default_value=value("end_date")),
+        text_field("Attribution window (days)", "attribution_days", errors, input_mode="numeric",
+                   default_value=value("attribution_days", "30")),
+        text_field("Holdout (%)", "holdout_share", errors, input_mode="decimal",
+                   default_value=value("holdout_share", "10")),
+        text_field("Email subject ({name} is filled in)", "email_subject", errors, max_length=200,
+                   default_value=value("email_subject")),
+        rx.vstack(rx.el.label("Email text ({name}, {survey_link} are filled in)", html_for="field-email_body"),
+                  rx.text_area(id="field-email_body", name="email_body", default_value=value("email_body"),
+                               width="100%", rows="5"),
+                  field_error(errors, "email_body"), spacing="1", width="100%"),
+        field_error(errors, "form"),
+    ]
+
+
+@staff_page(route=routes.CAMPAIGNS, title="Campaigns", on_load=CampaignsState.load)
+def campaigns_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Campaigns", size="6"),
+        rx.cond(CampaignsState.rows.length() > 0,
+                rx.box(rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                        "Campaign", "Channel", "Status", "Contacted", "Holdout", "Response", "Uplift",
+                        "Uplift 95 %", "ROI", "Incremental ROI")])),
+                    rx.table.body(rx.foreach(CampaignsState.rows, lambda row: rx.table.row(
+                        rx.table.cell(rx.link(row["name"], href=row["link"])),
+                        *[rx.table.cell(rx.text(row[key], size="2")) for key in (
+                            "channel", "status", "targets", "holdout", "response", "uplift", "uplift_range", "roi",
+                            "incremental_roi")],
+                        data_testid="campaign-row"))),
+                    width="100%", size="1"), overflow_x="auto", width="100%"),
+                rx.text("No campaigns yet.", size="2", color=rx.color("gray", 10))),
+        rx.cond(
+            CampaignsState.can_create,
+            rx.card(rx.vstack(
+                rx.heading("New campaign", size="4"),
+                rx.form(rx.vstack(*_settings_fields(CampaignsState.errors), rx.button("Create", type="submit"),
+                                  spacing="2", width="100%"),
+                        on_submit=CampaignsState.create, width="100%"),
+                width="100%"), width="100%"),
+        ),
+        spacing="5", width="100%",
+    )
+
+
+def _facts() -> rx.Component:
+    f = CampaignState.facts
+    return rx.card(rx.vstack(
+        rx.heading(f["name"], size="6", data_testid="campaign-heading"),
+        rx.grid(*[fact(label, f[key], f"campaign-{key}") for label, key in (
+            ("Channel", "channel"), ("Status", "status"), ("Offer", "offer"), ("Cost", "cost"), ("Runs", "dates"),
+            ("Attribution window", "window"), ("Holdout", "holdout"), ("Seed", "seed"))],
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"),
+        rx.text(CampaignState.progress, size="2", data_testid="campaign-progress"),
+        rx.cond(CampaignState.mail_notice != "", rx.callout(CampaignState.mail_notice, icon="info")),
+        spacing="3", width="100%"), width="100%")
+
+
+def _figures() -> rx.Component:
+    g = CampaignState.figures
+    rows = [("Targets", "targets", "holdout_targets"), ("Response rate", "response", "holdout_response"),
+            ("95 % interval", "response_range", "holdout_range")]
+    return rx.card(rx.vstack(
+        rx.heading("Figures against the holdout", size="4"),
+        rx.table.root(
+            rx.table.header(rx.table.row(rx.table.column_header_cell(""), rx.table.column_header_cell("Contacted"),
+                                         rx.table.column_header_cell("Holdout"))),
+            rx.table.body(*[rx.table.row(rx.table.cell(label), rx.table.cell(rx.text(g[a], data_testid=f"figure-{a}")),
+                                         rx.table.cell(rx.text(g[b], data_testid=f"figure-{b}")))
+                            for label, a, b in rows]),
+            size="1", width="100%"),
+        rx.grid(*[fact(label, g[key], f"figure-{key}") for label, key in (
+            ("Uplift", "uplift"), ("Uplift 95 % (Newcombe)", "uplift_range"),
+            ("Incremental revenue per target", "revenue_per_target"), ("95 % (bootstrap)", "revenue_range"),
+            ("Attributed revenue", "revenue"), ("Incremental revenue", "incremental_revenue"),
+            ("Cost per target", "cost_per_target"), ("Cost per incremental response", "cost_per_incremental_response"),
+            ("Naive ROI", "roi"), ("Incremental ROI", "incremental_roi"))],
+            columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"),
+        spacing="3", width="100%"), width="100%")
+
+
+def _audience() -> rx.Component:
+    return rx.card(rx.vstack(
+        rx.heading("Audience", size="4"),
+        rx.form(rx.vstack(
+            rx.el.label("Source", html_for="audience-source"),
+            rx.el.select(rx.el.option("Customer filters (segment, region)", value="filters"),
+                         rx.el.option("RFM segment of the last insights fit", value="rfm"),
+                         rx.el.option("KMeans cluster of the last insights fit", value="cluster"),
+                         rx.el.option("Churn risk, top N", value="churn"),
+                         rx.el.option("CSV of external refs", value="refs"),
+                         id="audience-source", name="source", default_value="filters",
+                         style={"width": "100%", "padding": "0.4em"}),
+            rx.grid(
+                rx.input(name="segment", placeholder="Customer segment (e.g. SMB)", aria_label="Customer segment"),
+                rx.input(name="region", placeholder="Region (e.g. EMEA)", aria_label="Region"),
+                rx.input(name="rfm_segment", placeholder="RFM segment (e.g. Champions)", aria_label="RFM segment"),
+                rx.input(name="cluster", placeholder="Cluster number", input_mode="numeric", aria_label="Cluster"),
+                rx.input(name="churn_top", placeholder="Top N at risk", input_mode="numeric",
+                         aria_label="Top N at risk"),
+                columns="2", spacing="2", width="100%"),
+            rx.text_area(name="refs", placeholder="external_ref\nEXT-1\nEXT-2", aria_label="External refs", rows="3",
+                         width="100%"),
+            rx.hstack(rx.checkbox("Save as this campaign's audience", name="save", data_testid="audience-save"),
+                      rx.button("Count", type="submit", data_testid="audience-submit"), align="center"),
+            spacing="2", width="100%"),
+            on_submit=CampaignState.choose_audience, width="100%"),
+        rx.cond(CampaignState.audience_note != "", rx.text(CampaignState.audience_note, size="2",
+                                                           data_testid="audience-note")),
+        rx.cond(CampaignState.audience_error != "", rx.callout(CampaignState.audience_error, icon="triangle-alert",
+                                                               color_scheme="red", data_testid="audience-error")),
+        spacing="3", width="100%"), width="100%")
+
+
+@staff_page(route=routes.CAMPAIGN, title="Campaign", on_load=CampaignState.load)
+def campaign_page() -> rx.Component:
+    return rx.cond(
+        CampaignState.found,
+        rx.vstack(
+            _facts(),
+            rx.cond(CampaignState.can_start,
+                    rx.button("Start campaign", on_click=CampaignState.start, data_testid="start-campaign")),
+            _figures(),
+            plot_card(CampaignState.responses_figure, "Cumulative responses"),
+            rx.cond(CampaignState.can_run & CampaignState.is_draft, _audience()),
+            rx.cond(CampaignState.can_run & CampaignState.is_draft, rx.card(rx.vstack(
+                rx.heading("Settings", size="4"),
+                rx.form(rx.vstack(*_settings_fields(CampaignState.errors, CampaignState.form),
+                                  rx.button("Save settings", type="submit"), spacing="2", width="100%"),
+                        on_submit=CampaignState.save_settings, width="100%"),
+                width="100%"), width="100%")),
+            spacing="5", width="100%",
+        ),
+        rx.cond(CampaignState.missing != "",
+                rx.callout(CampaignState.missing, icon="triangle-alert", color_scheme="red", data_testid="not-found")),
+    )

@@ -11,10 +11,13 @@ from crm_app.data.models import Role
 @pytest.mark.parametrize(
     "role, labels",
     [
-        (Role.admin, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Import",
-                      "Users"]),
-        (Role.executive, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit"]),
-        (Role.sales_rep, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Import"]),
+        (Role.admin, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Campaigns",
+                      "Import", "Users"]),
+        (Role.executive, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit",
+                          "Campaigns"]),
+        (Role.sales_rep, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns",
+                          "Import"]),
+        (Role.marketer, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns"]),
         ("stranger", []),
     ],
 )

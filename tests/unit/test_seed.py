@@ -352,3 +352,11 @@ def test_kpi_targets_cover_each_of_the_last_twelve_months(tables):
     assert targets["period_end"].max() == date(2026, 10, 31)
     assert not targets.duplicated(["kpi", "period_start", "period_end"]).any()
     assert (targets.loc[targets["kpi"] == "revenue", "target_value"] > 0).all()
+
+
+def test_demo_campaigns_hold_out_a_tenth_never_contacted(tables):
+    targets = tables["campaign_target"]
+    held = targets["target_group"] == "holdout"
+    assert 0.07 <= held.mean() <= 0.13
+    assert targets.loc[held, "contacted_at"].isna().all() and targets.loc[~held, "contacted_at"].notna().all()
+    assert set(tables["campaign"]["status"]) == {"done"}

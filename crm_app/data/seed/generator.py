@@ -829,14 +829,15 @@ def _campaigns(
         launched = timeline.stamps(np.array([start - 14 * SECONDS_PER_DAY]))[0]
         first_day, last_day = timeline.dates(np.array([start, start + (plan.days_run - 1) * SECONDS_PER_DAY]))
         contacted = int((targets["target_group"] == TargetGroup.contacted).sum())
-        over = start + (plan.days_run + ATTRIBUTION_DAYS) * SECONDS_PER_DAY <= timeline.end
         campaigns.append({
             "id": number, "name": plan.name.format(year=first_day.year), "channel": plan.channel.value,
             "start_date": first_day, "end_date": last_day,
             "cost": round(plan.fixed_cost + plan.cost_per_target * contacted, 2),
             "created_at": launched, "updated_at": launched,
             "offer": "", "attribution_days": ATTRIBUTION_DAYS,
-            "status": (CampaignStatus.done if over else CampaignStatus.running).value, "owner_id": None,
+            # Done, even the one still in its window: its responses are generated with a known true effect, and
+            # re-attributing a running campaign from the (independent) demo orders would replace them.
+            "status": CampaignStatus.done.value, "owner_id": None,
             "holdout_share": HOLDOUT_SHARE, "seed": number, "email_subject": "", "email_body": "",
             "started_at": timeline.stamps(np.array([start]))[0],
         })

@@ -22,8 +22,8 @@ from crm_app.data.validation import search_term
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=COMMON)
 PATH = "/api/v1/customers"
-SORTS = {"id": Customer.id, "name": Customer.name, "created_at": Customer.created_at,
-         "updated_at": Customer.updated_at}
+# Each sort pages from an index (id: creation order); 100,000 customers must not be sorted per request.
+SORTS = {"id": Customer.id, "name": Customer.name, "updated_at": Customer.updated_at}
 CustomerSort = Literal[sort_choices(*SORTS)]  # type: ignore[valid-type]
 
 

@@ -224,6 +224,9 @@ class Customer(Timestamped, table=True):
         sa.Index("ix_customer_owner_name", "owner_id", "name"),
         sa.Index("ix_customer_owner_region", "owner_id", "region", "name"),
         sa.Index("ix_customer_owner_segment", "owner_id", "segment", "name"),
+        # The REST API's "changed lately first" (sort=-updated_at) pages from this index, for a rep from the second.
+        sa.Index("ix_customer_updated_at", "updated_at", "id"),
+        sa.Index("ix_customer_owner_updated_at", "owner_id", "updated_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

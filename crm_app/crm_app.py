@@ -17,6 +17,7 @@ from crm_app.pages import account  # noqa: F401  (registers the routes)
 from crm_app.pages import deal, order  # noqa: F401  (registers the routes)
 from crm_app.pages import campaigns  # noqa: F401  (registers the routes)
 from crm_app.pages import not_found  # noqa: F401  (registers the routes)
+from crm_app.pages import admin_webhooks  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines.
 app = rx.App(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error,

@@ -48,6 +48,7 @@ MODULES = (
     ("cockpit", "cockpit"), ("insights", "insights"), ("import", "import"), ("pipeline", "pipeline"),
     ("deal", "pipeline"), ("order", "orders"), ("task", "tasks"), ("inbox", "feedback"),
     ("feedback", "feedback"), ("customer", "customers"), ("home", "home"), ("adminusers", "admin"),
+    ("adminwebhooks", "admin"),
     ("auth", "sign-in"), ("privacy", "sign-in"),
 )
 

@@ -21,6 +21,7 @@ RESET_PASSWORD = "/reset-password"
 FORGOT_PASSWORD_POST = "/auth/forgot-password"
 RESET_PASSWORD_POST = "/auth/reset-password"
 ADMIN_USERS = "/admin/users"
+ADMIN_WEBHOOKS = "/admin/webhooks"
 FEEDBACK = "/feedback"
 INBOX = "/inbox"
 CUSTOMERS = "/customers"
@@ -81,6 +82,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Campaigns", CAMPAIGNS, "megaphone", STAFF),
     NavItem("Import", IMPORT, "upload", (Role.admin, Role.sales_rep)),
     NavItem("Users", ADMIN_USERS, "users", (Role.admin,)),
+    NavItem("Webhooks", ADMIN_WEBHOOKS, "webhook", (Role.admin,)),
 )
 
 

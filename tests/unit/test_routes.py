@@ -12,7 +12,7 @@ from crm_app.data.models import Role
     "role, labels",
     [
         (Role.admin, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Campaigns",
-                      "Import", "Users"]),
+                      "Import", "Users", "Webhooks"]),
         (Role.executive, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit",
                           "Campaigns"]),
         (Role.sales_rep, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns",

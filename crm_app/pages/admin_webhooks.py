@@ -1,0 +1,186 @@
+"""/admin/webhooks: the endpoints that receive the CRM's events, and the log of every delivery."""
+
+import reflex as rx
+
+from crm_app import routes
+from crm_app.components.empty_state import empty_state
+from crm_app.components.forms import field_error, text_field
+from crm_app.components.shell import staff_page
+from crm_app.data.models import Role
+from crm_app.states.admin_webhooks import EVENT_CHOICES, STATUS_CHOICES, AdminWebhooksState
+
+_STATUS_COLOURS = {"delivered": "green", "pending": "amber", "failed": "red"}
+
+
+def _create_form() -> rx.Component:
+    errors = AdminWebhooksState.form_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Add an endpoint", size="4"),
+                text_field("URL (https://, or http:// to localhost)", "url", errors,
+                           placeholder="https://example.com/hooks/crm"),
+                rx.el.fieldset(
+                    rx.el.legend("Events", style={"marginBottom": "0.25rem"}),
+                    rx.hstack(
+                        *[rx.el.label(rx.hstack(rx.checkbox(name=f"event-{event}", id=f"event-{event}"),
+                                                rx.text(event, size="2"), align="center", spacing="2"))
+                          for event in EVENT_CHOICES],
+                        spacing="4",
+                        wrap="wrap",
+                    ),
+                    field_error(errors, "events"),
+                    style={"border": "none", "padding": 0, "margin": 0},
+                ),
+                rx.button("Add endpoint", type="submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AdminWebhooksState.create_endpoint,
+            key=AdminWebhooksState.form_key,
+        ),
+        width="100%",
+    )
+
+
+def _new_secret() -> rx.Component:
+    return rx.cond(
+        AdminWebhooksState.new_secret != "",
+        rx.callout.root(
+            rx.callout.text(
+                rx.vstack(
+                    rx.text("The signing secret of ", rx.code(AdminWebhooksState.new_secret_url),
+                            ". Copy it now: it is not shown again."),
+                    rx.code(AdminWebhooksState.new_secret, data_testid="webhook-secret", size="3"),
+                    rx.button("I have copied it", size="1", variant="soft",
+                              on_click=AdminWebhooksState.dismiss_secret),
+                    spacing="2",
+                    align="start",
+                ),
+            ),
+            color_scheme="amber",
+            role="status",
+            width="100%",
+        ),
+    )
+
+
+def _endpoint_row(endpoint: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(endpoint["url"])),
+        rx.table.cell(rx.text(endpoint["events"], size="2")),
+        rx.table.cell(rx.cond(endpoint["is_active"], rx.badge("active", color_scheme="green"),
+                              rx.badge("paused", color_scheme="gray"))),
+        rx.table.cell(endpoint["pending"]),
+        rx.table.cell(endpoint["failed"]),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    endpoint["is_active"],
+                    rx.button("Pause", size="1", variant="soft",
+                              on_click=AdminWebhooksState.set_active(endpoint["id"], False),
+                              aria_label=f"Pause {endpoint['url']}"),
+                    rx.button("Resume", size="1", variant="soft",
+                              on_click=AdminWebhooksState.set_active(endpoint["id"], True),
+                              aria_label=f"Resume {endpoint['url']}"),
+                ),
+                rx.alert_dialog.root(
+                    rx.alert_dialog.trigger(rx.button("Remove", size="1", variant="soft", color_scheme="red",
+                                                      aria_label=f"Remove {endpoint['url']}")),
+                    rx.alert_dialog.content(
+                        rx.alert_dialog.title("Remove this endpoint?"),
+                        rx.alert_dialog.description(endpoint["url"], " gets no more events, and its delivery log "
+                                                                     "goes with it."),
+                        rx.hstack(
+                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                            rx.alert_dialog.action(rx.button(
+                                "Remove", color_scheme="red",
+                                on_click=AdminWebhooksState.delete_endpoint(endpoint["id"]))),
+                            justify="end",
+                            spacing="3",
+                        ),
+                    ),
+                ),
+                spacing="2",
+            )
+        ),
+        data_testid="endpoint-row",
+    )
+
+
+def _delivery_row(delivery: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(delivery["created"]),
+        rx.table.cell(rx.text(delivery["event_type"]), rx.text(delivery["event_id"], size="1",
+                                                                color=rx.color("gray", 10))),
+        rx.table.cell(rx.code(delivery["url"], size="1")),
+        rx.table.cell(rx.match(delivery["status"],
+                               *[(status, rx.badge(status, color_scheme=colour))
+                                 for status, colour in _STATUS_COLOURS.items()],
+                               rx.badge(delivery["status"]))),
+        rx.table.cell(delivery["attempts"]),
+        rx.table.cell(delivery["response"], rx.cond(delivery["error"] != "",
+                                                    rx.text(delivery["error"], size="1",
+                                                            color=rx.color("gray", 10)))),
+        rx.table.cell(rx.cond(delivery["status"] == "delivered", delivery["delivered"], delivery["next_attempt"])),
+        rx.table.cell(rx.button("Resend", size="1", variant="soft", on_click=AdminWebhooksState.resend(delivery["id"]),
+                                aria_label=f"Resend delivery {delivery['id']}")),
+        data_testid="delivery-row",
+    )
+
+
+def _delivery_log() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Delivery log", size="4"),
+            rx.select(STATUS_CHOICES, value=AdminWebhooksState.log_status,
+                      on_change=AdminWebhooksState.set_log_status, aria_label="Show deliveries of status", size="1"),
+            rx.button("Refresh", size="1", variant="soft", on_click=AdminWebhooksState.refresh),
+            align="center",
+            spacing="3",
+        ),
+        rx.text("The newest 50. Delivered shows when; pending shows the next attempt. A failed delivery was "
+                "retried for 24 hours; Resend queues it again with the same event id.",
+                size="2", color=rx.color("gray", 10)),
+        empty_state("No deliveries yet", shown=AdminWebhooksState.deliveries.length() == 0),
+        rx.cond(
+            AdminWebhooksState.deliveries.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                        "Created", "Event", "Endpoint", "Status", "Attempts", "Last response", "Delivered / next",
+                        "")])),
+                    rx.table.body(rx.foreach(AdminWebhooksState.deliveries, _delivery_row)),
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+@staff_page(route=routes.ADMIN_WEBHOOKS, title="Webhooks", on_load=AdminWebhooksState.load, roles=(Role.admin,))
+def admin_webhooks() -> rx.Component:
+    return rx.vstack(
+        _new_secret(),
+        _create_form(),
+        rx.cond(
+            AdminWebhooksState.endpoints.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                        "URL", "Events", "Status", "Pending", "Failed", "")])),
+                    rx.table.body(rx.foreach(AdminWebhooksState.endpoints, _endpoint_row)),
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+        ),
+        _delivery_log(),
+        spacing="4",
+        width="100%",
+    )

@@ -131,7 +131,9 @@ def _problems() -> rx.Component:
                         rx.text(f"The first {SHOWN_PROBLEMS} are shown; ", ImportState.more_problems, " more are in "
                                 "the download.", size="2")),
                 rx.button(rx.icon("download", size=16), "Download all problems", variant="soft",
-                          on_click=ImportState.download_problems),
+                          on_click=ImportState.download_problems("csv")),
+                rx.button(rx.icon("sheet", size=16), "Download as Excel", variant="soft",
+                          on_click=ImportState.download_problems("xlsx")),
                 align="center",
                 wrap="wrap",
             ),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -22,7 +20,7 @@ from crm_app.data.repositories import targets
 from crm_app.data.repositories.users import staff_directory
 from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.customers import _safe_cell
+from crm_app.states.downloading import offer, refused_format
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
@@ -383,17 +381,16 @@ class CockpitState(UrlFilters, rx.State):
         self.drill_open, self.drill_rows, self.drill_chart = False, [], ""
 
     @staff_event()
-    def download_drill(self) -> Any:
-        """The rows behind the open chart as CSV (every page, up to DRILL_CSV_ROWS), cells safe for spreadsheets."""
+    def download_drill(self, file_format: str = "csv") -> Any:
+        """The rows behind the open chart (every page, up to DRILL_CSV_ROWS) as CSV or XLSX, cells safe for
+        spreadsheets; the workbook keeps numbers and dates typed."""
+        if (refused := refused_format(file_format)) is not None:
+            return refused
         frame = self._drill_frame()
         if frame is None:
             return rx.toast.error("Open a chart's rows first.")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(frame.columns)
         rows = frame.head(DRILL_CSV_ROWS).itertuples(index=False)
-        writer.writerows([_safe_cell(_cell(value)) for value in row] for row in rows)
-        return rx.download(data=buffer.getvalue(), filename=f"cockpit-{self.drill_chart}.csv")
+        return offer(file_format, f"cockpit-{self.drill_chart}", [str(c) for c in frame.columns], rows)
 
     @staff_event(Role.admin, Role.executive)
     def save_target(self, form_data: dict) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -18,6 +16,7 @@ from crm_app.data.repositories import customer_bulk, customers, tasks
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, next_working_hour, wall_clock
+from crm_app.states.downloading import offer, refused_format
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -28,14 +27,6 @@ from crm_app.states.url_filters import UrlFilters, UrlParam
 BULK_DIALOGS = ("", "owner", "task")
 UNASSIGNED = "none"
 TASK_FIELDS = ("subject", "kind", "due_on", "due_time", "notes")
-
-
-def _safe_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (phone numbers like +44... stay as they are)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:].replace(" ", "").isdigit()):
-        return "'" + text
-    return text
 
 
 # ?risk=churn: only the customers on the last churn fit's at-risk list (/insights; My day links here).
@@ -157,11 +148,14 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         return rx.redirect(self._url(page=as_id(page) or 1))
 
     @staff_event()
-    def export_csv(self) -> Any:
-        """Download exactly the filtered customers this user may see, in the import file's columns."""
+    def export(self, file_format: str = "csv") -> Any:
+        """Download exactly the filtered customers this user may see, in the import file's columns, as CSV or
+        XLSX."""
+        if (refused := refused_format(file_format)) is not None:
+            return refused
         with read_session() as session:
             rows = customers.export_customers(session=session, actor=current_actor(), query=self._read_url(session))
-        return _download(rows)
+        return _download(file_format, rows)
 
     # --- selection and bulk actions --------------------------------------------------------------
 
@@ -250,21 +244,19 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
                                    f"{draft.due_time:%H:%M}.")
 
     @staff_event()
-    def export_selected(self) -> Any:
+    def export_selected(self, file_format: str = "csv") -> Any:
         """Download the selected customers, as the whole list's export does."""
+        if (refused := refused_format(file_format)) is not None:
+            return refused
         try:
             with read_session() as session:
                 rows = customer_bulk.export_selection(session=session, actor=current_actor(),
                                                       selection=self._selection(session))
         except customer_bulk.SelectionRejected as refusal:
             return rx.toast.error(str(refusal))
-        return _download(rows)
+        return _download(file_format, rows)
 
 
-def _download(rows: list[tuple]) -> Any:
-    """Customers as a CSV download in the import file's columns, every cell safe from formula injection."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(customers.EXPORT_COLUMNS)
-    writer.writerows([_safe_cell(value) for value in row] for row in rows)
-    return rx.download(data=buffer.getvalue(), filename="customers.csv")
+def _download(file_format: str, rows: list[tuple]) -> Any:
+    """Customers as a CSV or XLSX download in the import file's columns (crm_app/downloads.py)."""
+    return offer(file_format, "customers", customers.EXPORT_COLUMNS, rows)

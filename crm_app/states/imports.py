@@ -23,6 +23,7 @@ from crm_app.data.permissions import Actor, PermissionDenied
 from crm_app.data.repositories import imports
 from crm_app.settings import VAR_DIR
 from crm_app.states.auth import FORBIDDEN, AuthState, staff_event
+from crm_app.states.downloading import offer, refused_format
 
 _log = logging.getLogger(__name__)
 
@@ -150,13 +151,18 @@ class ImportState(rx.State):
         return rx.clear_selected_files(UPLOAD_ID)
 
     @staff_event(*IMPORTERS)
-    def download_problems(self) -> Any:
-        """Every bad row of the last check, as CSV."""
+    def download_problems(self, file_format: str = "csv") -> Any:
+        """Every bad row of the last check, as CSV or XLSX (row numbers as numbers)."""
+        if (refused := refused_format(file_format)) is not None:
+            return refused
         path = _upload_path(self._upload)
         problems = path.with_suffix(".problems.csv") if path else None
         if problems is None or not problems.exists():
             return rx.toast.error("Check a file first.")
-        return rx.download(data=problems.read_text(encoding="utf-8"), filename="import-problems.csv")
+        with problems.open(newline="", encoding="utf-8") as file:
+            header, *rows = csv.reader(file)
+        return offer(file_format, "import-problems", header,
+                     [(int(row), column, reason) for row, column, reason in rows])
 
     async def _run_in_background(self, *, commit: bool) -> Any:
         """Check or write the stored upload in a worker thread, showing its progress, then its report."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm_app.states.customers import _safe_cell
+from crm_app.downloads import safe_cell
 
 
 @pytest.mark.parametrize("value, cell", [
@@ -11,4 +11,4 @@ from crm_app.states.customers import _safe_cell
     ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-2+3", "'-2+3"), ("\t=1", "'\t=1"),
 ])
 def test_safe_cell(value, cell):
-    assert _safe_cell(value) == cell
+    assert safe_cell(value) == cell

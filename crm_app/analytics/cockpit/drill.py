@@ -22,7 +22,8 @@ def _decoded(cf: CockpitFacts, name: str, codes: np.ndarray) -> np.ndarray:
 
 
 def _day_of(ns: np.ndarray) -> np.ndarray:
-    return pd.to_datetime(ns, utc=True).strftime("%Y-%m-%d").to_numpy(dtype=object)
+    """The UTC calendar day (datetime.date) of each nanosecond timestamp: a date to a download, not text."""
+    return pd.to_datetime(ns, utc=True).date
 
 
 def drill_down(cf: CockpitFacts, filters: CockpitFilters, chart: str) -> pd.DataFrame:

@@ -182,7 +182,7 @@ def test_drill_down_lists_the_rows_behind_each_chart(company):
     emea = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, region="EMEA")
     orders = evaluation.drill_down(prepared, emea, "revenue")
     assert orders[["order", "day", "customer", "region", "channel", "amount"]].values.tolist() == [
-        [3, "2026-02-11", 2, "EMEA", "online", 50.0], [2, "2026-02-10", 1, "EMEA", "store", 200.0]]
+        [3, date(2026, 2, 11), 2, "EMEA", "online", 50.0], [2, date(2026, 2, 10), 1, "EMEA", "store", 200.0]]
     services = evaluation.CockpitFilters(start=FEBRUARY.start, end=FEBRUARY.end, category="Services")
     assert evaluation.drill_down(prepared, services, "category")[["order", "amount"]].values.tolist() == [
         [5, 120.0], [2, 50.0]]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 import httpx
 
 from crm_app.data.db import write_session
 from crm_app.data.models import utcnow
-from crm_app.data.repositories.webhooks import Claimed, Outcome, claim_due, record_outcomes
+from crm_app.data.repositories.webhooks import Claimed, Outcome, claim_due, prune_finished, record_outcomes
 from crm_app.webhook_signing import headers
 
 logger = logging.getLogger(__name__)
@@ -28,11 +29,19 @@ BATCH = 20
 LEASE = timedelta(minutes=2)
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 IDLE_SECONDS = 2.0
+# The delivery log keeps finished deliveries this long; the sender prunes older ones once an hour.
+KEEP_FINISHED = timedelta(days=30)
+PRUNE_EVERY_SECONDS = 3600
 
 
 def claim(now: datetime, limit: int = BATCH) -> list[Claimed]:
     with write_session() as session:
         return claim_due(session=session, now=now, lease=LEASE, limit=limit)
+
+
+def prune(now: datetime) -> int:
+    with write_session() as session:
+        return prune_finished(session=session, before=now - KEEP_FINISHED)
 
 
 def record(outcomes: list[Outcome], now: datetime, jitter=None) -> int:
@@ -69,10 +78,15 @@ def new_client() -> httpx.AsyncClient:
 
 
 async def send_forever() -> None:
-    """Lifespan task: send rounds back to back while there is work, then look again every IDLE_SECONDS."""
+    """Lifespan task: send rounds back to back while there is work, then look again every IDLE_SECONDS; once an
+    hour, drop finished deliveries older than KEEP_FINISHED from the log."""
+    pruned_at = 0.0
     async with new_client() as client:
         while True:
             try:
+                if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
+                    await asyncio.to_thread(prune, utcnow())
+                    pruned_at = time.monotonic()
                 attempted = await send_due(client)
             except Exception:  # the database may be down: the outbox keeps the events, the next round tries again
                 logger.exception("Webhook deliveries could not be sent")

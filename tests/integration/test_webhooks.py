@@ -28,7 +28,7 @@ from crm_app.data.repositories.orders import OrderLineDraft
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import DealStage, SalesChannel
 from crm_app.settings import PROJECT_ROOT, get_settings
-from crm_app.webhook_sender import LEASE, claim, new_client, send_due
+from crm_app.webhook_sender import KEEP_FINISHED, LEASE, claim, new_client, prune, send_due
 from tests.conftest import add_staff, run_async
 from tests.webhook_receiver import Receiver, verify
 
@@ -318,3 +318,20 @@ def test_erasing_a_customer_redacts_them_in_the_events_sent_and_queued(engine, c
     [event] = [json.loads(delivery.body) for delivery in _deliveries(engine)]
     assert (event["data"]["name"], event["data"]["email"], event["data"]["phone"]) == (REDACTED,) * 3
     assert event["data"]["region"] == "EMEA"
+
+
+def test_the_log_keeps_finished_deliveries_30_days_and_pending_ones_until_sent(engine, company):
+    _endpoint(company, "https://hooks.example.com/crm", ["customer.created"])
+    with write_session() as session:
+        for name in ("Delivered", "Failed", "Pending"):
+            customers.create_customer(session=session, actor=company["rep"], customer_create=CustomerCreate(
+                name=name, region="EMEA", segment="SMB", acquisition_channel="event"))
+    delivered, failed, pending = (d.id for d in _deliveries(engine))
+    with Session(engine) as session:
+        for delivery_id, status in ((delivered, "delivered"), (failed, "failed")):
+            session.get(WebhookDelivery, delivery_id).status = status
+        session.commit()
+    created = _deliveries(engine)[0].created_at
+    assert prune(created + KEEP_FINISHED) == 0  # exactly 30 days old: kept
+    assert prune(created + KEEP_FINISHED + timedelta(seconds=1)) == 2
+    assert [d.id for d in _deliveries(engine)] == [pending]

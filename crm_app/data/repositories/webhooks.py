@@ -213,6 +213,15 @@ def record_outcomes(*, session: Session, outcomes: list[Outcome], now: datetime,
     return updated
 
 
+def prune_finished(*, session: Session, before: datetime) -> int:
+    """Delete the delivered and failed deliveries created before `before`; pending ones stay whatever their age.
+    Returns the rows deleted."""
+    table = WebhookDelivery.__table__
+    return session.execute(sa.delete(table).where(
+        table.c.status.in_((WebhookDeliveryStatus.delivered.value, WebhookDeliveryStatus.failed.value)),
+        table.c.created_at < before)).rowcount
+
+
 # --- the admin page ---------------------------------------------------------------------------------------------
 
 

@@ -181,3 +181,4 @@ class WebhookEvent(StrEnum):
     deal_won = "deal.won"
     order_created = "order.created"
     feedback_received = "feedback.received"
+    campaign_response = "campaign.response"

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -19,21 +19,22 @@ from crm_app.data.db import write_session
 from crm_app.data.erasing import erase_customer
 from crm_app.data.mentions import REDACTED
 from crm_app.data.models import (
-    Customer, CustomerCreate, CustomerUpdate, Deal, FeedbackChannel, FeedbackSubmission, Product, WebhookDelivery,
-    utcnow,
+    Customer, CustomerCreate, CustomerUpdate, Deal, FeedbackChannel, FeedbackSubmission, Order, Product,
+    WebhookDelivery, utcnow,
 )
 from crm_app.data.permissions import PermissionDenied
-from crm_app.data.repositories import customers, deals, feedback, imports, orders, webhooks
+from crm_app.data.repositories import campaigns, customers, deals, feedback, imports, orders, webhooks
 from crm_app.data.repositories.orders import OrderLineDraft
 from crm_app.data.repositories.users import actor_of
-from crm_app.domain import DealStage, SalesChannel
+from crm_app.domain import CampaignChannel, DealStage, OrderStatus, SalesChannel
 from crm_app.settings import PROJECT_ROOT, get_settings
 from crm_app.webhook_sender import KEEP_FINISHED, LEASE, claim, new_client, prune, send_due
 from tests.conftest import add_staff, run_async
 from tests.webhook_receiver import Receiver, verify
 
 ALL_EVENTS = ["customer.created", "customer.updated", "deal.stage_changed", "deal.won", "order.created",
-              "feedback.received"]
+              "feedback.received", "campaign.response"]
+CAMPAIGN_START = datetime(2026, 10, 1, 9, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -335,3 +336,37 @@ def test_the_log_keeps_finished_deliveries_30_days_and_pending_ones_until_sent(e
     assert prune(created + KEEP_FINISHED) == 0  # exactly 30 days old: kept
     assert prune(created + KEEP_FINISHED + timedelta(seconds=1)) == 2
     assert [d.id for d in _deliveries(engine)] == [pending]
+
+
+def test_a_campaign_response_is_sent_once_when_it_is_first_attributed(engine, company, monkeypatch):
+    monkeypatch.setattr(get_settings(), "public_url", "https://crm.acme.example")
+    with Receiver() as receiver:
+        secret = _endpoint(company, receiver.url, ["campaign.response"])
+        admin = company["admin"]
+        with write_session() as session:
+            reachable = session.get(Customer, company["customer"])
+            reachable.email, reachable.consent_email = "buyer@example.com", True
+            session.add(reachable)
+            session.flush()
+            campaign = campaigns.create_campaign(session=session, actor=admin, draft=campaigns.CampaignDraft(
+                name="Autumn", channel=CampaignChannel.email, cost=100, start_date=date(2026, 10, 1),
+                end_date=date(2026, 10, 14), attribution_days=30, holdout_share=0, email_subject="Hi {name}",
+                email_body="Hello {name}: {survey_link}"))
+            campaigns.set_audience(session=session, actor=admin, campaign_id=campaign.id,
+                                   customer_ids=[company["customer"]])
+            campaigns.start_campaign(session=session, actor=admin, campaign_id=campaign.id, now=CAMPAIGN_START)
+            campaign_id = campaign.id
+        with write_session() as session:
+            session.add(Order(customer_id=company["customer"], channel=SalesChannel.online, status=OrderStatus.paid,
+                              ordered_at=CAMPAIGN_START + timedelta(days=2), total_amount=250))
+        for _refresh in range(2):  # the second refresh finds the same response: no second event
+            with write_session() as session:
+                campaigns.refresh_responses(session=session, now=CAMPAIGN_START + timedelta(days=5))
+        now = utcnow()
+        assert _send_everything(now) == 1
+        [event] = _verified(secret, receiver, now)
+    assert event["type"] == "campaign.response"
+    assert {key: event["data"][key] for key in ("campaign_id", "customer_id", "target_group", "attributed_revenue")} \
+        == {"campaign_id": campaign_id, "customer_id": company["customer"], "target_group": "contacted",
+            "attributed_revenue": 250.0}
+    assert event["data"]["responded_at"].startswith("2026-10-03")

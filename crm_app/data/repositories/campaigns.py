@@ -29,7 +29,7 @@ from crm_app.analytics.attribution import attribute_responses
 from crm_app.analytics.uplift import CampaignUplift, campaign_uplift
 from crm_app.data.models import Activity, ActivityKind, Campaign, CampaignTarget, Customer, FeedbackInvite, Order
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
-from crm_app.data.repositories import mail_outbox
+from crm_app.data.repositories import mail_outbox, webhooks
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.validation import UserInput
@@ -425,11 +425,16 @@ def refresh_responses(*, session: Session, now: datetime) -> int:
     answers["answered_at"] = _utc(answers["answered_at"])
     result = attribute_responses(targets, orders, answers)
     mine = targets.loc[targets["campaign_id"].isin(ids), "target_id"]
+    responded_before = set(session.exec(select(CampaignTarget.id).where(CampaignTarget.campaign_id.in_(ids),
+                                                                       CampaignTarget.responded.is_(True))).all())
     for target_id in mine:
         at = result.loc[target_id, "responded_at"]
         session.exec(update(CampaignTarget).where(CampaignTarget.id == int(target_id)).values(
             responded=bool(pd.notna(at)), responded_at=None if pd.isna(at) else at.to_pydatetime(),
             attributed_revenue=float(result.loc[target_id, "attributed_revenue"])))
+    webhooks.campaign_responses(session=session, target_ids=[
+        int(target_id) for target_id in mine
+        if pd.notna(result.loc[target_id, "responded_at"]) and int(target_id) not in responded_before])
     for campaign in running:
         if now.date() > campaign.end_date + timedelta(days=campaign.attribution_days):
             campaign.status = CampaignStatus.done

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from crm_app.data.models import (
-    Order, OrderLine, Role, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, utcnow,
+    CampaignTarget, Order, OrderLine, Role, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, utcnow,
 )
 from crm_app.data.permissions import Actor, NotFound, require_role
 from crm_app.data.repositories.audit import record_change, snapshot
@@ -44,6 +44,8 @@ DEAL_FIELDS = ("id", "title", "customer_id", "owner_id", "stage", "amount", "pro
 ORDER_FIELDS = ("id", "external_ref", "customer_id", "status", "channel", "ordered_at", "total_amount")
 ORDER_LINE_FIELDS = ("product_id", "quantity", "unit_price", "discount")
 FEEDBACK_FIELDS = ("id", "customer_id", "csat", "nps", "comment", "channel", "submitted_at", "sentiment")
+CAMPAIGN_RESPONSE_FIELDS = ("id", "campaign_id", "customer_id", "target_group", "contacted_at", "responded_at",
+                            "attributed_revenue")
 
 # Hosts a plain-http endpoint may have: a receiver on the same machine (tests, a local bridge).
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -128,6 +130,18 @@ def feedback_received(*, session: Session, answers: Iterable[Any]) -> int:
     """feedback.received for each stored answer (a model or an object with FEEDBACK_FIELDS)."""
     return record_events(session=session, event=WebhookEvent.feedback_received,
                          payloads=(snapshot(answer, FEEDBACK_FIELDS) for answer in answers))
+
+
+def campaign_responses(*, session: Session, target_ids: list[int]) -> int:
+    """campaign.response for each campaign target (id) that has just been attributed a response."""
+    if not target_ids or not _subscribers(session, WebhookEvent.campaign_response):
+        return 0
+    columns = [getattr(CampaignTarget, name) for name in CAMPAIGN_RESPONSE_FIELDS]
+    payloads = [snapshot(row, CAMPAIGN_RESPONSE_FIELDS)
+                for start in range(0, len(target_ids), _INSERT_CHUNK)
+                for row in session.exec(select(*columns).where(
+                    CampaignTarget.id.in_(target_ids[start:start + _INSERT_CHUNK])).order_by(CampaignTarget.id))]
+    return record_events(session=session, event=WebhookEvent.campaign_response, payloads=payloads)
 
 
 def subscribed(*, session: Session, event: WebhookEvent) -> bool:

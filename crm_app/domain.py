@@ -48,6 +48,10 @@ class OrderStatus(StrEnum):
     refunded = "refunded"
 
 
+ORDER_STATUS_LABELS: dict[str, str] = {OrderStatus.pending: "Pending", OrderStatus.paid: "Paid",
+                                       OrderStatus.shipped: "Shipped", OrderStatus.cancelled: "Cancelled",
+                                       OrderStatus.refunded: "Refunded"}
+
 # An order counts as revenue once paid or shipped, on the day it was ordered, for its total; pending, cancelled
 # and refunded orders never do.
 REVENUE_STATUSES: tuple[OrderStatus, ...] = (OrderStatus.paid, OrderStatus.shipped)
@@ -61,8 +65,12 @@ class SalesChannel(StrEnum):
 
 
 SALES_CHANNELS: tuple[SalesChannel, ...] = tuple(SalesChannel)
+SALES_CHANNEL_LABELS: dict[str, str] = {SalesChannel.online: "Online", SalesChannel.store: "Store",
+                                        SalesChannel.phone: "Phone", SalesChannel.partner: "Partner"}
 # Where a customer came from (the customer form's and the import's choices).
 ACQUISITION_CHANNELS: tuple[str, ...] = ("organic", "paid_search", "referral", "partner", "event")
+ACQUISITION_CHANNEL_LABELS: dict[str, str] = {"organic": "Organic", "paid_search": "Paid search", "referral": "Referral",
+                                              "partner": "Partner", "event": "Event"}
 REGIONS: tuple[str, ...] = ("EMEA", "North America", "LATAM", "APAC")
 SEGMENTS: tuple[str, ...] = ("Enterprise", "Mid-Market", "SMB", "Consumer")
 # The demo catalogue's categories; an imported product may bring its own.
@@ -114,6 +122,9 @@ class LoggedKind(StrEnum):
     email = "email"
     meeting = "meeting"
 
+
+LOGGED_KIND_LABELS: dict[str, str] = {LoggedKind.note: "Note", LoggedKind.call: "Call", LoggedKind.email: "Email",
+                                      LoggedKind.meeting: "Meeting"}
 
 # How a call or a meeting went; notes and emails have no outcome and no duration.
 OUTCOMES: dict[LoggedKind, tuple[str, ...]] = {

@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crm_app.formatting import valid_currency, valid_locale
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -42,6 +44,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default_factory=_local_secret_key, min_length=32, repr=False)
     # The product's name in the title bar, page titles and the navigation.
     company_name: str = Field(default="crm_app", min_length=1, max_length=60)
+    # Every amount is in this ISO 4217 currency, shown with its symbol; numbers and dates follow the locale.
+    currency: str = "USD"
+    locale: str = "en_US"
     # Load the demo company into an empty database on `crm-app setup` (and so on `make run`).
     demo_data: bool = True
     # A session ends this long after sign-in (absolute), or after this long without a request (idle).
@@ -94,6 +99,16 @@ class Settings(BaseSettings):
     def link_base(self) -> str:
         """The app's address without a trailing slash, which links in emails start with."""
         return (self.public_url or (self.origins[0] if self.origins else "http://localhost:3000")).rstrip("/")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, code: str) -> str:
+        return valid_currency(code)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, name: str) -> str:
+        return valid_locale(name)
 
     @property
     def is_sqlite(self) -> bool:

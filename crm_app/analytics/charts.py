@@ -7,6 +7,8 @@ tests/unit/analytics/test_charts.py validates every builder's output against plo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -45,12 +47,25 @@ def _trace(kind: str, **properties) -> dict:
     return {"type": kind, **properties}
 
 
+def _money_axis(money: Mapping[str, str] | None, axis: str = "yaxis", title: str = "") -> dict:
+    """Layout for an axis of amounts in the company's style. `money` holds Plotly's `separators` (decimal then
+    group character), the currency's `tickprefix` or `ticksuffix` and its `code` (formatting.axis_money)."""
+    if not money:
+        return {}
+    text = f"{title} ({money['code']})" if title else ""
+    return {"separators": money["separators"],
+            axis: {"tickprefix": money["tickprefix"], "ticksuffix": money["ticksuffix"],
+                   **({"title": {"text": text}} if text else {})}}
+
+
 def _rounded(values, digits: int = 0) -> list:
     return [None if pd.isna(v) else round(float(v), digits) for v in values]
 
 
-def revenue_trend_figure(monthly: pd.DataFrame, forecast: pd.DataFrame | None = None) -> go.Figure:
-    """Monthly revenue bars (click one to see that month), with the forecast and its 80 % band when given."""
+def revenue_trend_figure(monthly: pd.DataFrame, forecast: pd.DataFrame | None = None,
+                         money: Mapping[str, str] | None = None) -> go.Figure:
+    """Monthly revenue bars (click one to see that month), with the forecast and its 80 % band when given;
+    `money` labels the amount axis in the company's currency (see _money_axis)."""
     traces = [_trace("bar", x=list(monthly.index), y=_rounded(monthly["revenue"]), name="Revenue")]
     if forecast is not None and len(forecast):
         months = [stamp.strftime("%Y-%m") for stamp in forecast.index]
@@ -60,16 +75,18 @@ def revenue_trend_figure(monthly: pd.DataFrame, forecast: pd.DataFrame | None = 
                    fill="toself", line={"width": 0}, name="80 % interval", opacity=0.3, hoverinfo="skip"),
             _trace("scatter", x=months, y=_rounded(forecast["forecast"]), name="Forecast", line={"dash": "dash"}),
         ]
-    return _figure(traces, "Revenue by month")
+    return _figure(traces, "Revenue by month", **_money_axis(money, title="Revenue"))
 
 
-def orders_aov_figure(monthly: pd.DataFrame) -> go.Figure:
-    """Orders per month (bars) and average order value (line, right axis)."""
+def orders_aov_figure(monthly: pd.DataFrame, money: Mapping[str, str] | None = None) -> go.Figure:
+    """Orders per month (bars) and average order value (line, right axis, in the currency of `money`)."""
+    aov_axis = _money_axis(money, "yaxis2")
     return _figure(
         [_trace("bar", x=list(monthly.index), y=_rounded(monthly["orders"]), name="Orders"),
          _trace("scatter", x=list(monthly.index), y=_rounded(monthly["aov"], 2), name="Average order value",
                 yaxis="y2")],
-        "Orders and average order value", yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+        "Orders and average order value",
+        **{**aov_axis, "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, **aov_axis.get("yaxis2", {})}},
     )
 
 
@@ -91,20 +108,23 @@ def cohort_figure(rates: pd.DataFrame) -> go.Figure:
                    "Cohort retention (%)", xaxis={"title": {"text": "months since first order"}})
 
 
-def bar_figure(values: pd.Series, title: str, *, digits: int = 0, percent: bool = False) -> go.Figure:
-    """One bar per label (region, segment, category, stage, rep ...); clicking a bar filters by it."""
+def bar_figure(values: pd.Series, title: str, *, digits: int = 0, percent: bool = False,
+               money: Mapping[str, str] | None = None) -> go.Figure:
+    """One bar per label (region, segment, category, stage, rep ...); clicking a bar filters by it. Amounts
+    carry the currency of `money` on their axis."""
     y = values.astype(float) * (100 if percent else 1)
     return _figure([_trace("bar", x=[str(i) for i in values.index], y=_rounded(y, digits), name=title)], title,
-                   showlegend=False)
+                   showlegend=False, **_money_axis(money))
 
 
-def funnel_figure(pipeline: pd.DataFrame, selected: str | None = None) -> go.Figure:
-    """Open deals per stage as a funnel, with their amount in the label; clicking a stage chooses it, and
-    the `selected` stage stands out (the others faded)."""
+def funnel_figure(pipeline: pd.DataFrame, selected: str | None = None,
+                  amount_text: Callable[[float], str] = "{:,.0f}".format) -> go.Figure:
+    """Open deals per stage as a funnel, with their amount (written by `amount_text`) in the label; clicking a
+    stage chooses it, and the `selected` stage stands out (the others faded)."""
     marker = {} if selected is None else {"marker": {"color": [COLOURS[0] if stage == selected else FADED
                                                                for stage in pipeline.index]}}
     return _figure([_trace("funnel", y=list(pipeline.index), x=_rounded(pipeline["deals"]),
-                           text=[f"{v:,.0f}" for v in pipeline["amount"]], textinfo="value+text", **marker)],
+                           text=[amount_text(v) for v in pipeline["amount"]], textinfo="value+text", **marker)],
                    "Pipeline by stage (deals, amount)", showlegend=False)
 
 

@@ -28,10 +28,13 @@ def text_field(label: str, name: str, errors: rx.Var, **props) -> rx.Component:
     )
 
 
-def select_field(label: str, name: str, choices: list[str], errors: rx.Var, default: str) -> rx.Component:
+def select_field(label: str, name: str, choices: list[tuple[str, str]], errors: rx.Var, default: str) -> rx.Component:
+    """A labelled select of (code, label) choices: the form posts the code, people read the label."""
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}"),
-        rx.select(choices, name=name, default_value=default, id=f"field-{name}", width="100%"),
+        rx.select.root(rx.select.trigger(id=f"field-{name}", width="100%"),
+                       rx.select.content(*[rx.select.item(text, value=code) for code, text in choices]),
+                       name=name, default_value=default),
         field_error(errors, name),
         spacing="1",
         width="100%",

@@ -14,7 +14,7 @@ from crm_app import routes
 from crm_app.components.forms import posted_form
 from crm_app.components.global_search import global_search
 from crm_app.components.responsive import PHONE_ONLY_FLEX, WIDE_ONLY_FLEX, sheet
-from crm_app.data.models import Role
+from crm_app.data.models import ROLE_LABELS, Role
 from crm_app.settings import get_settings
 from crm_app.states.auth import AuthState
 
@@ -51,7 +51,7 @@ def _nav_link(item: routes.NavItem, in_drawer: bool = False) -> rx.Component:
 def _user_box(in_drawer: bool = False) -> rx.Component:
     who = [] if in_drawer else [
         rx.text(AuthState.user_name, weight="medium", data_testid="signed-in-user"),
-        rx.badge(AuthState.user_role.replace("_", " "), variant="soft", high_contrast=True,
+        rx.badge(rx.Var.create(ROLE_LABELS)[AuthState.user_role], variant="soft", high_contrast=True,
                  data_testid="signed-in-role"),
     ]
     account = rx.link(

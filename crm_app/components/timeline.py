@@ -8,10 +8,10 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import field_error, text_field
 from crm_app.data.repositories.timeline import FILTER_LABELS
-from crm_app.domain import LoggedKind
+from crm_app.domain import LOGGED_KIND_LABELS
 from crm_app.states.timeline import ALL, TimelineRow, TimelineState
 
-KIND_LABELS = {kind.value: kind.value.capitalize() for kind in LoggedKind}
+KIND_LABELS = LOGGED_KIND_LABELS
 
 
 def _kind_picker(value: rx.Var, on_change: rx.EventHandler, label: str) -> rx.Component:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from crm_app import formatting
 from crm_app.counts import count_of
 
 NOTHING = "-"
@@ -43,7 +44,7 @@ def _moment(value: str) -> str:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return parsed.strftime("%Y-%m-%d %H:%M")
+    return formatting.moment(parsed, None)
 
 
 def value_text(field: str, value: Any, person_name: Callable[[int], str | None]) -> str:
@@ -55,13 +56,15 @@ def value_text(field: str, value: Any, person_name: Callable[[int], str | None])
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field == "probability" and isinstance(value, (int, float)):
-        return f"{value:.0%}"
+        return formatting.percent(value, decimals=0)
     if field == "amount" and isinstance(value, (int, float)):
-        return f"{value:,.2f}"
+        return formatting.money(value)
     if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
         return _moment(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
+    if isinstance(value, datetime):
+        return formatting.moment(value, None)
+    if isinstance(value, date):
+        return formatting.day(value)
     return str(value)
 
 

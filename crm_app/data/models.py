@@ -43,6 +43,10 @@ class Role(StrEnum):
     marketer = "marketer"
 
 
+ROLE_LABELS: dict[str, str] = {Role.admin: "Admin", Role.executive: "Executive", Role.sales_rep: "Sales rep",
+                               Role.marketer: "Marketer"}
+
+
 class ActivityKind(StrEnum):
     call = "call"
     email = "email"
@@ -50,10 +54,18 @@ class ActivityKind(StrEnum):
     task = "task"
 
 
+ACTIVITY_KIND_LABELS: dict[str, str] = {ActivityKind.call: "Call", ActivityKind.email: "Email",
+                                        ActivityKind.meeting: "Meeting", ActivityKind.task: "Task"}
+
+
 class FeedbackStatus(StrEnum):
     new = "new"
     in_progress = "in_progress"
     resolved = "resolved"
+
+
+FEEDBACK_STATUS_LABELS: dict[str, str] = {FeedbackStatus.new: "New", FeedbackStatus.in_progress: "In progress",
+                                          FeedbackStatus.resolved: "Resolved"}
 
 
 class FeedbackChannel(StrEnum):

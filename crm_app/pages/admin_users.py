@@ -6,7 +6,8 @@ from crm_app import routes
 from crm_app.components.forms import select_field, text_field
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
-from crm_app.data.models import Role
+from crm_app.data.models import ROLE_LABELS, Role
+from crm_app.labels import choices
 from crm_app.states.admin_users import ROLE_CHOICES, AdminUsersState
 
 
@@ -19,7 +20,7 @@ def _user_row(user: dict) -> rx.Component:
             rx.select.root(
                 # The label goes on the trigger: it is the control a screen reader lands on.
                 rx.select.trigger(aria_label=f"Role of {user['email']}"),
-                rx.select.content(*[rx.select.item(role, value=role) for role in ROLE_CHOICES]),
+                rx.select.content(*[rx.select.item(text, value=code) for code, text in ROLE_LABELS.items()]),
                 value=user["role"],
                 on_change=lambda role: AdminUsersState.set_role(user["id"], role),
                 disabled=user["is_me"],
@@ -109,7 +110,7 @@ def _create_form() -> rx.Component:
                 rx.grid(
                     text_field("Full name", "full_name", errors),
                     text_field("Email", "email", errors, type="email"),
-                    select_field("Role", "role", ROLE_CHOICES, errors, default="sales_rep"),
+                    select_field("Role", "role", choices(ROLE_LABELS), errors, default="sales_rep"),
                     text_field("Initial password (10+ characters)", "password", errors, type="password",
                                auto_complete="new-password"),
                     columns=rx.breakpoints(initial="1", md="2"),
@@ -173,9 +174,9 @@ def _two_factor_policy() -> rx.Component:
                                 checked=AdminUsersState.two_factor_roles.contains(role),
                                 on_change=lambda required, role=role: AdminUsersState.set_two_factor_required(
                                     role, required),
-                                aria_label=f"Require two-factor sign-in for {role}",
+                                aria_label=f"Require two-factor sign-in for {ROLE_LABELS[role]}",
                             ),
-                            rx.text(role.replace("_", " ")),
+                            rx.text(ROLE_LABELS[role]),
                             align="center",
                             spacing="2",
                         ),

@@ -9,7 +9,8 @@ from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, table_region
 from crm_app.components.shell import staff_page
 from crm_app.components.saved_views import saved_views_menu
-from crm_app.states.orders import STATUSES, OrdersState
+from crm_app.domain import ORDER_STATUS_LABELS
+from crm_app.states.orders import OrdersState
 
 
 def _date(label: str, name: str, value: rx.Var) -> rx.Component:
@@ -34,7 +35,7 @@ def _filters() -> rx.Component:
         _date("Ordered from", "from", OrdersState.ordered_from),
         _date("Ordered to", "to", OrdersState.ordered_to),
         filter_menu(OrdersState, "Status", "status", OrdersState.status,
-                    [rx.select.item(s.title(), value=s) for s in STATUSES]),
+                    [rx.select.item(text, value=code) for code, text in ORDER_STATUS_LABELS.items()]),
         filter_menu(OrdersState, "Product category", "category", OrdersState.category,
                     [rx.foreach(OrdersState.categories, lambda c: rx.select.item(c, value=c))]),
         _reset_filters(),
@@ -61,12 +62,12 @@ def _status_cell(row: dict) -> rx.Component:
         OrdersState.can_write,
         rx.select.root(
             rx.select.trigger(aria_label=f"Status of order {row['id']}", variant="ghost"),
-            rx.select.content(*[rx.select.item(s.title(), value=s) for s in STATUSES]),
+            rx.select.content(*[rx.select.item(text, value=code) for code, text in ORDER_STATUS_LABELS.items()]),
             value=row["status"],
             on_change=lambda v: OrdersState.set_status(row["id"], v),
             size="1",
         ),
-        rx.badge(row["status"]),
+        rx.badge(row["status_label"]),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -10,16 +11,19 @@ from typing import Any, ClassVar
 import plotly.graph_objects as go
 import reflex as rx
 
-from crm_app import metrics, routes
+from crm_app import formatting, metrics, routes
 from crm_app.analytics import charts
 from crm_app.analytics import cockpit as evaluation
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.repositories import metrics as measured
 from crm_app.data.repositories import targets
+from crm_app.data.repositories.customers import visible_among
 from crm_app.data.repositories.users import staff_directory
 from crm_app.data.snapshot import current_facts, reloading, revenue_forecast
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
+from crm_app.states import drill_rows
 from crm_app.states.downloading import offer, refused_format
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.url_filters import UrlFilters, UrlParam
@@ -32,21 +36,23 @@ STATUS_WORDS = {"good": "at or above target", "warning": "within 5 % under targe
                 "none": "no target to compare with"}
 
 
+def _kpi(definition: evaluation.KpiDefinition, value: float | None) -> str:
+    """A KPI value in the company's currency and locale (formatting.kpi_value)."""
+    return formatting.kpi_value(definition.unit, value)
+
+
 def _signed_percent(change: float | None) -> str:
     return "—" if change is None else f"{change * 100:+.1f} %"
 
 
+def _axis_money() -> dict[str, str]:
+    """The company's currency on the charts' amount axes (charts._money_axis)."""
+    return dataclasses.asdict(formatting.axis_money())
+
+
 DRILL_PAGE_ROWS = 50
+NAMES_PER_QUERY = 900  # customer ids per name query: under SQLite's bound-parameter limit
 DRILL_CSV_ROWS = 100_000  # a CSV past this is an export job, not a download from a dialog
-
-
-def _cell(value: Any) -> str:
-    """A drill-down value as text: whole numbers without decimals, missing as empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.2f}"
-    return str(value)
 
 
 def _ms(value: float | None) -> str:
@@ -194,8 +200,8 @@ class CockpitState(UrlFilters, rx.State):
         if not any(getattr(filters, name) for name in (*SLICERS, "owner_id")):
             fitted = revenue_forecast(facts)
             if fitted is not None:
-                self.revenue_figure = charts.revenue_trend_figure(view.monthly, fitted.forecast)
-        self.suggestions = evaluation.gap_suggestions(facts, view)
+                self.revenue_figure = charts.revenue_trend_figure(view.monthly, fitted.forecast, money=_axis_money())
+        self.suggestions = evaluation.gap_suggestions(facts, view, written=_kpi)
         if self._drill_on_load and filters.stage:  # the load of the URL the funnel click redirected to
             self._open_drill(self._drill_on_load)
         self._drill_on_load = ""
@@ -245,26 +251,28 @@ class CockpitState(UrlFilters, rx.State):
         for (module, _), count in usage.items():
             per_module[module] = per_module.get(module, 0) + count
         modules = sorted(per_module, key=lambda m: -per_module[m])
-        self.usage_rows = [{"module": m, "counts": " · ".join(f"{r}: {usage.get((m, r), 0):,}" for r in roles
+        self.usage_rows = [{"module": m, "counts": " · ".join(f"{label(r)}: {usage.get((m, r), 0):,}" for r in roles
                                                               if usage.get((m, r)))} for m in modules]
         self.completeness_rows = [{"module": m, "share": "—" if v is None else f"{100 * v:.1f} %"}
                                   for m, v in evaluation.module_completeness(facts).items()]
 
     def _show(self, view: evaluation.CockpitView, names: dict[int, str]) -> None:
         first, last = view.comparison
-        self.period_text = f"{view.filters.start.isoformat()} to {(view.filters.end - timedelta(days=1)).isoformat()}"
-        self.comparison_text = f"{first.isoformat()} to {(last - timedelta(days=1)).isoformat()}"
+        day = formatting.day
+        self.period_text = f"{day(view.filters.start)} to {day(view.filters.end - timedelta(days=1))}"
+        self.comparison_text = f"{day(first)} to {day(last - timedelta(days=1))}"
         self.filters_text = view.filters.described(names)
         self.cards = [self._card(card) for card in view.cards]
         self.detractor_topics = [f"{topic} ({count})" for topic, count in view.detractor_topics]
-        self.revenue_figure = charts.revenue_trend_figure(view.monthly)
-        self.orders_figure = charts.orders_aov_figure(view.monthly)
+        money = _axis_money()
+        self.revenue_figure = charts.revenue_trend_figure(view.monthly, money=money)
+        self.orders_figure = charts.orders_aov_figure(view.monthly, money=money)
         self.customers_figure = charts.customers_figure(view.monthly)
         self.cohort_figure = charts.cohort_figure(view.cohorts)
-        self.region_figure = charts.bar_figure(view.revenue_by_region, "Revenue by region")
-        self.segment_figure = charts.bar_figure(view.revenue_by_segment, "Revenue by segment")
-        self.category_figure = charts.bar_figure(view.revenue_by_category, "Revenue by category")
-        self.pipeline_figure = charts.funnel_figure(view.pipeline, view.filters.stage)
+        self.region_figure = charts.bar_figure(view.revenue_by_region, "Revenue by region", money=money)
+        self.segment_figure = charts.bar_figure(view.revenue_by_segment, "Revenue by segment", money=money)
+        self.category_figure = charts.bar_figure(view.revenue_by_category, "Revenue by category", money=money)
+        self.pipeline_figure = charts.funnel_figure(view.pipeline, view.filters.stage, amount_text=formatting.whole_money)
         rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
         self.win_rate_figure = charts.bar_figure(rates, "Win rate by rep (%)", digits=1, percent=True)
         self.satisfaction_figure = charts.satisfaction_figure(view.satisfaction)
@@ -275,20 +283,19 @@ class CockpitState(UrlFilters, rx.State):
         spark = [v for v in card.sparkline if v is not None]
         return {
             "key": definition.key, "label": definition.label, "formula": definition.formula,
-            "actual": evaluation.format_value(definition, card.actual.value),
-            "target": evaluation.format_value(definition, card.target),
+            "actual": _kpi(definition, card.actual.value),
+            "target": _kpi(definition, card.target),
             "target_source": card.target_source,
             "target_line": "No target for this view" if card.target is None else
-            f"Target {evaluation.format_value(definition, card.target)} ({card.target_source}) · gap "
-            f"{evaluation.format_value(definition, card.gap)}",
+            f"Target {_kpi(definition, card.target)} ({card.target_source}) · gap {_kpi(definition, card.gap)}",
             "status_text": STATUS_WORDS[card.status],
             "direction_text": {"good": "moved the good way", "bad": "moved the bad way",
                                "none": "no change to judge"}[card.direction],
             "change_colour": DIRECTION_COLOURS[card.direction],
-            "gap": "—" if card.gap is None else evaluation.format_value(definition, card.gap),
+            "gap": "—" if card.gap is None else _kpi(definition, card.gap),
             "change": _signed_percent(card.change),
-            "comparison": evaluation.format_value(definition, card.comparison.value),
-            "sample": f"{card.actual.sample:,}",
+            "comparison": _kpi(definition, card.comparison.value),
+            "sample": formatting.number(card.actual.sample),
             "colour": STATUS_COLOURS[card.status],
             "spark": [{"i": i, "v": round(v, 2)} for i, v in enumerate(spark)],
         }
@@ -344,6 +351,19 @@ class CockpitState(UrlFilters, rx.State):
             return None
         return evaluation.drill_down(facts, self._read_url(datetime.now(UTC).date()), self.drill_chart)
 
+    @staticmethod
+    def _readable(rows: Any) -> Any:
+        """Drill rows with customer and rep names next to their ids (names only of customers the user may see)."""
+        actor = current_actor()
+        with read_session() as session:
+            ids = sorted({int(i) for i in rows["customer"] if i >= 0}) if "customer" in rows.columns else []
+            customers = {cid: name for first in range(0, len(ids), NAMES_PER_QUERY)
+                         for cid, name in visible_among(session=session, actor=actor,
+                                                        ids=ids[first:first + NAMES_PER_QUERY])}
+            reps = {uid: name for uid, name, _ in staff_directory(session=session, actor=actor)} \
+                if "rep" in rows.columns else {}
+        return drill_rows.readable(rows, customer_names=customers, rep_names=reps)
+
     def _show_drill_page(self) -> Any:
         frame = self._drill_frame()
         if frame is None:
@@ -351,9 +371,10 @@ class CockpitState(UrlFilters, rx.State):
             return rx.toast.info("The figures are still loading; try again in a moment.")
         self.drill_pages = max(math.ceil(len(frame) / DRILL_PAGE_ROWS), 1)
         self.drill_page = min(max(self.drill_page, 0), self.drill_pages - 1)
-        page = frame.iloc[self.drill_page * DRILL_PAGE_ROWS:(self.drill_page + 1) * DRILL_PAGE_ROWS]
-        self.drill_columns = [str(c) for c in frame.columns]
-        self.drill_rows = [[_cell(v) for v in row] for row in page.itertuples(index=False)]
+        page = self._readable(frame.iloc[self.drill_page * DRILL_PAGE_ROWS:(self.drill_page + 1) * DRILL_PAGE_ROWS])
+        self.drill_columns = [str(c) for c in page.columns]
+        self.drill_rows = [[drill_rows.screen_cell(column, v) for column, v in zip(self.drill_columns, row)]
+                           for row in page.itertuples(index=False)]
         self.drill_total = f"{len(frame):,} {evaluation.DRILLS[self.drill_chart]}"
         return None
 
@@ -389,8 +410,9 @@ class CockpitState(UrlFilters, rx.State):
         frame = self._drill_frame()
         if frame is None:
             return rx.toast.error("Open a chart's rows first.")
-        rows = frame.head(DRILL_CSV_ROWS).itertuples(index=False)
-        return offer(file_format, f"cockpit-{self.drill_chart}", [str(c) for c in frame.columns], rows)
+        rows = self._readable(frame.head(DRILL_CSV_ROWS))
+        return offer(file_format, f"cockpit-{self.drill_chart}", [str(c) for c in rows.columns],
+                     rows.itertuples(index=False))
 
     @staff_event(Role.admin, Role.executive)
     def save_target(self, form_data: dict) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -12,17 +11,11 @@ from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import customers, mail_outbox
+from crm_app.formatting import day, moment, money, number
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 from crm_app.states.timeline import open_timeline
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "–"
-
-
-def _money(amount: float | None) -> str:
-    return "–" if amount is None else f"{amount:,.2f}"
 
 
 class CustomerState(rx.State):
@@ -58,24 +51,24 @@ class CustomerState(rx.State):
         self.found, self.customer_id = True, c.id
         self.profile = {
             "name": c.name, "company": c.company or "–", "email": c.email or "–", "phone": c.phone or "–",
-            "region": c.region, "segment": c.segment, "channel": c.acquisition_channel,
+            "region": c.region, "segment": c.segment, "channel": label(c.acquisition_channel),
             "owner": file.owner_name or "Unassigned", "external_ref": c.external_ref or "–",
             "consent": ", ".join(kind for kind, given in (("email", c.consent_email), ("phone", c.consent_phone))
                                  if given) or "none",
         }
         self.figures = [
-            {"label": "Orders", "value": f"{life.orders:,}"},
-            {"label": "Revenue", "value": _money(life.revenue)},
-            {"label": "Average order value", "value": _money(life.average_order_value)},
-            {"label": "First order", "value": _when(life.first_order)},
-            {"label": "Last order", "value": _when(life.last_order)},
+            {"label": "Orders", "value": number(life.orders)},
+            {"label": "Revenue", "value": money(life.revenue)},
+            {"label": "Average order value", "value": money(life.average_order_value)},
+            {"label": "First order", "value": day(life.first_order, actor.time_zone)},
+            {"label": "Last order", "value": day(life.last_order, actor.time_zone)},
         ]
-        self.orders = [{"number": f"#{o.id}", "link": routes.order_page(o.id), "date": _when(o.ordered_at),
-                        "status": o.status, "channel": o.channel, "total": _money(o.total_amount)} for o in file.orders]
-        self.deals = [{"title": d.title, "link": routes.deal_page(d.id), "stage": d.stage, "amount": _money(d.amount),
-                       "close": str(d.expected_close_date or "–")} for d in file.deals]
-        self.tasks = [{"subject": a.subject, "kind": a.kind, "due": _when(a.due_at)} for a in file.open_tasks]
-        self.feedback = [{"date": _when(f.submitted_at), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
+        self.orders = [{"number": f"#{o.id}", "link": routes.order_page(o.id), "date": day(o.ordered_at, actor.time_zone),
+                        "status": label(o.status), "channel": label(o.channel), "total": money(o.total_amount)} for o in file.orders]
+        self.deals = [{"title": d.title, "link": routes.deal_page(d.id), "stage": d.stage, "amount": money(d.amount),
+                       "close": day(d.expected_close_date)} for d in file.deals]
+        self.tasks = [{"subject": a.subject, "kind": label(a.kind), "due": moment(a.due_at, actor.time_zone)} for a in file.open_tasks]
+        self.feedback = [{"date": day(f.submitted_at, actor.time_zone), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
                           else str(f.nps), "comment": f.comment or ""} for f in file.feedback]
         self.can_send_survey = self.can_edit = actor.writes_records
         self.can_email_survey = actor.writes_records and bool(c.email) and c.consent_email

@@ -15,13 +15,11 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import DealStage, deal_is_overdue
+from crm_app.formatting import day, moment, money, percent
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
 from crm_app.states.timeline import open_timeline
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
 def time_in_stage(spent: timedelta | None) -> str:
@@ -72,21 +70,21 @@ class DealState(rx.State):
         self.found, self.deal_id, self.stage, self.owner_id = True, d.id, d.stage, str(d.owner_id)
         self.facts = {
             "title": d.title, "customer": file.customer_name, "customer_link": routes.customer_page(d.customer_id),
-            "amount": f"{d.amount:,.2f}", "stage": d.stage, "probability": f"{d.probability:.0%}",
-            "close": str(d.expected_close_date or "–"), "owner": file.owner_name, "lost_reason": d.lost_reason or "–",
-            "created": _when(d.created_at), "closed": _when(d.closed_at),
+            "amount": money(d.amount), "stage": d.stage, "probability": percent(d.probability, decimals=0),
+            "close": day(d.expected_close_date), "owner": file.owner_name, "lost_reason": d.lost_reason or "–",
+            "created": moment(d.created_at, actor.time_zone), "closed": moment(d.closed_at, actor.time_zone),
             "overdue": "yes" if deal_is_overdue(d.stage, d.expected_close_date, now.date()) else "",
         }
         self.form = {"title": d.title, "amount": f"{d.amount:.2f}",
                      "expected_close_date": str(d.expected_close_date or "")}
-        self.stages = [{"stage": spell.stage.value, "entered": _when(spell.entered_at),
-                        "left": _when(spell.left_at) if spell.left_at else "now",
+        self.stages = [{"stage": spell.stage.value, "entered": moment(spell.entered_at, actor.time_zone),
+                        "left": moment(spell.left_at, actor.time_zone) if spell.left_at else "now",
                         "spent": time_in_stage(spell.time_spent(now))} for spell in file.stages]
-        self.tasks = [{"subject": t.subject, "kind": t.kind, "due": _when(t.due_at), "done": "done" if t.done else "open"}
+        self.tasks = [{"subject": t.subject, "kind": label(t.kind), "due": moment(t.due_at, actor.time_zone), "done": "done" if t.done else "open"}
                       for t in file.tasks]
         if file.order:
             self.order = {"number": f"#{file.order.id}", "link": routes.order_page(file.order.id),
-                          "status": file.order.status.value, "total": f"{file.order.total_amount:,.2f}"}
+                          "status": label(file.order.status), "total": money(file.order.total_amount)}
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory
                        if role in (Role.sales_rep, Role.admin)]
         self.can_change = actor.is_admin or (actor.role == Role.sales_rep and d.owner_id == actor.id)

@@ -24,6 +24,8 @@ from crm_app.data.repositories.targets import targets_between
 from crm_app.data.repositories.users import staff_directory
 from crm_app.data.snapshot import current_facts
 from crm_app.due_times import Reschedule, local_today, wall_clock
+from crm_app.formatting import day, kpi_value, moment, money, number, percent
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customers import CHURN_RISK
 from crm_app.states.forms import as_id
@@ -36,26 +38,22 @@ DETRACTOR_DAYS = 14
 MTD_KPI = "revenue"
 
 
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}"
-
-
 def _link(route: str, **params: Any) -> str:
     kept = {key: value for key, value in params.items() if value}
     return route + ("?" + urlencode(kept) if kept else "")
 
 
 def _task(row: tasks.TaskRow, time_zone: str | None) -> dict[str, str]:
-    return {"id": str(row.id), "subject": row.subject, "kind": str(row.kind), "owner": row.owner_name,
-            "due": wall_clock(row.due_at, time_zone).strftime("%Y-%m-%d %H:%M"),
+    return {"id": str(row.id), "subject": row.subject, "kind": label(row.kind), "owner": row.owner_name,
+            "due": moment(row.due_at, time_zone),
             "customer": row.customer_name or "",
             "customer_link": routes.customer_page(row.customer_id) if row.customer_id else ""}
 
 
 def _deal(card: deals.DealCard) -> dict[str, str]:
     return {"id": str(card.id), "title": card.title, "link": routes.deal_page(card.id), "stage": card.stage.value,
-            "customer": card.customer_name, "amount": _money(card.amount), "owner": card.owner_name,
-            "close": card.expected_close.isoformat() if card.expected_close else "No date"}
+            "customer": card.customer_name, "amount": money(card.amount), "owner": card.owner_name,
+            "close": day(card.expected_close) if card.expected_close else "No date"}
 
 
 def _figure(key: str, label: str, value: str, link: str, detail: str = "") -> dict[str, str]:
@@ -93,8 +91,8 @@ class HomeState(rx.State):
                                  limit=TASK_ROWS)
         self.overdue_tasks = [_task(row, actor.time_zone) for row in board.overdue.rows]
         self.today_tasks = [_task(row, actor.time_zone) for row in board.today.rows]
-        return [_figure("overdue-tasks", "Overdue tasks", f"{board.overdue.total:,}", _link(routes.TASKS, show="overdue")),
-                _figure("today-tasks", "Due today", f"{board.today.total:,}", _link(routes.TASKS, show="today"))]
+        return [_figure("overdue-tasks", "Overdue tasks", number(board.overdue.total), _link(routes.TASKS, show="overdue")),
+                _figure("today-tasks", "Due today", number(board.today.total), _link(routes.TASKS, show="today"))]
 
     def _deals(self, session, actor: Actor) -> list[dict[str, str]]:
         today = local_today(actor.time_zone)
@@ -104,10 +102,10 @@ class HomeState(rx.State):
         late = deals.deals_due(session=session, actor=actor, board=deals.BoardFilter(overdue_on=today), limit=ROWS)
         self.closing_deals = [_deal(card) for card in closing.first]
         self.overdue_deals = [_deal(card) for card in late.first]
-        return [_figure("closing-deals", "Open deals closing this month", f"{closing.count:,}",
-                        _link(routes.PIPELINE, month=f"{month:%Y-%m}"), _money(closing.amount)),
-                _figure("overdue-deals", "Overdue deals", f"{late.count:,}", _link(routes.PIPELINE, overdue=OVERDUE),
-                        _money(late.amount))]
+        return [_figure("closing-deals", "Open deals closing this month", number(closing.count),
+                        _link(routes.PIPELINE, month=f"{month:%Y-%m}"), money(closing.amount)),
+                _figure("overdue-deals", "Overdue deals", number(late.count), _link(routes.PIPELINE, overdue=OVERDUE),
+                        money(late.amount))]
 
     def _detractors(self, session, actor: Actor) -> dict[str, str]:
         """NPS detractors (domain.NPS_BANDS) of the last 14 days, UTC days as the inbox's date filter reads them;
@@ -118,18 +116,18 @@ class HomeState(rx.State):
             nps_band="detractor", submitted_from=since, owner_id=owner))
         self.detractors = [{"id": str(row.id), "customer": row.customer_name or "Anonymous",
                             "customer_link": routes.customer_page(row.customer_id) if row.customer_id else "",
-                            "nps": str(row.nps), "submitted": f"{row.submitted_at:%Y-%m-%d}",
+                            "nps": str(row.nps), "submitted": day(row.submitted_at, actor.time_zone),
                             "comment": (row.comment or "")[:140]} for row in found.newest]
-        return _figure("detractors", f"Detractors, last {DETRACTOR_DAYS} days", f"{found.total:,}",
+        return _figure("detractors", f"Detractors, last {DETRACTOR_DAYS} days", number(found.total),
                        _link(routes.INBOX, nps_band="detractor", owner=owner, **{"from": since.isoformat()}))
 
     def _churn(self, session, actor: Actor) -> dict[str, str]:
         risk = latest_churn_risk(session=session)
         at_risk = visible_among(session=session, actor=actor, ids=risk.customer_ids) if risk else []
-        self.churn_fitted = f"{risk.fitted_at:%Y-%m-%d %H:%M} UTC" if risk else ""
+        self.churn_fitted = moment(risk.fitted_at, actor.time_zone) if risk else ""
         self.churn_customers = [{"id": str(cid), "name": name, "link": routes.customer_page(cid),
-                                 "probability": f"{risk.probabilities[cid]:.0%}"} for cid, name in at_risk[:ROWS]]
-        return _figure("churn", "Customers at churn risk", f"{len(at_risk):,}" if risk else "—",
+                                 "probability": percent(risk.probabilities[cid], decimals=0)} for cid, name in at_risk[:ROWS]]
+        return _figure("churn", "Customers at churn risk", number(len(at_risk)) if risk else "—",
                        _link(routes.CUSTOMERS, risk=CHURN_RISK), f"fitted {self.churn_fitted}" if risk else "not fitted yet")
 
     def _month_to_date(self, session, actor: Actor) -> dict[str, str]:
@@ -147,12 +145,12 @@ class HomeState(rx.State):
                                    own_rep=actor.id if actor.role == Role.sales_rep else None,
                                    reps=tuple(uid for uid, _, role in directory if role == Role.sales_rep),
                                    rep_names={uid: name for uid, name, _ in directory})
-        value = evaluation.format_value(card.definition, card.actual.value)
+        value = kpi_value(card.definition.unit, card.actual.value)
         if card.target is None:
             self.month = {"value": value, "target": "", "status": "none", "note": "No target set for this month."}
             return _figure("month", "Revenue, month to date", value, link, "no target")
-        target = evaluation.format_value(card.definition, card.target)
-        share = f"{card.actual.value / card.target:.0%}" if card.target else "—"
+        target = kpi_value(card.definition.unit, card.target)
+        share = percent(card.actual.value / card.target, decimals=0) if card.target else "—"
         self.month = {"value": value, "target": target, "status": card.status,
                       "note": f"{share} of the {target} target ({card.target_source})."}
         return _figure("month", "Revenue, month to date", value, link, f"{share} of {target}")
@@ -186,6 +184,6 @@ class HomeState(rx.State):
         with write_session() as session:
             task = tasks.reschedule_task(session=session, actor=actor, task_id=target, choice=Reschedule(choice),
                                          now=utcnow())
-            due = wall_clock(task.due_at, actor.time_zone).strftime("%Y-%m-%d %H:%M")
+            due = moment(task.due_at, actor.time_zone)
         self._reload_tasks(actor)
         return rx.toast.success(f"Now due {due}.")

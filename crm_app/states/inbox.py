@@ -13,19 +13,20 @@ from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.topics import top_topics
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
-from crm_app.data.models import FeedbackStatus, Role
+from crm_app.data.models import FEEDBACK_STATUS_LABELS, FeedbackStatus, Role
 from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import feedback as feedback_repo
 from crm_app.data.repositories.model_runs import latest_model_run
 from crm_app.data.repositories.users import staff_directory
 from crm_app.data.validation import UNSTORABLE_TEXT, unstorable
 from crm_app.domain import NPS_BANDS, unhappy
+from crm_app.formatting import moment, number, percent
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
-STATUS_LABELS = {"new": "New", "in_progress": "In progress", "resolved": "Resolved"}
+STATUS_LABELS = FEEDBACK_STATUS_LABELS
 
 
 class InboxState(SavedViews, UrlFilters, rx.State):
@@ -102,7 +103,7 @@ class InboxState(SavedViews, UrlFilters, rx.State):
         self.rows = [
             {
                 "id": row.id,
-                "submitted": row.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                "submitted": moment(row.submitted_at, actor.time_zone),
                 "csat": "–" if row.csat is None else str(row.csat),
                 "nps": "–" if row.nps is None else str(row.nps),
                 "comment": row.comment or "",
@@ -118,8 +119,8 @@ class InboxState(SavedViews, UrlFilters, rx.State):
         scores = result.scores
         csat, nps = csat_score(scores["csat"]), nps_score(scores["nps"])
         self.summary = {
-            "csat": "–" if csat.n == 0 else f"{csat.value:.1%}",
-            "csat_detail": f"{csat.satisfied:,} of {count_of(csat.n, 'answer')} are 4 or 5; 95% CI {csat.lower:.1%} – {csat.upper:.1%}"
+            "csat": "–" if csat.n == 0 else percent(csat.value),
+            "csat_detail": f"{number(csat.satisfied)} of {count_of(csat.n, 'answer')} are 4 or 5; 95% CI {percent(csat.lower)} – {percent(csat.upper)}"
             if csat.n else "No CSAT answers in this selection",
             "nps": "–" if nps.n == 0 else f"{nps.value:+.1f}",
             "nps_detail": f"{nps.promoters} promoters, {nps.passives} passives, {nps.detractors} detractors of {nps.n};"
@@ -149,10 +150,11 @@ class InboxState(SavedViews, UrlFilters, rx.State):
         if target is None:
             raise NotFound("No such feedback.")
         with read_session() as session:
-            notes = feedback_repo.notes_for(session=session, actor=current_actor(), feedback_id=target)
+            actor = current_actor()
+            notes = feedback_repo.notes_for(session=session, actor=actor, feedback_id=target)
         self.open_id = target
         self.open_notes = [
-            {"author": author, "at": note.created_at.strftime("%Y-%m-%d %H:%M"), "body": note.body}
+            {"author": author, "at": moment(note.created_at, actor.time_zone), "body": note.body}
             for note, author in notes
         ]
 

@@ -15,7 +15,8 @@ from crm_app.data.repositories import orders
 from crm_app.domain import OrderStatus
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
-from crm_app.states.orders import money
+from crm_app.formatting import moment, money, number, percent
+from crm_app.labels import label
 
 
 def _line_form(line: orders.OrderLineRow) -> dict[str, str]:
@@ -63,13 +64,13 @@ class OrderState(rx.State):
         o = file.order
         self.found, self.order_id = True, o.id
         self.facts = {"number": f"#{o.id}", "customer": file.customer_name, "customer_link": routes.customer_page(o.customer_id),
-                      "status": str(o.status), "channel": str(o.channel), "ordered": o.ordered_at.strftime("%Y-%m-%d %H:%M"),
+                      "status": label(o.status), "channel": label(o.channel), "ordered": moment(o.ordered_at, actor.time_zone),
                       "deal": file.deal_title or "", "deal_link": routes.deal_page(o.deal_id) if file.deal_title else ""}
-        self.lines = [{"product": line.product_name, "quantity": f"{line.quantity:,}", "unit_price": money(line.unit_price),
-                       "discount": f"{line.discount:.2%}", "amount": money(line.net_amount)} for line in file.lines]
+        self.lines = [{"product": line.product_name, "quantity": number(line.quantity), "unit_price": money(line.unit_price),
+                       "discount": percent(line.discount, decimals=2), "amount": money(line.net_amount)} for line in file.lines]
         self.total = money(file.total_amount)
-        self.history = [{"at": h.at.strftime("%Y-%m-%d %H:%M"), "who": h.who or "system",
-                         "change": h.to_status if h.from_status is None else f"{h.from_status} → {h.to_status}",
+        self.history = [{"at": moment(h.at, actor.time_zone), "who": h.who or "system",
+                         "change": label(h.to_status) if h.from_status is None else f"{label(h.from_status)} → {label(h.to_status)}",
                          "reason": h.reason or ""} for h in file.history]
         writer = actor.writes_records
         self.can_edit_lines = writer and o.status == OrderStatus.pending

@@ -20,7 +20,7 @@ from crm_app.domain import OrderStatus, SalesChannel
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id
-from crm_app.states.orders import money
+from crm_app.formatting import money
 
 STATUSES = tuple(status.value for status in orders.NEW_ORDER_STATUSES)
 CHANNELS = tuple(channel.value for channel in SalesChannel)

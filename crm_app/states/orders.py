@@ -14,16 +14,14 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.customers import customer_for
 from crm_app.domain import OrderStatus
+from crm_app.formatting import moment, money
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 from crm_app.states.saved_views import SavedViews
 from crm_app.states.url_filters import UrlFilters, UrlParam
 
 STATUSES = tuple(status.value for status in OrderStatus)
-
-
-def money(amount: float) -> str:
-    return f"{amount:,.2f}"
 
 
 class OrdersState(SavedViews, UrlFilters, rx.State):
@@ -50,7 +48,7 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
     rows: list[dict[str, str]] = []
     total: int = 0
     total_label: str = ""
-    amount: str = "0.00"
+    amount: str = ""
     pages: int = 1
     categories: list[str] = []
     can_write: bool = False
@@ -86,9 +84,9 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
         self.page, self.pages, self.total, self.amount = result.page, result.pages, result.total, money(result.amount)
         self.total_label = count_of(result.total, "order")
         self.rows = [
-            {"id": str(r.id), "link": routes.order_page(r.id), "date": r.ordered_at.strftime("%Y-%m-%d %H:%M"), "customer": r.customer_name,
-             "customer_link": routes.customer_page(r.customer_id), "status": str(r.status),
-             "channel": str(r.channel), "total": money(r.total_amount)}
+            {"id": str(r.id), "link": routes.order_page(r.id), "date": moment(r.ordered_at, actor.time_zone), "customer": r.customer_name,
+             "customer_link": routes.customer_page(r.customer_id), "status": str(r.status), "status_label": label(r.status),
+             "channel": label(r.channel), "total": money(r.total_amount)}
             for r in result.rows
         ]
         self.can_write = actor.writes_records

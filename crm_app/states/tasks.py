@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import formatting, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ActivityKind, Customer, Role, utcnow
 from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound
@@ -25,6 +25,7 @@ from crm_app.data.repositories.users import set_time_zone, staff_directory
 from crm_app.due_times import (
     DEFAULT_TIME_ZONE, RESCHEDULE_LABELS, Reschedule, known_time_zone, next_working_hour, wall_clock,
 )
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id, parse_form
@@ -39,13 +40,13 @@ RESCHEDULES = tuple((choice.value, label) for choice, label in RESCHEDULE_LABELS
 
 
 def _when(moment: datetime | None, time_zone: str | None) -> str:
-    return wall_clock(moment, time_zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return formatting.moment(moment, time_zone) if moment else ""
 
 
 def _row(row: tasks.TaskRow, time_zone: str | None) -> dict[str, str]:
     due = wall_clock(row.due_at, time_zone)
     return {
-        "id": str(row.id), "subject": row.subject, "kind": str(row.kind), "notes": row.notes or "",
+        "id": str(row.id), "subject": row.subject, "kind": str(row.kind), "kind_label": label(row.kind), "notes": row.notes or "",
         "due": _when(row.due_at, time_zone), "due_on": due.date().isoformat(), "due_time": due.strftime("%H:%M"),
         "done_at": _when(row.done_at, time_zone), "owner": row.owner_name,
         "customer": row.customer_name or "", "customer_link": routes.customer_page(row.customer_id)
@@ -97,7 +98,7 @@ class TasksState(CustomerPicker, rx.State):
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
         lists = {name: getattr(board, name) for name, _ in BUCKETS}
         self.buckets = {name: [_row(row, actor.time_zone) for row in bucket.rows] for name, bucket in lists.items()}
-        self.counts = {name: f"{bucket.total:,}" for name, bucket in lists.items()}
+        self.counts = {name: formatting.number(bucket.total) for name, bucket in lists.items()}
         self.pages = {name: bucket.page for name, bucket in lists.items()}
         self.page_counts = {name: max(1, -(-bucket.total // tasks.BUCKET_SIZE)) for name, bucket in lists.items()}
         self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE

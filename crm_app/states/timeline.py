@@ -21,7 +21,8 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import tasks, timeline
 from crm_app.data.repositories.timeline import Cursor, TimelineEntry
 from crm_app.domain import OUTCOMES, LoggedKind
-from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, wall_clock
+from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone
+from crm_app.formatting import moment
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import parse_form
 
@@ -87,7 +88,7 @@ def _row(entry: TimelineEntry, time_zone: str) -> TimelineRow:
         link, label = routes.deal_page(entry.deal_id), "Open deal"
     return TimelineRow(
         key=f"{entry.kind}-{entry.id}", id=entry.id, kind=entry.kind, icon=ICONS[entry.kind],
-        when=wall_clock(entry.at, time_zone).strftime("%Y-%m-%d %H:%M"), title=entry.title, who=entry.who or "",
+        when=moment(entry.at, time_zone), title=entry.title, who=entry.who or "",
         parts=text_parts(entry.body), changes=list(entry.changes), link=link, link_label=label, own=entry.own,
         edited=entry.edited, body=entry.body if entry.own else "", outcome=entry.outcome or "",
         duration=str(entry.duration_minutes or ""),

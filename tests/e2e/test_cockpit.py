@@ -3,6 +3,8 @@ cross-filter, the URL keeps the view, and a sales rep sees only their own book."
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,10 +13,11 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from crm_app.analytics import cockpit as evaluation
+from crm_app.formatting import kpi_value
 from crm_app.analytics.kpis import period_revenue, pipeline_value, sales_kpis
 from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
-from crm_app.data.models import User
+from crm_app.data.models import Customer, User
 from crm_app.domain import OPEN_STAGES
 from tests.e2e.conftest import open_page, sign_in
 
@@ -52,13 +55,17 @@ def test_a_region_filter_shows_exactly_the_analytics_figures_and_survives_a_relo
     page.get_by_role("combobox", name="Region").click()
     page.get_by_role("option", name=region, exact=True).click()
     expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(region.replace(' ', '+'))}"))
-    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
+    # an amount with the company's currency (USD by default) and the locale's grouping, no cents from 1,000 on
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(re.compile(r"^\$\d{1,3}(,\d{3})+$"))
     page.wait_for_function("() => document.querySelector('[data-testid=chart-revenue] .js-plotly-plot')?.data")
     assert _revenue_chart_last_month(page) == round(this_month)
+    axis = page.evaluate("() => document.querySelector('[data-testid=chart-revenue] .js-plotly-plot').layout.yaxis")
+    assert (axis["tickprefix"], axis["title"]["text"]) == ("$", "Revenue (USD)")
 
     page.reload()
     expect(page.get_by_role("combobox", name="Region")).to_have_text(region)
-    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
 
 
 def test_clicking_a_region_bar_filters_the_whole_page(new_context, app_url, e2e_database_url):
@@ -73,7 +80,7 @@ def test_clicking_a_region_bar_filters_the_whole_page(new_context, app_url, e2e_
     bar.click(force=True)
     expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(regions[0].replace(' ', '+'))}"))
     revenue = sales_kpis(facts.orders.loc[facts.orders["region"] == regions[0]], start, end).revenue
-    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
 
 
 def test_clicking_a_funnel_stage_shows_its_deals_and_narrows_the_pipeline_figures(new_context, app_url,
@@ -99,9 +106,9 @@ def test_clicking_a_funnel_stage_shows_its_deals_and_narrows_the_pipeline_figure
     assert set(dialog.locator("tbody tr td:nth-child(2)").all_inner_texts()) == {stage}
     dialog.get_by_role("button", name="Close").click()
     expect(page.get_by_test_id("kpi-weighted_pipeline")).to_have_text(
-        evaluation.format_value(evaluation.KPI_BY_KEY["weighted_pipeline"], weighted))
+        kpi_value("money", weighted))
     # A stage belongs to deals: the order figures keep the whole period.
-    expect(page.get_by_test_id("kpi-revenue")).to_have_text(evaluation.format_value(REVENUE, revenue))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
     expect(page.get_by_role("combobox", name="Deal stage")).to_have_text(stage)
 
 
@@ -115,7 +122,7 @@ def test_a_sales_rep_sees_only_their_own_book(new_context, app_url, e2e_database
     sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
     open_page(page, f"{app_url}/cockpit?rep=999")
     expect(page.get_by_test_id("kpi-revenue")).to_have_text(
-        evaluation.format_value(REVENUE, sales_kpis(own, start, end).revenue))
+        kpi_value("money", sales_kpis(own, start, end).revenue))
     expect(page.get_by_role("combobox", name="Sales rep")).to_have_count(0)
 
 
@@ -130,7 +137,7 @@ def test_the_performance_panel_counts_the_events_it_timed(new_context, app_url):
 
     expect(page.get_by_test_id("slo-event")).to_contain_text(re.compile(r"· [1-9][\d,]* calls"))
     expect(page.get_by_test_id("latency-table")).to_contain_text("CockpitState.load")
-    expect(page.get_by_test_id("usage-table")).to_contain_text("executive")
+    expect(page.get_by_test_id("usage-table")).to_contain_text("Executive")
     expect(page.get_by_test_id("cockpit-freshness")).to_contain_text("Data as of")
 
 
@@ -145,9 +152,23 @@ def test_a_chart_opens_its_rows_fifty_a_page(new_context, app_url, e2e_database_
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"{orders:,} orders")
     expect(dialog.locator("tbody tr")).to_have_count(min(orders, 50))
+    # customers and reps by name, their ids in their own columns; the amount's header names the currency
+    expect(dialog.locator("thead th")).to_have_text(["order", "day", "customer", "customer id", "region", "segment",
+                                                     "channel", "rep", "rep id", "amount (USD)"])
+    expect(dialog.locator("tbody tr").first.locator("td").last).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
     with page.expect_download() as download:
         dialog.get_by_role("button", name="Download CSV").click()
-    assert len(download.value.path().read_text().splitlines()) == orders + 1
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
+    assert len(rows) == orders + 1
+    header = rows[0]
+    first = next(row for row in map(dict, (zip(header, row) for row in rows[1:])) if row["customer id"] and row["rep id"])
+    assert header == ["order", "day", "customer", "customer id", "region", "segment", "channel", "rep", "rep id",
+                      "amount (USD)"]
+    with Session(engine_for(e2e_database_url)) as session:
+        customer = session.get(Customer, int(first["customer id"]))
+        rep = session.get(User, int(first["rep id"]))
+    assert (first["customer"], first["rep"]) == (customer.name, rep.full_name)
+    assert first["channel"] in {"Online", "Store", "Phone", "Partner"}
 
 
 def test_an_executive_sets_a_region_target_that_only_that_region_compares_with(new_context, app_url,
@@ -177,8 +198,8 @@ def test_an_executive_sets_a_region_target_that_only_that_region_compares_with(n
     page.get_by_test_id("set-target").click()
     gap = revenue - target
     expect(page.get_by_test_id("target-revenue")).to_have_text(
-        f"Target {evaluation.format_value(REVENUE, target)} (region {region}) · gap "
-        f"{evaluation.format_value(REVENUE, gap)}")
+        f"Target {kpi_value('money', target)} (region {region}) · gap "
+        f"{kpi_value('money', gap)}")
     page.get_by_role("button", name="Explain Revenue").click()
     status = "within 5 % under target" if -gap <= 0.05 * target else "more than 5 % under target"
     expect(page.get_by_test_id("explain-status")).to_contain_text(status)
@@ -220,8 +241,7 @@ def test_a_sales_reps_cockpit_compares_with_their_own_target(new_context, app_ur
     page = new_context().new_page()
     sign_in(page, app_url, "rep1@example.com", "demo-rep1-2026")
     open_page(page, f"{app_url}/cockpit")
-    orders_kpi = evaluation.KPI_BY_KEY["orders"]
     expect(page.get_by_test_id("target-orders")).to_have_text(
-        f"Target 1,000,000 (rep {rep_name}) · gap {evaluation.format_value(orders_kpi, orders - 1_000_000)}")
+        f"Target 1,000,000 (rep {rep_name}) · gap {kpi_value('count', orders - 1_000_000)}")
     # Never the company's target: a KPI with no target of the rep's own has none.
     expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")

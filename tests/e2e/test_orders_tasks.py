@@ -22,7 +22,7 @@ def _rep_customer(database_url: str, email: str) -> Customer:
 
 
 def _label(product: Product) -> str:
-    return f"{product.category} · {product.name} ({product.list_price:,.2f})"
+    return f"{product.category} · {product.name} (${product.list_price:,.2f})"
 
 
 def test_a_rep_builds_an_order_whose_total_follows_their_typing(new_context, app_url, e2e_database_url):
@@ -41,24 +41,24 @@ def test_a_rep_builds_an_order_whose_total_follows_their_typing(new_context, app
     page.get_by_label("Unit price, line 1").fill("19.99")
     page.get_by_label("Discount %, line 1").fill("10")
     # 3 × 19.99 × (1 − 0.10) = 53.973 -> 53.97
-    expect(page.get_by_test_id("order-form-total")).to_have_text("53.97")
+    expect(page.get_by_test_id("order-form-total")).to_have_text("$53.97")
 
     page.get_by_role("button", name="Add line").click()
     page.get_by_role("combobox", name="Product, line 2").click()
     page.get_by_role("option", name=_label(second), exact=True).click()
     page.get_by_label("Unit price, line 2").fill("250")
-    expect(page.get_by_test_id("line-amount").nth(1)).to_have_text("250.00")
-    expect(page.get_by_test_id("order-form-total")).to_have_text("303.97")
+    expect(page.get_by_test_id("line-amount").nth(1)).to_have_text("$250.00")
+    expect(page.get_by_test_id("order-form-total")).to_have_text("$303.97")
 
     page.get_by_label("Quantity, line 2").fill("0")
     expect(page.get_by_text("Enter a whole number of units from 1 to 10,000.")).to_be_visible()
-    expect(page.get_by_test_id("order-form-total")).to_have_text("53.97")
+    expect(page.get_by_test_id("order-form-total")).to_have_text("$53.97")
     page.get_by_label("Quantity, line 2").fill("1")
-    expect(page.get_by_test_id("order-form-total")).to_have_text("303.97")
+    expect(page.get_by_test_id("order-form-total")).to_have_text("$303.97")
 
     page.get_by_role("button", name="Save order").click()
     expect(page).to_have_url(path_is(app_url, f"/orders?customer={customer.id}"))
-    expect(page.get_by_test_id("order-row").first.get_by_test_id("order-total")).to_have_text("303.97")
+    expect(page.get_by_test_id("order-row").first.get_by_test_id("order-total")).to_have_text("$303.97")
 
     with Session(engine_for(e2e_database_url)) as session:
         order = session.exec(select(Order).where(Order.customer_id == customer.id)

@@ -48,7 +48,7 @@ def test_a_rep_reschedules_a_task_to_tomorrow_on_their_own_clock(new_context, ap
 
     tomorrow = datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1)
     upcoming = page.get_by_test_id("task-upcoming").filter(has_text=SUBJECT)
-    expect(upcoming).to_contain_text(f"Due {tomorrow.isoformat()} 09:00")
+    expect(upcoming).to_contain_text(f"Due {tomorrow:%b} {tomorrow.day}, {tomorrow.year}, 9:00 AM")
     expect(overdue).to_have_count(0)
     with Session(engine_for(e2e_database_url)) as session:
         stored = session.get(Activity, task_id).due_at
@@ -76,7 +76,7 @@ def test_a_rep_edits_a_task_and_a_blank_subject_is_refused_inline(new_context, a
     dialog.get_by_role("button", name="Save changes").click()
     expect(dialog).to_have_count(0)
     expect(page.get_by_test_id("task-upcoming").filter(has_text="Send the 2027 price list")).to_contain_text(
-        "Due 2027-01-04 14:30")
+        "Due Jan 4, 2027, 2:30 PM")  # the company's locale (en_US), on the rep's clock
     with Session(engine_for(e2e_database_url)) as session:
         stored = session.get(Activity, task_id)
         subject, due = stored.subject, stored.due_at.replace(tzinfo=UTC)

@@ -10,7 +10,8 @@ from crm_app.settings import PROJECT_ROOT, Settings, SmtpServer, smtp_server
 
 @pytest.fixture(autouse=True)
 def _no_crm_env(monkeypatch):
-    for name in ("CRM_DATABASE_URL", "CRM_REDIS_URL", "CRM_SECRET_KEY", "CRM_DEMO_DATA", "CRM_SESSION_TTL_HOURS"):
+    for name in ("CRM_DATABASE_URL", "CRM_REDIS_URL", "CRM_SECRET_KEY", "CRM_DEMO_DATA", "CRM_SESSION_TTL_HOURS",
+                 "CRM_CURRENCY", "CRM_LOCALE"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -21,6 +22,7 @@ def test_defaults_to_a_sqlite_file_inside_the_project():
     assert settings.redis_url is None
     assert settings.demo_data is True
     assert len(settings.secret_key) >= 32
+    assert (settings.currency, settings.locale) == ("USD", "en_US")
 
 
 def test_environment_variables_override(monkeypatch):
@@ -89,3 +91,19 @@ def test_without_smtp_url_mail_is_not_configured_and_links_use_the_first_origin(
     assert settings.smtp is None
     assert settings.link_base == "https://crm.example"
     assert Settings(_env_file=None, public_url="https://mail.example/").link_base == "https://mail.example"
+
+def test_currency_and_locale_are_normalised(monkeypatch):
+    monkeypatch.setenv("CRM_CURRENCY", "eur")
+    monkeypatch.setenv("CRM_LOCALE", "de-DE")
+    settings = Settings(_env_file=None)
+    assert (settings.currency, settings.locale) == ("EUR", "de_DE")
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("CRM_CURRENCY", "XYZ", "unknown currency 'XYZ'"), ("CRM_CURRENCY", "dollars", "unknown currency 'dollars'"),
+    ("CRM_LOCALE", "xx_YY", "unknown locale 'xx_YY'"),
+])
+def test_unknown_currency_or_locale_stops_the_start(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None)

@@ -26,5 +26,6 @@ def test_changes_read_as_words_never_as_columns():
         "Owner: - -> Riley Rep", "Email consent: no -> yes", "Probability: 25% -> 50%"]
     assert change_lines({"closed_at": None, "merged_customer_id": 3}, {"closed_at": "2026-03-14T15:00:00+00:00",
                                                                        "merged_customer_id": 4}, names) == [
-        "Closed: - -> 2026-03-14 15:00"]
+        "Closed: - -> Mar 14, 2026, 3:00\u202fPM"]  # the company's locale (en_US by default), see formatting
+    assert change_lines({"amount": 1200}, {"amount": 1234.5}, names) == ["Amount: $1,200.00 -> $1,234.50"]
     assert change_lines({"external_ref": ""}, {"external_ref": None}, names) == []

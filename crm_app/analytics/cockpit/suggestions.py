@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.filters import filtered_feedback
-from crm_app.analytics.cockpit.kpis import format_value
+from crm_app.analytics.cockpit.kpis import KPI_BY_KEY, KpiDefinition, format_value
 from crm_app.analytics.cockpit.series import detractor_topics, revenue_by
 from crm_app.analytics.cockpit.view import CockpitView
 from crm_app.domain import is_detractor
 
 
-def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list[str]:
+def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4,
+                    written: Callable[[KpiDefinition, float | None], str] = format_value) -> list[str]:
     """Written suggestions for the KPIs under the target of this view (its own scope's, or its children's
     combined; a view without a target has no gap to suggest about), naming what contributes most to each gap.
 
@@ -32,10 +35,11 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
                              - revenue_by(cf, filters, by, *view.comparison)).sort_values()
                     if len(delta) and delta.iloc[0] < 0:
                         drops.append((float(delta.iloc[0]), by, str(delta.index[0])))
-            text = f"{card.definition.label} is {format_value(card.definition, gap)} under target ({card.target_source})"
+            text = f"{card.definition.label} is {written(card.definition, gap)} under target ({card.target_source})"
             if drops:
                 change, by, label = min(drops)
-                text += f"; revenue in {by} {label} fell by {change * -1:,.0f} against the comparison period"
+                fall = written(KPI_BY_KEY["revenue"], -change)
+                text += f"; revenue in {by} {label} fell by {fall} against the comparison period"
             suggestions.append(text + ".")
         elif key in ("nps", "csat"):
             feedback = filtered_feedback(cf, filters, filters.start, filters.end)
@@ -51,7 +55,7 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4) -> list
                 text += f"; detractors in {cf.labels['region'][where]}" + (f" mention {topics[0][0]}" if topics else "")
             suggestions.append(text + ".")
         else:
-            suggestions.append(f"{card.definition.label} is {format_value(card.definition, gap)} under target "
+            suggestions.append(f"{card.definition.label} is {written(card.definition, gap)} under target "
                                f"({card.target_source}).")
         if len(suggestions) >= limit:
             break

@@ -22,12 +22,13 @@ FORECAST = pd.DataFrame({"forecast": [1000.4, 1100.6], "lower_80": [900.0, 950.0
                         index=pd.to_datetime(["2026-04-01", "2026-05-01"]))
 PIPELINE = pd.DataFrame({"deals": [8, 5, 3, 1], "amount": [8000.0, 6500.5, 4000.0, 2500.0]},
                         index=["Lead", "Qualified", "Proposal", "Negotiation"])
+EUROS = {"separators": ",.", "tickprefix": "", "ticksuffix": "\xa0€", "code": "EUR"}  # formatting.axis_money, de_DE
 FIGURES = {
-    "revenue": charts.revenue_trend_figure(MONTHLY, FORECAST),
-    "orders": charts.orders_aov_figure(MONTHLY),
+    "revenue": charts.revenue_trend_figure(MONTHLY, FORECAST, money=EUROS),
+    "orders": charts.orders_aov_figure(MONTHLY, money=EUROS),
     "customers": charts.customers_figure(MONTHLY),
     "cohorts": charts.cohort_figure(pd.DataFrame([[1.0, 0.5], [1.0, np.nan]], index=MONTHS[:2])),
-    "region": charts.bar_figure(pd.Series({"APAC": 1234.56, "EMEA": 10.4}), "Revenue by region"),
+    "region": charts.bar_figure(pd.Series({"APAC": 1234.56, "EMEA": 10.4}), "Revenue by region", money=EUROS),
     "win-rate": charts.bar_figure(pd.Series({"Ann": 0.4567}), "Win rate by rep (%)", digits=1, percent=True),
     "pipeline": charts.funnel_figure(PIPELINE, "Proposal"),
     "satisfaction": charts.satisfaction_figure(MONTHLY),
@@ -61,3 +62,13 @@ def test_figures_carry_the_rounded_values_the_page_shows():
 def test_the_chosen_funnel_stage_stands_out():
     assert FIGURES["pipeline"].data[0].marker.color == (charts.FADED, charts.FADED, charts.COLOURS[0], charts.FADED)
     assert "marker" not in charts.funnel_figure(PIPELINE).to_dict()["data"][0]
+
+
+def test_amount_axes_are_in_the_companys_currency_and_separators():
+    revenue = FIGURES["revenue"].layout
+    assert (revenue.separators, revenue.yaxis.ticksuffix, revenue.yaxis.title.text) == (",.", "\xa0€", "Revenue (EUR)")
+    orders = FIGURES["orders"].layout
+    assert (orders.yaxis2.ticksuffix, orders.yaxis2.side, orders.yaxis.ticksuffix) == ("\xa0€", "right", None)
+    assert FIGURES["region"].layout.yaxis.ticksuffix == "\xa0€"
+    assert FIGURES["win-rate"].layout.separators is None  # a rate is no amount
+    assert charts.funnel_figure(PIPELINE, amount_text="€{:,.0f}".format).data[0].text[1] == "€6,500"

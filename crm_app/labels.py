@@ -1,0 +1,26 @@
+"""What people read for a stored code: "sales_rep" is "Sales rep", "paid_search" is "Paid search".
+
+Each vocabulary keeps its labels next to its enum (domain.py, data/models.py); this module only looks them up,
+so a page, a CSV or a chart never shows a raw code. Codes shared by two vocabularies ("email", "phone",
+"partner") read the same in both, which tests/unit/test_labels.py checks."""
+
+from __future__ import annotations
+
+from crm_app.data.models import ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS
+from crm_app.domain import ACQUISITION_CHANNEL_LABELS, LOGGED_KIND_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS
+
+VOCABULARIES: tuple[dict[str, str], ...] = (ROLE_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS,
+                                            ACQUISITION_CHANNEL_LABELS, ACTIVITY_KIND_LABELS, LOGGED_KIND_LABELS,
+                                            FEEDBACK_STATUS_LABELS)
+LABELS: dict[str, str] = {str(code): text for vocabulary in VOCABULARIES for code, text in vocabulary.items()}
+
+
+def label(code: object) -> str:
+    """The human label of a stored code; a value outside every vocabulary (a region, a stage) as it is."""
+    text = str(code)
+    return LABELS.get(text, text)
+
+
+def choices(vocabulary: dict[str, str]) -> list[tuple[str, str]]:
+    """(code, label) pairs of a vocabulary, in its order: the options of a select."""
+    return [(str(code), text) for code, text in vocabulary.items()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
-from crm_app.data.models import ActivityKind
+from crm_app.data.models import ACTIVITY_KIND_LABELS
 
 
 def field_error(errors: rx.Var, name: str) -> rx.Component:
@@ -49,7 +49,7 @@ def task_fields(errors: rx.Var, *, due_on: rx.Var, due_time: rx.Var, time_zone: 
         rx.flex(
             rx.vstack(
                 rx.el.label("Kind", html_for="field-kind"),
-                rx.el.select(*[rx.el.option(kind.value.title(), value=kind.value) for kind in ActivityKind],
+                rx.el.select(*[rx.el.option(text, value=kind) for kind, text in ACTIVITY_KIND_LABELS.items()],
                              name="kind", id="field-kind", default_value="task"),
                 field_error(errors, "kind"),
                 spacing="1",

@@ -1,5 +1,5 @@
-"""/insights (executives and admins): segments, CLV, churn risk with follow-up tasks, forecast, data quality,
-win probability."""
+"""/insights (executives and admins): one tab per model (segments, CLV, churn risk with follow-up tasks, forecast,
+data quality, win probability), each with its headline first and its tables below."""
 
 import reflex as rx
 
@@ -31,10 +31,13 @@ def _scrolling_table(header: list[rx.Component], body: rx.Component) -> rx.Compo
 
 
 def _section(title: str, name: str, *content: rx.Component) -> rx.Component:
-    """A card per model: its title, when it was fitted and on how many rows, and why it is missing if it is."""
+    """A model's tab: its title and headline, when it was fitted and on how many rows, why it is missing if it is,
+    then its tables."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="5", as_="h2"),
+            rx.cond(InsightsState.headlines[name] != "",
+                    rx.text(InsightsState.headlines[name], size="4", weight="medium", data_testid=f"headline-{name}")),
             rx.text(InsightsState.fitted[name], size="1", color=rx.color("gray", 11), data_testid=f"fitted-{name}"),
             rx.cond(InsightsState.problems[name] != "",
                     rx.callout(InsightsState.problems[name], icon="triangle-alert", color_scheme="amber")),
@@ -171,6 +174,10 @@ def _winprob() -> rx.Component:
     )
 
 
+TABS = (("segments", "Segments", _segments), ("clv", "Lifetime value", _clv), ("churn", "Churn risk", _churn),
+        ("forecast", "Forecast", _forecast), ("quality", "Data quality", _quality), ("winprob", "Win probability", _winprob))
+
+
 @staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=(Role.admin, Role.executive))
 def insights() -> rx.Component:
     return rx.vstack(
@@ -183,12 +190,13 @@ def insights() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        _segments(),
-        _clv(),
-        _churn(),
-        _forecast(),
-        _quality(),
-        _winprob(),
+        rx.tabs.root(
+            rx.tabs.list(*[rx.tabs.trigger(label, value=name, data_testid=f"tab-{name}") for name, label, _ in TABS],
+                         wrap="wrap"),
+            *[rx.tabs.content(section(), value=name, padding_top="1em") for name, _, section in TABS],
+            default_value=TABS[0][0],
+            width="100%",
+        ),
         spacing="4",
         width="100%",
     )

@@ -1,4 +1,9 @@
-"""/pipeline: the deal board, one column per stage; cards move by drag and drop or by their "Move to" control."""
+"""/pipeline: the deal board, one column per stage; cards move by drag and drop or by their actions menu.
+
+At 1440 px the four open stages share the width and Won and Lost are narrow lanes (count and total) that expand
+on click (a native <details>: keyboard and screen readers know it). Below 768 px the board shows one stage at a
+time, chosen with the stage switcher; every card keeps its actions menu (Move to ..., Open), which is also how a
+keyboard moves a card."""
 
 import reflex as rx
 from reflex_base.event import no_args_event_spec
@@ -75,27 +80,41 @@ def _weight_hint() -> rx.Component:
     )
 
 
-def _move_control(card: rx.Var, stage: DealStage) -> rx.Component:
-    """A labelled native select: the keyboard's (and the phone's) way to move a card."""
-    return rx.el.select(
-        rx.el.option("Move to…", value="", disabled=True),
-        *[rx.el.option(other, value=other) for other in STAGES if other != stage.value],
-        value="",
-        on_change=lambda target: PipelineState.move_to(card["id"], target),
-        aria_label="Move " + card["title"] + " to",
-        disabled=~PipelineState.can_change,
-        style={"width": "100%", "padding": "0.25em", "border-radius": "var(--radius-2)",
-               "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1)},
-    )
+TAP_TARGET = "44px"  # WCAG 2.5.5: the smallest thing a finger should have to hit
+NARROW = "@media (max-width: 767.98px)"
 
 
-def _owner_control(card: rx.Var) -> rx.Component:
-    return rx.el.select(
-        rx.foreach(PipelineState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
-        value=card["owner_id"],
-        on_change=lambda owner: PipelineState.reassign(card["id"], owner),
-        aria_label="Owner of " + card["title"],
-        style={"width": "100%", "padding": "0.25em", "border-radius": "var(--radius-2)"},
+def _actions_menu(card: rx.Var, stage: DealStage) -> rx.Component:
+    """One menu per card: open the deal, move it to another stage, and (admins) give it another owner. Radix's menu
+    takes the keyboard (Enter opens, arrows choose), so this is also the board's keyboard way to move a card."""
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(
+            rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray", size="1",
+                           aria_label="Actions for " + card["title"], data_testid="deal-actions",
+                           style={"min_width": TAP_TARGET, "min_height": TAP_TARGET}),
+        ),
+        rx.dropdown_menu.content(
+            rx.dropdown_menu.item("Open", on_select=rx.redirect(card["link"])),
+            rx.cond(
+                PipelineState.can_change,
+                rx.fragment(
+                    rx.dropdown_menu.separator(),
+                    *[rx.dropdown_menu.item(f"Move to {other}", on_select=PipelineState.move_to(card["id"], other),
+                                            color="red" if other == DealStage.lost.value else None)
+                      for other in STAGES if other != stage.value],
+                ),
+            ),
+            rx.cond(
+                PipelineState.can_reassign,
+                rx.dropdown_menu.sub(
+                    rx.dropdown_menu.sub_trigger("Owner"),
+                    rx.dropdown_menu.sub_content(
+                        rx.foreach(PipelineState.owners, lambda o: rx.dropdown_menu.item(
+                            o["name"], on_select=PipelineState.reassign(card["id"], o["id"]))),
+                    ),
+                ),
+            ),
+        ),
     )
 
 
@@ -104,23 +123,23 @@ def _card(card: rx.Var, stage: DealStage) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.link(card["title"], href=card["link"], weight="bold", size="2", data_testid="deal-title"),
+                    rx.link(card["title"], href=card["link"], weight="bold", size="2", data_testid="deal-title",
+                            style={"overflow_wrap": "anywhere"}),
+                    _actions_menu(card, stage),
+                    justify="between", align="start", width="100%", spacing="1",
+                ),
+                rx.link(card["customer"], href=card["customer_link"], size="1"),
+                rx.hstack(
+                    rx.text(card["amount"], size="2", weight="medium", data_testid="deal-amount"),
                     rx.cond(card["overdue"] != "", rx.badge("Overdue", color_scheme="red", size="1",
                                                              data_testid="deal-overdue")),
                     justify="between", width="100%", wrap="wrap",
                 ),
-                rx.link(card["customer"], href=card["customer_link"], size="2"),
-                rx.hstack(
-                    rx.text(card["amount"], size="2", data_testid="deal-amount"),
-                    rx.text("closes ", card["close"], size="1", color=rx.color("gray", 11)),
-                    justify="between", width="100%", wrap="wrap",
-                ),
-                rx.cond(PipelineState.can_reassign, _owner_control(card),
-                        rx.text(card["owner"], size="1", color=rx.color("gray", 11))),
-                rx.cond(PipelineState.can_change, _move_control(card, stage)),
+                rx.text(card["close"], " · ", card["owner"], size="1", color=rx.color("gray", 11)),
                 spacing="1",
                 width="100%",
             ),
+            size="1",
             width="100%",
         ),
         draggable=PipelineState.can_change,
@@ -130,46 +149,107 @@ def _card(card: rx.Var, stage: DealStage) -> rx.Component:
     )
 
 
-def _column(stage: DealStage) -> rx.Component:
+EMPTY_HINTS = {
+    DealStage.lead: "No leads here. Add one with New deal.",
+    DealStage.won: "No won deals for these filters.",
+    DealStage.lost: "No lost deals for these filters.",
+}
+
+
+def _column_body(stage: DealStage) -> rx.Component:
+    """The cards of a stage, page by page, or a hint when it has none."""
     name = stage.value
-    summary = PipelineState.summaries[name]
+    cards = getattr(PipelineState, CARDS[name])
     page, pages = PipelineState.column_pages[name], PipelineState.column_page_counts[name]
-    return DragArea.create(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(name, size="3"),
-                rx.badge(summary["count"], data_testid=f"count-{name}", aria_label="deals"),
-                justify="between", width="100%",
-            ),
-            rx.text("Total ", rx.el.span(summary["total"], data_testid=f"total-{name}"), size="1"),
-            rx.text("Weighted ", rx.el.span(summary["weighted"], data_testid=f"weighted-{name}"), size="1",
-                    color=rx.color("gray", 11)),
-            rx.foreach(getattr(PipelineState, CARDS[name]), lambda card: _card(card, stage)),
-            rx.cond(
-                pages > 1,
-                rx.hstack(
-                    rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft",
-                                   aria_label=f"Previous page of {name}", disabled=page <= 1,
-                                   on_click=PipelineState.go_to_column_page(name, page - 1)),
-                    rx.text(page, " / ", pages, size="1"),
-                    rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
-                                   aria_label=f"Next page of {name}", disabled=page >= pages,
-                                   on_click=PipelineState.go_to_column_page(name, page + 1)),
-                    align="center", justify="center", width="100%",
-                ),
-            ),
-            spacing="2",
-            width="100%",
+    return rx.fragment(
+        rx.text("Weighted ", rx.el.span(PipelineState.summaries[name]["weighted"], data_testid=f"weighted-{name}"),
+                size="1", color=rx.color("gray", 11)),
+        rx.foreach(cards, lambda card: _card(card, stage)),
+        rx.cond(
+            cards.length() == 0,
+            rx.text(EMPTY_HINTS.get(stage, "No deals in this stage. Move one here with its … menu or by dragging it."),
+                    size="1", color=rx.color("gray", 11), data_testid=f"empty-{name}",
+                    style={"border": f"1px dashed {rx.color('gray', 7)}", "border_radius": "var(--radius-2)",
+                           "padding": "0.75em", "width": "100%"}),
         ),
+        rx.cond(
+            pages > 1,
+            rx.hstack(
+                rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft",
+                               aria_label=f"Previous page of {name}", disabled=page <= 1,
+                               on_click=PipelineState.go_to_column_page(name, page - 1)),
+                rx.text(page, " / ", pages, size="1"),
+                rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
+                               aria_label=f"Next page of {name}", disabled=page >= pages,
+                               on_click=PipelineState.go_to_column_page(name, page + 1)),
+                align="center", justify="center", width="100%",
+            ),
+        ),
+    )
+
+
+def _heading(stage: DealStage) -> rx.Component:
+    name, summary = stage.value, PipelineState.summaries[stage.value]
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(name, size="3", as_="h2"),
+            rx.badge(summary["count"], data_testid=f"count-{name}", aria_label="deals"),
+            justify="between", width="100%",
+        ),
+        rx.text("Total ", rx.el.span(summary["total"], data_testid=f"total-{name}"), size="1"),
+        spacing="1", width="100%",
+    )
+
+
+COLUMN_STYLE = {"padding": "0.75em", "border_radius": "var(--radius-3)", "background": rx.color("gray", 2),
+                "border": f"1px solid {rx.color('gray', 5)}", "min_width": "0"}
+
+
+def _column(stage: DealStage) -> rx.Component:
+    """An open stage: a column sharing the board's width. Won and Lost: a narrow lane showing the count and the
+    total, whose cards unfold on click (and the lane widens)."""
+    name = stage.value
+    closed = stage in (DealStage.won, DealStage.lost)
+    if closed:
+        inner = rx.el.details(
+            rx.el.summary(_heading(stage), aria_label=f"{name}: show the deals",
+                          style={"cursor": "pointer", "list_style": "none", "min_height": TAP_TARGET}),
+            rx.vstack(_column_body(stage), spacing="2", width="100%", margin_top="0.5em"),
+            data_testid=f"lane-{name}",
+            style={"width": "100%"},
+        )
+        sizing = {"flex": "0 0 8.5em", "&:has(details[open])": {"flex": "0 0 15em"}}
+    else:
+        inner = rx.vstack(_heading(stage), _column_body(stage), spacing="2", width="100%")
+        sizing = {"flex": "1 1 0"}
+    return DragArea.create(
+        inner,
         # Letting dragover through is what makes the column a drop target.
         on_drag_over=rx.prevent_default,
         on_drop=PipelineState.drop_on(name).prevent_default,
         role="region",
         aria_label=f"{name} deals",
         data_testid=f"column-{name}",
-        style={"min_width": "15em", "width": "15em", "flex_shrink": "0", "padding": "0.75em",
-               "border_radius": "var(--radius-3)", "background": rx.color("gray", 2),
-               "border": f"1px solid {rx.color('gray', 5)}"},
+        data_phone_shown=rx.cond(PipelineState.phone_stage == name, "yes", "no"),
+        style={**COLUMN_STYLE, **sizing, NARROW: {"flex": "1 1 auto", "width": "100%"}},
+    )
+
+
+def _stage_switcher() -> rx.Component:
+    """Below 768 px: which stage the board shows."""
+    return rx.box(
+        rx.el.label("Stage", html_for="phone-stage", style={"font_size": "var(--font-size-1)"}),
+        rx.el.select(
+            *[rx.el.option(stage.value, value=stage.value) for stage in DealStage],
+            id="phone-stage",
+            value=PipelineState.phone_stage,
+            on_change=PipelineState.show_stage,
+            style={"width": "100%", "min_height": TAP_TARGET, "padding": "0 0.5em", "font_size": "16px",
+                   "border_radius": "var(--radius-2)", "border": f"1px solid {rx.color('gray', 7)}"},
+        ),
+        width="100%",
+        style={"display": "none", NARROW: {"display": "block"}},
+        data_testid="stage-switcher",
     )
 
 
@@ -274,8 +354,10 @@ def pipeline() -> rx.Component:
     return rx.vstack(
         _filters(),
         _weight_hint(),
-        rx.flex(*[_column(stage) for stage in DealStage], spacing="3", overflow_x="auto", width="100%",
-                padding_bottom="0.5em", data_testid="pipeline-board"),
+        _stage_switcher(),
+        rx.flex(*[_column(stage) for stage in DealStage], spacing="2", width="100%", align="start",
+                padding_bottom="0.5em", data_testid="pipeline-board",
+                style={NARROW: {"flex_direction": "column", "& > [data-phone-shown='no']": {"display": "none"}}}),
         _lost_dialog(),
         _won_dialog(),
         _new_deal_dialog(),

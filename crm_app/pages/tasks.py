@@ -5,9 +5,11 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.components.customer_picker import customer_picker
+from crm_app.components.empty_state import empty_state
 from crm_app.components.forms import field_error, task_fields
 from crm_app.components.shell import staff_page
-from crm_app.states.tasks import BUCKETS, EVERYONE, KINDS, RESCHEDULES, TasksState
+from crm_app.data.models import ACTIVITY_KIND_LABELS
+from crm_app.states.tasks import BUCKETS, EVERYONE, RESCHEDULES, TasksState
 
 
 def _task(row: dict, bucket: str) -> rx.Component:
@@ -17,7 +19,7 @@ def _task(row: dict, bucket: str) -> rx.Component:
             rx.vstack(
                 # Subjects and notes are free text: rendered as text, never as HTML or markdown.
                 rx.text(row["subject"], weight="medium", data_testid="task-subject"),
-                rx.text("Done " if done else "Due ", row["done_at"] if done else row["due"], " · ", row["kind"],
+                rx.text("Done " if done else "Due ", row["done_at"] if done else row["due"], " · ", row["kind_label"],
                         rx.cond(row["customer"] != "", rx.fragment(" · ", rx.link(
                             row["customer"], href=row["customer_link"], underline="always"))),
                         rx.cond(row["deal"] != "", rx.fragment(" · deal ", row["deal"])),
@@ -92,14 +94,20 @@ def _bucket_pager(name: str) -> rx.Component:
     )
 
 
+EMPTY_BUCKETS = {"overdue": "Nothing overdue", "today": "No tasks due today", "upcoming": "No upcoming tasks",
+                 "recently_done": "No tasks done this week"}
+
+
 def _bucket(name: str, label: str) -> rx.Component:
+    rows = TasksState.buckets[name]
     return rx.vstack(
         rx.heading(label, " (", TasksState.counts[name], ")", size="4", data_testid=f"bucket-{name}"),
-        rx.cond(
-            TasksState.buckets[name].length() > 0,
-            rx.vstack(rx.foreach(TasksState.buckets[name], lambda row: _task(row, name)), width="100%", spacing="2"),
-            rx.text("Nothing here.", size="2", color=rx.color("gray", 11)),
-        ),
+        rx.vstack(rx.foreach(rows, lambda row: _task(row, name)), width="100%", spacing="2"),
+        empty_state(EMPTY_BUCKETS[name],
+                    *([rx.cond(TasksState.can_write, rx.button(rx.icon("plus", size=16), "New task", variant="soft",
+                                                               on_click=rx.set_focus("field-subject")))]
+                      if name in ("today", "upcoming") else []),
+                    shown=rows.length() == 0),
         _bucket_pager(name),
         width="100%",
         spacing="2",
@@ -159,8 +167,8 @@ def _edit_task() -> rx.Component:
                     rx.flex(
                         rx.vstack(
                             rx.el.label("Kind", html_for="edit-kind"),
-                            rx.el.select(*[rx.el.option(kind.title(), value=kind) for kind in KINDS], name="kind",
-                                         id="edit-kind", default_value=task["kind"]),
+                            rx.el.select(*[rx.el.option(text, value=kind) for kind, text in ACTIVITY_KIND_LABELS.items()],
+                                         name="kind", id="edit-kind", default_value=task["kind"]),
                             field_error(errors, "kind"),
                             spacing="1",
                         ),

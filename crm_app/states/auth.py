@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -154,8 +155,10 @@ class FollowTheSessionCookie:
 
 
 def _login_redirect(state: rx.State) -> Any:
-    path = routes.safe_next_path(str(state.router.url.path))
-    target = routes.LOGIN if path == routes.HOME else f"{routes.LOGIN}?next={path}"
+    """To the login page, which returns to the full path of this page, its query too (/pipeline?region=EMEA)."""
+    url = state.router.url
+    path = routes.safe_next_path(f"{url.path}?{url.query}" if url.query else str(url.path))
+    target = routes.LOGIN if path == routes.HOME else f"{routes.LOGIN}?{urlencode({'next': path}, safe='/')}"
     return rx.redirect(target)
 
 

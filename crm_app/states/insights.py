@@ -25,21 +25,18 @@ from crm_app.data.report_results import (
     ChurnResult, ClvResult, ForecastResult, QualityResult, SegmentsResult, WinprobResult, stored_result,
 )
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
+from crm_app.formatting import moment, number, percent, whole_money
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 
-def _money(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
+_money, _share = whole_money, percent
 
 
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
-def _fitted_label(name: str, run: ModelRun | None) -> str:
+def _fitted_label(name: str, run: ModelRun | None, time_zone: str | None) -> str:
     if run is None:
         return "Not fitted yet"
-    return f"Fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {run.rows:,} {FITTED_ON[name]} in {run.seconds:.1f} s"
+    return (f"Fitted {moment(run.fitted_at, time_zone)} on {number(run.rows)} {FITTED_ON[name]} "
+            f"in {number(run.seconds, decimals=1)} s")
 
 
 class InsightsState(rx.State):
@@ -47,6 +44,8 @@ class InsightsState(rx.State):
     problems: dict[str, str] = {}
     refreshing: bool = False
     can_create_tasks: bool = False
+    # Each model's answer in one sentence, shown first on its tab ("" until it is fitted).
+    headlines: dict[str, str] = {}
 
     segments: list[dict[str, str]] = []
     segment_customers: str = ""
@@ -83,9 +82,11 @@ class InsightsState(rx.State):
         """Read the stored fits into display rows; True when some insight was never fitted."""
         with read_session() as session:
             runs = latest_insights(session=session)
-        self.fitted = {name: _fitted_label(name, run) for name, run in runs.items()}
+        zone = current_actor().time_zone
+        self.fitted = {name: _fitted_label(name, run, zone) for name, run in runs.items()}
         stored = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
         self.problems = {name: summary.get("error", "") for name, summary in stored.items()}
+        self.headlines = {name: "" for name in runs}
         self._show_segments(stored_result("segments", stored["segments"]))
         self._show_clv(stored_result("clv", stored["clv"]))
         self._show_churn(stored_result("churn", stored["churn"]))
@@ -112,6 +113,12 @@ class InsightsState(rx.State):
              "monetary": _money(row.monetary)}
             for row in (clusters.profile if clusters else [])
         ]
+        if report and report.segments:
+            largest = max(report.segments, key=lambda row: row.customers)
+            self.headlines["segments"] = (
+                f"{count_of(report.customers, 'customer')} with a paid order fall into "
+                f"{count_of(len(report.segments), 'segment')}; the largest is {largest.segment} "
+                f"({_share(largest.share)} of them).")
         self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {clusters.k} has the best silhouette, "
                              f"on {count_of(clusters.clustered_customers, 'customer')}.") if clusters else ""
 
@@ -126,6 +133,8 @@ class InsightsState(rx.State):
             self.clv_parameters = ""
             return
         bg, gg = report.bgnbd, report.gamma_gamma
+        self.headlines["clv"] = (f"Expected value of the next {report.months} months: {_money(report.total_clv)} "
+                                 f"from {count_of(report.customers, 'customer')}.")
         self.clv_parameters = (
             f"BG/NBD r = {bg.r:.3f}, α = {bg.alpha:.3f}, a = {bg.a:.3f}, b = {bg.b:.3f} (time unit: "
             f"{report.time_unit}); Gamma-Gamma p = {gg.p:.3f}, q = {gg.q:.3f}, γ = {gg.gamma:.1f}. "
@@ -149,6 +158,9 @@ class InsightsState(rx.State):
                  "recency_rule": "Days since last order (baseline)"}
         self.churn_backtest = [{"model": names.get(row.model, row.model), "auc": f"{row.auc:.3f}",
                                 "precision": _share(row.precision_at_k)} for row in (backtest.models if backtest else [])]
+        if report:
+            self.headlines["churn"] = (f"{count_of(len(rows), 'customer')} most likely to place no order in the next "
+                                       f"{report.horizon_days} days, of {count_of(report.on_watch, 'customer')} scored.")
         self.churn_note = (
             f"No order in the next {report.horizon_days} days; {count_of(report.on_watch, 'customer')} who ordered within "
             f"a year are scored, the riskiest {len(rows)} shown. Backtest: trained 180 days before the as-of date, "
@@ -167,6 +179,9 @@ class InsightsState(rx.State):
              "chosen": "chosen" if row.model == report.model else ""}
             for row in report.backtest
         ]
+        first = report.forecast[0]
+        self.headlines["forecast"] = (f"Revenue forecast for {first.period}: {_money(first.forecast)} "
+                                      f"(80 % between {_money(first.lower_80)} and {_money(first.upper_80)}).")
         self.forecast_note = (f"{report.model} has the lowest sMAPE over {report.folds} rolling "
                               f"6-month backtest folds; bands are 80 % and 95 % prediction intervals.")
 
@@ -183,6 +198,9 @@ class InsightsState(rx.State):
             {"link": routes.customer_page(row.customer_id), "name": row.name, "problems": row.problems}
             for row in (report.queue if report else [])
         ]
+        if report and report.fields:
+            self.headlines["quality"] = (f"Data quality {_share(report.overall)}: "
+                                         f"{count_of(report.records_to_fix, 'customer record')} to fix.")
         self.quality_note = (
             f"{report.records_to_fix:,} of {report.scored_customers:,} customer records scored "
             f"(of {report.customers:,}) need a fix "
@@ -202,6 +220,11 @@ class InsightsState(rx.State):
              "by_stage": _money(row.by_stage_probability), "by_model": _money(row.by_model)}
             for row in (report.weighted_pipeline if report else [])
         ]
+        if report and report.weighted_pipeline:
+            by_model = sum(row.by_model for row in report.weighted_pipeline)
+            by_stage = sum(row.by_stage_probability for row in report.weighted_pipeline)
+            self.headlines["winprob"] = (f"Open deals are worth {_money(by_model)} weighted by the win model, "
+                                         f"{_money(by_stage)} by the fixed stage probabilities.")
         self.winprob_note = (
             f"Trained on {report.train_deals:,} closed deals and tested on the {report.test_deals:,} closed "
             f"last; {report.closed_without_stage_history:,} closed deals without a recorded stage history are "

@@ -16,6 +16,7 @@ from crm_app.data.repositories import deals
 from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import DealStage, deal_is_overdue
 from crm_app.due_times import local_today
+from crm_app.formatting import day, money, number
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
@@ -31,16 +32,12 @@ BY_STAGE, BY_WIN_MODEL = "stage", "model"
 OVERDUE = "yes"
 
 
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}"
-
-
 def _card(card: deals.DealCard, today: date) -> dict[str, str]:
     return {"id": str(card.id), "title": card.title, "link": routes.deal_page(card.id),
             "overdue": "yes" if deal_is_overdue(card.stage, card.expected_close, today) else "",
             "customer": card.customer_name,
-            "customer_link": routes.customer_page(card.customer_id), "amount": _money(card.amount),
-            "close": card.expected_close.isoformat() if card.expected_close else "No date",
+            "customer_link": routes.customer_page(card.customer_id), "amount": money(card.amount),
+            "close": f"Closes {day(card.expected_close)}" if card.expected_close else "No close date",
             "owner": card.owner_name, "owner_id": str(card.owner_id)}
 
 
@@ -71,6 +68,8 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
     shows_owner_filter: bool = False
     can_change: bool = False
     can_reassign: bool = False
+    # Below 768 px the board shows this one stage (the stage switcher).
+    phone_stage: str = DealStage.lead.value
 
     # The Lost dialog: which deal is being closed, and why it may not be yet.
     lost_deal_title: str = ""
@@ -117,8 +116,8 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
                 session=session, actor=actor, board=board, stage=column.stage, total=column.count,
                 page=self.column_pages.get(column.stage.value, 1)) for column in columns}
         self.summaries = {**self.summaries, **{
-            column.stage.value: {"count": f"{column.count:,}", "total": _money(column.total),
-                                 "weighted": _money(column.weighted)} for column in columns}}
+            column.stage.value: {"count": number(column.count), "total": money(column.total),
+                                 "weighted": money(column.weighted)} for column in columns}}
         self._show_pages(pages)
 
     def _show_pages(self, pages: dict[str, deals.CardPage]) -> None:
@@ -154,6 +153,12 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
             result = deals.column_cards(session=session, actor=current_actor(), board=self._board(),
                                         stage=DealStage(stage), page=as_id(page) or 1)
         self._show_pages({stage: result})
+
+    @staff_event()
+    def show_stage(self, stage: str) -> None:
+        """The phone's stage switcher: which stage the narrow board shows."""
+        if isinstance(stage, str) and stage in STAGES:
+            self.phone_stage = stage
 
     # --- moving -------------------------------------------------------------------------------------
 

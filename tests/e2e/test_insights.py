@@ -1,5 +1,5 @@
-"""/insights in Chromium: an executive sees the segments, data-quality score and win-model comparison the report
-functions give; reps are refused."""
+"""/insights in Chromium: one tab per model, its headline first; an executive sees the segments, data-quality score
+and win-model comparison the report functions give; reps are refused."""
 
 from __future__ import annotations
 
@@ -35,16 +35,30 @@ def test_an_executive_sees_the_segments_quality_score_and_win_model_of_the_repor
     page.get_by_test_id("nav-insights").click()
     expect(page).to_have_url(path_is(app_url, "/insights"))
 
-    overall = f"{expected['quality']['overall']:.1%}"
-    expect(page.get_by_test_id("quality-overall")).to_have_text(overall, timeout=FIT_WAIT_MS)
-    expect(page.get_by_test_id("fitted-quality")).to_contain_text(f"on {expected['quality']['customers']:,} customers")
-    rows = page.get_by_test_id("segment-row")
+    # Segments is the first tab, its headline above its table; the other models wait behind their tabs.
     segments = expected["segments"]["segments"]
+    largest = max(segments, key=lambda s: s["customers"])
+    customers = expected["segments"]["customers"]
+    expect(page.get_by_test_id("headline-segments")).to_have_text(
+        f"{customers:,} customer{'s' if customers != 1 else ''} with a paid order fall into {len(segments)} segments; "
+        f"the largest is {largest['segment']} ({largest['share']:.1%} of them).", timeout=FIT_WAIT_MS)
+    expect(page.get_by_test_id("quality-overall")).to_have_count(0)
+    expect(page.get_by_role("tab")).to_have_text(["Segments", "Lifetime value", "Churn risk", "Forecast",
+                                                  "Data quality", "Win probability"])
+    rows = page.get_by_test_id("segment-row")
     expect(rows).to_have_count(len(segments))
     for position, segment in enumerate(segments):
         expect(rows.nth(position)).to_contain_text(segment["segment"])
         expect(rows.nth(position)).to_contain_text(f"{segment['customers']:,}")
     expect(page.get_by_test_id("silhouette-row")).to_have_count(len(expected["segments"]["clusters"]["silhouette"]))
+
+    page.get_by_role("tab", name="Data quality").click()
+    overall = f"{expected['quality']['overall']:.1%}"
+    expect(page.get_by_test_id("quality-overall")).to_have_text(overall)
+    expect(page.get_by_test_id("headline-quality")).to_contain_text(f"Data quality {overall}:")
+    expect(page.get_by_test_id("fitted-quality")).to_contain_text(f"on {expected['quality']['customers']:,} customers")
+    expect(page.get_by_test_id("segment-row")).to_have_count(0)
+    page.get_by_role("tab", name="Win probability").click()
     _expect_win_probability(page, expected["winprob"], _deal_count(e2e_database_url))
     # Executives read; only admins create follow-up tasks.
     expect(page.get_by_role("button", name="Create follow-up tasks")).to_have_count(0)
@@ -76,7 +90,9 @@ def test_an_admin_creates_churn_follow_ups_once(new_context, app_url):
     page = new_context().new_page()
     sign_in(page, app_url, "admin@example.com", "demo-admin-2026")
     open_page(page, f"{app_url}/insights")
+    page.get_by_role("tab", name="Churn risk").click()
     expect(page.get_by_test_id("churn-row").first).to_be_visible(timeout=FIT_WAIT_MS)
+    expect(page.get_by_test_id("headline-churn")).to_contain_text("most likely to place no order in the next")
     owned = page.get_by_test_id("churn-row").filter(has_not_text="no owner").first
     owned.get_by_role("checkbox").click()
     page.get_by_role("button", name="Create follow-up tasks").click()

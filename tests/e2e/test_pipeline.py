@@ -1,5 +1,6 @@
 """The pipeline board in Chromium: a won deal moves its figures between columns; Lost needs a reason; the
-weighted amounts switch between stage probabilities and the win model."""
+weighted amounts switch between stage probabilities and the win model; all six stages fit 1440 px with Won and
+Lost as lanes that expand; on a phone one stage shows at a time and a deal still moves."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def _column_figures(database_url: str, stage: DealStage) -> tuple[int, float, fl
 
 def _expect_column(page: Page, stage: DealStage, count: int, total: float, weighted: float) -> None:
     expect(page.get_by_test_id(f"count-{stage.value}")).to_have_text(f"{count:,}")
-    expect(page.get_by_test_id(f"total-{stage.value}")).to_have_text(f"{total:,.2f}")
-    expect(page.get_by_test_id(f"weighted-{stage.value}")).to_have_text(f"{weighted:,.2f}")
+    expect(page.get_by_test_id(f"total-{stage.value}")).to_have_text(f"${total:,.2f}")
+    expect(page.get_by_test_id(f"weighted-{stage.value}")).to_have_text(f"${weighted:,.2f}")
 
 
 def _fit_win_model(database_url: str) -> dict[str, dict[str, float]]:
@@ -93,7 +94,15 @@ def test_a_rep_wins_a_deal_and_the_column_figures_move_with_it(new_context, app_
 
     card = page.get_by_test_id("column-Negotiation").get_by_test_id("deal-card").first
     expect(card.get_by_test_id("deal-title")).to_have_text("E2E Negotiation to win")
-    card.get_by_label("Move E2E Negotiation to win to").select_option("Won")
+    # From the keyboard: the card's actions menu opens on Enter; its items are Open, then Move to Lead, Qualified,
+    # Proposal, Won, Lost (never the card's own stage).
+    card.get_by_role("button", name="Actions for E2E Negotiation to win").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menuitem", name="Open")).to_be_focused()
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="Move to Won")).to_be_focused()
+    page.keyboard.press("Enter")
 
     # 12,345.60 leaves Negotiation (weighted 12,345.60 x 0.75 = 9,259.20) and joins Won at probability 1.
     _expect_column(page, DealStage.negotiation, negotiation[0] - 1, negotiation[1] - 12_345.60,
@@ -144,7 +153,8 @@ def test_moving_to_lost_without_a_reason_is_refused_inline_and_changes_nothing(n
     _expect_column(page, DealStage.proposal, *proposal)
 
     card = page.get_by_test_id("column-Proposal").get_by_test_id("deal-card").first
-    card.get_by_label("Move E2E Proposal to lose to").select_option("Lost")
+    card.get_by_role("button", name="Actions for E2E Proposal to lose").click()
+    page.get_by_role("menuitem", name="Move to Lost").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Why was “E2E Proposal to lose” lost?")
     dialog.get_by_role("button", name="Mark as lost").click()
@@ -197,3 +207,64 @@ def test_hostile_websocket_calls_cannot_move_reassign_or_create_other_reps_deals
         assert session.exec(select(func.count()).select_from(Deal)).one() == deals_before
         assert session.exec(select(func.count()).select_from(AuditLog)
                             .where(AuditLog.entity == "deal", AuditLog.entity_id == deal.id)).one() == 0
+
+
+def _no_sideways_scroll(page: Page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_all_six_stages_fit_1440_px_and_won_and_lost_lanes_expand(new_context, app_url, e2e_database_url):
+    _new_deal(e2e_database_url, "E2E Won lane deal", DealStage.won, 4_000, 1.0)
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    sign_in(page, app_url, *REP)
+    open_page(page, f"{app_url}/pipeline")
+    expect(page.get_by_test_id("column-Lead").get_by_test_id("deal-card").first).to_be_visible()
+    boxes = {stage: page.get_by_test_id(f"column-{stage.value}").bounding_box() for stage in DealStage}
+    assert all(0 <= box["x"] and box["x"] + box["width"] <= 1440 for box in boxes.values()), boxes
+    assert _no_sideways_scroll(page)
+    assert boxes[DealStage.won]["width"] < boxes[DealStage.lead]["width"] / 1.2  # a lane, narrower than a column
+    expect(page.get_by_test_id("stage-switcher")).to_be_hidden()
+
+    won_card = page.get_by_test_id("column-Won").get_by_test_id("deal-card").filter(has_text="E2E Won lane deal")
+    expect(won_card).to_be_hidden()  # folded: the lane shows the count and the total
+    expect(page.get_by_test_id("total-Won")).to_be_visible()
+    page.get_by_test_id("lane-Won").locator("summary").click()
+    expect(won_card).to_be_visible()
+    assert page.get_by_test_id("column-Won").bounding_box()["width"] > boxes[DealStage.won]["width"]
+    assert _no_sideways_scroll(page)
+
+    # A month without deals: every column says so instead of showing nothing.
+    open_page(page, f"{app_url}/pipeline?month=2099-01")
+    expect(page.get_by_test_id("empty-Qualified")).to_have_text(
+        "No deals in this stage. Move one here with its … menu or by dragging it.")
+    expect(page.get_by_test_id("empty-Lead")).to_have_text("No leads here. Add one with New deal.")
+
+
+def test_on_a_phone_one_stage_shows_at_a_time_and_a_deal_still_moves(new_context, app_url, e2e_database_url):
+    deal = _new_deal(e2e_database_url, "E2E Phone move", DealStage.qualified, 2_000, 0.25)
+    page = new_context(viewport={"width": 390, "height": 844}, has_touch=True).new_page()
+    sign_in(page, app_url, *REP)
+    open_page(page, f"{app_url}/pipeline")
+    switcher = page.get_by_label("Stage", exact=True)
+    expect(switcher).to_have_value("Lead")
+    expect(page.get_by_test_id("column-Lead")).to_be_visible()
+    expect(page.get_by_test_id("column-Qualified")).to_be_hidden()
+
+    switcher.select_option("Qualified")
+    column = page.get_by_test_id("column-Qualified")
+    expect(column).to_be_visible()
+    expect(page.get_by_test_id("column-Lead")).to_be_hidden()
+    assert _no_sideways_scroll(page)
+    actions = column.get_by_test_id("deal-card").filter(has_text="E2E Phone move").get_by_role(
+        "button", name="Actions for E2E Phone move")
+    box = actions.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44  # WCAG 2.5.5
+    actions.tap()
+    page.get_by_role("menuitem", name="Move to Proposal").tap()
+    expect(column.get_by_test_id("deal-card").filter(has_text="E2E Phone move")).to_have_count(0)
+    assert _stage_of(e2e_database_url, deal.id) == DealStage.proposal
+
+    switcher.select_option("Proposal")
+    expect(page.get_by_test_id("column-Proposal").get_by_test_id("deal-card").filter(
+        has_text="E2E Phone move")).to_be_visible()
+    assert _no_sideways_scroll(page)

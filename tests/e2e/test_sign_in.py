@@ -18,13 +18,13 @@ WRONG_LOGIN = "Wrong email or password, or the account is deactivated."
 @pytest.mark.parametrize(
     ("email", "password", "name", "role", "navigation", "scope"),
     [
-        pytest.param("admin@example.com", "demo-admin-2026", "Ada Admin", "admin",
+        pytest.param("admin@example.com", "demo-admin-2026", "Ada Admin", "Admin",
                      ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Import", "Users"],
                      "Company-wide", id="admin"),
-        pytest.param("exec@example.com", "demo-exec-2026", "Evan Executive", "executive",
+        pytest.param("exec@example.com", "demo-exec-2026", "Evan Executive", "Executive",
                      ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit"],
                      "Company-wide", id="executive"),
-        pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "sales rep",
+        pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "Sales rep",
                      ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Import"],
                      "Your book of business", id="sales_rep"),
     ],
@@ -98,6 +98,17 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_then_back_to_the_page(page:
 
     expect(page).to_have_url(path_is(app_url, "/admin/users"))
     expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+
+
+def test_signing_in_from_a_link_returns_to_its_full_path_and_query(page: Page, app_url):
+    open_page(page, f"{app_url}/pipeline?region=EMEA")
+    expect(page).to_have_url(path_is(app_url, "/login?next=/pipeline%3Fregion%3DEMEA"))
+    expect(page.locator("input[name=next]")).to_have_value("/pipeline?region=EMEA")
+
+    submit_login(page, "exec@example.com", "demo-exec-2026")
+
+    expect(page).to_have_url(path_is(app_url, "/pipeline?region=EMEA"))
+    expect(page.get_by_role("combobox", name="Region")).to_have_text("EMEA")  # the filter of the link applies
     expect(page.get_by_test_id("user-row")).to_have_count(user_count(e2e_database_url))
 
 
@@ -130,7 +141,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     page.get_by_role("button", name="Add user").click()
     expect(page.get_by_text("Temp Rep can now sign in.", exact=True)).to_be_visible()
     row = page.get_by_test_id("user-row").filter(has_text="temp.rep@example.com")
-    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "active", "off",
+    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "Sales rep", "active", "off",
                                                   "Reset password", "Deactivate"])
     expect(page.locator("#field-email")).to_have_value("")
 
@@ -143,7 +154,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     expect(dialog).to_contain_text("Temp Rep is signed out everywhere and cannot sign in until reactivated.")
     dialog.get_by_role("button", name="Deactivate", exact=True).click()
     expect(page.get_by_text("User deactivated and signed out everywhere.", exact=True)).to_be_visible()
-    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "sales_rep", "deactivated",
+    expect(row.get_by_role("cell")).to_have_text(["Temp Rep", "temp.rep@example.com", "Sales rep", "deactivated",
                                                   "off", "Reset password", "Reactivate"])
 
     rep_page.get_by_test_id("nav-home").click()

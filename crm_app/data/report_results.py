@@ -201,6 +201,8 @@ class RecordToFix:
     customer_id: int
     name: str
     problems: str
+    # The customer this one may duplicate (the lower id of the pair), when it may.
+    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True)

@@ -398,8 +398,8 @@ def quality_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
         return "; ".join(f"possible duplicate of #{duplicate_of[customers.at[position, 'id']]}"
                          if name == "possible duplicate" else name for name in found)
 
-    queue = [{"customer_id": customers.at[i, "id"], "name": customers.at[i, "name"], "problems": described(i)}
-             for i in flagged.index]
+    queue = [{"customer_id": customers.at[i, "id"], "name": customers.at[i, "name"], "problems": described(i),
+              "duplicate_of": duplicate_of.get(customers.at[i, "id"])} for i in flagged.index]
     return from_plain(QualityResult, _plain({
         "as_of": period.as_of.isoformat(),
         "customers": len(facts.customers),

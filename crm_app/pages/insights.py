@@ -157,8 +157,19 @@ def _quality() -> rx.Component:
                 ("Weight", "weight")], InsightsState.quality_fields, "quality-field-row"),
         rx.heading("Records to fix", size="3", as_="h3"),
         _note(InsightsState.quality_note),
-        _table([("Customer", "name"), ("Problems", "problems")], InsightsState.quality_queue, "quality-queue-row",
-               link="name"),
+        _scrolling_table(
+            [rx.table.column_header_cell("Customer"), rx.table.column_header_cell("Problems")],
+            rx.foreach(InsightsState.quality_queue, lambda row: rx.table.row(
+                rx.table.cell(rx.link(row["name"], href=row["link"])),
+                rx.table.cell(
+                    row["problems"],
+                    rx.cond((row["problems"] != "") & (row["duplicate"] != ""), "; "),
+                    rx.cond(row["duplicate"] != "",
+                            rx.link(row["duplicate"], href=row["duplicate_link"], data_testid="duplicate-link")),
+                ),
+                data_testid="quality-queue-row",
+            )),
+        ),
     )
 
 

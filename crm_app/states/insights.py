@@ -30,6 +30,7 @@ from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 
 _money, _share = whole_money, percent
+DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
 
 
 def _fitted_label(name: str, run: ModelRun | None, time_zone: str | None) -> str:
@@ -195,7 +196,10 @@ class InsightsState(rx.State):
             for row in (report.fields if report else [])
         ]
         self.quality_queue = [
-            {"link": routes.customer_page(row.customer_id), "name": row.name, "problems": row.problems}
+            {"link": routes.customer_page(row.customer_id), "name": row.name,
+             "problems": "; ".join(p for p in row.problems.split("; ") if not p.startswith(DUPLICATE)),
+             "duplicate": f"{DUPLICATE} #{row.duplicate_of}" if row.duplicate_of else "",
+             "duplicate_link": routes.customer_page(row.duplicate_of) if row.duplicate_of else ""}
             for row in (report.queue if report else [])
         ]
         if report and report.fields:

@@ -3,6 +3,7 @@ and win-model comparison the report functions give; reps are refused."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -58,6 +59,11 @@ def test_an_executive_sees_the_segments_quality_score_and_win_model_of_the_repor
     expect(page.get_by_test_id("headline-quality")).to_contain_text(f"Data quality {overall}:")
     expect(page.get_by_test_id("fitted-quality")).to_contain_text(f"on {expected['quality']['customers']:,} customers")
     expect(page.get_by_test_id("segment-row")).to_have_count(0)
+    # "possible duplicate of #606" links to customer 606
+    duplicate = next(row for row in expected["quality"]["queue"] if row["duplicate_of"])
+    link = page.get_by_test_id("quality-queue-row").filter(has_text=duplicate["name"]).get_by_test_id("duplicate-link")
+    expect(link.first).to_have_text(f"possible duplicate of #{duplicate['duplicate_of']}")
+    expect(link.first).to_have_attribute("href", re.compile(rf"/customers/{duplicate['duplicate_of']}/?$"))
     page.get_by_role("tab", name="Win probability").click()
     _expect_win_probability(page, expected["winprob"], _deal_count(e2e_database_url))
     # Executives read; only admins create follow-up tasks.

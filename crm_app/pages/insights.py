@@ -163,7 +163,7 @@ def _quality() -> rx.Component:
                 rx.table.cell(rx.link(row["name"], href=row["link"])),
                 rx.table.cell(
                     row["problems"],
-                    rx.cond((row["problems"] != "") & (row["duplicate"] != ""), "; "),
+                    rx.cond((row["problems"] != "") & (row["duplicate"] != ""), "; ", ""),
                     rx.cond(row["duplicate"] != "",
                             rx.link(row["duplicate"], href=row["duplicate_link"], data_testid="duplicate-link")),
                 ),

@@ -81,7 +81,7 @@ def test_the_feed_merges_every_source_newest_first(engine, book):
         ("note", "Note", "Prefers email", (), "Riley Rep"),
         ("call", "Call · Connected · 15 min", "Talked budgets", (), "Riley Rep"),
         ("task_created", "Task created: Send quote (due 2026-03-12 09:00)", "", (), "Riley Rep"),
-        ("order", f"Order #{page.entries[4].id} · paid · 1,234.50", "", (), None),
+        ("order", f"Order #{page.entries[4].id} · Paid · $1,234.50", "", (), None),
         ("stage_move", "Laptops: Qualified -> Proposal", "", (), "Riley Rep"),
         ("feedback", "Survey answer: NPS 9, CSAT 5", "Great service", (), None),
         ("campaign", "Contacted by campaign Spring mailing", "", (), None),

@@ -30,6 +30,7 @@ from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput, whole_number
 from crm_app.domain import MAX_BODY_CHARACTERS, MAX_DURATION_MINUTES, OUTCOMES, LoggedKind
 from crm_app.formatting import money
+from crm_app.labels import label
 
 PAGE_SIZE = 50
 _LOGGED = frozenset(kind.value for kind in LoggedKind)
@@ -381,7 +382,7 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
                                          who=names.get(row.owner_id), deal_id=row.deal_id))
         elif kind == "order":
             row = orders[row_id]
-            entries.append(TimelineEntry(**common, title=f"Order #{row.id} · {row.status} · {money(row.total_amount)}",
+            entries.append(TimelineEntry(**common, title=f"Order #{row.id} · {label(row.status)} · {money(row.total_amount)}",
                                          order_id=row.id))
         elif kind == "feedback":
             row = answers[row_id]

@@ -102,8 +102,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_then_back_to_the_page(page:
 
 def test_signing_in_from_a_link_returns_to_its_full_path_and_query(page: Page, app_url):
     open_page(page, f"{app_url}/pipeline?region=EMEA")
-    expect(page).to_have_url(path_is(app_url, "/login?next=/pipeline%3Fregion%3DEMEA"))
-    expect(page.locator("input[name=next]")).to_have_value("/pipeline?region=EMEA")
+    # the path and its query, as the browser had them (the server may add the path's trailing slash)
+    expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/login/?\?next=/pipeline/?%3Fregion%3DEMEA$"))
+    expect(page.locator("input[name=next]")).to_have_value(re.compile(r"^/pipeline/?\?region=EMEA$"))
 
     submit_login(page, "exec@example.com", "demo-exec-2026")
 

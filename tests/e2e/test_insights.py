@@ -14,6 +14,7 @@ from crm_app.data.db import engine_for
 from crm_app.data.facts import load_facts
 from crm_app.data.models import Deal
 from crm_app.data.reports import ReportPeriod, build_report
+from crm_app.formatting import whole_money
 from tests.e2e.conftest import open_page, path_is, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -90,8 +91,8 @@ def _expect_win_probability(page, report: dict, deals: int) -> None:
     expect(rows).to_have_count(5)
     for position, row in enumerate(report["weighted_pipeline"]):
         expect(rows.nth(position)).to_contain_text(row["stage"])
-        expect(rows.nth(position)).to_contain_text(f"{row['by_stage_probability']:,.0f}")
-        expect(rows.nth(position)).to_contain_text(f"{row['by_model']:,.0f}")
+        expect(rows.nth(position)).to_contain_text(whole_money(row["by_stage_probability"]))
+        expect(rows.nth(position)).to_contain_text(whole_money(row["by_model"]))
 
 
 def test_an_admin_creates_churn_follow_ups_once(new_context, app_url):

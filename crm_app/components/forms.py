@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
@@ -28,8 +30,10 @@ def text_field(label: str, name: str, errors: rx.Var, **props) -> rx.Component:
     )
 
 
-def select_field(label: str, name: str, choices: list[tuple[str, str]], errors: rx.Var, default: str) -> rx.Component:
-    """A labelled select of (code, label) choices: the form posts the code, people read the label."""
+def select_field(label: str, name: str, choices: Sequence[str | tuple[str, str]], errors: rx.Var,
+                 default: str) -> rx.Component:
+    """A labelled select of (code, label) choices, or of codes shown as they are: the form posts the code."""
+    choices = [(choice, choice) if isinstance(choice, str) else choice for choice in choices]
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}"),
         rx.select.root(rx.select.trigger(id=f"field-{name}", width="100%"),

@@ -147,7 +147,7 @@ def staff_page(
                 rx.el.main(
                     rx.el.header(global_search(), width="100%", padding_bottom="1em"),
                     body if roles is None else rx.cond(
-                        _shown_to(roles), body, rx.center(rx.spinner(size="3"), height="50vh"),
+                        _shown_to(roles), body, rx.center(rx.spinner(size="3"), height="50vh", data_testid="shell-waiting"),
                     ),
                     flex="1",
                     padding=rx.breakpoints(initial="1em", sm="1.5em", md="2em"),

@@ -8,6 +8,7 @@ from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
 from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
 from crm_app.components.plot_card import plot_card
+from crm_app.components.responsive import PHONE_ONLY_BLOCK, WIDE_ONLY_FLEX, sheet, table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import OPEN_STAGES
 from crm_app.states.cockpit import CockpitState
@@ -17,7 +18,7 @@ def _choices(name: str) -> list:
     return [rx.foreach(CockpitState.choices[name], lambda c: rx.select.item(c, value=c))]
 
 
-def _filters() -> rx.Component:
+def _filters(**layout) -> rx.Component:
     return rx.flex(
         filter_menu(CockpitState, "Period", "period", CockpitState.preset,
                     [rx.select.item(text, value=key) for key, text in PRESETS.items()], with_any=False),
@@ -28,6 +29,7 @@ def _filters() -> rx.Component:
                 rx.input(type="date", name="to", default_value=CockpitState.date_to, aria_label="Last day",
                          key=CockpitState.date_to),
                 rx.button("Apply dates", type="submit", variant="soft"),
+                wrap="wrap",
             ),
             on_submit=CockpitState.set_dates,
             align_self="end",
@@ -45,9 +47,27 @@ def _filters() -> rx.Component:
                     [rx.select.item(stage, value=stage) for stage in OPEN_STAGES]),
         rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=CockpitState.reset_filters,
                   align_self="end"),
-        wrap="wrap",
-        spacing="3",
-        align="end",
+        **{"wrap": "wrap", "spacing": "3", "align": "end", **layout},
+    )
+
+
+def _filter_bar() -> rx.Component:
+    """The filters in a row from 768 px up; on a phone in a sheet behind a Filters button (the same menus, the
+    same state)."""
+    return rx.fragment(
+        _filters(display=WIDE_ONLY_FLEX),
+        rx.box(
+            sheet(
+                rx.button(rx.icon("sliders-horizontal", size=16), "Filters", variant="soft"),
+                "Filters",
+                _filters(direction="column", align="stretch"),
+                rx.dialog.close(rx.button("Show the figures", width="100%")),
+                close_label="Close filters",
+                side="right",
+                data_testid="filters-sheet",
+            ),
+            display=PHONE_ONLY_BLOCK,
+        ),
     )
 
 
@@ -92,17 +112,24 @@ def _slo_card(card: rx.Var) -> rx.Component:
 def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, testid: str) -> rx.Component:
     return rx.box(
         rx.heading(caption, size="3", as_="h3"),
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(title) for _, title in columns])),
-            rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                *[rx.table.cell(row[key]) for key, _ in columns]))),
-            size="1",
-            variant="surface",
+        table_region(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(title) for _, title in columns])),
+                rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
+                    *[rx.table.cell(row[key]) for key, _ in columns]))),
+                size="1",
+                variant="surface",
+            ),
+            label=caption,
         ),
-        overflow_x="auto",
         width="100%",
         data_testid=testid,
     )
+
+
+def _chart(figure: rx.Var, label: str, key: str, **props) -> rx.Component:
+    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`)."""
+    return plot_card(figure, label, CockpitState.chart_summaries[key], on_rows=CockpitState.open_drill(key), **props)
 
 
 def _drill_cell(value: rx.Var, index: rx.Var) -> rx.Component:
@@ -119,7 +146,7 @@ def _drill_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(CockpitState.drill_title),
             rx.dialog.description(CockpitState.drill_total, size="2"),
-            rx.box(
+            table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_columns,
                                                             lambda c: rx.table.column_header_cell(c)))),
@@ -127,7 +154,7 @@ def _drill_dialog() -> rx.Component:
                         rx.foreach(row, _drill_cell)))),
                     size="1",
                 ),
-                overflow="auto", max_height="60vh", data_testid="drill-table",
+                label="Rows behind the chart", overflow_y="auto", max_height="60vh", data_testid="drill-table",
             ),
             rx.hstack(
                 rx.button("Previous", variant="soft", on_click=CockpitState.turn_drill_page(-1),
@@ -177,7 +204,7 @@ def _system_panels() -> rx.Component:
 @staff_page(route=routes.COCKPIT, title="Cockpit", on_load=CockpitState.load)
 def cockpit() -> rx.Component:
     return rx.vstack(
-        _filters(),
+        _filter_bar(),
         rx.text(CockpitState.period_text, " · compared with ", CockpitState.comparison_text, size="2",
                 data_testid="cockpit-period"),
         rx.text(CockpitState.freshness_text, size="1", color=rx.color("gray", 11), data_testid="cockpit-freshness",
@@ -196,28 +223,26 @@ def cockpit() -> rx.Component:
             CockpitState.suggestions.length() > 0,
             rx.callout.root(
                 rx.callout.text(rx.foreach(CockpitState.suggestions, lambda s: rx.text(s, as_="div"))),
-                color_scheme="amber", width="100%", data_testid="gap-suggestions",
+                color_scheme="amber", high_contrast=True, width="100%", data_testid="gap-suggestions",
             ),
         ),
         _targets_form(),
         rx.grid(
-            plot_card(CockpitState.revenue_figure, "Revenue", on_click=CockpitState.open_month,
-                      on_rows=CockpitState.open_drill("revenue")),
-            plot_card(CockpitState.orders_figure, "Orders", on_rows=CockpitState.open_drill("orders")),
-            plot_card(CockpitState.region_figure, "Region", on_rows=CockpitState.open_drill("region"),
-                      on_click=lambda points: CockpitState.filter_by_click("region", points)),
-            plot_card(CockpitState.segment_figure, "Segment", on_rows=CockpitState.open_drill("segment"),
-                      on_click=lambda points: CockpitState.filter_by_click("segment", points)),
-            plot_card(CockpitState.category_figure, "Category", on_rows=CockpitState.open_drill("category"),
-                      on_click=lambda points: CockpitState.filter_by_click("category", points)),
-            plot_card(CockpitState.customers_figure, "Customers", on_rows=CockpitState.open_drill("customers")),
-            plot_card(CockpitState.cohort_figure, "Cohorts", on_rows=CockpitState.open_drill("cohorts")),
-            plot_card(CockpitState.pipeline_figure, "Pipeline", on_rows=CockpitState.open_drill("pipeline"),
-                      on_click=CockpitState.filter_by_stage, plot=rx.plotly.finance),
-            plot_card(CockpitState.win_rate_figure, "Win rate", on_rows=CockpitState.open_drill("win-rate")),
-            plot_card(CockpitState.satisfaction_figure, "Satisfaction",
-                      on_rows=CockpitState.open_drill("satisfaction")),
-            plot_card(CockpitState.campaigns_figure, "Campaigns", on_rows=CockpitState.open_drill("campaigns")),
+            _chart(CockpitState.revenue_figure, "Revenue", "revenue", on_click=CockpitState.open_month),
+            _chart(CockpitState.orders_figure, "Orders", "orders"),
+            _chart(CockpitState.region_figure, "Region", "region",
+                   on_click=lambda points: CockpitState.filter_by_click("region", points)),
+            _chart(CockpitState.segment_figure, "Segment", "segment",
+                   on_click=lambda points: CockpitState.filter_by_click("segment", points)),
+            _chart(CockpitState.category_figure, "Category", "category",
+                   on_click=lambda points: CockpitState.filter_by_click("category", points)),
+            _chart(CockpitState.customers_figure, "Customers", "customers"),
+            _chart(CockpitState.cohort_figure, "Cohorts", "cohorts"),
+            _chart(CockpitState.pipeline_figure, "Pipeline", "pipeline",
+                   on_click=CockpitState.filter_by_stage, plot=rx.plotly.finance),
+            _chart(CockpitState.win_rate_figure, "Win rate", "win-rate"),
+            _chart(CockpitState.satisfaction_figure, "Satisfaction", "satisfaction"),
+            _chart(CockpitState.campaigns_figure, "Campaigns", "campaigns"),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="3",
             width="100%",

@@ -81,12 +81,12 @@ def _header(label: str, column: str | None) -> rx.Component:
 
 
 def _row(row: dict) -> rx.Component:
-    # The phone card: the name, the company and the phone number, and Log activity.
+    # The phone card: the name, then the tick box, the company and the phone number, and Log activity.
     return rx.table.row(
         rx.table.cell(rx.checkbox(checked=CustomersState.selected.contains(row["id"]),
                                   on_change=lambda ticked: CustomersState.tick(row["id"], ticked),
                                   aria_label="Select " + row["name"], data_testid="select-customer")),
-        rx.table.cell(rx.link(row["name"], href=row["link"])),
+        card_cell(rx.link(row["name"], href=row["link"]), class_name="card-title"),
         *[card_cell(row[key], label=label, phone=key in ("company", "phone"))
           for label, key in (("Company", "company"), ("Email", "email"), ("Phone", "phone"), ("Region", "region"),
                              ("Segment", "segment"), ("Owner", "owner"), ("Open deals", "open_deals"))],

@@ -4,6 +4,7 @@ data quality, win probability), each with its headline first and its tables belo
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
 from crm_app.data.models import Role
 from crm_app.states.insights import InsightsState
@@ -18,15 +19,15 @@ def _table(columns: list[tuple[str, str]], rows: rx.Var, test_id: str, *, link: 
     return _scrolling_table(
         [rx.table.column_header_cell(label) for label, _ in columns],
         rx.foreach(rows, lambda row: rx.table.row(*[cell(row, key) for _, key in columns], data_testid=test_id)),
+        test_id.replace("-", " "),
     )
 
 
-def _scrolling_table(header: list[rx.Component], body: rx.Component) -> rx.Component:
-    """A table that scrolls sideways inside its card at phone width."""
-    return rx.box(
+def _scrolling_table(header: list[rx.Component], body: rx.Component, label: str) -> rx.Component:
+    """A table that scrolls sideways inside its card at phone width (a focusable region: axe)."""
+    return table_region(
         rx.table.root(rx.table.header(rx.table.row(*header)), rx.table.body(body), size="1", width="100%"),
-        overflow_x="auto",
-        width="100%",
+        label=label,
     )
 
 
@@ -124,6 +125,7 @@ def _churn() -> rx.Component:
              *[rx.table.column_header_cell(label) for label in
                ("Customer", "Churn probability (90 days)", "Days since last order", "Main drivers")]],
             rx.foreach(InsightsState.churn_rows, _churn_row),
+            "Customers at churn risk",
         ),
     )
 

@@ -13,6 +13,7 @@ import reflex as rx
 
 from crm_app import formatting, metrics, routes
 from crm_app.analytics import charts
+from crm_app.analytics.chart_text import figure_summary
 from crm_app.analytics import cockpit as evaluation
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
@@ -145,6 +146,19 @@ class CockpitState(UrlFilters, rx.State):
     drill_pages: int = 0
     drill_total: str = ""
     _drill_on_load: str = ""  # a chart whose rows the next load opens (a funnel click shows its stage's deals)
+
+    @rx.var
+    def chart_summaries(self) -> dict[str, str]:
+        """Each chart's text alternative, one line under it (crm_app/analytics/chart_text.py)."""
+        return {
+            "revenue": figure_summary(self.revenue_figure), "orders": figure_summary(self.orders_figure),
+            "region": figure_summary(self.region_figure), "segment": figure_summary(self.segment_figure),
+            "category": figure_summary(self.category_figure), "customers": figure_summary(self.customers_figure),
+            "cohorts": figure_summary(self.cohort_figure), "pipeline": figure_summary(self.pipeline_figure),
+            "win-rate": figure_summary(self.win_rate_figure),
+            "satisfaction": figure_summary(self.satisfaction_figure),
+            "campaigns": figure_summary(self.campaigns_figure),
+        }
 
     def _url_choices(self, key: str) -> list[str]:
         return self.choices.get(key, [])

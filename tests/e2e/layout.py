@@ -29,6 +29,13 @@ def assert_fits_the_width(page: Page) -> None:
     assert width <= inner, f"{url} scrolls sideways: {width} px wide in a {inner} px window"
 
 
+# Finite animations still playing (a dialog scales in from 97 %): sizes are measured once they end.
+_ANIMATING = """() => document.getAnimations().some(animation => animation.playState === 'running'
+    && animation.effect && animation.effect.getComputedTiming().iterations !== Infinity)"""
+
+
 def small_tap_targets(page: Page) -> list[str]:
-    """The visible controls smaller than 44 x 44 px (WCAG 2.5.5), as 'tag "label" width x height'."""
+    """The visible controls smaller than 44 x 44 px (WCAG 2.5.5), as 'tag "label" width x height', measured once
+    the page's animations have ended."""
+    page.wait_for_function(f"() => !({_ANIMATING})()")
     return page.evaluate(_SMALL_TARGETS)

@@ -113,6 +113,25 @@ def test_a_rep_on_a_phone_logs_a_task_and_works_the_lists(new_context, app_url, 
     expect(page.get_by_role("heading", name=customer.name)).to_be_visible()
     _fits_a_phone(page)
 
+    # The cockpit: one column, its filters in a sheet behind a Filters button.
+    _go_by_menu(page, app_url, "Cockpit", "/cockpit")
+    expect(page.get_by_test_id("cockpit-loading")).to_have_count(0)
+    charts = page.locator("[data-testid^=chart-]")
+    lefts = {round(box["x"]) for box in (charts.nth(i).bounding_box() for i in range(charts.count()))}
+    assert charts.count() == 11 and len(lefts) == 1, lefts
+    # Each chart has its text alternative under it.
+    expect(page.get_by_test_id("figure-summary")).to_have_count(11)
+    expect(page.get_by_test_id("figure-summary").first).to_have_text(
+        re.compile(r"^Revenue by month\. Revenue: \d+ points?, highest "))
+    expect(page.get_by_role("combobox", name="Region")).to_have_count(0)
+    page.get_by_role("button", name="Filters").click()
+    sheet = page.get_by_test_id("filters-sheet")
+    expect(sheet.get_by_role("combobox", name="Region")).to_be_visible()
+    _fits_a_phone(page)
+    sheet.get_by_role("button", name="Show the figures").click()
+    expect(sheet).to_have_count(0)
+    _fits_a_phone(page)
+
     for label, path in (("Pipeline", "/pipeline"), ("Inbox", "/inbox"), ("Home", "/")):
         _go_by_menu(page, app_url, label, path)
         assert_fits_the_width(page)

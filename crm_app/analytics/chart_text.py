@@ -1,0 +1,67 @@
+"""A chart's text alternative: one line saying what a Plotly figure shows, for screen readers and anyone who
+cannot see the chart (WCAG 1.1.1). The rows behind it stay one click away ("Show rows")."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+# Traces drawn only to shade a range (a forecast's interval band) say nothing on their own.
+_SKIPPED = {"skip", "none"}
+
+
+def _number(value: float) -> str:
+    """12,345 for large values, 12.5 for small ones: what a reader of the chart would see."""
+    if abs(value) >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _points(trace: dict) -> list[tuple[str, float]]:
+    """(label, value) of each point with a value; a horizontal trace (a funnel) has its values on x."""
+    horizontal = trace.get("orientation") == "h" or (trace.get("type") == "funnel" and trace.get("orientation") != "v")
+    labels, values = (trace.get("y"), trace.get("x")) if horizontal else (trace.get("x"), trace.get("y"))
+    if values is None:
+        return []
+    labels = list(labels) if labels is not None else list(range(1, len(values) + 1))
+    return [(str(label), float(value)) for label, value in zip(labels, values)
+            if value is not None and not (isinstance(value, float) and math.isnan(value))]
+
+
+def _heatmap_text(trace: dict) -> str | None:
+    cells = [float(v) for row in (trace.get("z") or []) for v in row
+             if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    rows = len(trace.get("z") or [])
+    if not cells:
+        return None
+    return f"{rows:,} rows, values from {_number(min(cells))} to {_number(max(cells))}"
+
+
+def _trace_text(trace: dict, title: str) -> str | None:
+    if trace.get("hoverinfo") in _SKIPPED:
+        return None
+    name = "" if trace.get("name") == title else trace.get("name") or ""
+    if trace.get("type") == "heatmap":
+        text = _heatmap_text(trace)
+        return None if text is None else f"{name}: {text}" if name else text
+    points = _points(trace)
+    if not points:
+        return None
+    high = max(points, key=lambda point: point[1])
+    low = min(points, key=lambda point: point[1])
+    count = f"{len(points):,} point" + ("" if len(points) == 1 else "s")
+    text = f"{count}, highest {_number(high[1])} ({high[0]}), lowest {_number(low[1])} ({low[0]})"
+    return f"{name}: {text}" if name else text
+
+
+def figure_summary(figure: go.Figure) -> str:
+    """"<title>. <trace>: <n> points, highest <value> (<label>), lowest <value> (<label>). ..." for each trace
+    that carries data (a heatmap: its rows and range), or "<title>: no data." when none has any. Values are as plotted (units of the chart)."""
+    layout = figure.layout.to_plotly_json() if hasattr(figure.layout, "to_plotly_json") else dict(figure.layout)
+    title = ((layout.get("title") or {}).get("text") or "Chart").rstrip(".")
+    traces = [trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace) for trace in figure.data]
+    parts = [text for text in (_trace_text(trace, title) for trace in traces) if text]
+    if not parts:
+        return f"{title}: no data."
+    return f"{title}. " + ". ".join(parts) + "."

@@ -149,7 +149,7 @@ def campaign_page() -> rx.Component:
             rx.cond(CampaignState.can_start,
                     rx.button("Start campaign", on_click=CampaignState.start, data_testid="start-campaign")),
             _figures(),
-            plot_card(CampaignState.responses_figure, "Cumulative responses"),
+            plot_card(CampaignState.responses_figure, "Cumulative responses", CampaignState.responses_summary),
             rx.cond(CampaignState.can_run & CampaignState.is_draft, _audience()),
             rx.cond(CampaignState.can_run & CampaignState.is_draft, rx.card(rx.vstack(
                 rx.heading("Settings", size="4"),

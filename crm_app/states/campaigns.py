@@ -11,6 +11,7 @@ import reflex as rx
 
 from crm_app import routes
 from crm_app.analytics import charts
+from crm_app.analytics.chart_text import figure_summary
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
@@ -106,6 +107,7 @@ class CampaignState(rx.State):
     audience_note: str = ""
     audience_error: str = ""
     responses_figure: go.Figure = go.Figure()
+    responses_summary: str = ""  # the chart's text alternative
 
     def _id_from_path(self) -> int | None:
         return as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
@@ -160,6 +162,7 @@ class CampaignState(rx.State):
                                                              and not progress.finished))
         self.mail_notice = mail_not_sent_notice() if c.channel == CampaignChannel.email else ""
         self.responses_figure = charts.campaign_responses_figure(report.cumulative)
+        self.responses_summary = figure_summary(self.responses_figure)
 
     @staff_event()
     def load(self) -> None:

@@ -5,6 +5,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.forms import field_error, text_field
+from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
 from crm_app.data.models import Role
 from crm_app.states.admin_webhooks import EVENT_CHOICES, STATUS_CHOICES, AdminWebhooksState
@@ -23,7 +24,8 @@ def _create_form() -> rx.Component:
                 rx.el.fieldset(
                     rx.el.legend("Events", style={"marginBottom": "0.25rem"}),
                     rx.hstack(
-                        *[rx.el.label(rx.hstack(rx.checkbox(name=f"event-{event}", id=f"event-{event}"),
+                        *[rx.el.label(rx.hstack(rx.checkbox(name=f"event-{event}", id=f"event-{event}",
+                                                            aria_label=event),
                                                 rx.text(event, size="2"), align="center", spacing="2"))
                           for event in EVENT_CHOICES],
                         spacing="4",
@@ -112,7 +114,7 @@ def _delivery_row(delivery: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(delivery["created"]),
         rx.table.cell(rx.text(delivery["event_type"]), rx.text(delivery["event_id"], size="1",
-                                                                color=rx.color("gray", 10))),
+                                                                color=rx.color("gray", 11))),
         rx.table.cell(rx.code(delivery["url"], size="1")),
         rx.table.cell(rx.match(delivery["status"],
                                *[(status, rx.badge(status, color_scheme=colour))
@@ -121,7 +123,7 @@ def _delivery_row(delivery: dict) -> rx.Component:
         rx.table.cell(delivery["attempts"]),
         rx.table.cell(delivery["response"], rx.cond(delivery["error"] != "",
                                                     rx.text(delivery["error"], size="1",
-                                                            color=rx.color("gray", 10)))),
+                                                            color=rx.color("gray", 11)))),
         rx.table.cell(rx.cond(delivery["status"] == "delivered", delivery["delivered"], delivery["next_attempt"])),
         rx.table.cell(rx.button("Resend", size="1", variant="soft", on_click=AdminWebhooksState.resend(delivery["id"]),
                                 aria_label=f"Resend delivery {delivery['id']}")),
@@ -133,19 +135,22 @@ def _delivery_log() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading("Delivery log", size="4"),
-            rx.select(STATUS_CHOICES, value=AdminWebhooksState.log_status,
-                      on_change=AdminWebhooksState.set_log_status, aria_label="Show deliveries of status", size="1"),
+            rx.select.root(
+                rx.select.trigger(aria_label="Show deliveries of status"),
+                rx.select.content(*[rx.select.item(choice, value=choice) for choice in STATUS_CHOICES]),
+                value=AdminWebhooksState.log_status, on_change=AdminWebhooksState.set_log_status, size="1",
+            ),
             rx.button("Refresh", size="1", variant="soft", on_click=AdminWebhooksState.refresh),
             align="center",
             spacing="3",
         ),
         rx.text("The newest 50. Delivered shows when; pending shows the next attempt. A failed delivery was "
                 "retried for 24 hours; Resend queues it again with the same event id.",
-                size="2", color=rx.color("gray", 10)),
+                size="2", color=rx.color("gray", 11)),
         empty_state("No deliveries yet", shown=AdminWebhooksState.deliveries.length() == 0),
         rx.cond(
             AdminWebhooksState.deliveries.length() > 0,
-            rx.box(
+            table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                         "Created", "Event", "Endpoint", "Status", "Attempts", "Last response", "Delivered / next",
@@ -153,8 +158,7 @@ def _delivery_log() -> rx.Component:
                     rx.table.body(rx.foreach(AdminWebhooksState.deliveries, _delivery_row)),
                     width="100%",
                 ),
-                overflow_x="auto",
-                width="100%",
+                label="Delivery log",
             ),
         ),
         spacing="3",
@@ -169,15 +173,14 @@ def admin_webhooks() -> rx.Component:
         _create_form(),
         rx.cond(
             AdminWebhooksState.endpoints.length() > 0,
-            rx.box(
+            table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                         "URL", "Events", "Status", "Pending", "Failed", "")])),
                     rx.table.body(rx.foreach(AdminWebhooksState.endpoints, _endpoint_row)),
                     width="100%",
                 ),
-                overflow_x="auto",
-                width="100%",
+                label="Webhook endpoints",
             ),
         ),
         _delivery_log(),

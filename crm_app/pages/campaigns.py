@@ -7,6 +7,7 @@ from crm_app import routes
 from crm_app.components.forms import field_error, select_field, text_field
 from crm_app.components.plot_card import plot_card
 from crm_app.components.record_page import fact, rows_table
+from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import CampaignChannel
 from crm_app.states.campaigns import CampaignsState, CampaignState
@@ -46,7 +47,7 @@ def campaigns_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Campaigns", size="6"),
         rx.cond(CampaignsState.rows.length() > 0,
-                rx.box(rx.table.root(
+                table_region(rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                         "Campaign", "Channel", "Status", "Contacted", "Holdout", "Response", "Uplift",
                         "Uplift 95 %", "ROI", "Incremental ROI")])),
@@ -56,8 +57,8 @@ def campaigns_page() -> rx.Component:
                             "channel", "status", "targets", "holdout", "response", "uplift", "uplift_range", "roi",
                             "incremental_roi")],
                         data_testid="campaign-row"))),
-                    width="100%", size="1"), overflow_x="auto", width="100%"),
-                rx.text("No campaigns yet.", size="2", color=rx.color("gray", 10))),
+                    width="100%", size="1"), label="Campaigns"),
+                rx.text("No campaigns yet.", size="2", color=rx.color("gray", 11))),
         rx.cond(
             CampaignsState.can_create,
             rx.card(rx.vstack(

@@ -116,7 +116,8 @@ def test_a_rep_on_a_phone_logs_a_task_and_works_the_lists(new_context, app_url, 
     # The cockpit: one column, its filters in a sheet behind a Filters button.
     _go_by_menu(page, app_url, "Cockpit", "/cockpit")
     expect(page.get_by_test_id("cockpit-loading")).to_have_count(0)
-    charts = page.locator("[data-testid^=chart-]")
+    charts = page.locator(".rt-Card[data-testid^=chart-]")
+    expect(charts).to_have_count(11)
     lefts = {round(box["x"]) for box in (charts.nth(i).bounding_box() for i in range(charts.count()))}
     assert charts.count() == 11 and len(lefts) == 1, lefts
     # Each chart has its text alternative under it.

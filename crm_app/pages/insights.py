@@ -171,6 +171,7 @@ def _quality() -> rx.Component:
                 ),
                 data_testid="quality-queue-row",
             )),
+            "Records to fix",
         ),
     )
 

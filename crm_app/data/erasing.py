@@ -22,8 +22,8 @@ from sqlmodel import Session, SQLModel, or_, select
 
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
 from crm_app.data.models import (
-    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, LoggedActivity, MailMessage, ModelRun, SavedView,
-    WebhookDelivery,
+    Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, IdempotentRequest, LoggedActivity, MailMessage,
+    ModelRun, SavedView, WebhookDelivery,
 )
 from crm_app.data.permissions import Actor
 from crm_app.data.repositories.audit import record_change
@@ -49,6 +49,8 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     MailMessage: ("emails", ("to_address", "subject", "body_text", "body_html")),
     # A view's name or search filter may name the person ("Calls with Ada", q=Ada Lovelace).
     SavedView: ("saved_views", ("name", "filters")),
+    # The API's first answer to a POST sent with an Idempotency-Key: the JSON of the record it created.
+    IdempotentRequest: ("api_replies", ("body",)),
 }
 _JSON_COLUMNS = {"old_values", "new_values", "summary", "filters"}
 

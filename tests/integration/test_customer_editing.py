@@ -10,7 +10,7 @@ from sqlmodel import Session, SQLModel, func, select
 from crm_app.data.db import write_session
 from crm_app.data.models import (
     Activity, ActivityKind, AuditLog, Campaign, CampaignTarget, Customer, CustomerCreate, CustomerUpdate, Deal,
-    Feedback, FeedbackInvite, Order, Role, User,
+    Feedback, FeedbackInvite, MailMessage, Order, Role, User,
 )
 from crm_app.data.permissions import NotFound, PermissionDenied
 from crm_app.data.repositories import customers
@@ -213,6 +213,8 @@ def two_records(engine, people):
             CampaignTarget(campaign_id=spring.id, customer_id=duplicate, responded=True, responded_at=at,
                            attributed_revenue=25.5),
             CampaignTarget(campaign_id=autumn.id, customer_id=duplicate),
+            MailMessage(to_address="ada.king@example.com", purpose_key="campaign:1", subject="Spring offer",
+                        body_text="Hello Ada", unsubscribe_customer_id=duplicate),
         ])
         session.commit()
         return {"survivor": survivor, "duplicate": duplicate, "spring": spring.id, "autumn": autumn.id}
@@ -225,7 +227,8 @@ def test_a_merge_moves_every_related_row_and_fills_the_survivors_blanks(engine, 
                                           duplicate_id=duplicate)
         session.commit()
     assert moved == {"orders": 2, "deals": 1, "tasks": 1, "feedback": 1, "survey_links": 1, "campaigns": 1,
-                     "logged_activities": 0}
+                     "logged_activities": 0, "mail": 1}
+    assert _count(engine, MailMessage, unsubscribe_customer_id=survivor) == 1
     for model, expected in ((Order, 3), (Deal, 1), (Activity, 1), (Feedback, 1), (FeedbackInvite, 1),
                             (CampaignTarget, 2)):
         assert _count(engine, model, customer_id=survivor) == expected
@@ -250,9 +253,9 @@ def test_a_merge_moves_every_related_row_and_fills_the_survivors_blanks(engine, 
 
 
 def test_the_merge_knows_every_table_that_points_at_customers():
-    pointing = {fk.parent.table.name for table in SQLModel.metadata.tables.values() for fk in table.foreign_keys
-                if fk.column.table.name == "customer"}
-    assert pointing == {model.__tablename__ for _, model in customers.MERGED_RELATIONS}
+    pointing = {(fk.parent.table.name, fk.parent.name) for table in SQLModel.metadata.tables.values()
+                for fk in table.foreign_keys if fk.column.table.name == "customer"}
+    assert pointing == {(column.class_.__tablename__, column.key) for _, column in customers.MERGED_RELATIONS}
 
 
 def test_a_change_and_its_audit_row_roll_back_together(engine, people, in_app):

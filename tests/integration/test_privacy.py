@@ -141,7 +141,7 @@ def test_erase_leaves_no_trace_of_the_person_and_every_figure_unchanged(engine, 
     # that held her details: the customer's create and update, the import naming her, and the call logged about her.
     assert erasure.counts == {"feedback_answers": 2, "feedback_notes": 1, "deals": 1, "tasks": 1, "audit_entries": 4,
                               "model_results": 0, "logged_activities": 1, "webhook_events": 0,
-                              "emails": 0, "saved_views": 1}
+                              "emails": 0, "saved_views": 1, "api_replies": 0}
     assert (erase_entry.entity, erase_entry.entity_id, erase_entry.new_values) == ("customer", zelda, erasure.counts)
 
 
@@ -214,7 +214,9 @@ NOT_FREE_TEXT = {
     "webhook_endpoint.url", "webhook_endpoint.secret", "webhook_endpoint.events", "webhook_delivery.event_id",
     "webhook_delivery.event_type", "webhook_delivery.status", "webhook_delivery.claim", "webhook_delivery.last_error",
     "mail_outbox.purpose_key", "mail_outbox.headers", "mail_outbox.status", "mail_outbox.claim_token",
-    "mail_outbox.last_error", "password_reset.token_hash",
+    "mail_outbox.last_error", "password_reset.token_hash", "campaign.status", "campaign.offer",
+    "campaign.email_subject", "campaign.email_body", "campaign_target.target_group", "api_token.name",
+    "api_token.token_hash", "idempotent_request.key", "idempotent_request.fingerprint", "idempotent_request.location",
 }
 
 

@@ -181,7 +181,8 @@ def test_no_text_column_holds_her_name_email_or_phone_in_any_format(engine, zeld
     # Her customer row, 4 tasks and their 4 audit rows, Ada's task and its audit row, the call logged on Ada and its
     # audit row, Bob's deal, answer and note, the call's audit row, the 3 model results.
     assert output == (f"Customer {zelda['zelda']} erased: 1 feedback answers, 1 feedback notes, 1 deals, 5 tasks, "
-                      "1 logged activities, 9 audit entries, 3 model results, 0 webhook events.\n")
+                      "1 logged activities, 9 audit entries, 3 model results, 0 webhook events, 0 emails, 0 saved views, "
+                      "0 api replies.\n")
 
 
 def test_no_byte_of_the_sqlite_files_holds_her(sqlite_engine, monkeypatch):

@@ -441,10 +441,13 @@ def duplicate_candidates(
             for c, owner in (found[row_id] for row_id in chosen)]
 
 
-# Every table that points at a customer, and what the merge calls its rows.
-MERGED_RELATIONS = (("orders", Order), ("deals", Deal), ("tasks", Activity), ("feedback", Feedback),
-                    ("survey_links", FeedbackInvite), ("campaigns", CampaignTarget),
-                    ("logged_activities", LoggedActivity))
+# Every column that points at a customer, and what the merge calls its rows.
+MERGED_RELATIONS = (("orders", Order.customer_id), ("deals", Deal.customer_id), ("tasks", Activity.customer_id),
+                    ("feedback", Feedback.customer_id), ("survey_links", FeedbackInvite.customer_id),
+                    ("campaigns", CampaignTarget.customer_id), ("logged_activities", LoggedActivity.customer_id),
+                    ("mail", MailMessage.unsubscribe_customer_id))
+# Rows that go with a customer deleted by mistake rather than keeping it: unused survey links and their mail.
+DELETED_WITH_CUSTOMER = ("survey_links", "mail")
 
 
 def _fold_shared_campaigns(session: Session, survivor_id: int, duplicate_id: int) -> None:
@@ -486,9 +489,9 @@ def merge_customers(*, session: Session, actor: Actor, survivor_id: int, duplica
     _fold_shared_campaigns(session, survivor.id, duplicate.id)
     moved = {
         label: session.execute(
-            update(model).where(model.customer_id == duplicate.id).values(customer_id=survivor.id)
+            update(column.class_).where(column == duplicate.id).values({column.key: survivor.id})
         ).rowcount
-        for label, model in MERGED_RELATIONS
+        for label, column in MERGED_RELATIONS
     }
     duplicate.external_ref = None
     session.add(duplicate)
@@ -508,15 +511,17 @@ def merge_customers(*, session: Session, actor: Actor, survivor_id: int, duplica
 
 def delete_customer(*, session: Session, actor: Actor, customer_id: int) -> None:
     """Delete a customer added by mistake. One with orders, deals, tasks, feedback or campaigns is refused:
-    merging keeps that history. Unused survey links go with it; the audit row keeps its values."""
+    merging keeps that history. Unused survey links and the mail sent to it go with it; the audit row keeps its values."""
     customer = _writable(session, actor, customer_id)
-    for label, model in MERGED_RELATIONS:
-        if model is not FeedbackInvite and session.exec(
-            select(func.count()).select_from(model).where(model.customer_id == customer.id)
+    for label, column in MERGED_RELATIONS:
+        if label not in DELETED_WITH_CUSTOMER and session.exec(
+            select(func.count()).select_from(column.class_).where(column == customer.id)
         ).one():
             raise CustomerHasHistory(f"This customer has {label.replace('_', ' ')}: merge it into another customer "
                                      "instead of deleting it.")
-    session.execute(delete(FeedbackInvite).where(FeedbackInvite.customer_id == customer.id))
+    for label, column in MERGED_RELATIONS:
+        if label in DELETED_WITH_CUSTOMER:
+            session.execute(delete(column.class_).where(column == customer.id))
     record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer.id, action="delete",
                   old=snapshot(customer, AUDITED))
     session.delete(customer)

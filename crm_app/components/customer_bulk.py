@@ -20,6 +20,8 @@ def bulk_bar() -> rx.Component:
                                               on_click=S.show_bulk_dialog("owner"))),
             rx.cond(S.can_log_activity, rx.button(rx.icon("list-plus", size=14), "Create a task for each", size="1",
                                                   on_click=S.show_bulk_dialog("task"))),
+            rx.cond(S.can_add_to_campaign, rx.button(rx.icon("megaphone", size=14), "Add to a campaign", size="1",
+                                                     on_click=S.show_bulk_dialog("campaign"))),
             rx.button(rx.icon("download", size=14), "Export selection", size="1", variant="soft",
                       on_click=S.export_selected("csv")),
             rx.button(rx.icon("sheet", size=14), "Export selection as Excel", size="1", variant="soft",
@@ -87,5 +89,32 @@ def _task_dialog() -> rx.Component:
     )
 
 
+def _campaign_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Add ", S.selection_label.lower(), " to a campaign"),
+            rx.dialog.description("Only customers who consent to the campaign's channel join it, each once; its "
+                                  "holdout is drawn again over the whole audience.", size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Campaign (drafts)", html_for="field-campaign_id"),
+                    rx.el.select(
+                        rx.el.option("Choose…", value=""),
+                        rx.foreach(S.draft_campaigns, lambda c: rx.el.option(c["name"], value=c["id"])),
+                        name="campaign_id", id="field-campaign_id", aria_describedby="campaign_id-error",
+                    ),
+                    field_error(S.bulk_errors, "campaign_id"),
+                    _buttons("Add to campaign"),
+                    spacing="3",
+                ),
+                on_submit=S.bulk_add_to_campaign,
+                reset_on_submit=False,
+            ),
+        ),
+        open=S.bulk_dialog == "campaign",
+        on_open_change=lambda _open: S.show_bulk_dialog(""),
+    )
+
+
 def bulk_dialogs() -> rx.Component:
-    return rx.fragment(_owner_dialog(), _task_dialog())
+    return rx.fragment(_owner_dialog(), _task_dialog(), _campaign_dialog())

@@ -22,7 +22,7 @@ FIELD_LABELS: dict[str, str] = {
     "title": "Title", "amount": "Amount", "stage": "Stage", "probability": "Probability",
     "expected_close_date": "Expected close", "closed_at": "Closed", "lost_reason": "Lost reason",
     "kind": "Kind", "body": "Text", "outcome": "Outcome", "duration_minutes": "Duration (minutes)",
-    "occurred_at": "When",
+    "occurred_at": "When", "campaign": "Campaign",
 }
 # Fields holding a user's id, shown as that user's name.
 PERSON_FIELDS = frozenset({"owner_id"})
@@ -34,6 +34,7 @@ ACTION_TITLES: dict[tuple[str, str], str] = {
     ("customer", "merge"): "A duplicate was merged into this customer",
     ("customer", "erase"): "Personal data erased",
     ("customer", "reassign"): "Owner changed",
+    ("customer", "campaign_add"): "Added to a campaign's audience",
     ("deal", "create"): "Deal opened",
     ("deal", "update"): "Deal changed",
 }

@@ -12,7 +12,8 @@ from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.insights_refresh import latest_churn_risk
 from crm_app.data.models import Role, utcnow
-from crm_app.data.repositories import customer_bulk, customers, tasks
+from crm_app.data.permissions import NotFound
+from crm_app.data.repositories import campaigns, customer_bulk, customers, tasks
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, next_working_hour, wall_clock
@@ -24,7 +25,7 @@ from crm_app.states.url_filters import UrlFilters, UrlParam
 
 
 # The bulk action dialogs, the owner choice that means "nobody", and the fields of the bulk task form.
-BULK_DIALOGS = ("", "owner", "task")
+BULK_DIALOGS = ("", "owner", "task", "campaign")
 UNASSIGNED = "none"
 TASK_FIELDS = ("subject", "kind", "due_on", "due_time", "notes")
 
@@ -77,6 +78,9 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
     bulk_dialog: str = ""
     bulk_errors: dict[str, str] = {}
     can_reassign: bool = False
+    # Marketers and admins add the selection to a draft campaign: [{"id", "name"}] of the drafts.
+    can_add_to_campaign: bool = False
+    draft_campaigns: list[dict[str, str]] = []
     default_due_on: str = ""
     default_due_time: str = "09:00"
     time_zone: str = DEFAULT_TIME_ZONE
@@ -113,6 +117,7 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
             query = self._read_url(session)
             result = customers.search_customers(session=session, actor=actor, query=query)
             directory = staff_directory(session=session, actor=actor) if actor.reads_everything else []
+            drafts = campaigns.draft_campaigns(session=session, actor=actor)
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.total_label = count_of(result.total, "customer")
         self.rows = [
@@ -126,6 +131,9 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         self.shows_owner_filter = actor.reads_everything
         self.can_log_activity = actor.writes_records
         self.can_reassign = actor.is_admin
+        self.can_add_to_campaign = actor.runs_campaigns
+        self.draft_campaigns = [{"id": str(c.id), "name": f"{c.name} ({c.channel}, starts {c.start_date})"}
+                                for c in drafts]
         due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
         self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
         self.time_zone = known_time_zone(actor.time_zone) or DEFAULT_TIME_ZONE
@@ -242,6 +250,23 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
             return None
         return self._done(f"{customer_bulk.describe(result, 'given a task')}: due {draft.due_on} "
                                    f"{draft.due_time:%H:%M}.")
+
+    @staff_event(Role.admin, Role.marketer)
+    def bulk_add_to_campaign(self, form_data: dict) -> Any:
+        """Add the selection to a draft campaign's audience, by the campaign's consent, once-only and holdout
+        rules; says how many were added and how many left out, and why."""
+        choice = as_id(form_data.get("campaign_id")) if isinstance(form_data, dict) else None
+        if choice is None:
+            self.bulk_errors = {"campaign_id": "Choose the campaign."}
+            return None
+        try:
+            with write_session() as session:
+                result = customer_bulk.add_to_campaign(session=session, actor=current_actor(),
+                                                       selection=self._selection(session), campaign_id=choice)
+        except (customer_bulk.SelectionRejected, campaigns.CampaignLocked, NotFound, ValueError) as refusal:
+            self.bulk_errors = {"campaign_id": str(refusal)}
+            return None
+        return self._done(customer_bulk.describe_addition(result))
 
     @staff_event()
     def export_selected(self, file_format: str = "csv") -> Any:

@@ -1,10 +1,11 @@
 """Bulk actions on /customers in Chromium: an admin ticks rows, gives them to another rep and reads how many
 changed (the change is on each customer's timeline as one bulk action); a rep gives a task to each of the rows
-they ticked, due at the default next working hour on their clock."""
+they ticked, due at the default next working hour on their clock, and is not offered campaigns; a marketer adds
+ticked rows to a draft campaign and reads how many joined and why the others were left out."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +13,9 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
-from crm_app.data.models import Activity, AuditLog, Customer, User
+from crm_app.data.models import Activity, AuditLog, Campaign, CampaignTarget, Customer, User, utcnow
+from crm_app.data.repositories import campaigns
+from crm_app.data.repositories.users import actor_of
 from crm_app.due_times import at_wall_clock
 from tests.e2e.conftest import open_page, sign_in
 
@@ -77,10 +80,12 @@ def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(ne
     open_page(page, f"{app_url}/customers?region={region}")
     expect(page.get_by_role("button", name="Change owner")).to_have_count(0)  # admins only
     try:
+        expect(page.get_by_role("button", name="Add to a campaign")).to_have_count(0)  # marketers and admins
         for _, name in chosen:
             page.get_by_role("checkbox", name=f"Select {name}", exact=True).click()
         expect(page.get_by_test_id("selection-label")).to_have_text("2 customers selected")
         expect(page.get_by_role("button", name="Change owner")).to_have_count(0)
+        expect(page.get_by_role("button", name="Add to a campaign")).to_have_count(0)
         page.get_by_role("button", name="Create a task for each").click()
         due_on, due_time = page.locator("#field-due_on").input_value(), page.locator("#field-due_time").input_value()
         page.get_by_role("button", name="Create tasks").click()
@@ -97,4 +102,62 @@ def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(ne
     finally:
         with Session(engine) as session:
             session.exec(delete(Activity).where(Activity.subject == subject))
+            session.commit()
+
+
+def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_left_out(new_context, app_url,
+                                                                                      e2e_database_url):
+    engine = engine_for(e2e_database_url)
+    with Session(engine) as session:
+        marketer = actor_of(session.exec(select(User).where(User.email == "marketer@example.com")).one())
+        region = session.exec(select(Customer.region).group_by(Customer.region)
+                              .order_by(func.count().desc())).first()
+        first_page = session.exec(select(Customer).where(Customer.region == region)
+                                  .order_by(Customer.name, Customer.id).limit(50)).all()
+        consenting = next(c for c in first_page if c.consent_email and c.email)
+        refusing = next(c for c in first_page if not c.consent_email)
+        today = utcnow().date()
+        campaign = campaigns.create_campaign(session=session, actor=marketer, draft=campaigns.CampaignDraft(
+            name="Bulk e2e spring offer", channel="email", start_date=today, end_date=today + timedelta(days=7),
+            holdout_share=0, email_subject="Hello {name}", email_body="Our spring offer: {survey_link}"))
+        session.commit()
+        campaign_id = campaign.id
+    page = new_context().new_page()
+    sign_in(page, app_url, "marketer@example.com", "demo-marketer-2026")
+    open_page(page, f"{app_url}/customers?region={region}")
+    try:
+        for customer in (consenting, refusing):
+            page.get_by_role("checkbox", name=f"Select {customer.name}", exact=True).click()
+        expect(page.get_by_test_id("selection-label")).to_have_text("2 customers selected")
+        expect(page.get_by_role("button", name="Create a task for each")).to_have_count(0)  # marketers read customers
+        page.get_by_role("button", name="Add to a campaign").click()
+        page.get_by_role("button", name="Add to campaign").click()
+        expect(page.get_by_test_id("error-campaign_id")).to_have_text("Choose the campaign.")
+        page.get_by_label("Campaign (drafts)").select_option(
+            label=f"Bulk e2e spring offer (email, starts {today})")
+        page.get_by_role("button", name="Add to campaign").click()
+        expect(page.get_by_text("1 customer added to “Bulk e2e spring offer”; 1 left out: 1 without email consent "
+                                "or address.", exact=True)).to_be_visible()
+        with Session(engine) as session:
+            targets = session.exec(select(CampaignTarget.customer_id, CampaignTarget.target_group)
+                                   .where(CampaignTarget.campaign_id == campaign_id)).all()
+            batches = session.exec(select(AuditLog.entity, AuditLog.entity_id, AuditLog.batch_id).where(
+                AuditLog.action.in_(["campaign_add", "audience"]), AuditLog.actor_id == marketer.id)).all()
+        assert [tuple(row) for row in targets] == [(consenting.id, "contacted")]
+        assert sorted((entity, entity_id) for entity, entity_id, _ in batches) == [
+            ("campaign", campaign_id), ("customer", consenting.id)]
+        assert len({batch for _, _, batch in batches}) == 1 and batches[0][2]
+
+        # Again: the customer is in the campaign once.
+        page.get_by_role("checkbox", name=f"Select {consenting.name}", exact=True).click()
+        page.get_by_role("button", name="Add to a campaign").click()
+        page.get_by_label("Campaign (drafts)").select_option(
+            label=f"Bulk e2e spring offer (email, starts {today})")
+        page.get_by_role("button", name="Add to campaign").click()
+        expect(page.get_by_text("0 customers added to “Bulk e2e spring offer”; 1 left out: 1 already in the "
+                                "campaign.", exact=True)).to_be_visible()
+    finally:
+        with Session(engine) as session:
+            session.exec(delete(CampaignTarget).where(CampaignTarget.campaign_id == campaign_id))
+            session.exec(delete(Campaign).where(Campaign.id == campaign_id))
             session.commit()

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import Activity, AuditLog, Customer
+from crm_app.data.models import Activity, AuditLog, Campaign, CampaignTarget, Customer, Role, User
 from crm_app.data.permissions import NotFound, PermissionDenied
-from crm_app.data.repositories import customer_bulk
+from crm_app.data.repositories import campaigns, customer_bulk
 from crm_app.data.repositories.customer_bulk import MAX_BULK, Selection, SelectionRejected
 from crm_app.data.repositories.customers import CustomerQuery, OwnerRejected
 from crm_app.data.repositories.tasks import TaskDraft
@@ -186,3 +186,90 @@ def test_selections_are_bounded_and_never_empty(engine, book):
                                               selection=Selection.matching(CustomerQuery(region="LATAM")))
     assert len(rows) == MAX_BULK
     assert _task_count(engine) == 0
+
+
+def _email_campaign(session, marketer, holdout_share: float = 0.25) -> int:
+    draft = campaigns.CampaignDraft(name="Autumn upgrade", channel="email", start_date="2026-10-01",
+                                    end_date="2026-10-14", holdout_share=holdout_share,
+                                    email_subject="An offer for {name}", email_body="Hello {name}: {survey_link}")
+    return campaigns.create_campaign(session=session, actor=marketer, draft=draft).id
+
+
+def _targets(engine, campaign_id: int) -> dict[int, str]:
+    with Session(engine) as session:
+        return dict(session.exec(select(CampaignTarget.customer_id, CampaignTarget.target_group)
+                                 .where(CampaignTarget.campaign_id == campaign_id)).all())
+
+
+def test_a_marketer_adds_the_selection_to_a_campaign_by_its_rules_in_one_audited_batch(engine, book):
+    """Ada is already in the campaign and Anna gives no email consent: of five selected, three join, and the
+    holdout is what set_audience would draw over the four."""
+    people, ids = book
+    with Session(engine) as session:
+        marketer = User(email="mia@example.com", full_name="Mia Marketer", role=Role.marketer, password_hash="x")
+        session.add(marketer)
+        for name in ("Ada", "Alan", "Bea", "Ben", "Anna"):
+            customer = session.get(Customer, ids[name])
+            customer.email, customer.consent_email = f"{name.lower()}@example.com", name != "Anna"
+        session.commit()
+        mia = actor_of(marketer)
+        campaign_id = _email_campaign(session, mia)
+        campaigns.set_audience(session=session, actor=mia, campaign_id=campaign_id, customer_ids=[ids["Ada"]])
+        seed = session.get(Campaign, campaign_id).seed
+        session.commit()
+    with Session(engine) as session:
+        result = customer_bulk.add_to_campaign(session=session, actor=mia, campaign_id=campaign_id,
+                                               selection=Selection.matching(CustomerQuery()))
+        session.commit()
+    audience = sorted(ids[name] for name in ("Ada", "Alan", "Bea", "Ben"))
+    held = campaigns.holdout_draw(audience, 0.25, seed)
+    assert len(held) == 1
+    assert _targets(engine, campaign_id) == {i: ("holdout" if i in held else "contacted") for i in audience}
+    newcomers = {ids["Alan"], ids["Bea"], ids["Ben"]}
+    a = result.addition
+    assert (a.selected, a.added, a.already_in, a.without_consent, a.held_out) == (5, 3, 1, 1, len(held & newcomers))
+    held_note = " (1 of them held out, never contacted)" if held & newcomers else ""
+    assert customer_bulk.describe_addition(result) == (
+        f"3 customers added to “Autumn upgrade”{held_note}; 2 left out: 1 without email consent or address, "
+        "1 already in the campaign.")
+    added = [row for row in _audit(engine, "campaign_add")]
+    assert added == [("customer", i, None, {"campaign": "Autumn upgrade"}, result.batch_id) for i in sorted(newcomers)]
+    assert [(entity, batch) for entity, _, _, _, batch in _audit(engine, "audience")][-1] == (
+        "campaign", result.batch_id)
+    with Session(engine) as session:
+        entry = timeline_page(session=session, actor=people["admin"], customer_id=ids["Alan"]).entries[0]
+    assert (entry.title, entry.changes, entry.who) == (
+        "Added to a campaign's audience (bulk action on 3 customers)", ("Campaign: - -> Autumn upgrade",),
+        "Mia Marketer")
+
+
+def test_only_marketers_and_admins_add_to_a_draft_campaign(engine, book):
+    people, ids = book
+    with Session(engine) as session:
+        for name in ids:
+            customer = session.get(Customer, ids[name])
+            customer.email, customer.consent_email = f"{name.lower()}@example.com", True
+        session.commit()
+        campaign_id = _email_campaign(session, people["admin"], holdout_share=0)
+        session.commit()
+    ada = Selection.of_ids([ids["Ada"]])
+    for actor in (people["rep"], people["exec"]):
+        with pytest.raises(PermissionDenied, match="Marketers and admins add customers to campaigns."), \
+                Session(engine) as session:
+            customer_bulk.add_to_campaign(session=session, actor=actor, selection=ada, campaign_id=campaign_id)
+    for hostile in (987654, "1", None, True, 2**40):
+        with pytest.raises(NotFound), Session(engine) as session:
+            customer_bulk.add_to_campaign(session=session, actor=people["admin"], selection=ada, campaign_id=hostile)
+    with Session(engine) as session:
+        result = customer_bulk.add_to_campaign(session=session, actor=people["admin"], selection=ada,
+                                               campaign_id=campaign_id)
+        campaigns.start_campaign(session=session, actor=people["admin"], campaign_id=campaign_id,
+                                 now=datetime(2026, 10, 1, 9, tzinfo=UTC))
+        session.commit()
+    assert customer_bulk.describe_addition(result) == "1 customer added to “Autumn upgrade”."
+    with pytest.raises(campaigns.CampaignLocked, match="A started campaign keeps its audience."), \
+            Session(engine) as session:
+        customer_bulk.add_to_campaign(session=session, actor=people["admin"], campaign_id=campaign_id,
+                                      selection=Selection.of_ids([ids["Alan"]]))
+    assert _targets(engine, campaign_id) == {ids["Ada"]: "contacted"}
+    assert len(_audit(engine, "campaign_add")) == 1

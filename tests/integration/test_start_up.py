@@ -33,7 +33,8 @@ def test_the_demo_company_ends_the_output_with_the_address_and_its_logins_printe
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == [ADDRESS, "Demo logins (email / password / role):",
                          "  admin@example.com            demo-admin-2026        admin"]
-    assert len(lines) == 10 and lines[-1] == "  rep6@example.com             demo-rep6-2026         sales_rep"
+    assert len(lines) == 11 and lines[-2:] == ["  rep6@example.com             demo-rep6-2026         sales_rep",
+                                               "  marketer@example.com         demo-marketer-2026     marketer"]
 
 
 def test_a_changed_demo_password_or_no_demo_data_prints_only_the_address(engine, monkeypatch, tmp_path):

@@ -107,7 +107,8 @@ def test_the_printed_demo_logins_come_first():
         DemoLogin("rep1@example.com", "demo-rep1-2026", Role.sales_rep, "Riley Rep"),
         DemoLogin("rep2@example.com", "demo-rep2-2026", Role.sales_rep, "Sam Seller"),
     )
-    assert all(login.role == Role.sales_rep for login in DEMO_LOGINS[4:])
+    assert all(login.role == Role.sales_rep for login in DEMO_LOGINS[4:-1])
+    assert DEMO_LOGINS[-1] == DemoLogin("marketer@example.com", "demo-marketer-2026", Role.marketer, "Mia Marketer")
 
 
 def test_owners_are_sales_reps_and_every_rep_has_a_book(tables):

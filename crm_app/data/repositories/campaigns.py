@@ -245,14 +245,16 @@ def _audience(session: Session, campaign: Campaign, customer_ids: list[int],
     return audience, reachable, held
 
 
-def set_audience(*, session: Session, actor: Actor, campaign_id: int, customer_ids: list[int],
-                 unknown_refs: tuple[str, ...] = ()) -> Audience:
-    """Replace a draft campaign's targets with `customer_ids` (each once) that consent to its channel, the
-    holdout drawn with its seed."""
+def _draft_campaign(session: Session, actor: Actor, campaign_id: Any) -> Campaign:
     campaign = _changeable(session, actor, campaign_id)
     if campaign.status != CampaignStatus.draft:
         raise CampaignLocked("A started campaign keeps its audience.")
-    audience, reachable, held = _audience(session, campaign, customer_ids, unknown_refs)
+    return campaign
+
+
+def _save_targets(session: Session, actor: Actor, campaign: Campaign, audience: Audience, reachable: list[int],
+                  held: set[int]) -> None:
+    """Make `reachable` the campaign's targets, `held` of them in the holdout, and audit the counts."""
     session.exec(CampaignTarget.__table__.delete().where(CampaignTarget.campaign_id == campaign.id))
     if reachable:
         session.exec(CampaignTarget.__table__.insert(), params=[
@@ -262,7 +264,60 @@ def set_audience(*, session: Session, actor: Actor, campaign_id: int, customer_i
     record_change(session=session, actor_id=actor.id, entity="campaign", entity_id=campaign.id, action="audience",
                   new={"chosen": audience.chosen, "without_consent": audience.without_consent,
                        "contacted": audience.contacted, "holdout": audience.holdout})
+
+
+def set_audience(*, session: Session, actor: Actor, campaign_id: int, customer_ids: list[int],
+                 unknown_refs: tuple[str, ...] = ()) -> Audience:
+    """Replace a draft campaign's targets with `customer_ids` (each once) that consent to its channel, the
+    holdout drawn with its seed."""
+    campaign = _draft_campaign(session, actor, campaign_id)
+    audience, reachable, held = _audience(session, campaign, customer_ids, unknown_refs)
+    _save_targets(session, actor, campaign, audience, reachable, held)
     return audience
+
+
+def draft_campaigns(*, session: Session, actor: Actor) -> list[Campaign]:
+    """The campaigns whose audience the actor may still change (drafts, for marketers and admins), newest first."""
+    if not actor.runs_campaigns:
+        return []
+    return list(session.exec(select(Campaign).where(Campaign.status == CampaignStatus.draft)
+                             .order_by(Campaign.start_date.desc(), Campaign.id.desc())).all())
+
+
+@dataclass(frozen=True)
+class AudienceAddition:
+    """What adding customers to an audience did: of `selected`, `added` joined it (`held_out` of them drawn into
+    the holdout); the others were left out, `already_in` the campaign or `without_consent` for its channel."""
+
+    campaign_name: str
+    consent: str  # "email" or "phone": the consent (and address) the channel needs
+    selected: int
+    added: int
+    held_out: int
+    already_in: int
+    without_consent: int
+
+
+def add_to_audience(*, session: Session, actor: Actor, campaign_id: Any, customer_ids: list[int]) -> AudienceAddition:
+    """Add customers to a draft campaign's audience by set_audience's rules: only those consenting to its channel,
+    each once, and the holdout drawn again with the campaign's seed over the whole new audience, which is thus
+    exactly what set_audience would make of the old audience and the new customers together (nobody is contacted
+    while it is a draft). Each added customer gets an audit row, so a caller's audit batch covers them all."""
+    campaign = _draft_campaign(session, actor, campaign_id)
+    chosen = sorted(set(customer_ids))
+    present = set(session.exec(select(CampaignTarget.customer_id)
+                               .where(CampaignTarget.campaign_id == campaign.id)).all())
+    newcomers = [customer_id for customer_id in chosen if customer_id not in present]
+    audience, reachable, held = _audience(session, campaign, sorted(present | set(newcomers)), ())
+    added = sorted(set(reachable) & set(newcomers))
+    _save_targets(session, actor, campaign, audience, reachable, held)
+    for customer_id in added:
+        record_change(session=session, actor_id=actor.id, entity="customer", entity_id=customer_id,
+                      action="campaign_add", new={"campaign": campaign.name})
+    return AudienceAddition(campaign_name=campaign.name, selected=len(chosen),
+                            consent=CONSENT_OF_CHANNEL[CampaignChannel(campaign.channel)].removeprefix("consent_"),
+                            added=len(added), held_out=len(held & set(added)), already_in=len(chosen) - len(newcomers),
+                            without_consent=len(newcomers) - len(added))
 
 
 def customers_of_refs(*, session: Session, text: str) -> tuple[list[int], tuple[str, ...]]:

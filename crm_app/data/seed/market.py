@@ -39,6 +39,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("rep4@example.com", "demo-rep4-2026", Role.sales_rep, "Dev Dealmaker"),
     DemoLogin("rep5@example.com", "demo-rep5-2026", Role.sales_rep, "Quinn Quota"),
     DemoLogin("rep6@example.com", "demo-rep6-2026", Role.sales_rep, "Pat Pipeline"),
+    # Last, so the reps keep their ids: the marketer creates, targets and starts campaigns (issue 19).
+    DemoLogin("marketer@example.com", "demo-marketer-2026", Role.marketer, "Mia Marketer"),
 )
 
 

@@ -25,8 +25,8 @@ def _reset_filters() -> rx.Component:
 
 
 def _new_customer() -> rx.Component:
-    # Shown to those who may add customers; the server checks again on every event.
-    return rx.cond(AuthState.user_role != "executive",
+    # Shown to those who may add customers (admins and sales reps); the server checks again on every event.
+    return rx.cond((AuthState.user_role == "admin") | (AuthState.user_role == "sales_rep"),
                    rx.button(rx.icon("plus", size=16), "New customer", on_click=CustomerFormState.open_new,
                              align_self="end"))
 

@@ -114,8 +114,8 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
                               .order_by(func.count().desc())).first()
         first_page = session.exec(select(Customer).where(Customer.region == region)
                                   .order_by(Customer.name, Customer.id).limit(50)).all()
-        consenting = next(c for c in first_page if c.consent_email and c.email)
-        refusing = next(c for c in first_page if not c.consent_email)
+        consenting = next((c.id, c.name) for c in first_page if c.consent_email and c.email)
+        refusing = next((c.id, c.name) for c in first_page if not c.consent_email)
         today = utcnow().date()
         campaign = campaigns.create_campaign(session=session, actor=marketer, draft=campaigns.CampaignDraft(
             name="Bulk e2e spring offer", channel="email", start_date=today, end_date=today + timedelta(days=7),
@@ -126,8 +126,8 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
     sign_in(page, app_url, "marketer@example.com", "demo-marketer-2026")
     open_page(page, f"{app_url}/customers?region={region}")
     try:
-        for customer in (consenting, refusing):
-            page.get_by_role("checkbox", name=f"Select {customer.name}", exact=True).click()
+        for _, name in (consenting, refusing):
+            page.get_by_role("checkbox", name=f"Select {name}", exact=True).click()
         expect(page.get_by_test_id("selection-label")).to_have_text("2 customers selected")
         expect(page.get_by_role("button", name="Create a task for each")).to_have_count(0)  # marketers read customers
         page.get_by_role("button", name="Add to a campaign").click()
@@ -143,13 +143,13 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
                                    .where(CampaignTarget.campaign_id == campaign_id)).all()
             batches = session.exec(select(AuditLog.entity, AuditLog.entity_id, AuditLog.batch_id).where(
                 AuditLog.action.in_(["campaign_add", "audience"]), AuditLog.actor_id == marketer.id)).all()
-        assert [tuple(row) for row in targets] == [(consenting.id, "contacted")]
+        assert [tuple(row) for row in targets] == [(consenting[0], "contacted")]
         assert sorted((entity, entity_id) for entity, entity_id, _ in batches) == [
-            ("campaign", campaign_id), ("customer", consenting.id)]
+            ("campaign", campaign_id), ("customer", consenting[0])]
         assert len({batch for _, _, batch in batches}) == 1 and batches[0][2]
 
         # Again: the customer is in the campaign once.
-        page.get_by_role("checkbox", name=f"Select {consenting.name}", exact=True).click()
+        page.get_by_role("checkbox", name=f"Select {consenting[1]}", exact=True).click()
         page.get_by_role("button", name="Add to a campaign").click()
         page.get_by_label("Campaign (drafts)").select_option(
             label=f"Bulk e2e spring offer (email, starts {today})")

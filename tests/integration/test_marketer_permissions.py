@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from crm_app.data.models import Customer, Deal, Feedback, Role, User
 from crm_app.data.permissions import PermissionDenied
 from crm_app.data.repositories import customers, deals, feedback, orders, tasks, timeline
-from crm_app.data.repositories.users import actor_of
+from crm_app.data.repositories.users import actor_of, staff_directory
 from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from tests.conftest import add_staff
 
@@ -72,3 +72,10 @@ def test_a_marketer_reads_every_customer(engine, marketer_and_book):
         customer = customers.customer_for(session=session, actor=marketer_and_book["actor"],
                                           customer_id=marketer_and_book["customer"])
     assert customer.name == "Ada Lovelace"
+
+
+def test_a_marketer_reads_the_staff_directory_the_customer_list_and_cockpit_show(engine, marketer_and_book):
+    """/customers and the cockpit name each customer's owner from it: refused, both pages showed nothing."""
+    with Session(engine) as session:
+        directory = staff_directory(session=session, actor=marketer_and_book["actor"])
+    assert ("Mia Marketer", "marketer") in [(name, role) for _, name, role in directory]

@@ -229,7 +229,7 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new_password
 
 def staff_directory(*, session: Session, actor: Actor) -> list[tuple[int, str, str]]:
     """(id, name, role) of every active user, for owner and assignee pickers; any staff member may read it."""
-    require_role(actor, Role.admin, Role.executive, Role.sales_rep)
+    require_role(actor, *Role)
     return [tuple(row) for row in session.exec(
         select(User.id, User.full_name, User.role).where(User.is_active.is_(True)).order_by(User.full_name)
     ).all()]

@@ -565,24 +565,26 @@ def campaign_create(as_email: str, **values) -> None:
 @click.option("--as", "as_email", metavar="EMAIL", required=True)
 @click.option("--segment", help="A customer segment of the /customers filters (e.g. SMB).")
 @click.option("--region", help="A region of the /customers filters.")
+@click.option("--view", "view_name", help="A saved view of /customers: yours, or one shared with everybody.")
 @click.option("--rfm", "rfm_segment", help="An RFM segment of the last /insights fit (e.g. Champions).")
 @click.option("--cluster", type=click.IntRange(1), help="A KMeans cluster (1 = highest spend) of the last fit.")
 @click.option("--churn-top", type=click.IntRange(1), help="The N riskiest customers of the last churn fit.")
 @click.option("--refs", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A CSV of external refs.")
 @click.option("--commit", is_flag=True, help="Save it; without it only the counts are shown.")
-def campaign_audience(campaign_id: int, as_email: str, segment, region, rfm_segment, cluster, churn_top, refs,
-                      commit: bool) -> None:
+def campaign_audience(campaign_id: int, as_email: str, segment, region, view_name, rfm_segment, cluster, churn_top,
+                      refs, commit: bool) -> None:
     """Choose the audience of a draft campaign from one source and print the counts."""
     from crm_app.data.db import read_session, write_session
     from crm_app.data.repositories import campaigns
 
-    given = [s for s in (segment or region, rfm_segment, cluster, churn_top, refs) if s]
+    given = [s for s in (segment or region, view_name, rfm_segment, cluster, churn_top, refs) if s]
     if len(given) != 1:
-        raise click.UsageError("Give one source: --segment/--region, --rfm, --cluster, --churn-top or --refs.")
+        raise click.UsageError("Give one source: --segment/--region, --view, --rfm, --cluster, --churn-top or --refs.")
     with _campaign_errors(), (write_session() if commit else read_session()) as session:
         actor = _campaign_runner(session, as_email)
+        view_id = None if view_name is None else _customer_view(session, actor, view_name)
         ids, unknown = campaigns.audience_source(
-            session=session, actor=actor, segment=segment, region=region, rfm_segment=rfm_segment,
+            session=session, actor=actor, segment=segment, region=region, view_id=view_id, rfm_segment=rfm_segment,
             cluster=None if cluster is None else cluster - 1, churn_top=churn_top,
             refs_csv=None if refs is None else refs.read_text(encoding="utf-8-sig"))
         act = campaigns.set_audience if commit else campaigns.preview_audience
@@ -594,6 +596,18 @@ def campaign_audience(campaign_id: int, as_email: str, segment, region, rfm_segm
                    + ", ".join(audience.unknown_refs[:10]))
     if not commit:
         click.echo("Nothing was saved: run again with --commit.")
+
+
+def _customer_view(session, actor, name: str) -> int:
+    """The id of the actor's saved view of /customers called `name` (any case), else of a shared one."""
+    from crm_app import routes
+    from crm_app.data.repositories.saved_views import views_for
+
+    views = views_for(session=session, actor=actor, page=routes.CUSTOMERS)  # their own first
+    found = next((view.id for view in views if view.name.lower() == " ".join(name.split()).lower()), None)
+    if found is None:
+        raise click.ClickException(f"No saved view of /customers called “{name}” (yours or shared).")
+    return found
 
 
 @campaign.command("start")

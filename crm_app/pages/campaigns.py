@@ -114,12 +114,17 @@ def _audience() -> rx.Component:
         rx.form(rx.vstack(
             rx.el.label("Source", html_for="audience-source"),
             rx.el.select(rx.el.option("Customer filters (segment, region)", value="filters"),
+                         rx.el.option("A saved view of Customers", value="view"),
                          rx.el.option("RFM segment of the last insights fit", value="rfm"),
                          rx.el.option("KMeans cluster of the last insights fit", value="cluster"),
                          rx.el.option("Churn risk, top N", value="churn"),
                          rx.el.option("CSV of external refs", value="refs"),
                          id="audience-source", name="source", default_value="filters",
                          style={"width": "100%", "padding": "0.4em"}),
+            rx.el.label("Saved view of Customers (source “A saved view of Customers”)", html_for="audience-view"),
+            rx.el.select(rx.el.option("Choose…", value=""),
+                         rx.foreach(CampaignState.customer_views, lambda v: rx.el.option(v["name"], value=v["id"])),
+                         id="audience-view", name="view_id", style={"width": "100%", "padding": "0.4em"}),
             rx.grid(
                 rx.input(name="segment", placeholder="Customer segment (e.g. SMB)", aria_label="Customer segment"),
                 rx.input(name="region", placeholder="Region (e.g. EMEA)", aria_label="Region"),

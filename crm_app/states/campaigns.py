@@ -16,7 +16,7 @@ from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import campaigns
+from crm_app.data.repositories import campaigns, saved_views
 from crm_app.data.repositories.mail_outbox import mail_not_sent_notice
 from crm_app.domain import CampaignChannel, CampaignStatus
 from crm_app.states.auth import current_actor, staff_event
@@ -25,7 +25,7 @@ from crm_app.states.forms import as_id, parse_form
 RUNNERS = (Role.admin, Role.marketer)
 SETTINGS_FIELDS = ("name", "channel", "offer", "cost", "start_date", "end_date", "attribution_days",
                    "holdout_share", "email_subject", "email_body")
-AUDIENCE_SOURCES = ("filters", "rfm", "cluster", "churn", "refs")
+AUDIENCE_SOURCES = ("filters", "view", "rfm", "cluster", "churn", "refs")
 
 
 def _percent(value: float | None, digits: int = 1) -> str:
@@ -106,6 +106,8 @@ class CampaignState(rx.State):
     errors: dict[str, str] = {}
     audience_note: str = ""
     audience_error: str = ""
+    # The saved views of /customers the user may open (their own, then shared ones), as audience sources.
+    customer_views: list[dict[str, str]] = []
     responses_figure: go.Figure = go.Figure()
     responses_summary: str = ""  # the chart's text alternative
 
@@ -160,6 +162,11 @@ class CampaignState(rx.State):
         self.can_run = actor.runs_campaigns
         self.can_start = self.can_run and (self.is_draft or (c.status == CampaignStatus.running
                                                              and not progress.finished))
+        if self.can_run and self.is_draft:
+            with read_session() as session:
+                views = saved_views.views_for(session=session, actor=actor, page=routes.CUSTOMERS)
+            self.customer_views = [
+                {"id": str(v.id), "name": v.name if v.own else f"{v.name} (shared by {v.owner_name})"} for v in views]
         self.mail_notice = mail_not_sent_notice() if c.channel == CampaignChannel.email else ""
         self.responses_figure = charts.campaign_responses_figure(report.cumulative)
         self.responses_summary = figure_summary(self.responses_figure)
@@ -197,10 +204,13 @@ class CampaignState(rx.State):
         try:
             number = lambda name: int(text(name)) if text(name) else None  # noqa: E731
             choice = {"filters": dict(segment=text("segment") or None, region=text("region") or None),
+                      "view": dict(view_id=as_id(form.get("view_id"))),
                       "rfm": dict(rfm_segment=text("rfm_segment")),
                       "cluster": dict(cluster=(number("cluster") or 0) - 1),
                       "churn": dict(churn_top=number("churn_top")),
                       "refs": dict(refs_csv=str(form.get("refs") or ""))}[source]
+            if source == "view" and choice["view_id"] is None:
+                raise ValueError("Choose a saved view of /customers.")
             if source == "cluster" and choice["cluster"] < 0:
                 raise ValueError("Enter a cluster number from 1.")
             if source == "churn" and not (choice["churn_top"] or 0) > 0:
@@ -211,7 +221,7 @@ class CampaignState(rx.State):
                 act = campaigns.set_audience if save else campaigns.preview_audience
                 audience = act(session=session, actor=actor, campaign_id=self.campaign_id, customer_ids=ids,
                                unknown_refs=unknown)
-        except (ValueError, campaigns.CampaignLocked) as error:
+        except (ValueError, campaigns.CampaignLocked, NotFound) as error:
             self.audience_error = str(error)
             return
         note = (f"{count_of(audience.chosen, 'customer')} chosen; {audience.without_consent:,} left out without "

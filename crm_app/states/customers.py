@@ -10,10 +10,9 @@ import reflex as rx
 from crm_app import routes
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
-from crm_app.data.insights_refresh import latest_churn_risk
 from crm_app.data.models import Role, utcnow
 from crm_app.data.permissions import NotFound
-from crm_app.data.repositories import campaigns, customer_bulk, customers, tasks
+from crm_app.data.repositories import campaigns, customer_bulk, customer_filters, customers, tasks
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, next_working_hour, wall_clock
@@ -30,8 +29,7 @@ UNASSIGNED = "none"
 TASK_FIELDS = ("subject", "kind", "due_on", "due_time", "notes")
 
 
-# ?risk=churn: only the customers on the last churn fit's at-risk list (/insights; My day links here).
-CHURN_RISK = "churn"
+CHURN_RISK = customer_filters.CHURN_RISK
 
 
 class CustomersState(SavedViews, UrlFilters, rx.State):
@@ -89,20 +87,13 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         return {"region": self.regions, "segment": self.segments}.get(key, [])
 
     def _read_url(self, session) -> customers.CustomerQuery:
+        """The URL's filters, checked, as the query (the one rule of customer_filters, which saved views used as
+        campaign audiences share)."""
         self._read_url_filters()
-        churn = latest_churn_risk(session=session) if self.risk == CHURN_RISK else None
-        self.churn_fitted = f"{churn.fitted_at:%Y-%m-%d %H:%M} UTC" if churn else ""
-        owner = as_id(self.owner) if current_actor().reads_everything else None
-        self.owner = str(owner) if owner else ANY
-        return customers.CustomerQuery(
-            search=self.search,
-            region=None if self.region == ANY else self.region,
-            segment=None if self.segment == ANY else self.segment,
-            owner_id=owner,
-            has_open_deals={"yes": True, "no": False}.get(self.open_deals),
-            among=(churn.customer_ids if churn else ()) if self.risk == CHURN_RISK else None,
-            sort=self.sort, descending=self.order == "desc", page=self.page,
-        )
+        chosen = customer_filters.customer_filters(session=session, actor=current_actor(), filters=self._url_query())
+        self.churn_fitted = f"{chosen.churn_fitted_at:%Y-%m-%d %H:%M} UTC" if chosen.churn_fitted_at else ""
+        self.owner = str(chosen.query.owner_id) if chosen.query.owner_id else ANY
+        return replace(chosen.query, sort=self.sort, descending=self.order == "desc", page=self.page)
 
     @staff_event()
     def load(self) -> None:

@@ -1,36 +1,65 @@
-"""Campaigns in Chromium: a marketer creates an email campaign, builds its audience from a segment, starts it (the
-outbox holds one message per contacted target and none for the holdout), a response order shows in the figures;
-a sales rep whose customer is a target reads the campaign but gets no way to change or start it."""
+"""Campaigns in Chromium: the demo marketer saves the /customers filters (a segment in a region) as a view, creates
+an email campaign and builds its audience from that view (counted before saving, those without consent left out),
+starts it: the real SMTP server the app sends to receives one message per contacted target and none for the
+holdout; a recipient unsubscribes through the link in their message without signing in, and their consent is
+cleared; a response order shows in the figures; a sales rep whose customer is a target reads the campaign but gets
+no way to change or start it."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from crm_app.data.db import engine_for
-from crm_app.data.models import CampaignTarget, Customer, MailMessage, Order, Role, User
-from crm_app.data.security import hash_password
+from crm_app.data.models import CampaignTarget, Customer, Order, User
 from crm_app.domain import OrderStatus, SalesChannel, TargetGroup
 from tests.e2e.conftest import open_page, path_is, sign_in
 
 pytestmark = pytest.mark.e2e
 
-MARKETER = ("e2e-marketer@example.com", "e2e-marketer-pass-2026")
+MARKETER = ("marketer@example.com", "demo-marketer-2026")
+VIEW = "APAC Enterprise (campaign e2e)"
 
 
-def test_a_marketer_runs_a_campaign_against_a_holdout(new_context, app_url, e2e_database_url):
+def _campaign_mail(smtp_server, campaign_id: int, count: int, timeout: float = 90.0) -> list:
+    """The messages of the campaign the SMTP server received, once there are `count` (a few more seconds for any
+    that should not come)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with smtp_server.lock:
+            mine = [email for email in smtp_server.received if email["X-Campaign"] == str(campaign_id)]
+        if len(mine) >= count:
+            time.sleep(3)
+            with smtp_server.lock:
+                return [email for email in smtp_server.received if email["X-Campaign"] == str(campaign_id)]
+        time.sleep(0.2)
+    raise AssertionError(f"expected {count} messages of campaign {campaign_id}, received {len(mine)}")
+
+
+def test_a_marketer_runs_a_campaign_against_a_holdout(new_context, app_url, e2e_database_url, smtp_server):
     engine = engine_for(e2e_database_url)
     with Session(engine) as session:
-        if session.exec(select(User).where(User.email == MARKETER[0])).first() is None:
-            session.add(User(email=MARKETER[0], full_name="Mia Marketer", role=Role.marketer,
-                             password_hash=hash_password(MARKETER[1])))
-            session.commit()
+        chosen = session.exec(select(Customer).where(Customer.segment == "Enterprise",
+                                                     Customer.region == "APAC")).all()
+        reachable = [c for c in chosen if c.consent_email and c.email]
+    held_count = round(0.2 * len(reachable))
     page = new_context().new_page()
     sign_in(page, app_url, *MARKETER)
+
+    # The filters on /customers, saved as a view.
+    open_page(page, f"{app_url}/customers?segment=Enterprise&region=APAC")
+    expect(page.get_by_test_id("customers-total")).to_have_text(f"{len(chosen):,} customers")
+    page.get_by_test_id("views-menu").click()
+    page.get_by_role("menuitem", name="Save these filters…").click()
+    page.get_by_label("View name").fill(VIEW)
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_text(f"View “{VIEW}” saved.")).to_be_visible()
+
     page.get_by_test_id("nav-campaigns").click()
     expect(page).to_have_url(path_is(app_url, "/campaigns"))
     today = datetime.now(UTC).date()
@@ -46,30 +75,48 @@ def test_a_marketer_runs_a_campaign_against_a_holdout(new_context, app_url, e2e_
     campaign_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
     expect(page.get_by_test_id("campaign-heading")).to_have_text("E2E holdout test")
 
-    page.get_by_role("textbox", name="Customer segment").fill("Enterprise")
-    page.get_by_role("textbox", name="Region").fill("APAC")
+    # The audience from the saved view: counted first, nothing saved; those without email consent left out.
+    page.locator("#audience-source").select_option("view")
     page.get_by_test_id("audience-submit").click()
-    expect(page.get_by_test_id("audience-note")).to_contain_text("held out")
+    expect(page.get_by_test_id("audience-error")).to_have_text("Choose a saved view of /customers.")
+    page.locator("#audience-view").select_option(label=VIEW)
+    page.get_by_test_id("audience-submit").click()
+    note = (f"{len(chosen):,} customers chosen; {len(chosen) - len(reachable):,} left out without consent for the "
+            f"channel; {len(reachable) - held_count:,} to contact and {held_count:,} held out.")
+    expect(page.get_by_test_id("audience-note")).to_have_text(note)
     with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(CampaignTarget)
-                            .where(CampaignTarget.campaign_id == campaign_id)).one() == 0
+        assert session.exec(select(CampaignTarget).where(CampaignTarget.campaign_id == campaign_id)).all() == []
     page.get_by_test_id("audience-save").click()
     page.get_by_test_id("audience-submit").click()
-    expect(page.get_by_test_id("audience-note")).to_contain_text("Saved:")
+    expect(page.get_by_test_id("audience-note")).to_have_text("Saved: " + note)
     page.get_by_test_id("start-campaign").click()
     with Session(engine) as session:
         targets = session.exec(select(CampaignTarget, Customer).join(Customer, Customer.id == CampaignTarget.customer_id)
                                .where(CampaignTarget.campaign_id == campaign_id)).all()
     contacted = [c for t, c in targets if t.target_group == TargetGroup.contacted]
     held = [c for t, c in targets if t.target_group == TargetGroup.holdout]
-    assert contacted and held
+    assert contacted and held and len(held) == held_count
     expect(page.get_by_test_id("campaign-progress")).to_have_text(
         f"{len(contacted):,} of {len(contacted):,} contacted, {len(held):,} held out (never contacted)")
+
+    # Through the real SMTP server: one message per contacted target, none for the holdout.
+    received = _campaign_mail(smtp_server, campaign_id, len(contacted))
+    assert sorted(email["To"].lower() for email in received) == sorted(c.email.lower() for c in contacted)
+    assert not {email["To"].lower() for email in received} & {c.email.lower() for c in held if c.email}
+    leaver = contacted[-1]
+    [message] = [email for email in received if email["To"].lower() == leaver.email.lower()]
+    assert message["Subject"] == f"An offer for {leaver.name}"
+    [unsubscribe] = re.findall(rf"{re.escape(app_url)}/unsubscribe\?t=\S+", message.get_body(("plain",)).get_content())
+
+    # The recipient unsubscribes from the link in the message, signed in nowhere.
+    stranger = new_context().new_page()
+    stranger.goto(unsubscribe)
+    stranger.get_by_role("button", name="Unsubscribe").click()
+    expect(stranger.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     with Session(engine) as session:
-        mailed = set(session.exec(select(MailMessage.to_address)
-                                  .where(MailMessage.purpose_key == f"campaign:{campaign_id}")).all())
-        assert mailed == {c.email.lower() for c in contacted}
-        assert not mailed & {c.email.lower() for c in held if c.email}
+        assert session.get(Customer, leaver.id).consent_email is False
+
+    with Session(engine) as session:
         # The first contacted customer answers with an order.
         session.add(Order(customer_id=contacted[0].id, channel=SalesChannel.online, status=OrderStatus.paid,
                           ordered_at=datetime.now(UTC) + timedelta(seconds=1), total_amount=1234.5))

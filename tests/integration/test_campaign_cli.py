@@ -9,8 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
+from crm_app import routes
 from crm_app.cli import main
 from crm_app.data.models import CampaignTarget, Customer, MailMessage, Order, Role, User
+from crm_app.data.repositories import saved_views
+from crm_app.data.repositories.users import actor_of
 from crm_app.domain import OrderStatus, SalesChannel, TargetGroup
 from crm_app.settings import get_settings
 from tests.conftest import add_staff
@@ -67,3 +70,20 @@ def test_a_sales_rep_cannot_run_campaigns_and_bad_input_says_why(cli):
     bad = cli("campaign", "create", "--as", "mia@example.com", "--name", "Backwards", "--channel", "ads",
               "--start", "2026-10-05", "--end", "2026-10-01")
     assert bad.exit_code == 1 and "end on or after its start" in bad.output
+
+
+def test_an_audience_from_a_saved_view_of_customers(cli, engine):
+    with Session(engine) as session:
+        mia = actor_of(session.exec(select(User).where(User.email == "mia@example.com")).one())
+        saved_views.save_view(session=session, actor=mia, page=routes.CUSTOMERS, name="EMEA SMB",
+                              filters={"region": "EMEA", "segment": "SMB"})
+        session.commit()
+    created = cli("campaign", "create", "--as", "mia@example.com", "--name", "Views", "--channel", "email",
+                  "--start", "2026-10-01", "--end", "2026-10-07", "--holdout", "0.2", "--subject", "Hi {name}",
+                  "--body", "Tell us: {survey_link}")
+    campaign_id = created.output.strip()
+    preview = cli("campaign", "audience", campaign_id, "--as", "mia@example.com", "--view", "emea  smb")
+    assert preview.output == ("11 customers chosen, 1 left out without consent, 8 to contact, 2 held out.\n"
+                              "Nothing was saved: run again with --commit.\n")
+    missing = cli("campaign", "audience", campaign_id, "--as", "mia@example.com", "--view", "Nope")
+    assert missing.exit_code == 1 and "No saved view of /customers called “Nope” (yours or shared)." in missing.output

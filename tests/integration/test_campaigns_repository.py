@@ -9,12 +9,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import (Activity, Campaign, CampaignTarget, Customer, MailMessage, Order, Role, User)
+from crm_app import routes
+from crm_app.data.models import (Activity, Campaign, CampaignTarget, Customer, Deal, MailMessage, Order, Role, User)
 from crm_app.data.permissions import NotFound, PermissionDenied
-from crm_app.data.repositories import campaigns
-from crm_app.data.repositories.customers import CustomerQuery, matching_customer_ids
+from crm_app.data.repositories import campaigns, saved_views
+from crm_app.data.repositories.customer_filters import CustomerFilters, customer_filters
+from crm_app.data.repositories.customers import CustomerQuery, count_matching, matching_customer_ids
 from crm_app.data.repositories.users import actor_of
-from crm_app.domain import CampaignChannel, CampaignStatus, OrderStatus, SalesChannel, TargetGroup
+from crm_app.domain import CampaignChannel, CampaignStatus, DealStage, OrderStatus, SalesChannel, TargetGroup
 from crm_app.settings import get_settings
 from tests.conftest import add_staff
 
@@ -192,3 +194,43 @@ def test_bad_settings_are_refused_with_a_reason():
         _draft(holdout_share=0.8)
     with pytest.raises(ValueError, match="subject"):
         _draft(email_subject="")
+
+
+def test_an_audience_from_a_saved_customer_view_uses_the_lists_own_filters(engine, company):
+    """The marketer's own view (SMB customers of "rep"), an admin's shared one (Enterprise with open deals), and
+    a rep's private view, which the marketer cannot use."""
+    marketer, admin, rep = company["marketer"], company["admin"], company["rep"]
+    with Session(engine) as session:
+        campaign_id = campaigns.create_campaign(session=session, actor=marketer, draft=_draft()).id
+        mine = saved_views.save_view(session=session, actor=marketer, page=routes.CUSTOMERS, name="Rep's SMB",
+                                     filters={"segment": "SMB", "owner": str(rep.id)}).id
+        shared = saved_views.save_view(session=session, actor=admin, page=routes.CUSTOMERS, name="Big, in play",
+                                       filters={"segment": "Enterprise", "open_deals": "yes"}, shared=True).id
+        private = saved_views.save_view(session=session, actor=rep, page=routes.CUSTOMERS, name="Mine",
+                                        filters={"segment": "SMB"}).id
+        big = session.exec(select(Customer).where(Customer.name == "Big 3")).one()
+        session.add(Deal(title="Fleet", customer_id=big.id, owner_id=big.owner_id, stage=DealStage.proposal,
+                         amount=9000, probability=0.5))
+        session.commit()
+
+        def preview(view_id: int) -> campaigns.Audience:
+            ids, _ = campaigns.audience_source(session=session, actor=marketer, view_id=view_id)
+            return campaigns.preview_audience(session=session, actor=marketer, campaign_id=campaign_id,
+                                              customer_ids=ids)
+
+        # 20 SMB customers of rep's, 4 without email consent; a quarter of the 16 held out.
+        assert preview(mine) == campaigns.Audience(chosen=20, without_consent=4, contacted=12, holdout=4)
+        assert preview(shared) == campaigns.Audience(chosen=1, without_consent=0, contacted=1, holdout=0)
+        with pytest.raises(NotFound):
+            preview(private)
+        # The same filters in /customers' URL give the same customers.
+        query = customer_filters(session=session, actor=marketer,
+                                 filters={"segment": "SMB", "owner": str(rep.id)}).query
+        assert count_matching(session=session, actor=marketer, query=query) == 20
+        # Another rep's customers are not rep's book; a hostile owner value filters nothing.
+        assert customer_filters(session=session, actor=rep, filters={"owner": str(admin.id)}).query.owner_id is None
+        assert customer_filters(session=session, actor=marketer, filters={"owner": ["1"], "q": 7}).query == \
+            CustomerQuery()
+        # The churn filter before any churn fit: nobody, as on the list.
+        assert customer_filters(session=session, actor=marketer, filters={"risk": "churn"}) == \
+            CustomerFilters(query=CustomerQuery(among=()), churn_fitted_at=None)

@@ -538,11 +538,12 @@ def cumulative_responses(frame: pd.DataFrame, started: pd.Timestamp, window_days
 
 
 def audience_source(*, session: Session, actor: Actor, segment: str | None = None, region: str | None = None,
-                    rfm_segment: str | None = None, cluster: int | None = None, churn_top: int | None = None,
-                    refs_csv: str | None = None) -> tuple[list[int], tuple[str, ...]]:
+                    view_id: int | None = None, rfm_segment: str | None = None, cluster: int | None = None,
+                    churn_top: int | None = None, refs_csv: str | None = None) -> tuple[list[int], tuple[str, ...]]:
     """The customers of one audience source, and the external refs that named nobody: the /customers filters
-    (segment, region), an RFM segment or KMeans cluster (0 = highest spend) as the last /insights fit found them,
-    the `churn_top` riskiest customers of the last churn fit, or a CSV of external refs."""
+    (segment, region) or a saved view of /customers (the actor's own or a shared one), read by the list's own
+    rule (customer_filters); an RFM segment or KMeans cluster (0 = highest spend) as the last /insights fit found
+    them, the `churn_top` riskiest customers of the last churn fit, or a CSV of external refs."""
     _require_runner(actor)
     if refs_csv is not None:
         return customers_of_refs(session=session, text=refs_csv)
@@ -564,10 +565,15 @@ def audience_source(*, session: Session, actor: Actor, segment: str | None = Non
         if not rows:
             raise ValueError("Fit the churn model on /insights first.")
         return [int(row["customer_id"]) for row in rows[:churn_top]], ()
-    from crm_app.data.repositories.customers import CustomerQuery, matching_customer_ids
+    from crm_app import routes
+    from crm_app.data.repositories.customer_filters import customer_filters
+    from crm_app.data.repositories.customers import matching_customer_ids
+    from crm_app.data.repositories.saved_views import view_for
 
-    return matching_customer_ids(session=session, actor=actor,
-                                 query=CustomerQuery(segment=segment or None, region=region or None)), ()
+    filters = view_for(session=session, actor=actor, page=routes.CUSTOMERS, view_id=view_id).filters \
+        if view_id is not None else {"segment": segment or "", "region": region or ""}
+    query = customer_filters(session=session, actor=actor, filters=filters).query
+    return matching_customer_ids(session=session, actor=actor, query=query), ()
 
 
 def _number(value: float | None, digits: int) -> float | None:

@@ -10,6 +10,7 @@ from crm_app.components.record_page import fact, rows_table
 from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import CampaignChannel
+from crm_app.states.budget_planner import BudgetPlannerState
 from crm_app.states.campaigns import CampaignsState, CampaignState
 
 CHANNELS = [channel.value for channel in CampaignChannel]
@@ -42,6 +43,82 @@ def _settings_fields(errors: rx.Var, form: rx.Var | None = None) -> list[rx.Comp
     ]
 
 
+def _error(errors: rx.Var, test_id: str) -> rx.Component:
+    return rx.cond(errors.contains("form"), rx.callout(errors["form"], icon="triangle-alert", color_scheme="red",
+                                                       data_testid=test_id))
+
+
+def _plan_create_form() -> rx.Component:
+    p = BudgetPlannerState
+    errors = p.create_errors
+    return rx.form(rx.vstack(
+        rx.heading("Create the audience", size="3", as_="h3"),
+        rx.text("One draft campaign per channel of the plan, its audience the planned customers; the holdout is "
+                "drawn from them as for any campaign and never contacted.", size="2", color=rx.color("gray", 11)),
+        rx.grid(
+            text_field("Campaign name", "plan_name", errors, max_length=200, default_value=p.defaults["plan_name"]),
+            text_field("Start", "plan_start_date", errors, type="date", default_value=p.defaults["plan_start_date"]),
+            text_field("End", "plan_end_date", errors, type="date", default_value=p.defaults["plan_end_date"]),
+            text_field("Holdout (%)", "plan_holdout_share", errors, input_mode="decimal", default_value="10"),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="2", width="100%"),
+        rx.cond(p.uses_email, rx.vstack(
+            text_field("Email subject ({name} is filled in)", "plan_email_subject", errors, max_length=200),
+            rx.vstack(rx.el.label("Email text ({name}, {survey_link} are filled in)", html_for="field-plan_email_body"),
+                      rx.text_area(id="field-plan_email_body", name="plan_email_body", width="100%", rows="4"),
+                      field_error(errors, "plan_email_body"), spacing="1", width="100%"),
+            spacing="2", width="100%")),
+        _error(errors, "plan-create-error"),
+        rx.button("Create audience", type="submit", data_testid="plan-create"),
+        rx.foreach(p.created, lambda item: rx.hstack(
+            rx.link(item["name"], href=item["link"]), rx.text(item["audience"], size="2"),
+            spacing="2", data_testid="plan-created")),
+        spacing="2", width="100%"),
+        on_submit=BudgetPlannerState.create_audience, reset_on_submit=False, width="100%")
+
+
+def _budget_planner() -> rx.Component:
+    """Budget and costs per contact in, the contacts per segment and channel that maximise the expected
+    incremental revenue out, and the plan made into draft campaigns."""
+    p = BudgetPlannerState
+    return rx.card(rx.vstack(
+        rx.heading("Budget planner", size="4", as_="h2"),
+        rx.text("How many customers of each RFM segment to contact on each channel for the most expected incremental "
+                "revenue (measured uplift × revenue per response), within the budget and the customers' consent. "
+                "Leave a channel's cost blank to leave it out.", size="2", color=rx.color("gray", 11)),
+        rx.form(rx.vstack(
+            rx.grid(
+                text_field("Budget", "budget", p.errors, input_mode="decimal"),
+                *[text_field(f"Cost per contact: {label}", f"cost_{code}", p.errors, input_mode="decimal")
+                  for code, label in (("email", "email"), ("phone", "phone"), ("event", "event"), ("ads", "ads"))],
+                columns=rx.breakpoints(initial="1", md="5"), spacing="2", width="100%"),
+            _error(p.errors, "plan-error"),
+            rx.button("Plan", type="submit", data_testid="plan-submit"),
+            spacing="2", width="100%"),
+            on_submit=BudgetPlannerState.plan, reset_on_submit=False, width="100%"),
+        rx.cond(p.planned, rx.vstack(
+            rx.cond(p.rows.length() > 0,
+                    table_region(rx.table.root(
+                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                            "Segment", "Channel", "Contacts", "Cost", "Uplift", "Uplift 95 %",
+                            "Revenue per response", "Expected incremental revenue")])),
+                        rx.table.body(rx.foreach(p.rows, lambda row: rx.table.row(
+                            *[rx.table.cell(rx.text(row[key], size="2")) for key in (
+                                "segment", "channel", "contacts", "cost", "uplift", "uplift_range",
+                                "revenue_per_response", "expected")],
+                            data_testid="plan-row"))),
+                        width="100%", size="1"), label="Budget plan"),
+                    rx.text("The plan contacts nobody: no segment and channel with a cost has a positive measured "
+                            "return within the budget.", size="2", data_testid="plan-empty")),
+            rx.grid(*[fact(text, p.totals[key], f"plan-{key}") for text, key in (
+                ("Contacts", "contacts"), ("Spent of the budget", "spent"), ("Budget", "budget"),
+                ("Expected incremental revenue", "expected"), ("Range (uplift 95 % interval)", "range"))],
+                columns=rx.breakpoints(initial="2", md="5"), spacing="3", width="100%"),
+            rx.text(p.note, size="1", color=rx.color("gray", 11), data_testid="plan-note"),
+            rx.cond(p.rows.length() > 0, _plan_create_form()),
+            spacing="3", width="100%")),
+        spacing="3", width="100%"), width="100%")
+
+
 @staff_page(route=routes.CAMPAIGNS, title="Campaigns", on_load=CampaignsState.load)
 def campaigns_page() -> rx.Component:
     return rx.vstack(
@@ -68,6 +145,7 @@ def campaigns_page() -> rx.Component:
                         on_submit=CampaignsState.create, width="100%"),
                 width="100%"), width="100%"),
         ),
+        rx.cond(CampaignsState.can_create, _budget_planner()),
         spacing="5", width="100%",
     )
 

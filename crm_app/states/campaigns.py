@@ -40,7 +40,7 @@ def _money(value: float | None) -> str:
     return "–" if value is None or value != value else f"{value:,.2f}"
 
 
-def _settings_form(form_data: Any) -> tuple[campaigns.CampaignDraft | None, dict[str, str]]:
+def campaign_settings_form(form_data: Any) -> tuple[campaigns.CampaignDraft | None, dict[str, str]]:
     """The settings form, with the holdout typed in percent (10 = 10 %)."""
     form = dict(form_data) if isinstance(form_data, dict) else {}
     share = form.get("holdout_share")
@@ -51,6 +51,12 @@ def _settings_form(form_data: Any) -> tuple[campaigns.CampaignDraft | None, dict
             return None, {"holdout_share": "Enter the holdout in percent, e.g. 10."}
     draft, errors = parse_form(campaigns.CampaignDraft, form, SETTINGS_FIELDS)
     return draft, errors
+
+
+def audience_note(audience: campaigns.Audience) -> str:
+    """What an audience holds, as the campaign page and the segment map say it."""
+    return (f"{count_of(audience.chosen, 'customer')} chosen; {audience.without_consent:,} left out without consent "
+            f"for the channel; {audience.contacted:,} to contact and {audience.holdout:,} held out.")
 
 
 class CampaignsState(rx.State):
@@ -82,7 +88,7 @@ class CampaignsState(rx.State):
 
     @staff_event(*RUNNERS)
     def create(self, form_data: dict) -> Any:
-        draft, self.errors = _settings_form(form_data)
+        draft, self.errors = campaign_settings_form(form_data)
         if draft is None:
             return None
         with write_session() as session:
@@ -179,7 +185,7 @@ class CampaignState(rx.State):
 
     @staff_event(*RUNNERS)
     def save_settings(self, form_data: dict) -> Any:
-        draft, errors = _settings_form(form_data)
+        draft, errors = campaign_settings_form(form_data)
         if draft is None:
             self.errors = errors
             return None
@@ -224,8 +230,7 @@ class CampaignState(rx.State):
         except (ValueError, campaigns.CampaignLocked, NotFound) as error:
             self.audience_error = str(error)
             return
-        note = (f"{count_of(audience.chosen, 'customer')} chosen; {audience.without_consent:,} left out without "
-                f"consent for the channel; {audience.contacted:,} to contact and {audience.holdout:,} held out.")
+        note = audience_note(audience)
         if audience.unknown_refs:
             note += f" {count_of(len(audience.unknown_refs), 'external ref')} named no customer."
         if save:

@@ -537,6 +537,16 @@ def cumulative_responses(frame: pd.DataFrame, started: pd.Timestamp, window_days
     return pd.DataFrame(out, index=days)
 
 
+def segments_fit_date(*, session: Session) -> date:
+    """The as-of date of the last /insights segments fit: RFM segments and clusters are taken as it found them."""
+    from crm_app.data.insights_refresh import latest_insights
+
+    fitted = latest_insights(session=session).get("segments")
+    if fitted is None or not fitted.summary or "as_of" not in fitted.summary:
+        raise ValueError("Fit the segments on /insights first.")
+    return date.fromisoformat(fitted.summary["as_of"])
+
+
 def audience_source(*, session: Session, actor: Actor, segment: str | None = None, region: str | None = None,
                     view_id: int | None = None, rfm_segment: str | None = None, cluster: int | None = None,
                     churn_top: int | None = None, refs_csv: str | None = None) -> tuple[list[int], tuple[str, ...]]:
@@ -549,13 +559,9 @@ def audience_source(*, session: Session, actor: Actor, segment: str | None = Non
         return customers_of_refs(session=session, text=refs_csv)
     if rfm_segment is not None or cluster is not None:
         from crm_app.data.facts import load_facts
-        from crm_app.data.insights_refresh import latest_insights
         from crm_app.data.reports import segment_members
 
-        fitted = latest_insights(session=session).get("segments")
-        if fitted is None or not fitted.summary or "as_of" not in fitted.summary:
-            raise ValueError("Fit the segments on /insights first.")
-        as_of = date.fromisoformat(fitted.summary["as_of"])
+        as_of = segments_fit_date(session=session)
         return segment_members(load_facts(session), as_of, segment=rfm_segment, cluster=cluster), ()
     if churn_top is not None:
         from crm_app.data.insights_refresh import latest_insights

@@ -6,12 +6,13 @@ so a page, a CSV or a chart never shows a raw code. Codes shared by two vocabula
 
 from __future__ import annotations
 
-from crm_app.data.models import ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS
+from crm_app.data.models import (ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS, TOKEN_ACCESS_LABELS,
+                                 TOKEN_STATUS_LABELS)
 from crm_app.domain import ACQUISITION_CHANNEL_LABELS, LOGGED_KIND_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS
 
 VOCABULARIES: tuple[dict[str, str], ...] = (ROLE_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS,
                                             ACQUISITION_CHANNEL_LABELS, ACTIVITY_KIND_LABELS, LOGGED_KIND_LABELS,
-                                            FEEDBACK_STATUS_LABELS)
+                                            FEEDBACK_STATUS_LABELS, TOKEN_ACCESS_LABELS, TOKEN_STATUS_LABELS)
 LABELS: dict[str, str] = {str(code): text for vocabulary in VOCABULARIES for code, text in vocabulary.items()}
 
 

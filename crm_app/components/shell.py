@@ -129,7 +129,7 @@ def _top_bar() -> rx.Component:
 
 
 def staff_page(
-    *, route: str, title: str, on_load: rx.EventHandler | None = None, roles: tuple[Role, ...] | None = routes.STAFF
+    *, route: str, title: str, on_load: rx.EventHandler | list[rx.EventHandler] | None = None, roles: tuple[Role, ...] | None = routes.STAFF
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register a staff page at `route`, wrapped in the shell.
 

@@ -164,6 +164,28 @@ class RolePolicy(SQLModel, table=True):
     requires_two_factor: bool = Field(default=False)
 
 
+class TokenAccess(StrEnum):
+    """What a personal access token may do: `read` only GETs; `read_write` whatever its user may."""
+
+    read = "read"
+    read_write = "read_write"
+
+
+TOKEN_ACCESS_LABELS: dict[str, str] = {TokenAccess.read: "Read only", TokenAccess.read_write: "Read and write"}
+
+
+class TokenStatus(StrEnum):
+    """Whether a token still works: derived from revoked_at and expires_at, never stored."""
+
+    active = "active"
+    expired = "expired"
+    revoked = "revoked"
+
+
+TOKEN_STATUS_LABELS: dict[str, str] = {TokenStatus.active: "Active", TokenStatus.expired: "Expired",
+                                       TokenStatus.revoked: "Revoked"}
+
+
 class ApiToken(SQLModel, table=True):
     """A personal access token for the REST API (/api/v1). The client holds a random token; only its SHA-256 is
     stored (a keyed-enough hash for 256 random bits, checked in microseconds, unlike a password's Argon2)."""

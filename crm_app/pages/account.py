@@ -3,10 +3,12 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.api_tokens import own_tokens_card
 from crm_app.components.forms import text_field
 from crm_app.components.shell import staff_page
 from crm_app.due_times import time_zone_names
 from crm_app.states.account import AccountState
+from crm_app.states.api_tokens import OwnTokensState
 
 
 def _owed() -> rx.Component:
@@ -177,7 +179,7 @@ def _sessions_card() -> rx.Component:
     )
 
 
-@staff_page(route=routes.ACCOUNT, title="Your account", on_load=AccountState.load)
+@staff_page(route=routes.ACCOUNT, title="Your account", on_load=[AccountState.load, OwnTokensState.load])
 def account() -> rx.Component:
     return rx.vstack(
         _owed(),
@@ -189,6 +191,9 @@ def account() -> rx.Component:
             width="100%",
         ),
         _time_zone_card(),
+        # Not while a password change or two-factor enrolment is owed: until then the token handlers refuse.
+        rx.cond(AccountState.must_change_password | (AccountState.two_factor_required & ~AccountState.two_factor_on),
+                rx.fragment(), own_tokens_card()),
         _sessions_card(),
         spacing="4",
         width="100%",

@@ -3,12 +3,14 @@
 import reflex as rx
 
 from crm_app import routes
+from crm_app.components.api_tokens import all_tokens_card
 from crm_app.components.forms import select_field, text_field
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
 from crm_app.components.shell import staff_page
 from crm_app.data.models import ROLE_LABELS, Role
 from crm_app.labels import choices
 from crm_app.states.admin_users import ROLE_CHOICES, AdminUsersState
+from crm_app.states.api_tokens import AllTokensState
 
 
 def _user_row(user: dict) -> rx.Component:
@@ -194,7 +196,8 @@ def _two_factor_policy() -> rx.Component:
     )
 
 
-@staff_page(route=routes.ADMIN_USERS, title="Users", on_load=AdminUsersState.load, roles=(Role.admin,))
+@staff_page(route=routes.ADMIN_USERS, title="Users", on_load=[AdminUsersState.load, AllTokensState.load],
+            roles=(Role.admin,))
 def admin_users() -> rx.Component:
     return rx.vstack(
         _create_form(),
@@ -218,6 +221,7 @@ def admin_users() -> rx.Component:
             label="Users",
             cards=True,
         ),
+        all_tokens_card(),
         spacing="4",
         width="100%",
     )

@@ -55,7 +55,7 @@ from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 pytestmark = pytest.mark.e2e
 
 # The handlers found today; a refactor that makes the walk find fewer fails the guard instead of testing less.
-EXPECTED_HANDLERS = 223
+EXPECTED_HANDLERS = 232
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
@@ -87,6 +87,8 @@ UNWATCHED_TABLES = {
     "sign_in_attempt": "the sign-in audit: a hostile login is a sign-in attempt, recorded by design",
     "two_factor": "a client may start its own enrolment: a new secret for itself, off until a code confirms it",
 }
+# Tables whose rows of the signed-in user's own they may change, by the column naming that user.
+OWN_ROWS = {"saved_view": "owner_id", "api_token": "user_id"}
 # What an executive may change: targets (save_target), and refits (model runs, feedback topics).
 EXECUTIVE_MAY_CHANGE = {"kpi_target": None, "model_run": None, "feedback": ("topic", "updated_at")}
 
@@ -289,9 +291,9 @@ def _rep_rows(table: sa.Table, rep_id: int) -> sa.ColumnElement[bool] | None:
 def fingerprint(database_url: str, role: str, rep_id: int, feedback_upto: int) -> dict[str, tuple[int, str]]:
     """Per table the role may not change: (rows, SHA-256 of its rows in primary-key order).
 
-    A rep's own rows are left out (they may change them), and so are the saved views of whoever is signed in;
-    so are answers to the public survey sent during the test (anyone may send one: counted apart, see
-    new_survey_answers).
+    A rep's own rows are left out (they may change them), and so are the saved views and API tokens of whoever
+    is signed in; so are answers to the public survey sent during the test (anyone may send one: counted apart,
+    see new_survey_answers).
     """
     prints = {}
     with engine_for(database_url).connect() as connection:
@@ -303,8 +305,9 @@ def fingerprint(database_url: str, role: str, rep_id: int, feedback_upto: int) -
                 continue
             columns = [column for column in table.columns if column.name not in exempt]
             statement = sa.select(*columns).order_by(*table.primary_key.columns)
-            if table.name == "saved_view" and ROLES[role]:  # anyone signed in keeps views of their own
-                statement = statement.where(table.c.owner_id != sa.select(User.id).where(
+            # Anyone signed in keeps saved views and API tokens of their own (creates and revokes them).
+            if table.name in OWN_ROWS and ROLES[role]:
+                statement = statement.where(table.c[OWN_ROWS[table.name]] != sa.select(User.id).where(
                     User.email == ROLES[role]).scalar_subquery())
             if role == "sales_rep" and (own := _rep_rows(table, rep_id)) is not None:
                 statement = statement.where(sa.not_(sa.func.coalesce(own, False)))

@@ -1,5 +1,8 @@
 """Personal access tokens of the REST API: created by a user for themselves (shown once), listed, revoked by their
-owner or an admin; a request's bearer token resolved to the user it acts as."""
+owner or an admin; a request's bearer token resolved to the user it acts as.
+
+The account page, the admin's users page and the `crm-app api-token` command all go through these functions, so
+the rules (who sees and revokes which token, what a name and an expiry may be) are written once, here."""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from crm_app.data.models import ApiToken, RolePolicy, TwoFactor, User, utcnow
-from crm_app.data.permissions import Actor, NotFound
+from crm_app.data.models import ApiToken, RolePolicy, TokenAccess, TokenStatus, TwoFactor, User, utcnow
+from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.users import actor_of
 from crm_app.data.security import token_digest
@@ -23,6 +26,10 @@ TOKEN_PREFIX = "crm_pat_"
 MAX_DAYS = 366
 DEFAULT_DAYS = 90
 MAX_NAME = 80
+# The lifetimes the account page offers (the command line takes any number of days up to MAX_DAYS).
+EXPIRY_CHOICES = (30, 90, 365)
+# Rows per page of the admin's list of everybody's tokens.
+PAGE_SIZE = 25
 # last_used_at is written at most this often: a script calling every second costs one write a minute.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -48,12 +55,22 @@ class TokenRow:
     id: int
     user_id: int
     user_email: str
+    user_name: str
     name: str
-    can_write: bool
+    access: TokenAccess
+    status: TokenStatus
     created_at: datetime
     expires_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenPage:
+    rows: list[TokenRow]
+    total: int
+    page: int
+    pages: int
 
 
 @dataclass(frozen=True)
@@ -97,20 +114,51 @@ def create_token(*, session: Session, actor: Actor, name: object, can_write: boo
     return NewToken(token=token, secret=secret)
 
 
-def list_tokens(*, session: Session, actor: Actor, everyone: bool = False) -> list[TokenRow]:
-    """The actor's own tokens, newest first; with `everyone`, an admin sees every user's."""
-    statement = select(ApiToken, User.email).join(User, User.id == ApiToken.user_id)
-    if not (everyone and actor.is_admin):
-        statement = statement.where(ApiToken.user_id == actor.id)
-    return [TokenRow(id=t.id, user_id=t.user_id, user_email=email, name=t.name, can_write=t.can_write,
-                     created_at=t.created_at, expires_at=t.expires_at, last_used_at=t.last_used_at,
-                     revoked_at=t.revoked_at)
-            for t, email in session.exec(statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()]
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite hands times back zoneless
+
+
+def token_status(token: ApiToken, now: datetime) -> TokenStatus:
+    """Revoked wins over expired: a token revoked before it ran out says so."""
+    if token.revoked_at is not None:
+        return TokenStatus.revoked
+    return TokenStatus.expired if _utc(token.expires_at) <= now else TokenStatus.active
+
+
+def _rows(session: Session, statement, now: datetime) -> list[TokenRow]:
+    ordered = statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    return [TokenRow(id=t.id, user_id=t.user_id, user_email=email, user_name=full_name, name=t.name,
+                     access=TokenAccess.read_write if t.can_write else TokenAccess.read,
+                     status=token_status(t, now), created_at=t.created_at, expires_at=t.expires_at,
+                     last_used_at=t.last_used_at, revoked_at=t.revoked_at)
+            for t, email, full_name in session.exec(ordered).all()]
+
+
+def _with_owner():
+    return select(ApiToken, User.email, User.full_name).join(User, User.id == ApiToken.user_id)
+
+
+def list_tokens(*, session: Session, actor: Actor, now: datetime | None = None) -> list[TokenRow]:
+    """The actor's own tokens, newest first, revoked and expired ones too (a user keeps only a handful)."""
+    return _rows(session, _with_owner().where(ApiToken.user_id == actor.id), now or utcnow())
+
+
+def all_tokens(*, session: Session, actor: Actor, page: object = 1, now: datetime | None = None) -> TokenPage:
+    """Every user's tokens, newest first, PAGE_SIZE a page: for admins only (a page beyond the last shows the last)."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only admins see other people's tokens.")
+    total = session.exec(select(func.count()).select_from(ApiToken)).one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    wanted = page if isinstance(page, int) and not isinstance(page, bool) else 1
+    page = min(max(1, wanted), pages)
+    rows = _rows(session, _with_owner().offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE), now or utcnow())
+    return TokenPage(rows=rows, total=total, page=page, pages=pages)
 
 
 def revoke_token(*, session: Session, actor: Actor | None, token_id: object, now: datetime | None = None) -> ApiToken:
     """Revoke a token: its owner's or, for an admin (or the CLI, actor None), anybody's. Revoking twice is a no-op."""
-    token = session.get(ApiToken, token_id) if isinstance(token_id, int) and 0 < token_id < 2**63 else None
+    is_id = isinstance(token_id, int) and not isinstance(token_id, bool) and 0 < token_id < 2**63  # True is not 1
+    token = session.get(ApiToken, token_id) if is_id else None
     if token is None or not (actor is None or actor.is_admin or token.user_id == actor.id):
         raise NotFound("No such token.")
     if token.revoked_at is None:
@@ -149,9 +197,7 @@ def caller_for_token(*, session: Session, secret: str, now: datetime | None = No
 
 def needs_touch(caller: TokenCaller, now: datetime | None = None) -> bool:
     last = caller.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite hands times back without their zone; all are UTC
-        last = last.replace(tzinfo=UTC)
-    return last is None or last < (now or utcnow()) - LAST_USED_RESOLUTION
+    return last is None or _utc(last) < (now or utcnow()) - LAST_USED_RESOLUTION
 
 
 def touch_token(*, session: Session, token_id: int, now: datetime | None = None) -> None:

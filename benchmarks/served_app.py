@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,26 +65,34 @@ def served_backend(database_url: str, port: int, log_path: Path, *, frontend: bo
     command += ["--frontend-port", str(port)] if frontend else ["--backend-only"]
     process = subprocess.Popen(command, cwd=ROOT, env=app_environment(database_url, **extra), stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/ping", timeout=2)
-                if frontend:
-                    urllib.request.urlopen(f"{base}/", timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the app did not start:\n{log_path.read_text()[-3000:]}") from None
-                time.sleep(0.5)
+        base = wait_until_up(process, f"http://127.0.0.1:{port}", log_path, frontend=frontend)
         yield base
     finally:
-        _stop(process)
+        stop(process)
         log.close()
 
 
-def _stop(process: subprocess.Popen) -> None:
+def wait_until_up(process: subprocess.Popen, base: str, log_path: Path, *, probe: str = "/ping",
+                  frontend: bool = False) -> str:
+    """`base` once the server answers `probe` (any HTTP status counts) and, with `frontend`, its first page."""
+    deadline = time.monotonic() + 600
+    while True:
+        try:
+            try:
+                urllib.request.urlopen(f"{base}{probe}", timeout=2)
+            except urllib.error.HTTPError:
+                pass  # an answer all the same
+            if frontend:
+                urllib.request.urlopen(f"{base}/", timeout=5)
+            return base
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start:\n{log_path.read_text()[-3000:]}") from None
+            time.sleep(0.5)
+
+
+def stop(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

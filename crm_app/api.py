@@ -83,26 +83,49 @@ _FEEDBACK_RESPONSES = {
     summary="Submit a survey answer",
 )
 async def post_feedback(request: Request) -> JSONResponse:
-    # A form post or text/plain is what a foreign page can send without asking (no CORS preflight).
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        return _failure(415, "unsupported_media_type", accepted="application/json")
-    client = rate_limit.client_of(request)
-    if not await rate_limit.allow_feedback(client):
-        seconds = await rate_limit.retry_after_seconds(client)
-        response = _failure(429, "rate_limited", retry_after=seconds)
-        response.headers["Retry-After"] = str(seconds)
-        return response
+    # Served ahead of the framework by crm_app/survey_path.py, which takes the same steps below.
+    refused = unsupported_media_type(request.headers.get("content-type", ""))
+    if refused is None:
+        refused = await rate_limited(rate_limit.client_of(request))
+    if refused is not None:
+        return refused
     body = await _bounded_body(request)
     if body is None:
-        return _failure(413, "too_large", limit_bytes=MAX_BODY_BYTES)
+        return too_large()
+    answer = read_answer(body)
+    return answer if isinstance(answer, JSONResponse) else await store_answer(answer)
+
+
+def unsupported_media_type(content_type: str) -> JSONResponse | None:
+    """415 unless the body is declared JSON: a form post or text/plain is what a foreign page can send without
+    asking (no CORS preflight)."""
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return _failure(415, "unsupported_media_type", accepted="application/json")
+    return None
+
+
+async def rate_limited(client: str) -> JSONResponse | None:
+    """429 with Retry-After once `client` is over CRM_FEEDBACK_RATE_LIMIT; None counts the answer and lets it on."""
+    if await rate_limit.allow_feedback(client):
+        return None
+    seconds = await rate_limit.retry_after_seconds(client)
+    response = _failure(429, "rate_limited", retry_after=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def too_large() -> JSONResponse:
+    return _failure(413, "too_large", limit_bytes=MAX_BODY_BYTES)
+
+
+def read_answer(body: bytes) -> FeedbackSubmission | JSONResponse:
+    """The answer in a JSON body, validated in one pass; else 400 (not a JSON object) or 422 naming each field."""
     try:
-        submission = FeedbackSubmission.model_validate_json(body)
+        return FeedbackSubmission.model_validate_json(body)
     except ValidationError as error:
         if any(item["loc"] == () and item["type"] in ("json_invalid", "model_type") for item in error.errors()):
             return _failure(400, "invalid_json")
         return _failure(422, "invalid", errors=field_errors(error))
-    return await _store(submission)
 
 
 class FeedbackBatcher:
@@ -168,7 +191,9 @@ def _settle(future: asyncio.Future, *, result: Submitted | None = None, error: B
 _batcher = FeedbackBatcher()
 
 
-async def _store(submission: FeedbackSubmission) -> JSONResponse:
+async def store_answer(submission: FeedbackSubmission) -> JSONResponse:
+    """201 (or 200 for a resend) once the answer is committed; 422 for a refused invite; 503 while the database
+    is away or read-only."""
     try:
         if submission.invite:
             saved = await run_in_threadpool(_write, submission)

@@ -1,4 +1,6 @@
-"""POST /api/feedback and GET /api/health over HTTP, against a real database."""
+"""POST /api/feedback and GET /api/health over HTTP, against a real database. Every survey test runs twice: through
+the framework's route (crm_app/api.py) and through the raw path that serves it ahead of the framework
+(crm_app/survey_path.py), which must answer alike."""
 
 from __future__ import annotations
 
@@ -7,15 +9,19 @@ import time
 import pytest
 from sqlmodel import Session, func, select
 
+from fastapi.testclient import TestClient
+
+from crm_app.api import api
 from crm_app.data.models import Feedback
 from crm_app.settings import get_settings
+from crm_app.survey_path import SurveyPath
 
 VALID = {"csat": 5, "nps": 10, "comment": "Lovely service", "submission_id": "api-sub-0001"}
 
 
-@pytest.fixture
-def client(api_client):
-    return api_client
+@pytest.fixture(params=["framework", "survey_path"])
+def client(api_client, request):
+    return api_client if request.param == "framework" else TestClient(SurveyPath(api))
 
 
 def _stored(engine) -> int:

@@ -15,6 +15,7 @@ from crm_app.api import api
 from crm_app.data.models import Feedback
 from crm_app.request_guards import RequestGuards
 from crm_app.settings import get_settings
+from crm_app.survey_path import SurveyPath
 from tests.conftest import run_async, serve_api_on
 
 ALLOWED = "http://localhost:3000"
@@ -24,12 +25,13 @@ JSON = {"content-type": "application/json"}
 HANG_GUARD_S = 20
 
 
-@pytest.fixture
-def guarded(engine, monkeypatch):
-    """The API behind the guards, on the `engine` fixture's database (settings as serve_api_on sets them)."""
+@pytest.fixture(params=["framework", "survey_path"])
+def guarded(engine, monkeypatch, request):
+    """The API behind the guards, on the `engine` fixture's database (settings as serve_api_on sets them); and the
+    same with the survey's raw path in front, as the app serves it (crm_app.py), which must answer alike."""
     serve_api_on(monkeypatch, engine.url.render_as_string(hide_password=False))
     monkeypatch.setattr(get_settings(), "allowed_origins", f"{ALLOWED},http://127.0.0.1:3000")
-    yield RequestGuards(api)
+    yield RequestGuards(api) if request.param == "framework" else SurveyPath(RequestGuards(api))
     rate_limit._limiter.cache_clear()
 
 

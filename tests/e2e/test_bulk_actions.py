@@ -142,7 +142,8 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
             targets = session.exec(select(CampaignTarget.customer_id, CampaignTarget.target_group)
                                    .where(CampaignTarget.campaign_id == campaign_id)).all()
             batches = session.exec(select(AuditLog.entity, AuditLog.entity_id, AuditLog.batch_id).where(
-                AuditLog.action.in_(["campaign_add", "audience"]), AuditLog.actor_id == marketer.id)).all()
+                ((AuditLog.entity == "campaign") & (AuditLog.entity_id == campaign_id) & (AuditLog.action == "audience"))
+                | (AuditLog.action == "campaign_add"))).all()
         assert [tuple(row) for row in targets] == [(consenting[0], "contacted")]
         assert sorted((entity, entity_id) for entity, entity_id, _ in batches) == [
             ("campaign", campaign_id), ("customer", consenting[0])]

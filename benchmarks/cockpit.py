@@ -6,14 +6,13 @@
 Seeds the demo company (up to today) into a temporary SQLite file, or into `--database-url` when that database
 has no users yet (an already seeded one is used as it is). Serves the real app (`reflex run --env prod`, one
 worker) and drives /cockpit as an executive's browser tab does (benchmarks/browser_tab.py): a filter control sends
-`CockpitState.set_filter` (or `set_dates`), the server answers with a redirect to the new URL (the filters live
-in the URL), and the tab then sends its cookie and `on_load_internal` for that URL, whose chain runs
-`CockpitState.load` and ends with `is_hydrated`. Per change:
+`CockpitState.set_filter` (or `set_dates`), and the server recomputes the page in that event and answers with the
+changed cards and charts and the new URL for the browser's history (the filters live in the URL). Per change:
 
-- `p50_ms`, `p95_ms`: from sending the control's event to receiving the last update of the new URL's load, on
-  loopback: the server's whole work (guards, the snapshot check, every card and chart, the system panels, the
-  deltas and their serialization) plus the two round trips a browser makes;
-- `bytes_p50`, `bytes_p95`: the JSON the server sent for the change (redirect, deltas, toasts).
+- `p50_ms`, `p95_ms`: from sending the control's event to receiving its update, on loopback: the server's whole
+  work (guards, the snapshot check, every card and the charts whose data changed, the system panels, the deltas
+  and their serialization) plus the round trip;
+- `bytes_p50`, `bytes_p95`: the JSON the server sent for the change (deltas, the URL, toasts).
 
 The changes are a random walk over the page's controls (period, dates, comparison, region, segment, category,
 channel, rep; values from the page's own menus), after a few uncounted warm-up changes. The baseline is the

@@ -207,7 +207,7 @@ class StaffUser:
         self.path = self.cockpit_path
         await self.recorder.time("cockpit: change a filter",
                                  lambda: self._act(CockpitState, "set_filter", name=name, value=value), self.timeout_s)
-        self.cockpit_path = self.path  # where the redirect took the page, filters in its URL
+        self.cockpit_path = self.path  # the page's new URL, filters in it
 
     async def close(self) -> None:
         await self.tab.close()

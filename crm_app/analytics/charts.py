@@ -17,12 +17,15 @@ COLOURS = ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#F
 FADED = "#c8ccf2"  # the first colour, faded: the stages of the funnel that are not chosen
 # A small template in the default look: plotly's own is sent with every figure on every filter change
 # (about 6 KB each).
+# Tick labels may overflow (they never do, the margins grow to fit them): checking each label's box against the
+# chart's forces the browser to lay out the whole page once per label, most of a redraw's time.
 TEMPLATE = {"layout": {
     "colorway": COLOURS, "font": {"color": "#2a3f5f"}, "paper_bgcolor": "white", "plot_bgcolor": "#E5ECF6",
-    "xaxis": {"gridcolor": "white", "zerolinecolor": "white"},
-    "yaxis": {"gridcolor": "white", "zerolinecolor": "white"},
+    "xaxis": {"gridcolor": "white", "zerolinecolor": "white", "ticklabeloverflow": "allow"},
+    "yaxis": {"gridcolor": "white", "zerolinecolor": "white", "ticklabeloverflow": "allow"},
 }}
-LAYOUT = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "height": 280, "showlegend": True,
+HEIGHT_PX = 280  # every chart's: the page keeps each one in a box of that height (components/plot_card.py)
+LAYOUT = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "height": HEIGHT_PX, "showlegend": True,
           "legend": {"orientation": "h", "y": -0.2}, "clickmode": "event", "template": TEMPLATE}
 
 

@@ -4,16 +4,60 @@ own toolbar downloads it as PNG."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from hashlib import md5
 
 import reflex as rx
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import LiteralVar, Var, VarData
+from reflex_components_plotly.plotly import Plotly, PlotlyCartesian, PlotlyFinance
+
+from crm_app.analytics.charts import HEIGHT_PX
 
 # The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2},
                "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
+class _SteadyFigure:
+    """Mixed into a Plotly component: the figure merged with the colour mode's template, and the config, are built
+    once per new figure (useMemo) instead of on every render. react-plotly redraws whenever data, layout or config
+    is a new object, and the stock component builds them anew each time anything in its state changes: a filter
+    change redrew every chart on the page, even those whose figure the server had not sent again."""
+
+    def _steady_name(self) -> str:
+        return "steady_figure_" + md5(str(self.data).encode()).hexdigest()[:16]
+
+    def add_hooks(self) -> list:
+        figure = self.data.to(dict)
+        config = self.config if self.config is not None else LiteralVar.create({})
+        merged = f"({{...mergician({figure}, {{layout: {{template: {self.template}}}}}), config: {config}}})"
+        code = f"const {self._steady_name()} = useMemo(() => {merged}, [{figure}, resolvedColorMode])"
+        return [Var(_js_expr=code, _var_data=VarData.merge(
+            figure._get_all_var_data(), self.template._get_all_var_data(), config._get_all_var_data(),
+            VarData(imports={"react": [ImportVar(tag="useMemo")]})))]
+
+    def _exclude_props(self) -> set[str]:
+        return {"data", "layout", "template", "locale", "config"}
+
+    def _render(self):
+        tag = super(Plotly, self)._render()
+        return tag.set(special_props=[*tag.special_props, Var(_js_expr=self._steady_name())])
+
+
+class SteadyCartesianPlot(_SteadyFigure, PlotlyCartesian):
+    """The cartesian bundle (bar, scatter, heatmap), redrawn only when its figure changes."""
+
+
+class SteadyFinancePlot(_SteadyFigure, PlotlyFinance):
+    """The finance bundle (funnel), redrawn only when its figure changes."""
+
+
+steady_cartesian = SteadyCartesianPlot.create
+steady_finance = SteadyFinancePlot.create
+
+
 def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_rows=None,
-              plot: Callable[..., rx.Component] = rx.plotly.cartesian) -> rx.Component:
+              plot: Callable[..., rx.Component] = steady_cartesian) -> rx.Component:
     """`figure` a go.Figure state var, `summary` its text alternative (analytics/chart_text.figure_summary);
     `on_click` receives the clicked points (cross-filtering); `on_rows`
     opens the rows behind the chart. `plot` is the Plotly bundle that draws it: the cartesian one (bar,
@@ -23,8 +67,10 @@ def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_row
     summary_id = f"chart-summary-{label.lower().replace(' ', '-')}"
     return rx.card(
         # The drawing is described by the summary under it (a figure, not an image: its toolbar stays usable).
+        # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
+        # when Plotly measures text while redrawing, not the whole page each time.
         rx.box(plot(data=figure, config=PLOT_CONFIG, width="100%", **props), role="figure", aria_label=label,
-               aria_describedby=summary_id),
+               aria_describedby=summary_id, height=f"{HEIGHT_PX}px", contain="strict"),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),
         rx.button("Show rows", size="1", variant="soft", on_click=on_rows,
                   aria_label=f"Show the rows behind the {label.lower()} chart") if on_rows is not None

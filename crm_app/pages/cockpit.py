@@ -7,7 +7,7 @@ from crm_app import routes
 from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
 from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
-from crm_app.components.plot_card import plot_card
+from crm_app.components.plot_card import plot_card, steady_finance
 from crm_app.components.responsive import PHONE_ONLY_BLOCK, WIDE_ONLY_FLEX, sheet, table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import OPEN_STAGES
@@ -239,7 +239,7 @@ def cockpit() -> rx.Component:
             _chart(CockpitState.customers_figure, "Customers", "customers"),
             _chart(CockpitState.cohort_figure, "Cohorts", "cohorts"),
             _chart(CockpitState.pipeline_figure, "Pipeline", "pipeline",
-                   on_click=CockpitState.filter_by_stage, plot=rx.plotly.finance),
+                   on_click=CockpitState.filter_by_stage, plot=steady_finance),
             _chart(CockpitState.win_rate_figure, "Win rate", "win-rate"),
             _chart(CockpitState.satisfaction_figure, "Satisfaction", "satisfaction"),
             _chart(CockpitState.campaigns_figure, "Campaigns", "campaigns"),

@@ -1,10 +1,15 @@
-"""The evaluation cockpit: filters live in the URL; one event reads them and recomputes every card and chart."""
+"""The evaluation cockpit: filters live in the URL. A page load reads them and recomputes every card and chart; a
+filter change recomputes in the same event and pushes its URL (UrlFilters.URL_IN_PLACE), and only the charts whose
+figure changed are sent and redrawn."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import math
+import pickle
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -84,6 +89,7 @@ def _latency_row(figure: measured.Latency) -> dict[str, str]:
 
 class CockpitState(UrlFilters, rx.State):
     URL_ROUTE: ClassVar[str] = routes.COCKPIT
+    URL_IN_PLACE: ClassVar[bool] = True
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = (
         UrlParam("period", "preset", choices=tuple(evaluation.PRESETS), fallback="last_90_days"),
         UrlParam("from", "date_from", kind="day", settable=False),
@@ -127,6 +133,7 @@ class CockpitState(UrlFilters, rx.State):
     win_rate_figure: go.Figure = go.Figure()
     satisfaction_figure: go.Figure = go.Figure()
     campaigns_figure: go.Figure = go.Figure()
+    _drawn_from: dict[str, str] = {}  # per chart var, a digest of what its figure was built from
     freshness_text: str = ""
     loading: bool = True
     waiting_for_data: bool = False
@@ -145,7 +152,6 @@ class CockpitState(UrlFilters, rx.State):
     drill_page: int = 0
     drill_pages: int = 0
     drill_total: str = ""
-    _drill_on_load: str = ""  # a chart whose rows the next load opens (a funnel click shows its stage's deals)
 
     @rx.var
     def chart_summaries(self) -> dict[str, str]:
@@ -163,9 +169,8 @@ class CockpitState(UrlFilters, rx.State):
     def _url_choices(self, key: str) -> list[str]:
         return self.choices.get(key, [])
 
-    def _read_url(self, today: date) -> evaluation.CockpitFilters:
-        """The filters in the URL, each checked: unknown values fall back to "any"."""
-        self._read_url_filters()
+    def _filters(self, today: date) -> evaluation.CockpitFilters:
+        """The filters the page's vars hold (each checked on the way in, from the URL or a control)."""
         start, end = evaluation.period_for(self.preset, today, as_day(self.date_from), as_day(self.date_to))
         if self.preset == "custom" and (end - start).days > 3660:
             start = end - timedelta(days=3660)
@@ -184,8 +189,14 @@ class CockpitState(UrlFilters, rx.State):
         return values
 
     @staff_event()
-    def load(self) -> None:
+    def load(self) -> Any:
         """Read the filters from the URL and recompute every card and chart."""
+        return self._recompute(read_url=True)
+
+    def _show_url_filters(self) -> Any:
+        return self._recompute(read_url=False)
+
+    def _recompute(self, *, read_url: bool) -> Any:
         actor = current_actor()
         with read_session() as session:
             facts, freshness = current_facts(session=session, actor=actor)
@@ -193,7 +204,9 @@ class CockpitState(UrlFilters, rx.State):
             if facts is None:  # the first snapshot loads in the background; the page shows "loading"
                 return self._wait_for_data()
             self.choices = {name: facts.labels[name] for name in SLICERS}
-            filters = self._read_url(datetime.now(UTC).date())
+            if read_url:
+                self._read_url_filters()
+            filters = self._filters(datetime.now(UTC).date())
             goals = targets.targets_between(session=session, actor=actor, start=filters.start, end=filters.end)
             directory = staff_directory(session=session, actor=actor)
             self.shows_system_panels = actor.reads_everything
@@ -209,16 +222,11 @@ class CockpitState(UrlFilters, rx.State):
         view = evaluation.evaluate(facts, filters, goals, own_rep=own_rep,
                                    reps=tuple(uid for uid, _, role in directory if role == Role.sales_rep),
                                    rep_names=names)
-        self._show(view, names)
         # The forecast band belongs to the whole business: shown without slicers, once fitted in the background.
-        if not any(getattr(filters, name) for name in (*SLICERS, "owner_id")):
-            fitted = revenue_forecast(facts)
-            if fitted is not None:
-                self.revenue_figure = charts.revenue_trend_figure(view.monthly, fitted.forecast, money=_axis_money())
+        sliced = any(getattr(filters, name) for name in (*SLICERS, "owner_id"))
+        fitted = None if sliced else revenue_forecast(facts)
+        self._show(view, names, None if fitted is None else fitted.forecast)
         self.suggestions = evaluation.gap_suggestions(facts, view, written=_kpi)
-        if self._drill_on_load and filters.stage:  # the load of the URL the funnel click redirected to
-            self._open_drill(self._drill_on_load)
-        self._drill_on_load = ""
         return self._wait_for_data() if freshness.refreshing else None
 
     def _wait_for_data(self) -> Any:
@@ -270,7 +278,7 @@ class CockpitState(UrlFilters, rx.State):
         self.completeness_rows = [{"module": m, "share": "—" if v is None else f"{100 * v:.1f} %"}
                                   for m, v in evaluation.module_completeness(facts).items()]
 
-    def _show(self, view: evaluation.CockpitView, names: dict[int, str]) -> None:
+    def _show(self, view: evaluation.CockpitView, names: dict[int, str], forecast: Any = None) -> None:
         first, last = view.comparison
         day = formatting.day
         self.period_text = f"{day(view.filters.start)} to {day(view.filters.end - timedelta(days=1))}"
@@ -279,18 +287,30 @@ class CockpitState(UrlFilters, rx.State):
         self.cards = [self._card(card) for card in view.cards]
         self.detractor_topics = [f"{topic} ({count})" for topic, count in view.detractor_topics]
         money = _axis_money()
-        self.revenue_figure = charts.revenue_trend_figure(view.monthly, money=money)
-        self.orders_figure = charts.orders_aov_figure(view.monthly, money=money)
-        self.customers_figure = charts.customers_figure(view.monthly)
-        self.cohort_figure = charts.cohort_figure(view.cohorts)
-        self.region_figure = charts.bar_figure(view.revenue_by_region, "Revenue by region", money=money)
-        self.segment_figure = charts.bar_figure(view.revenue_by_segment, "Revenue by segment", money=money)
-        self.category_figure = charts.bar_figure(view.revenue_by_category, "Revenue by category", money=money)
-        self.pipeline_figure = charts.funnel_figure(view.pipeline, view.filters.stage, amount_text=formatting.whole_money)
+        self._chart("revenue_figure", charts.revenue_trend_figure, view.monthly, forecast, money=money)
+        self._chart("orders_figure", charts.orders_aov_figure, view.monthly, money=money)
+        self._chart("customers_figure", charts.customers_figure, view.monthly)
+        self._chart("cohort_figure", charts.cohort_figure, view.cohorts)
+        self._chart("region_figure", charts.bar_figure, view.revenue_by_region, "Revenue by region", money=money)
+        self._chart("segment_figure", charts.bar_figure, view.revenue_by_segment, "Revenue by segment", money=money)
+        self._chart("category_figure", charts.bar_figure, view.revenue_by_category, "Revenue by category",
+                    money=money)
+        self._chart("pipeline_figure", charts.funnel_figure, view.pipeline, view.filters.stage,
+                    amount_text=formatting.whole_money)
         rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
-        self.win_rate_figure = charts.bar_figure(rates, "Win rate by rep (%)", digits=1, percent=True)
-        self.satisfaction_figure = charts.satisfaction_figure(view.satisfaction)
-        self.campaigns_figure = charts.campaigns_figure(view.campaigns)
+        self._chart("win_rate_figure", charts.bar_figure, rates, "Win rate by rep (%)", digits=1, percent=True)
+        self._chart("satisfaction_figure", charts.satisfaction_figure, view.satisfaction)
+        self._chart("campaigns_figure", charts.campaigns_figure, view.campaigns)
+
+    def _chart(self, var: str, build: Callable[..., go.Figure], *data: Any, **options: Any) -> None:
+        """Build and set a chart's figure only when what it is built from changed (a chart builder is a pure
+        function of its arguments): a var left alone is neither built nor sent, and its chart (the figure is
+        memoized in the browser, components/plot_card.py) is not redrawn. A page load's hydration sends every
+        var, so a reloaded tab gets every chart whatever this remembers."""
+        drawn_from = hashlib.blake2b(pickle.dumps((build.__name__, data, options)), digest_size=16).hexdigest()
+        if self._drawn_from.get(var) != drawn_from:
+            setattr(self, var, build(*data, **options))
+            self._drawn_from[var] = drawn_from
 
     def _card(self, card: evaluation.KpiCard) -> dict[str, Any]:
         definition = card.definition
@@ -320,7 +340,7 @@ class CockpitState(UrlFilters, rx.State):
         start, end = as_day(form.get("from")), as_day(form.get("to"))
         if start is None or end is None or end < start:
             return rx.toast.error("Choose a first and a last day, the last on or after the first.")
-        return rx.redirect(self._url(period="custom", **{"from": start.isoformat(), "to": end.isoformat()}))
+        return self._go(period="custom", **{"from": start.isoformat(), "to": end.isoformat()})
 
     @staff_event()
     def filter_by_click(self, name: str, points: list) -> Any:
@@ -330,7 +350,7 @@ class CockpitState(UrlFilters, rx.State):
         label = points[0].get("x")
         if not isinstance(label, str) or label not in self.choices.get(name, []):
             return None
-        return rx.redirect(self._url(**{name: label}))
+        return self._go(**{name: label})
 
     @staff_event()
     def filter_by_stage(self, points: list) -> Any:
@@ -343,8 +363,9 @@ class CockpitState(UrlFilters, rx.State):
         stage = points[0].get("y")
         if not isinstance(stage, str) or stage not in evaluation.OPEN_STAGES:
             return None
-        self._drill_on_load = "pipeline"
-        return rx.redirect(self._url(stage=stage))
+        shown = self._go(stage=stage)
+        opened = None if self.loading else self._open_drill("pipeline")
+        return shown if opened is None else [*shown, opened]
 
     @staff_event()
     def open_month(self, points: list) -> Any:
@@ -355,7 +376,7 @@ class CockpitState(UrlFilters, rx.State):
         if month is None:
             return None
         last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        return rx.redirect(self._url(period="custom", **{"from": month.isoformat(), "to": last.isoformat()}))
+        return self._go(period="custom", **{"from": month.isoformat(), "to": last.isoformat()})
 
     def _drill_frame(self) -> Any:
         """The rows behind the open chart for the filters on screen, from the snapshot (None while loading)."""
@@ -363,7 +384,7 @@ class CockpitState(UrlFilters, rx.State):
             facts, _ = current_facts(session=session, actor=current_actor())
         if facts is None or self.drill_chart not in evaluation.DRILLS:
             return None
-        return evaluation.drill_down(facts, self._read_url(datetime.now(UTC).date()), self.drill_chart)
+        return evaluation.drill_down(facts, self._filters(datetime.now(UTC).date()), self.drill_chart)
 
     @staticmethod
     def _readable(rows: Any) -> Any:
@@ -433,7 +454,7 @@ class CockpitState(UrlFilters, rx.State):
         """Set the target of one KPI for the period and the scope on screen (the company, or the one region,
         segment or rep the filters show)."""
         form = form_data if isinstance(form_data, dict) else {}
-        filters = self._read_url(datetime.now(UTC).date())
+        filters = self._filters(datetime.now(UTC).date())
         scope = evaluation.view_scope(filters)
         if scope is None:
             return rx.toast.error("Targets are set for the company or for one region, segment or rep: "
@@ -446,5 +467,6 @@ class CockpitState(UrlFilters, rx.State):
             except targets.TargetRefused as refusal:
                 return rx.toast.error(str(refusal))
             targets.set_target(session=session, actor=current_actor(), target=target)
-        return [rx.toast.success(f"Target saved for {self.target_scope_text}, {self.date_from} to {self.date_to}."),
-                rx.redirect(self._url())]
+        saved = rx.toast.success(f"Target saved for {self.target_scope_text}, {self.date_from} to {self.date_to}.")
+        reloading_later = self._show_url_filters()
+        return [saved] if reloading_later is None else [saved, reloading_later]

@@ -1,12 +1,15 @@
 """Filters that live in the URL, one mechanism for every list page: a page declares its parameters, the mixin
 reads them from the URL into the state's vars, writes the URL for a change, and checks every value the same way
 on the way in (URL) and on the way out (set_filter), so a bookmarked or hand-edited link shows what it names or
-falls back to "any". A filter change is a redirect to the new URL, whose on_load reads it."""
+falls back to "any". A filter change is a redirect to the new URL, whose on_load reads it; a page that sets
+URL_IN_PLACE recomputes in the event itself and writes the URL with history.pushState (one round trip instead of
+two; the back button's popstate moves the router to the earlier URL, whose on_load reads it as any load does)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import json
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
 
@@ -16,6 +19,18 @@ from crm_app.states.auth import staff_event
 from crm_app.states.forms import ANY, as_day, as_id
 
 Kind = Literal["choice", "day", "month", "id", "text", "page"]
+# An in-place page's new URL onto the browser's history; a fresh key, so the router sees a new location when the
+# back button returns to this entry and runs its on_load.
+PUSH_URL = "window.history.pushState({...window.history.state, key: Math.random().toString(36).slice(2)}, '', "
+
+
+def push_url(url: str) -> Any:
+    return rx.call_script(f"{PUSH_URL}{json.dumps(url)})")
+
+
+def pushed_url(script: str) -> str | None:
+    """The URL a push_url script writes (for clients that read the server's answer, like the benchmarks)."""
+    return json.loads(script[len(PUSH_URL):-1]) if script.startswith(PUSH_URL) else None
 
 
 def as_month(value: Any) -> str:
@@ -72,6 +87,11 @@ class UrlFilters(rx.State, mixin=True):
 
     URL_ROUTE: ClassVar[str] = ""
     URL_PARAMS: ClassVar[tuple[UrlParam, ...]] = ()
+    URL_IN_PLACE: ClassVar[bool] = False  # True: the page implements _show_url_filters
+
+    def _show_url_filters(self) -> Any:
+        """An in-place page recomputes what it shows from its filter vars (its on_load, minus reading the URL)."""
+        raise NotImplementedError
 
     def _url_choices(self, key: str) -> Sequence[str]:
         """The allowed values of a "choice" parameter declared without fixed choices."""
@@ -85,9 +105,11 @@ class UrlFilters(rx.State, mixin=True):
 
     def _read_url_filters(self) -> None:
         """Set each declared var from the URL, checked."""
-        params = self.router.url.query_parameters
+        self._set_url_filters(self.router.url.query_parameters)
+
+    def _set_url_filters(self, query: Any) -> None:
         for param in self.URL_PARAMS:
-            setattr(self, param.var, self._checked(param, params.get(param.key)))
+            setattr(self, param.var, self._checked(param, query.get(param.key)))
 
     def _url_values(self, values: dict[str, Any]) -> dict[str, Any]:
         """A page's last word on the values written to the URL (the cockpit drops from/to of a preset)."""
@@ -104,8 +126,22 @@ class UrlFilters(rx.State, mixin=True):
 
     def _url(self, **changes: Any) -> str:
         """This page's URL with the current filters and `changes` (by URL key); defaults are left out."""
-        kept = self._url_query(**changes)
-        return self.URL_ROUTE + ("?" + urlencode(kept) if kept else "")
+        return self._url_for(self._url_query(**changes))
+
+    def _url_for(self, query: dict[str, Any]) -> str:
+        return self.URL_ROUTE + ("?" + urlencode(query) if query else "")
+
+    def _go(self, **changes: Any) -> Any:
+        """Show this page with the current filters and `changes` (by URL key): a redirect to the new URL, or on
+        an in-place page the vars set exactly as loading that URL would set them, the page recomputed, and the
+        URL pushed onto the browser's history."""
+        query = self._url_query(**changes)
+        if not self.URL_IN_PLACE:
+            return rx.redirect(self._url_for(query))
+        self._set_url_filters(query)
+        shown = self._show_url_filters()
+        return [push_url(self._url_for(query)),
+                *(shown if isinstance(shown, list) else [shown] if shown is not None else [])]
 
     def _url_of(self, filters: dict[str, Any]) -> str:
         """This page's URL showing exactly `filters` (by URL key), each checked as if it came from the URL."""
@@ -117,8 +153,8 @@ class UrlFilters(rx.State, mixin=True):
         param = self._url_param(name)
         if param is None or not param.settable or not isinstance(value, str):
             return None
-        return rx.redirect(self._url(**{name: self._checked(param, value)}))
+        return self._go(**{name: self._checked(param, value)})
 
     @staff_event()
     def reset_filters(self) -> Any:
-        return rx.redirect(self.URL_ROUTE)
+        return self._go(**{param.key: param.default for param in self.URL_PARAMS})

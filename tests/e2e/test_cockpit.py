@@ -245,3 +245,44 @@ def test_a_sales_reps_cockpit_compares_with_their_own_target(new_context, app_ur
         f"Target 1,000,000 (rep {rep_name}) · gap {kpi_value('count', orders - 1_000_000)}")
     # Never the company's target: a KPI with no target of the rep's own has none.
     expect(page.get_by_test_id("target-revenue")).to_have_text("No target for this view")
+
+
+def test_a_filter_change_writes_the_url_a_reload_keeps_it_and_back_returns_to_the_previous_figures(
+        new_context, app_url, e2e_database_url):
+    """A filter change recomputes in place and pushes its URL (no redirect, no second load): the URL still names
+    the view, a reload shows it again, and the browser's back and forward buttons walk through the earlier views
+    with their own figures."""
+    facts = _facts(e2e_database_url)
+    first, second = map(str, facts.customers["region"].value_counts().index[:2])
+    start, end = _period()
+
+    def revenue_of(region: str | None) -> str:
+        orders = facts.orders if region is None else facts.orders.loc[facts.orders["region"] == region]
+        return kpi_value("money", sales_kpis(orders, start, end).revenue)
+
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(None))
+    region_menu = page.get_by_role("combobox", name="Region")
+    for region in (first, second):
+        region_menu.click()
+        page.get_by_role("option", name=region, exact=True).click()
+        expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(region.replace(' ', '+'))}$"))
+        expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(region))
+
+    page.reload()
+    expect(region_menu).to_have_text(second)
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(second))
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(first.replace(' ', '+'))}$"))
+    expect(region_menu).to_have_text(first)
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(first))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/cockpit/?$"))
+    expect(region_menu).to_have_text("Any")
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(None))
+    page.go_forward()
+    expect(page).to_have_url(re.compile(rf"/cockpit/?\?region={re.escape(first.replace(' ', '+'))}$"))
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(revenue_of(first))

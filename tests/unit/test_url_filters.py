@@ -10,14 +10,15 @@ from crm_app.states.cockpit import CockpitState
 from crm_app.states.inbox import InboxState
 from crm_app.states.orders import OrdersState
 from crm_app.states.pipeline import PipelineState
-from crm_app.states.url_filters import UrlFilters, UrlParam, as_month
+from crm_app.states.url_filters import UrlFilters, UrlParam, as_month, pushed_url
 
 
 def page_for(state: type, query: dict[str, str], **vars_: object) -> SimpleNamespace:
     """A stand-in for a page state: its declared parameters, the mixin's methods and the page's own hooks."""
     page = SimpleNamespace(URL_ROUTE=state.URL_ROUTE, URL_PARAMS=state.URL_PARAMS,
                            router=SimpleNamespace(url=SimpleNamespace(query_parameters=query)), **vars_)
-    for name in ("_url", "_url_query", "_url_of", "_url_param", "_checked", "_read_url_filters", "_url_values", "_url_choices"):
+    for name in ("_url", "_url_for", "_url_query", "_url_of", "_url_param", "_checked", "_read_url_filters",
+                 "_set_url_filters", "_go", "_url_values", "_url_choices"):
         method = getattr(state, name) if name in ("_url_values", "_url_choices") else getattr(UrlFilters, name)
         setattr(page, name, method.__get__(page))
     return page
@@ -94,6 +95,33 @@ def test_the_cockpit_writes_days_only_for_a_custom_period():
     assert page_for(CockpitState, {}, **values)._url() == "/cockpit?region=EMEA"
     assert page_for(CockpitState, {}, **values)._url(period="custom") == (
         "/cockpit?period=custom&from=2026-09-01&to=2026-11-29&region=EMEA")
+
+
+def _argument(event, name: str) -> object:
+    return next(value._var_value for key, value in event.args if key._js_expr == name)
+
+
+def test_a_filter_change_on_the_cockpit_recomputes_in_place_and_pushes_its_url():
+    """One round trip: the vars are set exactly as loading the new URL would set them (a preset's days are left
+    to the preset), the page recomputes in the same event, and the URL goes onto the browser's history."""
+    page = page_for(CockpitState, {}, preset="custom", date_from="2026-09-01", date_to="2026-09-30",
+                    compare="previous_period", region="EMEA", segment="any", category="any", channel="any",
+                    rep="any", stage="any", choices={"region": ["EMEA", "APAC"]}, URL_IN_PLACE=True)
+    shown = []
+    page._show_url_filters = lambda: shown.append((page.preset, page.date_from, page.date_to, page.region))
+    push, *rest = page._go(region="APAC", period="last_30_days")
+    assert shown == [("last_30_days", "", "", "APAC")] and rest == []
+    script = _argument(push, "javascript_code")
+    assert script.startswith("window.history.pushState(")
+    assert pushed_url(script) == "/cockpit?period=last_30_days&region=APAC"
+
+
+def test_a_filter_change_elsewhere_is_a_redirect_to_the_new_url():
+    page = page_for(OrdersState, {}, ordered_from="", ordered_to="", status="any", category="any", customer="",
+                    search="", page=3, categories=[], URL_IN_PLACE=False)
+    redirect = page._go(status="paid")
+    assert _argument(redirect, "path") == "/orders?status=paid"
+    assert page.status == "any"  # the new URL's load sets it
 
 
 def test_a_saved_view_opens_only_what_its_page_still_accepts():

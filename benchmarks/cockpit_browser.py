@@ -1,0 +1,257 @@
+"""The cockpit's filter change as the user sees it in Chromium: from choosing a region, segment or channel option
+until the page stops changing.
+
+    python -m benchmarks.cockpit_browser [--orders 1000000] [--customers 100000] [--changes 40]
+                                         [--database-url URL] [--port 8767] [--workdir DIR] [--json]
+
+Seeds the demo company (up to today) into a temporary SQLite file, or into `--database-url` when that database
+has no users yet (an already seeded one is used as it is). Serves the whole production app (`reflex run --env
+prod`, one worker, pages built first: a few minutes; `--workdir` keeps the build for the next run), signs in as
+the executive in Debian's Chromium (1440 x 900) and opens /cockpit until every chart has drawn. Then, for each
+change, it opens a filter menu (region, segment, channel in turn; each menu's options in turn, "Any" among them)
+and clicks an option. Per change, on the page's own clock (`performance.now()`):
+
+- `settled`: from the option's pointerup (where Radix's select makes the choice) to the last change of the page:
+  the last DOM mutation (a MutationObserver on the whole document) or the last `plotly_afterplot` of any chart,
+  whichever is later, once the URL names the choice and nothing has changed, nor arrived on the websocket, for
+  QUIET_MS;
+- `socket`: the time the page waited on the server: from each event it sent over the websocket to the last
+  message that came back before it sent the next one (a redirect and then the new URL's load chain are two such
+  waits, `round_trips`); `settled - socket` is what the browser spends itself (its router, React, Plotly);
+- `charts`: how many charts drew (afterplot events) for the change.
+
+`server_*` are the app's own timings of its event handlers over the run (crm_app/metrics.py, flushed to
+metric_sample every 15 s; interpolated in its histogram's buckets), per handler name, for the share of the wait
+the server spends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cockpit import EXECUTIVE, SNAPSHOT_TIMEOUT_S, _percentile, _sizes
+from benchmarks.served_app import seed_unless_seeded, served_backend
+from crm_app import routes
+from crm_app.analytics.latency import percentile
+from crm_app.data.db import engine_for
+
+QUIET_MS = 1000  # nothing changed for this long: the page has settled
+WARM_UP = 3
+CONTROLS = (("region", "Region"), ("segment", "Segment"), ("channel", "Channel"))
+VIEWPORT = {"width": 1440, "height": 900}
+
+# Installed before any page script: the clock of the last DOM mutation, of the last Plotly draw and of the last
+# websocket message, and the moment of the choice (the pointerup on a select option).
+PROBE = """
+(() => {
+  const probe = window.__cockpitProbe = {chosen: 0, mutation: 0, plot: 0, plots: 0, message: 0, socket: [],
+                                         busy: 0};
+  new PerformanceObserver((list) => list.getEntries().forEach((task) => {
+    if (task.startTime >= probe.chosen) probe.busy += task.duration;
+  })).observe({type: 'longtask', buffered: false});
+  const isEvent = (data) => typeof data === 'string' && data.startsWith('42');  // a socket.io event, no ping
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (m) => {
+        if (isEvent(m.data)) { probe.message = performance.now(); probe.socket.push(['in', probe.message]); }
+      });
+    }
+    send(data) {
+      if (isEvent(data)) probe.socket.push(['out', performance.now()]);
+      return super.send(data);
+    }
+  };
+  window.addEventListener('pointerup', (event) => {
+    if (event.target.closest && event.target.closest('[role=option]')) {
+      probe.chosen = performance.now(); probe.plots = 0; probe.socket = []; probe.busy = 0;
+    }
+  }, true);
+  const watch = () => {
+    new MutationObserver(() => { probe.mutation = performance.now(); }).observe(document.documentElement,
+      {subtree: true, childList: true, attributes: true, characterData: true});
+    const hooked = new WeakSet();
+    const hook = () => document.querySelectorAll('.js-plotly-plot').forEach((plot) => {
+      if (!hooked.has(plot) && plot.on) {
+        hooked.add(plot);
+        plot.on('plotly_afterplot', () => { probe.plot = performance.now(); probe.plots += 1; });
+      }
+    });
+    hook();
+    setInterval(hook, 50);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch); else watch();
+})();
+"""
+SETTLED = """([quiet, query]) => {
+  const p = window.__cockpitProbe;
+  const last = Math.max(p.mutation, p.plot, p.message);
+  return p.chosen > 0 && p.message > p.chosen && last > p.chosen && performance.now() - last > quiet
+    && new URLSearchParams(location.search).get(query[0]) === query[1];
+}"""
+MEASURED = """() => {
+  const p = window.__cockpitProbe;
+  // Waiting on the server: from each event the page sent to the last message that came back before it sent the
+  // next one (a redirect, then the new URL's load chain, are two such waits).
+  let waiting = 0, sent = null, answered = null;
+  for (const [way, at] of p.socket) {
+    if (way === 'out') { if (sent !== null && answered !== null) waiting += answered - sent; sent = at; answered = null; }
+    else if (sent !== null) answered = at;
+  }
+  if (sent !== null && answered !== null) waiting += answered - sent;
+  return {settled: Math.max(p.mutation, p.plot) - p.chosen, socket: waiting, charts: p.plots,
+          round_trips: p.socket.filter(([way]) => way === 'out').length, busy: p.busy};
+}"""
+
+
+def _changes(menus: dict[str, list[str]], count: int) -> list[tuple[str, str, str]]:
+    """(parameter, menu label, option) for `count` changes: the controls in turn, each one's options in turn."""
+    options = {key: itertools.cycle([*menus[key][1:], menus[key][0]]) for key, _ in CONTROLS}
+    controls = itertools.cycle(CONTROLS)
+    return [(key, label, next(options[key])) for key, label in itertools.islice(controls, count)]
+
+
+def _server_timings(url: str, started: date, handlers: tuple[str, ...]) -> dict[str, Any]:
+    """p50/p95 and count of the named event handlers as the app measured them since `started` (UTC day)."""
+    from sqlmodel import Session
+
+    from crm_app.data.models import Role
+    from crm_app.data.repositories.metrics import latency_between
+    from crm_app.data.permissions import Actor
+
+    with Session(engine_for(url)) as session:
+        actor = Actor(id=0, email="", full_name="benchmark", role=Role.admin)
+        figures = latency_between(session=session, actor=actor, start=started, end=started + timedelta(days=2))
+    shown = {}
+    for figure in figures:
+        name = figure.name.rsplit(".", 1)[-1]
+        if figure.kind == "event" and name in handlers:
+            shown[f"server_{name}"] = {"count": figure.count, "p50_ms": round(percentile(figure.buckets, 0.5), 1),
+                                       "p95_ms": round(percentile(figure.buckets, 0.95), 1)}
+    return shown
+
+
+def _drive(app_url: str, changes: int) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE
+
+    samples = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(SOCKET_PROBE)
+        context.add_init_script(PROBE)
+        page = context.new_page()
+        page.goto(f"{app_url}/login")
+        page.wait_for_function("() => window.__e2eSocketConnected === true", timeout=60_000)
+        page.locator("#login-email").fill(EXECUTIVE[0])
+        page.locator("#login-password").fill(EXECUTIVE[1])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=signed-in-user]')?.textContent.trim()")
+        started = time.perf_counter()
+        page.goto(f"{app_url}{routes.COCKPIT}")
+        page.wait_for_function("() => window.__e2eSocketConnected === true", timeout=60_000)
+        page.get_by_test_id("cockpit-loading").wait_for(state="detached", timeout=SNAPSHOT_TIMEOUT_S * 1000)
+        page.wait_for_function(ALL_CHARTS_DRAWN, timeout=120_000)
+        print(f"cockpit open after {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+        menus = {}
+        for key, label in CONTROLS:
+            page.locator(f'button[aria-label="{label}"]:visible').click()
+            menus[key] = [text.strip() for text in page.get_by_role("option").all_text_contents()]
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(QUIET_MS)
+        for n, (key, label, option) in enumerate(_changes(menus, WARM_UP + changes)):
+            page.locator(f'button[aria-label="{label}"]:visible').click()
+            page.get_by_role("option", name=option, exact=True).click()
+            page.mouse.move(1, VIEWPORT["height"] - 1)  # off the charts: no hover label counts as a change
+            expected = [key, None if option == "Any" else option]
+            page.wait_for_function(SETTLED, arg=[QUIET_MS, expected], timeout=60_000, polling=20)
+            measured = page.evaluate(MEASURED)
+            if n >= WARM_UP:
+                samples.append(measured)
+            print(f"change {n + 1 - WARM_UP}/{changes} {key}={option}: settled {measured['settled']:.0f} ms, "
+                  f"socket {measured['socket']:.0f} ms in {measured['round_trips']} round trips, "
+                  f"long tasks {measured['busy']:.0f} ms, "
+                  f"{measured['charts']} charts drawn, "
+                  f"{page.url.split('/cockpit')[-1]}", file=sys.stderr, flush=True)
+        browser.close()
+    return {"samples": samples}
+
+
+ALL_CHARTS_DRAWN = """() => {
+  const cards = [...document.querySelectorAll('[data-testid^="chart-"]')];
+  return cards.length > 0 && cards.every(card => {
+    const plot = card.querySelector('.js-plotly-plot');
+    return plot && plot.data && plot.data.length > 0 && plot.querySelector('.main-svg');
+  });
+}"""
+
+
+def run(database_url: str | None, orders: int, customers: int, changes: int, port: int,
+        workdir: str | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(workdir) if workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        url = database_url or f"sqlite:///{Path(tmp) / 'cockpit.sqlite3'}"
+        seeded = seed_unless_seeded(url, customers=customers, orders=orders, as_of=datetime.now(UTC).date())
+        sizes = _sizes(url)
+        origins = f"http://localhost:{port},http://127.0.0.1:{port}"
+        today = datetime.now(UTC).date()
+        with served_backend(url, port, work / "server.log", frontend=True, CRM_ALLOWED_ORIGINS=origins,
+                            REFLEX_WEB_WORKDIR=str(work / "web"), REFLEX_STATES_WORKDIR=str(work / "states")):
+            driven = _drive(f"http://localhost:{port}", changes)
+            time.sleep(16)  # the app flushes its timings every 15 s
+        server = _server_timings(url, today, ("set_filter", "on_load_internal", "load"))
+        engine_for(url).dispose()
+    return {**_figures(driven["samples"]), **server, "changes": len(driven["samples"]), "seeded": seeded,
+            "database": "sqlite" if url.startswith("sqlite") else "postgresql",
+            "orders": sizes["sales_order"], "customers": sizes["customer"]}
+
+
+def _figures(samples: list[dict[str, float]]) -> dict[str, Any]:
+    settled = [s["settled"] for s in samples]
+    socket = [s["socket"] for s in samples]
+    browser_share = [s["settled"] - s["socket"] for s in samples]
+    return {
+        "p50_ms": round(statistics.median(settled), 1), "p95_ms": round(_percentile(settled, 0.95), 1),
+        "max_ms": round(max(settled), 1),
+        "socket_p50_ms": round(statistics.median(socket), 1), "socket_p95_ms": round(_percentile(socket, 0.95), 1),
+        "browser_p50_ms": round(statistics.median(browser_share), 1),
+        "browser_p95_ms": round(_percentile(browser_share, 0.95), 1),
+        "long_tasks_p50_ms": round(statistics.median(s["busy"] for s in samples), 1),
+        "charts_drawn_p50": statistics.median(s["charts"] for s in samples),
+        "round_trips_p50": statistics.median(s["round_trips"] for s in samples),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--changes", type=int, default=40)
+    parser.add_argument("--database-url", default=None, help="default: a new temporary SQLite file")
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--workdir", default=None, help="keeps the built pages and the server log here")
+    parser.add_argument("--app-url", default=None, help="drive an app already served there (browser figures only)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.app_url:
+        figures = _figures(_drive(args.app_url, args.changes)["samples"])
+    else:
+        figures = run(args.database_url, args.orders, args.customers, args.changes, args.port, args.workdir)
+    print(json.dumps(figures) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -183,7 +183,7 @@ def test_admin_reset_keeps_the_user_on_their_account_page_until_they_choose_a_pa
     expect(row).to_contain_text("must change password")
 
     # The user's open tab was signed out: its next event goes to the login page.
-    user_page.get_by_role("link", name="Customers").click()
+    user_page.get_by_role("link", name="Customers", exact=True).click()
     expect(user_page).to_have_url(path_is(app_url, "/login?next=/customers"))
     submit_login(user_page, "reese.reset@example.com", "temporary-plum-42")
     expect(user_page).to_have_url(path_is(app_url, "/account"))
@@ -211,5 +211,5 @@ def test_sign_out_everywhere_ends_the_sessions_of_every_browser(page: Page, new_
 
     page.get_by_role("button", name="Sign out everywhere").click()
     expect(page).to_have_url(path_is(app_url, "/login"))
-    other.get_by_role("link", name="Customers").click()
+    other.get_by_role("link", name="Customers", exact=True).click()
     expect(other).to_have_url(path_is(app_url, "/login?next=/customers"))

@@ -1,14 +1,12 @@
 """The app object. Pages register themselves when their modules are imported."""
 
-import reflex as rx
-
 from crm_app import mail_sender, metrics, start_up, webhook_sender
 from crm_app.api import api
 from crm_app.components.responsive import STYLESHEET
 from crm_app.request_guards import RequestGuards
 from crm_app.serving import report_backend_error
 from crm_app.states.auth import FollowTheSessionCookie
-from crm_app.survey_path import SurveyPath
+from crm_app.survey_path import AppWithSurveyPath
 from crm_app.pages import admin_users, customer, customers, feedback, home, inbox, login, pipeline  # noqa: F401  (registers the routes)
 from crm_app.pages import order_new, orders, tasks  # noqa: F401  (registers the routes)
 from crm_app.pages import imports  # noqa: F401  (registers the routes)
@@ -21,8 +19,9 @@ from crm_app.pages import not_found  # noqa: F401  (registers the routes)
 from crm_app.pages import admin_webhooks  # noqa: F401  (registers the routes)
 
 # RequestGuards wraps everything (the API and Reflex's own routes): origins, uploads and body deadlines. The survey's
-# POST /api/feedback is answered ahead of them all (crm_app/survey_path.py), under the same rules.
-app = rx.App(api_transformer=[api, RequestGuards, SurveyPath], backend_exception_handler=report_backend_error,
+# POST /api/feedback is answered ahead of all that Reflex and the API put in front of their routes, under the same
+# rules (crm_app/survey_path.py).
+app = AppWithSurveyPath(api_transformer=[api, RequestGuards], backend_exception_handler=report_backend_error,
              stylesheets=[STYLESHEET])
 # A tab's state follows its session cookie (set and cleared over HTTP): signed out or in as someone else, it
 # receives nothing of before.

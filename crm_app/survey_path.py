@@ -19,6 +19,7 @@ import logging
 import time
 from typing import Any
 
+import reflex as rx
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from crm_app import api, metrics, rate_limit
@@ -38,7 +39,7 @@ class _ClientLeft(Exception):
 
 
 class SurveyPath:
-    """ASGI wrapper answering POST /api/feedback itself; install it outermost (last in `api_transformer`)."""
+    """ASGI wrapper answering POST /api/feedback itself; outermost in the app (AppWithSurveyPath)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -68,6 +69,14 @@ class SurveyPath:
         finally:
             metrics.recorder.record("api", ROUTE, time.perf_counter() - started, status >= 500, module="api",
                                     role="public")
+
+
+class AppWithSurveyPath(rx.App):
+    """The Reflex app whose ASGI app has SurveyPath in front: ahead of Reflex's own Starlette (error, CORS and
+    context middleware, the mount), which an `api_transformer` cannot get in front of."""
+
+    def __call__(self) -> Any:
+        return SurveyPath(super().__call__())
 
 
 async def _answer(scope: dict, receive: Any, headers: dict[bytes, str], deadline: float) -> JSONResponse:

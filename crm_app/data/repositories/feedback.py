@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, update
+from sqlalchemy import insert as sa_insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -132,6 +132,16 @@ def submit_feedback(*, session: Session, submission: FeedbackSubmission, channel
     return Submitted(id=feedback.id, created=True)
 
 
+# Core, not the ORM's bulk path: one multi-row INSERT ... RETURNING that skips submission ids already stored. Built
+# once per dialect: the group commit runs it many times a second, and building it cost as much as running it.
+_NEW_ANSWERS = {
+    name: insert(Feedback.__table__).on_conflict_do_nothing(index_elements=["client_submission_id"])
+    .returning(Feedback.__table__.c.client_submission_id, Feedback.__table__.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+_AUDIT_ROWS = sa_insert(AuditLog.__table__)
+
+
 def submit_anonymous_batch(
     *, session: Session, submissions: list[FeedbackSubmission], channel: FeedbackChannel
 ) -> list[Submitted]:
@@ -153,19 +163,13 @@ def submit_anonymous_batch(
          "sentiment": sentiment_score(s.comment)}
         for s in first_of.values()
     ]
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    feedback = Feedback.__table__  # Core, not the ORM's bulk path: one multi-row INSERT ... RETURNING
-    inserted = dict(session.execute(
-        insert(feedback).on_conflict_do_nothing(index_elements=["client_submission_id"])
-        .returning(feedback.c.client_submission_id, feedback.c.id),
-        rows,
-    ).all()) if rows else {}
+    inserted = dict(session.execute(_NEW_ANSWERS[session.get_bind().dialect.name], rows).all()) if rows else {}
     missing = [sid for sid in first_of if sid not in inserted]
     stored_before = dict(session.execute(
         select(Feedback.client_submission_id, Feedback.id).where(Feedback.client_submission_id.in_(missing))
     ).all()) if missing else {}
     if inserted:
-        session.execute(insert(AuditLog.__table__), [
+        session.execute(_AUDIT_ROWS, [
             {"actor_id": None, "entity": "feedback", "entity_id": feedback_id, "action": "submit", "at": now,
              "new_values": {"csat": first_of[sid].csat, "nps": first_of[sid].nps, "customer_id": None}}
             for sid, feedback_id in inserted.items()

@@ -73,9 +73,12 @@ def event_body(event: WebhookEvent, data: dict[str, Any], at: datetime) -> str:
                       ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+# Built once: every group commit of survey answers asks it, and building the statement cost more than running it.
+_ACTIVE_ENDPOINTS = sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.is_active.is_(True))
+
+
 def _subscribers(session: Session, event: WebhookEvent) -> list[int]:
-    rows = session.exec(select(WebhookEndpoint.id, WebhookEndpoint.events)
-                        .where(WebhookEndpoint.is_active.is_(True))).all()
+    rows = session.execute(_ACTIVE_ENDPOINTS).all()
     return [endpoint_id for endpoint_id, events in rows if event.value in (events or [])]
 
 

@@ -77,7 +77,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Orders", ORDERS, "receipt", STAFF),
     NavItem("Tasks", TASKS, "list-checks", STAFF),
     NavItem("Inbox", INBOX, "inbox", STAFF),
-    NavItem("Insights", INSIGHTS, "lightbulb", (Role.admin, Role.executive)),
+    NavItem("Insights", INSIGHTS, "lightbulb", (Role.admin, Role.executive, Role.marketer)),
     NavItem("Cockpit", COCKPIT, "gauge", STAFF),
     NavItem("Campaigns", CAMPAIGNS, "megaphone", STAFF),
     NavItem("Import", IMPORT, "upload", (Role.admin, Role.sales_rep)),

@@ -38,12 +38,33 @@ def _heatmap_text(trace: dict) -> str | None:
     return f"{rows:,} rows, values from {_number(min(cells))} to {_number(max(cells))}"
 
 
+def _cloud_text(trace: dict) -> str | None:
+    """A point cloud (markers on two numeric axes, a map of customers): its count and extent, not a 'highest'."""
+    pairs = [(float(x), float(y)) for x, y in zip(trace.get("x") or [], trace.get("y") or [])
+             if x is not None and y is not None and not (isinstance(x, float) and math.isnan(x))
+             and not (isinstance(y, float) and math.isnan(y))]
+    if not pairs:
+        return None
+    xs, ys = [x for x, _ in pairs], [y for _, y in pairs]
+    count = f"{len(pairs):,} point" + ("" if len(pairs) == 1 else "s")
+    return (f"{count}, x from {_number(min(xs))} to {_number(max(xs))}, "
+            f"y from {_number(min(ys))} to {_number(max(ys))}")
+
+
+def _is_cloud(trace: dict) -> bool:
+    return (trace.get("type") == "scatter" and trace.get("mode") == "markers"
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (trace.get("x") or ["-"])))
+
+
 def _trace_text(trace: dict, title: str) -> str | None:
     if trace.get("hoverinfo") in _SKIPPED:
         return None
     name = "" if trace.get("name") == title else trace.get("name") or ""
     if trace.get("type") == "heatmap":
         text = _heatmap_text(trace)
+        return None if text is None else f"{name}: {text}" if name else text
+    if _is_cloud(trace):
+        text = _cloud_text(trace)
         return None if text is None else f"{name}: {text}" if name else text
     points = _points(trace)
     if not points:
@@ -57,7 +78,8 @@ def _trace_text(trace: dict, title: str) -> str | None:
 
 def figure_summary(figure: go.Figure) -> str:
     """"<title>. <trace>: <n> points, highest <value> (<label>), lowest <value> (<label>). ..." for each trace
-    that carries data (a heatmap: its rows and range), or "<title>: no data." when none has any. Values are as plotted (units of the chart)."""
+    that carries data (a heatmap: its rows and range; a cloud of markers on numeric axes: its x and y extent), or
+    "<title>: no data." when none has any. Values are as plotted (units of the chart)."""
     layout = figure.layout.to_plotly_json() if hasattr(figure.layout, "to_plotly_json") else dict(figure.layout)
     title = ((layout.get("title") or {}).get("text") or "Chart").rstrip(".")
     traces = [trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace) for trace in figure.data]

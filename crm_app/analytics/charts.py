@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from crm_app.analytics.segment_map import map_traces
+
 COLOURS = ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880"]
 FADED = "#c8ccf2"  # the first colour, faded: the stages of the funnel that are not chosen
 # A small template in the default look: plotly's own is sent with every figure on every filter change
@@ -25,6 +27,7 @@ TEMPLATE = {"layout": {
     "yaxis": {"gridcolor": "white", "zerolinecolor": "white", "ticklabeloverflow": "allow"},
 }}
 HEIGHT_PX = 280  # every chart's: the page keeps each one in a box of that height (components/plot_card.py)
+MAP_HEIGHT_PX = 420  # the segment map's: taller, customers are picked on it
 LAYOUT = {"margin": {"l": 40, "r": 10, "t": 30, "b": 30}, "height": HEIGHT_PX, "showlegend": True,
           "legend": {"orientation": "h", "y": -0.2}, "clickmode": "event", "template": TEMPLATE}
 
@@ -191,4 +194,22 @@ def campaign_responses_figure(cumulative: pd.DataFrame) -> go.Figure:
                 line={"dash": "dash"})],
         "Cumulative responses", xaxis={"title": {"text": "days since contact"}},
         yaxis={"title": {"text": "% responded"}},
+    )
+
+
+def segment_map_figure(x: list[float], y: list[float], clusters: list[int], explained_variance: list[float],
+                       mapped_customers: int) -> go.Figure:
+    """The segment map: customers on the first two principal components of their log RFM features, one trace per
+    KMeans cluster (numbered from 1, as on the page; analytics.segment_map.map_traces), the share of variance on
+    each axis; the title says how many of the mapped customers are drawn. Box selection by default (lasso on the
+    toolbar)."""
+    traces = [_trace("scatter", mode="markers", x=[x[i] for i in positions], y=[y[i] for i in positions],
+                     name=f"Cluster {cluster + 1}", marker={"size": 5, "opacity": 0.7})
+              for cluster, positions in map_traces(clusters)]
+    first, second = explained_variance
+    return _figure(
+        traces, f"Customers by log RFM (PCA): {len(x):,} of {mapped_customers:,} shown",
+        xaxis={"title": {"text": f"PC1 ({first * 100:.1f} % of variance)"}, "zeroline": False},
+        yaxis={"title": {"text": f"PC2 ({second * 100:.1f} % of variance)"}, "zeroline": False},
+        height=MAP_HEIGHT_PX, dragmode="select", hovermode="closest",
     )

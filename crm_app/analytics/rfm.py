@@ -119,6 +119,13 @@ class RfmClusters:
     profile: pd.DataFrame
 
 
+def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
+    """The features customers are clustered (and mapped) on: z-scores over `rfm`'s customers of
+    log1p(recency_days), log1p(frequency), log1p(monetary), one row per customer in `rfm`'s order."""
+    return StandardScaler().fit_transform(np.log1p(rfm[["recency_days", "frequency", "monetary"]].astype(float)
+                                                   .to_numpy()))
+
+
 def rfm_clusters(
     rfm: pd.DataFrame,
     *,
@@ -133,8 +140,7 @@ def rfm_clusters(
     `silhouette_sample` customers drawn with `random_state`. Clusters are renumbered by descending mean
     monetary so numbering is stable. Needs at least 3 customers; k is capped at customers − 1.
     """
-    features = np.log1p(rfm[["recency_days", "frequency", "monetary"]].astype(float).to_numpy())
-    scaled = StandardScaler().fit_transform(features)
+    scaled = rfm_features(rfm)
     n = len(rfm)
     candidates = [k for k in k_values if 2 <= k <= n - 1]
     if not candidates:

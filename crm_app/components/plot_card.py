@@ -16,6 +16,8 @@ from crm_app.analytics.charts import HEIGHT_PX
 # The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2},
                "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# A chart whose selection means something (the segment map) keeps the box and lasso tools.
+SELECT_CONFIG = {**PLOT_CONFIG, "modeBarButtonsToRemove": []}
 
 
 class _SteadyFigure:
@@ -57,20 +59,25 @@ steady_finance = SteadyFinancePlot.create
 
 
 def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_rows=None,
-              plot: Callable[..., rx.Component] = steady_cartesian) -> rx.Component:
+              plot: Callable[..., rx.Component] = steady_cartesian, on_selected=None,
+              height_px: int = HEIGHT_PX) -> rx.Component:
     """`figure` a go.Figure state var, `summary` its text alternative (analytics/chart_text.figure_summary);
-    `on_click` receives the clicked points (cross-filtering); `on_rows`
+    `on_click` receives the clicked points (cross-filtering), `on_selected` the points of a box or lasso selection
+    (and keeps those tools on the toolbar); `height_px` is the figure's layout height; `on_rows`
     opens the rows behind the chart. `plot` is the Plotly bundle that draws it: the cartesian one (bar,
     scatter, heatmap) is a third of the full library a browser would otherwise fetch and parse on a cold
     open; a funnel needs the finance one."""
     props = {"on_click": on_click} if on_click is not None else {}
+    if on_selected is not None:
+        props["on_selected"] = on_selected
     summary_id = f"chart-summary-{label.lower().replace(' ', '-')}"
     return rx.card(
         # The drawing is described by the summary under it (a figure, not an image: its toolbar stays usable).
         # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
         # when Plotly measures text while redrawing, not the whole page each time.
-        rx.box(plot(data=figure, config=PLOT_CONFIG, width="100%", **props), role="figure", aria_label=label,
-               aria_describedby=summary_id, height=f"{HEIGHT_PX}px", contain="strict"),
+        rx.box(plot(data=figure, config=SELECT_CONFIG if on_selected is not None else PLOT_CONFIG, width="100%",
+                    **props), role="figure", aria_label=label, aria_describedby=summary_id, height=f"{height_px}px",
+               contain="strict"),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),
         rx.button("Show rows", size="1", variant="soft", on_click=on_rows,
                   aria_label=f"Show the rows behind the {label.lower()} chart") if on_rows is not None

@@ -74,11 +74,25 @@ class Clusters:
 
 
 @dataclass(frozen=True)
+class SegmentMapPoints:
+    """The segment map (analytics.segment_map) as drawn: one entry per shown customer in each list, in customer id
+    order; x and y on the first two principal components, whose shares of the variance are explained_variance."""
+
+    explained_variance: list[float]
+    mapped_customers: int
+    customer_id: list[int]
+    x: list[float]
+    y: list[float]
+    cluster: list[int]
+
+
+@dataclass(frozen=True)
 class SegmentsResult:
     as_of: str
     customers: int
     segments: list[SegmentProfile]
     clusters: Clusters
+    map: SegmentMapPoints | None = None  # absent from fits stored before the map existed
 
 
 # --- clv ----------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from crm_app.analytics.kpis import sales_kpis
 from crm_app.analytics.quality import data_quality, email_validity, phone_validity
 from crm_app.analytics.retention import retention_rate
 from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
+from crm_app.analytics.segment_map import segment_map
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
 from crm_app.data.facts import Facts
@@ -255,8 +256,9 @@ def segment_members(facts: Facts, as_of: date, *, segment: str | None = None, cl
 
 
 def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int = CLUSTER_SAMPLE) -> SegmentsResult:
-    """RFM named segments with their profiles, and KMeans clusters with the silhouette score of each k tried
-    (on a seeded sample of `cluster_sample` customers when there are more)."""
+    """RFM named segments with their profiles, KMeans clusters with the silhouette score of each k tried (on a seeded
+    sample of `cluster_sample` customers when there are more), and the clustered customers' segment map (at most
+    analytics.segment_map.MAP_POINTS of them drawn)."""
     rfm = rfm_table(facts.orders, period.as_of)
     if len(rfm) < 3:
         raise TooLittleData(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
@@ -272,6 +274,7 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
     profile.insert(1, "share", profile["customers"] / len(scored))
     sample = _cluster_sample(rfm, cluster_sample)
     clusters = rfm_clusters(sample)
+    mapped = segment_map(sample, clusters.labels)
     return from_plain(SegmentsResult, _plain({
         "as_of": period.as_of.isoformat(),
         "customers": len(scored),
@@ -281,6 +284,15 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
             "clustered_customers": len(sample),
             "silhouette": _records(clusters.silhouette.reset_index()),
             "profile": _records(clusters.profile.reset_index()),
+        },
+        "map": {
+            "explained_variance": list(mapped.explained_variance),
+            "mapped_customers": mapped.customers,
+            "customer_id": mapped.points.index.tolist(),
+            # Four decimals: a thousandth of a standard deviation is far below a pixel on the map.
+            "x": mapped.points["x"].round(4).tolist(),
+            "y": mapped.points["y"].round(4).tolist(),
+            "cluster": mapped.points["cluster"].tolist(),
         },
     }))
 

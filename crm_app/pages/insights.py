@@ -1,13 +1,20 @@
-"""/insights (executives and admins): one tab per model (segments, CLV, churn risk with follow-up tasks, forecast,
-data quality, win probability), each with its headline first and its tables below."""
+"""/insights (executives, admins and marketers): one tab per model (segments with the segment map, CLV, churn risk
+with follow-up tasks, forecast, data quality, win probability), each with its headline first and its tables below."""
 
 import reflex as rx
 
 from crm_app import routes
+from crm_app.analytics.charts import MAP_HEIGHT_PX
+from crm_app.analytics.segment_map import MAP_POINTS
+from crm_app.components.forms import field_error, text_field
+from crm_app.components.plot_card import plot_card
 from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
-from crm_app.data.models import Role
-from crm_app.states.insights import InsightsState
+from crm_app.domain import CampaignChannel
+from crm_app.states.insights import READERS, InsightsState
+from crm_app.states.map_audience import NEW_CAMPAIGN, MapAudienceState
+
+CHANNELS = [channel.value for channel in CampaignChannel]
 
 
 def _table(columns: list[tuple[str, str]], rows: rx.Var, test_id: str, *, link: str | None = None) -> rx.Component:
@@ -72,7 +79,47 @@ def _segments() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        rx.cond(InsightsState.segment_map_summary != "", rx.vstack(
+            rx.heading("Segment map", size="3", as_="h3"),
+            _note(f"The clustered customers on the two directions in which their log recency, frequency and spend "
+                  f"vary most (PCA); at most {MAP_POINTS:,} are drawn."),
+            plot_card(InsightsState.segment_map, "Segment map", InsightsState.segment_map_summary,
+                      on_selected=MapAudienceState.select_points, height_px=MAP_HEIGHT_PX),
+            rx.cond(InsightsState.can_target, _map_audience()),
+            spacing="3", width="100%")),
     )
+
+
+def _map_audience() -> rx.Component:
+    """The selection on the map as a campaign audience: its count first, then a new or an existing draft."""
+    m = MapAudienceState
+    return rx.card(rx.form(rx.vstack(
+        rx.text(rx.cond(m.selected > 0, m.selected.to_string() + " customers selected on the map.",
+                        "Select customers on the map with the box or lasso tool to make them an audience."),
+                size="2", data_testid="map-selected"),
+        rx.el.label("Audience of", html_for="field-map_target"),
+        rx.el.select(rx.el.option("A new draft campaign", value=NEW_CAMPAIGN),
+                     rx.foreach(m.drafts, lambda d: rx.el.option("Draft: " + d["name"], value=d["id"])),
+                     id="field-map_target", name="map_target", default_value=NEW_CAMPAIGN,
+                     style={"width": "100%", "padding": "0.4em"}),
+        field_error(m.errors, "map_target"),
+        rx.grid(
+            text_field("New campaign's name", "map_name", m.errors, max_length=200),
+            rx.vstack(rx.el.label("Channel", html_for="field-map_channel"),
+                      rx.el.select(*[rx.el.option(c, value=c) for c in CHANNELS], id="field-map_channel",
+                                   name="map_channel", default_value="phone",
+                                   style={"width": "100%", "padding": "0.4em"}),
+                      field_error(m.errors, "map_channel"), spacing="1", width="100%"),
+            text_field("Email subject (email campaigns)", "map_email_subject", m.errors, max_length=200),
+            text_field("Email text (email campaigns)", "map_email_body", m.errors, max_length=10_000),
+            columns=rx.breakpoints(initial="1", md="2"), spacing="2", width="100%"),
+        rx.cond(m.errors.contains("form"), rx.callout(m.errors["form"], icon="triangle-alert", color_scheme="red",
+                                                       data_testid="map-audience-error")),
+        rx.button("Make audience", type="submit", disabled=m.selected == 0, data_testid="map-audience-submit"),
+        rx.cond(m.note != "", rx.hstack(rx.text(m.note, size="2", data_testid="map-audience-note"),
+                                        rx.link("Open the campaign", href=m.link), spacing="2", wrap="wrap")),
+        spacing="2", width="100%"),
+        on_submit=MapAudienceState.make_audience, reset_on_submit=False, width="100%"), width="100%")
 
 
 def _clv() -> rx.Component:
@@ -192,7 +239,7 @@ TABS = (("segments", "Segments", _segments), ("clv", "Lifetime value", _clv), ("
         ("forecast", "Forecast", _forecast), ("quality", "Data quality", _quality), ("winprob", "Win probability", _winprob))
 
 
-@staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=(Role.admin, Role.executive))
+@staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=READERS)
 def insights() -> rx.Component:
     return rx.vstack(
         rx.hstack(

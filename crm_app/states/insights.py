@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from crm_app import routes
-from crm_app.analytics.charts import forecast_figure
+from crm_app.analytics.chart_text import figure_summary
+from crm_app.analytics.charts import forecast_figure, segment_map_figure
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
@@ -30,6 +31,8 @@ from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 
 _money, _share = whole_money, percent
+# Marketers read the page too: its segments and clusters are what they build audiences from.
+READERS = (Role.admin, Role.executive, Role.marketer)
 DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
 
 
@@ -50,6 +53,10 @@ class InsightsState(rx.State):
 
     segments: list[dict[str, str]] = []
     segment_customers: str = ""
+    # The segment map (at most analytics.segment_map.MAP_POINTS points) and its text alternative.
+    segment_map: go.Figure = go.Figure()
+    segment_map_summary: str = ""
+    can_target: bool = False  # marketers and admins make a selection on the map an audience
     silhouette: list[dict[str, str]] = []
     clusters: list[dict[str, str]] = []
     cluster_note: str = ""
@@ -77,6 +84,7 @@ class InsightsState(rx.State):
     winprob_note: str = ""
 
     _refresh_requested_at: datetime | None = None
+    _map_run_id: int = 0  # the segments fit the map was drawn from
     _churn_ids: list[int] = []
 
     def _show(self) -> bool:
@@ -89,6 +97,7 @@ class InsightsState(rx.State):
         self.problems = {name: summary.get("error", "") for name, summary in stored.items()}
         self.headlines = {name: "" for name in runs}
         self._show_segments(stored_result("segments", stored["segments"]))
+        self._map_run_id = runs["segments"].id if runs["segments"] is not None else 0
         self._show_clv(stored_result("clv", stored["clv"]))
         self._show_churn(stored_result("churn", stored["churn"]))
         self._show_forecast(stored_result("forecast", stored["forecast"]))
@@ -120,6 +129,10 @@ class InsightsState(rx.State):
                 f"{count_of(report.customers, 'customer')} with a paid order fall into "
                 f"{count_of(len(report.segments), 'segment')}; the largest is {largest.segment} "
                 f"({_share(largest.share)} of them).")
+        drawn = report.map if report else None
+        self.segment_map = (segment_map_figure(drawn.x, drawn.y, drawn.cluster, drawn.explained_variance,
+                                               drawn.mapped_customers) if drawn else go.Figure())
+        self.segment_map_summary = figure_summary(self.segment_map) if drawn else ""
         self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {clusters.k} has the best silhouette, "
                              f"on {count_of(clusters.clustered_customers, 'customer')}.") if clusters else ""
 
@@ -242,13 +255,14 @@ class InsightsState(rx.State):
         self._refresh_requested_at = datetime.now(UTC)
         return InsightsState.refresh_models
 
-    @staff_event(Role.admin, Role.executive)
+    @staff_event(*READERS)
     def load(self) -> Any:
         self.can_create_tasks = current_actor().role == Role.admin
+        self.can_target = current_actor().runs_campaigns
         never_fitted = self._show()
         return self._request_refresh() if never_fitted else None
 
-    @staff_event(Role.admin, Role.executive)
+    @staff_event(*READERS)
     def refit(self) -> Any:
         if self.refreshing:
             return rx.toast.info("The models are being refitted already.")
@@ -269,7 +283,7 @@ class InsightsState(rx.State):
                 self.refreshing = False
         return InsightsState.show_fits
 
-    @staff_event(Role.admin, Role.executive)
+    @staff_event(*READERS)
     def show_fits(self) -> Any:
         self._show()
         return rx.toast.success("The insights are up to date.")

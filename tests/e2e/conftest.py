@@ -260,3 +260,21 @@ def user_by_email(database_url: str, email: str) -> User | None:
 def user_count(database_url: str) -> int:
     with Session(engine_for(database_url)) as session:
         return session.exec(select(func.count()).select_from(User)).one()
+
+
+def ensure_segments_fit(database_url: str) -> None:
+    """A stored /insights segments fit, as a visit to /insights would leave, when there is none yet (fitting every
+    model on the page's first visit takes minutes on a busy machine)."""
+    from datetime import UTC, datetime
+
+    from crm_app.data.facts import load_facts
+    from crm_app.data.insights_refresh import fit_insight, insight_model_name, latest_insights
+    from crm_app.data.reports import ReportPeriod
+    from crm_app.data.repositories.model_runs import record_model_run
+
+    with Session(engine_for(database_url)) as session:
+        if latest_insights(session=session)["segments"] is None:
+            fit = fit_insight("segments", load_facts(session), ReportPeriod.ending(datetime.now(UTC).date()))
+            record_model_run(session=session, model=insight_model_name("segments"), rows=fit.rows,
+                             seconds=fit.seconds, summary=fit.report)
+            session.commit()

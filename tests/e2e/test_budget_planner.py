@@ -4,53 +4,43 @@ campaigns whose audiences are the planned customers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, func, select
 
 from crm_app.analytics.budget_plan import plan_budget
 from crm_app.data.db import engine_for
-from crm_app.data.facts import load_facts
-from crm_app.data.insights_refresh import fit_insight, insight_model_name, latest_insights
 from crm_app.data.models import Campaign, CampaignTarget, Role, User
-from crm_app.data.reports import ReportPeriod
 from crm_app.data.repositories import budget_planner
-from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.data.repositories.users import actor_of
 from crm_app.data.security import hash_password
 from crm_app.domain import CampaignStatus, TargetGroup
 from crm_app.formatting import money
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import ensure_segments_fit, open_page, sign_in
 
 pytestmark = pytest.mark.e2e
 
-PLANNER = ("e2e-planner@example.com", "e2e-planner-pass-2026")
+PLANNER = ("marketer@example.com", "demo-marketer-2026")  # the demo marketer
 COSTS = {"email": 0.5, "event": 20.0, "ads": 2.0}
 BUDGET = 400.0
 
 
-def _marketer_and_segments(engine) -> User:
-    """A marketer, and a stored segments fit (as a visit to /insights would leave) when there is none yet."""
+def _marketer(engine) -> User:
     with Session(engine) as session:
         marketer = session.exec(select(User).where(User.email == PLANNER[0])).first()
         if marketer is None:
             marketer = User(email=PLANNER[0], full_name="Pia Planner", role=Role.marketer,
                             password_hash=hash_password(PLANNER[1]))
             session.add(marketer)
-        if latest_insights(session=session)["segments"] is None:
-            fit = fit_insight("segments", load_facts(session), ReportPeriod.ending(datetime.now(UTC).date()))
-            record_model_run(session=session, model=insight_model_name("segments"), rows=fit.rows,
-                             seconds=fit.seconds, summary=fit.report)
-        session.commit()
+            session.commit()
         session.refresh(marketer)
         return marketer
 
 
 def test_a_marketer_plans_a_budget_and_creates_its_audience(new_context, app_url, e2e_database_url):
     engine = engine_for(e2e_database_url)
-    actor = actor_of(_marketer_and_segments(engine))
+    ensure_segments_fit(e2e_database_url)
+    actor = actor_of(_marketer(engine))
     with Session(engine) as session:
         inputs = budget_planner.planner_inputs(session=session, actor=actor)
     plan = plan_budget(inputs.options, inputs.capacity, budget=BUDGET, cost_per_contact=COSTS,

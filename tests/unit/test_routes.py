@@ -17,7 +17,8 @@ from crm_app.data.models import Role
                           "Campaigns"]),
         (Role.sales_rep, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns",
                           "Import"]),
-        (Role.marketer, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns"]),
+        (Role.marketer, ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit",
+                         "Campaigns"]),
         ("stranger", []),
     ],
 )

@@ -46,3 +46,10 @@ def test_a_forecast_band_is_left_out_and_a_chart_without_data_says_so():
     assert figure_summary(charts.bar_figure(pd.Series([], dtype=float), "Win rate by rep (%)")) == (
         "Win rate by rep (%): no data.")
     assert figure_summary(go.Figure()) == "Chart: no data."
+
+
+def test_a_cloud_of_customers_gives_each_clusters_count_and_extent():
+    figure = charts.segment_map_figure([0.5, -1.25, 2.0], [0.1, 0.2, -0.3], [1, 0, 1], [0.7, 0.2], 40)
+    assert figure_summary(figure) == (
+        "Customers by log RFM (PCA): 3 of 40 shown. Cluster 1: 1 point, x from -1.2 to -1.2, y from 0.2 to 0.2. "
+        "Cluster 2: 2 points, x from 0.5 to 2, y from -0.3 to 0.1.")

@@ -40,6 +40,7 @@ FIGURES = {
         "name": ["Spring", "No holdout"], "response_rate": [0.15, 0.1], "roi": [1.5, 0.2],
         "uplift": [0.05, np.nan], "uplift_low": [0.03, np.nan], "uplift_high": [0.071, np.nan],
         "incremental_roi": [0.4, np.nan]})),
+    "segment map": charts.segment_map_figure([0.5, -1.25, 2.0], [0.1, 0.2, -0.3], [1, 0, 1], [0.7123, 0.2], 40),
     "forecast": charts.forecast_figure(MONTHLY["revenue"].set_axis(pd.date_range("2026-01-01", periods=3,
                                                                                  freq="MS")), FORECAST),
 }
@@ -72,3 +73,13 @@ def test_amount_axes_are_in_the_companys_currency_and_separators():
     assert FIGURES["region"].layout.yaxis.ticksuffix == "\xa0€"
     assert FIGURES["win-rate"].layout.separators is None  # a rate is no amount
     assert charts.funnel_figure(PIPELINE, amount_text="€{:,.0f}".format).data[0].text[1] == "€6,500"
+
+
+def test_the_segment_map_has_a_trace_per_cluster_and_the_variance_on_its_axes():
+    figure = FIGURES["segment map"]
+    assert [(trace.name, list(trace.x), list(trace.y)) for trace in figure.data] == [
+        ("Cluster 1", [-1.25], [0.2]), ("Cluster 2", [0.5, 2.0], [0.1, -0.3])]
+    assert figure.layout.xaxis.title.text == "PC1 (71.2 % of variance)"
+    assert figure.layout.yaxis.title.text == "PC2 (20.0 % of variance)"
+    assert figure.layout.title.text == "Customers by log RFM (PCA): 3 of 40 shown"
+    assert figure.layout.dragmode == "select"

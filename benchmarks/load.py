@@ -11,8 +11,8 @@ users six are sales reps, two executives and two customers (a single user is a r
   for a name (25 %), moves one of their open deals to the next open stage on /pipeline (20 %: the first move
   after other pages opens /pipeline, timed apart), and adds a task to one of their customers (20 %: opening
   /tasks?customer=ID, then saving the form, each timed);
-- an executive changes one cockpit filter (region, segment or period): the event, its redirect and the page's
-  on_load chain, timed as one;
+- an executive changes one cockpit filter (region, segment or period): the event and the figures and URL it
+  answers with (a page that changes in place), timed as one;
 - a customer posts a survey answer to POST /api/feedback (the rate limit is lifted for the run).
 
 Every user works in a closed loop: the next action starts when the last one is answered, after `--think-ms`

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from crm_app.data.models import (ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS, TOKEN_ACCESS_LABELS,
                                  TOKEN_STATUS_LABELS)
+from crm_app.i18n import gettext
 from crm_app.domain import ACQUISITION_CHANNEL_LABELS, LOGGED_KIND_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS
 
 VOCABULARIES: tuple[dict[str, str], ...] = (ROLE_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS,
@@ -17,9 +18,10 @@ LABELS: dict[str, str] = {str(code): text for vocabulary in VOCABULARIES for cod
 
 
 def label(code: object) -> str:
-    """The human label of a stored code; a value outside every vocabulary (a region, a stage) as it is."""
+    """The human label of a stored code, in the acting user's language (crm_app/i18n.py); a value outside every vocabulary (a region, a stage) as it is."""
     text = str(code)
-    return LABELS.get(text, text)
+    found = LABELS.get(text)
+    return text if found is None else gettext(found)
 
 
 def choices(vocabulary: dict[str, str]) -> list[tuple[str, str]]:

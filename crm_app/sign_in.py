@@ -36,6 +36,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from crm_app import rate_limit, routes
+from crm_app.i18n import gettext
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import SignInOutcome, User
 from crm_app.data.repositories import sign_in_audit, two_factor, users
@@ -256,13 +257,13 @@ async def second_factor_step(*, ticket: str, code: str, client: str) -> SignInRe
 def refusal_message(retry_after: int) -> str:
     """What the visitor is told when refused: never whether the email exists; when throttled, when to retry."""
     if retry_after <= 0:
-        return REFUSED
+        return gettext(REFUSED)
     if retry_after < 60:
-        wait = f"{retry_after} second{'s' * (retry_after != 1)}"
+        wait = gettext("1 second" if retry_after == 1 else "{count} seconds", count=retry_after)
     else:
         minutes = math.ceil(retry_after / 60)
-        wait = f"{minutes} minute{'s' * (minutes != 1)}"
-    return f"Too many sign-in attempts. Try again in {wait}."
+        wait = gettext("1 minute" if minutes == 1 else "{count} minutes", count=minutes)
+    return gettext("Too many sign-in attempts. Try again in {wait}.", wait=wait)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------------

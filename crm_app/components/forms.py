@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
+from crm_app.components.translated import t
 from crm_app.data.models import ACTIVITY_KIND_LABELS
 
 
@@ -18,7 +19,7 @@ def field_error(errors: rx.Var, name: str) -> rx.Component:
     )
 
 
-def text_field(label: str, name: str, errors: rx.Var, **props) -> rx.Component:
+def text_field(label: str | rx.Var, name: str, errors: rx.Var, **props) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"field-{name}"),
         rx.input(id=f"field-{name}", name=name, width="100%",
@@ -30,7 +31,7 @@ def text_field(label: str, name: str, errors: rx.Var, **props) -> rx.Component:
     )
 
 
-def select_field(label: str, name: str, choices: Sequence[str | tuple[str, str]], errors: rx.Var,
+def select_field(label: str | rx.Var, name: str, choices: Sequence[str | tuple[str, str | rx.Var]], errors: rx.Var,
                  default: str) -> rx.Component:
     """A labelled select of (code, label) choices, or of codes shown as they are: the form posts the code."""
     choices = [(choice, choice) if isinstance(choice, str) else choice for choice in choices]
@@ -49,24 +50,24 @@ def task_fields(errors: rx.Var, *, due_on: rx.Var, due_time: rx.Var, time_zone: 
     """The fields of a new task (subject, kind, due date and time on the user's clock, notes), each with its
     inline error; the names are those tasks.TaskDraft reads."""
     return [
-        text_field("What is to be done", "subject", errors, max_length=200),
+        text_field(t("What is to be done"), "subject", errors, max_length=200),
         rx.flex(
             rx.vstack(
-                rx.el.label("Kind", html_for="field-kind"),
-                rx.el.select(*[rx.el.option(text, value=kind) for kind, text in ACTIVITY_KIND_LABELS.items()],
+                rx.el.label(t("Kind"), html_for="field-kind"),
+                rx.el.select(*[rx.el.option(t(text), value=kind) for kind, text in ACTIVITY_KIND_LABELS.items()],
                              name="kind", id="field-kind", default_value="task"),
                 field_error(errors, "kind"),
                 spacing="1",
             ),
-            rx.box(text_field("Due date", "due_on", errors, type="date", default_value=due_on), min_width="10em"),
-            rx.box(text_field("Time (" + time_zone + ")", "due_time", errors, type="time", default_value=due_time),
+            rx.box(text_field(t("Due date"), "due_on", errors, type="date", default_value=due_on), min_width="10em"),
+            rx.box(text_field(t("Time ({zone})", zone=time_zone), "due_time", errors, type="time", default_value=due_time),
                    min_width="8em"),
             wrap="wrap",
             spacing="3",
             width="100%",
         ),
         rx.vstack(
-            rx.el.label("Notes (optional)", html_for="field-notes"),
+            rx.el.label(t("Notes (optional)"), html_for="field-notes"),
             rx.text_area(id="field-notes", name="notes", max_length=4000, width="100%",
                          aria_describedby="notes-error"),
             field_error(errors, "notes"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app.states.global_search import GlobalSearchState
 
 BOX_ID = "global-search"
@@ -75,10 +76,10 @@ def global_search() -> rx.Component:
             rx.input.slot(rx.icon("search", size=16)),
             id=BOX_ID,
             type="search",
-            placeholder="Search customers, deals, orders, people (Ctrl K)",
+            placeholder=t("Search customers, deals, orders, people (Ctrl K)"),
             default_value=GlobalSearchState.query,
             on_change=GlobalSearchState.search.debounce(DEBOUNCE_MS),
-            aria_label="Search everything",
+            aria_label=t("Search everything"),
             auto_complete="off",
             max_length=100,
             width="100%",
@@ -86,10 +87,10 @@ def global_search() -> rx.Component:
         rx.box(
             rx.foreach(GlobalSearchState.results, _result),
             rx.cond(GlobalSearchState.nothing_found,
-                    rx.text("Nothing found.", size="2", color=rx.color("gray", 11), padding="0.5em 0.75em")),
+                    rx.text(t("Nothing found."), size="2", color=rx.color("gray", 11), padding="0.5em 0.75em")),
             class_name="global-search-results",
             role="region",
-            aria_label="Search results",
+            aria_label=t("Search results"),
             position="absolute",
             top="100%",
             left="0",

@@ -20,7 +20,7 @@ STYLESHEET = "/responsive.css"
 PHONE_HIDDEN = "phone-hidden"
 
 
-def table_region(table: rx.Component, *, label: str, cards: bool = False, **props) -> rx.Component:
+def table_region(table: rx.Component, *, label: str | rx.Var, cards: bool = False, **props) -> rx.Component:
     """`table` (an rx.table.root) in a labelled region that scrolls sideways and takes keyboard focus when the
     table is wider than the screen (axe: scrollable-region-focusable). With `cards`, below 768 px each row is
     a card instead: the cells marked PHONE_HIDDEN are left out, the others stack, labelled by their `data-label`."""
@@ -36,7 +36,7 @@ def table_region(table: rx.Component, *, label: str, cards: bool = False, **prop
     )
 
 
-def card_cell(*children, label: str | None = None, phone: bool = True, **props) -> rx.Component:
+def card_cell(*children, label: str | rx.Var | None = None, phone: bool = True, **props) -> rx.Component:
     """A table cell of a `cards` table: `label` names it on the phone card; `phone=False` leaves it off the card."""
     if label:
         props["data_label"] = label
@@ -45,7 +45,7 @@ def card_cell(*children, label: str | None = None, phone: bool = True, **props) 
     return rx.table.cell(*children, **props)
 
 
-def sheet(trigger: rx.Component, title: str, *children, close_label: str, side: str = "left",
+def sheet(trigger: rx.Component, title: str | rx.Var, *children, close_label: str | rx.Var, side: str = "left",
           **props) -> rx.Component:
     """A Radix dialog drawn as a full-height sheet along the `side` edge (the phone's menu, the cockpit's filters):
     it traps focus, closes on Escape, and gives focus back to `trigger`."""
@@ -82,6 +82,6 @@ def sheet(trigger: rx.Component, title: str, *children, close_label: str, side: 
     )
 
 
-def screen_reader_only(text: str) -> rx.Component:
+def screen_reader_only(text: str | rx.Var) -> rx.Component:
     """Text for screen readers only, e.g. the header of a column of row actions."""
     return rx.el.span(text, class_name="sr-only")

@@ -13,6 +13,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import posted_form
 from crm_app.components.global_search import global_search
+from crm_app.components.translated import t, t_label
 from crm_app.components.responsive import PHONE_ONLY_FLEX, WIDE_ONLY_FLEX, sheet
 from crm_app.data.models import ROLE_LABELS, Role
 from crm_app.settings import get_settings
@@ -32,7 +33,7 @@ def _nav_link(item: routes.NavItem, in_drawer: bool = False) -> rx.Component:
     path = AuthState.router.url.path
     active = (path == item.route) | (path == item.route.rstrip("/") + "/")
     link = rx.link(
-        rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label), align="center", spacing="2"),
+        rx.hstack(rx.icon(item.icon, size=18), rx.text(t(item.label)), align="center", spacing="2"),
         href=item.route,
         underline="none",
         display="block",
@@ -51,11 +52,11 @@ def _nav_link(item: routes.NavItem, in_drawer: bool = False) -> rx.Component:
 def _user_box(in_drawer: bool = False) -> rx.Component:
     who = [] if in_drawer else [
         rx.text(AuthState.user_name, weight="medium", data_testid="signed-in-user"),
-        rx.badge(rx.Var.create(ROLE_LABELS)[AuthState.user_role], variant="soft", high_contrast=True,
+        rx.badge(t_label(ROLE_LABELS, AuthState.user_role), variant="soft", high_contrast=True,
                  data_testid="signed-in-role"),
     ]
     account = rx.link(
-        rx.hstack(rx.icon("user-cog", size=16), rx.text("Your account"), align="center", spacing="2"),
+        rx.hstack(rx.icon("user-cog", size=16), rx.text(t("Your account")), align="center", spacing="2"),
         href=routes.ACCOUNT, size="2", display="block", padding_y="0.5em",
         data_testid="menu-account" if in_drawer else "nav-account",
     )
@@ -64,7 +65,7 @@ def _user_box(in_drawer: bool = False) -> rx.Component:
         rx.dialog.close(account) if in_drawer else account,
         # A form post: the sign-out endpoint ends the session and clears its HttpOnly cookie.
         posted_form(
-            rx.button(rx.icon("log-out", size=16), "Sign out", type="submit", variant="soft", color_scheme="gray",
+            rx.button(rx.icon("log-out", size=16), t("Sign out"), type="submit", variant="soft", color_scheme="gray",
                       width="100%"),
             action=routes.SIGN_OUT,
             method="post",
@@ -78,7 +79,7 @@ def _user_box(in_drawer: bool = False) -> rx.Component:
 def _navigation(in_drawer: bool = False) -> rx.Component:
     return rx.el.nav(
         rx.vstack(*[_nav_link(item, in_drawer) for item in routes.NAVIGATION], spacing="1", width="100%"),
-        aria_label="Main",
+        aria_label=t("Main"),
         width="100%",
     )
 
@@ -104,12 +105,12 @@ def _drawer() -> rx.Component:
     """The phone's navigation: a sheet from the left edge, opened by the top bar's menu button."""
     return sheet(
         rx.icon_button(rx.icon("menu", size=22), variant="ghost", color_scheme="gray", size="3",
-                       aria_label="Open menu", class_name="tap-target", data_testid="menu-button"),
+                       aria_label=t("Open menu"), class_name="tap-target", data_testid="menu-button"),
         get_settings().company_name,
-        rx.dialog.description(AuthState.user_name, " · ", AuthState.user_role.replace("_", " "), size="2"),
+        rx.dialog.description(AuthState.user_name, " · ", t_label(ROLE_LABELS, AuthState.user_role), size="2"),
         _navigation(in_drawer=True),
         _user_box(in_drawer=True),
-        close_label="Close menu",
+        close_label=t("Close menu"),
         data_testid="menu-drawer",
     )
 
@@ -140,7 +141,7 @@ def staff_page(
     def decorate(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         @rx.page(route=route, title=page_title(title), on_load=on_load)
         def page() -> rx.Component:
-            body = rx.vstack(rx.heading(title, size="7"), content(), spacing="5", width="100%")
+            body = rx.vstack(rx.heading(t(title), size="7"), content(), spacing="5", width="100%")
             return rx.flex(
                 _top_bar(),
                 _sidebar(),

@@ -99,6 +99,8 @@ class User(Timestamped, table=True):
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # The IANA zone due times are entered and shown in; None until the browser's zone is taken at first load.
     time_zone: str | None = Field(default=None, max_length=64)
+    # The language the user reads the app in (crm_app/i18n.py LANGUAGES); None: their browser's.
+    language: str | None = Field(default=None, max_length=10)
 
 
 class AuthSession(SQLModel, table=True):

@@ -34,6 +34,8 @@ class Actor:
     must_enrol_two_factor: bool = False
     # The user's IANA time zone (None: not chosen yet, shown as UTC); see crm_app.due_times.
     time_zone: str | None = None
+    # The language the user chose (None: their browser's); see crm_app.i18n.
+    language: str | None = None
 
     @property
     def account_setup_pending(self) -> bool:

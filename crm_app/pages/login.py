@@ -5,6 +5,7 @@ import reflex as rx
 from crm_app import routes
 from crm_app.components.forms import posted_form
 from crm_app.components.shell import page_title
+from crm_app.components.translated import t
 from crm_app.settings import get_settings
 from crm_app.states.auth import AuthState
 
@@ -38,18 +39,18 @@ def _password_step() -> rx.Component:
     # cookie; the password never passes through the websocket or the page's state.
     return posted_form(
         rx.vstack(
-            rx.heading(f"Sign in to {get_settings().company_name}", size="6"),
-            rx.el.label("Email", html_for="login-email"),
+            rx.heading(t("Sign in to {company}", company=get_settings().company_name), size="6"),
+            rx.el.label(t("Email"), html_for="login-email"),
             rx.input(id="login-email", name="email", type="email", auto_complete="username",
                      required=True, width="100%", auto_focus=True),
-            rx.el.label("Password", html_for="login-password"),
+            rx.el.label(t("Password"), html_for="login-password"),
             rx.input(id="login-password", name="password", type="password",
                      auto_complete="current-password", required=True, width="100%"),
             rx.el.input(type="hidden", name="next", value=AuthState.next_path),
             _notice(),
             _error(),
-            rx.button("Sign in", type="submit", width="100%", size="3"),
-            rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, size="2"),
+            rx.button(t("Sign in"), type="submit", width="100%", size="3"),
+            rx.link(t("Forgot password?"), href=routes.FORGOT_PASSWORD, size="2"),
             spacing="3",
             width="100%",
         ),
@@ -62,14 +63,14 @@ def _code_step() -> rx.Component:
     """After the right password of a two-factor account: the code, posted with the ticket cookie."""
     return posted_form(
         rx.vstack(
-            rx.heading("Two-factor sign-in", size="6"),
-            rx.el.label("Code from your authenticator app, or a recovery code", html_for="login-code"),
+            rx.heading(t("Two-factor sign-in"), size="6"),
+            rx.el.label(t("Code from your authenticator app, or a recovery code"), html_for="login-code"),
             rx.input(id="login-code", name="code", auto_complete="one-time-code", input_mode="numeric",
                      required=True, width="100%", auto_focus=True, max_length=64),
             rx.el.input(type="hidden", name="next", value=AuthState.next_path),
             _error(),
-            rx.button("Verify", type="submit", width="100%", size="3"),
-            rx.link("Start again", href=routes.LOGIN, size="2"),
+            rx.button(t("Verify"), type="submit", width="100%", size="3"),
+            rx.link(t("Start again"), href=routes.LOGIN, size="2"),
             spacing="3",
             width="100%",
         ),
@@ -96,16 +97,16 @@ def forgot_password() -> rx.Component:
     """Ask for a reset link: a plain form posted to the endpoint, which answers the same for any email."""
     return _centred_card(posted_form(
         rx.vstack(
-            rx.heading("Forgot your password?", size="6"),
-            rx.text("Enter your account's email. We will send a link to choose a new password.", size="2"),
-            rx.el.label("Email", html_for="forgot-email"),
+            rx.heading(t("Forgot your password?"), size="6"),
+            rx.text(t("Enter your account's email. We will send a link to choose a new password."), size="2"),
+            rx.el.label(t("Email"), html_for="forgot-email"),
             rx.input(id="forgot-email", name="email", type="email", auto_complete="username", required=True,
                      width="100%", auto_focus=True),
             _notice(),
             _error(),
             _mail_notice(),
-            rx.button("Email me a link", type="submit", width="100%", size="3"),
-            rx.link("Back to sign in", href=routes.LOGIN, size="2"),
+            rx.button(t("Email me a link"), type="submit", width="100%", size="3"),
+            rx.link(t("Back to sign in"), href=routes.LOGIN, size="2"),
             spacing="3",
             width="100%",
         ),
@@ -122,18 +123,18 @@ def reset_password() -> rx.Component:
         AuthState.reset_link_ok,
         posted_form(
             rx.vstack(
-                rx.heading("Choose a new password", size="6"),
-                rx.el.label("New password", html_for="reset-password"),
+                rx.heading(t("Choose a new password"), size="6"),
+                rx.el.label(t("New password"), html_for="reset-password"),
                 rx.input(id="reset-password", name="password", type="password", auto_complete="new-password",
                          required=True, width="100%", auto_focus=True),
-                rx.el.label("The new password again", html_for="reset-confirm"),
+                rx.el.label(t("The new password again"), html_for="reset-confirm"),
                 rx.input(id="reset-confirm", name="confirm", type="password", auto_complete="new-password",
                          required=True, width="100%"),
                 rx.el.input(type="hidden", name="t", value=AuthState.reset_token),
-                rx.text("At least 10 characters and not easy to guess. Every session of your account ends.",
+                rx.text(t("At least 10 characters and not easy to guess. Every session of your account ends."),
                         size="2", color_scheme="gray"),
                 _error(),
-                rx.button("Set new password", type="submit", width="100%", size="3"),
+                rx.button(t("Set new password"), type="submit", width="100%", size="3"),
                 spacing="3",
                 width="100%",
             ),
@@ -141,9 +142,9 @@ def reset_password() -> rx.Component:
             method="post",
         ),
         rx.vstack(
-            rx.heading("Choose a new password", size="6"),
+            rx.heading(t("Choose a new password"), size="6"),
             _error(),
-            rx.link("Ask for a new link", href=routes.FORGOT_PASSWORD, size="2"),
+            rx.link(t("Ask for a new link"), href=routes.FORGOT_PASSWORD, size="2"),
             spacing="3",
             width="100%",
         ),

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.passwords import MAX_LENGTH, WeakPassword
 from crm_app.data.repositories import two_factor, users
@@ -40,6 +40,8 @@ class AccountState(rx.State):
     # The IANA zone task due times are typed and shown in ("" until chosen here or taken from the browser on the
     # first load of /tasks).
     time_zone: str = ""
+    # The language chosen here ("" : the browser's); crm_app/i18n.py.
+    language: str = ""
 
     def _refresh(self) -> None:
         with read_session() as session:
@@ -66,6 +68,20 @@ class AccountState(rx.State):
         self.new_recovery_codes = []
         self._refresh()
         self.time_zone = current_actor().time_zone or ""
+        self.language = current_actor().language or ""
+
+    @staff_event(during_account_setup=True)
+    async def set_language(self, language: str) -> Any:
+        """Read the app in `language` from now on ("" : the browser's); the page's texts switch at once."""
+        try:
+            with write_session() as session:
+                chosen = users.set_language(session=session, actor=current_actor(), language=language)
+        except ValueError as refused:
+            return rx.toast.error(i18n.say(str(refused)))
+        auth = await self.get_state(AuthState)
+        self.language = chosen or ""
+        auth.language = i18n.language_of(chosen, auth.router.headers.accept_language)
+        return rx.toast.success(i18n.gettext("Language saved.", language=auth.language))
 
     @staff_event()
     def set_time_zone(self, time_zone: str) -> Any:
@@ -73,14 +89,14 @@ class AccountState(rx.State):
             with write_session() as session:
                 self.time_zone = users.set_time_zone(session=session, actor=current_actor(), time_zone=time_zone)
         except ValueError as refused:
-            return rx.toast.error(str(refused))
-        return rx.toast.success(f"Times now show in {self.time_zone}.")
+            return rx.toast.error(i18n.say(str(refused)))
+        return rx.toast.success(i18n.gettext("Times now show in {zone}.", zone=self.time_zone))
 
     @staff_event(during_account_setup=True)
     async def change_password(self, form_data: dict) -> Any:
         current, new = _text(form_data, "current_password"), _text(form_data, "new_password")
         if _text(form_data, "confirm_password") != new:
-            self.password_errors = {"confirm_password": "The two new passwords differ."}
+            self.password_errors = {"confirm_password": i18n.gettext("The two new passwords differ.")}
             return None
         auth = await self.get_state(AuthState)
         was_pending = self._setup_pending
@@ -94,15 +110,15 @@ class AccountState(rx.State):
         try:
             await off_the_event_loop(change)
         except users.WrongPassword as wrong:
-            self.password_errors = {"current_password": str(wrong)}
+            self.password_errors = {"current_password": i18n.say(str(wrong))}
             return None
         except WeakPassword as weak:
-            self.password_errors = {"new_password": str(weak)}
+            self.password_errors = {"new_password": i18n.say(str(weak))}
             return None
         self.password_errors = {}
         self.password_form_key += 1  # a new key empties the form
         self._refresh()
-        return self._done_with_setup(was_pending, "Password changed. Your other sessions were signed out.")
+        return self._done_with_setup(was_pending, i18n.gettext("Password changed. Your other sessions were signed out."))
 
     @staff_event(during_account_setup=True)
     def start_enrolment(self) -> None:
@@ -110,7 +126,7 @@ class AccountState(rx.State):
             with write_session() as session:
                 enrolment = two_factor.enrol(session=session, actor=current_actor())
         except two_factor.TwoFactorRefused as refused:
-            self.two_factor_error = str(refused)
+            self.two_factor_error = i18n.say(str(refused))
             return
         self.enrolment_secret, self.enrolment_qr = enrolment.secret, enrolment.qr_svg_data_uri
         self.two_factor_error = ""
@@ -124,12 +140,12 @@ class AccountState(rx.State):
                 codes = two_factor.confirm_enrolment(session=session, actor=current_actor(),
                                                      code=_text(form_data, "code", 64))
         except two_factor.TwoFactorRefused as refused:
-            self.two_factor_error = str(refused)
+            self.two_factor_error = i18n.say(str(refused))
             return None
         self.enrolment_secret = self.enrolment_qr = self.two_factor_error = ""
         self.new_recovery_codes = codes
         self._refresh()
-        return self._done_with_setup(was_pending, "Two-factor sign-in is on.")
+        return self._done_with_setup(was_pending, i18n.gettext("Two-factor sign-in is on."))
 
     @staff_event(during_account_setup=True)
     def cancel_enrolment(self) -> None:
@@ -146,12 +162,12 @@ class AccountState(rx.State):
         try:
             await off_the_event_loop(disable)
         except two_factor.TwoFactorRefused as refused:
-            self.two_factor_error = str(refused)
+            self.two_factor_error = i18n.say(str(refused))
             return None
         self.two_factor_error = ""
         self.new_recovery_codes = []
         self._refresh()
-        return rx.toast.success("Two-factor sign-in is off.")
+        return rx.toast.success(i18n.gettext("Two-factor sign-in is off."))
 
     @staff_event(during_account_setup=True)
     def renew_recovery_codes(self) -> Any:
@@ -159,10 +175,10 @@ class AccountState(rx.State):
             with write_session() as session:
                 self.new_recovery_codes = two_factor.regenerate_recovery_codes(session=session, actor=current_actor())
         except two_factor.TwoFactorRefused as refused:
-            self.two_factor_error = str(refused)
+            self.two_factor_error = i18n.say(str(refused))
             return None
         self._refresh()
-        return rx.toast.success("New recovery codes: the old ones no longer work.")
+        return rx.toast.success(i18n.gettext("New recovery codes: the old ones no longer work."))
 
     @staff_event(during_account_setup=True)
     def hide_recovery_codes(self) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -46,6 +46,9 @@ class AuthState(rx.State):
     # What the shell shows; set by the guard from the database on each event, never trusted for access.
     user_name: str = ""
     user_role: str = ""
+    # The language the tab reads (crm_app/i18n.py): the user's choice, else the browser's. Components index their
+    # catalogue entries with it in the browser (components/translated.py), so a switch redraws without a round trip.
+    language: str = i18n.ENGLISH
     login_error: str = ""
     # The login form: where to go after signing in, and which step it shows ("password", or "code" for the
     # second factor).
@@ -74,6 +77,9 @@ class AuthState(rx.State):
                 users.touch_session(session=session, token=token)
         actor = live.actor if live else None
         self.user_name, self.user_role = (actor.full_name, actor.role.value) if actor else ("", "")
+        language = i18n.language_of(actor.language if actor else None, self.router.headers.accept_language)
+        if language != self.language:
+            self.language = language
         return actor
 
     async def _forget_shown_data(self) -> None:
@@ -92,6 +98,10 @@ class AuthState(rx.State):
             if self.user_name:
                 await self._forget_shown_data()
             self._session_seen = seen
+        if not self.user_name:  # nobody signed in (the login page, the survey): the browser's language
+            language = i18n.browser_language(self.router.headers.accept_language)
+            if language != self.language:
+                self.language = language
 
     @rx.event
     async def open_login_page(self) -> Any:
@@ -101,9 +111,11 @@ class AuthState(rx.State):
         self.login_step = "code" if query.get("step") == "code" else "password"
         error = query.get("error", "")
         wait = str(query.get("wait", ""))
-        self.login_error = (refusal_message(int(wait)) if error == "throttled" and wait.isdecimal() and len(wait) < 7
-                            else LOGIN_MESSAGES.get(error, "") if isinstance(error, str) else "")
-        on_reset_page = self._open_reset_pages(query, error)
+        with i18n.speaking(self.language):
+            self.login_error = (refusal_message(int(wait)) if error == "throttled" and wait.isdecimal()
+                                and len(wait) < 7
+                                else i18n.gettext(LOGIN_MESSAGES[error]) if error in LOGIN_MESSAGES else "")
+            on_reset_page = self._open_reset_pages(query, error)
         shown_to = self.user_name
         if self._resolve_actor() is not None and not on_reset_page:
             return rx.redirect(self.next_path)
@@ -115,14 +127,14 @@ class AuthState(rx.State):
         """The notices of /login, /forgot-password and /reset-password; True on the reset page (whose link works
         for a signed-in browser too)."""
         path = str(self.router.url.path).rstrip("/")  # the server may add a trailing slash
-        self.login_notice = CHANGED if query.get("notice") == "password-changed" else ""
+        self.login_notice = i18n.gettext(CHANGED) if query.get("notice") == "password-changed" else ""
         self.mail_notice = mail_outbox.mail_not_sent_notice() if path == routes.FORGOT_PASSWORD else ""
         if path == routes.FORGOT_PASSWORD and query.get("sent") == "1":
-            self.login_notice = SENT
+            self.login_notice = i18n.gettext(SENT)
         if isinstance(error, str) and error in RESET_MESSAGES:
-            self.login_error = RESET_MESSAGES[error]
+            self.login_error = i18n.gettext(RESET_MESSAGES[error])
         elif error == "weak":
-            self.login_error = message_of(query.get("why")) or "Choose a password that is harder to guess."
+            self.login_error = message_of(query.get("why")) or i18n.gettext("Choose a password that is harder to guess.")
         self.reset_token, self.reset_link_ok = "", False
         if path != routes.RESET_PASSWORD:
             return False
@@ -130,8 +142,8 @@ class AuthState(rx.State):
         try:
             with read_session() as session:
                 password_resets.open_link(session=session, token=token)
-        except password_resets.ResetLinkRefused as refused:
-            self.login_error = str(refused)
+        except password_resets.ResetLinkRefused:
+            self.login_error = i18n.gettext(password_resets.LINK_REFUSED)
             return True
         self.reset_token, self.reset_link_ok = token, True
         return True
@@ -167,7 +179,7 @@ def _account_setup_redirect(actor: Actor) -> list[Any]:
         "Choose a new password before going on." if actor.must_change_password
         else "Your role requires two-factor sign-in: turn it on before going on."
     )
-    return [rx.toast.info(message), rx.redirect(routes.ACCOUNT)]
+    return [rx.toast.info(i18n.gettext(message)), rx.redirect(routes.ACCOUNT)]
 
 
 def staff_event(*roles: Role, during_account_setup: bool = False) -> Callable[[Callable], Any]:
@@ -196,17 +208,19 @@ def staff_event(*roles: Role, during_account_setup: bool = False) -> Callable[[C
                     await auth._forget_shown_data()
                 return _login_redirect(self)
             if actor.role not in allowed:
-                return [rx.toast.error(FORBIDDEN), rx.redirect(routes.HOME)]
+                return [rx.toast.error(i18n.gettext(FORBIDDEN, auth.language)), rx.redirect(routes.HOME)]
             if actor.account_setup_pending and not during_account_setup:
-                return _account_setup_redirect(actor)
+                with i18n.speaking(auth.language):
+                    return _account_setup_redirect(actor)
             reset = _acting_user.set(actor)
             try:
-                result = handler(self, *args, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
-                return result
+                with i18n.speaking(auth.language):
+                    result = handler(self, *args, **kwargs)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    return result
             except (PermissionDenied, NotFound) as refusal:
-                return rx.toast.error(str(refusal))
+                return rx.toast.error(i18n.say(str(refusal), auth.language))
             finally:
                 _acting_user.reset(reset)
 

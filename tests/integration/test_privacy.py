@@ -210,7 +210,7 @@ NOT_FREE_TEXT = {
     "metric_sample.kind", "metric_sample.name",
     "metric_sample.module", "metric_sample.role", "two_factor.secret", "recovery_code.code_hash", "role_policy.role",
     "sign_in_attempt.email", "sign_in_attempt.client", "sign_in_attempt.outcome",
-    "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone", "saved_view.page", "audit_log.batch_id",
+    "logged_activity.kind", "logged_activity.outcome", "app_user.time_zone", "app_user.language", "saved_view.page", "audit_log.batch_id",
     "webhook_endpoint.url", "webhook_endpoint.secret", "webhook_endpoint.events", "webhook_delivery.event_id",
     "webhook_delivery.event_type", "webhook_delivery.status", "webhook_delivery.claim", "webhook_delivery.last_error",
     "mail_outbox.purpose_key", "mail_outbox.headers", "mail_outbox.status", "mail_outbox.claim_token",

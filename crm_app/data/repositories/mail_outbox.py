@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from crm_app.data.models import Customer, MailMessage, MailStatus, utcnow
+from crm_app.i18n import gettext
 from crm_app.data.repositories import consent
 from crm_app.settings import get_settings
 
@@ -65,8 +66,8 @@ def mail_not_sent_notice() -> str:
     """The sentence the pages that cause mail show while no SMTP server is configured ('' when one is)."""
     if smtp_configured():
         return ""
-    return ("Email is not configured (CRM_SMTP_URL is not set): messages wait in the outbox and go out once an "
-            "SMTP server is set.")
+    return gettext("Email is not configured (CRM_SMTP_URL is not set): messages wait in the outbox and go out once "
+                   "an SMTP server is set.")
 
 
 def _checked_address(to: object) -> str:

@@ -22,6 +22,7 @@ from crm_app.data.security import (
 )
 from crm_app.data.validation import unstorable
 from crm_app.due_times import known_time_zone
+from crm_app.i18n import supported
 
 _AUDITED = ("email", "full_name", "role", "is_active")
 
@@ -37,7 +38,7 @@ class WrongPassword(ValueError):
 def actor_of(user: User, *, must_enrol_two_factor: bool = False) -> Actor:
     return Actor(id=user.id, email=user.email, full_name=user.full_name, role=Role(user.role),
                  must_change_password=user.must_change_password, must_enrol_two_factor=must_enrol_two_factor,
-                 time_zone=user.time_zone)
+                 time_zone=user.time_zone, language=user.language)
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
@@ -183,6 +184,24 @@ def set_time_zone(*, session: Session, actor: Actor, time_zone: object, only_if_
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=user.id, action="update",
                   old=old, new=snapshot(user, ("time_zone",)))
     return zone
+
+
+def set_language(*, session: Session, actor: Actor, language: object) -> str | None:
+    """Keep the language the user reads the app in (one of i18n.LANGUAGES, or "" for the browser's, else
+    ValueError); returns it (None: the browser's)."""
+    chosen = None if language == "" else supported(language)
+    if chosen is None and language != "":
+        raise ValueError("Choose a language from the list.")
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("No such user.")
+    old = snapshot(user, ("language",))
+    user.language = chosen
+    session.add(user)
+    session.flush()
+    record_change(session=session, actor_id=actor.id, entity="user", entity_id=user.id, action="update",
+                  old=old, new=snapshot(user, ("language",)))
+    return chosen
 
 
 def sign_out_everywhere(*, session: Session, actor: Actor) -> int:

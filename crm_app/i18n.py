@@ -1,0 +1,114 @@
+"""The app's words in the user's language: one message catalogue (gettext .po, read with Babel), English as written
+in the code, `zh_CN` translated in crm_app/locale/zh_CN/LC_MESSAGES/messages.po.
+
+The English text is the message id. Which language a user reads: the one chosen on their account page, else the
+browser's (Accept-Language, sent with the websocket's handshake), else English. Components look a message up in
+the browser (crm_app/components/translated.py `t`); handlers that write text (toasts, errors) use `gettext`, which
+reads the language of the user the handler runs for (set by `speaking`).
+
+The catalogue is read once at start (babel.messages.pofile, nothing compiled or downloaded). A message id missing
+from it, or left untranslated, is an error where it is used, so a page cannot show English to a Chinese reader by
+accident (tests/unit/test_catalogue.py).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel.core import negotiate_locale
+from babel.messages.pofile import read_po
+
+ENGLISH = "en"
+CHINESE = "zh_CN"
+# The languages a user may choose, each named in itself (how a reader finds their own).
+LANGUAGES: dict[str, str] = {ENGLISH: "English", CHINESE: "简体中文"}
+TRANSLATED = (CHINESE,)
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_language: ContextVar[str] = ContextVar("language", default=ENGLISH)
+
+
+class UntranslatedMessage(KeyError):
+    """A message id the catalogue does not translate: add it to messages.po."""
+
+
+@functools.cache
+def catalogue(language: str) -> dict[str, str]:
+    """msgid -> translation of one translated language, read from its .po file (fuzzy and empty entries left out)."""
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        messages = read_po(po, locale=language)
+    return {str(m.id): str(m.string) for m in messages if m.id and m.string and not m.fuzzy}
+
+
+def translations(msgid: str) -> dict[str, str]:
+    """The message in every language, {"en": msgid, "zh_CN": ...}; UntranslatedMessage when one is missing."""
+    found = {ENGLISH: msgid}
+    for language in TRANSLATED:
+        text = catalogue(language).get(msgid)
+        if text is None:
+            raise UntranslatedMessage(f"{msgid!r} has no {language} translation in crm_app/locale")
+        found[language] = text
+    return found
+
+
+def supported(language: object) -> str | None:
+    """`language` when it is one the app speaks, else None (a hostile or stale value)."""
+    return language if isinstance(language, str) and language in LANGUAGES else None
+
+
+def browser_language(accept_language: str) -> str:
+    """The first language of an Accept-Language header the app speaks ("zh-CN,zh;q=0.9" -> zh_CN; any Chinese
+    reads the simplified translation), else English."""
+    preferred: list[tuple[float, str]] = []
+    for position, part in enumerate(str(accept_language or "").split(",")[:20]):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            weight = 0.0
+        if tag:
+            preferred.append((-weight, position, tag.strip().replace("-", "_")))  # type: ignore[arg-type]
+    tags = [tag for *_, tag in sorted(preferred)]
+    tags = [CHINESE if tag.lower().startswith("zh") else tag for tag in tags]
+    return negotiate_locale(tags, list(LANGUAGES), sep="_") or ENGLISH
+
+
+def language_of(chosen: str | None, accept_language: str) -> str:
+    """What a user reads: their own choice, else their browser's language."""
+    return supported(chosen) or browser_language(accept_language)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Within: `gettext` answers in `language` (a handler running for one user)."""
+    token = _language.set(supported(language) or ENGLISH)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def gettext(msgid: str, language: str | None = None, **values: object) -> str:
+    """The message in `language` (default: the acting user's), with `{name}` placeholders filled from `values`."""
+    text = translations(msgid)[supported(language) or _language.get()]
+    return text.format(**values) if values else text
+
+
+def say(text: str, language: str | None = None) -> str:
+    """A text a lower layer wrote in English (an exception's message, which may carry values): its translation
+    when the catalogue has that exact text, else as written."""
+    language = supported(language) or _language.get()
+    if language == ENGLISH:
+        return text
+    return catalogue(language).get(text, text)
+
+
+_ = gettext

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from crm_app.data.db import engine_for
 from crm_app.data.models import Role, UserCreate
 from crm_app.data.repositories import users
-from tests.e2e.conftest import open_page, path_is, user_by_email, wait_until_live
+from tests.e2e.conftest import COMPANY_NAME, open_page, path_is, user_by_email, wait_until_live
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +79,7 @@ def test_a_chinese_browser_gets_chinese_until_the_user_chooses_otherwise(new_con
     page = new_context(locale="zh-CN").new_page()  # the browser sends Accept-Language: zh-CN
 
     open_page(page, f"{app_url}/login")
-    expect(page.get_by_role("heading", name="登录 crm_app")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"登录 {COMPANY_NAME}")).to_be_visible()
     expect(page.get_by_text("忘记密码？")).to_be_visible()
     page.locator("#login-email").fill(email)
     page.locator("#login-password").fill("not-the-password-1")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crm_app.data.models import (ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS, TOKEN_ACCESS_LABELS,
                                  TOKEN_STATUS_LABELS)
-from crm_app.i18n import gettext
+from crm_app.i18n import gettext, say
 from crm_app.domain import ACQUISITION_CHANNEL_LABELS, LOGGED_KIND_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS
 
 VOCABULARIES: tuple[dict[str, str], ...] = (ROLE_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS,
@@ -21,7 +21,8 @@ def label(code: object) -> str:
     """The human label of a stored code, in the acting user's language (crm_app/i18n.py); a value outside every vocabulary (a region, a stage) as it is."""
     text = str(code)
     found = LABELS.get(text)
-    return text if found is None else gettext(found)
+    # Stages, regions, segments and categories are stored as their English names: shown translated too.
+    return say(text) if found is None else gettext(found)
 
 
 def choices(vocabulary: dict[str, str]) -> list[tuple[str, str]]:

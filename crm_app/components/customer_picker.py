@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from crm_app.components.translated import t
+
 
 def customer_picker(
     *, id_prefix: str, chosen_name: rx.Var, query: rx.Var, matches: rx.Var, error: rx.Var,
@@ -13,16 +15,16 @@ def customer_picker(
 ) -> rx.Component:
     """The chosen customer with a "Change" button, or a search box listing up to a few matching customers."""
     return rx.vstack(
-        rx.el.label("Customer", html_for=f"{id_prefix}-customer-search"),
+        rx.el.label(t("Customer"), html_for=f"{id_prefix}-customer-search"),
         rx.cond(
             chosen_name != "",
             rx.hstack(
                 rx.text(chosen_name, weight="medium", data_testid=f"{id_prefix}-customer"),
-                rx.button("Change", size="1", variant="soft", type="button", on_click=on_clear),
+                rx.button(t("Change"), size="1", variant="soft", type="button", on_click=on_clear),
                 align="center",
             ),
             rx.vstack(
-                rx.input(id=f"{id_prefix}-customer-search", placeholder="Type a name, company or email",
+                rx.input(id=f"{id_prefix}-customer-search", placeholder=t("Type a name, company or email"),
                          value=query, on_change=on_search, debounce_timeout=300, width="100%",
                          aria_describedby=f"{id_prefix}-customer-error"),
                 rx.flex(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app.states.forms import ANY
 
 
@@ -15,7 +16,7 @@ def filter_menu(state: type[rx.State], label: str, name: str, value: rx.Var, ite
         rx.text(label, size="1", color=rx.color("gray", 11)),
         rx.select.root(
             rx.select.trigger(aria_label=label),
-            rx.select.content(*([rx.select.item("Any", value=ANY)] if with_any else []), *items),
+            rx.select.content(*([rx.select.item(t("Any"), value=ANY)] if with_any else []), *items),
             value=value,
             on_change=lambda choice: state.set_filter(name, choice),
         ),

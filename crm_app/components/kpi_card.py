@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
+
 
 def _explain(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.Component:
     return rx.popover.root(
-        rx.popover.trigger(rx.button("Explain", size="1", variant="ghost", aria_label=f"Explain {card['label']}")),
+        rx.popover.trigger(rx.button(t("Explain"), size="1", variant="ghost", aria_label=t("Explain {label}", label=card['label']))),
         rx.popover.content(
             rx.vstack(
                 rx.text(card["formula"], size="2"),
-                rx.text("Filters: ", filters_text, size="1", color=rx.color("gray", 11)),
-                rx.text("Compared with ", comparison_text, ": ", card["comparison"], size="1",
+                rx.text(t("Filters: "), filters_text, size="1", color=rx.color("gray", 11)),
+                rx.text(t("Compared with "), comparison_text, ": ", card["comparison"], size="1",
                         color=rx.color("gray", 11)),
-                rx.text("Sample size: ", card["sample"], size="1", color=rx.color("gray", 11)),
-                rx.text("Target of this view: ", card["target"], " (", card["target_source"], ")", size="1",
+                rx.text(t("Sample size: "), card["sample"], size="1", color=rx.color("gray", 11)),
+                rx.text(t("Target of this view: "), card["target"], " (", card["target_source"], ")", size="1",
                         color=rx.color("gray", 11)),
-                rx.text("The border shows the status against that target: ", card["status_text"], ".", size="1",
+                rx.text(t("The border shows the status against that target: "), card["status_text"], ".", size="1",
                         color=rx.color("gray", 11), data_testid="explain-status"),
-                rx.text("The badge shows the change against the comparison period, green when the KPI moved the "
-                        "good way, red the bad way: ", card["direction_text"], ".", size="1",
+                rx.text(t("The badge shows the change against the comparison period, green when the KPI moved the "
+                        "good way, red the bad way: "), card["direction_text"], ".", size="1",
                         color=rx.color("gray", 11), data_testid="explain-direction"),
                 spacing="1",
             ),

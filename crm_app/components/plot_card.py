@@ -13,6 +13,8 @@ from reflex_components_plotly.plotly import Plotly, PlotlyCartesian, PlotlyFinan
 
 from crm_app.analytics.charts import HEIGHT_PX
 
+from crm_app.components.translated import t
+
 # The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
 PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2},
                "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -79,8 +81,8 @@ def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_row
                     **props), role="figure", aria_label=label, aria_describedby=summary_id, height=f"{height_px}px",
                contain="strict"),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),
-        rx.button("Show rows", size="1", variant="soft", on_click=on_rows,
-                  aria_label=f"Show the rows behind the {label.lower()} chart") if on_rows is not None
+        rx.button(t("Show rows"), size="1", variant="soft", on_click=on_rows,
+                  aria_label=t("Show the rows behind the {value} chart", value=label.lower())) if on_rows is not None
         else rx.fragment(),
         aria_label=label,
         data_testid=f"chart-{label.lower().replace(' ', '-')}",

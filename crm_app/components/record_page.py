@@ -3,9 +3,14 @@
 import reflex as rx
 
 from crm_app.components.responsive import card_cell, table_region
+from crm_app.components.translated import t
+
+# What a screen reader calls each record table (by its test id).
+TABLE_NAMES = {"stage-spell": "Stage history", "deal-task": "Tasks", "order-line-row": "Lines",
+               "status-change": "Status history"}
 
 
-def fact(label: str, value: rx.Var, test_id: str) -> rx.Component:
+def fact(label: str | rx.Var, value: rx.Var, test_id: str) -> rx.Component:
     """One labelled fact of the record, e.g. "Stage  Proposal"."""
     return rx.vstack(
         rx.text(label, size="1", color=rx.color("gray", 11)), rx.text(value, size="2", data_testid=test_id),
@@ -13,13 +18,13 @@ def fact(label: str, value: rx.Var, test_id: str) -> rx.Component:
     )
 
 
-def linked_fact(label: str, text: rx.Var, href: rx.Var) -> rx.Component:
+def linked_fact(label: str | rx.Var, text: rx.Var, href: rx.Var) -> rx.Component:
     """A labelled fact that is a link to another record, e.g. the customer."""
     return rx.vstack(rx.text(label, size="1", color=rx.color("gray", 11)), rx.link(text, href=href, size="2"),
                      spacing="0")
 
 
-def rows_table(rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx.Component:
+def rows_table(rows: rx.Var, columns: list[tuple[str | rx.Var, str]], test_id: str) -> rx.Component:
     """The rows (dicts of display-ready text) as a compact table, one column per (header, key); a card a row on a
     phone, its fields labelled by their headers."""
     return table_region(
@@ -30,5 +35,5 @@ def rows_table(rows: rx.Var, columns: list[tuple[str, str]], test_id: str) -> rx
                   for i, (label, key) in enumerate(columns)], data_testid=test_id))),
             width="100%", size="1",
         ),
-        label=test_id.replace("-", " "), cards=True,
+        label=t(TABLE_NAMES.get(test_id, "Details")), cards=True,
     )

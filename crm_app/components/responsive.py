@@ -38,7 +38,7 @@ def table_region(table: rx.Component, *, label: str | rx.Var, cards: bool = Fals
 
 def card_cell(*children, label: str | rx.Var | None = None, phone: bool = True, **props) -> rx.Component:
     """A table cell of a `cards` table: `label` names it on the phone card; `phone=False` leaves it off the card."""
-    if label:
+    if label is not None:
         props["data_label"] = label
     if not phone:
         props["class_name"] = PHONE_HIDDEN

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app.data.repositories.saved_views import NAME_LENGTH
 
 
@@ -16,16 +17,16 @@ def _error(state: type[rx.State]) -> rx.Component:
 def _menu(state: type[rx.State]) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(rx.button(rx.icon("bookmark", size=16), rx.cond(state.current_view != "", state.current_view,
-                                                                        "Views"),
+                                                                        t("Views")),
                                   rx.icon("chevron-down", size=14), variant="soft", data_testid="views-menu")),
         rx.menu.content(
             rx.foreach(state.saved_views, lambda view: rx.menu.item(
                 view["name"], rx.cond(view["shared"] != "", rx.icon("users", size=12)),
                 on_select=state.open_view(view["id"]), data_testid="saved-view")),
-            rx.cond(state.saved_views.length() == 0, rx.menu.item("No saved views yet", disabled=True)),
+            rx.cond(state.saved_views.length() == 0, rx.menu.item(t("No saved views yet"), disabled=True)),
             rx.menu.separator(),
-            rx.menu.item(rx.icon("plus", size=14), "Save these filters…", on_select=state.show_view_dialog("save")),
-            rx.menu.item(rx.icon("pencil", size=14), "Rename or delete views…",
+            rx.menu.item(rx.icon("plus", size=14), t("Save these filters…"), on_select=state.show_view_dialog("save")),
+            rx.menu.item(rx.icon("pencil", size=14), t("Rename or delete views…"),
                          on_select=state.show_view_dialog("manage")),
         ),
     )
@@ -34,20 +35,20 @@ def _menu(state: type[rx.State]) -> rx.Component:
 def _save_dialog(state: type[rx.State]) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Save these filters as a view"),
+            rx.dialog.title(t("Save these filters as a view")),
             rx.form(
                 rx.vstack(
-                    rx.text("Name", as_="label", html_for="view-name", size="2", weight="medium"),
+                    rx.text(t("Name"), as_="label", html_for="view-name", size="2", weight="medium"),
                     rx.input(id="view-name", name="name", max_length=NAME_LENGTH, required=True, auto_focus=True,
-                             aria_label="View name"),
+                             aria_label=t("View name")),
                     rx.cond(state.can_share_views, rx.text(
-                        rx.checkbox(name="shared", aria_label="Share with everybody"), " Share with everybody",
+                        rx.checkbox(name="shared", aria_label=t("Share with everybody")), " ", t("Share with everybody"),
                         as_="label", size="2")),
                     _error(state),
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                        rx.button(t("Cancel"), type="button", variant="soft", color_scheme="gray",
                                   on_click=state.show_view_dialog("")),
-                        rx.button("Save view", type="submit"),
+                        rx.button(t("Save view"), type="submit"),
                         justify="end", width="100%",
                     ),
                     spacing="3",
@@ -66,11 +67,11 @@ def _own_view_row(state: type[rx.State], view: rx.Var) -> rx.Component:
     return rx.form(
         rx.hstack(
             rx.input(type="hidden", name="id", value=view["id"]),
-            rx.input(name="name", default_value=view["name"], max_length=NAME_LENGTH, aria_label="Name of the view",
+            rx.input(name="name", default_value=view["name"], max_length=NAME_LENGTH, aria_label=t("Name of the view"),
                      flex="1"),
-            rx.button("Rename", type="submit", variant="soft"),
-            rx.button("Delete", type="button", color_scheme="red", variant="soft",
-                      on_click=state.delete_view(view["id"]), aria_label="Delete view " + view["name"]),
+            rx.button(t("Rename"), type="submit", variant="soft"),
+            rx.button(t("Delete"), type="button", color_scheme="red", variant="soft",
+                      on_click=state.delete_view(view["id"]), aria_label=t("Delete view {value}", value=view["name"])),
             rx.cond(view["note"] != "", rx.text(view["note"], size="1", color=rx.color("gray", 11))),
             align="center", width="100%",
         ),
@@ -83,16 +84,16 @@ def _own_view_row(state: type[rx.State], view: rx.Var) -> rx.Component:
 def _manage_dialog(state: type[rx.State]) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Your views"),
+            rx.dialog.title(t("Your views")),
             rx.vstack(
                 rx.foreach(state.saved_views, lambda view: rx.cond(
                     view["own"] != "",
                     _own_view_row(state, view),
-                    rx.text(view["name"], " · ", view["note"], " (read-only)", size="2"),
+                    rx.text(view["name"], " · ", view["note"], t(" (read-only)"), size="2"),
                 )),
-                rx.cond(state.saved_views.length() == 0, rx.text("No saved views yet.", size="2")),
+                rx.cond(state.saved_views.length() == 0, rx.text(t("No saved views yet."), size="2")),
                 _error(state),
-                rx.hstack(rx.button("Close", variant="soft", color_scheme="gray", on_click=state.show_view_dialog("")),
+                rx.hstack(rx.button(t("Close"), variant="soft", color_scheme="gray", on_click=state.show_view_dialog("")),
                           justify="end", width="100%"),
                 spacing="3",
                 key=state.views_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.forms import field_error, text_field
 from crm_app.data.repositories.timeline import FILTER_LABELS
@@ -16,7 +17,7 @@ KIND_LABELS = LOGGED_KIND_LABELS
 
 def _kind_picker(value: rx.Var, on_change: rx.EventHandler, label: str) -> rx.Component:
     return rx.segmented_control.root(
-        *[rx.segmented_control.item(text, value=kind) for kind, text in KIND_LABELS.items()],
+        *[rx.segmented_control.item(t(text), value=kind) for kind, text in KIND_LABELS.items()],
         value=value, on_change=on_change, aria_label=label,
     )
 
@@ -28,14 +29,14 @@ def _call_fields(choices: rx.Var, errors: rx.Var, prefix: str, outcome: rx.Var |
         choices.length() > 0,
         rx.flex(
             rx.vstack(
-                rx.el.label("Outcome", html_for=f"{prefix}outcome"),
+                rx.el.label(t("Outcome"), html_for=f"{prefix}outcome"),
                 rx.el.select(rx.el.option("—", value=""), rx.foreach(choices, lambda c: rx.el.option(c, value=c)),
                              name="outcome", id=f"{prefix}outcome", default_value=outcome),
                 field_error(errors, "outcome"),
                 spacing="1",
             ),
             rx.vstack(
-                rx.el.label("Duration (minutes)", html_for=f"{prefix}duration"),
+                rx.el.label(t("Duration (minutes)"), html_for=f"{prefix}duration"),
                 rx.input(id=f"{prefix}duration", name="duration_minutes", type="number", min=1, max=1440,
                          default_value=duration, max_width="10em"),
                 field_error(errors, "duration_minutes"),
@@ -49,7 +50,7 @@ def _call_fields(choices: rx.Var, errors: rx.Var, prefix: str, outcome: rx.Var |
 
 def _body_field(errors: rx.Var, prefix: str, default: rx.Var | str = "") -> rx.Component:
     return rx.vstack(
-        rx.el.label("What happened", html_for=f"{prefix}body"),
+        rx.el.label(t("What happened"), html_for=f"{prefix}body"),
         rx.text_area(id=f"{prefix}body", name="body", default_value=default, rows="4", width="100%",
                      max_length=10_000, aria_describedby="body-error",
                      aria_invalid=rx.cond(errors.contains("body"), "true", "false")),
@@ -64,21 +65,21 @@ def _composer() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                _kind_picker(TimelineState.composer_kind, TimelineState.set_composer_kind, "Kind of activity"),
+                _kind_picker(TimelineState.composer_kind, TimelineState.set_composer_kind, t("Kind of activity")),
                 _body_field(errors, "timeline-"),
                 _call_fields(TimelineState.outcome_choices, errors, "timeline-"),
-                rx.text("Follow-up task (optional)", size="2", weight="medium"),
+                rx.text(t("Follow-up task (optional)"), size="2", weight="medium"),
                 rx.flex(
-                    rx.box(text_field("Subject", "follow_up_subject", errors, max_length=200), flex="1",
+                    rx.box(text_field(t("Subject"), "follow_up_subject", errors, max_length=200), flex="1",
                            min_width="14em"),
-                    rx.box(text_field("Due date", "follow_up_due_on", errors, type="date"), min_width="10em"),
-                    rx.box(text_field(f"Time ({TimelineState.time_zone})", "follow_up_due_time", errors, type="time"),
+                    rx.box(text_field(t("Due date"), "follow_up_due_on", errors, type="date"), min_width="10em"),
+                    rx.box(text_field(t("Time ({time_zone})", time_zone=TimelineState.time_zone), "follow_up_due_time", errors, type="time"),
                            min_width="8em"),
                     spacing="3",
                     wrap="wrap",
                     width="100%",
                 ),
-                rx.button("Log ", TimelineState.composer_kind, type="submit", data_testid="log-activity"),
+                rx.button(t("Log "), TimelineState.composer_kind, type="submit", data_testid="log-activity"),
                 spacing="3",
                 width="100%",
             ),
@@ -107,12 +108,12 @@ def _edit_form(row: TimelineRow) -> rx.Component:
     errors = TimelineState.edit_errors
     return rx.form(
         rx.vstack(
-            _kind_picker(TimelineState.edit_kind, TimelineState.set_edit_kind, "Kind of activity"),
+            _kind_picker(TimelineState.edit_kind, TimelineState.set_edit_kind, t("Kind of activity")),
             _body_field(errors, "timeline-edit-", row.body),
             _call_fields(TimelineState.edit_outcome_choices, errors, "timeline-edit-", row.outcome, row.duration),
             rx.hstack(
-                rx.button("Save", type="submit", size="1"),
-                rx.button("Cancel", type="button", size="1", variant="soft", color_scheme="gray",
+                rx.button(t("Save"), type="submit", size="1"),
+                rx.button(t("Cancel"), type="button", size="1", variant="soft", color_scheme="gray",
                           on_click=TimelineState.cancel_edit),
             ),
             spacing="2",
@@ -125,15 +126,15 @@ def _edit_form(row: TimelineRow) -> rx.Component:
 
 def _own_actions(row: TimelineRow) -> rx.Component:
     return rx.hstack(
-        rx.button("Edit", size="1", variant="ghost", on_click=TimelineState.start_edit(row.key)),
+        rx.button(t("Edit"), size="1", variant="ghost", on_click=TimelineState.start_edit(row.key)),
         rx.alert_dialog.root(
-            rx.alert_dialog.trigger(rx.button("Delete", size="1", variant="ghost", color_scheme="red")),
+            rx.alert_dialog.trigger(rx.button(t("Delete"), size="1", variant="ghost", color_scheme="red")),
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this entry?"),
-                rx.alert_dialog.description("It leaves the timeline; the audit trail keeps what it said."),
+                rx.alert_dialog.title(t("Delete this entry?")),
+                rx.alert_dialog.description(t("It leaves the timeline; the audit trail keeps what it said.")),
                 rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(rx.button("Delete", color_scheme="red",
+                    rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button(t("Delete"), color_scheme="red",
                                                      on_click=TimelineState.delete_entry(row.key))),
                     justify="end",
                     spacing="3",
@@ -153,7 +154,7 @@ def _entry(row: TimelineRow) -> rx.Component:
                     rx.text(row.title, weight="medium", size="2", data_testid="timeline-title"),
                     rx.spacer(),
                     rx.text(row.when, " ", TimelineState.time_zone, rx.cond(row.who != "", " · " + row.who, ""),
-                            rx.cond(row.edited, " · edited", ""), size="1", color=rx.color("gray", 11)),
+                            rx.cond(row.edited, t(" · edited"), ""), size="1", color=rx.color("gray", 11)),
                     width="100%",
                     wrap="wrap",
                     gap="2",
@@ -193,15 +194,15 @@ def _kind_toggle(label: str, kind: str, pressed: rx.Var) -> rx.Component:
 def timeline_panel() -> rx.Component:
     """The timeline of whatever record the page opened it for (see crm_app/states/timeline.py)."""
     return rx.vstack(
-        rx.heading("Timeline", size="4"),
+        rx.heading(t("Timeline"), size="4"),
         rx.cond(TimelineState.can_write, _composer()),
         rx.flex(
-            rx.text("Show", size="2"),
-            _kind_toggle("Everything", ALL, TimelineState.kind_filters.length() == 0),
-            *[_kind_toggle(label, kind, TimelineState.kind_filters.contains(kind))
+            rx.text(t("Show"), size="2"),
+            _kind_toggle(t("Everything"), ALL, TimelineState.kind_filters.length() == 0),
+            *[_kind_toggle(t(label), kind, TimelineState.kind_filters.contains(kind))
               for kind, label in FILTER_LABELS.items()],
             role="group",
-            aria_label="Show entries of kind",
+            aria_label=t("Show entries of kind"),
             wrap="wrap",
             spacing="2",
             align="center",
@@ -209,9 +210,9 @@ def timeline_panel() -> rx.Component:
         rx.cond(
             TimelineState.rows.length() > 0,
             rx.vstack(rx.foreach(TimelineState.rows, _entry), spacing="2", width="100%"),
-            rx.text("Nothing on the timeline yet.", size="2", color=rx.color("gray", 11)),
+            rx.text(t("Nothing on the timeline yet."), size="2", color=rx.color("gray", 11)),
         ),
-        rx.cond(TimelineState.has_more, rx.button("Load more", variant="soft", on_click=TimelineState.load_more,
+        rx.cond(TimelineState.has_more, rx.button(t("Load more"), variant="soft", on_click=TimelineState.load_more,
                                                   data_testid="timeline-load-more")),
         spacing="3",
         width="100%",

@@ -17,7 +17,7 @@ import reflex as rx
 
 from reflex_base.vars.function import FunctionStringVar
 
-from crm_app.i18n import translations
+from crm_app.i18n import ENGLISH, catalogue, translations
 from crm_app.states.auth import AuthState
 
 
@@ -28,8 +28,9 @@ def t(msgid: str, **values: Any) -> rx.Var:
     """The message in the tab's language, placeholders filled (see the module docstring)."""
     texts = translations(msgid)
     fixed = {name: value for name, value in values.items() if isinstance(value, str)}
-    if fixed:
-        texts = {language: _fill(text, fixed) for language, text in texts.items()}
+    if fixed:  # a fixed value that is itself a message (a stage, a label) is translated too
+        texts = {language: _fill(text, {name: _in(language, value) for name, value in fixed.items()})
+                 for language, text in texts.items()}
     text = rx.Var.create(texts)[AuthState.language].to(str)
     for name, value in values.items():
         if not isinstance(value, str):
@@ -42,6 +43,10 @@ def t_label(labels: dict[str, str], code: rx.Var) -> rx.Var:
     one table {code: {language: label}} indexed by the code, then by the language."""
     table = {str(key): translations(label) for key, label in labels.items()}
     return rx.Var.create(table)[code].to(dict)[AuthState.language].to(str)
+
+
+def _in(language: str, text: str) -> str:
+    return text if language == ENGLISH else catalogue(language).get(text, text)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.forms import field_error, text_field
@@ -18,11 +19,11 @@ def _create_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Add an endpoint", size="4"),
-                text_field("URL (https://, or http:// to localhost)", "url", errors,
-                           placeholder="https://example.com/hooks/crm"),
+                rx.heading(t("Add an endpoint"), size="4"),
+                text_field(t("URL (https://, or http:// to localhost)"), "url", errors,
+                           placeholder=t("https://example.com/hooks/crm")),
                 rx.el.fieldset(
-                    rx.el.legend("Events", style={"marginBottom": "0.25rem"}),
+                    rx.el.legend(t("Events"), style={"marginBottom": "0.25rem"}),
                     rx.hstack(
                         *[rx.el.label(rx.hstack(rx.checkbox(name=f"event-{event}", id=f"event-{event}",
                                                             aria_label=event),
@@ -34,7 +35,7 @@ def _create_form() -> rx.Component:
                     field_error(errors, "events"),
                     style={"border": "none", "padding": 0, "margin": 0},
                 ),
-                rx.button("Add endpoint", type="submit"),
+                rx.button(t("Add endpoint"), type="submit"),
                 spacing="3",
                 width="100%",
             ),
@@ -51,10 +52,10 @@ def _new_secret() -> rx.Component:
         rx.callout.root(
             rx.callout.text(
                 rx.vstack(
-                    rx.text("The signing secret of ", rx.code(AdminWebhooksState.new_secret_url),
-                            ". Copy it now: it is not shown again."),
+                    rx.text(t("The signing secret of "), rx.code(AdminWebhooksState.new_secret_url),
+                            t(". Copy it now: it is not shown again.")),
                     rx.code(AdminWebhooksState.new_secret, data_testid="webhook-secret", size="3"),
-                    rx.button("I have copied it", size="1", variant="soft",
+                    rx.button(t("I have copied it"), size="1", variant="soft",
                               on_click=AdminWebhooksState.dismiss_secret),
                     spacing="2",
                     align="start",
@@ -71,32 +72,32 @@ def _endpoint_row(endpoint: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.code(endpoint["url"])),
         rx.table.cell(rx.text(endpoint["events"], size="2")),
-        rx.table.cell(rx.cond(endpoint["is_active"], rx.badge("active", color_scheme="green"),
-                              rx.badge("paused", color_scheme="gray"))),
+        rx.table.cell(rx.cond(endpoint["is_active"], rx.badge(t("active"), color_scheme="green"),
+                              rx.badge(t("paused"), color_scheme="gray"))),
         rx.table.cell(endpoint["pending"]),
         rx.table.cell(endpoint["failed"]),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
                     endpoint["is_active"],
-                    rx.button("Pause", size="1", variant="soft",
+                    rx.button(t("Pause"), size="1", variant="soft",
                               on_click=AdminWebhooksState.set_active(endpoint["id"], False),
-                              aria_label=f"Pause {endpoint['url']}"),
-                    rx.button("Resume", size="1", variant="soft",
+                              aria_label=t("Pause {url}", url=endpoint['url'])),
+                    rx.button(t("Resume"), size="1", variant="soft",
                               on_click=AdminWebhooksState.set_active(endpoint["id"], True),
-                              aria_label=f"Resume {endpoint['url']}"),
+                              aria_label=t("Resume {url}", url=endpoint['url'])),
                 ),
                 rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(rx.button("Remove", size="1", variant="soft", color_scheme="red",
-                                                      aria_label=f"Remove {endpoint['url']}")),
+                    rx.alert_dialog.trigger(rx.button(t("Remove"), size="1", variant="soft", color_scheme="red",
+                                                      aria_label=t("Remove {url}", url=endpoint['url']))),
                     rx.alert_dialog.content(
-                        rx.alert_dialog.title("Remove this endpoint?"),
-                        rx.alert_dialog.description(endpoint["url"], " gets no more events, and its delivery log "
-                                                                     "goes with it."),
+                        rx.alert_dialog.title(t("Remove this endpoint?")),
+                        rx.alert_dialog.description(endpoint["url"], t(" gets no more events, and its delivery log "
+                                                                     "goes with it.")),
                         rx.hstack(
-                            rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                            rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
                             rx.alert_dialog.action(rx.button(
-                                "Remove", color_scheme="red",
+                                t("Remove"), color_scheme="red",
                                 on_click=AdminWebhooksState.delete_endpoint(endpoint["id"]))),
                             justify="end",
                             spacing="3",
@@ -125,8 +126,8 @@ def _delivery_row(delivery: dict) -> rx.Component:
                                                     rx.text(delivery["error"], size="1",
                                                             color=rx.color("gray", 11)))),
         rx.table.cell(rx.cond(delivery["status"] == "delivered", delivery["delivered"], delivery["next_attempt"])),
-        rx.table.cell(rx.button("Resend", size="1", variant="soft", on_click=AdminWebhooksState.resend(delivery["id"]),
-                                aria_label=f"Resend delivery {delivery['id']}")),
+        rx.table.cell(rx.button(t("Resend"), size="1", variant="soft", on_click=AdminWebhooksState.resend(delivery["id"]),
+                                aria_label=t("Resend delivery {id}", id=delivery['id']))),
         data_testid="delivery-row",
     )
 
@@ -134,31 +135,31 @@ def _delivery_row(delivery: dict) -> rx.Component:
 def _delivery_log() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("Delivery log", size="4"),
+            rx.heading(t("Delivery log"), size="4"),
             rx.select.root(
-                rx.select.trigger(aria_label="Show deliveries of status"),
+                rx.select.trigger(aria_label=t("Show deliveries of status")),
                 rx.select.content(*[rx.select.item(choice, value=choice) for choice in STATUS_CHOICES]),
                 value=AdminWebhooksState.log_status, on_change=AdminWebhooksState.set_log_status, size="1",
             ),
-            rx.button("Refresh", size="1", variant="soft", on_click=AdminWebhooksState.refresh),
+            rx.button(t("Refresh"), size="1", variant="soft", on_click=AdminWebhooksState.refresh),
             align="center",
             spacing="3",
         ),
-        rx.text("The newest 50. Delivered shows when; pending shows the next attempt. A failed delivery was "
-                "retried for 24 hours; Resend queues it again with the same event id.",
+        rx.text(t("The newest 50. Delivered shows when; pending shows the next attempt. A failed delivery was "
+                "retried for 24 hours; Resend queues it again with the same event id."),
                 size="2", color=rx.color("gray", 11)),
-        empty_state("No deliveries yet", shown=AdminWebhooksState.deliveries.length() == 0),
+        empty_state(t("No deliveries yet"), shown=AdminWebhooksState.deliveries.length() == 0),
         rx.cond(
             AdminWebhooksState.deliveries.length() > 0,
             table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                        "Created", "Event", "Endpoint", "Status", "Attempts", "Last response", "Delivered / next",
+                        t("Created"), t("Event"), t("Endpoint"), t("Status"), t("Attempts"), t("Last response"), t("Delivered / next"),
                         "")])),
                     rx.table.body(rx.foreach(AdminWebhooksState.deliveries, _delivery_row)),
                     width="100%",
                 ),
-                label="Delivery log",
+                label=t("Delivery log"),
             ),
         ),
         spacing="3",
@@ -176,11 +177,11 @@ def admin_webhooks() -> rx.Component:
             table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                        "URL", "Events", "Status", "Pending", "Failed", "")])),
+                        "URL", t("Events"), t("Status"), t("Pending"), t("Failed"), "")])),
                     rx.table.body(rx.foreach(AdminWebhooksState.endpoints, _endpoint_row)),
                     width="100%",
                 ),
-                label="Webhook endpoints",
+                label=t("Webhook endpoints"),
             ),
         ),
         _delivery_log(),

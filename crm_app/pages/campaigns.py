@@ -3,6 +3,7 @@ start, figures against the holdout and the cumulative responses chart)."""
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.forms import field_error, select_field, text_field
 from crm_app.components.plot_card import plot_card
@@ -19,23 +20,23 @@ CHANNELS = [channel.value for channel in CampaignChannel]
 def _settings_fields(errors: rx.Var, form: rx.Var | None = None) -> list[rx.Component]:
     value = (lambda key, default="": form[key]) if form is not None else (lambda key, default="": default)  # noqa: E731
     return [
-        text_field("Name", "name", errors, max_length=200, default_value=value("name")),
-        select_field("Channel", "channel", CHANNELS, errors, "email") if form is None else
-        rx.vstack(rx.el.label("Channel", html_for="field-channel"),
+        text_field(t("Name"), "name", errors, max_length=200, default_value=value("name")),
+        select_field(t("Channel"), "channel", CHANNELS, errors, "email") if form is None else
+        rx.vstack(rx.el.label(t("Channel"), html_for="field-channel"),
                   rx.el.select(*[rx.el.option(c, value=c) for c in CHANNELS], id="field-channel", name="channel",
                                default_value=form["channel"], style={"width": "100%", "padding": "0.4em"}),
                   field_error(errors, "channel"), spacing="1", width="100%"),
-        text_field("Offer", "offer", errors, max_length=2000, default_value=value("offer")),
-        text_field("Cost", "cost", errors, input_mode="decimal", default_value=value("cost", "0")),
-        text_field("Start", "start_date", errors, type="date", default_value=value("start_date")),
-        text_field("End", "end_date", errors, type="date", default_value=value("end_date")),
-        text_field("Attribution window (days)", "attribution_days", errors, input_mode="numeric",
+        text_field(t("Offer"), "offer", errors, max_length=2000, default_value=value("offer")),
+        text_field(t("Cost"), "cost", errors, input_mode="decimal", default_value=value("cost", "0")),
+        text_field(t("Start"), "start_date", errors, type="date", default_value=value("start_date")),
+        text_field(t("End"), "end_date", errors, type="date", default_value=value("end_date")),
+        text_field(t("Attribution window (days)"), "attribution_days", errors, input_mode="numeric",
                    default_value=value("attribution_days", "30")),
-        text_field("Holdout (%)", "holdout_share", errors, input_mode="decimal",
+        text_field(t("Holdout (%)"), "holdout_share", errors, input_mode="decimal",
                    default_value=value("holdout_share", "10")),
-        text_field("Email subject ({name} is filled in)", "email_subject", errors, max_length=200,
+        text_field(t("Email subject ({name} is filled in)"), "email_subject", errors, max_length=200,
                    default_value=value("email_subject")),
-        rx.vstack(rx.el.label("Email text ({name}, {survey_link} are filled in)", html_for="field-email_body"),
+        rx.vstack(rx.el.label(t("Email text ({name}, {survey_link} are filled in)"), html_for="field-email_body"),
                   rx.text_area(id="field-email_body", name="email_body", default_value=value("email_body"),
                                width="100%", rows="5"),
                   field_error(errors, "email_body"), spacing="1", width="100%"),
@@ -52,23 +53,23 @@ def _plan_create_form() -> rx.Component:
     p = BudgetPlannerState
     errors = p.create_errors
     return rx.form(rx.vstack(
-        rx.heading("Create the audience", size="3", as_="h3"),
-        rx.text("One draft campaign per channel of the plan, its audience the planned customers; the holdout is "
-                "drawn from them as for any campaign and never contacted.", size="2", color=rx.color("gray", 11)),
+        rx.heading(t("Create the audience"), size="3", as_="h3"),
+        rx.text(t("One draft campaign per channel of the plan, its audience the planned customers; the holdout is "
+                "drawn from them as for any campaign and never contacted."), size="2", color=rx.color("gray", 11)),
         rx.grid(
-            text_field("Campaign name", "plan_name", errors, max_length=200, default_value=p.defaults["plan_name"]),
-            text_field("Start", "plan_start_date", errors, type="date", default_value=p.defaults["plan_start_date"]),
-            text_field("End", "plan_end_date", errors, type="date", default_value=p.defaults["plan_end_date"]),
-            text_field("Holdout (%)", "plan_holdout_share", errors, input_mode="decimal", default_value="10"),
+            text_field(t("Campaign name"), "plan_name", errors, max_length=200, default_value=p.defaults["plan_name"]),
+            text_field(t("Start"), "plan_start_date", errors, type="date", default_value=p.defaults["plan_start_date"]),
+            text_field(t("End"), "plan_end_date", errors, type="date", default_value=p.defaults["plan_end_date"]),
+            text_field(t("Holdout (%)"), "plan_holdout_share", errors, input_mode="decimal", default_value="10"),
             columns=rx.breakpoints(initial="1", md="2"), spacing="2", width="100%"),
         rx.cond(p.uses_email, rx.vstack(
-            text_field("Email subject ({name} is filled in)", "plan_email_subject", errors, max_length=200),
-            rx.vstack(rx.el.label("Email text ({name}, {survey_link} are filled in)", html_for="field-plan_email_body"),
+            text_field(t("Email subject ({name} is filled in)"), "plan_email_subject", errors, max_length=200),
+            rx.vstack(rx.el.label(t("Email text ({name}, {survey_link} are filled in)"), html_for="field-plan_email_body"),
                       rx.text_area(id="field-plan_email_body", name="plan_email_body", width="100%", rows="4"),
                       field_error(errors, "plan_email_body"), spacing="1", width="100%"),
             spacing="2", width="100%")),
         _error(errors, "plan-create-error"),
-        rx.button("Create audience", type="submit", data_testid="plan-create"),
+        rx.button(t("Create audience"), type="submit", data_testid="plan-create"),
         rx.foreach(p.created, lambda item: rx.hstack(
             rx.link(item["name"], href=item["link"]), rx.text(item["audience"], size="2"),
             spacing="2", data_testid="plan-created")),
@@ -81,37 +82,37 @@ def _budget_planner() -> rx.Component:
     incremental revenue out, and the plan made into draft campaigns."""
     p = BudgetPlannerState
     return rx.card(rx.vstack(
-        rx.heading("Budget planner", size="4", as_="h2"),
-        rx.text("How many customers of each RFM segment to contact on each channel for the most expected incremental "
+        rx.heading(t("Budget planner"), size="4", as_="h2"),
+        rx.text(t("How many customers of each RFM segment to contact on each channel for the most expected incremental "
                 "revenue (measured uplift × revenue per response), within the budget and the customers' consent. "
-                "Leave a channel's cost blank to leave it out.", size="2", color=rx.color("gray", 11)),
+                "Leave a channel's cost blank to leave it out."), size="2", color=rx.color("gray", 11)),
         rx.form(rx.vstack(
             rx.grid(
-                text_field("Budget", "budget", p.errors, input_mode="decimal"),
-                *[text_field(f"Cost per contact: {label}", f"cost_{code}", p.errors, input_mode="decimal")
+                text_field(t("Budget"), "budget", p.errors, input_mode="decimal"),
+                *[text_field(t("Cost per contact: {label}", label=label), f"cost_{code}", p.errors, input_mode="decimal")
                   for code, label in (("email", "email"), ("phone", "phone"), ("event", "event"), ("ads", "ads"))],
                 columns=rx.breakpoints(initial="1", md="5"), spacing="2", width="100%"),
             _error(p.errors, "plan-error"),
-            rx.button("Plan", type="submit", data_testid="plan-submit"),
+            rx.button(t("Plan"), type="submit", data_testid="plan-submit"),
             spacing="2", width="100%"),
             on_submit=BudgetPlannerState.plan, reset_on_submit=False, width="100%"),
         rx.cond(p.planned, rx.vstack(
             rx.cond(p.rows.length() > 0,
                     table_region(rx.table.root(
                         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                            "Segment", "Channel", "Contacts", "Cost", "Uplift", "Uplift 95 %",
-                            "Revenue per response", "Expected incremental revenue")])),
+                            t("Segment"), t("Channel"), t("Contacts"), t("Cost"), t("Uplift"), t("Uplift 95 %"),
+                            t("Revenue per response"), t("Expected incremental revenue"))])),
                         rx.table.body(rx.foreach(p.rows, lambda row: rx.table.row(
                             *[rx.table.cell(rx.text(row[key], size="2")) for key in (
                                 "segment", "channel", "contacts", "cost", "uplift", "uplift_range",
                                 "revenue_per_response", "expected")],
                             data_testid="plan-row"))),
-                        width="100%", size="1"), label="Budget plan"),
-                    rx.text("The plan contacts nobody: no segment and channel with a cost has a positive measured "
-                            "return within the budget.", size="2", data_testid="plan-empty")),
+                        width="100%", size="1"), label=t("Budget plan")),
+                    rx.text(t("The plan contacts nobody: no segment and channel with a cost has a positive measured "
+                            "return within the budget."), size="2", data_testid="plan-empty")),
             rx.grid(*[fact(text, p.totals[key], f"plan-{key}") for text, key in (
-                ("Contacts", "contacts"), ("Spent of the budget", "spent"), ("Budget", "budget"),
-                ("Expected incremental revenue", "expected"), ("Range (uplift 95 % interval)", "range"))],
+                (t("Contacts"), "contacts"), (t("Spent of the budget"), "spent"), (t("Budget"), "budget"),
+                (t("Expected incremental revenue"), "expected"), (t("Range (uplift 95 % interval)"), "range"))],
                 columns=rx.breakpoints(initial="2", md="5"), spacing="3", width="100%"),
             rx.text(p.note, size="1", color=rx.color("gray", 11), data_testid="plan-note"),
             rx.cond(p.rows.length() > 0, _plan_create_form()),
@@ -122,25 +123,25 @@ def _budget_planner() -> rx.Component:
 @staff_page(route=routes.CAMPAIGNS, title="Campaigns", on_load=CampaignsState.load)
 def campaigns_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Campaigns", size="6"),
+        rx.heading(t("Campaigns"), size="6"),
         rx.cond(CampaignsState.rows.length() > 0,
                 table_region(rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                        "Campaign", "Channel", "Status", "Contacted", "Holdout", "Response", "Uplift",
-                        "Uplift 95 %", "ROI", "Incremental ROI")])),
+                        t("Campaign"), t("Channel"), t("Status"), t("Contacted"), t("Holdout"), t("Response"), t("Uplift"),
+                        t("Uplift 95 %"), "ROI", t("Incremental ROI"))])),
                     rx.table.body(rx.foreach(CampaignsState.rows, lambda row: rx.table.row(
                         rx.table.cell(rx.link(row["name"], href=row["link"])),
                         *[rx.table.cell(rx.text(row[key], size="2")) for key in (
                             "channel", "status", "targets", "holdout", "response", "uplift", "uplift_range", "roi",
                             "incremental_roi")],
                         data_testid="campaign-row"))),
-                    width="100%", size="1"), label="Campaigns"),
-                rx.text("No campaigns yet.", size="2", color=rx.color("gray", 11))),
+                    width="100%", size="1"), label=t("Campaigns")),
+                rx.text(t("No campaigns yet."), size="2", color=rx.color("gray", 11))),
         rx.cond(
             CampaignsState.can_create,
             rx.card(rx.vstack(
-                rx.heading("New campaign", size="4"),
-                rx.form(rx.vstack(*_settings_fields(CampaignsState.errors), rx.button("Create", type="submit"),
+                rx.heading(t("New campaign"), size="4"),
+                rx.form(rx.vstack(*_settings_fields(CampaignsState.errors), rx.button(t("Create"), type="submit"),
                                   spacing="2", width="100%"),
                         on_submit=CampaignsState.create, width="100%"),
                 width="100%"), width="100%"),
@@ -155,8 +156,8 @@ def _facts() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(f["name"], size="6", data_testid="campaign-heading"),
         rx.grid(*[fact(label, f[key], f"campaign-{key}") for label, key in (
-            ("Channel", "channel"), ("Status", "status"), ("Offer", "offer"), ("Cost", "cost"), ("Runs", "dates"),
-            ("Attribution window", "window"), ("Holdout", "holdout"), ("Seed", "seed"))],
+            (t("Channel"), "channel"), (t("Status"), "status"), (t("Offer"), "offer"), (t("Cost"), "cost"), (t("Runs"), "dates"),
+            (t("Attribution window"), "window"), (t("Holdout"), "holdout"), (t("Seed"), "seed"))],
             columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"),
         rx.text(CampaignState.progress, size="2", data_testid="campaign-progress"),
         rx.cond(CampaignState.mail_notice != "", rx.callout(CampaignState.mail_notice, icon="info")),
@@ -165,56 +166,56 @@ def _facts() -> rx.Component:
 
 def _figures() -> rx.Component:
     g = CampaignState.figures
-    rows = [("Targets", "targets", "holdout_targets"), ("Response rate", "response", "holdout_response"),
-            ("95 % interval", "response_range", "holdout_range")]
+    rows = [(t("Targets"), "targets", "holdout_targets"), (t("Response rate"), "response", "holdout_response"),
+            (t("95 % interval"), "response_range", "holdout_range")]
     return rx.card(rx.vstack(
-        rx.heading("Figures against the holdout", size="4"),
+        rx.heading(t("Figures against the holdout"), size="4"),
         rx.table.root(
-            rx.table.header(rx.table.row(rx.table.column_header_cell(""), rx.table.column_header_cell("Contacted"),
-                                         rx.table.column_header_cell("Holdout"))),
+            rx.table.header(rx.table.row(rx.table.column_header_cell(""), rx.table.column_header_cell(t("Contacted")),
+                                         rx.table.column_header_cell(t("Holdout")))),
             rx.table.body(*[rx.table.row(rx.table.cell(label), rx.table.cell(rx.text(g[a], data_testid=f"figure-{a}")),
                                          rx.table.cell(rx.text(g[b], data_testid=f"figure-{b}")))
                             for label, a, b in rows]),
             size="1", width="100%"),
         rx.grid(*[fact(label, g[key], f"figure-{key}") for label, key in (
-            ("Uplift", "uplift"), ("Uplift 95 % (Newcombe)", "uplift_range"),
-            ("Incremental revenue per target", "revenue_per_target"), ("95 % (bootstrap)", "revenue_range"),
-            ("Attributed revenue", "revenue"), ("Incremental revenue", "incremental_revenue"),
-            ("Cost per target", "cost_per_target"), ("Cost per incremental response", "cost_per_incremental_response"),
-            ("Naive ROI", "roi"), ("Incremental ROI", "incremental_roi"))],
+            (t("Uplift"), "uplift"), (t("Uplift 95 % (Newcombe)"), "uplift_range"),
+            (t("Incremental revenue per target"), "revenue_per_target"), (t("95 % (bootstrap)"), "revenue_range"),
+            (t("Attributed revenue"), "revenue"), (t("Incremental revenue"), "incremental_revenue"),
+            (t("Cost per target"), "cost_per_target"), (t("Cost per incremental response"), "cost_per_incremental_response"),
+            (t("Naive ROI"), "roi"), (t("Incremental ROI"), "incremental_roi"))],
             columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%"),
         spacing="3", width="100%"), width="100%")
 
 
 def _audience() -> rx.Component:
     return rx.card(rx.vstack(
-        rx.heading("Audience", size="4"),
+        rx.heading(t("Audience"), size="4"),
         rx.form(rx.vstack(
-            rx.el.label("Source", html_for="audience-source"),
-            rx.el.select(rx.el.option("Customer filters (segment, region)", value="filters"),
-                         rx.el.option("A saved view of Customers", value="view"),
-                         rx.el.option("RFM segment of the last insights fit", value="rfm"),
-                         rx.el.option("KMeans cluster of the last insights fit", value="cluster"),
-                         rx.el.option("Churn risk, top N", value="churn"),
-                         rx.el.option("CSV of external refs", value="refs"),
+            rx.el.label(t("Source"), html_for="audience-source"),
+            rx.el.select(rx.el.option(t("Customer filters (segment, region)"), value="filters"),
+                         rx.el.option(t("A saved view of Customers"), value="view"),
+                         rx.el.option(t("RFM segment of the last insights fit"), value="rfm"),
+                         rx.el.option(t("KMeans cluster of the last insights fit"), value="cluster"),
+                         rx.el.option(t("Churn risk, top N"), value="churn"),
+                         rx.el.option(t("CSV of external refs"), value="refs"),
                          id="audience-source", name="source", default_value="filters",
                          style={"width": "100%", "padding": "0.4em"}),
-            rx.el.label("Saved view of Customers (source “A saved view of Customers”)", html_for="audience-view"),
-            rx.el.select(rx.el.option("Choose…", value=""),
+            rx.el.label(t("Saved view of Customers (source “A saved view of Customers”)"), html_for="audience-view"),
+            rx.el.select(rx.el.option(t("Choose…"), value=""),
                          rx.foreach(CampaignState.customer_views, lambda v: rx.el.option(v["name"], value=v["id"])),
                          id="audience-view", name="view_id", style={"width": "100%", "padding": "0.4em"}),
             rx.grid(
-                rx.input(name="segment", placeholder="Customer segment (e.g. SMB)", aria_label="Customer segment"),
-                rx.input(name="region", placeholder="Region (e.g. EMEA)", aria_label="Region"),
-                rx.input(name="rfm_segment", placeholder="RFM segment (e.g. Champions)", aria_label="RFM segment"),
-                rx.input(name="cluster", placeholder="Cluster number", input_mode="numeric", aria_label="Cluster"),
-                rx.input(name="churn_top", placeholder="Top N at risk", input_mode="numeric",
-                         aria_label="Top N at risk"),
+                rx.input(name="segment", placeholder=t("Customer segment (e.g. SMB)"), aria_label=t("Customer segment")),
+                rx.input(name="region", placeholder=t("Region (e.g. EMEA)"), aria_label=t("Region")),
+                rx.input(name="rfm_segment", placeholder=t("RFM segment (e.g. Champions)"), aria_label=t("RFM segment")),
+                rx.input(name="cluster", placeholder=t("Cluster number"), input_mode="numeric", aria_label=t("Cluster")),
+                rx.input(name="churn_top", placeholder=t("Top N at risk"), input_mode="numeric",
+                         aria_label=t("Top N at risk")),
                 columns="2", spacing="2", width="100%"),
-            rx.text_area(name="refs", placeholder="external_ref\nEXT-1\nEXT-2", aria_label="External refs", rows="3",
+            rx.text_area(name="refs", placeholder=t("external_ref\nEXT-1\nEXT-2"), aria_label=t("External refs"), rows="3",
                          width="100%"),
-            rx.hstack(rx.checkbox("Save as this campaign's audience", name="save", data_testid="audience-save"),
-                      rx.button("Count", type="submit", data_testid="audience-submit"), align="center"),
+            rx.hstack(rx.checkbox(t("Save as this campaign's audience"), name="save", data_testid="audience-save"),
+                      rx.button(t("Count"), type="submit", data_testid="audience-submit"), align="center"),
             spacing="2", width="100%"),
             on_submit=CampaignState.choose_audience, width="100%"),
         rx.cond(CampaignState.audience_note != "", rx.text(CampaignState.audience_note, size="2",
@@ -231,14 +232,14 @@ def campaign_page() -> rx.Component:
         rx.vstack(
             _facts(),
             rx.cond(CampaignState.can_start,
-                    rx.button("Start campaign", on_click=CampaignState.start, data_testid="start-campaign")),
+                    rx.button(t("Start campaign"), on_click=CampaignState.start, data_testid="start-campaign")),
             _figures(),
-            plot_card(CampaignState.responses_figure, "Cumulative responses", CampaignState.responses_summary),
+            plot_card(CampaignState.responses_figure, t("Cumulative responses"), CampaignState.responses_summary),
             rx.cond(CampaignState.can_run & CampaignState.is_draft, _audience()),
             rx.cond(CampaignState.can_run & CampaignState.is_draft, rx.card(rx.vstack(
-                rx.heading("Settings", size="4"),
+                rx.heading(t("Settings"), size="4"),
                 rx.form(rx.vstack(*_settings_fields(CampaignState.errors, CampaignState.form),
-                                  rx.button("Save settings", type="submit"), spacing="2", width="100%"),
+                                  rx.button(t("Save settings"), type="submit"), spacing="2", width="100%"),
                         on_submit=CampaignState.save_settings, width="100%"),
                 width="100%"), width="100%")),
             spacing="5", width="100%",

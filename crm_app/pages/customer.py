@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.customer_form import customer_form_dialog
 from crm_app.components.privacy import privacy_section
@@ -39,7 +40,7 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
                 label=title,
                 cards=True,
             ),
-            rx.text("None", size="2", color=rx.color("gray", 11)),
+            rx.text(t("None"), size="2", color=rx.color("gray", 11)),
         ),
         width="100%",
         spacing="2",
@@ -55,7 +56,7 @@ def _confirm(trigger: rx.Component, title: str, description: rx.Component | str,
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(rx.button(action, color_scheme="red", on_click=on_confirm)),
                 justify="end",
                 spacing="3",
@@ -66,12 +67,12 @@ def _confirm(trigger: rx.Component, title: str, description: rx.Component | str,
 
 def _actions() -> rx.Component:
     return rx.hstack(
-        rx.button(rx.icon("pencil", size=16), "Edit", on_click=CustomerFormState.open_edit(CustomerState.customer_id)),
+        rx.button(rx.icon("pencil", size=16), t("Edit"), on_click=CustomerFormState.open_edit(CustomerState.customer_id)),
         _confirm(
-            rx.button(rx.icon("trash-2", size=16), "Delete", variant="soft", color_scheme="red"),
-            "Delete this customer?",
-            "Only a customer without orders, deals, tasks, feedback or campaigns can be deleted; merge the others.",
-            "Delete",
+            rx.button(rx.icon("trash-2", size=16), t("Delete"), variant="soft", color_scheme="red"),
+            t("Delete this customer?"),
+            t("Only a customer without orders, deals, tasks, feedback or campaigns can be deleted; merge the others."),
+            t("Delete"),
             CustomerState.delete_customer,
         ),
         wrap="wrap",
@@ -82,22 +83,22 @@ def _merge_candidates() -> rx.Component:
     return rx.cond(
         CustomerState.can_edit & (CustomerState.merge_candidates.length() > 0),
         rx.vstack(
-            rx.heading("Possible duplicates", size="4"),
+            rx.heading(t("Possible duplicates"), size="4"),
             rx.foreach(CustomerState.merge_candidates, lambda d: rx.card(
                 rx.flex(
                     rx.vstack(
                         rx.link(d["name"], href=d["link"]),
-                        rx.text(d["company"], " · owner: ", d["owner"], " · ", d["reasons"], size="1"),
+                        rx.text(d["company"], t(" · owner: "), d["owner"], " · ", d["reasons"], size="1"),
                         spacing="0",
                     ),
                     rx.spacer(),
                     _confirm(
-                        rx.button("Merge into this customer", size="1", variant="soft", color_scheme="orange",
-                                  aria_label=f"Merge {d['name']} into this customer"),
-                        "Merge these two customers?",
-                        rx.text(d["name"], "'s orders, deals, tasks and feedback move to this customer, its empty "
-                                "fields are filled from ", d["name"], ", and ", d["name"], "'s record is deleted."),
-                        "Merge",
+                        rx.button(t("Merge into this customer"), size="1", variant="soft", color_scheme="orange",
+                                  aria_label=t("Merge {name} into this customer", name=d['name'])),
+                        t("Merge these two customers?"),
+                        rx.text(d["name"], t("'s orders, deals, tasks and feedback move to this customer, its empty "
+                                "fields are filled from "), d["name"], t(", and "), d["name"], t("'s record is deleted.")),
+                        t("Merge"),
                         CustomerState.merge_into_this(d["id"]),
                     ),
                     wrap="wrap", gap="2", width="100%", align="center",
@@ -120,9 +121,9 @@ def _profile() -> rx.Component:
         rx.vstack(
             rx.heading(p["name"], size="6", data_testid="customer-name"),
             rx.grid(
-                fact("Company", "company"), fact("Email", "email"), fact("Phone", "phone"),
-                fact("Region", "region"), fact("Segment", "segment"), fact("Acquired through", "channel"),
-                fact("Owner", "owner"), fact("External ref", "external_ref"), fact("Contact consent", "consent"),
+                fact(t("Company"), "company"), fact(t("Email"), "email"), fact(t("Phone"), "phone"),
+                fact(t("Region"), "region"), fact(t("Segment"), "segment"), fact(t("Acquired through"), "channel"),
+                fact(t("Owner"), "owner"), fact(t("External ref"), "external_ref"), fact(t("Contact consent"), "consent"),
                 columns=rx.breakpoints(initial="2", md="3"),
                 spacing="3",
                 width="100%",
@@ -131,19 +132,19 @@ def _profile() -> rx.Component:
             rx.cond(
                 CustomerState.can_send_survey,
                 rx.hstack(
-                    rx.button("Create survey link", on_click=CustomerState.create_survey_link, variant="soft"),
+                    rx.button(t("Create survey link"), on_click=CustomerState.create_survey_link, variant="soft"),
                     rx.cond(CustomerState.can_email_survey,
-                            rx.button(rx.icon("mail", size=16), "Email survey invitation",
+                            rx.button(rx.icon("mail", size=16), t("Email survey invitation"),
                                       on_click=CustomerState.email_survey_invitation, variant="soft")),
-                    rx.button(rx.link(rx.icon("list-checks", size=16), "New task",
+                    rx.button(rx.link(rx.icon("list-checks", size=16), t("New task"),
                                       href=f"{routes.TASKS}?customer={CustomerState.customer_id}"),
                               as_child=True, variant="soft"),
-                    rx.button(rx.link(rx.icon("receipt", size=16), "New order",
+                    rx.button(rx.link(rx.icon("receipt", size=16), t("New order"),
                                       href=f"{routes.ORDER_NEW}?customer={CustomerState.customer_id}"),
                               as_child=True, variant="soft"),
                     rx.cond(CustomerState.survey_link != "",
                             rx.input(value=CustomerState.survey_link, read_only=True, width="100%",
-                                     aria_label="Survey link", data_testid="survey-link")),
+                                     aria_label=t("Survey link"), data_testid="survey-link")),
                     width="100%",
                     align="center",
                 ),
@@ -173,19 +174,19 @@ def customer() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            _table("Open tasks", CustomerState.tasks, [("Due", "due"), ("Kind", "kind"), ("Subject", "subject")],
+            _table(t("Open tasks"), CustomerState.tasks, [(t("Due"), "due"), (t("Kind"), "kind"), (t("Subject"), "subject")],
                    "task-row"),
-            _table("Deals", CustomerState.deals, [("Title", "title"), ("Stage", "stage"), ("Amount", "amount"),
-                                                  ("Expected close", "close")], "deal-row", linked="title"),
-            _table("Recent orders", CustomerState.orders, [("Order", "number"), ("Date", "date"), ("Status", "status"),
-                                                           ("Channel", "channel"), ("Total", "total")], "order-row",
+            _table(t("Deals"), CustomerState.deals, [(t("Title"), "title"), (t("Stage"), "stage"), (t("Amount"), "amount"),
+                                                  (t("Expected close"), "close")], "deal-row", linked="title"),
+            _table(t("Recent orders"), CustomerState.orders, [(t("Order"), "number"), (t("Date"), "date"), (t("Status"), "status"),
+                                                           (t("Channel"), "channel"), (t("Total"), "total")], "order-row",
                    linked="number"),
-            _table("Feedback", CustomerState.feedback, [("Date", "date"), ("CSAT", "csat"), ("NPS", "nps"),
-                                                        ("Comment", "comment")], "feedback-row"),
+            _table(t("Feedback"), CustomerState.feedback, [(t("Date"), "date"), (t("CSAT"), "csat"), (t("NPS"), "nps"),
+                                                        (t("Comment"), "comment")], "feedback-row"),
             timeline_panel(),
             privacy_section(),
             spacing="5",
             width="100%",
         ),
-        rx.text("No such customer, or not one of yours.", data_testid="customer-missing"),
+        rx.text(t("No such customer, or not one of yours."), data_testid="customer-missing"),
     )

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.record_page import fact, linked_fact, rows_table
@@ -14,7 +15,7 @@ def _table(title: str, rows: rx.Var, columns: list[tuple[str, str]], test_id: st
     return rx.vstack(
         rx.heading(title, size="4"),
         rx.cond(rows.length() > 0, rows_table(rows, columns, test_id),
-                rx.text("None", size="2", color=rx.color("gray", 11))),
+                rx.text(t("None"), size="2", color=rx.color("gray", 11))),
         width="100%", spacing="2",
     )
 
@@ -26,15 +27,15 @@ def _facts() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(f["title"], size="6", data_testid="deal-heading"),
-                rx.cond(f["overdue"] != "", rx.badge("Overdue", color_scheme="red", data_testid="deal-overdue")),
+                rx.cond(f["overdue"] != "", rx.badge(t("Overdue"), color_scheme="red", data_testid="deal-overdue")),
                 align="center", wrap="wrap",
             ),
             rx.grid(
-                linked_fact("Customer", f["customer"], f["customer_link"]),
-                deal_fact("Amount", "amount"), deal_fact("Stage", "stage"), deal_fact("Probability", "probability"),
-                deal_fact("Expected close", "close"), deal_fact("Owner", "owner"),
-                deal_fact("Lost reason", "lost_reason"),
-                deal_fact("Created", "created"), deal_fact("Closed", "closed"),
+                linked_fact(t("Customer"), f["customer"], f["customer_link"]),
+                deal_fact(t("Amount"), "amount"), deal_fact(t("Stage"), "stage"), deal_fact(t("Probability"), "probability"),
+                deal_fact(t("Expected close"), "close"), deal_fact(t("Owner"), "owner"),
+                deal_fact(t("Lost reason"), "lost_reason"),
+                deal_fact(t("Created"), "created"), deal_fact(t("Closed"), "closed"),
                 columns=rx.breakpoints(initial="2", md="3"), spacing="3", width="100%",
             ),
             spacing="3", width="100%",
@@ -47,14 +48,14 @@ def _edit() -> rx.Component:
     errors = DealState.errors
     return rx.card(
         rx.vstack(
-            rx.heading("Edit", size="4"),
+            rx.heading(t("Edit"), size="4"),
             rx.form(
                 rx.vstack(
-                    text_field("Title", "title", errors, max_length=200, default_value=DealState.form["title"]),
-                    text_field("Amount", "amount", errors, input_mode="decimal", default_value=DealState.form["amount"]),
-                    text_field("Expected close", "expected_close_date", errors, type="date",
+                    text_field(t("Title"), "title", errors, max_length=200, default_value=DealState.form["title"]),
+                    text_field(t("Amount"), "amount", errors, input_mode="decimal", default_value=DealState.form["amount"]),
+                    text_field(t("Expected close"), "expected_close_date", errors, type="date",
                                default_value=DealState.form["expected_close_date"]),
-                    rx.button("Save", type="submit"),
+                    rx.button(t("Save"), type="submit"),
                     spacing="2", width="100%",
                 ),
                 on_submit=DealState.save_details,
@@ -62,13 +63,13 @@ def _edit() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Stage", html_for="field-stage"),
-                    rx.el.select(*[rx.el.option(stage, value=stage) for stage in STAGE_CHOICES],
+                    rx.el.label(t("Stage"), html_for="field-stage"),
+                    rx.el.select(*[rx.el.option(t(stage), value=stage) for stage in STAGE_CHOICES],
                                  id="field-stage", name="stage", default_value=DealState.stage,
                                  style={"width": "100%", "padding": "0.4em"}),
                     field_error(errors, "stage"),
-                    text_field("Lost reason (when moving to Lost)", "lost_reason", errors, max_length=200),
-                    rx.button("Change stage", type="submit", variant="soft"),
+                    text_field(t("Lost reason (when moving to Lost)"), "lost_reason", errors, max_length=200),
+                    rx.button(t("Change stage"), type="submit", variant="soft"),
                     spacing="2", width="100%",
                 ),
                 on_submit=DealState.change_stage,
@@ -77,7 +78,7 @@ def _edit() -> rx.Component:
             rx.cond(
                 DealState.can_reassign,
                 rx.vstack(
-                    rx.el.label("Owner", html_for="deal-owner"),
+                    rx.el.label(t("Owner"), html_for="deal-owner"),
                     rx.el.select(rx.foreach(DealState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
                                  id="deal-owner", value=DealState.owner_id, on_change=DealState.reassign,
                                  style={"width": "100%", "padding": "0.4em"}),
@@ -93,12 +94,12 @@ def _edit() -> rx.Component:
 def _order() -> rx.Component:
     o = DealState.order
     return rx.vstack(
-        rx.heading("Order", size="4"),
+        rx.heading(t("Order"), size="4"),
         rx.cond(
             DealState.order.length() > 0,
             rx.text(rx.link(o["number"], href=o["link"], data_testid="deal-order-link"), " · ", o["status"], " · ",
                     o["total"], size="2"),
-            rx.text("No order yet.", size="2", color=rx.color("gray", 11)),
+            rx.text(t("No order yet."), size="2", color=rx.color("gray", 11)),
         ),
         spacing="2", width="100%",
     )
@@ -111,10 +112,10 @@ def deal() -> rx.Component:
         rx.vstack(
             _facts(),
             rx.cond(DealState.can_change, _edit()),
-            _table("Stage history", DealState.stages,
-                   [("Stage", "stage"), ("Entered", "entered"), ("Left", "left"), ("Time in stage", "spent")],
+            _table(t("Stage history"), DealState.stages,
+                   [(t("Stage"), "stage"), (t("Entered"), "entered"), (t("Left"), "left"), (t("Time in stage"), "spent")],
                    "stage-spell"),
-            _table("Tasks", DealState.tasks, [("Subject", "subject"), ("Kind", "kind"), ("Due", "due"), ("", "done")],
+            _table(t("Tasks"), DealState.tasks, [(t("Subject"), "subject"), (t("Kind"), "kind"), (t("Due"), "due"), ("", "done")],
                    "deal-task"),
             _order(),
             timeline_panel(),

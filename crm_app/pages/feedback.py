@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.forms import field_error
 from crm_app.components.shell import page_title
 from crm_app.states.feedback_form import FeedbackFormState
 
-CSAT_LABELS = ["Very unsatisfied", "Unsatisfied", "Neutral", "Satisfied", "Very satisfied"]
+CSAT_LABELS = [t("Very unsatisfied"), t("Unsatisfied"), t("Neutral"), t("Satisfied"), t("Very satisfied")]
 
 
 def _choice(name: str, value: str, label: str) -> rx.Component:
@@ -47,22 +48,22 @@ def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _question(
-                "How satisfied are you with us?", "csat",
+                t("How satisfied are you with us?"), "csat",
                 [_choice("csat", str(score), label) for score, label in enumerate(CSAT_LABELS, start=1)],
-                rx.text("1 = very unsatisfied, 5 = very satisfied", size="1", color=rx.color("gray", 11)),
+                rx.text(t("1 = very unsatisfied, 5 = very satisfied"), size="1", color=rx.color("gray", 11)),
             ),
             _question(
-                "How likely are you to recommend us to a friend or colleague?", "nps",
-                [_choice("nps", str(score), f"{score} out of 10") for score in range(11)],
-                rx.hstack(rx.text("0 = not at all likely", size="1"), rx.spacer(),
-                          rx.text("10 = extremely likely", size="1"), width="100%", color=rx.color("gray", 11)),
+                t("How likely are you to recommend us to a friend or colleague?"), "nps",
+                [_choice("nps", str(score), t("{score} out of 10", score=score)) for score in range(11)],
+                rx.hstack(rx.text(t("0 = not at all likely"), size="1"), rx.spacer(),
+                          rx.text(t("10 = extremely likely"), size="1"), width="100%", color=rx.color("gray", 11)),
             ),
             rx.vstack(
-                rx.el.label("Anything you would like to tell us? (optional)", html_for="feedback-comment"),
+                rx.el.label(t("Anything you would like to tell us? (optional)"), html_for="feedback-comment"),
                 rx.text_area(id="feedback-comment", name="comment", rows="5", width="100%",
                              on_change=FeedbackFormState.count_comment.debounce(250),
                              aria_describedby="comment-count comment-error"),
-                rx.text(FeedbackFormState.comment_length, " / 2,000 characters", id="comment-count", size="1",
+                rx.text(FeedbackFormState.comment_length, t(" / 2,000 characters"), id="comment-count", size="1",
                         color=rx.cond(FeedbackFormState.comment_length > 2000, rx.color("red", 11),
                                       rx.color("gray", 11)),
                         aria_live="polite", data_testid="comment-count"),
@@ -71,10 +72,10 @@ def _form() -> rx.Component:
                 spacing="1",
             ),
             rx.grid(
-                rx.vstack(rx.el.label("Your name (optional)", html_for="feedback-name"),
+                rx.vstack(rx.el.label(t("Your name (optional)"), html_for="feedback-name"),
                           rx.input(id="feedback-name", name="name", width="100%", auto_complete="name"),
                           field_error(errors, "name"), spacing="1"),
-                rx.vstack(rx.el.label("Your email (optional)", html_for="feedback-email"),
+                rx.vstack(rx.el.label(t("Your email (optional)"), html_for="feedback-email"),
                           rx.input(id="feedback-email", name="email", type="email", width="100%",
                                    auto_complete="email"),
                           field_error(errors, "email"), spacing="1"),
@@ -84,7 +85,7 @@ def _form() -> rx.Component:
             ),
             rx.el.label(
                 rx.hstack(rx.checkbox(name="consent", id="feedback-consent"),
-                          rx.text("You may contact me about my answer using the details above.", size="2"),
+                          rx.text(t("You may contact me about my answer using the details above."), size="2"),
                           align="center"),
                 html_for="feedback-consent",
             ),
@@ -92,7 +93,7 @@ def _form() -> rx.Component:
             rx.el.input(name="website", tab_index=-1, auto_complete="off", aria_hidden="true",
                         style={"position": "absolute", "left": "-10000px", "width": "1px", "height": "1px"}),
             field_error(errors, "form"),
-            rx.button("Send my answer", type="submit", size="3"),
+            rx.button(t("Send my answer"), type="submit", size="3"),
             spacing="5",
             width="100%",
         ),
@@ -106,7 +107,7 @@ def feedback() -> rx.Component:
     return rx.center(
         rx.card(
             rx.vstack(
-                rx.heading("Tell us how we are doing", size="6"),
+                rx.heading(t("Tell us how we are doing"), size="6"),
                 rx.cond(FeedbackFormState.greeting != "", rx.text(FeedbackFormState.greeting, data_testid="greeting")),
                 rx.cond(
                     FeedbackFormState.link_problem != "",
@@ -115,8 +116,8 @@ def feedback() -> rx.Component:
                 ),
                 rx.cond(
                     FeedbackFormState.sent,
-                    rx.vstack(rx.heading("Thank you!", size="5"),
-                              rx.text("Your answer has been received. It helps us improve."),
+                    rx.vstack(rx.heading(t("Thank you!"), size="5"),
+                              rx.text(t("Your answer has been received. It helps us improve.")),
                               role="status", data_testid="thank-you"),
                     _form(),
                 ),

@@ -3,6 +3,7 @@ Every number links to the filtered list behind it; every section says what to do
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.shell import staff_page
@@ -41,9 +42,9 @@ def _section(title: str, see_all: str, *children: rx.Component, cockpit: str = "
             rx.hstack(
                 rx.heading(title, size="4", as_="h2"),
                 rx.spacer(),
-                rx.cond(HomeState.company, rx.link("In the cockpit", href=cockpit, size="2")) if cockpit
+                rx.cond(HomeState.company, rx.link(t("In the cockpit"), href=cockpit, size="2")) if cockpit
                 else rx.fragment(),
-                rx.link("See all", href=see_all, size="2"),
+                rx.link(t("See all"), href=see_all, size="2"),
                 width="100%",
                 align="center",
             ),
@@ -59,7 +60,7 @@ def _task(row: dict, bucket: str) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(row["subject"], weight="medium"),
-            rx.text("Due ", row["due"], " · ", row["kind"],
+            rx.text(t("Due "), row["due"], " · ", row["kind"],
                     rx.cond(row["customer"] != "", rx.fragment(" · ", rx.link(row["customer"],
                                                                              href=row["customer_link"]))),
                     rx.cond(HomeState.company, rx.fragment(" · ", row["owner"])),
@@ -71,12 +72,12 @@ def _task(row: dict, bucket: str) -> rx.Component:
         rx.cond(
             HomeState.can_work_tasks,
             rx.hstack(
-                rx.button("Done", size="1", variant="soft", on_click=HomeState.mark_done(row["id"]),
-                          aria_label="Done: " + row["subject"]),
+                rx.button(t("Done"), size="1", variant="soft", on_click=HomeState.mark_done(row["id"]),
+                          aria_label=t("Done: {value}", value=row["subject"])),
                 rx.menu.root(
-                    rx.menu.trigger(rx.button("Reschedule", size="1", variant="soft", color_scheme="gray",
-                                              aria_label="Reschedule: " + row["subject"])),
-                    rx.menu.content(*[rx.menu.item(label, on_click=HomeState.reschedule(row["id"], choice))
+                    rx.menu.trigger(rx.button(t("Reschedule"), size="1", variant="soft", color_scheme="gray",
+                                              aria_label=t("Reschedule: {value}", value=row["subject"]))),
+                    rx.menu.content(*[rx.menu.item(t(label), on_click=HomeState.reschedule(row["id"], choice))
                                       for choice, label in RESCHEDULES]),
                 ),
             ),
@@ -91,11 +92,11 @@ def _task(row: dict, bucket: str) -> rx.Component:
 
 def _tasks() -> rx.Component:
     return _section(
-        "Tasks", routes.TASKS,
+        t("Tasks"), routes.TASKS,
         rx.foreach(HomeState.overdue_tasks, lambda row: _task(row, "overdue")),
         rx.foreach(HomeState.today_tasks, lambda row: _task(row, "today")),
-        empty_state("Nothing is overdue or due today.", _go("Plan a task", routes.TASKS),
-                    _go("See what is upcoming", f"{routes.TASKS}?show=upcoming"),
+        empty_state(t("Nothing is overdue or due today."), _go(t("Plan a task"), routes.TASKS),
+                    _go(t("See what is upcoming"), f"{routes.TASKS}?show=upcoming"),
                     shown=(HomeState.overdue_tasks.length() == 0) & (HomeState.today_tasks.length() == 0)),
     )
 
@@ -103,9 +104,9 @@ def _tasks() -> rx.Component:
 def _deal(row: dict, kind: str) -> rx.Component:
     return rx.hstack(
         rx.link(row["title"], href=row["link"], weight="medium"),
-        rx.text(row["customer"], " · ", row["stage"], " · ", row["amount"], " · closes ", row["close"],
+        rx.text(row["customer"], " · ", row["stage"], " · ", row["amount"], t(" · closes "), row["close"],
                 rx.cond(HomeState.company, rx.fragment(" · ", row["owner"])), size="1", color=MUTED),
-        rx.cond(kind == "overdue", rx.badge("Overdue", color_scheme="red")),
+        rx.cond(kind == "overdue", rx.badge(t("Overdue"), color_scheme="red")),
         wrap="wrap",
         align="center",
         data_testid=f"my-deal-{kind}",
@@ -114,10 +115,10 @@ def _deal(row: dict, kind: str) -> rx.Component:
 
 def _deals() -> rx.Component:
     return _section(
-        "Deals to close", routes.PIPELINE,
+        t("Deals to close"), routes.PIPELINE,
         rx.foreach(HomeState.overdue_deals, lambda row: _deal(row, "overdue")),
         rx.foreach(HomeState.closing_deals, lambda row: _deal(row, "closing")),
-        empty_state("No open deal is overdue or expected to close this month.", _go("Open the pipeline", routes.PIPELINE),
+        empty_state(t("No open deal is overdue or expected to close this month."), _go(t("Open the pipeline"), routes.PIPELINE),
                     shown=(HomeState.overdue_deals.length() == 0) & (HomeState.closing_deals.length() == 0)),
         cockpit=f"{routes.COCKPIT}?period=this_month",
     )
@@ -125,17 +126,17 @@ def _deals() -> rx.Component:
 
 def _detractors() -> rx.Component:
     return _section(
-        "Unhappy customers (NPS 0-6, last 14 days)", routes.INBOX,
+        t("Unhappy customers (NPS 0-6, last 14 days)"), routes.INBOX,
         rx.foreach(HomeState.detractors, lambda row: rx.vstack(
             rx.hstack(rx.cond(row["customer_link"] != "", rx.link(row["customer"], href=row["customer_link"]),
                               rx.text(row["customer"])),
-                      rx.badge("NPS ", row["nps"], color_scheme="red"), rx.text(row["submitted"], size="1", color=MUTED),
+                      rx.badge(t("NPS "), row["nps"], color_scheme="red"), rx.text(row["submitted"], size="1", color=MUTED),
                       align="center"),
             rx.text(row["comment"], size="1"),
             spacing="1",
             data_testid="my-detractor",
         )),
-        empty_state("No detractor answers in the last 14 days.", _go("Open the inbox", routes.INBOX),
+        empty_state(t("No detractor answers in the last 14 days."), _go(t("Open the inbox"), routes.INBOX),
                     shown=HomeState.detractors.length() == 0),
         cockpit=f"{routes.COCKPIT}?period=last_30_days",
     )
@@ -143,17 +144,17 @@ def _detractors() -> rx.Component:
 
 def _churn() -> rx.Component:
     return _section(
-        "Customers at churn risk", f"{routes.CUSTOMERS}?risk=churn",
+        t("Customers at churn risk"), f"{routes.CUSTOMERS}?risk=churn",
         rx.foreach(HomeState.churn_customers, lambda row: rx.hstack(
-            rx.link(row["name"], href=row["link"]), rx.text(row["probability"], " chance of no order in 90 days",
+            rx.link(row["name"], href=row["link"]), rx.text(row["probability"], t(" chance of no order in 90 days"),
                                                             size="1", color=MUTED),
             align="center", data_testid="my-churn-customer")),
-        rx.cond(HomeState.churn_fitted != "", rx.text("From the churn fit of ", HomeState.churn_fitted, size="1",
+        rx.cond(HomeState.churn_fitted != "", rx.text(t("From the churn fit of "), HomeState.churn_fitted, size="1",
                                                       color=MUTED)),
         empty_state(
-            rx.cond(HomeState.churn_fitted == "", "Churn risk has not been fitted yet.",
-                    "None of these customers is on the last churn fit's list."),
-            rx.cond(HomeState.company, _go("Fit it on Insights", routes.INSIGHTS), _go("Your customers", routes.CUSTOMERS)),
+            rx.cond(HomeState.churn_fitted == "", t("Churn risk has not been fitted yet."),
+                    t("None of these customers is on the last churn fit's list.")),
+            rx.cond(HomeState.company, _go(t("Fit it on Insights"), routes.INSIGHTS), _go(t("Your customers"), routes.CUSTOMERS)),
             shown=HomeState.churn_customers.length() == 0),
     )
 
@@ -161,24 +162,24 @@ def _churn() -> rx.Component:
 def _month() -> rx.Component:
     month = HomeState.month
     return _section(
-        "Revenue this month", f"{routes.COCKPIT}?period=this_month",
+        t("Revenue this month"), f"{routes.COCKPIT}?period=this_month",
         rx.hstack(
             rx.text(month["value"], size="6", weight="bold"),
-            rx.cond(month["target"] != "", rx.text("of ", month["target"], size="3", color=MUTED)),
+            rx.cond(month["target"] != "", rx.text(t("of "), month["target"], size="3", color=MUTED)),
             align="baseline",
         ),
         rx.badge(month["note"], color_scheme=rx.match(month["status"], *STATUS_COLOURS.items(), "gray"),
                  data_testid="month-to-date-note"),
         # Executives and admins set targets (on the cockpit).
         rx.cond((month["target"] == "") & HomeState.company,
-                _go("Set a target on the cockpit", f"{routes.COCKPIT}?period=this_month")),
+                _go(t("Set a target on the cockpit"), f"{routes.COCKPIT}?period=this_month")),
     )
 
 
 @staff_page(route=routes.HOME, title="My day", on_load=HomeState.load)
 def home() -> rx.Component:
     return rx.vstack(
-        rx.text("Welcome, ", AuthState.user_name, ". ", HomeState.scope, ".", size="3"),
+        rx.text(t("Welcome, "), AuthState.user_name, ". ", HomeState.scope, ".", size="3"),
         rx.grid(
             rx.foreach(HomeState.figures, _figure),
             columns=rx.breakpoints(initial="2", sm="4", lg="7"),

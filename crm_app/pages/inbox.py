@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.empty_state import empty_state
 from crm_app.components.filters import filter_menu
@@ -18,31 +19,31 @@ def _item(value: str, label: str) -> rx.Component:
 
 
 def _reset_filters() -> rx.Component:
-    return rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,
+    return rx.button(t("Reset filters"), variant="soft", color_scheme="gray", on_click=InboxState.reset_filters,
                      align_self="end")
 
 
 def _filters() -> rx.Component:
     return rx.flex(
-        filter_menu(InboxState, "NPS band", "nps_band", InboxState.nps_band,
-                    [_item(band, f"{band.capitalize()}s ({low}-{high})") for band, (low, high) in NPS_BANDS.items()]),
-        filter_menu(InboxState, "CSAT", "csat", InboxState.csat, [_item(str(s), str(s)) for s in range(1, 6)]),
-        filter_menu(InboxState, "Sentiment", "sentiment", InboxState.sentiment,
-                    [_item("positive", "Positive"), _item("neutral", "Neutral"), _item("negative", "Negative")]),
-        filter_menu(InboxState, "Status", "status", InboxState.status,
-                    [_item(k, v) for k, v in STATUS_LABELS.items()]),
-        filter_menu(InboxState, "Topic", "topic", InboxState.topic,
+        filter_menu(InboxState, t("NPS band"), "nps_band", InboxState.nps_band,
+                    [_item(band, t("{band} ({low}-{high})", band=band.capitalize() + "s", low=str(low), high=str(high))) for band, (low, high) in NPS_BANDS.items()]),
+        filter_menu(InboxState, t("CSAT"), "csat", InboxState.csat, [_item(str(s), str(s)) for s in range(1, 6)]),
+        filter_menu(InboxState, t("Sentiment"), "sentiment", InboxState.sentiment,
+                    [_item("positive", t("Positive")), _item("neutral", t("Neutral")), _item("negative", t("Negative"))]),
+        filter_menu(InboxState, t("Status"), "status", InboxState.status,
+                    [_item(k, t(v)) for k, v in STATUS_LABELS.items()]),
+        filter_menu(InboxState, t("Topic"), "topic", InboxState.topic,
                     [rx.foreach(InboxState.topic_choices, lambda t: _item(t, t))]),
-        filter_menu(InboxState, "Customer owner", "owner", InboxState.owner,
+        filter_menu(InboxState, t("Customer owner"), "owner", InboxState.owner,
                     [rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))]),
         rx.vstack(
-            rx.el.label("From", html_for="inbox-from", font_size="var(--font-size-1)"),
+            rx.el.label(t("From"), html_for="inbox-from", font_size="var(--font-size-1)"),
             rx.input(id="inbox-from", type="date", value=InboxState.submitted_from,
                      on_change=lambda v: InboxState.set_filter("from", v)),
             spacing="1",
         ),
         rx.vstack(
-            rx.el.label("To", html_for="inbox-to", font_size="var(--font-size-1)"),
+            rx.el.label(t("To"), html_for="inbox-to", font_size="var(--font-size-1)"),
             rx.input(id="inbox-to", type="date", value=InboxState.submitted_to,
                      on_change=lambda v: InboxState.set_filter("to", v)),
             spacing="1",
@@ -58,27 +59,27 @@ def _filters() -> rx.Component:
 def _summary() -> rx.Component:
     return rx.grid(
         rx.card(
-            rx.text("CSAT (share of 4-5 answers)", size="2", color=rx.color("gray", 11)),
+            rx.text(t("CSAT (share of 4-5 answers)"), size="2", color=rx.color("gray", 11)),
             rx.text(InboxState.summary["csat"], size="7", weight="bold", data_testid="summary-csat"),
             rx.text(InboxState.summary["csat_detail"], size="1", data_testid="summary-csat-detail"),
         ),
         rx.card(
-            rx.text("NPS (% promoters − % detractors)", size="2", color=rx.color("gray", 11)),
+            rx.text(t("NPS (% promoters − % detractors)"), size="2", color=rx.color("gray", 11)),
             rx.text(InboxState.summary["nps"], size="7", weight="bold", data_testid="summary-nps"),
             rx.text(InboxState.summary["nps_detail"], size="1", data_testid="summary-nps-detail"),
         ),
         rx.card(
-            rx.text("Top topics among detractors", size="2", color=rx.color("gray", 11)),
+            rx.text(t("Top topics among detractors"), size="2", color=rx.color("gray", 11)),
             rx.cond(
                 InboxState.detractor_topics.length() > 0,
                 rx.vstack(rx.foreach(InboxState.detractor_topics, lambda t: rx.text(t, size="2")), spacing="1"),
-                rx.text("None yet", size="2"),
+                rx.text(t("None yet"), size="2"),
             ),
             rx.hstack(
                 rx.text(InboxState.topics_fitted, size="1", color=rx.color("gray", 11)),
                 rx.cond(
                     InboxState.user_can_refit,
-                    rx.button("Refit topics", size="1", variant="soft", loading=InboxState.refitting,
+                    rx.button(t("Refit topics"), size="1", variant="soft", loading=InboxState.refitting,
                               on_click=InboxState.request_topic_refit),
                 ),
                 align="center",
@@ -94,19 +95,19 @@ def _summary() -> rx.Component:
 def _row(row: dict) -> rx.Component:
     # The phone card: who answered, their NPS and comment, and Open.
     return rx.table.row(
-        card_cell(row["submitted"], label="Submitted", phone=False),
+        card_cell(row["submitted"], label=t("Submitted"), phone=False),
         card_cell(rx.cond(row["customer_link"] != "", rx.link(row["customer"], href=row["customer_link"]),
                           rx.text(row["customer"])), class_name="card-title"),
-        card_cell(row["csat"], label="CSAT", phone=False),
-        card_cell(row["nps"], label="NPS"),
+        card_cell(row["csat"], label=t("CSAT"), phone=False),
+        card_cell(row["nps"], label=t("NPS")),
         # Free text is rendered as text, never as HTML or markdown.
         card_cell(rx.text(row["comment"], size="2", data_testid="comment-text"), max_width="28em"),
-        card_cell(row["sentiment"], label="Sentiment", phone=False),
-        card_cell(row["topic"], label="Topic", phone=False),
+        card_cell(row["sentiment"], label=t("Sentiment"), phone=False),
+        card_cell(row["topic"], label=t("Topic"), phone=False),
         card_cell(rx.badge(row["status"]), phone=False),
-        card_cell(row["assignee"], label="Assignee", phone=False),
-        rx.table.cell(rx.button("Open", size="1", variant="soft", on_click=InboxState.open_answer(row["id"]),
-                                aria_label="Open answer")),
+        card_cell(row["assignee"], label=t("Assignee"), phone=False),
+        rx.table.cell(rx.button(t("Open"), size="1", variant="soft", on_click=InboxState.open_answer(row["id"]),
+                                aria_label=t("Open answer"))),
         data_testid="inbox-row",
     )
 
@@ -116,24 +117,24 @@ def _detail() -> rx.Component:
         InboxState.open_id > 0,
         rx.card(
             rx.vstack(
-                rx.hstack(rx.heading("Answer #", InboxState.open_id, size="4"), rx.spacer(),
-                          rx.icon_button(rx.icon("x"), variant="ghost", aria_label="Close",
+                rx.hstack(rx.heading(t("Answer #"), InboxState.open_id, size="4"), rx.spacer(),
+                          rx.icon_button(rx.icon("x"), variant="ghost", aria_label=t("Close"),
                                          on_click=InboxState.load)),
                 rx.cond(
                     InboxState.can_write,
                     rx.hstack(
-                        *[rx.button(label, size="1", variant="soft",
+                        *[rx.button(t(label), size="1", variant="soft",
                                     on_click=InboxState.set_status(InboxState.open_id, key))
                           for key, label in STATUS_LABELS.items()],
                         rx.select.root(
-                            rx.select.trigger(placeholder="Assign to", aria_label="Assign to"),
+                            rx.select.trigger(placeholder=t("Assign to"), aria_label=t("Assign to")),
                             rx.select.content(rx.foreach(InboxState.owners, lambda o: _item(o["id"], o["name"]))),
                             on_change=lambda v: InboxState.assign(InboxState.open_id, v),
                         ),
                         wrap="wrap",
                     ),
                 ),
-                rx.text("Internal notes", weight="medium"),
+                rx.text(t("Internal notes"), weight="medium"),
                 rx.foreach(
                     InboxState.open_notes,
                     lambda n: rx.box(rx.text(n["author"], " · ", n["at"], size="1", color=rx.color("gray", 11)),
@@ -143,9 +144,9 @@ def _detail() -> rx.Component:
                     InboxState.can_write,
                     rx.form(
                         rx.hstack(
-                            rx.input(name="body", placeholder="Add an internal note", aria_label="Internal note",
+                            rx.input(name="body", placeholder=t("Add an internal note"), aria_label=t("Internal note"),
                                      width="100%"),
-                            rx.button("Add note", type="submit"),
+                            rx.button(t("Add note"), type="submit"),
                             width="100%",
                         ),
                         on_submit=InboxState.add_note,
@@ -171,15 +172,15 @@ def inbox() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*[
                     rx.table.column_header_cell(h) for h in
-                    ("Submitted", "Customer", "CSAT", "NPS", "Comment", "Sentiment", "Topic", "Status", "Assignee")
-                ], rx.table.column_header_cell(screen_reader_only("Actions")))),
+                    (t("Submitted"), t("Customer"), t("CSAT"), t("NPS"), t("Comment"), t("Sentiment"), t("Topic"), t("Status"), t("Assignee"))
+                ], rx.table.column_header_cell(screen_reader_only(t("Actions"))))),
                 rx.table.body(rx.foreach(InboxState.rows, _row)),
                 width="100%",
             ),
-            label="Feedback answers",
+            label=t("Feedback answers"),
             cards=True,
         ),
-        empty_state("No feedback answers match", _reset_filters(), shown=InboxState.total == 0),
+        empty_state(t("No feedback answers match"), _reset_filters(), shown=InboxState.total == 0),
         pager(InboxState),
         spacing="4",
         width="100%",

@@ -3,6 +3,7 @@ with follow-up tasks, forecast, data quality, win probability), each with its he
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.analytics.charts import MAP_HEIGHT_PX
 from crm_app.analytics.segment_map import MAP_POINTS
@@ -17,6 +18,13 @@ from crm_app.states.map_audience import NEW_CAMPAIGN, MapAudienceState
 CHANNELS = [channel.value for channel in CampaignChannel]
 
 
+# What a screen reader calls each table (by its rows' test id).
+TABLE_NAMES = {"segment-row": "Segments", "silhouette-row": "Silhouette", "cluster-row": "Clusters",
+               "clv-row": "Customer lifetime value", "churn-backtest-row": "Churn backtest",
+               "forecast-backtest-row": "Forecast backtest", "quality-field-row": "Completeness",
+               "winprob-comparison-row": "Win model comparison", "winprob-pipeline-row": "Win probability"}
+
+
 def _table(columns: list[tuple[str, str]], rows: rx.Var, test_id: str, *, link: str | None = None) -> rx.Component:
     """A compact table of display-ready rows; the `link` column's text links to the row's "link"."""
 
@@ -26,11 +34,11 @@ def _table(columns: list[tuple[str, str]], rows: rx.Var, test_id: str, *, link: 
     return _scrolling_table(
         [rx.table.column_header_cell(label) for label, _ in columns],
         rx.foreach(rows, lambda row: rx.table.row(*[cell(row, key) for _, key in columns], data_testid=test_id)),
-        test_id.replace("-", " "),
+        t(TABLE_NAMES[test_id]),
     )
 
 
-def _scrolling_table(header: list[rx.Component], body: rx.Component, label: str) -> rx.Component:
+def _scrolling_table(header: list[rx.Component], body: rx.Component, label: str | rx.Var) -> rx.Component:
     """A table that scrolls sideways inside its card at phone width (a focusable region: axe)."""
     return table_region(
         rx.table.root(rx.table.header(rx.table.row(*header)), rx.table.body(body), size="1", width="100%"),
@@ -63,17 +71,17 @@ def _note(text: rx.Var) -> rx.Component:
 
 def _segments() -> rx.Component:
     return _section(
-        "Segments", "segments",
-        rx.text("RFM segments of the ", InsightsState.segment_customers, " customers with a paid order", size="2"),
-        _table([("Segment", "segment"), ("Customers", "customers"), ("Share", "share"),
-                ("Days since last order", "recency"), ("Orders", "frequency"), ("Spend", "monetary")],
+        t("Segments"), "segments",
+        rx.text(t("RFM segments of the "), InsightsState.segment_customers, t(" customers with a paid order"), size="2"),
+        _table([(t("Segment"), "segment"), (t("Customers"), "customers"), (t("Share"), "share"),
+                (t("Days since last order"), "recency"), (t("Orders"), "frequency"), (t("Spend"), "monetary")],
                InsightsState.segments, "segment-row"),
-        rx.heading("Clusters", size="3", as_="h3"),
+        rx.heading(t("Clusters"), size="3", as_="h3"),
         _note(InsightsState.cluster_note),
         rx.flex(
-            _table([("k", "k"), ("Silhouette", "score"), ("", "chosen")], InsightsState.silhouette, "silhouette-row"),
-            _table([("Cluster", "cluster"), ("Customers", "customers"), ("Share", "share"),
-                    ("Days since last order", "recency"), ("Orders", "frequency"), ("Spend", "monetary")],
+            _table([("k", "k"), (t("Silhouette"), "score"), ("", "chosen")], InsightsState.silhouette, "silhouette-row"),
+            _table([(t("Cluster"), "cluster"), (t("Customers"), "customers"), (t("Share"), "share"),
+                    (t("Days since last order"), "recency"), (t("Orders"), "frequency"), (t("Spend"), "monetary")],
                    InsightsState.clusters, "cluster-row"),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="4",
@@ -124,10 +132,10 @@ def _map_audience() -> rx.Component:
 
 def _clv() -> rx.Component:
     return _section(
-        "Customer lifetime value", "clv",
+        t("Customer lifetime value"), "clv",
         _note(InsightsState.clv_parameters),
-        _table([("Customer", "name"), ("Expected purchases (12 months)", "purchases"), ("P(alive)", "alive"),
-                ("Expected order value", "value"), ("CLV", "clv")], InsightsState.clv_rows, "clv-row", link="name"),
+        _table([(t("Customer"), "name"), (t("Expected purchases (12 months)"), "purchases"), ("P(alive)", "alive"),
+                (t("Expected order value"), "value"), ("CLV", "clv")], InsightsState.clv_rows, "clv-row", link="name"),
     )
 
 
@@ -138,7 +146,7 @@ def _churn_row(row: rx.Var) -> rx.Component:
             rx.table.cell(rx.checkbox(
                 checked=InsightsState.selected.contains(row["id"]),
                 on_change=lambda ticked: InsightsState.toggle_customer(row["id"], ticked),
-                aria_label="Select " + row["name"],
+                aria_label=t("Select {value}", value=row["name"]),
             )),
         ),
         rx.table.cell(rx.link(row["name"], href=row["link"]), rx.text(row["owner"], size="1", color="gray")),
@@ -151,63 +159,63 @@ def _churn_row(row: rx.Var) -> rx.Component:
 
 def _churn() -> rx.Component:
     return _section(
-        "Churn risk", "churn",
+        t("Churn risk"), "churn",
         _note(InsightsState.churn_note),
-        _table([("Model", "model"), ("AUC", "auc"), ("Precision among the riskiest", "precision")],
+        _table([(t("Model"), "model"), ("AUC", "auc"), (t("Precision among the riskiest"), "precision")],
                InsightsState.churn_backtest, "churn-backtest-row"),
         rx.cond(
             InsightsState.can_create_tasks,
             rx.hstack(
-                rx.button("Select all", variant="soft", color_scheme="gray", on_click=InsightsState.select_all_at_risk),
-                rx.button(rx.icon("list-plus", size=16), "Create follow-up tasks",
+                rx.button(t("Select all"), variant="soft", color_scheme="gray", on_click=InsightsState.select_all_at_risk),
+                rx.button(rx.icon("list-plus", size=16), t("Create follow-up tasks"),
                           on_click=InsightsState.create_follow_up_tasks,
                           disabled=InsightsState.selected.length() == 0),
-                rx.text(InsightsState.selected.length(), " selected", size="2"),
+                rx.text(InsightsState.selected.length(), t(" selected"), size="2"),
                 align="center",
                 wrap="wrap",
             ),
         ),
         _scrolling_table(
-            [rx.cond(InsightsState.can_create_tasks, rx.table.column_header_cell("Follow up")),
+            [rx.cond(InsightsState.can_create_tasks, rx.table.column_header_cell(t("Follow up"))),
              *[rx.table.column_header_cell(label) for label in
-               ("Customer", "Churn probability (90 days)", "Days since last order", "Main drivers")]],
+               (t("Customer"), t("Churn probability (90 days)"), t("Days since last order"), t("Main drivers"))]],
             rx.foreach(InsightsState.churn_rows, _churn_row),
-            "Customers at churn risk",
+            t("Customers at churn risk"),
         ),
     )
 
 
 def _forecast() -> rx.Component:
     return _section(
-        "Revenue forecast", "forecast",
+        t("Revenue forecast"), "forecast",
         _note(InsightsState.forecast_note),
         rx.cond(InsightsState.forecast_backtest.length() > 0,
-                rx.plotly(data=InsightsState.forecast, width="100%", aria_label="Revenue forecast chart")),
-        _table([("Model", "model"), ("MAPE", "mape"), ("sMAPE", "smape"), ("", "chosen")],
+                rx.plotly(data=InsightsState.forecast, width="100%", aria_label=t("Revenue forecast chart"))),
+        _table([(t("Model"), "model"), ("MAPE", "mape"), ("sMAPE", "smape"), ("", "chosen")],
                InsightsState.forecast_backtest, "forecast-backtest-row"),
     )
 
 
 def _quality() -> rx.Component:
     return _section(
-        "Data quality", "quality",
+        t("Data quality"), "quality",
         rx.hstack(
-            rx.vstack(rx.text("Overall score", size="1"),
+            rx.vstack(rx.text(t("Overall score"), size="1"),
                       rx.heading(InsightsState.quality_overall, size="7", data_testid="quality-overall"), spacing="1"),
             *[rx.vstack(rx.text(label, size="1"), rx.text(InsightsState.quality_parts[key], size="4",
                                                           data_testid=f"quality-{key}"), spacing="1")
-              for label, key in (("Fields", "field_score"), ("Uniqueness", "uniqueness"),
-                                 ("Freshness (updated within a year)", "freshness"))],
+              for label, key in ((t("Fields"), "field_score"), (t("Uniqueness"), "uniqueness"),
+                                 (t("Freshness (updated within a year)"), "freshness"))],
             spacing="6",
             wrap="wrap",
             align="end",
         ),
-        _table([("Field", "field"), ("Completeness", "completeness"), ("Validity", "validity"), ("Score", "score"),
-                ("Weight", "weight")], InsightsState.quality_fields, "quality-field-row"),
-        rx.heading("Records to fix", size="3", as_="h3"),
+        _table([(t("Field"), "field"), (t("Completeness"), "completeness"), (t("Validity"), "validity"), (t("Score"), "score"),
+                (t("Weight"), "weight")], InsightsState.quality_fields, "quality-field-row"),
+        rx.heading(t("Records to fix"), size="3", as_="h3"),
         _note(InsightsState.quality_note),
         _scrolling_table(
-            [rx.table.column_header_cell("Customer"), rx.table.column_header_cell("Problems")],
+            [rx.table.column_header_cell(t("Customer")), rx.table.column_header_cell(t("Problems"))],
             rx.foreach(InsightsState.quality_queue, lambda row: rx.table.row(
                 rx.table.cell(rx.link(row["name"], href=row["link"])),
                 rx.table.cell(
@@ -218,25 +226,25 @@ def _quality() -> rx.Component:
                 ),
                 data_testid="quality-queue-row",
             )),
-            "Records to fix",
+            t("Records to fix"),
         ),
     )
 
 
 def _winprob() -> rx.Component:
     return _section(
-        "Win probability", "winprob",
+        t("Win probability"), "winprob",
         _note(InsightsState.winprob_note),
-        _table([("Method", "method"), ("Brier score", "brier"), ("Log loss", "log_loss")],
+        _table([(t("Method"), "method"), (t("Brier score"), "brier"), (t("Log loss"), "log_loss")],
                InsightsState.winprob_comparison, "winprob-comparison-row"),
-        rx.heading("Weighted pipeline of the open deals", size="3", as_="h3"),
-        _table([("Stage", "stage"), ("Deals", "deals"), ("Amount", "amount"), ("By stage probability", "by_stage"),
-                ("By win model", "by_model")], InsightsState.winprob_pipeline, "winprob-pipeline-row"),
+        rx.heading(t("Weighted pipeline of the open deals"), size="3", as_="h3"),
+        _table([(t("Stage"), "stage"), (t("Deals"), "deals"), (t("Amount"), "amount"), (t("By stage probability"), "by_stage"),
+                (t("By win model"), "by_model")], InsightsState.winprob_pipeline, "winprob-pipeline-row"),
     )
 
 
-TABS = (("segments", "Segments", _segments), ("clv", "Lifetime value", _clv), ("churn", "Churn risk", _churn),
-        ("forecast", "Forecast", _forecast), ("quality", "Data quality", _quality), ("winprob", "Win probability", _winprob))
+TABS = (("segments", t("Segments"), _segments), ("clv", t("Lifetime value"), _clv), ("churn", t("Churn risk"), _churn),
+        ("forecast", t("Forecast"), _forecast), ("quality", t("Data quality"), _quality), ("winprob", t("Win probability"), _winprob))
 
 
 @staff_page(route=routes.INSIGHTS, title="Insights", on_load=InsightsState.load, roles=READERS)
@@ -244,9 +252,9 @@ def insights() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.button(rx.cond(InsightsState.refreshing, rx.spinner(size="2"), rx.icon("refresh-cw", size=16)),
-                      rx.cond(InsightsState.refreshing, "Refitting …", "Refit the models"),
+                      rx.cond(InsightsState.refreshing, t("Refitting …"), t("Refit the models")),
                       on_click=InsightsState.refit, disabled=InsightsState.refreshing),
-            rx.text("Models are fitted on the whole company as of today and stored; refit after new data arrives.",
+            rx.text(t("Models are fitted on the whole company as of today and stored; refit after new data arrives."),
                     size="2", color=rx.color("gray", 11)),
             align="center",
             wrap="wrap",

@@ -2,14 +2,15 @@
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.customer_picker import customer_picker
 from crm_app.components.shell import staff_page
 from crm_app.data.models import Role
 from crm_app.states.order_form import CHANNELS, STATUSES, OrderFormState
 
-LINE_INPUTS = (("Quantity", "quantity", "numeric", "6em"), ("Unit price", "unit_price", "decimal", "8em"),
-               ("Discount %", "discount_percent", "decimal", "6em"))
+LINE_INPUTS = ((t("Quantity"), "quantity", "numeric", "6em"), (t("Unit price"), "unit_price", "decimal", "8em"),
+               (t("Discount %"), "discount_percent", "decimal", "6em"))
 
 
 def _error(errors: rx.Var, name: str, element_id: rx.Var | str) -> rx.Component:
@@ -22,7 +23,7 @@ def _choice(label: str, name: str, value: rx.Var, options: tuple[str, ...]) -> r
         rx.text(label, size="2"),
         rx.select.root(
             rx.select.trigger(aria_label=label),
-            rx.select.content(*[rx.select.item(option.title(), value=option) for option in options]),
+            rx.select.content(*[rx.select.item(t(option.title()), value=option) for option in options]),
             value=value,
             on_change=lambda v: OrderFormState.set_choice(name, v),
         ),
@@ -37,7 +38,7 @@ def _line(line: rx.Var, index: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(label, size="1"),
             rx.input(value=line[field], on_change=lambda v, field=field: OrderFormState.type_in_line(index, field, v),
-                     input_mode=mode, width=width, aria_label=f"{label}, line {number}",
+                     input_mode=mode, width=width, aria_label=t("{label}, line {number}", label=label, number=number),
                      aria_describedby=f"line-{number}-{field}-error"),
             _error(errors, field, f"line-{number}-{field}-error"),
             spacing="1",
@@ -47,9 +48,9 @@ def _line(line: rx.Var, index: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.text("Product", size="1"),
+                rx.text(t("Product"), size="1"),
                 rx.select.root(
-                    rx.select.trigger(placeholder="Choose a product", aria_label=f"Product, line {number}"),
+                    rx.select.trigger(placeholder=t("Choose a product"), aria_label=t("Product, line {number}", number=number)),
                     rx.select.content(rx.foreach(OrderFormState.products,
                                                  lambda p: rx.select.item(p["label"], value=p["id"]))),
                     value=line["product_id"],
@@ -61,13 +62,13 @@ def _line(line: rx.Var, index: rx.Var) -> rx.Component:
             ),
             *typed,
             rx.vstack(
-                rx.text("Amount", size="1"),
+                rx.text(t("Amount"), size="1"),
                 rx.text(line["amount"], weight="medium", data_testid="line-amount", aria_live="polite"),
                 spacing="1",
                 min_width="7em",
             ),
             rx.icon_button(rx.icon("trash-2", size=16), variant="ghost", color_scheme="red", type="button",
-                           aria_label=f"Remove line {number}", on_click=OrderFormState.remove_line(index),
+                           aria_label=t("Remove line {number}", number=number), on_click=OrderFormState.remove_line(index),
                            align_self="center"),
             wrap="wrap",
             spacing="3",
@@ -83,7 +84,7 @@ def _deal_target() -> rx.Component:
     return rx.cond(
         OrderFormState.deal_id > 0,
         rx.callout(
-            rx.text("For the deal “", deal["title"], "” (", deal["stage"], "): target ", deal["amount"], ". ",
+            rx.text(t("For the deal “"), deal["title"], "” (", deal["stage"], t("): target "), deal["amount"], ". ",
                     deal["gap"]),
             icon="target",
             width="100%",
@@ -103,23 +104,23 @@ def order_new() -> rx.Component:
             on_clear=OrderFormState.change_customer,
         ),
         _deal_target(),
-        rx.hstack(_choice("Status", "status", OrderFormState.status, STATUSES),
-                  _choice("Channel", "channel", OrderFormState.channel, CHANNELS), spacing="4", wrap="wrap"),
-        rx.heading("Lines", size="4"),
+        rx.hstack(_choice(t("Status"), "status", OrderFormState.status, STATUSES),
+                  _choice(t("Channel"), "channel", OrderFormState.channel, CHANNELS), spacing="4", wrap="wrap"),
+        rx.heading(t("Lines"), size="4"),
         rx.foreach(OrderFormState.lines, _line),
         _error(OrderFormState.errors, "lines", "order-lines-error"),
-        rx.button(rx.icon("plus", size=16), "Add line", variant="soft", type="button", on_click=OrderFormState.add_line),
+        rx.button(rx.icon("plus", size=16), t("Add line"), variant="soft", type="button", on_click=OrderFormState.add_line),
         rx.hstack(
-            rx.text("Total", size="5"),
+            rx.text(t("Total"), size="5"),
             rx.text(OrderFormState.total, size="5", weight="bold", data_testid="order-form-total", aria_live="polite"),
             rx.cond(OrderFormState.counted_lines < OrderFormState.lines.length(),
-                    rx.text("(lines with errors are not counted)", size="2", color=rx.color("gray", 11))),
+                    rx.text(t("(lines with errors are not counted)"), size="2", color=rx.color("gray", 11))),
             align="baseline",
             spacing="3",
         ),
         rx.hstack(
-            rx.button("Save order", on_click=OrderFormState.save, size="3"),
-            rx.button(rx.link("Cancel", href=routes.ORDERS), as_child=True, variant="soft", color_scheme="gray",
+            rx.button(t("Save order"), on_click=OrderFormState.save, size="3"),
+            rx.button(rx.link(t("Cancel"), href=routes.ORDERS), as_child=True, variant="soft", color_scheme="gray",
                       size="3"),
             spacing="3",
         ),

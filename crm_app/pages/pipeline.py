@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_base.event import no_args_event_spec
 from reflex_components_core.el.elements.typography import Div
 
+from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.filters import filter_menu
 from crm_app.components.forms import field_error, text_field
@@ -30,29 +31,29 @@ def _filters() -> rx.Component:
     return rx.flex(
         rx.cond(
             PipelineState.shows_owner_filter,
-            filter_menu(PipelineState, "Owner", "owner", PipelineState.owner,
+            filter_menu(PipelineState, t("Owner"), "owner", PipelineState.owner,
                         [rx.foreach(PipelineState.owners, lambda o: rx.select.item(o["name"], value=o["id"]))]),
         ),
-        filter_menu(PipelineState, "Region", "region", PipelineState.region,
+        filter_menu(PipelineState, t("Region"), "region", PipelineState.region,
                     [rx.foreach(PipelineState.regions, lambda r: rx.select.item(r, value=r))]),
         rx.vstack(
-            rx.el.label("Expected close month", html_for="close-month",
+            rx.el.label(t("Expected close month"), html_for="close-month",
                         style={"font_size": "var(--font-size-1)", "color": rx.color("gray", 11)}),
             rx.input(id="close-month", type="month", value=PipelineState.month,
                      on_change=lambda v: PipelineState.set_filter("month", v)),
             spacing="1",
         ),
-        filter_menu(PipelineState, "Expected close", "overdue", PipelineState.overdue,
-                    [rx.select.item("Overdue", value=OVERDUE)]),
-        filter_menu(PipelineState, "Weight by", "weight", PipelineState.weight,
-                    [rx.select.item("Stage probability", value=BY_STAGE),
-                     rx.select.item("Win model", value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == "")],
+        filter_menu(PipelineState, t("Expected close"), "overdue", PipelineState.overdue,
+                    [rx.select.item(t("Overdue"), value=OVERDUE)]),
+        filter_menu(PipelineState, t("Weight by"), "weight", PipelineState.weight,
+                    [rx.select.item(t("Stage probability"), value=BY_STAGE),
+                     rx.select.item(t("Win model"), value=BY_WIN_MODEL, disabled=PipelineState.win_model_fitted == "")],
                     with_any=False),
-        rx.button("Reset filters", variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
+        rx.button(t("Reset filters"), variant="soft", color_scheme="gray", on_click=PipelineState.reset_filters),
         saved_views_menu(PipelineState),
         rx.cond(
             PipelineState.can_change,
-            rx.button(rx.icon("plus", size=16), "New deal", on_click=PipelineState.open_new_deal),
+            rx.button(rx.icon("plus", size=16), t("New deal"), on_click=PipelineState.open_new_deal),
         ),
         wrap="wrap",
         spacing="3",
@@ -65,13 +66,11 @@ def _weight_hint() -> rx.Component:
     return rx.text(
         rx.cond(
             PipelineState.win_model_fitted == "",
-            "Weighted amounts use the stage probabilities: no win model has been fitted yet (Insights fits it).",
+            t("Weighted amounts use the stage probabilities: no win model has been fitted yet (Insights fits it)."),
             rx.cond(
                 PipelineState.weight == BY_WIN_MODEL,
-                "Weighted amounts use the win model fitted " + PipelineState.win_model_fitted + "; a deal it has "
-                "not scored in its current stage (new or moved since) uses its stage probability.",
-                "Weighted amounts use the stage probabilities; a win model fitted " + PipelineState.win_model_fitted
-                + " is available.",
+                t("Weighted amounts use the win model fitted {value}; a deal it has not scored in its current stage (new or moved since) uses its stage probability.", value=PipelineState.win_model_fitted),
+                t("Weighted amounts use the stage probabilities; a win model fitted {value} is available.", value=PipelineState.win_model_fitted),
             ),
         ),
         size="1",
@@ -90,16 +89,16 @@ def _actions_menu(card: rx.Var, stage: DealStage) -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
             rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray", size="1",
-                           aria_label="Actions for " + card["title"], data_testid="deal-actions",
+                           aria_label=t("Actions for {value}", value=card["title"]), data_testid="deal-actions",
                            style={"min_width": TAP_TARGET, "min_height": TAP_TARGET}),
         ),
         rx.dropdown_menu.content(
-            rx.dropdown_menu.item("Open", on_select=rx.redirect(card["link"])),
+            rx.dropdown_menu.item(t("Open"), on_select=rx.redirect(card["link"])),
             rx.cond(
                 PipelineState.can_change,
                 rx.fragment(
                     rx.dropdown_menu.separator(),
-                    *[rx.dropdown_menu.item(f"Move to {other}", on_select=PipelineState.move_to(card["id"], other),
+                    *[rx.dropdown_menu.item(t("Move to {other}", other=other), on_select=PipelineState.move_to(card["id"], other),
                                             color="red" if other == DealStage.lost.value else None)
                       for other in STAGES if other != stage.value],
                 ),
@@ -107,7 +106,7 @@ def _actions_menu(card: rx.Var, stage: DealStage) -> rx.Component:
             rx.cond(
                 PipelineState.can_reassign,
                 rx.dropdown_menu.sub(
-                    rx.dropdown_menu.sub_trigger("Owner"),
+                    rx.dropdown_menu.sub_trigger(t("Owner")),
                     rx.dropdown_menu.sub_content(
                         rx.foreach(PipelineState.owners, lambda o: rx.dropdown_menu.item(
                             o["name"], on_select=PipelineState.reassign(card["id"], o["id"]))),
@@ -131,7 +130,7 @@ def _card(card: rx.Var, stage: DealStage) -> rx.Component:
                 rx.link(card["customer"], href=card["customer_link"], size="1"),
                 rx.hstack(
                     rx.text(card["amount"], size="2", weight="medium", data_testid="deal-amount"),
-                    rx.cond(card["overdue"] != "", rx.badge("Overdue", color_scheme="red", size="1",
+                    rx.cond(card["overdue"] != "", rx.badge(t("Overdue"), color_scheme="red", size="1",
                                                              data_testid="deal-overdue")),
                     justify="between", width="100%", wrap="wrap",
                 ),
@@ -150,9 +149,9 @@ def _card(card: rx.Var, stage: DealStage) -> rx.Component:
 
 
 EMPTY_HINTS = {
-    DealStage.lead: "No leads here. Add one with New deal.",
-    DealStage.won: "No won deals for these filters.",
-    DealStage.lost: "No lost deals for these filters.",
+    DealStage.lead: t("No leads here. Add one with New deal."),
+    DealStage.won: t("No won deals for these filters."),
+    DealStage.lost: t("No lost deals for these filters."),
 }
 
 
@@ -162,12 +161,12 @@ def _column_body(stage: DealStage) -> rx.Component:
     cards = getattr(PipelineState, CARDS[name])
     page, pages = PipelineState.column_pages[name], PipelineState.column_page_counts[name]
     return rx.fragment(
-        rx.text("Weighted ", rx.el.span(PipelineState.summaries[name]["weighted"], data_testid=f"weighted-{name}"),
+        rx.text(t("Weighted "), rx.el.span(PipelineState.summaries[name]["weighted"], data_testid=f"weighted-{name}"),
                 size="1", color=rx.color("gray", 11)),
         rx.foreach(cards, lambda card: _card(card, stage)),
         rx.cond(
             cards.length() == 0,
-            rx.text(EMPTY_HINTS.get(stage, "No deals in this stage. Move one here with its … menu or by dragging it."),
+            rx.text(EMPTY_HINTS.get(stage, t("No deals in this stage. Move one here with its … menu or by dragging it.")),
                     size="1", color=rx.color("gray", 11), data_testid=f"empty-{name}",
                     style={"border": f"1px dashed {rx.color('gray', 7)}", "border_radius": "var(--radius-2)",
                            "padding": "0.75em", "width": "100%"}),
@@ -176,11 +175,11 @@ def _column_body(stage: DealStage) -> rx.Component:
             pages > 1,
             rx.hstack(
                 rx.icon_button(rx.icon("chevron-left", size=16), size="1", variant="soft",
-                               aria_label=f"Previous page of {name}", disabled=page <= 1,
+                               aria_label=t("Previous page of {name}", name=name), disabled=page <= 1,
                                on_click=PipelineState.go_to_column_page(name, page - 1)),
                 rx.text(page, " / ", pages, size="1"),
                 rx.icon_button(rx.icon("chevron-right", size=16), size="1", variant="soft",
-                               aria_label=f"Next page of {name}", disabled=page >= pages,
+                               aria_label=t("Next page of {name}", name=name), disabled=page >= pages,
                                on_click=PipelineState.go_to_column_page(name, page + 1)),
                 align="center", justify="center", width="100%",
             ),
@@ -192,11 +191,11 @@ def _heading(stage: DealStage) -> rx.Component:
     name, summary = stage.value, PipelineState.summaries[stage.value]
     return rx.vstack(
         rx.hstack(
-            rx.heading(name, size="3", as_="h2"),
-            rx.badge(summary["count"], data_testid=f"count-{name}", aria_label="deals"),
+            rx.heading(t(name), size="3", as_="h2"),
+            rx.badge(summary["count"], data_testid=f"count-{name}", aria_label=t("deals")),
             justify="between", width="100%",
         ),
-        rx.text("Total ", rx.el.span(summary["total"], data_testid=f"total-{name}"), size="1"),
+        rx.text(t("Total "), rx.el.span(summary["total"], data_testid=f"total-{name}"), size="1"),
         spacing="1", width="100%",
     )
 
@@ -212,7 +211,7 @@ def _column(stage: DealStage) -> rx.Component:
     closed = stage in (DealStage.won, DealStage.lost)
     if closed:
         inner = rx.el.details(
-            rx.el.summary(_heading(stage), aria_label=f"{name}: show the deals",
+            rx.el.summary(_heading(stage), aria_label=t("{name}: show the deals", name=name),
                           style={"cursor": "pointer", "list_style": "none", "min_height": TAP_TARGET}),
             rx.vstack(_column_body(stage), spacing="2", width="100%", margin_top="0.5em"),
             data_testid=f"lane-{name}",
@@ -228,7 +227,7 @@ def _column(stage: DealStage) -> rx.Component:
         on_drag_over=rx.prevent_default,
         on_drop=PipelineState.drop_on(name).prevent_default,
         role="region",
-        aria_label=f"{name} deals",
+        aria_label=t("{name} deals", name=name),
         data_testid=f"column-{name}",
         data_phone_shown=rx.cond(PipelineState.phone_stage == name, "yes", "no"),
         style={**COLUMN_STYLE, **sizing, NARROW: {"flex": "1 1 auto", "width": "100%"}},
@@ -238,9 +237,9 @@ def _column(stage: DealStage) -> rx.Component:
 def _stage_switcher() -> rx.Component:
     """Below 768 px: which stage the board shows."""
     return rx.box(
-        rx.el.label("Stage", html_for="phone-stage", style={"font_size": "var(--font-size-1)"}),
+        rx.el.label(t("Stage"), html_for="phone-stage", style={"font_size": "var(--font-size-1)"}),
         rx.el.select(
-            *[rx.el.option(stage.value, value=stage.value) for stage in DealStage],
+            *[rx.el.option(t(stage.value), value=stage.value) for stage in DealStage],
             id="phone-stage",
             value=PipelineState.phone_stage,
             on_change=PipelineState.show_stage,
@@ -256,10 +255,10 @@ def _stage_switcher() -> rx.Component:
 def _lost_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Why was “", PipelineState.lost_deal_title, "” lost?"),
+            rx.dialog.title(t("Why was “"), PipelineState.lost_deal_title, t("” lost?")),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Reason", html_for="field-lost_reason"),
+                    rx.el.label(t("Reason"), html_for="field-lost_reason"),
                     rx.input(id="field-lost_reason", name="lost_reason", max_length=200, width="100%",
                              aria_invalid=rx.cond(PipelineState.lost_error != "", "true", "false"),
                              aria_describedby="lost_reason-error"),
@@ -267,9 +266,9 @@ def _lost_dialog() -> rx.Component:
                             rx.text(PipelineState.lost_error, id="lost_reason-error", color=rx.color("red", 11),
                                     size="2", role="alert", data_testid="error-lost_reason")),
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                        rx.button(t("Cancel"), type="button", variant="soft", color_scheme="gray",
                                   on_click=PipelineState.close_dialogs),
-                        rx.button("Mark as lost", type="submit", color_scheme="red"),
+                        rx.button(t("Mark as lost"), type="submit", color_scheme="red"),
                         justify="end", width="100%",
                     ),
                     spacing="3",
@@ -285,11 +284,11 @@ def _lost_dialog() -> rx.Component:
 def _won_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("“", PipelineState.won_deal_title, "” is won"),
-            rx.dialog.description("Create the order for this deal now?"),
+            rx.dialog.title("“", PipelineState.won_deal_title, t("” is won")),
+            rx.dialog.description(t("Create the order for this deal now?")),
             rx.hstack(
-                rx.button("Not now", variant="soft", color_scheme="gray", on_click=PipelineState.close_dialogs),
-                rx.button("Create the order", on_click=PipelineState.create_order),
+                rx.button(t("Not now"), variant="soft", color_scheme="gray", on_click=PipelineState.close_dialogs),
+                rx.button(t("Create the order"), on_click=PipelineState.create_order),
                 justify="end", width="100%", margin_top="1em",
             ),
         ),
@@ -302,30 +301,30 @@ def _new_deal_dialog() -> rx.Component:
     errors = PipelineState.new_deal_errors
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("New deal"),
+            rx.dialog.title(t("New deal")),
             rx.form(
                 rx.vstack(
-                    text_field("Title", "title", errors, max_length=200),
-                    rx.el.label("Find a customer", html_for="customer-search"),
-                    rx.input(id="customer-search", name="customer_search", placeholder="Name or company", width="100%",
+                    text_field(t("Title"), "title", errors, max_length=200),
+                    rx.el.label(t("Find a customer"), html_for="customer-search"),
+                    rx.input(id="customer-search", name="customer_search", placeholder=t("Name or company"), width="100%",
                              on_change=PipelineState.find_customers.debounce(300)),
-                    rx.el.label("Customer", html_for="field-customer_id"),
+                    rx.el.label(t("Customer"), html_for="field-customer_id"),
                     rx.el.select(
-                        rx.el.option("Choose a customer", value=""),
+                        rx.el.option(t("Choose a customer"), value=""),
                         rx.foreach(PipelineState.customer_choices,
                                    lambda c: rx.el.option(c["label"], value=c["id"])),
                         id="field-customer_id", name="customer_id", aria_describedby="customer_id-error",
                         style={"width": "100%", "padding": "0.4em"},
                     ),
                     field_error(errors, "customer_id"),
-                    text_field("Amount", "amount", errors, input_mode="decimal"),
-                    text_field("Expected close", "expected_close_date", errors, type="date"),
+                    text_field(t("Amount"), "amount", errors, input_mode="decimal"),
+                    text_field(t("Expected close"), "expected_close_date", errors, type="date"),
                     rx.cond(
                         PipelineState.can_reassign,
                         rx.vstack(
-                            rx.el.label("Owner", html_for="field-owner_id"),
+                            rx.el.label(t("Owner"), html_for="field-owner_id"),
                             rx.el.select(
-                                rx.el.option("Me", value=""),
+                                rx.el.option(t("Me"), value=""),
                                 rx.foreach(PipelineState.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
                                 id="field-owner_id", name="owner_id", style={"width": "100%", "padding": "0.4em"},
                             ),
@@ -334,9 +333,9 @@ def _new_deal_dialog() -> rx.Component:
                         ),
                     ),
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                        rx.button(t("Cancel"), type="button", variant="soft", color_scheme="gray",
                                   on_click=PipelineState.close_dialogs),
-                        rx.button("Add deal", type="submit"),
+                        rx.button(t("Add deal"), type="submit"),
                         justify="end", width="100%",
                     ),
                     spacing="2",

@@ -26,7 +26,8 @@ _KEY = re.compile(r'\[' + _LITERAL + r'\]')
 _PLACEHOLDER = re.compile(r'"\{\w+\}"')
 _STRING = re.compile(_LITERAL)
 # Words that are the same in every language: the product's and the languages' own names, time zone names.
-VERBATIM = {"crm_app", "English", "简体中文", "CSV", "XLSX", "NPS", "CSAT", "RFM", "CLV", "API", "URL", "ID", "OK"}
+VERBATIM = {"crm_app", "English", "简体中文", "CSV", "XLSX", "NPS", "CSAT", "RFM", "CLV", "API", "URL", "ID", "OK",
+            "EMEA", "LATAM", "APAC", "SMB", "p50", "p95", "AUC", "MAPE", "sMAPE", "P(alive)", "ROI", "k"}
 
 
 def _words(text: str) -> bool:

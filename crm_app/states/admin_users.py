@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, UserCreate, UserUpdate
 from crm_app.data.passwords import MAX_LENGTH, WeakPassword
@@ -72,18 +73,18 @@ class AdminUsersState(rx.State):
             return None
         self.form_key += 1  # a new key empties the form
         self._reload()
-        return rx.toast.success(f"{user_create.full_name} can now sign in.")
+        return rx.toast.success(i18n.gettext("{full_name} can now sign in.", full_name=user_create.full_name))
 
     @staff_event(Role.admin)
     def set_role(self, user_id: int, role: str) -> Any:
         if role not in ROLE_CHOICES:
-            return rx.toast.error("Unknown role.")
+            return rx.toast.error(i18n.gettext("Unknown role."))
         return self._update(user_id, UserUpdate(role=Role(role)), "Role changed.")
 
     @staff_event(Role.admin)
     def set_active(self, user_id: int, active: bool) -> Any:
         if not isinstance(active, bool):
-            return rx.toast.error("Choose active or inactive.")
+            return rx.toast.error(i18n.gettext("Choose active or inactive."))
         message = "User reactivated." if active else "User deactivated and signed out everywhere."
         return self._update(user_id, UserUpdate(is_active=active), message)
 
@@ -99,12 +100,12 @@ class AdminUsersState(rx.State):
     @staff_event(Role.admin)
     def set_two_factor_required(self, role: str, required: bool) -> Any:
         if role not in ROLE_CHOICES or not isinstance(required, bool):
-            return rx.toast.error("Choose a role and whether it requires two-factor sign-in.")
+            return rx.toast.error(i18n.gettext("Choose a role and whether it requires two-factor sign-in."))
         with write_session() as session:
             two_factor.set_required(session=session, actor=current_actor(), role=Role(role), required=required)
         self._reload()
         verdict = "must now" if required else "no longer have to"
-        return rx.toast.success(f"Users with the role {role} {verdict} sign in with two factors.")
+        return rx.toast.success(i18n.gettext("Users with the role {role} {verdict} sign in with two factors.", role=role, verdict=verdict))
 
     @staff_event(Role.admin)
     def turn_off_two_factor(self, user_id: int) -> Any:
@@ -115,7 +116,7 @@ class AdminUsersState(rx.State):
         with write_session() as session:
             two_factor.turn_off_for_user(session=session, actor=current_actor(), user_id=target)
         self._reload()
-        return rx.toast.success("Two-factor sign-in turned off: the password alone signs them in until they enrol again.")
+        return rx.toast.success(i18n.gettext("Two-factor sign-in turned off: the password alone signs them in until they enrol again."))
 
     @staff_event(Role.admin)
     def open_reset(self, user_id: int) -> Any:
@@ -147,4 +148,4 @@ class AdminUsersState(rx.State):
             return None
         self.reset_user_id, self.reset_user_name, self.reset_error = 0, "", ""
         self._reload()
-        return rx.toast.success(f"{name} is signed out everywhere and must choose a new password at sign-in.")
+        return rx.toast.success(i18n.gettext("{name} is signed out everywhere and must choose a new password at sign-in.", name=name))

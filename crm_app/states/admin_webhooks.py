@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, WebhookDeliveryStatus
 from crm_app.data.permissions import NotFound
@@ -75,7 +76,7 @@ class AdminWebhooksState(rx.State):
         self.form_errors, self.new_secret, self.new_secret_url = {}, created.secret, url
         self.form_key += 1  # a new key empties the form
         self._reload()
-        return rx.toast.success("Endpoint added. Copy its secret now: it is not shown again.")
+        return rx.toast.success(i18n.gettext("Endpoint added. Copy its secret now: it is not shown again."))
 
     @staff_event(Role.admin)
     def dismiss_secret(self) -> None:
@@ -99,7 +100,7 @@ class AdminWebhooksState(rx.State):
         with write_session() as session:
             webhooks.delete_endpoint(session=session, actor=current_actor(), endpoint_id=target)
         self._reload()
-        return rx.toast.success("Endpoint removed with its delivery log.")
+        return rx.toast.success(i18n.gettext("Endpoint removed with its delivery log."))
 
     @staff_event(Role.admin)
     def resend(self, delivery_id: int) -> Any:
@@ -109,7 +110,7 @@ class AdminWebhooksState(rx.State):
         with write_session() as session:
             webhooks.resend(session=session, actor=current_actor(), delivery_id=target)
         self._reload()
-        return rx.toast.success("Queued to be sent again.")
+        return rx.toast.success(i18n.gettext("Queued to be sent again."))
 
     @staff_event(Role.admin)
     def set_log_status(self, status: str) -> None:

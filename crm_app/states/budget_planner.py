@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics.budget_plan import plan_budget
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
@@ -118,4 +118,4 @@ class BudgetPlannerState(rx.State):
             "audience": (f"{count_of(item.audience.contacted, 'customer')} to contact, "
                          f"{item.audience.holdout:,} held out"),
         } for item in made]
-        return rx.toast.success(f"Created {count_of(len(made), 'draft campaign')} from the plan.")
+        return rx.toast.success(i18n.gettext("Created {value} from the plan.", value=count_of(len(made), 'draft campaign')))

@@ -9,7 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics import charts
 from crm_app.analytics.chart_text import figure_summary
 from crm_app.counts import count_of
@@ -197,7 +197,7 @@ class CampaignState(rx.State):
             self.errors = {"form": str(locked)}
             return None
         self._show(self.campaign_id)
-        return rx.toast.success("Settings saved.")
+        return rx.toast.success(i18n.gettext("Settings saved."))
 
     def _audience(self, form_data: Any, save: bool) -> None:
         form = form_data if isinstance(form_data, dict) else {}
@@ -256,6 +256,6 @@ class CampaignState(rx.State):
                 if progress.finished or progress.status != CampaignStatus.running:
                     break
         except campaigns.CampaignLocked as locked:
-            return rx.toast.error(str(locked))
+            return rx.toast.error(i18n.say(str(locked)))
         self._show(self.campaign_id)
         return rx.toast.success(f"{progress.contacted:,} of {progress.to_contact:,} contacted.")

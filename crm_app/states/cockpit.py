@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import plotly.graph_objects as go
 import reflex as rx
 
-from crm_app import formatting, metrics, routes
+from crm_app import formatting, i18n, metrics, routes
 from crm_app.analytics import charts
 from crm_app.analytics.chart_text import figure_summary
 from crm_app.analytics import cockpit as evaluation
@@ -316,13 +316,13 @@ class CockpitState(UrlFilters, rx.State):
         definition = card.definition
         spark = [v for v in card.sparkline if v is not None]
         return {
-            "key": definition.key, "label": definition.label, "formula": definition.formula,
+            "key": definition.key, "label": i18n.say(definition.label), "formula": definition.formula,
             "actual": _kpi(definition, card.actual.value),
             "target": _kpi(definition, card.target),
             "target_source": card.target_source,
-            "target_line": "No target for this view" if card.target is None else
+            "target_line": i18n.gettext("No target for this view") if card.target is None else
             f"Target {_kpi(definition, card.target)} ({card.target_source}) · gap {_kpi(definition, card.gap)}",
-            "status_text": STATUS_WORDS[card.status],
+            "status_text": i18n.say(STATUS_WORDS[card.status]),
             "direction_text": {"good": "moved the good way", "bad": "moved the bad way",
                                "none": "no change to judge"}[card.direction],
             "change_colour": DIRECTION_COLOURS[card.direction],
@@ -339,7 +339,7 @@ class CockpitState(UrlFilters, rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         start, end = as_day(form.get("from")), as_day(form.get("to"))
         if start is None or end is None or end < start:
-            return rx.toast.error("Choose a first and a last day, the last on or after the first.")
+            return rx.toast.error(i18n.gettext("Choose a first and a last day, the last on or after the first."))
         return self._go(period="custom", **{"from": start.isoformat(), "to": end.isoformat()})
 
     @staff_event()
@@ -403,7 +403,7 @@ class CockpitState(UrlFilters, rx.State):
         frame = self._drill_frame()
         if frame is None:
             self.drill_open = False
-            return rx.toast.info("The figures are still loading; try again in a moment.")
+            return rx.toast.info(i18n.gettext("The figures are still loading; try again in a moment."))
         self.drill_pages = max(math.ceil(len(frame) / DRILL_PAGE_ROWS), 1)
         self.drill_page = min(max(self.drill_page, 0), self.drill_pages - 1)
         page = self._readable(frame.iloc[self.drill_page * DRILL_PAGE_ROWS:(self.drill_page + 1) * DRILL_PAGE_ROWS])
@@ -444,7 +444,7 @@ class CockpitState(UrlFilters, rx.State):
             return refused
         frame = self._drill_frame()
         if frame is None:
-            return rx.toast.error("Open a chart's rows first.")
+            return rx.toast.error(i18n.gettext("Open a chart's rows first."))
         rows = self._readable(frame.head(DRILL_CSV_ROWS))
         return offer(file_format, f"cockpit-{self.drill_chart}", [str(c) for c in rows.columns],
                      rows.itertuples(index=False))
@@ -457,16 +457,16 @@ class CockpitState(UrlFilters, rx.State):
         filters = self._filters(datetime.now(UTC).date())
         scope = evaluation.view_scope(filters)
         if scope is None:
-            return rx.toast.error("Targets are set for the company or for one region, segment or rep: "
-                                  "clear the other filters first.")
+            return rx.toast.error(i18n.gettext("Targets are set for the company or for one region, segment or rep: "
+                                  "clear the other filters first."))
         with write_session() as session:
             try:
                 target = targets.checked_target(
                     session=session, kpi=form.get("kpi"), scope=scope.scope, scope_value=scope.value,
                     period_start=filters.start, period_end=filters.end - timedelta(days=1), value=form.get("target"))
             except targets.TargetRefused as refusal:
-                return rx.toast.error(str(refusal))
+                return rx.toast.error(i18n.say(str(refusal)))
             targets.set_target(session=session, actor=current_actor(), target=target)
-        saved = rx.toast.success(f"Target saved for {self.target_scope_text}, {self.date_from} to {self.date_to}.")
+        saved = rx.toast.success(i18n.gettext("Target saved for {target_scope_text}, {date_from} to {date_to}.", target_scope_text=self.target_scope_text, date_from=self.date_from, date_to=self.date_to))
         reloading_later = self._show_url_filters()
         return [saved] if reloading_later is None else [saved, reloading_later]

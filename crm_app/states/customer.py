@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
@@ -90,13 +90,13 @@ class CustomerState(rx.State):
             moved = customers.merge_customers(session=session, actor=current_actor(), survivor_id=self.customer_id,
                                               duplicate_id=duplicate)
         summary = ", ".join(f"{count} {label.replace('_', ' ')}" for label, count in moved.items() if count)
-        return [rx.toast.success(f"Merged: {summary or 'nothing else'} moved to this customer."), CustomerState.load]
+        return [rx.toast.success(i18n.gettext("Merged: {value} moved to this customer.", value=summary or 'nothing else')), CustomerState.load]
 
     @staff_event(Role.admin, Role.sales_rep)
     def delete_customer(self) -> Any:
         with write_session() as session:
             customers.delete_customer(session=session, actor=current_actor(), customer_id=self.customer_id)
-        return [rx.toast.success("Customer deleted."), rx.redirect(routes.CUSTOMERS)]
+        return [rx.toast.success(i18n.gettext("Customer deleted.")), rx.redirect(routes.CUSTOMERS)]
 
     @staff_event(Role.admin, Role.sales_rep)
     def create_survey_link(self) -> Any:
@@ -104,7 +104,7 @@ class CustomerState(rx.State):
             token = customers.issue_survey_link(session=session, actor=current_actor(), customer_id=self.customer_id)
         origin = str(self.router.url.origin) if self.router.url.origin not in ("", "://") else ""
         self.survey_link = f"{origin}/feedback?t={token}"
-        return rx.toast.success("Survey link created: it works once, for 30 days.")
+        return rx.toast.success(i18n.gettext("Survey link created: it works once, for 30 days."))
 
     @staff_event(Role.admin, Role.sales_rep)
     def email_survey_invitation(self) -> Any:
@@ -114,7 +114,7 @@ class CustomerState(rx.State):
                 sent = customers.email_survey_invitation(session=session, actor=current_actor(),
                                                          customer_id=self.customer_id)
         except ValueError as refused:
-            return rx.toast.error(str(refused))
+            return rx.toast.error(i18n.say(str(refused)))
         if sent.already_queued:
-            return rx.toast.info(f"Today's survey invitation to {sent.to} was already sent; nothing more was sent.")
+            return rx.toast.info(i18n.gettext("Today's survey invitation to {to} was already sent; nothing more was sent.", to=sent.to))
         return rx.toast.success(f"Survey invitation to {sent.to} queued. {mail_outbox.mail_not_sent_notice()}".strip())

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Customer, CustomerCreate, CustomerUpdate, Role
 from crm_app.data.permissions import RECORD_WRITERS, NotFound
@@ -100,7 +100,7 @@ class CustomerFormState(rx.State):
         details = self._details(form)
         if details is None:
             self.duplicates = []
-            return rx.toast.error("Some fields need fixing: see the messages under them.")
+            return rx.toast.error(i18n.gettext("Some fields need fixing: see the messages under them."))
         self._pending = {name: form.get(name) for name in FIELDS}
         with read_session() as session:
             found = customers.duplicate_candidates(session=session, actor=current_actor(), details=details,
@@ -122,7 +122,7 @@ class CustomerFormState(rx.State):
         candidate = as_id(candidate_id)
         details = self._details(self._pending)
         if details is None or candidate is None or str(candidate) not in {d["id"] for d in self.duplicates}:
-            return rx.toast.error("Choose one of the customers listed.")
+            return rx.toast.error(i18n.gettext("Choose one of the customers listed."))
         return self._save(details, merge_with=candidate)
 
     def _save(self, details: CustomerCreate, merge_with: int | None) -> Any:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, utcnow
@@ -269,7 +269,7 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
                 rows = customer_bulk.export_selection(session=session, actor=current_actor(),
                                                       selection=self._selection(session))
         except customer_bulk.SelectionRejected as refusal:
-            return rx.toast.error(str(refusal))
+            return rx.toast.error(i18n.say(str(refusal)))
         return _download(file_format, rows)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
@@ -110,7 +110,7 @@ class DealState(rx.State):
         with write_session() as session:
             deals.update_deal(session=session, actor=current_actor(), deal_id=self.deal_id, details=details)
         await self._reload(self.deal_id)
-        return rx.toast.success("Deal saved.")
+        return rx.toast.success(i18n.gettext("Deal saved."))
 
     @staff_event(Role.sales_rep, Role.admin)
     async def change_stage(self, form_data: dict) -> Any:
@@ -124,7 +124,7 @@ class DealState(rx.State):
             self.errors = {refusal.field: str(refusal)}
             return None
         await self._reload(self.deal_id)
-        return rx.toast.success(f"Moved to {move.to_stage.value}.")
+        return rx.toast.success(i18n.gettext("Moved to {value}.", value=move.to_stage.value))
 
     @staff_event(Role.admin)
     async def reassign(self, owner_id: str) -> Any:
@@ -133,9 +133,9 @@ class DealState(rx.State):
                 deals.reassign_deal(session=session, actor=current_actor(), deal_id=self.deal_id,
                                     owner_id=as_id(owner_id))
         except deals.InvalidDealChange as refusal:
-            return rx.toast.error(str(refusal))
+            return rx.toast.error(i18n.say(str(refusal)))
         await self._reload(self.deal_id)
-        return rx.toast.success("The deal has a new owner.")
+        return rx.toast.success(i18n.gettext("The deal has a new owner."))
 
 
 STAGE_CHOICES = [stage.value for stage in DealStage]

@@ -7,12 +7,13 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.downloads import FORMATS, download
 
 
 def refused_format(file_format: Any) -> Any:
     """A toast when a client asks for a format other than CSV or XLSX; None when it is one of them."""
-    return None if file_format in FORMATS else rx.toast.error("Choose CSV or Excel.")
+    return None if file_format in FORMATS else rx.toast.error(i18n.gettext("Choose CSV or Excel."))
 
 
 def offer(file_format: str, stem: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics import cockpit as evaluation
 from crm_app.data.db import read_session, write_session
 from crm_app.data.insights_refresh import latest_churn_risk
@@ -173,7 +173,7 @@ class HomeState(rx.State):
             task = tasks.set_task_done(session=session, actor=actor, task_id=target, done=True, now=utcnow())
             subject = task.subject
         self._reload_tasks(actor)
-        return rx.toast.success(f"Done: {subject}.")
+        return rx.toast.success(i18n.gettext("Done: {subject}.", subject=subject))
 
     @staff_event(Role.admin, Role.sales_rep)
     def reschedule(self, task_id: str, choice: str) -> Any:
@@ -186,4 +186,4 @@ class HomeState(rx.State):
                                          now=utcnow())
             due = moment(task.due_at, actor.time_zone)
         self._reload_tasks(actor)
-        return rx.toast.success(f"Now due {due}.")
+        return rx.toast.success(i18n.gettext("Now due {due}.", due=due))

@@ -17,6 +17,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import Actor, PermissionDenied
@@ -114,7 +115,7 @@ class ImportState(rx.State):
     async def receive_file(self, files: list[rx.UploadFile]) -> Any:
         """Keep the chosen file on the server, then check it in the background."""
         if self.busy:
-            return rx.toast.warning("An import is still running on this page.")
+            return rx.toast.warning(i18n.gettext("An import is still running on this page."))
         self._forget_upload()
         if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
             self.file_error = "Choose one CSV file."
@@ -146,7 +147,7 @@ class ImportState(rx.State):
     @staff_event(*IMPORTERS)
     def start_over(self) -> Any:
         if self.busy:
-            return rx.toast.warning("Wait until the import has finished.")
+            return rx.toast.warning(i18n.gettext("Wait until the import has finished."))
         self._forget_upload()
         return rx.clear_selected_files(UPLOAD_ID)
 
@@ -158,7 +159,7 @@ class ImportState(rx.State):
         path = _upload_path(self._upload)
         problems = path.with_suffix(".problems.csv") if path else None
         if problems is None or not problems.exists():
-            return rx.toast.error("Check a file first.")
+            return rx.toast.error(i18n.gettext("Check a file first."))
         with problems.open(newline="", encoding="utf-8") as file:
             header, *rows = csv.reader(file)
         return offer(file_format, "import-problems", header,
@@ -188,13 +189,13 @@ class ImportState(rx.State):
             report = work.result()
         except PermissionDenied as refusal:
             self.step = "idle"
-            return rx.toast.error(str(refusal))
+            return rx.toast.error(i18n.say(str(refusal)))
         except Exception:
             _log.exception("CSV import failed")
             # The write rolled back: the checked file can be confirmed again.
             self.step = "checked" if commit else "idle"
-            return rx.toast.error("The import failed and nothing was written. Try again, or ask an admin to "
-                                  "look at the server log.")
+            return rx.toast.error(i18n.gettext("The import failed and nothing was written. Try again, or ask an admin to "
+                                  "look at the server log."))
         self._show(report)
         self.step = "written" if commit else "checked"
         if commit:

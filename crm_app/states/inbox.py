@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics.sentiment import sentiment_label
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.topics import top_topics
@@ -167,7 +167,7 @@ class InboxState(SavedViews, UrlFilters, rx.State):
             feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
                                           status=FeedbackStatus(status))
         self._reload()
-        return rx.toast.success(f"Marked {STATUS_LABELS[status].lower()}.")
+        return rx.toast.success(i18n.gettext("Marked {value}.", value=STATUS_LABELS[status].lower()))
 
     @staff_event(Role.admin, Role.sales_rep)
     def assign(self, feedback_id: int, user_id: str) -> Any:
@@ -178,14 +178,14 @@ class InboxState(SavedViews, UrlFilters, rx.State):
             feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
                                           assignee_id=assignee)
         self._reload()
-        return rx.toast.success("Assigned.")
+        return rx.toast.success(i18n.gettext("Assigned."))
 
     @staff_event(Role.admin, Role.sales_rep)
     def add_note(self, form_data: dict) -> Any:
         form = form_data if isinstance(form_data, dict) else {}
         body = form.get("body")
         if not isinstance(body, str) or not body.strip() or len(body) > 2000:
-            return rx.toast.error("Write a note of 1 to 2,000 characters.")
+            return rx.toast.error(i18n.gettext("Write a note of 1 to 2,000 characters."))
         if unstorable(body):
             return rx.toast.error(UNSTORABLE_TEXT)
         with write_session() as session:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics.chart_text import figure_summary
 from crm_app.analytics.charts import forecast_figure, segment_map_figure
 from crm_app.counts import count_of
@@ -265,8 +265,8 @@ class InsightsState(rx.State):
     @staff_event(*READERS)
     def refit(self) -> Any:
         if self.refreshing:
-            return rx.toast.info("The models are being refitted already.")
-        return [rx.toast.info("Refitting the models; the page updates when they are done."), self._request_refresh()]
+            return rx.toast.info(i18n.gettext("The models are being refitted already."))
+        return [rx.toast.info(i18n.gettext("Refitting the models; the page updates when they are done.")), self._request_refresh()]
 
     @rx.event(background=True)
     async def refresh_models(self) -> Any:
@@ -286,7 +286,7 @@ class InsightsState(rx.State):
     @staff_event(*READERS)
     def show_fits(self) -> Any:
         self._show()
-        return rx.toast.success("The insights are up to date.")
+        return rx.toast.success(i18n.gettext("The insights are up to date."))
 
     @staff_event(Role.admin)
     def toggle_customer(self, customer_id: str, ticked: bool) -> None:
@@ -304,7 +304,7 @@ class InsightsState(rx.State):
     def create_follow_up_tasks(self) -> Any:
         chosen = [customer_id for customer_id in self._churn_ids if str(customer_id) in self.selected]
         if not chosen:
-            return rx.toast.error("Tick the customers who should get a follow-up call first.")
+            return rx.toast.error(i18n.gettext("Tick the customers who should get a follow-up call first."))
         with write_session() as session:
             done = create_churn_follow_ups(session=session, actor=current_actor(), customer_ids=chosen,
                                            today=datetime.now(UTC).date())

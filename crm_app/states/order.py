@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.permissions import NotFound
@@ -110,7 +110,7 @@ class OrderState(rx.State):
             self.lines_error = str(refusal)
             return None
         self._show(self.order_id)
-        return rx.toast.success("Lines saved; the total is recomputed.")
+        return rx.toast.success(i18n.gettext("Lines saved; the total is recomputed."))
 
     @staff_event(Role.sales_rep, Role.admin)
     def close_order(self, form_data: dict) -> Any:
@@ -128,4 +128,4 @@ class OrderState(rx.State):
             self.close_error = str(refusal)
             return None
         self._show(self.order_id)
-        return rx.toast.success(f"Order {status}.")
+        return rx.toast.success(i18n.gettext("Order {status}.", status=status))

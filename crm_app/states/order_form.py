@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.analytics.orders import order_totals
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Customer, Role, utcnow
@@ -99,7 +99,7 @@ class OrderFormState(CustomerPicker, rx.State):
     @staff_event(Role.admin, Role.sales_rep)
     def add_line(self) -> Any:
         if len(self.lines) >= orders.MAX_LINES:
-            return rx.toast.error(f"An order has at most {orders.MAX_LINES} lines.")
+            return rx.toast.error(i18n.gettext("An order has at most {MAX_LINES} lines.", MAX_LINES=orders.MAX_LINES))
         self.lines = [*self.lines, _blank_line()]
         self._price_lines(show_missing=False)
         return None
@@ -143,7 +143,7 @@ class OrderFormState(CustomerPicker, rx.State):
         if not self.lines:
             self.errors["lines"] = "Add at least one line."
         if self.errors or any(d is None for d in drafts):
-            return rx.toast.error("Some fields need your attention before the order can be saved.")
+            return rx.toast.error(i18n.gettext("Some fields need your attention before the order can be saved."))
         try:
             with write_session() as session:
                 order = orders.create_order(
@@ -153,6 +153,6 @@ class OrderFormState(CustomerPicker, rx.State):
                 )
                 order_id, total = order.id, order.total_amount
         except ValueError as refusal:
-            return rx.toast.error(str(refusal))
-        return [rx.toast.success(f"Order #{order_id} saved: {money(total)}."),
+            return rx.toast.error(i18n.say(str(refusal)))
+        return [rx.toast.success(i18n.gettext("Order #{order_id} saved: {value}.", order_id=order_id, value=money(total))),
                 rx.redirect(f"{routes.ORDERS}?customer={self.customer_id}")]

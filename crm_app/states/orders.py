@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
@@ -113,4 +113,4 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
         with write_session() as session:
             orders.set_order_status(session=session, actor=current_actor(), order_id=target,
                                     status=OrderStatus(status))
-        return [OrdersState.load, rx.toast.success(f"Order #{target} is now {status}.")]
+        return [OrdersState.load, rx.toast.success(i18n.gettext("Order #{target} is now {status}.", target=target, status=status))]

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.insights_refresh import latest_win_model_fit, latest_win_probabilities
@@ -177,7 +177,7 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
         if move.to_stage == DealStage.won:
             self.won_deal_title = move.title
             self.won_order_link = f"{routes.ORDER_NEW}?{urlencode({'customer': move.customer_id, 'deal': move.deal_id})}"
-        return rx.toast.success(f"“{move.title}” moved to {move.to_stage.value}.")
+        return rx.toast.success(i18n.gettext("“{title}” moved to {value}.", title=move.title, value=move.to_stage.value))
 
     def _move_or_ask_why(self, deal_id: Any, stage: Any) -> Any:
         if stage == DealStage.lost.value:
@@ -188,7 +188,7 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
         try:
             moved = self._move(deal_id, stage)
         except deals.InvalidDealChange as refusal:
-            return rx.toast.error(str(refusal))
+            return rx.toast.error(i18n.say(str(refusal)))
         return self._confirm(moved)
 
     @staff_event()
@@ -243,9 +243,9 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
                                            owner_id=as_id(owner_id))
                 title = deal.title
         except deals.InvalidDealChange as refusal:
-            return rx.toast.error(str(refusal))
+            return rx.toast.error(i18n.say(str(refusal)))
         self._show_board()
-        return rx.toast.success(f"“{title}” has a new owner.")
+        return rx.toast.success(i18n.gettext("“{title}” has a new owner.", title=title))
 
     # --- a new deal ---------------------------------------------------------------------------------
 
@@ -278,4 +278,4 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
             return None
         self._close_dialogs()
         self._show_board()
-        return rx.toast.success(f"“{title}” added as a Lead.")
+        return rx.toast.success(i18n.gettext("“{title}” added as a Lead.", title=title))

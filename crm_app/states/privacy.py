@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session, write_session
 from crm_app.data.erasing import Erasure, erase_customer
 from crm_app.data.models import Role
@@ -53,7 +54,7 @@ class PrivacyState(rx.State):
             export = privacy.export_customer_data(session=session, actor=current_actor(), customer_id=customer_id)
         return [rx.download(data=privacy.export_as_json(export), filename=f"customer-{customer_id}-data.json",
                             mime_type="application/json"),
-                rx.toast.success("Export ready: everything held about this customer.")]
+                rx.toast.success(i18n.gettext("Export ready: everything held about this customer."))]
 
     @rx.event
     def set_erase_open(self, is_open: bool) -> None:
@@ -73,7 +74,7 @@ class PrivacyState(rx.State):
             return None
         self.erase_open, self.erase_errors = False, {}
         self.customer_name = f"Erased customer {customer_id}"
-        return [rx.toast.success(f"Customer erased: {erasure.describe()} anonymised. Figures are unchanged."),
+        return [rx.toast.success(i18n.gettext("Customer erased: {value} anonymised. Figures are unchanged.", value=erasure.describe())),
                 CustomerState.load]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session, write_session
 from crm_app.data.repositories import saved_views
 from crm_app.states.auth import current_actor, staff_event
@@ -80,7 +81,7 @@ class SavedViews(rx.State, mixin=True):
         self.view_dialog, self.view_error = "", ""
         self.views_key += 1
         self._load_saved_views()
-        return rx.toast.success(f"View “{name}” saved.")
+        return rx.toast.success(i18n.gettext("View “{name}” saved.", name=name))
 
     @staff_event()
     def rename_view(self, form_data: dict) -> Any:
@@ -99,7 +100,7 @@ class SavedViews(rx.State, mixin=True):
         self.view_error = ""
         self.views_key += 1
         self._load_saved_views()
-        return rx.toast.success(f"View renamed to “{name}”.")
+        return rx.toast.success(i18n.gettext("View renamed to “{name}”.", name=name))
 
     @staff_event()
     def delete_view(self, view_id: str) -> Any:
@@ -111,4 +112,4 @@ class SavedViews(rx.State, mixin=True):
                                            view_id=target)
         self.view_error = ""
         self._load_saved_views()
-        return rx.toast.success(f"View “{name}” deleted.")
+        return rx.toast.success(i18n.gettext("View “{name}” deleted.", name=name))

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from crm_app import formatting, routes
+from crm_app import formatting, i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ActivityKind, Customer, Role, utcnow
 from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound
@@ -174,7 +174,7 @@ class TasksState(CustomerPicker, rx.State):
         if not self.customer_id and not self.deal_id:
             self.errors["customer"] = "Choose the customer this task is about."
         if self.errors:
-            return rx.toast.error("Some fields need your attention before the task can be saved.")
+            return rx.toast.error(i18n.gettext("Some fields need your attention before the task can be saved."))
         with write_session() as session:
             tasks.create_task(session=session, actor=current_actor(), draft=draft,
                               customer_id=self.customer_id or None, deal_id=self.deal_id or None)
@@ -209,7 +209,7 @@ class TasksState(CustomerPicker, rx.State):
         with write_session() as session:
             tasks.delete_task(session=session, actor=current_actor(), task_id=target)
         self._reload()
-        return rx.toast.success("Task deleted.")
+        return rx.toast.success(i18n.gettext("Task deleted."))
 
     @staff_event(Role.admin, Role.sales_rep)
     def start_edit(self, task_id: str) -> None:
@@ -230,7 +230,7 @@ class TasksState(CustomerPicker, rx.State):
             return None
         draft, self.edit_errors = parse_form(tasks.TaskDraft, form_data, DRAFT_FIELDS)
         if self.edit_errors:
-            return rx.toast.error("Some fields need your attention before the task can be saved.")
+            return rx.toast.error(i18n.gettext("Some fields need your attention before the task can be saved."))
         with write_session() as session:
             tasks.update_task(session=session, actor=current_actor(), task_id=self.editing_id, draft=draft)
         self.editing_id, self.editing = 0, {}
@@ -248,7 +248,7 @@ class TasksState(CustomerPicker, rx.State):
                                          now=utcnow())
             due = _when(task.due_at, actor.time_zone)
         self._reload()
-        return rx.toast.success(f"Now due {due}.")
+        return rx.toast.success(i18n.gettext("Now due {due}.", due=due))
 
     @staff_event(Role.admin)
     def reassign(self, task_id: str, owner_id: str) -> Any:
@@ -258,4 +258,4 @@ class TasksState(CustomerPicker, rx.State):
         with write_session() as session:
             tasks.reassign_task(session=session, actor=current_actor(), task_id=target, owner_id=owner)
         self._reload()
-        return rx.toast.success("Task handed over.")
+        return rx.toast.success(i18n.gettext("Task handed over."))

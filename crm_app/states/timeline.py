@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, utcnow
 from crm_app.data.permissions import NotFound
@@ -189,7 +189,7 @@ class TimelineState(rx.State):
             self.errors |= {FOLLOW_UP_FIELDS.get(field, "follow_up_subject"): message
                             for field, message in errors.items()}
         if self.errors:
-            return rx.toast.error("Some fields need your attention before this can be saved.")
+            return rx.toast.error(i18n.gettext("Some fields need your attention before this can be saved."))
         with write_session() as session:
             timeline.log_activity(session=session, actor=current_actor(), draft=draft, now=utcnow(),
                                   customer_id=self.customer_id or None, deal_id=self.deal_id or None,
@@ -227,13 +227,13 @@ class TimelineState(rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         draft, self.edit_errors = parse_form(timeline.ActivityDraft, form | {"kind": self.edit_kind}, DRAFT_FIELDS)
         if self.edit_errors:
-            return rx.toast.error("Some fields need your attention before this can be saved.")
+            return rx.toast.error(i18n.gettext("Some fields need your attention before this can be saved."))
         with write_session() as session:
             timeline.edit_activity(session=session, actor=current_actor(), activity_id=row.id, draft=draft,
                                    now=utcnow())
         self.editing_key = ""
         self._show_first_page()
-        return rx.toast.success("Entry saved.")
+        return rx.toast.success(i18n.gettext("Entry saved."))
 
     @staff_event(Role.admin, Role.sales_rep)
     def delete_entry(self, key: Any) -> Any:
@@ -241,7 +241,7 @@ class TimelineState(rx.State):
         with write_session() as session:
             timeline.delete_activity(session=session, actor=current_actor(), activity_id=row.id)
         self._show_first_page()
-        return rx.toast.success("Entry deleted.")
+        return rx.toast.success(i18n.gettext("Entry deleted."))
 
 
 async def open_timeline(state: rx.State, *, customer_id: int | None = None, deal_id: int | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from crm_app.components.translated import t
 from crm_app.components.forms import select_field, text_field
 from crm_app.components.pager import pager
 from crm_app.components.responsive import card_cell, screen_reader_only, table_region
@@ -14,7 +15,7 @@ from crm_app.labels import choices
 from crm_app.states.api_tokens import AllTokensState, OwnTokensState
 
 _STATUS_COLOURS = {TokenStatus.active: "green", TokenStatus.expired: "gray", TokenStatus.revoked: "red"}
-_HEADERS = ("Name", "Access", "Created", "Expires", "Last used", "Status")
+_HEADERS = (t("Name"), t("Access"), t("Created"), t("Expires"), t("Last used"), t("Status"))
 
 
 def _status_badge(token: dict) -> rx.Component:
@@ -29,17 +30,17 @@ def _revoke(token: dict, handler: rx.EventHandler, whose: rx.Var | str, button_l
     return rx.cond(
         token["status"] == TokenStatus.active.value,
         rx.alert_dialog.root(
-            rx.alert_dialog.trigger(rx.button("Revoke", color_scheme="red", variant="soft", size="1",
+            rx.alert_dialog.trigger(rx.button(t("Revoke"), color_scheme="red", variant="soft", size="1",
                                               aria_label=button_label)),
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Revoke this token?"),
+                rx.alert_dialog.title(t("Revoke this token?")),
                 rx.alert_dialog.description(
-                    whose, " token “", token["name"], "” stops working at once: whatever uses it gets "
-                    "401 Unauthorized. This cannot be undone."
+                    whose, t(" token “"), token["name"], t("” stops working at once: whatever uses it gets "
+                    "401 Unauthorized. This cannot be undone.")
                 ),
                 rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(rx.button("Revoke", color_scheme="red", on_click=handler(token["id"]))),
+                    rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button(t("Revoke"), color_scheme="red", on_click=handler(token["id"]))),
                     justify="end",
                     spacing="3",
                 ),
@@ -51,10 +52,10 @@ def _revoke(token: dict, handler: rx.EventHandler, whose: rx.Var | str, button_l
 def _cells(token: dict) -> list[rx.Component]:
     """The cells both lists share, after the name: access and the dates (a phone card keeps access and expiry)."""
     return [
-        card_cell(token["access"], label="Access"),
+        card_cell(token["access"], label=t("Access")),
         card_cell(token["created"], phone=False),
-        card_cell(token["expires"], label="Expires"),
-        card_cell(token["last_used"], label="Last used", phone=False),
+        card_cell(token["expires"], label=t("Expires")),
+        card_cell(token["last_used"], label=t("Last used"), phone=False),
         card_cell(_status_badge(token)),
     ]
 
@@ -63,8 +64,8 @@ def _own_row(token: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(token["name"]),
         *_cells(token),
-        rx.table.cell(_revoke(token, OwnTokensState.revoke_token, "Your",
-                              f"Revoke the token {token['name']}")),
+        rx.table.cell(_revoke(token, OwnTokensState.revoke_token, t("Your"),
+                              t("Revoke the token {name}", name=token['name']))),
         data_testid="own-token-row",
     )
 
@@ -74,16 +75,16 @@ def _create_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.grid(
-                text_field("Token name (what will use it)", "name", errors, max_length=MAX_NAME,
-                           placeholder="shop sync"),
-                select_field("Access", "access", choices(TOKEN_ACCESS_LABELS), errors, default=TokenAccess.read.value),
-                select_field("Expires in", "days", [(str(days), f"{days} days") for days in EXPIRY_CHOICES], errors,
+                text_field(t("Token name (what will use it)"), "name", errors, max_length=MAX_NAME,
+                           placeholder=t("shop sync")),
+                select_field(t("Access"), "access", [(code, t(text)) for code, text in choices(TOKEN_ACCESS_LABELS)], errors, default=TokenAccess.read.value),
+                select_field(t("Expires in"), "days", [(str(days), t("{count} days", count=str(days))) for days in EXPIRY_CHOICES], errors,
                              default=str(DEFAULT_DAYS)),
                 columns=rx.breakpoints(initial="1", md="3"),
                 spacing="3",
                 width="100%",
             ),
-            rx.button("Create token", type="submit"),
+            rx.button(t("Create token"), type="submit"),
             spacing="3",
             width="100%",
         ),
@@ -96,19 +97,19 @@ def _create_form() -> rx.Component:
 def _secret_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Your new token “", OwnTokensState.new_secret_name, "”"),
+            rx.dialog.title(t("Your new token “"), OwnTokensState.new_secret_name, "”"),
             rx.dialog.description(
-                "Copy it now and keep it somewhere safe, like a password manager. You will not see it again: the "
-                "CRM keeps only a fingerprint of it. Send it as the header Authorization: Bearer <token>."
+                t("Copy it now and keep it somewhere safe, like a password manager. You will not see it again: the "
+                "CRM keeps only a fingerprint of it. Send it as the header Authorization: Bearer <token>.")
             ),
             rx.vstack(
                 rx.code(OwnTokensState.new_secret, data_testid="new-token-secret", size="3",
                         style={"wordBreak": "break-all"}),
                 rx.hstack(
-                    rx.button(rx.icon("copy", size=16), "Copy",
+                    rx.button(rx.icon("copy", size=16), t("Copy"),
                               on_click=[rx.set_clipboard(OwnTokensState.new_secret),
-                                        rx.toast.success("Token copied.")]),
-                    rx.button("I have copied it", variant="soft", color_scheme="gray",
+                                        rx.toast.success(t("Token copied."))]),
+                    rx.button(t("I have copied it"), variant="soft", color_scheme="gray",
                               on_click=OwnTokensState.dismiss_secret),
                     justify="end",
                     spacing="3",
@@ -127,23 +128,23 @@ def _secret_dialog() -> rx.Component:
 def own_tokens_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("API tokens", size="4"),
-            rx.text("A token lets a script or another system use the CRM's API (/api/v1) as you: it sees and "
-                    "changes exactly what you may. Read-only tokens change nothing.", size="2",
+            rx.heading(t("API tokens"), size="4"),
+            rx.text(t("A token lets a script or another system use the CRM's API (/api/v1) as you: it sees and "
+                    "changes exactly what you may. Read-only tokens change nothing."), size="2",
                     color=rx.color("gray", 11)),
             _create_form(),
             _secret_dialog(),
             rx.cond(
                 OwnTokensState.tokens.length() == 0,
-                rx.text("You have no API tokens yet.", size="2", data_testid="no-own-tokens"),
+                rx.text(t("You have no API tokens yet."), size="2", data_testid="no-own-tokens"),
                 table_region(
                     rx.table.root(
                         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in _HEADERS],
-                                                     rx.table.column_header_cell(screen_reader_only("Revoke")))),
+                                                     rx.table.column_header_cell(screen_reader_only(t("Revoke"))))),
                         rx.table.body(rx.foreach(OwnTokensState.tokens, _own_row)),
                         width="100%",
                     ),
-                    label="Your API tokens",
+                    label=t("Your API tokens"),
                     cards=True,
                 ),
             ),
@@ -157,10 +158,10 @@ def own_tokens_card() -> rx.Component:
 def _any_row(token: dict) -> rx.Component:
     return rx.table.row(
         rx.table.cell(token["owner"], rx.text(token["owner_email"], size="1", color=rx.color("gray", 11))),
-        card_cell(token["name"], label="Token"),
+        card_cell(token["name"], label=t("Token")),
         *_cells(token),
-        rx.table.cell(_revoke(token, AllTokensState.revoke_token, f"{token['owner']}’s",
-                              f"Revoke the token {token['name']} of {token['owner_email']}")),
+        rx.table.cell(_revoke(token, AllTokensState.revoke_token, t("{owner}’s", owner=token['owner']),
+                              t("Revoke the token {name} of {owner_email}", name=token['name'], owner_email=token['owner_email']))),
         data_testid="any-token-row",
     )
 
@@ -168,7 +169,7 @@ def _any_row(token: dict) -> rx.Component:
 def all_tokens_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("API tokens of every user", size="4"),
+            rx.heading(t("API tokens of every user"), size="4"),
             rx.text(AllTokensState.summary, size="2", color=rx.color("gray", 11), data_testid="token-total"),
             rx.cond(
                 AllTokensState.total > 0,
@@ -176,14 +177,14 @@ def all_tokens_card() -> rx.Component:
                     table_region(
                         rx.table.root(
                             rx.table.header(rx.table.row(
-                                rx.table.column_header_cell("Owner"),
+                                rx.table.column_header_cell(t("Owner")),
                                 *[rx.table.column_header_cell(h) for h in _HEADERS],
-                                rx.table.column_header_cell(screen_reader_only("Revoke")),
+                                rx.table.column_header_cell(screen_reader_only(t("Revoke"))),
                             )),
                             rx.table.body(rx.foreach(AllTokensState.tokens, _any_row)),
                             width="100%",
                         ),
-                        label="API tokens of every user",
+                        label=t("API tokens of every user"),
                         cards=True,
                     ),
                     rx.cond(AllTokensState.pages > 1, pager(AllTokensState)),

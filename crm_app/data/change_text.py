@@ -40,16 +40,16 @@ ACTION_TITLES: dict[tuple[str, str], str] = {
 }
 
 
-def _moment(value: str) -> str:
+def _moment(value: str, time_zone: str | None) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return formatting.moment(parsed, None)
+    return formatting.moment(parsed, time_zone)
 
 
-def value_text(field: str, value: Any, person_name: Callable[[int], str | None]) -> str:
-    """One audited value as a person reads it."""
+def value_text(field: str, value: Any, person_name: Callable[[int], str | None], time_zone: str | None = None) -> str:
+    """One audited value as a person reads it; a stored instant (UTC) on the reader's clock in `time_zone`."""
     if value is None or value == "":
         return NOTHING
     if field in PERSON_FIELDS and isinstance(value, int):
@@ -61,9 +61,9 @@ def value_text(field: str, value: Any, person_name: Callable[[int], str | None])
     if field == "amount" and isinstance(value, (int, float)):
         return formatting.money(value)
     if isinstance(value, str) and len(value) > 10 and value[4:5] == "-" and value[10:11] == "T":
-        return _moment(value)
+        return _moment(value, time_zone)
     if isinstance(value, datetime):
-        return formatting.moment(value, None)
+        return formatting.moment(value, time_zone)
     if isinstance(value, date):
         return formatting.day(value)
     return str(value)
@@ -77,14 +77,16 @@ def batch_note(batch_size: int | None) -> str:
 
 
 def change_lines(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None,
-                 person_name: Callable[[int], str | None]) -> list[str]:
-    """'Label: before -> after' for each labelled field whose shown value changed, in FIELD_LABELS' order."""
+                 person_name: Callable[[int], str | None], time_zone: str | None = None) -> list[str]:
+    """'Label: before -> after' for each labelled field whose shown value changed, in FIELD_LABELS' order; times on
+    the reader's clock in `time_zone`."""
     old, new = old or {}, new or {}
     lines = []
     for field, label in FIELD_LABELS.items():
         if field not in old and field not in new:
             continue
-        before, after = value_text(field, old.get(field), person_name), value_text(field, new.get(field), person_name)
+        before = value_text(field, old.get(field), person_name, time_zone)
+        after = value_text(field, new.get(field), person_name, time_zone)
         if before != after:
             lines.append(f"{label}: {before} -> {after}")
     return lines

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, Customer, LoggedActivity, User
+from crm_app.formatting import day
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,8 @@ def test_a_rep_logs_a_call_with_a_follow_up_task_and_sees_both(new_context, app_
     page.get_by_test_id("log-activity").click()
 
     titles = page.get_by_test_id("timeline-title")
-    expect(titles.nth(0)).to_have_text(f"Task created: Send the renewal quote (due {due} 10:30)")
+    shown_due = day(date.fromisoformat(due))  # the rep has no time zone set: UTC
+    expect(titles.nth(0)).to_have_text(f"Task created: Send the renewal quote (due {shown_due}, 10:30\u202fAM)")
     expect(titles.nth(1)).to_have_text("Call · Connected · 12 min")
     call = page.get_by_test_id("timeline-entry").nth(1)
     expect(call.get_by_test_id("timeline-body")).to_have_text(

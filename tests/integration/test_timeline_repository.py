@@ -3,6 +3,7 @@ field changes in words, edit and delete audited, and a follow-up task written wi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -80,7 +81,7 @@ def test_the_feed_merges_every_source_newest_first(engine, book):
         ("task_done", "Task done: Send quote", "", (), "Riley Rep"),
         ("note", "Note", "Prefers email", (), "Riley Rep"),
         ("call", "Call · Connected · 15 min", "Talked budgets", (), "Riley Rep"),
-        ("task_created", "Task created: Send quote (due 2026-03-12 09:00)", "", (), "Riley Rep"),
+        ("task_created", "Task created: Send quote (due Mar 12, 2026, 9:00\u202fAM)", "", (), "Riley Rep"),
         ("order", f"Order #{page.entries[4].id} · Paid · $1,234.50", "", (), None),
         ("stage_move", "Laptops: Qualified -> Proposal", "", (), "Riley Rep"),
         ("feedback", "Survey answer: NPS 9, CSAT 5", "Great service", (), None),
@@ -89,6 +90,13 @@ def test_the_feed_merges_every_source_newest_first(engine, book):
     ]
     assert page.next_cursor is None
     assert page.entries[5].deal_id == book["deal"] and page.entries[4].order_id == page.entries[4].id
+
+
+def test_times_in_titles_are_on_the_readers_clock(engine, book):
+    in_berlin = replace(book["rep"], time_zone="Europe/Berlin")  # 09:00 UTC is 10:00 in Berlin in March (CET)
+    page = _page(engine, in_berlin, customer_id=book["mine"], kinds={"task"})
+    assert [e.title for e in page.entries] == ["Task done: Send quote",
+                                               "Task created: Send quote (due Mar 12, 2026, 10:00\u202fAM)"]
 
 
 def test_filters_by_kind(engine, book):
@@ -191,7 +199,7 @@ def test_a_follow_up_task_is_written_with_its_entry(engine, book, monkeypatch):
                               draft=ActivityDraft(kind="call", body="Agreed terms", outcome="Connected",
                                                   duration_minutes=20), follow_up=follow_up)
     page = _page(engine, book["rep"], customer_id=book["mine"])
-    assert [e.title for e in page.entries[:2]] == ["Task created: Send the contract (due 2026-03-16 10:00)",
+    assert [e.title for e in page.entries[:2]] == ["Task created: Send the contract (due Mar 16, 2026, 10:00\u202fAM)",
                                                    "Call · Connected · 20 min"]
 
 

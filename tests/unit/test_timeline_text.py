@@ -27,5 +27,8 @@ def test_changes_read_as_words_never_as_columns():
     assert change_lines({"closed_at": None, "merged_customer_id": 3}, {"closed_at": "2026-03-14T15:00:00+00:00",
                                                                        "merged_customer_id": 4}, names) == [
         "Closed: - -> Mar 14, 2026, 3:00\u202fPM"]  # the company's locale (en_US by default), see formatting
+    # On the reader's own clock: 15:00 UTC is 16:00 in Berlin in March (CET).
+    assert change_lines({"closed_at": None}, {"closed_at": "2026-03-14T15:00:00+00:00"}, names, "Europe/Berlin") == [
+        "Closed: - -> Mar 14, 2026, 4:00\u202fPM"]
     assert change_lines({"amount": 1200}, {"amount": 1234.5}, names) == ["Amount: $1,200.00 -> $1,234.50"]
     assert change_lines({"external_ref": ""}, {"external_ref": None}, names) == []

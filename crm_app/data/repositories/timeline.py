@@ -29,7 +29,7 @@ from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput, whole_number
 from crm_app.domain import MAX_BODY_CHARACTERS, MAX_DURATION_MINUTES, OUTCOMES, LoggedKind
-from crm_app.formatting import money
+from crm_app.formatting import moment, money
 from crm_app.labels import label
 
 PAGE_SIZE = 50
@@ -377,7 +377,7 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
         elif kind in ("task_created", "task_done"):
             row = task_rows[row_id]
             verb = "Task created" if kind == "task_created" else "Task done"
-            due = f" (due {row.due_at:%Y-%m-%d %H:%M})" if kind == "task_created" and row.due_at else ""
+            due = f" (due {moment(row.due_at, actor.time_zone)})" if kind == "task_created" and row.due_at else ""
             entries.append(TimelineEntry(**common, title=f"{verb}: {row.subject}{due}", body=row.notes or "",
                                          who=names.get(row.owner_id), deal_id=row.deal_id))
         elif kind == "order":
@@ -406,7 +406,7 @@ def _entries(session: Session, actor: Actor, keys: list[tuple[datetime, str, int
                     title += batch_note(batch_sizes.get(row.batch_id))
                 if row.entity == "deal":
                     title = f"{title}: {deal_titles.get(row.entity_id, '')}".rstrip(": ")
-                lines = change_lines(row.old_values, row.new_values, names.get)
+                lines = change_lines(row.old_values, row.new_values, names.get, actor.time_zone)
                 if row.action == "create":
                     lines = []
                 entries.append(TimelineEntry(**common, title=title, changes=tuple(lines), who=who))

@@ -143,10 +143,13 @@ class FeedbackBatcher:
         self._task: asyncio.Task | None = None
 
     async def submit(self, submission: FeedbackSubmission) -> Submitted:
-        if self._task is None or self._task.done():
+        loop = asyncio.get_running_loop()
+        # A writer of another event loop (a stopped one: a test client's, a worker's before a fork) never drains
+        # this loop's queue: each loop gets its own.
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._queue = asyncio.Queue()
             self._task = asyncio.create_task(self._drain(self._queue), name="feedback-batcher")
-        future = asyncio.get_running_loop().create_future()
+        future = loop.create_future()
         self._queue.put_nowait((submission, future))
         return await future
 

@@ -1,0 +1,34 @@
+"""The survey's group commit serves whichever event loop asks: a writer left on a stopped loop (a test client's,
+a worker's before a fork) is not waited on forever."""
+
+from __future__ import annotations
+
+import asyncio
+
+from crm_app import api
+from crm_app.data.models import FeedbackSubmission
+
+
+def _submission(n: int) -> FeedbackSubmission:
+    return FeedbackSubmission(csat=4, nps=9, submission_id=f"batcher-{n}")
+
+
+def test_a_writer_left_on_a_stopped_loop_is_replaced(monkeypatch):
+    monkeypatch.setattr(api, "_write_batch", lambda submissions: [s.submission_id for s in submissions])
+    batcher = api.FeedbackBatcher()
+    first = asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(batcher.submit(_submission(1))) == "batcher-1"
+        # The first loop stops with its writer still waiting for work, and is never run again.
+        stranded = batcher._task
+        assert stranded is not None and not stranded.done()
+
+        async def on_another_loop() -> str:
+            # A guard, not a timing: before the fix this waited forever for the stranded writer.
+            return await asyncio.wait_for(batcher.submit(_submission(2)), timeout=60)
+
+        assert asyncio.run(on_another_loop()) == "batcher-2"
+    finally:
+        stranded.cancel()
+        first.run_until_complete(asyncio.sleep(0))
+        first.close()

@@ -42,7 +42,13 @@ def _chosen_days(value: Any) -> int | None:
     return days if days in EXPIRY_CHOICES else None
 
 
-def _revoked(name: str) -> Any:
+def _revoke(token_id: Any) -> Any:
+    """Revoke a token by the id a client sent (the repository says whose the actor may revoke); the toast."""
+    target = as_id(token_id)
+    if target is None:
+        raise NotFound("No such token.")
+    with write_session() as session:
+        name = api_tokens.revoke_token(session=session, actor=current_actor(), token_id=target).name
     return rx.toast.success(f"Token “{name}” revoked: it stops working at once.")
 
 
@@ -97,13 +103,9 @@ class OwnTokensState(rx.State):
 
     @staff_event()
     def revoke_token(self, token_id: int) -> Any:
-        target = as_id(token_id)
-        if target is None:
-            raise NotFound("No such token.")
-        with write_session() as session:
-            name = api_tokens.revoke_token(session=session, actor=current_actor(), token_id=target).name
+        toast = _revoke(token_id)
         self._reload()
-        return _revoked(name)
+        return toast
 
 
 class AllTokensState(rx.State):
@@ -136,10 +138,6 @@ class AllTokensState(rx.State):
 
     @staff_event(Role.admin)
     def revoke_token(self, token_id: int) -> Any:
-        target = as_id(token_id)
-        if target is None:
-            raise NotFound("No such token.")
-        with write_session() as session:
-            name = api_tokens.revoke_token(session=session, actor=current_actor(), token_id=target).name
+        toast = _revoke(token_id)
         self._reload()
-        return _revoked(name)
+        return toast

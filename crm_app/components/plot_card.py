@@ -4,7 +4,7 @@ own toolbar downloads it as PNG."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from hashlib import md5
+from hashlib import sha256
 
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
@@ -29,7 +29,7 @@ class _SteadyFigure:
     change redrew every chart on the page, even those whose figure the server had not sent again."""
 
     def _steady_name(self) -> str:
-        return "steady_figure_" + md5(str(self.data).encode()).hexdigest()[:16]
+        return "steady_figure_" + sha256(str(self.data).encode()).hexdigest()[:16]
 
     def add_hooks(self) -> list:
         figure = self.data.to(dict)

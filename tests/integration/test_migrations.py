@@ -109,3 +109,34 @@ def test_orders_created_from_a_deal_get_its_id_from_their_audit_row(empty_databa
         links = connection.execute(sa.text("SELECT id, deal_id FROM sales_order ORDER BY id")).all()
     engine.dispose()
     assert [tuple(row) for row in links] == [(1, 7), (2, None), (3, None)]
+
+
+# Tables whose writes move data_version (migration 0003) and, for the order tables, order_writes (0004).
+FACT_TABLES = ("customer", "product", "sales_order", "order_line", "deal", "activity", "feedback", "campaign",
+               "campaign_target")
+ORDER_TABLES = ("sales_order", "order_line")
+
+
+def _triggers(url: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if url.startswith("sqlite")
+             else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(sa.text(query)).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_every_fact_table_keeps_its_write_count_triggers(empty_database):
+    # A SQLite batch migration that copies a table drops its triggers (0015 and 0016 did, until 0021).
+    migrate(empty_database)
+    if empty_database.startswith("sqlite"):
+        expected = ({f"{table}_{action}_bumps_data_version" for table in FACT_TABLES
+                     for action in ("insert", "update", "delete")}
+                    | {f"{table}_{action}_bumps_order_writes" for table in ORDER_TABLES
+                       for action in ("insert", "update", "delete")})
+    else:
+        expected = ({f"{table}_bumps_data_version" for table in FACT_TABLES}
+                    | {f"{table}_bumps_order_writes" for table in ORDER_TABLES})
+    assert expected <= _triggers(empty_database)

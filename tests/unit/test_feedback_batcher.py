@@ -17,6 +17,7 @@ def test_a_writer_left_on_a_stopped_loop_is_replaced(monkeypatch):
     monkeypatch.setattr(api, "_write_batch", lambda submissions: [s.submission_id for s in submissions])
     batcher = api.FeedbackBatcher()
     first = asyncio.new_event_loop()
+    stranded = None
     try:
         assert first.run_until_complete(batcher.submit(_submission(1))) == "batcher-1"
         # The first loop stops with its writer still waiting for work, and is never run again.
@@ -29,6 +30,7 @@ def test_a_writer_left_on_a_stopped_loop_is_replaced(monkeypatch):
 
         assert asyncio.run(on_another_loop()) == "batcher-2"
     finally:
-        stranded.cancel()
+        if stranded is not None:
+            stranded.cancel()
         first.run_until_complete(asyncio.sleep(0))
         first.close()

@@ -208,7 +208,9 @@ def staff_event(*roles: Role, during_account_setup: bool = False) -> Callable[[C
                     await auth._forget_shown_data()
                 return _login_redirect(self)
             if actor.role not in allowed:
-                return [rx.toast.error(i18n.gettext(FORBIDDEN, auth.language)), rx.redirect(routes.HOME)]
+                # One toast however many of the page's load handlers refuse (sonner replaces a toast of the same id).
+                return [rx.toast.error(i18n.gettext(FORBIDDEN, auth.language), id="forbidden"),
+                        rx.redirect(routes.HOME)]
             if actor.account_setup_pending and not during_account_setup:
                 with i18n.speaking(auth.language):
                     return _account_setup_redirect(actor)

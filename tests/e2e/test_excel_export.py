@@ -61,11 +61,16 @@ def test_a_drill_down_as_excel_has_every_row_with_numbers_and_dates(new_context,
         dialog.get_by_role("button", name="Download Excel").click()
     assert download.value.suggested_filename == "cockpit-region.xlsx"
     header, *rows = _workbook(download.value.path()).active.iter_rows(values_only=True)
-    assert header == ("order", "day", "customer", "region", "segment", "channel", "rep", "amount")
+    # Customers and reps by name with their ids in their own columns; the amount headed with the currency.
+    assert header == ("order", "day", "customer", "customer id", "region", "segment", "channel", "rep", "rep id",
+                      "amount (USD)")
     assert len(rows) == orders
     first = dict(zip(header, rows[0], strict=True))
     with Session(engine_for(e2e_database_url)) as session:
         order = session.get(Order, first["order"])
+        customer = session.get(Customer, order.customer_id)
     assert isinstance(first["order"], int) and isinstance(first["day"], datetime)
     assert first["day"].date() == order.ordered_at.date()
-    assert isinstance(first["amount"], float | int) and first["amount"] == pytest.approx(order.total_amount, abs=0.005)
+    assert (first["customer"], first["customer id"]) == (customer.name, customer.id)
+    amount = first["amount (USD)"]
+    assert isinstance(amount, float | int) and amount == pytest.approx(order.total_amount, abs=0.005)

@@ -19,13 +19,14 @@ WRONG_LOGIN = "Wrong email or password, or the account is deactivated."
     ("email", "password", "name", "role", "navigation", "scope"),
     [
         pytest.param("admin@example.com", "demo-admin-2026", "Ada Admin", "Admin",
-                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Import", "Users"],
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Campaigns", "Import",
+                      "Users", "Webhooks"],
                      "Company-wide", id="admin"),
         pytest.param("exec@example.com", "demo-exec-2026", "Evan Executive", "Executive",
-                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit"],
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Campaigns"],
                      "Company-wide", id="executive"),
         pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "Sales rep",
-                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Import"],
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns", "Import"],
                      "Your book of business", id="sales_rep"),
     ],
 )

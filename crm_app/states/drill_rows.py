@@ -34,7 +34,9 @@ def readable(frame: pd.DataFrame, *, customer_names: Mapping[int, str], rep_name
         at = out.columns.get_loc(column)
         out = out.rename(columns={column: f"{column} id"})
         out.insert(at, column, [lookups[column].get(int(i), "") if i is not None and i >= 0 else "" for i in ids])
-        out[f"{column} id"] = [str(int(i)) if i is not None and i >= 0 else "" for i in ids]
+        # Whole numbers (a spreadsheet's cells are typed), None where unknown; object keeps them off floats.
+        out[f"{column} id"] = pd.Series([int(i) if i is not None and i >= 0 else None for i in ids], dtype=object,
+                                         index=out.index)
     for column in CODE_COLUMNS:
         if column in out.columns:
             out[column] = [label(code) if code else "" for code in out[column]]

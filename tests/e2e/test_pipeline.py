@@ -99,9 +99,9 @@ def test_a_rep_wins_a_deal_and_the_column_figures_move_with_it(new_context, app_
     card.get_by_role("button", name="Actions for E2E Negotiation to win").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("menuitem", name="Open")).to_be_focused()
-    for _ in range(4):
-        page.keyboard.press("ArrowDown")
-    expect(page.get_by_role("menuitem", name="Move to Won")).to_be_focused()
+    for name in ("Move to Lead", "Move to Qualified", "Move to Proposal", "Move to Won"):
+        page.keyboard.press("ArrowDown")  # one item at a time, as a person would: each press once the last has landed
+        expect(page.get_by_role("menuitem", name=name)).to_be_focused()
     page.keyboard.press("Enter")
 
     # 12,345.60 leaves Negotiation (weighted 12,345.60 x 0.75 = 9,259.20) and joins Won at probability 1.
@@ -215,6 +215,7 @@ def _no_sideways_scroll(page: Page) -> bool:
 
 def test_all_six_stages_fit_1440_px_and_won_and_lost_lanes_expand(new_context, app_url, e2e_database_url):
     _new_deal(e2e_database_url, "E2E Won lane deal", DealStage.won, 4_000, 1.0)
+    _new_deal(e2e_database_url, "E2E Lead column deal", DealStage.lead, 1_000, 0.1)  # whatever today's seed holds
     page = new_context(viewport={"width": 1440, "height": 900}).new_page()
     sign_in(page, app_url, *REP)
     open_page(page, f"{app_url}/pipeline")

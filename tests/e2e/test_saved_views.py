@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
-from crm_app.data.models import Customer, User
+from crm_app.counts import count_of
+from crm_app.data.models import Customer, Order, OrderStatus, User
 from tests.e2e.conftest import open_page, path_is, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +52,13 @@ def test_a_rep_saves_a_view_and_reopens_it_after_signing_out(new_context, app_ur
     expect(page.get_by_test_id("views-menu")).to_have_text(f"My {region} book")
 
 
+def _refunded_orders_of(email: str, database_url: str) -> int:
+    with Session(engine_for(database_url)) as session:
+        return session.exec(select(func.count()).select_from(Order).join(Customer, Customer.id == Order.customer_id)
+                            .join(User, User.id == Customer.owner_id)
+                            .where(User.email == email, Order.status == OrderStatus.refunded)).one()
+
+
 def test_an_admin_shares_a_view_that_reps_open_but_cannot_change(new_context, app_url, e2e_database_url):
     name = "Refunded orders (team)"
     admin = new_context().new_page()
@@ -73,6 +81,9 @@ def test_an_admin_shares_a_view_that_reps_open_but_cannot_change(new_context, ap
     rep.get_by_role("menuitem", name=name).click()
     expect(rep).to_have_url(path_is(app_url, "/orders?status=refunded"))
     expect(rep.get_by_test_id("views-menu")).to_have_text(name)
+    # The view's list is in (the rep's own refunded orders) before the menu is opened again.
+    expect(rep.get_by_test_id("orders-total")).to_contain_text(count_of(_refunded_orders_of("rep1@example.com",
+                                                                                          e2e_database_url), "order"))
     rep.get_by_test_id("views-menu").click()
     rep.get_by_role("menuitem", name="Rename or delete views…").click()
     expect(rep.get_by_text(f"{name} · shared by")).to_contain_text("(read-only)")

@@ -8,6 +8,7 @@ waits on the event loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,12 +28,15 @@ from crm_app.data.report_results import (
 )
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.formatting import moment, number, percent, whole_money
-from crm_app.states.auth import current_actor, staff_event
+from crm_app.states.auth import AuthState, current_actor, staff_event
 from crm_app.states.forms import as_id
 
 _money, _share = whole_money, percent
 # Marketers read the page too: its segments and clusters are what they build audiences from.
 READERS = (Role.admin, Role.executive, Role.marketer)
+REFIT_FAILED = "The models could not be refitted; the last fits are still shown."
+
+logger = logging.getLogger(__name__)
 DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
 
 
@@ -274,10 +278,14 @@ class InsightsState(rx.State):
         handler asked for it."""
         async with self:
             requested_at, self._refresh_requested_at = self._refresh_requested_at, None
+            language = (await self.get_state(AuthState)).language
         if requested_at is None:
             return None
         try:
             await asyncio.to_thread(refresh_insights_apart, as_of=datetime.now(UTC).date(), requested_at=requested_at)
+        except Exception:  # noqa: BLE001  (the fit's failure is logged; the reader is told, not shown a crash)
+            logger.exception("The insights could not be refitted")
+            return rx.toast.error(i18n.gettext(REFIT_FAILED, language))
         finally:
             async with self:
                 self.refreshing = False

@@ -9,6 +9,8 @@ from crm_app.data.models import Role
 
 # Who changes customers, deals, orders, tasks and feedback; executives and marketers read them.
 RECORD_WRITERS = (Role.admin, Role.sales_rep)
+# Who reads every customer's records and the company's figures (the cockpit with its system panels).
+COMPANY_READERS = (Role.admin, Role.executive, Role.marketer)
 # Who creates, targets and starts campaigns.
 CAMPAIGN_RUNNERS = (Role.admin, Role.marketer)
 
@@ -48,7 +50,7 @@ class Actor:
     @property
     def reads_everything(self) -> bool:
         """Admins, executives and marketers (who target any customer) read every customer's records."""
-        return self.role in (Role.admin, Role.executive, Role.marketer)
+        return self.role in COMPANY_READERS
 
     @property
     def writes_records(self) -> bool:

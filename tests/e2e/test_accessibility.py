@@ -24,6 +24,7 @@ STAFF = {
     Role.admin: ("admin@example.com", "demo-admin-2026"),
     Role.executive: ("exec@example.com", "demo-exec-2026"),
     Role.sales_rep: ("rep2@example.com", "demo-rep2-2026"),
+    Role.marketer: ("marketer@example.com", "demo-marketer-2026"),
 }
 
 _axe = Axe()

@@ -28,6 +28,9 @@ WRONG_LOGIN = "Wrong email or password, or the account is deactivated."
         pytest.param("rep1@example.com", "demo-rep1-2026", "Riley Rep", "Sales rep",
                      ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Cockpit", "Campaigns", "Import"],
                      "Your book of business", id="sales_rep"),
+        pytest.param("marketer@example.com", "demo-marketer-2026", "Mia Marketer", "Marketer",
+                     ["Home", "Customers", "Pipeline", "Orders", "Tasks", "Inbox", "Insights", "Cockpit", "Campaigns"],
+                     "Company-wide", id="marketer"),
     ],
 )
 def test_each_role_signs_in_to_its_own_navigation(page: Page, app_url, email, password, name, role, navigation, scope):

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, func, select
 
-from crm_app.data.models import Customer, Deal, Feedback, Role, User
+from crm_app.data.models import Customer, Deal, Feedback, KpiTarget, Role, User
 from crm_app.data.permissions import PermissionDenied
 from crm_app.data.repositories import customers, deals, feedback, orders, tasks, timeline
+from crm_app.data.repositories.metrics import latency_between, usage_between
+from crm_app.data.repositories.targets import targets_between
 from crm_app.data.repositories.users import actor_of, staff_directory
 from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from tests.conftest import add_staff
@@ -79,3 +81,17 @@ def test_a_marketer_reads_the_staff_directory_the_customer_list_and_cockpit_show
     with Session(engine) as session:
         directory = staff_directory(session=session, actor=marketer_and_book["actor"])
     assert ("Mia Marketer", "marketer") in [(name, role) for _, name, role in directory]
+
+
+def test_a_marketer_reads_the_targets_and_system_figures_my_day_and_the_cockpit_show(engine, marketer_and_book):
+    """My day's month to date and the cockpit's cards compare with the targets, and the cockpit's system panels read
+    the measured latency and usage: refused, both pages told a marketer "You do not have access to this."."""
+    with Session(engine) as session:
+        session.add(KpiTarget(kpi="revenue", period_start=date(2026, 11, 1), period_end=date(2026, 11, 30),
+                              target_value=50_000.0))
+        session.commit()
+        actor = marketer_and_book["actor"]
+        goals = targets_between(session=session, actor=actor, start=date(2026, 11, 1), end=date(2026, 12, 1))
+        assert goals[["kpi", "target_value"]].values.tolist() == [["revenue", 50_000.0]]
+        assert latency_between(session=session, actor=actor, start=date(2026, 11, 1), end=date(2026, 12, 1)) == []
+        assert usage_between(session=session, actor=actor, start=date(2026, 11, 1), end=date(2026, 12, 1)) == {}

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from crm_app.data.models import MetricSample, Role
-from crm_app.data.permissions import Actor, require_role
+from crm_app.data.models import MetricSample
+from crm_app.data.permissions import COMPANY_READERS, Actor, require_role
 from crm_app.analytics.latency import BUCKETS, Sample, percentile
 
 BUCKET_COLUMNS = [getattr(MetricSample, f"b{i}") for i in range(BUCKETS)]
@@ -60,7 +60,7 @@ def _between(start: date, end: date):
 
 def latency_between(*, session: Session, actor: Actor, start: date, end: date) -> list[Latency]:
     """Per kind and name, the calls in [start, end): count, errors and the summed histogram, busiest first."""
-    require_role(actor, Role.admin, Role.executive)
+    require_role(actor, *COMPANY_READERS)
     rows = session.exec(
         select(MetricSample.kind, MetricSample.name, func.sum(MetricSample.count), func.sum(MetricSample.errors),
                *[func.sum(column) for column in BUCKET_COLUMNS])
@@ -81,7 +81,7 @@ def totals(figures: list[Latency], kind: str) -> Latency:
 
 def usage_between(*, session: Session, actor: Actor, start: date, end: date) -> dict[tuple[str, str], int]:
     """Events handled in [start, end) per (module, role)."""
-    require_role(actor, Role.admin, Role.executive)
+    require_role(actor, *COMPANY_READERS)
     rows = session.exec(
         select(MetricSample.module, MetricSample.role, func.sum(MetricSample.count))
         .where(MetricSample.kind == "event", *_between(start, end))

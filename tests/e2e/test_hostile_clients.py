@@ -59,9 +59,10 @@ EXPECTED_HANDLERS = 236
 EXAMPLES_PER_ROLE = 5
 
 PASSWORDS = {"rep1@example.com": "demo-rep1-2026", "exec@example.com": "demo-exec-2026",
-             "rep2@example.com": "demo-rep2-2026"}
-ROLES = {"anonymous": None, "sales_rep": "rep1@example.com", "executive": "exec@example.com"}
-HOME_SCOPE = {"sales_rep": "Your book of business", "executive": "Company-wide"}
+             "rep2@example.com": "demo-rep2-2026", "marketer@example.com": "demo-marketer-2026"}
+ROLES = {"anonymous": None, "sales_rep": "rep1@example.com", "executive": "exec@example.com",
+         "marketer": "marketer@example.com"}
+HOME_SCOPE = {"sales_rep": "Your book of business", "executive": "Company-wide", "marketer": "Company-wide"}
 
 # Planted on a customer of rep2's (and removed afterwards): text only rep2, admins and executives may read.
 SENTINELS = {
@@ -91,6 +92,12 @@ UNWATCHED_TABLES = {
 OWN_ROWS = {"saved_view": "owner_id", "api_token": "user_id"}
 # What an executive may change: targets (save_target), and refits (model runs, feedback topics).
 EXECUTIVE_MAY_CHANGE = {"kpi_target": None, "model_run": None, "feedback": ("topic", "updated_at")}
+# What a marketer may change: campaigns, their audiences and mail, and refits; and add call tasks (a phone
+# campaign's start gives each target's owner one), so only the tasks that existed before are fingerprinted.
+MARKETER_MAY_CHANGE = {"campaign": None, "campaign_target": None, "mail_outbox": None, "model_run": None,
+                       "feedback": ("topic", "updated_at")}
+MARKETER_MAY_ADD = ("activity",)
+MAY_CHANGE = {"executive": EXECUTIVE_MAY_CHANGE, "marketer": MARKETER_MAY_CHANGE}
 
 BARRIER = ("a" * 500, "b" * 501)  # count_comment lengths no hostile call produces (see barrier())
 
@@ -288,19 +295,19 @@ def _rep_rows(table: sa.Table, rep_id: int) -> sa.ColumnElement[bool] | None:
     }.get(table.name, lambda: None)()
 
 
-def fingerprint(database_url: str, role: str, rep_id: int, feedback_upto: int) -> dict[str, tuple[int, str]]:
+def fingerprint(database_url: str, role: str, rep_id: int, upto: dict[str, int]) -> dict[str, tuple[int, str]]:
     """Per table the role may not change: (rows, SHA-256 of its rows in primary-key order).
 
     A rep's own rows are left out (they may change them), and so are the saved views and API tokens of whoever
-    is signed in; so are answers to the public survey sent during the test (anyone may send one: counted apart,
-    see new_survey_answers).
+    is signed in; so are rows added during the test to the tables in `upto` (answers to the public survey, which
+    anyone may send, counted apart in new_survey_answers; a marketer's campaign tasks).
     """
     prints = {}
     with engine_for(database_url).connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
             if table.name in UNWATCHED_TABLES:
                 continue
-            exempt = EXECUTIVE_MAY_CHANGE.get(table.name, ()) if role == "executive" else ()
+            exempt = MAY_CHANGE.get(role, {}).get(table.name, ())
             if exempt is None:
                 continue
             columns = [column for column in table.columns if column.name not in exempt]
@@ -311,11 +318,16 @@ def fingerprint(database_url: str, role: str, rep_id: int, feedback_upto: int) -
                     User.email == ROLES[role]).scalar_subquery())
             if role == "sales_rep" and (own := _rep_rows(table, rep_id)) is not None:
                 statement = statement.where(sa.not_(sa.func.coalesce(own, False)))
-            if table.name == "feedback":
-                statement = statement.where(table.c.id <= feedback_upto)
+            if table.name in upto:  # rows added during the test are checked apart (survey answers) or allowed
+                statement = statement.where(table.c.id <= upto[table.name])
             rows = connection.execute(statement).all()
             prints[table.name] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return prints
+
+
+def _max_id(database_url: str, table: str) -> int:
+    with engine_for(database_url).connect() as connection:
+        return connection.execute(sa.select(sa.func.max(SQLModel.metadata.tables[table].c.id))).scalar() or 0
 
 
 def _max_feedback_id(database_url: str) -> int:
@@ -530,7 +542,9 @@ def test_hostile_calls_change_and_reveal_nothing_the_role_may_not(role, app_url,
     email = ROLES[role]
     servers = listening_pids(APP_PORT)
     survey_baseline = _max_feedback_id(e2e_database_url)
-    before = fingerprint(e2e_database_url, role, planted.rep_id, survey_baseline)
+    upto = {"feedback": survey_baseline} | ({table: _max_id(e2e_database_url, table) for table in MARKETER_MAY_ADD}
+                                           if role == "marketer" else {})
+    before = fingerprint(e2e_database_url, role, planted.rep_id, upto)
     secrets = private_strings(role, planted)
     crashes: list[Call] = []
 
@@ -546,7 +560,7 @@ def test_hostile_calls_change_and_reveal_nothing_the_role_may_not(role, app_url,
         leaks = [(answer.call, secret) for answer in answers for secret in secrets
                  if secret in answer.wire and not (email and _staff_directory_entry(answer.call, secret, planted))]
         assert leaks == [], f"{role} received what it may not read: {leaks[:5]}"
-        after = fingerprint(e2e_database_url, role, planted.rep_id, survey_baseline)
+        after = fingerprint(e2e_database_url, role, planted.rep_id, upto)
         changed = sorted(name for name in before if after[name] != before[name])
         assert changed == [], f"{role} changed {changed} calling: {calls}"
         # Anyone may answer the public survey; without a personal link the answer belongs to no customer.

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from crm_app import routes
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Deal, Order, Role, User
+from crm_app.states.auth import FORBIDDEN
 from tests.e2e.conftest import open_page, sign_in
 from tests.e2e.layout import LAPTOP, PHONE, sideways_overflow, small_tap_targets
 
@@ -93,3 +94,12 @@ def test_the_public_pages_pass_axe_at_both_widths(new_context, app_url):
     page = new_context().new_page()
     problems = _walk(page, app_url, [routes.LOGIN, routes.FEEDBACK])
     assert problems == [], "\n".join(problems)
+
+
+def test_a_toast_passes_axe(new_context, app_url):
+    # An executive sent home from the admin page is told so in an error toast, read while it is on screen.
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}{routes.ADMIN_USERS}")
+    expect(page.locator("[data-sonner-toast][data-type='error']")).to_have_text(FORBIDDEN)
+    assert _problems_of(page, LAPTOP["width"]) == []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crm_app.data.models import Role
+from crm_app.data.permissions import COMPANY_READERS
 
 HOME = "/"
 LOGIN = "/login"
@@ -77,7 +78,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Orders", ORDERS, "receipt", STAFF),
     NavItem("Tasks", TASKS, "list-checks", STAFF),
     NavItem("Inbox", INBOX, "inbox", STAFF),
-    NavItem("Insights", INSIGHTS, "lightbulb", (Role.admin, Role.executive, Role.marketer)),
+    NavItem("Insights", INSIGHTS, "lightbulb", COMPANY_READERS),
     NavItem("Cockpit", COCKPIT, "gauge", STAFF),
     NavItem("Campaigns", CAMPAIGNS, "megaphone", STAFF),
     NavItem("Import", IMPORT, "upload", (Role.admin, Role.sales_rep)),

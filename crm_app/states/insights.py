@@ -22,6 +22,7 @@ from crm_app.analytics.charts import forecast_figure, segment_map_figure
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
+from crm_app.data.permissions import COMPANY_READERS
 from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart
 from crm_app.data.report_results import (
     ChurnResult, ClvResult, ForecastResult, QualityResult, SegmentsResult, WinprobResult, stored_result,
@@ -32,12 +33,12 @@ from crm_app.states.auth import AuthState, current_actor, staff_event
 from crm_app.states.forms import as_id
 
 _money, _share = whole_money, percent
-# Marketers read the page too: its segments and clusters are what they build audiences from.
-READERS = (Role.admin, Role.executive, Role.marketer)
+# Whoever reads the company's figures; marketers too: its segments and clusters are what they build audiences from.
+READERS = COMPANY_READERS
 REFIT_FAILED = "The models could not be refitted; the last fits are still shown."
+DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
 
 logger = logging.getLogger(__name__)
-DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
 
 
 def _fitted_label(name: str, run: ModelRun | None, time_zone: str | None) -> str:

@@ -37,11 +37,21 @@ class UntranslatedMessage(KeyError):
 
 
 @functools.cache
+def _messages(language: str) -> list:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return [m for m in read_po(po, locale=language) if m.id and not m.fuzzy]
+
+
+@functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """msgid -> translation of one translated language, read from its .po file (fuzzy and empty entries left out)."""
-    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        messages = read_po(po, locale=language)
-    return {str(m.id): str(m.string) for m in messages if m.id and m.string and not m.fuzzy}
+    return {str(m.id): str(m.string) for m in _messages(language) if not m.pluralizable and m.string}
+
+
+@functools.cache
+def plural_catalogue(language: str) -> dict[str, tuple[str, ...]]:
+    """singular msgid -> the translation's plural forms (msgid_plural entries; one form in Chinese)."""
+    return {m.id[0]: tuple(m.string) for m in _messages(language) if m.pluralizable and all(m.string)}
 
 
 def translations(msgid: str) -> dict[str, str]:
@@ -100,6 +110,26 @@ def gettext(msgid: str, language: str | None = None, **values: object) -> str:
     """The message in `language` (default: the acting user's), with `{name}` placeholders filled from `values`."""
     text = translations(msgid)[supported(language) or _language.get()]
     return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, count: int, language: str | None = None, **values: object) -> str:
+    """The form of a counted message for `count` ("{n} order" / "{n} orders") in `language` (default: the acting user's),
+    placeholders filled. English takes the singular for exactly one; a translation has one form (Chinese) or two
+    (singular for one, like English)."""
+    language = supported(language) or _language.get()
+    if language == ENGLISH:
+        text = singular if count == 1 else plural
+    else:
+        forms = plural_catalogue(language).get(singular)
+        if forms is None:
+            raise UntranslatedMessage(f"{singular!r} / {plural!r} has no {language} translation in crm_app/locale")
+        text = forms[0] if len(forms) == 1 or count == 1 else forms[1]
+    return text.format(**values) if values else text
+
+
+def N_(msgid: str) -> str:  # noqa: N802 (gettext's name for it)
+    """Marks a message id translated later, where it is shown (`say`, `t` in the browser): the id, unchanged."""
+    return msgid
 
 
 def say(text: str, language: str | None = None) -> str:

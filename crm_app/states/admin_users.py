@@ -13,6 +13,7 @@ from crm_app.data.models import Role, UserCreate, UserUpdate
 from crm_app.data.passwords import MAX_LENGTH, WeakPassword
 from crm_app.data.permissions import NotFound
 from crm_app.counts import count_of
+from crm_app.labels import label
 from crm_app.data.repositories import mail_outbox, two_factor, users
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
@@ -49,8 +50,10 @@ class AdminUsersState(rx.State):
         self.two_factor_roles = sorted(role.value for role in required)
         with read_session() as session:
             outbox = mail_outbox.summary(session=session)
-        self.mail_status = (f"Email outbox: {count_of(outbox.queued, 'message')} waiting, {outbox.sent:,} sent, "
-                            f"{outbox.failed:,} failed, {outbox.withdrawn:,} withdrawn (unsubscribed).")
+        self.mail_status = i18n.gettext(
+            "Email outbox: {waiting} waiting, {sent} sent, {failed} failed, {withdrawn} withdrawn (unsubscribed).",
+            waiting=count_of(outbox.queued, "message"), sent=f"{outbox.sent:,}", failed=f"{outbox.failed:,}",
+            withdrawn=f"{outbox.withdrawn:,}")
         self.mail_notice = mail_outbox.mail_not_sent_notice()
 
     @staff_event(Role.admin)
@@ -69,7 +72,7 @@ class AdminUsersState(rx.State):
             with write_session() as session:
                 users.create_user(session=session, actor=current_actor(), user_create=user_create)
         except users.EmailTaken as taken:
-            self.form_errors = {"email": str(taken)}
+            self.form_errors = {"email": i18n.say(str(taken))}
             return None
         self.form_key += 1  # a new key empties the form
         self._reload()
@@ -79,19 +82,20 @@ class AdminUsersState(rx.State):
     def set_role(self, user_id: int, role: str) -> Any:
         if role not in ROLE_CHOICES:
             return rx.toast.error(i18n.gettext("Unknown role."))
-        return self._update(user_id, UserUpdate(role=Role(role)), "Role changed.")
+        return self._update(user_id, UserUpdate(role=Role(role)), i18n.gettext("Role changed."))
 
     @staff_event(Role.admin)
     def set_active(self, user_id: int, active: bool) -> Any:
         if not isinstance(active, bool):
             return rx.toast.error(i18n.gettext("Choose active or inactive."))
-        message = "User reactivated." if active else "User deactivated and signed out everywhere."
+        message = (i18n.gettext("User reactivated.") if active
+                   else i18n.gettext("User deactivated and signed out everywhere."))
         return self._update(user_id, UserUpdate(is_active=active), message)
 
     def _update(self, user_id: Any, change: UserUpdate, message: str) -> Any:
         target = as_id(user_id)
         if target is None:
-            raise NotFound("No such user.")
+            raise NotFound(i18n.N_("No such user."))
         with write_session() as session:
             users.update_user(session=session, actor=current_actor(), user_id=target, user_update=change)
         self._reload()
@@ -104,15 +108,17 @@ class AdminUsersState(rx.State):
         with write_session() as session:
             two_factor.set_required(session=session, actor=current_actor(), role=Role(role), required=required)
         self._reload()
-        verdict = "must now" if required else "no longer have to"
-        return rx.toast.success(i18n.gettext("Users with the role {role} {verdict} sign in with two factors.", role=role, verdict=verdict))
+        role_name = label(role)
+        return rx.toast.success(
+            i18n.gettext("Users with the role {role} must now sign in with two factors.", role=role_name) if required
+            else i18n.gettext("Users with the role {role} no longer have to sign in with two factors.", role=role_name))
 
     @staff_event(Role.admin)
     def turn_off_two_factor(self, user_id: int) -> Any:
         """For a user who lost both their phone and their recovery codes."""
         target = as_id(user_id)
         if target is None:
-            raise NotFound("No such user.")
+            raise NotFound(i18n.N_("No such user."))
         with write_session() as session:
             two_factor.turn_off_for_user(session=session, actor=current_actor(), user_id=target)
         self._reload()
@@ -123,7 +129,7 @@ class AdminUsersState(rx.State):
         target = as_id(user_id)
         chosen = next((u for u in self.users if u["id"] == target and not u["is_me"]), None)
         if chosen is None:
-            raise NotFound("No such user.")
+            raise NotFound(i18n.N_("No such user."))
         self.reset_user_id, self.reset_user_name, self.reset_error = target, chosen["full_name"], ""
         return None
 
@@ -136,7 +142,7 @@ class AdminUsersState(rx.State):
         """Set the temporary password typed in the dialog; the user must change it at the next sign-in."""
         password = form_data.get("password") if isinstance(form_data, dict) else None
         if not isinstance(password, str) or self.reset_user_id == 0:
-            self.reset_error = "Enter a temporary password."
+            self.reset_error = i18n.gettext("Enter a temporary password.")
             return None
         try:
             with write_session() as session:
@@ -144,7 +150,7 @@ class AdminUsersState(rx.State):
                                             new_password=password[:MAX_LENGTH + 1])
                 name = user.full_name
         except WeakPassword as weak:
-            self.reset_error = str(weak)
+            self.reset_error = i18n.say(str(weak))
             return None
         self.reset_user_id, self.reset_user_name, self.reset_error = 0, "", ""
         self._reload()

@@ -11,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role, TokenAccess
@@ -19,12 +20,13 @@ from crm_app.data.repositories import api_tokens
 from crm_app.data.repositories.api_tokens import EXPIRY_CHOICES, TokenRefused, TokenRow
 from crm_app.data.validation import whole_number
 from crm_app.formatting import moment
+from crm_app.i18n import N_
 from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id
 
 ACCESS_CHOICES = [access.value for access in TokenAccess]
-NEVER_USED = "Never"
+NEVER_USED = N_("Never")
 
 
 def _shown(row: TokenRow, time_zone: str | None) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def _shown(row: TokenRow, time_zone: str | None) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "access": label(row.access), "status": row.status.value,
             "status_label": label(row.status),
             "created": moment(row.created_at, time_zone), "expires": moment(row.expires_at, time_zone),
-            "last_used": moment(row.last_used_at, time_zone) if row.last_used_at else NEVER_USED}
+            "last_used": moment(row.last_used_at, time_zone) if row.last_used_at else i18n.gettext(NEVER_USED)}
 
 
 def _chosen_days(value: Any) -> int | None:
@@ -46,10 +48,10 @@ def _revoke(token_id: Any) -> Any:
     """Revoke a token by the id a client sent (the repository says whose the actor may revoke); the toast."""
     target = as_id(token_id)
     if target is None:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     with write_session() as session:
         name = api_tokens.revoke_token(session=session, actor=current_actor(), token_id=target).name
-    return rx.toast.success(f"Token “{name}” revoked: it stops working at once.")
+    return rx.toast.success(i18n.gettext("Token “{name}” revoked: it stops working at once.", name=name))
 
 
 class OwnTokensState(rx.State):
@@ -79,10 +81,10 @@ class OwnTokensState(rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         access, days = form.get("access"), _chosen_days(form.get("days"))
         if access not in ACCESS_CHOICES:
-            self.form_errors = {"access": "Choose read only or read and write."}
+            self.form_errors = {"access": i18n.gettext("Choose read only or read and write.")}
             return None
         if days is None:
-            self.form_errors = {"days": "Choose when the token expires: in 30, 90 or 365 days."}
+            self.form_errors = {"days": i18n.gettext("Choose when the token expires: in 30, 90 or 365 days.")}
             return None
         try:
             with write_session() as session:
@@ -90,7 +92,7 @@ class OwnTokensState(rx.State):
                                                   can_write=access == TokenAccess.read_write, days=days)
                 name = created.token.name
         except TokenRefused as refused:
-            self.form_errors = {refused.field: str(refused)}
+            self.form_errors = {refused.field: i18n.say(str(refused))}
             return None
         self.form_errors, self.new_secret, self.new_secret_name = {}, created.secret, name
         self.form_key += 1  # a new key empties the form
@@ -124,7 +126,8 @@ class AllTokensState(rx.State):
         self.tokens = [_shown(row, actor.time_zone) | {"owner": row.user_name, "owner_email": row.user_email}
                        for row in result.rows]
         self.page, self.pages, self.total = result.page, result.pages, result.total
-        self.summary = f"{count_of(result.total, 'token')}, newest first. Revoking one stops it at once."
+        self.summary = i18n.gettext("{tokens}, newest first. Revoking one stops it at once.",
+                                    tokens=count_of(result.total, "token"))
 
     @staff_event(Role.admin)
     def load(self) -> None:

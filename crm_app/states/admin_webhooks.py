@@ -23,7 +23,8 @@ LOG_ROWS = 50
 
 
 def _when(moment, time_zone: str | None) -> str:
-    return wall_clock(moment, time_zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    """The instant on the user's clock, to the second ("2026-12-05 14:30:00")."""
+    return wall_clock(moment, time_zone).replace(tzinfo=None).isoformat(" ", "seconds") if moment else ""
 
 
 class AdminWebhooksState(rx.State):
@@ -71,7 +72,7 @@ class AdminWebhooksState(rx.State):
                                                    events=chosen)
                 url = created.endpoint.url
         except webhooks.InvalidEndpoint as refused:
-            self.form_errors = {refused.field: str(refused)}
+            self.form_errors = {refused.field: i18n.say(str(refused))}
             return None
         self.form_errors, self.new_secret, self.new_secret_url = {}, created.secret, url
         self.form_key += 1  # a new key empties the form
@@ -86,17 +87,18 @@ class AdminWebhooksState(rx.State):
     def set_active(self, endpoint_id: int, active: bool) -> Any:
         target = as_id(endpoint_id)
         if target is None or not isinstance(active, bool):
-            raise NotFound("No such webhook endpoint.")
+            raise NotFound(i18n.N_("No such webhook endpoint."))
         with write_session() as session:
             webhooks.set_endpoint_active(session=session, actor=current_actor(), endpoint_id=target, active=active)
         self._reload()
-        return rx.toast.success("Endpoint resumed." if active else "Endpoint paused: it gets no new events.")
+        return rx.toast.success(i18n.gettext("Endpoint resumed.") if active
+                                else i18n.gettext("Endpoint paused: it gets no new events."))
 
     @staff_event(Role.admin)
     def delete_endpoint(self, endpoint_id: int) -> Any:
         target = as_id(endpoint_id)
         if target is None:
-            raise NotFound("No such webhook endpoint.")
+            raise NotFound(i18n.N_("No such webhook endpoint."))
         with write_session() as session:
             webhooks.delete_endpoint(session=session, actor=current_actor(), endpoint_id=target)
         self._reload()
@@ -106,7 +108,7 @@ class AdminWebhooksState(rx.State):
     def resend(self, delivery_id: int) -> Any:
         target = as_id(delivery_id)
         if target is None:
-            raise NotFound("No such delivery.")
+            raise NotFound(i18n.N_("No such delivery."))
         with write_session() as session:
             webhooks.resend(session=session, actor=current_actor(), delivery_id=target)
         self._reload()

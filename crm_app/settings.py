@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
     # A request body must arrive within this many seconds (uploads get more for their size); then 408.
     body_timeout_seconds: float = Field(default=15, gt=0, le=3600)
+    # The company-wide cockpit snapshot in memory-mapped column files every worker on the machine shares
+    # (crm_app/data/shared_columns.py): a worker starts in seconds and the columns are held once per machine.
+    # Default folder: next to the SQLite file, else under the system's temporary directory. Off: each worker
+    # reads the database itself.
+    cockpit_shared_columns: bool = True
+    cockpit_columns_dir: Path | None = None
 
     # Outgoing mail: smtp://user:pass@host:587 (STARTTLS when the server offers it) or smtps://...:465 (TLS from
     # the first byte). Unset: mail waits in the outbox and the pages that cause mail say so.

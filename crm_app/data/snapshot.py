@@ -17,6 +17,13 @@ counters (one SELECT) and then:
   duration after it ended (at most a minute): under writes that never stop (survey answers, tasks, deal
   moves all day) each worker would otherwise reload back to back, taking a core from the users' events.
 
+The company-wide snapshot (executives, admins, marketers) is shared by the workers of a machine through
+memory-mapped column files (shared_columns): a full load first opens the newest file and brings it current as
+above (new orders merged; anything else: not usable), and only when that fails reads the database, one process
+at a time (the others wait on the folder's lock, then open what it wrote), and writes the file for the others.
+A worker that starts thus answers in the time it takes to map the file, and the columns are in memory once
+per machine. A rep's snapshot (their own book) is read from the database and kept in the worker's memory.
+
 `current_facts` is what the page uses (never waits on a full reload); `cockpit_facts` waits until the
 snapshot is current (tests, benchmarks, scripts). Snapshots live in module memory, never in session state.
 """
@@ -27,14 +34,16 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from crm_app.analytics.cockpit import CockpitFacts, append_orders, prepare_cockpit
+from crm_app.data import shared_columns
 from crm_app.data.facts import LINES_SQL, ORDERS_SQL, load_facts, read_frame
 from crm_app.data.permissions import Actor
 
@@ -67,6 +76,10 @@ class Snapshot:
     orders: int  # every row of sales_order and order_line it has read (all statuses, all owners)
     lines: int
     max_order_id: int
+    # The order with the highest id as read (id, customer id, ordered_at, amount): a column file whose last
+    # order the database does not have was made from another database at the same place (deleted, reseeded).
+    last_order: list | None = None
+    shared: bool = False  # its columns are views of the machine's column files, not this worker's own
 
 
 @dataclass(frozen=True)
@@ -111,17 +124,90 @@ def _count(session: Session, table: str) -> int:
     return int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def _load(engine: Engine, actor: Actor) -> Snapshot:
-    """Read every fact table and prepare them (the slow path: about a minute at a million orders)."""
+def _last_order(orders: pd.DataFrame) -> list | None:
+    if orders.empty:
+        return None
+    row = orders.loc[orders["id"].idxmax()]
+    return [int(row["id"]), int(row["customer_id"]), str(row["ordered_at"]), float(row["total_amount"])]
+
+
+def _read_database(engine: Engine, actor: Actor) -> Snapshot:
+    """Read every fact table and prepare them (the slow path: about 15 s at a million orders)."""
     with Session(engine) as session:
         seen = counters(session)  # read first: a write during the load moves them again, so nothing is missed
         facts = load_facts(session)
     orders, lines = len(facts.orders), len(facts.lines)
     max_order_id = int(facts.orders["id"].max()) if orders else 0
+    last_order = _last_order(facts.orders)
     if not actor.reads_everything:
         facts = facts.visible_to(actor)
     as_of = facts.orders["ordered_at"].max() if len(facts.orders) else pd.Timestamp.now(tz="UTC")
-    return Snapshot(seen, prepare_cockpit(facts, as_of), datetime.now(UTC), orders, lines, max_order_id)
+    return Snapshot(seen, prepare_cockpit(facts, as_of), datetime.now(UTC), orders, lines, max_order_id,
+                    last_order)
+
+
+def _load(engine: Engine, actor: Actor) -> Snapshot:
+    """The snapshot `actor` sees (see the module docstring): the company's from the machine's column files when
+    they can be brought current, else from the database, then written there for the other workers."""
+    folder = shared_columns.folder_for(engine.url) if actor.reads_everything else None
+    if folder is None:
+        return _read_database(engine, actor)
+    opened = _open_shared(engine, folder, actor)
+    if opened is not None:
+        return opened
+    with shared_columns.exclusive(folder):
+        opened = _open_shared(engine, folder, actor)  # another worker may have written it while this one waited
+        if opened is not None:
+            return opened
+        return _share(folder, _read_database(engine, actor))
+
+
+def _open_shared(engine: Engine, folder: Path, actor: Actor) -> Snapshot | None:
+    """The newest column file of `folder` brought current (new orders merged in), or None when it cannot be:
+    none there, unreadable (then deleted), of another database, or behind by more than new orders."""
+    path = shared_columns.newest(folder)
+    if path is None:
+        return None
+    try:
+        cockpit, fields = shared_columns.read(path)
+        stored = Snapshot(Counters(*fields["counters"]), cockpit, datetime.fromisoformat(fields["loaded_at"]),
+                          int(fields["orders"]), int(fields["lines"]), int(fields["max_order_id"]),
+                          fields["last_order"], shared=True)
+    except (shared_columns.UnreadableColumns, KeyError, TypeError, ValueError) as error:
+        logger.warning("The cockpit's column file %s is not usable and is rebuilt: %s", path, error)
+        shared_columns.discard(path)
+        return None
+    with Session(engine) as session:
+        now = counters(session)
+        if stored.last_order is not None:
+            in_database = read_frame(session.connection(),
+                                     f"SELECT id, customer_id, ordered_at, total_amount FROM sales_order "
+                                     f"WHERE id = {int(stored.last_order[0])}")
+            if _last_order(in_database) != stored.last_order:
+                return None
+        if stored.counters == now:
+            return stored
+        if stored.counters.version > now.version or stored.counters.order_writes == now.order_writes:
+            return None
+        appended = _appended(session, stored, now, actor)
+    return appended if appended is not None and appended.counters == now else None
+
+
+def _share(folder: Path, snapshot: Snapshot) -> Snapshot:
+    """Write `snapshot` to `folder` for the other workers (hold its lock) and answer from the written file, so
+    this worker's own copy of the columns is freed; the snapshot as it is when the file cannot be written."""
+    fields = {"counters": list(astuple(snapshot.counters)), "loaded_at": snapshot.loaded_at.isoformat(),
+              "orders": snapshot.orders, "lines": snapshot.lines, "max_order_id": snapshot.max_order_id,
+              "last_order": snapshot.last_order}
+    try:
+        path = shared_columns.write(folder, shared_columns.snapshot_name(*astuple(snapshot.counters)),
+                                    snapshot.cockpit, fields)
+        cockpit, _ = shared_columns.read(path)
+    except (OSError, shared_columns.UnwritableColumns, shared_columns.UnreadableColumns) as error:
+        logger.warning("The cockpit's columns are not shared (each worker reads the database): %s", error)
+        return snapshot
+    shared_columns.prune(folder, keep=path)
+    return replace(snapshot, cockpit=cockpit, shared=True)
 
 
 def reload_delay(key: tuple[str, int | None], now: float) -> float:
@@ -180,7 +266,9 @@ def _appended(session: Session, snapshot: Snapshot, now: Counters, actor: Actor)
                          now.order_writes, now.order_rewrites)
     return replace(snapshot, counters=accounted, cockpit=cockpit, loaded_at=datetime.now(UTC),
                    orders=snapshot.orders + len(orders), lines=snapshot.lines + len(lines),
-                   max_order_id=max(last, int(orders["id"].max()) if len(orders) else last))
+                   max_order_id=max(last, int(orders["id"].max()) if len(orders) else last),
+                   last_order=_last_order(orders) if len(orders) else snapshot.last_order,
+                   shared=snapshot.shared and cockpit is snapshot.cockpit)
 
 
 def current_facts(*, session: Session, actor: Actor) -> tuple[CockpitFacts | None, Freshness]:

@@ -20,9 +20,10 @@ from crm_app.settings import get_settings
 from crm_app.states.auth import AuthState
 
 
-def page_title(title: str) -> str:
-    """A page's title in the browser's title bar: the page, then the product (CRM_COMPANY_NAME)."""
-    return f"{title} · {get_settings().company_name}"
+def page_title(title: str) -> rx.Var:
+    """A page's title in the browser's title bar, in the reader's language: the page, then the product
+    (CRM_COMPANY_NAME)."""
+    return t(title) + f" · {get_settings().company_name}"
 
 
 def _shown_to(roles: tuple[Role, ...]) -> rx.Var:

@@ -31,14 +31,14 @@ from crm_app.sign_in import LOGIN_MESSAGES, refusal_message, session_token_of
 
 _acting_user: ContextVar[Actor | None] = ContextVar("acting_user", default=None)
 
-FORBIDDEN = "You do not have access to this."
+FORBIDDEN = i18n.N_("You do not have access to this.")
 
 
 def current_actor() -> Actor:
     """The user the running guarded handler acts for."""
     actor = _acting_user.get()
     if actor is None:
-        raise PermissionDenied("Not signed in.")
+        raise PermissionDenied(i18n.N_("Not signed in."))
     return actor
 
 
@@ -175,11 +175,9 @@ def _login_redirect(state: rx.State) -> Any:
 
 
 def _account_setup_redirect(actor: Actor) -> list[Any]:
-    message = (
-        "Choose a new password before going on." if actor.must_change_password
-        else "Your role requires two-factor sign-in: turn it on before going on."
-    )
-    return [rx.toast.info(i18n.gettext(message)), rx.redirect(routes.ACCOUNT)]
+    return [rx.toast.info(i18n.gettext("Choose a new password before going on." if actor.must_change_password
+                                       else "Your role requires two-factor sign-in: turn it on before going on.")),
+            rx.redirect(routes.ACCOUNT)]
 
 
 def staff_event(*roles: Role, during_account_setup: bool = False) -> Callable[[Callable], Any]:

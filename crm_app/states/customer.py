@@ -43,7 +43,7 @@ class CustomerState(rx.State):
         self.reset()
         customer_id = self._id_from_path()
         if customer_id is None:
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         actor = current_actor()
         with read_session() as session:
             file = customers.customer_file(session=session, actor=actor, customer_id=customer_id)
@@ -51,21 +51,22 @@ class CustomerState(rx.State):
         self.found, self.customer_id = True, c.id
         self.profile = {
             "name": c.name, "company": c.company or "–", "email": c.email or "–", "phone": c.phone or "–",
-            "region": c.region, "segment": c.segment, "channel": label(c.acquisition_channel),
-            "owner": file.owner_name or "Unassigned", "external_ref": c.external_ref or "–",
-            "consent": ", ".join(kind for kind, given in (("email", c.consent_email), ("phone", c.consent_phone))
-                                 if given) or "none",
+            "region": label(c.region), "segment": label(c.segment), "channel": label(c.acquisition_channel),
+            "owner": file.owner_name or i18n.gettext("Unassigned"), "external_ref": c.external_ref or "–",
+            "consent": i18n.gettext(", ").join(i18n.gettext(kind) for kind, given in (("email", c.consent_email),
+                                                                                       ("phone", c.consent_phone))
+                                               if given) or i18n.gettext("none"),
         }
         self.figures = [
-            {"label": "Orders", "value": number(life.orders)},
-            {"label": "Revenue", "value": money(life.revenue)},
-            {"label": "Average order value", "value": money(life.average_order_value)},
-            {"label": "First order", "value": day(life.first_order, actor.time_zone)},
-            {"label": "Last order", "value": day(life.last_order, actor.time_zone)},
+            {"label": i18n.gettext("Orders"), "value": number(life.orders)},
+            {"label": i18n.gettext("Revenue"), "value": money(life.revenue)},
+            {"label": i18n.gettext("Average order value"), "value": money(life.average_order_value)},
+            {"label": i18n.gettext("First order"), "value": day(life.first_order, actor.time_zone)},
+            {"label": i18n.gettext("Last order"), "value": day(life.last_order, actor.time_zone)},
         ]
         self.orders = [{"number": f"#{o.id}", "link": routes.order_page(o.id), "date": day(o.ordered_at, actor.time_zone),
                         "status": label(o.status), "channel": label(o.channel), "total": money(o.total_amount)} for o in file.orders]
-        self.deals = [{"title": d.title, "link": routes.deal_page(d.id), "stage": d.stage, "amount": money(d.amount),
+        self.deals = [{"title": d.title, "link": routes.deal_page(d.id), "stage": label(d.stage), "amount": money(d.amount),
                        "close": day(d.expected_close_date)} for d in file.deals]
         self.tasks = [{"subject": a.subject, "kind": label(a.kind), "due": moment(a.due_at, actor.time_zone)} for a in file.open_tasks]
         self.feedback = [{"date": day(f.submitted_at, actor.time_zone), "csat": str(f.csat or "–"), "nps": "–" if f.nps is None
@@ -75,7 +76,7 @@ class CustomerState(rx.State):
         with read_session() as session:
             found = customers.duplicate_candidates(session=session, actor=actor, details=c, exclude_id=c.id)
         self.merge_candidates = [{"id": str(d.id), "link": routes.customer_page(d.id), "name": d.name,
-                                  "company": d.company or "", "owner": d.owner_name or "Unassigned",
+                                  "company": d.company or "", "owner": d.owner_name or i18n.gettext("Unassigned"),
                                   "reasons": ", ".join(d.reasons)} for d in found]
         await open_timeline(self, customer_id=c.id)
         return None
@@ -85,7 +86,7 @@ class CustomerState(rx.State):
         """Fold another customer (with its orders, deals, tasks and feedback) into the one on this page."""
         duplicate = as_id(duplicate_id)
         if duplicate is None or duplicate == self.customer_id:
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         with write_session() as session:
             moved = customers.merge_customers(session=session, actor=current_actor(), survivor_id=self.customer_id,
                                               duplicate_id=duplicate)
@@ -117,4 +118,5 @@ class CustomerState(rx.State):
             return rx.toast.error(i18n.say(str(refused)))
         if sent.already_queued:
             return rx.toast.info(i18n.gettext("Today's survey invitation to {to} was already sent; nothing more was sent.", to=sent.to))
-        return rx.toast.success(f"Survey invitation to {sent.to} queued. {mail_outbox.mail_not_sent_notice()}".strip())
+        queued = i18n.gettext("Survey invitation to {to} queued.", to=sent.to)
+        return rx.toast.success(f"{queued} {mail_outbox.mail_not_sent_notice()}".strip())

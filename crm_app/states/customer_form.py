@@ -40,7 +40,7 @@ def _candidate_row(candidate: customers.DuplicateCandidate) -> dict[str, str]:
     return {"id": str(candidate.id), "link": routes.customer_page(candidate.id), "name": candidate.name,
             "company": candidate.company or "",
             "contact": " · ".join(value for value in (candidate.email, candidate.phone) if value),
-            "owner": candidate.owner_name or "Unassigned", "reasons": ", ".join(candidate.reasons)}
+            "owner": candidate.owner_name or i18n.gettext("Unassigned"), "reasons": ", ".join(candidate.reasons)}
 
 
 class CustomerFormState(rx.State):
@@ -76,7 +76,7 @@ class CustomerFormState(rx.State):
     def open_edit(self, customer_id: Any) -> None:
         target = as_id(customer_id)
         if target is None:
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         with read_session() as session:
             customer = customers.customer_for(session=session, actor=current_actor(), customer_id=target)
         self._open(customer)

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from crm_app import i18n
 from crm_app.data.db import read_session
 from crm_app.data.models import Customer, Role
 from crm_app.data.permissions import Actor, NotFound
@@ -54,7 +55,7 @@ class CustomerPicker(rx.State, mixin=True):
     def choose_customer(self, customer_id: str) -> None:
         target = as_id(customer_id)
         if target is None:
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         self._choose(target)
 
     @staff_event(Role.admin, Role.sales_rep)

@@ -16,6 +16,8 @@ from crm_app.data.repositories import campaigns, customer_bulk, customer_filters
 from crm_app.data.repositories.users import staff_directory
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone, next_working_hour, wall_clock
+from crm_app.formatting import day, moment
+from crm_app.labels import label
 from crm_app.states.downloading import offer, refused_format
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
@@ -114,8 +116,8 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         self.rows = [
             {"id": str(r.id), "link": routes.customer_page(r.id),
              "log_link": f"{routes.customer_page(r.id)}#{routes.TIMELINE_COMPOSER_ANCHOR}", "name": r.name, "company": r.company or "",
-             "email": r.email or "", "phone": r.phone or "", "region": r.region, "segment": r.segment,
-             "owner": r.owner_name or "Unassigned", "open_deals": str(r.open_deals)}
+             "email": r.email or "", "phone": r.phone or "", "region": label(r.region), "segment": label(r.segment),
+             "owner": r.owner_name or i18n.gettext("Unassigned"), "open_deals": str(r.open_deals)}
             for r in result.rows
         ]
         self.owners = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
@@ -123,7 +125,8 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         self.can_log_activity = actor.writes_records
         self.can_reassign = actor.is_admin
         self.can_add_to_campaign = actor.runs_campaigns
-        self.draft_campaigns = [{"id": str(c.id), "name": f"{c.name} ({c.channel}, starts {c.start_date})"}
+        self.draft_campaigns = [{"id": str(c.id), "name": i18n.gettext("{name} ({channel}, starts {start})", name=c.name,
+                                                                       channel=label(c.channel), start=day(c.start_date))}
                                 for c in drafts]
         due = wall_clock(next_working_hour(utcnow(), actor.time_zone), actor.time_zone)
         self.default_due_on, self.default_due_time = due.date().isoformat(), due.strftime("%H:%M")
@@ -171,8 +174,9 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
     @rx.var
     def selection_label(self) -> str:
         if self.all_matching:
-            return f"All {count_of(self.total, 'matching customer')} selected"
-        return f"{count_of(len(self.selected), 'customer')} selected" if self.selected else ""
+            return i18n.gettext("All {customers} selected", customers=count_of(self.total, "matching customer"))
+        return (i18n.gettext("{customers} selected", customers=count_of(len(self.selected), "customer"))
+                if self.selected else "")
 
     @rx.var
     def page_selected(self) -> bool:
@@ -215,16 +219,16 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         choice = form_data.get("owner_id") if isinstance(form_data, dict) else None
         owner = None if choice == UNASSIGNED else as_id(choice)
         if owner is None and choice != UNASSIGNED:
-            self.bulk_errors = {"owner_id": "Choose the new owner."}
+            self.bulk_errors = {"owner_id": i18n.gettext("Choose the new owner.")}
             return None
         try:
             with write_session() as session:
                 result = customer_bulk.reassign_customers(session=session, actor=current_actor(),
                                                           selection=self._selection(session), owner_id=owner)
         except (customer_bulk.SelectionRejected, customers.OwnerRejected) as refusal:
-            self.bulk_errors = {"owner_id": str(refusal)}
+            self.bulk_errors = {"owner_id": i18n.say(str(refusal))}
             return None
-        return self._done(customer_bulk.describe(result, "reassigned"))
+        return self._done(customer_bulk.describe(result, i18n.N_("reassigned")))
 
     @staff_event(Role.admin, Role.sales_rep)
     def bulk_create_tasks(self, form_data: dict) -> Any:
@@ -237,10 +241,12 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
                 result = customer_bulk.create_tasks(session=session, actor=current_actor(),
                                                     selection=self._selection(session), draft=draft)
         except customer_bulk.SelectionRejected as refusal:
-            self.bulk_errors = {"subject": str(refusal)}
+            self.bulk_errors = {"subject": i18n.say(str(refusal))}
             return None
-        return self._done(f"{customer_bulk.describe(result, 'given a task')}: due {draft.due_on} "
-                                   f"{draft.due_time:%H:%M}.")
+        zone = current_actor().time_zone
+        due = moment(draft.due_at_in(zone), zone)
+        return self._done(i18n.gettext("{done}: due {due}.", done=customer_bulk.describe(result, i18n.N_("given a task")),
+                                       due=due))
 
     @staff_event(Role.admin, Role.marketer)
     def bulk_add_to_campaign(self, form_data: dict) -> Any:
@@ -248,14 +254,14 @@ class CustomersState(SavedViews, UrlFilters, rx.State):
         rules; says how many were added and how many left out, and why."""
         choice = as_id(form_data.get("campaign_id")) if isinstance(form_data, dict) else None
         if choice is None:
-            self.bulk_errors = {"campaign_id": "Choose the campaign."}
+            self.bulk_errors = {"campaign_id": i18n.gettext("Choose the campaign.")}
             return None
         try:
             with write_session() as session:
                 result = customer_bulk.add_to_campaign(session=session, actor=current_actor(),
                                                        selection=self._selection(session), campaign_id=choice)
         except (customer_bulk.SelectionRejected, campaigns.CampaignLocked, NotFound, ValueError) as refusal:
-            self.bulk_errors = {"campaign_id": str(refusal)}
+            self.bulk_errors = {"campaign_id": i18n.say(str(refusal))}
             return None
         return self._done(customer_bulk.describe_addition(result))
 

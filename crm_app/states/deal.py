@@ -29,8 +29,9 @@ def time_in_stage(spent: timedelta | None) -> str:
     minutes = int(spent.total_seconds() // 60)
     days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
     if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins} min" if hours else f"{mins} min"
+        return i18n.gettext("{days} d {hours} h", days=days, hours=hours)
+    return (i18n.gettext("{hours} h {minutes} min", hours=hours, minutes=mins) if hours
+            else i18n.gettext("{minutes} min", minutes=mins))
 
 
 class DealState(rx.State):
@@ -57,7 +58,7 @@ class DealState(rx.State):
         actor, now = current_actor(), datetime.now(UTC)
         self.reset()
         if deal_id is None:
-            self.missing = "No such deal."
+            self.missing = i18n.gettext("No such deal.")
             return
         try:
             with read_session() as session:

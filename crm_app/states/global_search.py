@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
+from crm_app import i18n, routes
 from crm_app.data.db import read_session
 from crm_app.data.repositories.global_search import LONGEST_TERM, Found, search_everything
 from crm_app.states.auth import current_actor, staff_event
@@ -30,9 +30,9 @@ class GlobalSearchState(rx.State):
         with read_session() as session:
             found = search_everything(session=session, actor=current_actor(), text=self.query)
         self.results = [
-            *_rows("Customers", "customer", found.customers, lambda item: routes.customer_page(item.id)),
-            *_rows("Deals", "deal", found.deals, lambda item: routes.deal_page(item.id)),
-            *_rows("Orders", "order", found.orders, lambda item: routes.order_page(item.id)),
-            *_rows("People", "person", found.people, lambda item: f"mailto:{item.email}"),
+            *_rows(i18n.gettext("Customers"), "customer", found.customers, lambda item: routes.customer_page(item.id)),
+            *_rows(i18n.gettext("Deals"), "deal", found.deals, lambda item: routes.deal_page(item.id)),
+            *_rows(i18n.gettext("Orders"), "order", found.orders, lambda item: routes.order_page(item.id)),
+            *_rows(i18n.gettext("People"), "person", found.people, lambda item: f"mailto:{item.email}"),
         ]
         self.nothing_found = found.empty and len(self.query.strip()) >= 2

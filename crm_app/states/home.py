@@ -51,9 +51,9 @@ def _task(row: tasks.TaskRow, time_zone: str | None) -> dict[str, str]:
 
 
 def _deal(card: deals.DealCard) -> dict[str, str]:
-    return {"id": str(card.id), "title": card.title, "link": routes.deal_page(card.id), "stage": card.stage.value,
+    return {"id": str(card.id), "title": card.title, "link": routes.deal_page(card.id), "stage": label(card.stage.value),
             "customer": card.customer_name, "amount": money(card.amount), "owner": card.owner_name,
-            "close": day(card.expected_close) if card.expected_close else "No date"}
+            "close": day(card.expected_close) if card.expected_close else i18n.gettext("No date")}
 
 
 def _figure(key: str, label: str, value: str, link: str, detail: str = "") -> dict[str, str]:
@@ -79,7 +79,7 @@ class HomeState(rx.State):
     def load(self) -> None:
         actor = current_actor()
         self.company = actor.reads_everything
-        self.scope = "Company-wide" if actor.reads_everything else "Your book of business"
+        self.scope = i18n.gettext("Company-wide" if actor.reads_everything else "Your book of business")
         self.can_work_tasks = actor.role != Role.executive
         with read_session() as session:
             figures = [*self._tasks(session, actor), *self._deals(session, actor), self._detractors(session, actor),
@@ -91,8 +91,8 @@ class HomeState(rx.State):
                                  limit=TASK_ROWS)
         self.overdue_tasks = [_task(row, actor.time_zone) for row in board.overdue.rows]
         self.today_tasks = [_task(row, actor.time_zone) for row in board.today.rows]
-        return [_figure("overdue-tasks", "Overdue tasks", number(board.overdue.total), _link(routes.TASKS, show="overdue")),
-                _figure("today-tasks", "Due today", number(board.today.total), _link(routes.TASKS, show="today"))]
+        return [_figure("overdue-tasks", i18n.gettext("Overdue tasks"), number(board.overdue.total), _link(routes.TASKS, show="overdue")),
+                _figure("today-tasks", i18n.gettext("Due today"), number(board.today.total), _link(routes.TASKS, show="today"))]
 
     def _deals(self, session, actor: Actor) -> list[dict[str, str]]:
         today = local_today(actor.time_zone)
@@ -102,9 +102,9 @@ class HomeState(rx.State):
         late = deals.deals_due(session=session, actor=actor, board=deals.BoardFilter(overdue_on=today), limit=ROWS)
         self.closing_deals = [_deal(card) for card in closing.first]
         self.overdue_deals = [_deal(card) for card in late.first]
-        return [_figure("closing-deals", "Open deals closing this month", number(closing.count),
+        return [_figure("closing-deals", i18n.gettext("Open deals closing this month"), number(closing.count),
                         _link(routes.PIPELINE, month=f"{month:%Y-%m}"), money(closing.amount)),
-                _figure("overdue-deals", "Overdue deals", number(late.count), _link(routes.PIPELINE, overdue=OVERDUE),
+                _figure("overdue-deals", i18n.gettext("Overdue deals"), number(late.count), _link(routes.PIPELINE, overdue=OVERDUE),
                         money(late.amount))]
 
     def _detractors(self, session, actor: Actor) -> dict[str, str]:
@@ -114,11 +114,11 @@ class HomeState(rx.State):
         owner = None if actor.reads_everything else actor.id
         found = answers_preview(session=session, actor=actor, limit=ROWS, filters=FeedbackFilters(
             nps_band="detractor", submitted_from=since, owner_id=owner))
-        self.detractors = [{"id": str(row.id), "customer": row.customer_name or "Anonymous",
+        self.detractors = [{"id": str(row.id), "customer": row.customer_name or i18n.gettext("Anonymous"),
                             "customer_link": routes.customer_page(row.customer_id) if row.customer_id else "",
                             "nps": str(row.nps), "submitted": day(row.submitted_at, actor.time_zone),
                             "comment": (row.comment or "")[:140]} for row in found.newest]
-        return _figure("detractors", f"Detractors, last {DETRACTOR_DAYS} days", number(found.total),
+        return _figure("detractors", i18n.gettext("Detractors, last {days} days", days=DETRACTOR_DAYS), number(found.total),
                        _link(routes.INBOX, nps_band="detractor", owner=owner, **{"from": since.isoformat()}))
 
     def _churn(self, session, actor: Actor) -> dict[str, str]:
@@ -127,16 +127,17 @@ class HomeState(rx.State):
         self.churn_fitted = moment(risk.fitted_at, actor.time_zone) if risk else ""
         self.churn_customers = [{"id": str(cid), "name": name, "link": routes.customer_page(cid),
                                  "probability": percent(risk.probabilities[cid], decimals=0)} for cid, name in at_risk[:ROWS]]
-        return _figure("churn", "Customers at churn risk", number(len(at_risk)) if risk else "—",
-                       _link(routes.CUSTOMERS, risk=CHURN_RISK), f"fitted {self.churn_fitted}" if risk else "not fitted yet")
+        return _figure("churn", i18n.gettext("Customers at churn risk"), number(len(at_risk)) if risk else "—",
+                       _link(routes.CUSTOMERS, risk=CHURN_RISK),
+                       i18n.gettext("fitted {when}", when=self.churn_fitted) if risk else i18n.gettext("not fitted yet"))
 
     def _month_to_date(self, session, actor: Actor) -> dict[str, str]:
         """This month's revenue so far against its target: the cockpit's revenue card for "This month"."""
-        link = _link(routes.COCKPIT, period="this_month")
+        link, title = _link(routes.COCKPIT, period="this_month"), i18n.gettext("Revenue, month to date")
         facts, _ = current_facts(session=session, actor=actor)
         if facts is None:  # the cockpit's first snapshot is loading in the background
-            self.month = {"value": "—", "target": "", "status": "none", "note": "The figures are being loaded."}
-            return _figure("month", "Revenue, month to date", "—", link, "loading")
+            self.month = {"value": "—", "target": "", "status": "none", "note": i18n.gettext("The figures are being loaded.")}
+            return _figure("month", title, "—", link, i18n.gettext("loading"))
         start, end = evaluation.period_for("this_month", datetime.now(UTC).date())
         filters = evaluation.CockpitFilters(start=start, end=end)
         directory = staff_directory(session=session, actor=actor)
@@ -147,13 +148,14 @@ class HomeState(rx.State):
                                    rep_names={uid: name for uid, name, _ in directory})
         value = kpi_value(card.definition.unit, card.actual.value)
         if card.target is None:
-            self.month = {"value": value, "target": "", "status": "none", "note": "No target set for this month."}
-            return _figure("month", "Revenue, month to date", value, link, "no target")
+            self.month = {"value": value, "target": "", "status": "none", "note": i18n.gettext("No target set for this month.")}
+            return _figure("month", title, value, link, i18n.gettext("no target"))
         target = kpi_value(card.definition.unit, card.target)
         share = percent(card.actual.value / card.target, decimals=0) if card.target else "—"
         self.month = {"value": value, "target": target, "status": card.status,
-                      "note": f"{share} of the {target} target ({card.target_source})."}
-        return _figure("month", "Revenue, month to date", value, link, f"{share} of {target}")
+                      "note": i18n.gettext("{share} of the {target} target ({source}).", share=share, target=target,
+                                              source=i18n.say(card.target_source))}
+        return _figure("month", title, value, link, i18n.gettext("{share} of {target}", share=share, target=target))
 
     # --- working a task in place -------------------------------------------------------------------
 
@@ -167,7 +169,7 @@ class HomeState(rx.State):
     def mark_done(self, task_id: str) -> Any:
         target = as_id(task_id)
         if target is None:
-            raise NotFound("No such task.")
+            raise NotFound(i18n.N_("No such task."))
         actor = current_actor()
         with write_session() as session:
             task = tasks.set_task_done(session=session, actor=actor, task_id=target, done=True, now=utcnow())
@@ -179,7 +181,7 @@ class HomeState(rx.State):
     def reschedule(self, task_id: str, choice: str) -> Any:
         target = as_id(task_id)
         if target is None or not isinstance(choice, str) or choice not in {value for value, _ in RESCHEDULES}:
-            raise NotFound("No such task or reschedule.")
+            raise NotFound(i18n.N_("No such task or reschedule."))
         actor = current_actor()
         with write_session() as session:
             task = tasks.reschedule_task(session=session, actor=actor, task_id=target, choice=Reschedule(choice),

@@ -118,17 +118,17 @@ class ImportState(rx.State):
             return rx.toast.warning(i18n.gettext("An import is still running on this page."))
         self._forget_upload()
         if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
-            self.file_error = "Choose one CSV file."
+            self.file_error = i18n.gettext("Choose one CSV file.")
             return None
         data = await files[0].read(imports.MAX_UPLOAD_BYTES + 1)
         if len(data) > imports.MAX_UPLOAD_BYTES:
-            self.file_error = f"The file is larger than {imports.MAX_UPLOAD_BYTES // (1024 * 1024)} MB: " \
-                              "import it with `crm-app import` instead."
+            self.file_error = i18n.gettext("The file is larger than {megabytes} MB: import it with `crm-app import` "
+                                           "instead.", megabytes=imports.MAX_UPLOAD_BYTES // (1024 * 1024))
             return None
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            self.file_error = "The file is not UTF-8 text: save it as \"CSV UTF-8\" and choose it again."
+            self.file_error = i18n.gettext("The file is not UTF-8 text: save it as \"CSV UTF-8\" and choose it again.")
             return None
         self._upload = _store_upload(data)
         self.file_name = (files[0].filename or "upload.csv")[:120]
@@ -199,7 +199,8 @@ class ImportState(rx.State):
         self._show(report)
         self.step = "written" if commit else "checked"
         if commit:
-            return rx.toast.success(f"Import finished: {report.created:,} created, {report.updated:,} updated.")
+            return rx.toast.success(i18n.gettext("Import finished: {created} created, {updated} updated.",
+                                                  created=f"{report.created:,}", updated=f"{report.updated:,}"))
         return None
 
     async def _importer(self) -> Actor | None:

@@ -101,13 +101,13 @@ class OrderState(rx.State):
             messages = iter(errors)
             self.draft = [line | {"error": "; ".join(next(messages).values())
                                   if str(line["product_id"] or "").strip() else ""} for line in typed]
-            self.lines_error = "Fix the lines marked below." if kept else "An order needs at least one line."
+            self.lines_error = i18n.gettext("Fix the lines marked below." if kept else "An order needs at least one line.")
             return None
         try:
             with write_session() as session:
                 orders.replace_order_lines(session=session, actor=current_actor(), order_id=self.order_id, lines=drafts)
         except orders.InvalidOrderChange as refusal:
-            self.lines_error = str(refusal)
+            self.lines_error = i18n.say(str(refusal))
             return None
         self._show(self.order_id)
         return rx.toast.success(i18n.gettext("Lines saved; the total is recomputed."))
@@ -118,7 +118,7 @@ class OrderState(rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         status = form.get("status")
         if status not in (OrderStatus.cancelled.value, OrderStatus.refunded.value):
-            self.close_error = "Choose to cancel or to refund the order."
+            self.close_error = i18n.gettext("Choose to cancel or to refund the order.")
             return None
         try:
             with write_session() as session:

@@ -64,8 +64,9 @@ class OrderFormState(CustomerPicker, rx.State):
     def _gap(self, total: float) -> str:
         gap = round(float(self.deal["amount_value"]) - total, 2)
         if gap == 0:
-            return "The lines match the deal amount."
-        return f"{money(abs(gap))} {'below' if gap > 0 else 'above'} the deal amount."
+            return i18n.gettext("The lines match the deal amount.")
+        return i18n.gettext("{amount} below the deal amount." if gap > 0 else "{amount} above the deal amount.",
+                            amount=money(abs(gap)))
 
     def _show_customer(self, customer: Customer | None) -> None:
         self.customer_name = customer.name if customer else ""
@@ -139,9 +140,9 @@ class OrderFormState(CustomerPicker, rx.State):
     def save(self) -> Any:
         """Validate every line again, then store the order; its total is computed again by the repository."""
         drafts = self._price_lines(show_missing=True)
-        self.errors = {"customer": "Choose the customer this order is for."} if not self.customer_id else {}
+        self.errors = {"customer": i18n.gettext("Choose the customer this order is for.")} if not self.customer_id else {}
         if not self.lines:
-            self.errors["lines"] = "Add at least one line."
+            self.errors["lines"] = i18n.gettext("Add at least one line.")
         if self.errors or any(d is None for d in drafts):
             return rx.toast.error(i18n.gettext("Some fields need your attention before the order can be saved."))
         try:

@@ -71,7 +71,7 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
         try:
             return customer_for(session=session, actor=current_actor(), customer_id=customer_id).name
         except NotFound:
-            return "a customer you cannot see"
+            return i18n.gettext("a customer you cannot see")
 
     @staff_event()
     def load(self) -> None:
@@ -109,7 +109,7 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
     def set_status(self, order_id: str, status: str) -> Any:
         target = as_id(order_id)
         if target is None or status not in STATUSES:
-            raise NotFound("No such order or status.")
+            raise NotFound(i18n.N_("No such order or status."))
         with write_session() as session:
             orders.set_order_status(session=session, actor=current_actor(), order_id=target,
                                     status=OrderStatus(status))

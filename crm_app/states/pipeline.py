@@ -37,7 +37,8 @@ def _card(card: deals.DealCard, today: date) -> dict[str, str]:
             "overdue": "yes" if deal_is_overdue(card.stage, card.expected_close, today) else "",
             "customer": card.customer_name,
             "customer_link": routes.customer_page(card.customer_id), "amount": money(card.amount),
-            "close": f"Closes {day(card.expected_close)}" if card.expected_close else "No close date",
+            "close": (i18n.gettext("Closes {day}", day=day(card.expected_close)) if card.expected_close
+                  else i18n.gettext("No close date")),
             "owner": card.owner_name, "owner_id": str(card.owner_id)}
 
 

@@ -17,7 +17,7 @@ from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.customer import CustomerState
 from crm_app.states.forms import as_id
 
-ERASE_MISMATCH = "Type the customer's name exactly as shown to confirm."
+ERASE_MISMATCH = i18n.N_("Type the customer's name exactly as shown to confirm.")
 
 
 class PrivacyState(rx.State):
@@ -32,7 +32,7 @@ class PrivacyState(rx.State):
         """The customer of the page the event came from (the last part of /customers/<id>)."""
         customer_id = as_id(str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1])
         if customer_id is None:
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         return customer_id
 
     @staff_event()
@@ -70,10 +70,10 @@ class PrivacyState(rx.State):
         # On a worker thread: leaving no copy rewrites tables on PostgreSQL, which must not stall other users.
         erasure = await asyncio.to_thread(_erase_when_confirmed, current_actor(), customer_id, typed)
         if erasure is None:
-            self.erase_errors = {"confirm_name": ERASE_MISMATCH}
+            self.erase_errors = {"confirm_name": i18n.gettext(ERASE_MISMATCH)}
             return None
         self.erase_open, self.erase_errors = False, {}
-        self.customer_name = f"Erased customer {customer_id}"
+        self.customer_name = i18n.gettext("Erased customer {id}", id=customer_id)
         return [rx.toast.success(i18n.gettext("Customer erased: {value} anonymised. Figures are unchanged.", value=erasure.describe())),
                 CustomerState.load]
 

@@ -43,7 +43,8 @@ class SavedViews(rx.State, mixin=True):
         self.saved_views = [
             {"id": str(view.id), "name": view.name, "own": "yes" if view.own else "",
              "shared": "yes" if view.shared else "",
-             "note": ("shared with everybody" if view.own else f"shared by {view.owner_name}") if view.shared else ""}
+             "note": (i18n.gettext("shared with everybody") if view.own
+                      else i18n.gettext("shared by {name}", name=view.owner_name)) if view.shared else ""}
             for view in views
         ]
         self.current_view = next((view.name for view in views if view.filters == on_screen), "")

@@ -31,7 +31,8 @@ from crm_app.states.customer_picker import CustomerPicker
 from crm_app.states.forms import as_id, parse_form
 
 EVERYONE = "everyone"
-BUCKETS = (("overdue", "Overdue"), ("today", "Today"), ("upcoming", "Upcoming"), ("recently_done", "Done this week"))
+BUCKETS = (("overdue", i18n.N_("Overdue")), ("today", i18n.N_("Today")), ("upcoming", i18n.N_("Upcoming")),
+           ("recently_done", i18n.N_("Done this week")))
 # Read in the browser on the first load of /tasks: the default of the user's time zone setting.
 BROWSER_TIME_ZONE = "Intl.DateTimeFormat().resolvedOptions().timeZone"
 KINDS = tuple(kind.value for kind in ActivityKind)
@@ -172,25 +173,27 @@ class TasksState(CustomerPicker, rx.State):
     def create_task(self, form_data: dict) -> Any:
         draft, self.errors = parse_form(tasks.TaskDraft, form_data, DRAFT_FIELDS)
         if not self.customer_id and not self.deal_id:
-            self.errors["customer"] = "Choose the customer this task is about."
+            self.errors["customer"] = i18n.gettext("Choose the customer this task is about.")
         if self.errors:
             return rx.toast.error(i18n.gettext("Some fields need your attention before the task can be saved."))
         with write_session() as session:
-            tasks.create_task(session=session, actor=current_actor(), draft=draft,
-                              customer_id=self.customer_id or None, deal_id=self.deal_id or None)
+            actor = current_actor()
+            task = tasks.create_task(session=session, actor=actor, draft=draft,
+                                     customer_id=self.customer_id or None, deal_id=self.deal_id or None)
+            due = _when(task.due_at, actor.time_zone)
         self.form_key += 1
         self._reload()
-        return rx.toast.success(f"Task saved: due {draft.due_on} {draft.due_time:%H:%M}.")
+        return rx.toast.success(i18n.gettext("Task saved: due {due}.", due=due))
 
     @staff_event(Role.admin, Role.sales_rep)
     def mark_done(self, task_id: str, done: bool) -> Any:
         target = as_id(task_id)
         if target is None or not isinstance(done, bool):
-            raise NotFound("No such task.")
+            raise NotFound(i18n.N_("No such task."))
         with write_session() as session:
             tasks.set_task_done(session=session, actor=current_actor(), task_id=target, done=done, now=utcnow())
         self._reload()
-        return rx.toast.success("Marked done." if done else "Opened again.")
+        return rx.toast.success(i18n.gettext("Marked done." if done else "Opened again."))
 
     @staff_event(Role.admin, Role.sales_rep)
     def ask_to_delete(self, task_id: str, subject: str) -> None:
@@ -217,7 +220,7 @@ class TasksState(CustomerPicker, rx.State):
         target = as_id(task_id)
         shown = next((row for rows in self.buckets.values() for row in rows if row["id"] == str(target)), None)
         if shown is None:
-            raise NotFound("No such task.")
+            raise NotFound(i18n.N_("No such task."))
         self.editing_id, self.editing, self.edit_errors = target, shown, {}
 
     @staff_event()
@@ -232,16 +235,18 @@ class TasksState(CustomerPicker, rx.State):
         if self.edit_errors:
             return rx.toast.error(i18n.gettext("Some fields need your attention before the task can be saved."))
         with write_session() as session:
-            tasks.update_task(session=session, actor=current_actor(), task_id=self.editing_id, draft=draft)
+            actor = current_actor()
+            task = tasks.update_task(session=session, actor=actor, task_id=self.editing_id, draft=draft)
+            due = _when(task.due_at, actor.time_zone)
         self.editing_id, self.editing = 0, {}
         self._reload()
-        return rx.toast.success(f"Task saved: due {draft.due_on} {draft.due_time:%H:%M}.")
+        return rx.toast.success(i18n.gettext("Task saved: due {due}.", due=due))
 
     @staff_event(Role.admin, Role.sales_rep)
     def reschedule(self, task_id: str, choice: str) -> Any:
         target = as_id(task_id)
         if target is None or not isinstance(choice, str) or choice not in {value for value, _ in RESCHEDULES}:
-            raise NotFound("No such task or reschedule.")
+            raise NotFound(i18n.N_("No such task or reschedule."))
         actor = current_actor()
         with write_session() as session:
             task = tasks.reschedule_task(session=session, actor=actor, task_id=target, choice=Reschedule(choice),
@@ -254,7 +259,7 @@ class TasksState(CustomerPicker, rx.State):
     def reassign(self, task_id: str, owner_id: str) -> Any:
         target, owner = as_id(task_id), as_id(owner_id)
         if target is None or owner is None:
-            raise NotFound("No such task or person.")
+            raise NotFound(i18n.N_("No such task or person."))
         with write_session() as session:
             tasks.reassign_task(session=session, actor=current_actor(), task_id=target, owner_id=owner)
         self._reload()

@@ -23,6 +23,7 @@ from crm_app.data.repositories.timeline import Cursor, TimelineEntry
 from crm_app.domain import OUTCOMES, LoggedKind
 from crm_app.due_times import DEFAULT_TIME_ZONE, known_time_zone
 from crm_app.formatting import moment
+from crm_app.labels import label as label_of
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import parse_form
 
@@ -83,9 +84,9 @@ def text_parts(text: str) -> list[TextPart]:
 def _row(entry: TimelineEntry, time_zone: str) -> TimelineRow:
     link, label = "", ""
     if entry.order_id is not None:
-        link, label = routes.order_page(entry.order_id), f"Open order #{entry.order_id}"
+        link, label = routes.order_page(entry.order_id), i18n.gettext("Open order #{number}", number=entry.order_id)
     elif entry.deal_id is not None:
-        link, label = routes.deal_page(entry.deal_id), "Open deal"
+        link, label = routes.deal_page(entry.deal_id), i18n.gettext("Open deal")
     return TimelineRow(
         key=f"{entry.kind}-{entry.id}", id=entry.id, kind=entry.kind, icon=ICONS[entry.kind],
         when=moment(entry.at, time_zone), title=entry.title, who=entry.who or "",
@@ -139,7 +140,7 @@ class TimelineState(rx.State):
 
     def _page(self, after: Cursor | None) -> timeline.TimelinePage:
         if not (self.customer_id or self.deal_id):
-            raise NotFound("No such customer.")
+            raise NotFound(i18n.N_("No such customer."))
         kinds = frozenset(self.kind_filters)
         with read_session() as session:
             return timeline.timeline_page(session=session, actor=current_actor(), customer_id=self.customer_id or None,
@@ -196,15 +197,15 @@ class TimelineState(rx.State):
                                   follow_up=follow_up)
         self.form_key += 1
         self._show_first_page()
-        return rx.toast.success(f"{draft.kind.value.capitalize()} logged" + (" with a follow-up task."
-                                                                             if follow_up else "."))
+        return rx.toast.success(i18n.gettext("{kind} logged with a follow-up task." if follow_up else "{kind} logged.",
+                                             kind=label_of(draft.kind.value)))
 
     # --- editing and deleting one's own entries ------------------------------------------------------------
 
     def _own_row(self, key: Any) -> TimelineRow:
         row = next((row for row in self.rows if isinstance(key, str) and row.key == key and row.own), None)
         if row is None:
-            raise NotFound("No such entry of yours.")
+            raise NotFound(i18n.N_("No such entry of yours."))
         return row
 
     @staff_event(Role.admin, Role.sales_rep)

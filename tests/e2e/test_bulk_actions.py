@@ -17,6 +17,7 @@ from crm_app.data.models import Activity, AuditLog, Campaign, CampaignTarget, Cu
 from crm_app.data.repositories import campaigns
 from crm_app.data.repositories.users import actor_of
 from crm_app.due_times import at_wall_clock
+from crm_app.formatting import moment
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -92,12 +93,14 @@ def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(ne
         expect(page.get_by_test_id("error-subject")).to_have_text("Write what is to be done, in 1 to 200 characters.")
         page.get_by_label("What is to be done").fill(subject)
         page.get_by_role("button", name="Create tasks").click()
-        expect(page.get_by_text(f"2 customers given a task: due {due_on} {due_time}.", exact=True)).to_be_visible()
         with Session(engine) as session:
             zone = session.exec(select(User.time_zone).where(User.id == rep1.id)).one()
+        due = at_wall_clock(date.fromisoformat(due_on), time.fromisoformat(due_time), zone)
+        # The due moment as every page writes it, on the rep's clock ("Dec 7, 2026, 9:00 AM").
+        expect(page.get_by_text(f"2 customers given a task: due {moment(due, zone)}.", exact=True)).to_be_visible()
+        with Session(engine) as session:
             made = session.exec(select(Activity.customer_id, Activity.owner_id, Activity.due_at)
                                 .where(Activity.subject == subject).order_by(Activity.customer_id)).all()
-        due = at_wall_clock(date.fromisoformat(due_on), time.fromisoformat(due_time), zone)
         assert [tuple(row) for row in made] == [(i, rep1.id, due) for i in sorted(i for i, _ in chosen)]
     finally:
         with Session(engine) as session:

@@ -62,6 +62,7 @@ def test_a_user_who_chooses_chinese_reads_the_shell_in_chinese_and_can_switch_ba
     open_page(page, f"{app_url}/customers")
     _expect_navigation(page, "客户", "销售漏斗", "我的账户", "销售代表")
     expect(page.get_by_test_id("menu-button")).to_have_attribute("aria-label", "打开菜单")
+    expect(page).to_have_title(f"客户 · {COMPANY_NAME}")  # the title bar too
 
     page.get_by_test_id("nav-account").click()
     wait_until_live(page)
@@ -70,6 +71,7 @@ def test_a_user_who_chooses_chinese_reads_the_shell_in_chinese_and_can_switch_ba
     expect(page.get_by_text("Language saved.")).to_be_visible()
     open_page(page, f"{app_url}/")
     _expect_navigation(page, "Customers", "Pipeline", "Your account", "Sales rep")
+    expect(page).to_have_title(f"My day · {COMPANY_NAME}")
     assert user_by_email(e2e_database_url, email).language == "en"
 
 

@@ -6,14 +6,15 @@ literal there with words in it must be a message: the first argument of `gettext
 nouns) or `N_` (translated where it is shown), or be no UI text at all: a docstring, a log line, JavaScript run
 in the browser (`rx.call_script`), a file name. What is left is reported with its file and line.
 
-What counts as words: as in ui_text (a letter and a space, or a capital letter), and the VERBATIM words, which are
-the same in every language, do not count.
+What counts as words: as in ui_text (a letter and a space, or a capital letter); the VERBATIM words, which are
+the same in every language, file names and strftime formats do not count.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,12 +22,17 @@ from tests.unit.ui_text import VERBATIM
 
 MESSAGE_CALLS = {"gettext", "ngettext", "count_of", "N_", "say", "t"}
 NOT_UI_TEXT = {"call_script", "getLogger", "debug", "info", "warning", "error", "exception", "download"}
-_LOGGERS = {"logger", "logging", "log"}
+_LOGGERS = {"logger", "logging", "log", "_log", "_logger"}
 
 
 def _words(text: str) -> bool:
     text = text.strip()
     if not re.search(r"[A-Za-z]", text) or text in VERBATIM or re.fullmatch(r"[\w.-]+\.(csv|xlsx|json)", text):
+        return False
+    if re.fullmatch(r"(%[A-Za-z]|[-/:. T])+", text):  # a strftime format
+        return False
+    if text in zoneinfo.available_timezones() or re.fullmatch(r"[\w.]+\(\)[\w.()]*", text) \
+            or text.startswith(("window.", "document.")):  # a zone, JavaScript
         return False
     return " " in text or bool(re.search(r"[A-Z]", text))
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from crm_app.counts import count_of
+from crm_app.i18n import gettext
 from crm_app.data.models import Customer
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.repositories import campaigns, customers, tasks, webhooks
@@ -144,15 +145,18 @@ def add_to_campaign(*, session: Session, actor: Actor, selection: Selection, cam
 
 def describe_addition(result: CampaignResult) -> str:
     """'12 customers added to “Spring offer” (1 of them held out, never contacted); 3 left out: 2 without email
-    consent or address, 1 already in the campaign.'"""
+    consent or address, 1 already in the campaign.' In the acting user's language."""
     a = result.addition
-    text = f"{count_of(a.added, 'customer')} added to “{a.campaign_name}”"
+    text = gettext("{customers} added to “{campaign}”", customers=count_of(a.added, "customer"), campaign=a.campaign_name)
     if a.held_out:
-        text += f" ({a.held_out:,} of them held out, never contacted)"
-    reasons = [f"{a.without_consent:,} without {a.consent} consent or address"] if a.without_consent else []
-    reasons += [f"{a.already_in:,} already in the campaign"] if a.already_in else []
+        text += gettext(" ({held_out} of them held out, never contacted)", held_out=f"{a.held_out:,}")
+    without = ("{count} without email consent or address" if a.consent == "email"
+               else "{count} without phone consent or address")
+    reasons = [gettext(without, count=f"{a.without_consent:,}")] if a.without_consent else []
+    reasons += [gettext("{count} already in the campaign", count=f"{a.already_in:,}")] if a.already_in else []
     left_out = a.without_consent + a.already_in
-    return text + (f"; {left_out:,} left out: {', '.join(reasons)}." if reasons else ".")
+    return text + (gettext("; {count} left out: {reasons}.", count=f"{left_out:,}", reasons=gettext(", ").join(reasons))
+                   if reasons else gettext("."))
 
 
 def export_selection(*, session: Session, actor: Actor, selection: Selection) -> list[tuple]:
@@ -162,7 +166,9 @@ def export_selection(*, session: Session, actor: Actor, selection: Selection) ->
 
 
 def describe(result: BulkResult, done: str) -> str:
-    """'12 customers reassigned', with the ones left as they were when there are some."""
-    text = f"{count_of(result.changed, 'customer')} {done}"
+    """'12 customers reassigned', with the ones left as they were when there are some; `done` is a message id
+    (N_("reassigned")), said in the acting user's language."""
+    text = gettext("{customers} {done}", customers=count_of(result.changed, "customer"), done=gettext(done))
     unchanged = result.selected - result.changed
-    return text + (f" ({count_of(unchanged, 'customer')} already had that owner)" if unchanged else "")
+    return text + (gettext(" ({customers} already had that owner)", customers=count_of(unchanged, "customer"))
+                   if unchanged else "")

@@ -19,6 +19,7 @@ from crm_app.data.models import (
 from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app import routes
+from crm_app.i18n import gettext
 from crm_app.data.repositories import mail_outbox, webhooks
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.search import customer_matches, escaped
@@ -419,8 +420,8 @@ def duplicate_candidates(
     name and company closely match it; exact matches first, then by similarity."""
     reasons: dict[int, list[str]] = {}
     rank: dict[int, float] = {}
-    for label, column, value in (("same email", Customer.email, details.email),
-                                 ("same phone", Customer.phone, details.phone)):
+    for label, column, value in ((gettext("same email"), Customer.email, details.email),
+                                 (gettext("same phone"), Customer.phone, details.phone)):
         if not value:
             continue
         statement = _others_visible(select(Customer.id).where(column == value), actor, exclude_id)
@@ -428,7 +429,7 @@ def duplicate_candidates(
             reasons.setdefault(row_id, []).append(label)
             rank[row_id] = 1000.0
     for row_id, score in _similar_by_name(session, actor, details, exclude_id).items():
-        reasons.setdefault(row_id, []).append(f"similar name and company ({score:.0f}% alike)")
+        reasons.setdefault(row_id, []).append(gettext("similar name and company ({score}% alike)", score=f"{score:.0f}"))
         rank[row_id] = rank.get(row_id, 0.0) + score
     chosen = sorted(rank, key=lambda row_id: (-rank[row_id], row_id))[:limit]
     if not chosen:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from crm_app.i18n import N_
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.analytics.topics import fit_topics
 from crm_app.analytics.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
@@ -76,21 +77,21 @@ def open_invite(*, session: Session, token: str, now: datetime | None = None) ->
     try:
         payload = _serializer().loads(token, max_age=INVITE_MAX_AGE.total_seconds())
     except SignatureExpired as error:
-        raise InviteRefused("This survey link has expired. You can still answer anonymously.") from error
+        raise InviteRefused(N_("This survey link has expired. You can still answer anonymously.")) from error
     except BadSignature as error:
-        raise InviteRefused("This survey link is not valid. You can still answer anonymously.") from error
+        raise InviteRefused(N_("This survey link is not valid. You can still answer anonymously.")) from error
     if not isinstance(payload, dict) or not isinstance(payload.get("invite"), int):
-        raise InviteRefused("This survey link is not valid. You can still answer anonymously.")
+        raise InviteRefused(N_("This survey link is not valid. You can still answer anonymously."))
     row = session.exec(
         select(FeedbackInvite, Customer.name)
         .join(Customer, Customer.id == FeedbackInvite.customer_id)
         .where(FeedbackInvite.id == payload["invite"], FeedbackInvite.nonce == payload.get("nonce"))
     ).first()
     if row is None:
-        raise InviteRefused("This survey link is not valid. You can still answer anonymously.")
+        raise InviteRefused(N_("This survey link is not valid. You can still answer anonymously."))
     invite, customer_name = row
     if invite.used_at is not None:
-        raise InviteRefused("This survey link has already been used. Thank you for your answer!")
+        raise InviteRefused(N_("This survey link has already been used. Thank you for your answer!"))
     return Invite(id=invite.id, customer_id=invite.customer_id, customer_name=customer_name)
 
 
@@ -198,7 +199,7 @@ def _spend_invite(session: Session, invite: Invite) -> None:
         .values(used_at=utcnow())
     )
     if spent.rowcount != 1:
-        raise InviteRefused("This survey link has already been used. Thank you for your answer!")
+        raise InviteRefused(N_("This survey link has already been used. Thank you for your answer!"))
 
 
 def _follow_up_task(session: Session, feedback: Feedback, invite: Invite) -> None:

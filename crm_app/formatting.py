@@ -4,7 +4,8 @@ package: nothing downloads at run time).
 One place decides how a value looks on screen, in CSV headers and on chart axes: amounts in the company's currency
 (`CRM_CURRENCY`) with its symbol, and every number in the company's locale (`CRM_LOCALE`, e.g. en_US "$1,234.50",
 de_DE "1.234,50 €"). Dates are the locale's medium date ("Dec 5, 2026"); a moment is that date plus the short time
-("Dec 5, 2026, 2:30 PM"), always on the user's own clock (due_times.wall_clock: stored times are UTC).
+("Dec 5, 2026, 2:30 PM"), always on the user's own clock (due_times.wall_clock: stored times are UTC), in the
+language the user reads (`reading_locale`).
 
 Every function takes `locale`/`currency` for tests and reports; left out, the company's settings apply.
 """
@@ -26,6 +27,7 @@ from babel.numbers import (
 )
 
 from crm_app.due_times import wall_clock
+from crm_app.i18n import ENGLISH, current_language
 
 MISSING = "–"  # what an absent value shows: an en dash, never "None" or "nan"
 DATE_STYLE = "medium"
@@ -66,6 +68,16 @@ def company_currency() -> str:
 def company_locale() -> str:
     """The company's locale (CRM_LOCALE)."""
     return _company()[1]
+
+
+def reading_locale() -> str:
+    """The locale dates are written in for the acting user: the company's (CRM_LOCALE), unless the user reads the
+    app in another language (crm_app/i18n.py), whose own locale then writes them ("2026年12月5日" for a reader of
+    Chinese in an en_US company). Amounts and numbers keep the company's locale, a figure being the company's."""
+    language, company = current_language(), company_locale()
+    if language == ENGLISH or Locale.parse(company).language == Locale.parse(language).language:
+        return company
+    return language
 
 
 def _missing(value: object) -> bool:
@@ -124,7 +136,7 @@ def day(value: date | datetime | None, time_zone: str | None = None, *, locale: 
     if value is None:
         return MISSING
     plain = wall_clock(value, time_zone).date() if isinstance(value, datetime) else value
-    return format_date(plain, DATE_STYLE, locale=locale or company_locale())
+    return format_date(plain, DATE_STYLE, locale=locale or reading_locale())
 
 
 def moment(value: datetime | None, time_zone: str | None, *, locale: str | None = None) -> str:
@@ -132,7 +144,7 @@ def moment(value: datetime | None, time_zone: str | None, *, locale: str | None 
     "Dec 5, 2026, 2:30 PM" (en_US), "05.12.2026, 14:30" (de_DE)."""
     if value is None:
         return MISSING
-    loc = locale or company_locale()
+    loc = locale or reading_locale()
     local = wall_clock(value, time_zone)
     pattern = get_datetime_format(DATE_STYLE, locale=loc).replace("'", "")
     clock = format_time(local.replace(tzinfo=None), TIME_STYLE, locale=loc)

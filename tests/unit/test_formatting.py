@@ -97,3 +97,17 @@ def test_valid_currency_upper_cases_and_refuses_unknown_codes():
     assert formatting.valid_currency(" cny ") == "CNY"
     with pytest.raises(ValueError, match="unknown currency 'US'"):
         formatting.valid_currency("US")
+
+
+def test_a_reader_of_chinese_reads_dates_in_chinese_and_amounts_in_the_companys_locale(monkeypatch):
+    from crm_app import i18n
+
+    monkeypatch.setattr(formatting, "_company", lambda: ("USD", "en_US"))
+    with i18n.speaking("zh_CN"):
+        assert formatting.day(date(2026, 12, 5)) == "2026年12月5日"
+        assert formatting.moment(datetime(2026, 12, 5, 14, 30), "Asia/Shanghai") == "2026年12月5日 22:30"
+        assert formatting.money(1234.5) == "$1,234.50"
+    assert formatting.day(date(2026, 12, 5)) == "Dec 5, 2026"
+    monkeypatch.setattr(formatting, "_company", lambda: ("CNY", "zh_Hans_CN"))  # a Chinese company: its own locale
+    with i18n.speaking("zh_CN"):
+        assert formatting.day(date(2026, 12, 5)) == "2026年12月5日"

@@ -19,6 +19,7 @@ from crm_app.data.permissions import NotFound
 from crm_app.data.repositories import campaigns, saved_views
 from crm_app.data.repositories.mail_outbox import mail_not_sent_notice
 from crm_app.domain import CampaignChannel, CampaignStatus
+from crm_app.i18n import N_
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import as_id, parse_form
 
@@ -33,7 +34,12 @@ def _percent(value: float | None, digits: int = 1) -> str:
 
 
 def _points(value: float | None) -> str:
-    return "–" if value is None or value != value else f"{value * 100:+.1f} pts"
+    return "–" if value is None or value != value else i18n.gettext("{points} pts", points=f"{value * 100:+.1f}")
+
+
+def _range(low: str, high: str) -> str:
+    """Two ends of a range or an interval, as the reader says it ("1.0 % to 3.0 %")."""
+    return i18n.gettext("{low} to {high}", low=low, high=high)
 
 
 def _money(value: float | None) -> str:
@@ -48,15 +54,22 @@ def campaign_settings_form(form_data: Any) -> tuple[campaigns.CampaignDraft | No
         try:
             form["holdout_share"] = str(float(share.replace("%", "").strip()) / 100)
         except ValueError:
-            return None, {"holdout_share": "Enter the holdout in percent, e.g. 10."}
+            return None, {"holdout_share": i18n.gettext("Enter the holdout in percent, e.g. 10.")}
     draft, errors = parse_form(campaigns.CampaignDraft, form, SETTINGS_FIELDS)
     return draft, errors
 
 
 def audience_note(audience: campaigns.Audience) -> str:
     """What an audience holds, as the campaign page and the segment map say it."""
-    return (f"{count_of(audience.chosen, 'customer')} chosen; {audience.without_consent:,} left out without consent "
-            f"for the channel; {audience.contacted:,} to contact and {audience.holdout:,} held out.")
+    return i18n.gettext("{chosen} chosen; {without_consent} left out without consent for the channel; {contacted} to "
+                        "contact and {holdout} held out.", chosen=count_of(audience.chosen, "customer"),
+                        without_consent=f"{audience.without_consent:,}", contacted=f"{audience.contacted:,}",
+                        holdout=f"{audience.holdout:,}")
+
+
+def saved_note(note: str) -> str:
+    """An audience note once the audience is saved (the campaign page and the segment map)."""
+    return i18n.gettext("Saved: {note}", note=note)
 
 
 class CampaignsState(rx.State):
@@ -71,11 +84,12 @@ class CampaignsState(rx.State):
             summaries = [campaigns.campaign_summary(session=session, actor=actor, campaign_id=c.id) for c in visible]
         self.rows = [{
             "id": str(s["campaign_id"]), "link": routes.campaign_page(s["campaign_id"]), "name": s["name"],
-            "channel": s["channel"], "status": s["status"], "targets": f"{s['targets']:,}",
+            "channel": i18n.say(str(s["channel"])), "status": i18n.say(str(s["status"])),
+            "targets": f"{s['targets']:,}",
             "holdout": f"{s['holdout_targets']:,}", "response": _percent(s["response_rate"]),
             "uplift": _points(s["uplift"]),
             "uplift_range": ("–" if s["uplift_low"] is None else
-                             f"{s['uplift_low'] * 100:+.1f} to {s['uplift_high'] * 100:+.1f}"),
+                             _range(f"{s['uplift_low'] * 100:+.1f}", f"{s['uplift_high'] * 100:+.1f}")),
             "roi": _percent(s["roi"], 0), "incremental_roi": _percent(s["incremental_roi"], 0),
         } for s in summaries]
         self.can_create = actor.runs_campaigns
@@ -124,7 +138,7 @@ class CampaignState(rx.State):
         actor = current_actor()
         self.reset()
         if campaign_id is None:
-            self.missing = "No such campaign."
+            self.missing = i18n.gettext("No such campaign.")
             return
         try:
             with read_session() as session:
@@ -133,11 +147,12 @@ class CampaignState(rx.State):
                 report = campaigns.campaign_report(session=session, actor=actor, campaign_id=c.id)
                 progress = campaigns.contact_progress(session=session, campaign=c)
         except NotFound as missing:
-            self.missing = str(missing)
+            self.missing = i18n.say(str(missing))
             return
         self.found, self.campaign_id = True, c.id
-        self.facts = {"name": c.name, "channel": str(c.channel), "status": str(c.status), "offer": c.offer or "–",
-                      "cost": _money(c.cost), "dates": f"{c.start_date} to {c.end_date}",
+        self.facts = {"name": c.name, "channel": i18n.say(str(c.channel)), "status": i18n.say(str(c.status)),
+                      "offer": c.offer or "–",
+                      "cost": _money(c.cost), "dates": _range(str(c.start_date), str(c.end_date)),
                       "window": count_of(c.attribution_days, "day"), "holdout": _percent(c.holdout_share, 0),
                       "seed": str(c.seed)}
         self.form = {"name": c.name, "channel": str(c.channel), "offer": c.offer, "cost": f"{c.cost:.2f}",
@@ -148,22 +163,27 @@ class CampaignState(rx.State):
         self.figures = {
             "targets": f"{s['targets']:,}", "holdout_targets": f"{s['holdout_targets']:,}",
             "response": _percent(s["response_rate"]),
-            "response_range": f"{_percent(s['response_rate_low'])} to {_percent(s['response_rate_high'])}",
+            "response_range": _range(_percent(s["response_rate_low"]), _percent(s["response_rate_high"])),
             "holdout_response": _percent(s["holdout_response_rate"]),
-            "holdout_range": f"{_percent(s['holdout_response_rate_low'])} to {_percent(s['holdout_response_rate_high'])}",
-            "uplift": _points(s["uplift"]), "uplift_range": f"{_points(s['uplift_low'])} to {_points(s['uplift_high'])}",
+            "holdout_range": _range(_percent(s["holdout_response_rate_low"]),
+                                    _percent(s["holdout_response_rate_high"])),
+            "uplift": _points(s["uplift"]), "uplift_range": _range(_points(s["uplift_low"]), _points(s["uplift_high"])),
             "revenue_per_target": _money(s["incremental_revenue_per_target"]),
-            "revenue_range": (f"{_money(s['incremental_revenue_per_target_low'])} to "
-                              f"{_money(s['incremental_revenue_per_target_high'])}"),
+            "revenue_range": _range(_money(s["incremental_revenue_per_target_low"]),
+                                    _money(s["incremental_revenue_per_target_high"])),
             "revenue": _money(s["attributed_revenue"]), "incremental_revenue": _money(s["incremental_revenue"]),
             "cost_per_target": _money(s["cost_per_target"]),
             "cost_per_incremental_response": _money(s["cost_per_incremental_response"]),
             "roi": _percent(s["roi"], 0), "incremental_roi": _percent(s["incremental_roi"], 0),
         }
-        self.progress = (f"{progress.contacted:,} of {progress.to_contact:,} contacted, "
-                         f"{progress.holdout:,} held out (never contacted)")
-        if progress.unreachable:
-            self.progress += f", {count_of(progress.unreachable, 'target')} withdrew consent"
+        counts = dict(contacted=f"{progress.contacted:,}", to_contact=f"{progress.to_contact:,}",
+                      holdout=f"{progress.holdout:,}")
+        self.progress = (i18n.gettext("{contacted} of {to_contact} contacted, {holdout} held out (never contacted), "
+                                      "{withdrawn} withdrew consent", **counts,
+                                      withdrawn=count_of(progress.unreachable, "target"))
+                         if progress.unreachable else
+                         i18n.gettext("{contacted} of {to_contact} contacted, {holdout} held out (never contacted)",
+                                      **counts))
         self.is_draft = c.status == CampaignStatus.draft
         self.can_run = actor.runs_campaigns
         self.can_start = self.can_run and (self.is_draft or (c.status == CampaignStatus.running
@@ -172,7 +192,8 @@ class CampaignState(rx.State):
             with read_session() as session:
                 views = saved_views.views_for(session=session, actor=actor, page=routes.CUSTOMERS)
             self.customer_views = [
-                {"id": str(v.id), "name": v.name if v.own else f"{v.name} (shared by {v.owner_name})"} for v in views]
+                {"id": str(v.id), "name": v.name if v.own else i18n.gettext("{name} (shared by {owner})", name=v.name,
+                                                                             owner=v.owner_name)} for v in views]
         self.mail_notice = mail_not_sent_notice() if c.channel == CampaignChannel.email else ""
         self.responses_figure = charts.campaign_responses_figure(report.cumulative)
         self.responses_summary = figure_summary(self.responses_figure)
@@ -194,7 +215,7 @@ class CampaignState(rx.State):
                 campaigns.update_campaign(session=session, actor=current_actor(), campaign_id=self.campaign_id,
                                           draft=draft)
         except campaigns.CampaignLocked as locked:
-            self.errors = {"form": str(locked)}
+            self.errors = {"form": i18n.say(str(locked))}
             return None
         self._show(self.campaign_id)
         return rx.toast.success(i18n.gettext("Settings saved."))
@@ -205,7 +226,7 @@ class CampaignState(rx.State):
         text = lambda name: str(form.get(name) or "").strip()[:200]  # noqa: E731
         self.audience_error = self.audience_note = ""
         if source not in AUDIENCE_SOURCES:
-            self.audience_error = "Choose where the audience comes from."
+            self.audience_error = i18n.gettext("Choose where the audience comes from.")
             return
         try:
             number = lambda name: int(text(name)) if text(name) else None  # noqa: E731
@@ -216,11 +237,11 @@ class CampaignState(rx.State):
                       "churn": dict(churn_top=number("churn_top")),
                       "refs": dict(refs_csv=str(form.get("refs") or ""))}[source]
             if source == "view" and choice["view_id"] is None:
-                raise ValueError("Choose a saved view of /customers.")
+                raise ValueError(N_("Choose a saved view of /customers."))
             if source == "cluster" and choice["cluster"] < 0:
-                raise ValueError("Enter a cluster number from 1.")
+                raise ValueError(N_("Enter a cluster number from 1."))
             if source == "churn" and not (choice["churn_top"] or 0) > 0:
-                raise ValueError("Enter how many of the riskiest customers, from 1.")
+                raise ValueError(N_("Enter how many of the riskiest customers, from 1."))
             actor = current_actor()
             with write_session() as session:
                 ids, unknown = campaigns.audience_source(session=session, actor=actor, **choice)
@@ -228,14 +249,15 @@ class CampaignState(rx.State):
                 audience = act(session=session, actor=actor, campaign_id=self.campaign_id, customer_ids=ids,
                                unknown_refs=unknown)
         except (ValueError, campaigns.CampaignLocked, NotFound) as error:
-            self.audience_error = str(error)
+            self.audience_error = i18n.say(str(error))
             return
         note = audience_note(audience)
         if audience.unknown_refs:
-            note += f" {count_of(len(audience.unknown_refs), 'external ref')} named no customer."
+            note += " " + i18n.gettext("{refs} named no customer.", refs=count_of(len(audience.unknown_refs),
+                                                                                   "external ref"))
         if save:
             self._show(self.campaign_id)
-            note = "Saved: " + note
+            note = saved_note(note)
         self.audience_note = note
 
     @staff_event(*RUNNERS)
@@ -258,4 +280,6 @@ class CampaignState(rx.State):
         except campaigns.CampaignLocked as locked:
             return rx.toast.error(i18n.say(str(locked)))
         self._show(self.campaign_id)
-        return rx.toast.success(f"{progress.contacted:,} of {progress.to_contact:,} contacted.")
+        return rx.toast.success(i18n.gettext("{contacted} of {to_contact} contacted.",
+                                             contacted=f"{progress.contacted:,}",
+                                             to_contact=f"{progress.to_contact:,}"))

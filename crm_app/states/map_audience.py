@@ -9,13 +9,12 @@ from typing import Any
 
 import reflex as rx
 
-from crm_app import routes
-from crm_app.analytics.segment_map import MAP_POINTS
+from crm_app import i18n, routes
 from crm_app.data.db import read_session, write_session
 from crm_app.data.repositories import campaigns, map_audience
 from crm_app.domain import DEFAULT_ATTRIBUTION_DAYS
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.campaigns import RUNNERS, audience_note, campaign_settings_form
+from crm_app.states.campaigns import RUNNERS, audience_note, campaign_settings_form, saved_note
 from crm_app.states.forms import as_id
 from crm_app.states.insights import InsightsState
 
@@ -23,20 +22,6 @@ NEW_CAMPAIGN = "new"
 # The new-campaign fields of the form, by the settings field each one fills.
 NEW_FIELDS = {"map_name": "name", "map_channel": "channel", "map_email_subject": "email_subject",
               "map_email_body": "email_body"}
-
-
-def _picks(points: Any) -> list[tuple[int, int]]:
-    """(trace, index) of each well-formed selected point a client sent; anything else is dropped."""
-    if not isinstance(points, list):
-        return []
-    picks = []
-    for point in points[:MAP_POINTS]:
-        if not isinstance(point, dict):
-            continue
-        trace, index = point.get("curveNumber"), point.get("pointIndex")
-        if all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**31 for v in (trace, index)):
-            picks.append((trace, index))
-    return picks
 
 
 class MapAudienceState(rx.State):
@@ -52,7 +37,7 @@ class MapAudienceState(rx.State):
     async def select_points(self, points: list) -> None:
         """The customers under a selection on the map, counted; the drafts they could become the audience of."""
         insights = await self.get_state(InsightsState)
-        picks = _picks(points)
+        picks = map_audience.picked_points(points)
         actor = current_actor()
         self.errors, self.note, self.link = {}, "", ""
         with read_session() as session:
@@ -70,7 +55,7 @@ class MapAudienceState(rx.State):
         form = form_data if isinstance(form_data, dict) else {}
         self.errors, self.note, self.link = {}, "", ""
         if not self._customer_ids:
-            self.errors = {"form": "Select customers on the map first (box or lasso)."}
+            self.errors = {"form": i18n.gettext("Select customers on the map first (box or lasso).")}
             return None
         target = form.get("map_target")
         actor = current_actor()
@@ -83,10 +68,10 @@ class MapAudienceState(rx.State):
                 "attribution_days": str(DEFAULT_ATTRIBUTION_DAYS), "holdout_share": "10"})
             if draft is None:
                 self.errors = {name: errors[field] for name, field in NEW_FIELDS.items() if field in errors} or \
-                    {"form": next(iter(errors.values()), "Check the campaign's settings.")}
+                    {"form": next(iter(errors.values()), i18n.gettext("Check the campaign's settings."))}
                 return None
         elif as_id(target) is None:
-            self.errors = {"map_target": "Choose a campaign."}
+            self.errors = {"map_target": i18n.gettext("Choose a campaign.")}
             return None
         try:
             with write_session() as session:
@@ -95,9 +80,9 @@ class MapAudienceState(rx.State):
                 audience = campaigns.set_audience(session=session, actor=actor, campaign_id=campaign_id,
                                                   customer_ids=self._customer_ids)
         except (ValueError, campaigns.CampaignLocked) as error:
-            self.errors = {"form": str(error)}
+            self.errors = {"form": i18n.say(str(error))}
             return None
-        self.note = "Saved: " + audience_note(audience)
+        self.note = saved_note(audience_note(audience))
         self.link = routes.campaign_page(campaign_id)
-        return rx.toast.success("The selection is the campaign's audience.")
+        return rx.toast.success(i18n.gettext("The selection is the campaign's audience."))
 

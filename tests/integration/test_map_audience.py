@@ -4,6 +4,7 @@ customers drawn there, which become a draft campaign's audience."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -22,7 +23,9 @@ from crm_app.data.repositories import campaigns, map_audience
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import CampaignChannel, OrderStatus, SalesChannel
+from crm_app.states.map_audience import NEW_CAMPAIGN, MapAudienceState
 from tests.conftest import add_staff
+from tests.integration.handler_runs import page_state, run_as, toast_text, use_database
 
 AS_OF = date(2026, 11, 1)
 
@@ -98,3 +101,26 @@ def test_only_runners_pick_and_only_from_a_segments_fit(engine, fitted):
             with pytest.raises(NotFound):
                 map_audience.selected_customers(session=session, actor=fitted["admin"], run_id=run_id,
                                                 picks=[(0, 0)])
+
+
+def test_well_formed_picks_of_a_selection_are_kept_and_anything_else_dropped():
+    points = [{"curveNumber": 0, "pointIndex": 3}, {"curveNumber": True, "pointIndex": 1}, "x",
+              {"curveNumber": 1, "pointIndex": -1}, {"curveNumber": 2, "pointIndex": 2**31}, {"curveNumber": 1}]
+    assert map_audience.picked_points(points) == [(0, 3)]
+    assert map_audience.picked_points({"curveNumber": 0, "pointIndex": 0}) == []
+
+
+def test_a_chinese_marketer_reads_the_map_audiences_refusals_and_note_in_chinese(engine, fitted, monkeypatch):
+    use_database(monkeypatch, engine)
+    mia = replace(fitted["marketer"], language="zh_CN")
+    page = page_state(MapAudienceState)
+    run_as(mia, page, "make_audience", {"map_target": NEW_CAMPAIGN})
+    assert page.errors == {"form": "请先在地图上选择客户（框选或套索）。"}
+    page._customer_ids = [1, 2, 12]
+    run_as(mia, page, "make_audience", {"map_target": "first"})
+    assert page.errors == {"map_target": "请选择一个营销活动。"}
+    toast = run_as(mia, page, "make_audience", {"map_target": NEW_CAMPAIGN, "map_name": "Map pick",
+                                                "map_channel": "phone"})
+    assert toast_text(toast) == "所选客户已成为该营销活动的受众。"
+    # Customer 2 gave no consent to calls; 10 % of the other two held out rounds to none.
+    assert page.note == "已保存：已选择 3 位客户；1 位因未同意该渠道而排除；2 位待联系，0 位留作对照组。"

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from crm_app.analytics.segment_map import map_traces
+from crm_app.analytics.segment_map import MAP_POINTS, map_traces
 from crm_app.data.insights_refresh import insight_model_name
 from crm_app.data.models import Campaign, ModelRun
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
@@ -22,6 +22,21 @@ from crm_app.domain import CampaignStatus
 def _require_runner(actor: Actor) -> None:
     if not actor.runs_campaigns:
         raise PermissionDenied("Marketers and admins turn a selection into an audience.")
+
+
+def picked_points(points: Any) -> list[tuple[int, int]]:
+    """(trace number, index in the trace) of each well-formed point of a box or lasso selection a client sent (at
+    most the map's points); anything else is dropped."""
+    if not isinstance(points, list):
+        return []
+    picks = []
+    for point in points[:MAP_POINTS]:
+        if not isinstance(point, dict):
+            continue
+        trace, index = point.get("curveNumber"), point.get("pointIndex")
+        if all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**31 for v in (trace, index)):
+            picks.append((trace, index))
+    return picks
 
 
 def selected_customers(*, session: Session, actor: Actor, run_id: Any,

@@ -161,7 +161,8 @@ class ImportState(rx.State):
         if problems is None or not problems.exists():
             return rx.toast.error(i18n.gettext("Check a file first."))
         with problems.open(newline="", encoding="utf-8") as file:
-            header, *rows = csv.reader(file)
+            _, *rows = csv.reader(file)
+        header = [i18n.gettext("Row"), i18n.gettext("Column"), i18n.gettext("Reason")]  # as the page heads them
         return offer(file_format, "import-problems", header,
                      [(int(row), column, reason) for row, column, reason in rows])
 

@@ -18,7 +18,7 @@ from crm_app.domain import DEFAULT_ATTRIBUTION_DAYS, CampaignChannel
 from crm_app.formatting import day, money, number, percent
 from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
-from crm_app.states.campaigns import RUNNERS, campaign_settings_form
+from crm_app.states.campaigns import RUNNERS, campaign_settings_form, percentage_points, value_range
 from crm_app.states.forms import parse_form
 
 BUDGET_FIELDS = ("budget", "cost_email", "cost_phone", "cost_event", "cost_ads")
@@ -26,10 +26,6 @@ BUDGET_FIELDS = ("budget", "cost_email", "cost_phone", "cost_event", "cost_ads")
 CREATE_FIELDS = {"plan_name": "name", "plan_start_date": "start_date", "plan_end_date": "end_date",
                  "plan_holdout_share": "holdout_share", "plan_email_subject": "email_subject",
                  "plan_email_body": "email_body"}
-
-
-def _points(value: float) -> str:
-    return "–" if value != value else f"{value * 100:+.1f} pts"
 
 
 class BudgetPlannerState(rx.State):
@@ -54,38 +50,40 @@ class BudgetPlannerState(rx.State):
         if inputs is None:
             return
         if not inputs.costs:
-            self.errors = {"form": "Enter the cost per contact of at least one channel."}
+            self.errors = {"form": i18n.gettext("Enter the cost per contact of at least one channel.")}
             return
         try:
             with read_session() as session:
                 data = budget_planner.planner_inputs(session=session, actor=current_actor())
         except ValueError as missing:
-            self.errors = {"form": str(missing)}
+            self.errors = {"form": i18n.say(str(missing))}
             return
         plan = plan_budget(data.options, data.capacity, budget=inputs.budget, cost_per_contact=inputs.costs,
                            consent_of_channel=budget_planner.CONSENT_OF_CHANNEL)
         self.rows = [{
             "segment": line.segment, "channel": label(line.channel), "contacts": number(line.contacts),
-            "cost": money(line.cost), "uplift": _points(line.uplift),
-            "uplift_range": f"{_points(line.uplift_low)} to {_points(line.uplift_high)}",
+            "cost": money(line.cost), "uplift": percentage_points(line.uplift),
+            "uplift_range": value_range(percentage_points(line.uplift_low), percentage_points(line.uplift_high)),
             "revenue_per_response": money(line.revenue_per_response),
             "expected": money(line.expected_revenue),
         } for line in plan.lines]
         self.totals = {
             "contacts": number(sum(line.contacts for line in plan.lines)), "spent": money(plan.spent),
             "budget": money(plan.budget), "expected": money(plan.expected_revenue),
-            "range": f"{money(plan.expected_low)} to {money(plan.expected_high)}",
+            "range": value_range(money(plan.expected_low), money(plan.expected_high)),
         }
         measured = int(data.options["targets"].sum() + data.options["holdout_targets"].sum())
-        self.note = (f"RFM segments as of {day(data.as_of)} (the last insights fit); uplift measured against the "
-                     f"holdouts of {count_of(measured, 'past target')}; {count_of(plan.options, 'segment-channel pair')} "
-                     f"with a positive measured return could be chosen. The range puts the ends of each uplift's "
-                     f"95 % interval in place of the uplift.")
+        self.note = i18n.gettext(
+            "RFM segments as of {day} (the last insights fit); uplift measured against the holdouts of {targets}; "
+            "{pairs} with a positive measured return could be chosen. The range puts the ends of each uplift's 95 % "
+            "interval in place of the uplift.", day=day(data.as_of), targets=count_of(measured, "past target"),
+            pairs=count_of(plan.options, "segment-channel pair"))
         self._lines = [[line.segment, line.channel, line.contacts] for line in plan.lines]
         self._costs = inputs.costs
         self.uses_email = any(line.channel == CampaignChannel.email for line in plan.lines)
         today = datetime.now(UTC).date()
-        self.defaults = {"plan_name": f"Budget plan {today.isoformat()}", "plan_start_date": today.isoformat(),
+        self.defaults = {"plan_name": i18n.gettext("Budget plan {day}", day=today.isoformat()),
+                         "plan_start_date": today.isoformat(),
                          "plan_end_date": (today + timedelta(days=DEFAULT_ATTRIBUTION_DAYS)).isoformat()}
         self.planned = True
 
@@ -93,7 +91,7 @@ class BudgetPlannerState(rx.State):
     def create_audience(self, form_data: dict) -> Any:
         """Make the plan shown into draft campaigns (one per channel) whose audiences are its customers."""
         if not self._lines:
-            self.create_errors = {"form": "Plan a budget that contacts someone first."}
+            self.create_errors = {"form": i18n.gettext("Plan a budget that contacts someone first.")}
             return None
         form = form_data if isinstance(form_data, dict) else {}
         settings = {field: form.get(name) or "" for name, field in CREATE_FIELDS.items()}
@@ -103,7 +101,7 @@ class BudgetPlannerState(rx.State):
         self.create_errors = {name: errors[field] for name, field in CREATE_FIELDS.items() if field in errors}
         if draft is None:
             if not self.create_errors:
-                self.create_errors = {"form": next(iter(errors.values()), "Check the settings.")}
+                self.create_errors = {"form": next(iter(errors.values()), i18n.gettext("Check the settings."))}
             return None
         try:
             with write_session() as session:
@@ -111,11 +109,13 @@ class BudgetPlannerState(rx.State):
                     session=session, actor=current_actor(), lines=[tuple(line) for line in self._lines],
                     costs=self._costs, draft=draft)
         except (ValueError, campaigns.CampaignLocked) as error:
-            self.create_errors = {"form": str(error)}
+            self.create_errors = {"form": i18n.say(str(error))}
             return None
         self.created = [{
             "link": routes.campaign_page(item.campaign_id), "name": item.name,
-            "audience": (f"{count_of(item.audience.contacted, 'customer')} to contact, "
-                         f"{item.audience.holdout:,} held out"),
+            "audience": i18n.gettext("{contacted} to contact, {holdout} held out",
+                                     contacted=count_of(item.audience.contacted, "customer"),
+                                     holdout=f"{item.audience.holdout:,}"),
         } for item in made]
-        return rx.toast.success(i18n.gettext("Created {value} from the plan.", value=count_of(len(made), 'draft campaign')))
+        return rx.toast.success(i18n.gettext("Created {value} from the plan.",
+                                             value=count_of(len(made), "draft campaign")))

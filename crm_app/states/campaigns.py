@@ -33,11 +33,11 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return "–" if value is None or value != value else f"{value * 100:.{digits}f} %"
 
 
-def _points(value: float | None) -> str:
+def percentage_points(value: float | None) -> str:
     return "–" if value is None or value != value else i18n.gettext("{points} pts", points=f"{value * 100:+.1f}")
 
 
-def _range(low: str, high: str) -> str:
+def value_range(low: str, high: str) -> str:
     """Two ends of a range or an interval, as the reader says it ("1.0 % to 3.0 %")."""
     return i18n.gettext("{low} to {high}", low=low, high=high)
 
@@ -87,9 +87,9 @@ class CampaignsState(rx.State):
             "channel": i18n.say(str(s["channel"])), "status": i18n.say(str(s["status"])),
             "targets": f"{s['targets']:,}",
             "holdout": f"{s['holdout_targets']:,}", "response": _percent(s["response_rate"]),
-            "uplift": _points(s["uplift"]),
+            "uplift": percentage_points(s["uplift"]),
             "uplift_range": ("–" if s["uplift_low"] is None else
-                             _range(f"{s['uplift_low'] * 100:+.1f}", f"{s['uplift_high'] * 100:+.1f}")),
+                             value_range(f"{s['uplift_low'] * 100:+.1f}", f"{s['uplift_high'] * 100:+.1f}")),
             "roi": _percent(s["roi"], 0), "incremental_roi": _percent(s["incremental_roi"], 0),
         } for s in summaries]
         self.can_create = actor.runs_campaigns
@@ -152,7 +152,7 @@ class CampaignState(rx.State):
         self.found, self.campaign_id = True, c.id
         self.facts = {"name": c.name, "channel": i18n.say(str(c.channel)), "status": i18n.say(str(c.status)),
                       "offer": c.offer or "–",
-                      "cost": _money(c.cost), "dates": _range(str(c.start_date), str(c.end_date)),
+                      "cost": _money(c.cost), "dates": value_range(str(c.start_date), str(c.end_date)),
                       "window": count_of(c.attribution_days, "day"), "holdout": _percent(c.holdout_share, 0),
                       "seed": str(c.seed)}
         self.form = {"name": c.name, "channel": str(c.channel), "offer": c.offer, "cost": f"{c.cost:.2f}",
@@ -163,13 +163,13 @@ class CampaignState(rx.State):
         self.figures = {
             "targets": f"{s['targets']:,}", "holdout_targets": f"{s['holdout_targets']:,}",
             "response": _percent(s["response_rate"]),
-            "response_range": _range(_percent(s["response_rate_low"]), _percent(s["response_rate_high"])),
+            "response_range": value_range(_percent(s["response_rate_low"]), _percent(s["response_rate_high"])),
             "holdout_response": _percent(s["holdout_response_rate"]),
-            "holdout_range": _range(_percent(s["holdout_response_rate_low"]),
+            "holdout_range": value_range(_percent(s["holdout_response_rate_low"]),
                                     _percent(s["holdout_response_rate_high"])),
-            "uplift": _points(s["uplift"]), "uplift_range": _range(_points(s["uplift_low"]), _points(s["uplift_high"])),
+            "uplift": percentage_points(s["uplift"]), "uplift_range": value_range(percentage_points(s["uplift_low"]), percentage_points(s["uplift_high"])),
             "revenue_per_target": _money(s["incremental_revenue_per_target"]),
-            "revenue_range": _range(_money(s["incremental_revenue_per_target_low"]),
+            "revenue_range": value_range(_money(s["incremental_revenue_per_target_low"]),
                                     _money(s["incremental_revenue_per_target_high"])),
             "revenue": _money(s["attributed_revenue"]), "incremental_revenue": _money(s["incremental_revenue"]),
             "cost_per_target": _money(s["cost_per_target"]),

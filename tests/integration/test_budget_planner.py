@@ -4,6 +4,7 @@ campaigns whose audiences are the planned customers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +17,9 @@ from crm_app.data.repositories import budget_planner, campaigns
 from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import CampaignChannel, CampaignStatus, OrderStatus, SalesChannel, TargetGroup
+from crm_app.states.budget_planner import BudgetPlannerState
 from tests.conftest import add_staff
+from tests.integration.handler_runs import page_state, run_as, toast_text, use_database
 
 AS_OF = date(2026, 11, 1)
 
@@ -122,3 +125,25 @@ def test_only_marketers_and_admins_plan(engine, company):
             with pytest.raises(PermissionDenied):
                 budget_planner.planner_inputs(session=session, actor=company[who])
         assert not budget_planner.planner_inputs(session=session, actor=company["admin"]).options.empty
+
+
+def test_a_chinese_marketer_reads_the_plan_in_chinese(engine, company, monkeypatch):
+    use_database(monkeypatch, engine)
+    mia = replace(company["marketer"], language="zh_CN")
+    page = page_state(BudgetPlannerState)
+    run_as(mia, page, "create_audience", {})
+    assert page.create_errors == {"form": "请先规划一个会联系到客户的预算。"}
+    run_as(mia, page, "plan", {"budget": "1000"})
+    assert page.errors == {"form": "请至少输入一个渠道的单次联系成本。"}
+    run_as(mia, page, "plan", {"budget": "1000", "cost_email": "1.5", "cost_event": "10"})
+    # 8 past targets measured (6 of the mail, 2 of the roadshow); Champions by mail (2 of 3 contacted responded,
+    # the holdout did not) and at the roadshow return more than nothing, Potential loyalists by mail do not.
+    assert page.note == ("RFM 分层截至 2026年11月1日（最近一次洞察拟合）；提升以 8 位过往目标客户的对照组衡量；共有 2 个客户分层"
+                         "与渠道组合的实测回报为正，可供选择。区间以各提升值 95 % 区间的两端代替提升值计算。")
+    assert [(row["channel"], row["uplift"]) for row in page.rows] == [("电子邮件", "+66.7 个百分点"), ("活动", "+100.0 个百分点")]
+    assert page.rows[0]["uplift_range"].endswith(" 个百分点") and " 至 " in page.totals["range"]
+    toast = run_as(mia, page, "create_audience", {"plan_name": "计划", "plan_start_date": "2026-12-01",
+                                                  "plan_end_date": "2026-12-20", "plan_holdout_share": "0",
+                                                  "plan_email_subject": "Hi {name}", "plan_email_body": "{survey_link}"})
+    assert toast_text(toast) == "已根据方案创建 2 个营销活动草稿。"
+    assert [item["audience"] for item in page.created] == ["1 位客户待联系，0 位留作对照组", "2 位客户待联系，0 位留作对照组"]

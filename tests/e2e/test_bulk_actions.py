@@ -17,7 +17,7 @@ from crm_app.data.models import Activity, AuditLog, Campaign, CampaignTarget, Cu
 from crm_app.data.repositories import campaigns
 from crm_app.data.repositories.users import actor_of
 from crm_app.due_times import at_wall_clock
-from crm_app.formatting import moment
+from crm_app.formatting import day, moment
 from tests.e2e.conftest import open_page, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -137,7 +137,7 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
         page.get_by_role("button", name="Add to campaign").click()
         expect(page.get_by_test_id("error-campaign_id")).to_have_text("Choose the campaign.")
         page.get_by_label("Campaign (drafts)").select_option(
-            label=f"Bulk e2e spring offer (email, starts {today})")
+            label=f"Bulk e2e spring offer (Email, starts {day(today)})")
         page.get_by_role("button", name="Add to campaign").click()
         expect(page.get_by_text("1 customer added to “Bulk e2e spring offer”; 1 left out: 1 without email consent "
                                 "or address.", exact=True)).to_be_visible()
@@ -156,7 +156,7 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
         page.get_by_role("checkbox", name=f"Select {consenting[1]}", exact=True).click()
         page.get_by_role("button", name="Add to a campaign").click()
         page.get_by_label("Campaign (drafts)").select_option(
-            label=f"Bulk e2e spring offer (email, starts {today})")
+            label=f"Bulk e2e spring offer (Email, starts {day(today)})")
         page.get_by_role("button", name="Add to campaign").click()
         expect(page.get_by_text("0 customers added to “Bulk e2e spring offer”; 1 left out: 1 already in the "
                                 "campaign.", exact=True)).to_be_visible()

@@ -107,12 +107,12 @@ class InboxState(SavedViews, UrlFilters, rx.State):
                 "csat": "–" if row.csat is None else str(row.csat),
                 "nps": "–" if row.nps is None else str(row.nps),
                 "comment": row.comment or "",
-                "sentiment": sentiment_label(row.sentiment) or "–",
+                "sentiment": i18n.say(sentiment_label(row.sentiment) or "–"),
                 "topic": row.topic or "–",
-                "status": STATUS_LABELS.get(row.status, row.status),
-                "customer": row.customer_name or "Anonymous",
+                "status": i18n.gettext(STATUS_LABELS[row.status]) if row.status in STATUS_LABELS else row.status,
+                "customer": row.customer_name or i18n.gettext("Anonymous"),
                 "customer_link": routes.customer_page(row.customer_id) if row.customer_id else "",
-                "assignee": row.assignee_name or "Unassigned",
+                "assignee": row.assignee_name or i18n.gettext("Unassigned"),
             }
             for row in result.rows
         ]
@@ -120,16 +120,23 @@ class InboxState(SavedViews, UrlFilters, rx.State):
         csat, nps = csat_score(scores["csat"]), nps_score(scores["nps"])
         self.summary = {
             "csat": "–" if csat.n == 0 else percent(csat.value),
-            "csat_detail": f"{number(csat.satisfied)} of {count_of(csat.n, 'answer')} are 4 or 5; 95% CI {percent(csat.lower)} – {percent(csat.upper)}"
-            if csat.n else "No CSAT answers in this selection",
+            "csat_detail": i18n.gettext("{satisfied} of {answers} are 4 or 5; 95% CI {low} – {high}",
+                                        satisfied=number(csat.satisfied), answers=count_of(csat.n, "answer"),
+                                        low=percent(csat.lower), high=percent(csat.upper))
+            if csat.n else i18n.gettext("No CSAT answers in this selection"),
             "nps": "–" if nps.n == 0 else f"{nps.value:+.1f}",
-            "nps_detail": f"{nps.promoters} promoters, {nps.passives} passives, {nps.detractors} detractors of {nps.n};"
-            f" 95% CI {nps.lower:+.1f} – {nps.upper:+.1f}" if nps.n else "No NPS answers in this selection",
+            "nps_detail": i18n.gettext("{promoters} promoters, {passives} passives, {detractors} detractors of {n}; "
+                                       "95% CI {low} – {high}", promoters=nps.promoters, passives=nps.passives,
+                                       detractors=nps.detractors, n=nps.n, low=f"{nps.lower:+.1f}",
+                                       high=f"{nps.upper:+.1f}")
+            if nps.n else i18n.gettext("No NPS answers in this selection"),
         }
         detractors = scores[unhappy(scores["nps"], scores["csat"])]
         self.detractor_topics = [f"{name} ({count})" for name, count in top_topics(detractors["topic"], limit=3)]
         self.topics_fitted = (
-            f"Topics fitted {run.fitted_at:%Y-%m-%d %H:%M} UTC on {count_of(run.rows, 'comment')}" if run else "Topics not fitted yet"
+            i18n.gettext("Topics fitted {when} on {comments}", when=moment(run.fitted_at, actor.time_zone),
+                         comments=count_of(run.rows, "comment"))
+            if run else i18n.gettext("Topics not fitted yet")
         )
         self.can_write = actor.writes_records
         self.user_can_refit = actor.reads_everything
@@ -148,7 +155,7 @@ class InboxState(SavedViews, UrlFilters, rx.State):
     def open_answer(self, feedback_id: int) -> None:
         target = as_id(feedback_id)
         if target is None:
-            raise NotFound("No such feedback.")
+            raise NotFound(i18n.N_("No such feedback."))
         with read_session() as session:
             actor = current_actor()
             notes = feedback_repo.notes_for(session=session, actor=actor, feedback_id=target)
@@ -162,18 +169,18 @@ class InboxState(SavedViews, UrlFilters, rx.State):
     def set_status(self, feedback_id: int, status: str) -> Any:
         target = as_id(feedback_id)
         if target is None or not isinstance(status, str) or status not in STATUS_LABELS:
-            raise NotFound("No such feedback or status.")
+            raise NotFound(i18n.N_("No such feedback or status."))
         with write_session() as session:
             feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
                                           status=FeedbackStatus(status))
         self._reload()
-        return rx.toast.success(i18n.gettext("Marked {value}.", value=STATUS_LABELS[status].lower()))
+        return rx.toast.success(i18n.gettext("Marked {value}.", value=i18n.gettext(STATUS_LABELS[status]).lower()))
 
     @staff_event(Role.admin, Role.sales_rep)
     def assign(self, feedback_id: int, user_id: str) -> Any:
         target, assignee = as_id(feedback_id), as_id(user_id)
         if target is None or assignee is None:
-            raise NotFound("No such feedback or user.")
+            raise NotFound(i18n.N_("No such feedback or user."))
         with write_session() as session:
             feedback_repo.update_feedback(session=session, actor=current_actor(), feedback_id=target,
                                           assignee_id=assignee)
@@ -187,7 +194,7 @@ class InboxState(SavedViews, UrlFilters, rx.State):
         if not isinstance(body, str) or not body.strip() or len(body) > 2000:
             return rx.toast.error(i18n.gettext("Write a note of 1 to 2,000 characters."))
         if unstorable(body):
-            return rx.toast.error(UNSTORABLE_TEXT)
+            return rx.toast.error(i18n.gettext(UNSTORABLE_TEXT))
         with write_session() as session:
             feedback_repo.add_note(session=session, actor=current_actor(), feedback_id=self.open_id,
                                    body=body.strip())

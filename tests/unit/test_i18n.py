@@ -39,3 +39,12 @@ def test_gettext_answers_in_the_acting_users_language_with_placeholders_filled()
 def test_a_message_missing_from_the_catalogue_is_an_error_not_english():
     with pytest.raises(i18n.UntranslatedMessage):
         i18n.gettext("A sentence nobody translated")
+
+
+def test_the_catalogue_names_each_message_once():
+    """A message written twice in messages.po is read as one of the two translations, silently: each msgid once."""
+    import collections
+
+    text = (i18n.LOCALE_DIR / i18n.CHINESE / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    ids = [line for line in text.splitlines() if line.startswith("msgid ") and line != 'msgid ""']
+    assert [line for line, times in collections.Counter(ids).items() if times > 1] == []

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError, field_validator
 
+from crm_app.i18n import N_, gettext
+
 
 def whole_number(value: Any, *, max_digits: int = 18) -> int | None:
     """A non-negative integer a client wrote in ASCII digits, or None.
@@ -21,19 +23,20 @@ def whole_number(value: Any, *, max_digits: int = 18) -> int | None:
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
-    """One message per field, in the words pydantic gives, without its 'Value error, ' prefix."""
+    """One message per field, in the words pydantic gives, without its 'Value error, ' prefix (a missing answer in
+    the reader's language; the validators' own messages are translated where they are raised)."""
     messages: dict[str, str] = {}
     for item in error.errors(include_input=False, include_url=False):
         field = str(item["loc"][0]) if item["loc"] else "form"
-        message = "This answer is required." if item["type"] == "missing" else item["msg"]
+        message = gettext("This answer is required.") if item["type"] == "missing" else item["msg"]
         messages.setdefault(field, message.removeprefix("Value error, "))
     return messages
 
 
 # PostgreSQL's text cannot hold NUL, and UTF-8 cannot encode a lone surrogate (half of a UTF-16 pair, which a
 # JSON "\ud800" or a broken client can send): either would fail the write with an error instead of a message.
-UNSTORABLE_TEXT = ("This text contains an invisible character that cannot be saved (a NUL or a broken "
-                   "surrogate): remove it and try again.")
+UNSTORABLE_TEXT = N_("This text contains an invisible character that cannot be saved (a NUL or a broken "
+                      "surrogate): remove it and try again.")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # What a search term keeps: no control characters (NUL included) and no lone surrogates.
 _NOT_SEARCHABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -51,9 +54,10 @@ def storable_text(text: str) -> str:
 
 
 def storable(value: Any) -> Any:
-    """`value` unchanged, or ValueError(UNSTORABLE_TEXT) when it is text the database cannot store."""
+    """`value` unchanged, or ValueError(UNSTORABLE_TEXT in the reader's language) when it is text the database
+    cannot store."""
     if unstorable(value):
-        raise ValueError(UNSTORABLE_TEXT)
+        raise ValueError(gettext(UNSTORABLE_TEXT))
     return value
 
 

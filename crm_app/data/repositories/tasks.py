@@ -22,6 +22,7 @@ from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput
 from crm_app.due_times import Reschedule, at_wall_clock, rescheduled_due
+from crm_app.i18n import gettext
 
 BUCKET_SIZE = 50
 RECENTLY_DONE = timedelta(days=7)
@@ -42,14 +43,14 @@ class TaskDraft(UserInput):
     def _subject(cls, value: Any) -> str:
         text = value.strip() if isinstance(value, str) else ""
         if not 1 <= len(text) <= 200:
-            raise ValueError("Write what is to be done, in 1 to 200 characters.")
+            raise ValueError(gettext("Write what is to be done, in 1 to 200 characters."))
         return text
 
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: Any) -> Any:
         if value not in {kind.value for kind in ActivityKind}:
-            raise ValueError("Choose call, email, meeting or task.")
+            raise ValueError(gettext("Choose call, email, meeting or task."))
         return value
 
     @field_validator("due_on", mode="before")
@@ -60,7 +61,7 @@ class TaskDraft(UserInput):
         except ValueError:
             day = None
         if day is None or not EARLIEST_DUE <= day <= LATEST_DUE:
-            raise ValueError("Choose a due date.")
+            raise ValueError(gettext("Choose a due date."))
         return day
 
     @field_validator("due_time", mode="before")
@@ -78,7 +79,8 @@ class TaskDraft(UserInput):
     def _notes(cls, value: Any) -> str | None:
         text = value.strip() if isinstance(value, str) else ""
         if len(text) > 4000:
-            raise ValueError(f"Keep notes to 4,000 characters or fewer (they have {len(text):,}).")
+            raise ValueError(gettext("Keep notes to 4,000 characters or fewer (they have {count}).",
+                                     count=f"{len(text):,}"))
         return text or None
 
     def due_at_in(self, time_zone: str | None) -> datetime:
@@ -87,7 +89,7 @@ class TaskDraft(UserInput):
 
 
 def _bad_time() -> time:
-    raise ValueError("Enter a time like 09:30, or leave it empty for 09:00.")
+    raise ValueError(gettext("Enter a time like 09:30, or leave it empty for 09:00."))
 
 
 # --- the task board ------------------------------------------------------------------------------
@@ -195,13 +197,13 @@ _AUDITED = ("kind", "subject", "notes", "customer_id", "deal_id", "owner_id", "d
 
 def _require_writer(actor: Actor) -> None:
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read tasks; sales reps and admins work them.")
+        raise PermissionDenied(gettext("Executives and marketers read tasks; sales reps and admins work them."))
 
 
 def _writable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
     deal = session.get(Deal, deal_id)
     if deal is None or not (actor.is_admin or deal.owner_id == actor.id):
-        raise NotFound("No such deal.")
+        raise NotFound(gettext("No such deal."))
     return deal
 
 
@@ -213,12 +215,12 @@ def create_task(
     if deal_id is not None:
         deal = _writable_deal(session, actor, deal_id)
         if customer_id is not None and customer_id != deal.customer_id:
-            raise NotFound("That deal belongs to another customer.")
+            raise NotFound(gettext("That deal belongs to another customer."))
         customer_id = deal.customer_id
     elif customer_id is not None:
         customer_for(session=session, actor=actor, customer_id=customer_id)
     else:
-        raise ValueError("A task belongs to a customer or a deal.")
+        raise ValueError(gettext("A task belongs to a customer or a deal."))
     task = Activity(kind=draft.kind, subject=draft.subject, notes=draft.notes, customer_id=customer_id,
                     deal_id=deal_id, owner_id=actor.id, due_at=draft.due_at_in(actor.time_zone))
     session.add(task)
@@ -232,7 +234,7 @@ def readable_task(*, session: Session, actor: Actor, task_id: int) -> Activity:
     """A task (an activity with a due time) the actor may read: their own; executives and admins read all."""
     task = session.get(Activity, task_id)
     if task is None or task.due_at is None or not (actor.reads_everything or task.owner_id == actor.id):
-        raise NotFound("No such task.")
+        raise NotFound(gettext("No such task."))
     return task
 
 
@@ -246,7 +248,7 @@ def _task_for_writing(session: Session, actor: Actor, task_id: int) -> Activity:
     _require_writer(actor)
     task = session.get(Activity, task_id)
     if task is None or task.due_at is None or not (actor.is_admin or task.owner_id == actor.id):
-        raise NotFound("No such task.")
+        raise NotFound(gettext("No such task."))
     return task
 
 
@@ -298,11 +300,11 @@ def reschedule_task(*, session: Session, actor: Actor, task_id: int, choice: Res
 def reassign_task(*, session: Session, actor: Actor, task_id: int, owner_id: int) -> Activity:
     """Hand a task to another active sales rep or admin (executives work no tasks). Admins only."""
     if not actor.is_admin:
-        raise PermissionDenied("Only admins hand tasks to other people.")
+        raise PermissionDenied(gettext("Only admins hand tasks to other people."))
     task = _task_for_writing(session, actor, task_id)
     owner = session.get(User, owner_id)
     if owner is None or not owner.is_active or owner.role not in RECORD_WRITERS:
-        raise NotFound("No such sales rep or admin.")
+        raise NotFound(gettext("No such sales rep or admin."))
     old = snapshot(task, ("owner_id",))
     task.owner_id = owner.id
     return _record_update(session, actor, task, old, ("owner_id",))

@@ -1,0 +1,130 @@
+"""The messages crm_app/data raises are catalogue messages, translated where they are raised (issue 16).
+
+A refusal or a validation message that carries a value ("it has 4,012") cannot be looked up later by `i18n.say`,
+so the data layer writes each one with `gettext(...)` (or names it with `N_(...)`): a Chinese reader (inside
+`i18n.speaking`, where every staff handler and the pydantic validators it calls run) reads it in Chinese, the REST
+API and the CLI in English. test_catalogue.py checks that every literal id named this way is translated.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from crm_app import i18n
+from crm_app.data.repositories.tasks import TaskDraft
+from crm_app.data.validation import field_errors
+
+DATA = Path(i18n.__file__).parent / "data"
+# Converted by the engineers who own them.
+OTHERS = {"repositories/campaigns.py", "repositories/map_audience.py", "repositories/budget_planner.py",
+          "snapshot.py", "shared_columns.py"}
+# Modules still raising English of their own: the list may only shrink.
+NOT_YET_CONVERTED = {
+    "models.py", "passwords.py", "permissions.py", "repositories/api_tokens.py", "repositories/customer_bulk.py",
+    "repositories/customers.py", "repositories/deals.py", "repositories/feedback.py", "repositories/imports.py",
+    "repositories/mail_outbox.py", "repositories/orders.py", "repositories/password_resets.py",
+    "repositories/privacy.py", "repositories/saved_views.py", "repositories/targets.py", "repositories/timeline.py",
+    "repositories/two_factor.py", "repositories/users.py", "repositories/webhooks.py",
+}
+# Messages no reader of a page sees, (file, a piece of the message) -> why they stay English.
+NOT_UI = {
+    ("backup.py", ""): "the backup and restore commands' errors (crm-app backup/restore)",
+    ("seed/generator.py", ""): "the seed command's errors",
+    ("seed/loader.py", ""): "the seed command's errors",
+    ("reports.py", "The period starts"): "the report command's own --start/--end",
+    ("reports.py", " need"): "an insight's fit error, stored with the fit for every reader (TooLittleData)",
+    ("repositories/audit.py", "do not nest"): "a programming error",
+    ("repositories/feedback.py", "go through submit_feedback"): "a programming error",
+    ("repositories/customers.py", "merged into itself"): "a programming error (the pages never offer it)",
+    ("repositories/timeline.py", "unknown timeline filters"): "a programming error (filters come from the URL helper)",
+}
+_EXCEPTION = re.compile(r"_?[A-Z]\w*(Error|Refused|Rejected|Denied|NotFound|Change|Locked|Password|Failed|Empty|Data)")
+_WORDS = re.compile(r"[A-Za-z]+\W+[A-Za-z]+")
+
+
+def _text(node: ast.AST, constants: dict[str, str]) -> str | None:
+    """The English a message argument writes itself: a literal, an f-string's literal parts, a module constant."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    if isinstance(node, ast.BinOp):  # "..." + "..."
+        return (_text(node.left, constants) or "") + (_text(node.right, constants) or "")
+    return None
+
+
+def _english_raised(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of each exception built in `path` with English text of its own as an argument."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+    def name(call: ast.Call) -> str:
+        return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+    raised = {name(node.exc) for node in ast.walk(tree) if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if name(node) not in raised and not _EXCEPTION.fullmatch(name(node)):
+            continue
+        for argument in node.args:
+            text = _text(argument, constants)
+            if text and _WORDS.search(text):
+                found.append((node.lineno, text))
+    return found
+
+
+def _not_ui(name: str, text: str) -> bool:
+    return any(name == file and piece in text for file, piece in NOT_UI)
+
+
+_FILES = sorted(str(path.relative_to(DATA)) for path in DATA.rglob("*.py"))
+
+
+@pytest.mark.parametrize("name", [name for name in _FILES if name not in OTHERS])
+def test_a_raised_message_is_a_catalogue_message(name):
+    english = [f"line {line}: {text}" for line, text in _english_raised(DATA / name) if not _not_ui(name, text)]
+    if name in NOT_YET_CONVERTED:
+        assert english, f"{name} is converted: take it off NOT_YET_CONVERTED"
+    else:
+        assert english == []
+
+
+def test_every_exception_left_english_is_still_raised():
+    for (name, piece), reason in NOT_UI.items():
+        assert any(piece in text for _, text in _english_raised(DATA / name)), f"{name}: {piece!r} ({reason})"
+
+
+_LONG_NOTES = {"subject": "Call back", "due_on": "2026-12-07", "notes": "x" * 4012}
+
+
+def _task_errors() -> dict[str, str]:
+    with pytest.raises(ValidationError) as refused:
+        TaskDraft.model_validate(_LONG_NOTES)
+    return field_errors(refused.value)
+
+
+def test_a_chinese_reader_reads_a_validation_message_with_its_value_in_chinese():
+    with i18n.speaking(i18n.CHINESE):
+        assert _task_errors() == {"notes": "备注请不超过 4,000 个字符（当前为 4,012 个）。"}
+
+
+def test_outside_a_reader_the_message_stays_english():
+    assert _task_errors() == {"notes": "Keep notes to 4,000 characters or fewer (they have 4,012)."}
+
+
+def test_a_missing_answer_is_told_in_the_readers_language():
+    with pytest.raises(ValidationError) as refused:
+        TaskDraft.model_validate({"subject": "Call back"})
+    with i18n.speaking(i18n.CHINESE):
+        assert field_errors(refused.value) == {"due_on": "请填写此项。"}
+    assert field_errors(refused.value) == {"due_on": "This answer is required."}

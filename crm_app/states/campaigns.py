@@ -195,8 +195,8 @@ class CampaignState(rx.State):
                 {"id": str(v.id), "name": v.name if v.own else i18n.gettext("{name} (shared by {owner})", name=v.name,
                                                                              owner=v.owner_name)} for v in views]
         self.mail_notice = mail_not_sent_notice() if c.channel == CampaignChannel.email else ""
-        self.responses_figure = charts.campaign_responses_figure(report.cumulative)
-        self.responses_summary = figure_summary(self.responses_figure)
+        self.responses_figure = charts.campaign_responses_figure(report.cumulative, say=i18n.say)
+        self.responses_summary = figure_summary(self.responses_figure, i18n.say)
 
     @staff_event()
     def load(self) -> None:

@@ -164,9 +164,10 @@ def discard(path: Path) -> None:
 
 
 def prune(folder: Path, keep: Path) -> None:
-    """Delete every snapshot but `keep`. Workers that mapped one keep reading it until they let it go."""
+    """Delete the snapshots older than `keep`. Workers that mapped one keep reading it until they let it go."""
+    kept = int(_NAME.match(keep.name)[1])
     for path in folder.iterdir():
-        if path != keep and _NAME.match(path.name):
+        if (match := _NAME.match(path.name)) and int(match[1]) < kept:
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -57,6 +57,10 @@ MAX_APPENDED_ORDERS = 500
 # more than MAX_RELOAD_WAIT seconds.
 RELOAD_SPACING = 9
 MAX_RELOAD_WAIT = 60.0
+# Orders merged into the company's snapshot make the order columns this worker's own copy again; this many
+# seconds after a merge the worker maps them from a file again (written by whichever worker gets there first),
+# so a steady trickle of orders costs the machine one file write per SHARE_DELAY, not a copy per worker.
+SHARE_DELAY = 30.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ _snapshots: dict[tuple[str, int | None], Snapshot] = {}
 _reloads: dict[tuple[str, int | None], Future] = {}
 _reloader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cockpit-reload")  # one full reload at a time
 _last_reloads: dict[tuple[str, int | None], tuple[float, float]] = {}  # key -> (ended, seconds taken)
+_shares: dict[tuple[str, int | None], threading.Timer] = {}
 
 
 def counters(session: Session) -> Counters:
@@ -242,6 +247,29 @@ def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Ac
     return future
 
 
+def _share_in_background(key: tuple[str, int | None], engine: Engine) -> None:
+    """In SHARE_DELAY seconds, replace `key`'s snapshot by the same columns mapped from a file (see SHARE_DELAY)."""
+    running = _shares.get(key)
+    if running is not None and running.is_alive():
+        return
+
+    def share() -> None:
+        snapshot, folder = _snapshots.get(key), shared_columns.folder_for(engine.url)
+        if snapshot is None or snapshot.shared or folder is None:
+            return
+        with shared_columns.exclusive(folder):
+            shared = _share(folder, snapshot)
+        with _lock:
+            if _snapshots.get(key) is snapshot:  # not merged or reloaded meanwhile
+                _snapshots[key] = shared
+
+    # A daemon: a process that exits does not wait for it (a write cut short leaves a staging directory that the
+    # next writer deletes).
+    _shares[key] = timer = threading.Timer(SHARE_DELAY, share)
+    timer.daemon = True
+    timer.start()
+
+
 def _appended(session: Session, snapshot: Snapshot, now: Counters, actor: Actor) -> Snapshot | None:
     """`snapshot` with the orders added since it was read, or None when only a full reload is right."""
     if now.order_rewrites != snapshot.counters.order_rewrites:
@@ -285,6 +313,8 @@ def current_facts(*, session: Session, actor: Actor) -> tuple[CockpitFacts | Non
             appended = _appended(session, snapshot, now, actor)
             if appended is not None:
                 _snapshots[key] = snapshot = appended
+                if key[1] is None and not appended.shared:
+                    _share_in_background(key, session.get_bind().engine)
         if snapshot is None or snapshot.counters != now:
             _reload_in_background(key, session.get_bind().engine, actor)
         refreshing = snapshot is None or snapshot.counters != now

@@ -268,3 +268,22 @@ def test_the_columns_folder_defaults_to_next_to_the_sqlite_file_and_is_the_users
     monkeypatch.setattr(get_settings(), "cockpit_shared_columns", False)
     (tmp_path / "cockpit-columns").chmod(0o700)
     assert shared_columns.folder_for(url) is None
+
+
+def test_merged_orders_are_mapped_from_a_file_again_after_the_share_delay(engine, monkeypatch):
+    monkeypatch.setattr(snapshot, "SHARE_DELAY", 0.0)
+    seed_demo_company(engine=engine, customers=40, orders=200, as_of=date(2026, 6, 30))
+    revenue, orders = _revenue_on_the_day(_facts(engine))
+    subprocess.run([sys.executable, "-c", WRITER, engine.url.render_as_string(hide_password=False)], check=True)
+    with Session(engine) as session:
+        merged, _ = snapshot.current_facts(session=session, actor=ADMIN)
+        key, now = snapshot._key(session, ADMIN), snapshot.counters(session)
+    assert merged.orders["amount"].flags.writeable  # the merge made this worker's own copy
+
+    snapshot._shares[key].join(timeout=60)
+
+    shared = snapshot._snapshots[key]
+    assert shared.shared and shared.counters == now and not shared.cockpit.orders["amount"].flags.writeable
+    assert shared_columns.newest(_folder(engine)).name == f"v{now.version}-{now.order_writes}-{now.order_rewrites}"
+    assert_same_facts(shared.cockpit, merged)
+    assert _revenue_on_the_day(shared.cockpit) == (revenue + 1234.5, orders + 1)

@@ -29,23 +29,34 @@ from crm_app.data.report_results import (
 )
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.formatting import moment, number, percent, whole_money
+from crm_app.i18n import N_
+from crm_app.labels import label
 from crm_app.states.auth import AuthState, current_actor, staff_event
 from crm_app.states.forms import as_id
 
 _money, _share = whole_money, percent
 # Whoever reads the company's figures; marketers too: its segments and clusters are what they build audiences from.
 READERS = COMPANY_READERS
-REFIT_FAILED = "The models could not be refitted; the last fits are still shown."
-DUPLICATE = "possible duplicate of"  # the quality queue's problem naming the other customer (data/reports.py)
+REFIT_FAILED = N_("The models could not be refitted; the last fits are still shown.")
+CHURN_MODELS = {"logistic": N_("Logistic regression"), "gradient_boosting": N_("Gradient boosting"),
+                "recency_rule": N_("Days since last order (baseline)")}
+WIN_METHODS = {"model": N_("Win model (calibrated logistic regression)"),
+               "stage_probability": N_("Fixed stage probabilities")}
 
 logger = logging.getLogger(__name__)
 
 
 def _fitted_label(name: str, run: ModelRun | None, time_zone: str | None) -> str:
     if run is None:
-        return "Not fitted yet"
-    return (f"Fitted {moment(run.fitted_at, time_zone)} on {number(run.rows)} {FITTED_ON[name]} "
-            f"in {number(run.seconds, decimals=1)} s")
+        return i18n.gettext("Not fitted yet")
+    return i18n.gettext("Fitted {when} on {rows} in {seconds} s", when=moment(run.fitted_at, time_zone),
+                        rows=count_of(run.rows, FITTED_ON[name].removesuffix("s")),
+                        seconds=number(run.seconds, decimals=1))
+
+
+def _named(names: dict[str, str], code: str) -> str:
+    """A model's or method's name in the reader's language (an unknown code as stored)."""
+    return i18n.gettext(names[code]) if code in names else code
 
 
 class InsightsState(rx.State):
@@ -99,7 +110,7 @@ class InsightsState(rx.State):
         zone = current_actor().time_zone
         self.fitted = {name: _fitted_label(name, run, zone) for name, run in runs.items()}
         stored = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
-        self.problems = {name: summary.get("error", "") for name, summary in stored.items()}
+        self.problems = {name: i18n.say(summary.get("error", "")) for name, summary in stored.items()}
         self.headlines = {name: "" for name in runs}
         self._show_segments(stored_result("segments", stored["segments"]))
         self._map_run_id = runs["segments"].id if runs["segments"] is not None else 0
@@ -120,7 +131,7 @@ class InsightsState(rx.State):
         self.segment_customers = f"{report.customers:,}" if report else ""
         clusters = report.clusters if report else None
         self.silhouette = [{"k": str(row.k), "score": f"{row.silhouette:.3f}",
-                            "chosen": "chosen" if row.k == clusters.k else ""}
+                            "chosen": i18n.gettext("chosen") if row.k == clusters.k else ""}
                            for row in (clusters.silhouette if clusters else [])]
         self.clusters = [
             {"cluster": str(row.cluster + 1), "customers": f"{row.customers:,}", "share": _share(row.share),
@@ -130,16 +141,17 @@ class InsightsState(rx.State):
         ]
         if report and report.segments:
             largest = max(report.segments, key=lambda row: row.customers)
-            self.headlines["segments"] = (
-                f"{count_of(report.customers, 'customer')} with a paid order fall into "
-                f"{count_of(len(report.segments), 'segment')}; the largest is {largest.segment} "
-                f"({_share(largest.share)} of them).")
+            self.headlines["segments"] = i18n.gettext(
+                "{customers} with a paid order fall into {segments}; the largest is {largest} ({share} of them).",
+                customers=count_of(report.customers, "customer"), segments=count_of(len(report.segments), "segment"),
+                largest=largest.segment, share=_share(largest.share))
         drawn = report.map if report else None
         self.segment_map = (segment_map_figure(drawn.x, drawn.y, drawn.cluster, drawn.explained_variance,
                                                drawn.mapped_customers) if drawn else go.Figure())
         self.segment_map_summary = figure_summary(self.segment_map) if drawn else ""
-        self.cluster_note = (f"KMeans on log recency, frequency and spend; k = {clusters.k} has the best silhouette, "
-                             f"on {count_of(clusters.clustered_customers, 'customer')}.") if clusters else ""
+        self.cluster_note = i18n.gettext(
+            "KMeans on log recency, frequency and spend; k = {k} has the best silhouette, on {customers}.",
+            k=clusters.k, customers=count_of(clusters.clustered_customers, "customer")) if clusters else ""
 
     def _show_clv(self, report: ClvResult | None) -> None:
         self.clv_rows = [
@@ -152,14 +164,16 @@ class InsightsState(rx.State):
             self.clv_parameters = ""
             return
         bg, gg = report.bgnbd, report.gamma_gamma
-        self.headlines["clv"] = (f"Expected value of the next {report.months} months: {_money(report.total_clv)} "
-                                 f"from {count_of(report.customers, 'customer')}.")
-        self.clv_parameters = (
-            f"BG/NBD r = {bg.r:.3f}, α = {bg.alpha:.3f}, a = {bg.a:.3f}, b = {bg.b:.3f} (time unit: "
-            f"{report.time_unit}); Gamma-Gamma p = {gg.p:.3f}, q = {gg.q:.3f}, γ = {gg.gamma:.1f}. "
-            f"CLV over {report.months} months at {report.monthly_discount_rate:.0%} a month; "
-            f"total {_money(report.total_clv)} over {count_of(report.customers, 'customer')}."
-        )
+        self.headlines["clv"] = i18n.gettext("Expected value of the next {months} months: {value} from {customers}.",
+                                             months=report.months, value=_money(report.total_clv),
+                                             customers=count_of(report.customers, "customer"))
+        self.clv_parameters = i18n.gettext(
+            "BG/NBD r = {r}, α = {alpha}, a = {a}, b = {b} (time unit: {time_unit}); Gamma-Gamma p = {p}, q = {q}, "
+            "γ = {gamma}. CLV over {months} months at {rate} a month; total {value} over {customers}.",
+            r=f"{bg.r:.3f}", alpha=f"{bg.alpha:.3f}", a=f"{bg.a:.3f}", b=f"{bg.b:.3f}",
+            time_unit=i18n.say(report.time_unit), p=f"{gg.p:.3f}", q=f"{gg.q:.3f}", gamma=f"{gg.gamma:.1f}",
+            months=report.months, rate=f"{report.monthly_discount_rate:.0%}", value=_money(report.total_clv),
+            customers=count_of(report.customers, "customer"))
 
     def _show_churn(self, report: ChurnResult | None) -> None:
         rows = report.at_risk if report else []
@@ -169,21 +183,22 @@ class InsightsState(rx.State):
             {"id": str(row.customer_id), "link": routes.customer_page(row.customer_id),
              "name": row.name or f"#{row.customer_id}", "probability": _share(row.probability),
              "recency": f"{row.recency_days:.0f}", "drivers": row.drivers or "–",
-             "owner": "" if row.owner_id is not None else "no owner"}
+             "owner": "" if row.owner_id is not None else i18n.gettext("no owner")}
             for row in rows
         ]
         backtest = report.backtest if report else None
-        names = {"logistic": "Logistic regression", "gradient_boosting": "Gradient boosting",
-                 "recency_rule": "Days since last order (baseline)"}
-        self.churn_backtest = [{"model": names.get(row.model, row.model), "auc": f"{row.auc:.3f}",
+        self.churn_backtest = [{"model": _named(CHURN_MODELS, row.model), "auc": f"{row.auc:.3f}",
                                 "precision": _share(row.precision_at_k)} for row in (backtest.models if backtest else [])]
         if report:
-            self.headlines["churn"] = (f"{count_of(len(rows), 'customer')} most likely to place no order in the next "
-                                       f"{report.horizon_days} days, of {count_of(report.on_watch, 'customer')} scored.")
-        self.churn_note = (
-            f"No order in the next {report.horizon_days} days; {count_of(report.on_watch, 'customer')} who ordered within "
-            f"a year are scored, the riskiest {len(rows)} shown. Backtest: trained 180 days before the as-of date, "
-            f"tested on {count_of(backtest.test_customers, 'customer')} 90 days before it (precision among the top {backtest.k:,})."
+            self.headlines["churn"] = i18n.gettext(
+                "{customers} most likely to place no order in the next {days}, of {scored} scored.",
+                customers=count_of(len(rows), "customer"), days=count_of(report.horizon_days, "day"),
+                scored=count_of(report.on_watch, "customer"))
+        self.churn_note = i18n.gettext(
+            "No order in the next {days}; {scored} who ordered within a year are scored, the riskiest {shown} shown. "
+            "Backtest: trained 180 days before the as-of date, tested on {tested} 90 days before it (precision among "
+            "the top {k}).", days=count_of(report.horizon_days, "day"), scored=count_of(report.on_watch, "customer"),
+            shown=f"{len(rows):,}", tested=count_of(backtest.test_customers, "customer"), k=f"{backtest.k:,}",
         ) if report and backtest else ""
 
     def _show_forecast(self, report: ForecastResult | None) -> None:
@@ -194,15 +209,17 @@ class InsightsState(rx.State):
         bands = pd.DataFrame([vars(point) for point in report.forecast]).set_index("period")
         self.forecast = forecast_figure(history, bands)
         self.forecast_backtest = [
-            {"model": row.model, "mape": f"{row.mape:.1f} %", "smape": f"{row.smape:.1f} %",
-             "chosen": "chosen" if row.model == report.model else ""}
+            {"model": i18n.say(row.model), "mape": f"{row.mape:.1f} %", "smape": f"{row.smape:.1f} %",
+             "chosen": i18n.gettext("chosen") if row.model == report.model else ""}
             for row in report.backtest
         ]
         first = report.forecast[0]
-        self.headlines["forecast"] = (f"Revenue forecast for {first.period}: {_money(first.forecast)} "
-                                      f"(80 % between {_money(first.lower_80)} and {_money(first.upper_80)}).")
-        self.forecast_note = (f"{report.model} has the lowest sMAPE over {report.folds} rolling "
-                              f"6-month backtest folds; bands are 80 % and 95 % prediction intervals.")
+        self.headlines["forecast"] = i18n.gettext(
+            "Revenue forecast for {month}: {value} (80 % between {low} and {high}).", month=first.period,
+            value=_money(first.forecast), low=_money(first.lower_80), high=_money(first.upper_80))
+        self.forecast_note = i18n.gettext(
+            "{model} has the lowest sMAPE over {folds} rolling 6-month backtest folds; bands are 80 % and 95 % "
+            "prediction intervals.", model=i18n.say(report.model), folds=report.folds)
 
     def _show_quality(self, report: QualityResult | None) -> None:
         self.quality_overall = _share(report.overall if report else None)
@@ -215,42 +232,48 @@ class InsightsState(rx.State):
         ]
         self.quality_queue = [
             {"link": routes.customer_page(row.customer_id), "name": row.name,
-             "problems": "; ".join(p for p in row.problems.split("; ") if not p.startswith(DUPLICATE)),
-             "duplicate": f"{DUPLICATE} #{row.duplicate_of}" if row.duplicate_of else "",
+             # The duplicate problem ("... #606", data/reports.py) is shown as its own link.
+             "problems": "; ".join(i18n.say(p) for p in row.problems.split("; ")
+                                   if p and not (row.duplicate_of and p.endswith(f"#{row.duplicate_of}"))),
+             "duplicate": (i18n.gettext("possible duplicate of #{id}", id=row.duplicate_of)
+                           if row.duplicate_of else ""),
              "duplicate_link": routes.customer_page(row.duplicate_of) if row.duplicate_of else ""}
             for row in (report.queue if report else [])
         ]
         if report and report.fields:
-            self.headlines["quality"] = (f"Data quality {_share(report.overall)}: "
-                                         f"{count_of(report.records_to_fix, 'customer record')} to fix.")
-        self.quality_note = (
-            f"{report.records_to_fix:,} of {report.scored_customers:,} customer records scored "
-            f"(of {report.customers:,}) need a fix "
-            f"({report.exact_duplicate_pairs:,} exact and {report.fuzzy_duplicate_pairs:,} fuzzy duplicate "
-            f"pairs); the first {len(self.quality_queue)} are listed."
+            self.headlines["quality"] = i18n.gettext("Data quality {score}: {records} to fix.",
+                                                     score=_share(report.overall),
+                                                     records=count_of(report.records_to_fix, "customer record"))
+        self.quality_note = i18n.gettext(
+            "{to_fix} of {scored} customer records scored (of {customers}) need a fix ({exact} exact and {fuzzy} "
+            "fuzzy duplicate pairs); the first {listed} are listed.", to_fix=f"{report.records_to_fix:,}",
+            scored=f"{report.scored_customers:,}", customers=f"{report.customers:,}",
+            exact=f"{report.exact_duplicate_pairs:,}", fuzzy=f"{report.fuzzy_duplicate_pairs:,}",
+            listed=f"{len(self.quality_queue):,}",
         ) if report and report.fields else ""
 
     def _show_winprob(self, report: WinprobResult | None) -> None:
-        names = {"model": "Win model (calibrated logistic regression)", "stage_probability": "Fixed stage probabilities"}
         self.winprob_comparison = [
-            {"method": names.get(row.method, row.method), "brier": f"{row.brier:.3f}",
+            {"method": _named(WIN_METHODS, row.method), "brier": f"{row.brier:.3f}",
              "log_loss": f"{row.log_loss:.3f}"}
             for row in (report.comparison if report else [])
         ]
         self.winprob_pipeline = [
-            {"stage": row.stage, "deals": f"{row.deals:,}", "amount": _money(row.amount),
+            {"stage": label(row.stage), "deals": f"{row.deals:,}", "amount": _money(row.amount),
              "by_stage": _money(row.by_stage_probability), "by_model": _money(row.by_model)}
             for row in (report.weighted_pipeline if report else [])
         ]
         if report and report.weighted_pipeline:
             by_model = sum(row.by_model for row in report.weighted_pipeline)
             by_stage = sum(row.by_stage_probability for row in report.weighted_pipeline)
-            self.headlines["winprob"] = (f"Open deals are worth {_money(by_model)} weighted by the win model, "
-                                         f"{_money(by_stage)} by the fixed stage probabilities.")
-        self.winprob_note = (
-            f"Trained on {report.train_deals:,} closed deals and tested on the {report.test_deals:,} closed "
-            f"last; {report.closed_without_stage_history:,} closed deals without a recorded stage history are "
-            f"left out. Lower Brier score and log loss are better."
+            self.headlines["winprob"] = i18n.gettext(
+                "Open deals are worth {by_model} weighted by the win model, {by_stage} by the fixed stage "
+                "probabilities.", by_model=_money(by_model), by_stage=_money(by_stage))
+        self.winprob_note = i18n.gettext(
+            "Trained on {train} closed deals and tested on the {test} closed last; {left_out} closed deals without a "
+            "recorded stage history are left out. Lower Brier score and log loss are better.",
+            train=f"{report.train_deals:,}", test=f"{report.test_deals:,}",
+            left_out=f"{report.closed_without_stage_history:,}",
         ) if report else ""
 
     def _request_refresh(self) -> Any:
@@ -318,7 +341,10 @@ class InsightsState(rx.State):
             done = create_churn_follow_ups(session=session, actor=current_actor(), customer_ids=chosen,
                                            today=datetime.now(UTC).date())
         self.selected = []
-        skipped = [f"{done.already_open} already had one open" if done.already_open else "",
-                   f"{done.without_owner} have no owner" if done.without_owner else ""]
+        skipped = [i18n.gettext("{n} already had one open", n=done.already_open) if done.already_open else "",
+                   i18n.gettext("{n} have no owner", n=done.without_owner) if done.without_owner else ""]
         detail = "; ".join(s for s in skipped if s)
-        return rx.toast.success(f"Created {done.created} follow-up task(s) for the owners" + (f" ({detail})." if detail else "."))
+        if detail:
+            return rx.toast.success(i18n.gettext("Created {n} follow-up task(s) for the owners ({detail}).",
+                                                 n=done.created, detail=detail))
+        return rx.toast.success(i18n.gettext("Created {n} follow-up task(s) for the owners.", n=done.created))

@@ -134,10 +134,16 @@ def N_(msgid: str) -> str:  # noqa: N802 (gettext's name for it)
 
 def say(text: str, language: str | None = None) -> str:
     """A text a lower layer wrote in English (an exception's message, which may carry values): its translation
-    when the catalogue has that exact text, else as written."""
+    when the catalogue has that exact text, else as written. Words (crm_app/analytics/words.py) are said from
+    their template, each value that is text said too ("sum of the {scope} targets", scope "region")."""
     language = supported(language) or _language.get()
     if language == ENGLISH:
-        return text
+        return str(text)
+    template = getattr(text, "template", None)
+    if template is not None:
+        values = {name: say(value, language) if isinstance(value, str) else value
+                  for name, value in text.values.items()}  # type: ignore[attr-defined]
+        return catalogue(language).get(template, template).format(**values)
     return catalogue(language).get(text, text)
 
 

@@ -42,8 +42,9 @@ def test_a_page_shows_no_text_outside_the_catalogue(route):
         assert english == []
 
 
-def _named_messages(calls: tuple[str, ...] = ("t", "gettext", "_", "N_")) -> set[str]:
-    """The literal message ids passed to t(), gettext(), _() or N_() anywhere in crm_app (both arms of a conditional)."""
+def _named_messages(calls: tuple[str, ...] = ("t", "gettext", "_", "N_", "Words")) -> set[str]:
+    """The literal message ids passed to t(), gettext(), _(), N_() or Words() anywhere in crm_app (both arms of a
+    conditional)."""
     found: set[str] = set()
 
     def literals(node: ast.AST) -> list[str]:

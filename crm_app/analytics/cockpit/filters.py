@@ -10,6 +10,7 @@ import numpy as np
 from crm_app.analytics.cockpit.columns import CockpitFacts
 from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.filters import FILTERED_BY, row_mask
+from crm_app.analytics.words import Words
 from crm_app.domain import OPEN_STAGES
 
 
@@ -34,15 +35,20 @@ class CockpitFilters:
 
     def described(self, owner_names: dict[int, str] | None = None) -> str:
         """The active filters in words, e.g. "2026-01-01 to 2026-01-31 · region EMEA"."""
-        parts = [f"{self.start.isoformat()} to {(self.end - timedelta(days=1)).isoformat()}"]
+        return " · ".join(self.described_parts(owner_names))
+
+    def described_parts(self, owner_names: dict[int, str] | None = None) -> list[Words]:
+        """Each active filter in words, the dates first (each part can be said in the reader's language)."""
+        parts = [Words("{start} to {end}", start=self.start.isoformat(),
+                       end=(self.end - timedelta(days=1)).isoformat())]
         for name in ("region", "segment", "category", "channel"):
             if getattr(self, name):
-                parts.append(f"{name} {getattr(self, name)}")
+                parts.append(Words("{scope} {value}", scope=name, value=getattr(self, name)))
         if self.owner_id is not None:
-            parts.append(f"rep {(owner_names or {}).get(self.owner_id, self.owner_id)}")
+            parts.append(Words("rep {name}", name=str((owner_names or {}).get(self.owner_id, self.owner_id))))
         if self.stage:
-            parts.append(f"open deals in {self.stage}")
-        return " · ".join(parts)
+            parts.append(Words("open deals in {stage}", stage=self.stage))
+        return parts
 
 
 def _code(cf: CockpitFacts, name: str, label: str) -> int:

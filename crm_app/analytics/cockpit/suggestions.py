@@ -1,4 +1,5 @@
-"""The cockpit's suggestions: English sentences naming what contributes most to each gap to target."""
+"""The cockpit's suggestions: sentences naming what contributes most to each gap to target, in English Words
+(analytics/words.py) a page says in the reader's language."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from crm_app.analytics.cockpit.filters import filtered_feedback
 from crm_app.analytics.cockpit.kpis import KPI_BY_KEY, KpiDefinition, format_value
 from crm_app.analytics.cockpit.series import detractor_topics, revenue_by
 from crm_app.analytics.cockpit.view import CockpitView
+from crm_app.analytics.words import Words
 from crm_app.domain import is_detractor
 
 
@@ -35,28 +37,36 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4,
                              - revenue_by(cf, filters, by, *view.comparison)).sort_values()
                     if len(delta) and delta.iloc[0] < 0:
                         drops.append((float(delta.iloc[0]), by, str(delta.index[0])))
-            text = f"{card.definition.label} is {written(card.definition, gap)} under target ({card.target_source})"
+            under = dict(kpi=card.definition.label, gap=written(card.definition, gap), source=card.target_source)
             if drops:
                 change, by, label = min(drops)
-                fall = written(KPI_BY_KEY["revenue"], -change)
-                text += f"; revenue in {by} {label} fell by {fall} against the comparison period"
-            suggestions.append(text + ".")
+                suggestions.append(Words("{kpi} is {gap} under target ({source}); revenue in {scope} {value} fell by "
+                                         "{fall} against the comparison period.", **under, scope=by, value=label,
+                                         fall=written(KPI_BY_KEY["revenue"], -change)))
+            else:
+                suggestions.append(Words("{kpi} is {gap} under target ({source}).", **under))
         elif key in ("nps", "csat"):
             feedback = filtered_feedback(cf, filters, filters.start, filters.end)
             detractor = is_detractor(feedback["nps"])
-            amount = f"{gap:,.0f} points" if key == "nps" else f"{100 * gap:,.1f} percentage points"
-            text = f"{card.definition.label} is {amount} under target ({card.target_source})"
+            amount = (Words("{gap} points", gap=f"{gap:,.0f}") if key == "nps"
+                      else Words("{gap} percentage points", gap=f"{100 * gap:,.1f}"))
+            under = dict(kpi=card.definition.label, gap=amount, source=card.target_source)
+            text = Words("{kpi} is {gap} under target ({source}).", **under)
             if detractor.any():
                 regions = np.bincount(feedback["region"][detractor & (feedback["region"] >= 0)],
                                       minlength=len(cf.labels["region"]))
                 where = int(regions.argmax())
                 in_region = {k: v[detractor & (feedback["region"] == where)] for k, v in feedback.items()}
                 topics = detractor_topics(cf, in_region, 1)
-                text += f"; detractors in {cf.labels['region'][where]}" + (f" mention {topics[0][0]}" if topics else "")
-            suggestions.append(text + ".")
+                region = cf.labels["region"][where]
+                text = (Words("{kpi} is {gap} under target ({source}); detractors in {region} mention {topic}.",
+                              **under, region=region, topic=topics[0][0]) if topics else
+                        Words("{kpi} is {gap} under target ({source}); detractors in {region}.", **under,
+                              region=region))
+            suggestions.append(text)
         else:
-            suggestions.append(f"{card.definition.label} is {written(card.definition, gap)} under target "
-                               f"({card.target_source}).")
+            suggestions.append(Words("{kpi} is {gap} under target ({source}).", kpi=card.definition.label,
+                                     gap=written(card.definition, gap), source=card.target_source))
         if len(suggestions) >= limit:
             break
     return suggestions

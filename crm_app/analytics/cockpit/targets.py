@@ -13,6 +13,7 @@ import pandas as pd
 
 from crm_app.analytics.cockpit.filters import CockpitFilters
 from crm_app.analytics.cockpit.kpis import KPI_BY_KEY
+from crm_app.analytics.words import Words
 from crm_app.domain import TARGET_SCOPES
 
 SCOPES = TARGET_SCOPES
@@ -20,7 +21,7 @@ COMPANY, REGION, SEGMENT, REP = TARGET_SCOPES
 # The scopes whose targets, taken together, cover the company (each customer is in one region, one segment and
 # one rep's book), in the order a company view looks for them when it has no target of its own.
 CHILD_SCOPES = (REGION, SEGMENT, REP)
-NO_TARGET = "no target for this view"
+NO_TARGET = Words("no target for this view")
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,12 @@ class TargetScope:
     scope: str = COMPANY
     value: str = ""
 
-    def described(self, rep_names: dict[int, str] | None = None) -> str:
+    def described(self, rep_names: dict[int, str] | None = None) -> Words:
         if self.scope == COMPANY:
-            return "company"
+            return Words("company")
         if self.scope == REP and self.value.isdigit():
-            return f"rep {(rep_names or {}).get(int(self.value), self.value)}"
-        return f"{self.scope} {self.value}"
+            return Words("rep {name}", name=(rep_names or {}).get(int(self.value), self.value))
+        return Words("{scope} {value}", scope=self.scope, value=self.value)
 
 
 def view_scope(filters: CockpitFilters, own_rep: int | None = None) -> TargetScope | None:
@@ -115,9 +116,9 @@ def view_target(targets: pd.DataFrame, kpi: str, start: date, end: date, scope: 
         if not members or any(value is None for value in values):
             continue
         if definition.adds_across_scopes:
-            return ViewTarget(float(sum(values)), f"sum of the {child} targets")
+            return ViewTarget(float(sum(values)), Words("sum of the {scope} targets", scope=child))
         weights = [child_weight(child, member) for member in members]
         if sum(weights) > 0:
             mean = sum(v * w for v, w in zip(values, weights)) / sum(weights)
-            return ViewTarget(float(mean), f"mean of the {child} targets weighted by their samples")
+            return ViewTarget(float(mean), Words("mean of the {scope} targets weighted by their samples", scope=child))
     return ViewTarget(None, NO_TARGET)

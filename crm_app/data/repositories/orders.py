@@ -24,6 +24,7 @@ from crm_app.data.repositories.customers import customer_for
 from crm_app.data.search import name_or_company_matches
 from crm_app.data.validation import UserInput, field_errors, unstorable
 from crm_app.domain import OrderStatus, SalesChannel
+from crm_app.i18n import N_, gettext, say
 
 PAGE_SIZE = 50
 MAX_QUANTITY = 10_000
@@ -66,7 +67,7 @@ class OrderLineDraft(UserInput):
     def _a_product(cls, value: Any) -> int:
         number = _decimal(value)
         if number is None or number != number.to_integral_value() or not 0 < number < 2**63:
-            raise ValueError("Choose a product.")
+            raise ValueError(gettext("Choose a product."))
         return int(number)
 
     @field_validator("quantity", mode="before")
@@ -74,7 +75,7 @@ class OrderLineDraft(UserInput):
     def _whole_units(cls, value: Any) -> int:
         number = _decimal(value)
         if number is None or number != number.to_integral_value() or not 1 <= number <= MAX_QUANTITY:
-            raise ValueError(f"Enter a whole number of units from 1 to {MAX_QUANTITY:,}.")
+            raise ValueError(gettext("Enter a whole number of units from 1 to {limit}.", limit=f"{MAX_QUANTITY:,}"))
         return int(number)
 
     @field_validator("unit_price", mode="before")
@@ -82,7 +83,8 @@ class OrderLineDraft(UserInput):
     def _price_in_cents(cls, value: Any) -> float:
         number = _decimal(value)
         if number is None or not 0 <= number <= MAX_UNIT_PRICE or _places(number) > 2:
-            raise ValueError(f"Enter a price from 0 to {MAX_UNIT_PRICE:,} with at most 2 decimals.")
+            raise ValueError(gettext("Enter a price from 0 to {limit} with at most 2 decimals.",
+                                     limit=f"{MAX_UNIT_PRICE:,}"))
         return float(number)
 
     @field_validator("discount_percent", mode="before")
@@ -92,7 +94,7 @@ class OrderLineDraft(UserInput):
             return 0.0
         number = _decimal(value.removesuffix("%") if isinstance(value, str) else value)
         if number is None or not 0 <= number <= 100 or _places(number) > 2:
-            raise ValueError("Enter a discount from 0 to 100 %, with at most 2 decimals.")
+            raise ValueError(gettext("Enter a discount from 0 to 100 %, with at most 2 decimals."))
         return float(number)
 
     def values(self) -> OrderLineValues:
@@ -144,7 +146,7 @@ def deal_target(*, session: Session, actor: Actor, deal_id: int) -> DealTarget:
     """The deal behind a new order, when the actor may see it (its owner, executives and admins)."""
     deal = session.get(Deal, deal_id)
     if deal is None or not (actor.reads_everything or deal.owner_id == actor.id):
-        raise NotFound("No such deal.")
+        raise NotFound(gettext("No such deal."))
     return DealTarget(id=deal.id, title=deal.title, amount=deal.amount, stage=deal.stage,
                       customer_id=deal.customer_id)
 
@@ -234,7 +236,7 @@ _AUDITED = ("customer_id", "status", "channel", "ordered_at", "total_amount")
 
 def _require_writer(actor: Actor) -> None:
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read orders; sales reps and admins write them.")
+        raise PermissionDenied(gettext("Executives and marketers read orders; sales reps and admins write them."))
 
 
 def create_order(
@@ -248,15 +250,15 @@ def create_order(
     _require_writer(actor)
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     if not 1 <= len(lines) <= MAX_LINES:
-        raise ValueError(f"An order has 1 to {MAX_LINES} lines.")
+        raise ValueError(gettext("An order has 1 to {limit} lines.", limit=MAX_LINES))
     if status not in NEW_ORDER_STATUSES:
-        raise ValueError("A new order is pending, paid or shipped.")
+        raise ValueError(gettext("A new order is pending, paid or shipped."))
     if deal_id is not None:
         deal_target(session=session, actor=actor, deal_id=deal_id)
     product_ids = {line.product_id for line in lines}
     known = set(session.exec(select(Product.id).where(Product.id.in_(product_ids))))
     if known != product_ids:
-        raise NotFound("No such product.")
+        raise NotFound(gettext("No such product."))
     totals = order_totals(line.values() for line in lines)
     order = Order(customer_id=customer.id, status=status, channel=channel, ordered_at=ordered_at,
                   total_amount=totals.total_amount, deal_id=deal_id)
@@ -281,7 +283,7 @@ def _order_for(session: Session, actor: Actor, order_id: Any, lock: bool = False
         statement = select(Order).where(Order.id == order_id)
         order = session.exec(statement.with_for_update() if lock else statement).first()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     customer_for(session=session, actor=actor, customer_id=order.customer_id)
     return order
 
@@ -381,12 +383,12 @@ def replace_order_lines(*, session: Session, actor: Actor, order_id: int, lines:
     _require_writer(actor)
     order = _order_for(session, actor, order_id, lock=True)
     if order.status != OrderStatus.pending:
-        raise InvalidOrderChange("Only a pending order's lines can be changed.")
+        raise InvalidOrderChange(gettext("Only a pending order's lines can be changed."))
     if not 1 <= len(lines) <= MAX_LINES:
-        raise InvalidOrderChange(f"An order has 1 to {MAX_LINES} lines.")
+        raise InvalidOrderChange(gettext("An order has 1 to {limit} lines.", limit=MAX_LINES))
     product_ids = {line.product_id for line in lines}
     if set(session.exec(select(Product.id).where(Product.id.in_(product_ids)))) != product_ids:
-        raise NotFound("No such product.")
+        raise NotFound(gettext("No such product."))
     old_lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
     described = lambda rows: [{"product_id": r.product_id, "quantity": r.quantity, "unit_price": r.unit_price,  # noqa: E731
                                "discount": r.discount} for r in rows]
@@ -407,17 +409,20 @@ def replace_order_lines(*, session: Session, actor: Actor, order_id: int, lines:
 def close_order(*, session: Session, actor: Actor, order_id: int, status: OrderStatus, reason: Any) -> Order:
     """Cancel or refund an order, with the reason (1-200 characters) kept in its audit row."""
     if status not in CLOSING_FROM:
-        raise InvalidOrderChange("An order is closed by cancelling or refunding it.")
+        raise InvalidOrderChange(gettext("An order is closed by cancelling or refunding it."))
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise InvalidOrderChange(f"Say why the order is {status.value}.")
+        raise InvalidOrderChange(gettext("Say why the order is cancelled.") if status == OrderStatus.cancelled
+                                 else gettext("Say why the order is refunded."))
     if len(text) > MAX_REASON or unstorable(text):
-        raise InvalidOrderChange(f"Keep the reason to {MAX_REASON} characters of plain text.")
+        raise InvalidOrderChange(gettext("Keep the reason to {limit} characters of plain text.", limit=MAX_REASON))
     _require_writer(actor)
     order = _order_for(session, actor, order_id, lock=True)
     if order.status not in CLOSING_FROM[status]:
-        allowed = " or ".join(s.value for s in CLOSING_FROM[status])
-        raise InvalidOrderChange(f"Only a {allowed} order can be {status.value}; this one is {order.status}.")
+        refused = (N_("Only a pending or paid order can be cancelled; this one is {status}.")
+                   if status == OrderStatus.cancelled else
+                   N_("Only a paid or shipped order can be refunded; this one is {status}."))
+        raise InvalidOrderChange(gettext(refused, status=say(str(order.status))))
     old = {"status": str(order.status)}
     order.status = status
     session.add(order)

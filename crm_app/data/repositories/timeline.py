@@ -30,6 +30,7 @@ from crm_app.data.repositories.customers import customer_for
 from crm_app.data.validation import UserInput, whole_number
 from crm_app.domain import MAX_BODY_CHARACTERS, MAX_DURATION_MINUTES, OUTCOMES, LoggedKind
 from crm_app.formatting import moment, money
+from crm_app.i18n import gettext
 from crm_app.labels import label
 
 PAGE_SIZE = 50
@@ -65,7 +66,7 @@ class ActivityDraft(UserInput):
     @classmethod
     def _kind(cls, value: Any) -> Any:
         if value not in {kind.value for kind in LoggedKind}:
-            raise ValueError("Choose note, call, email or meeting.")
+            raise ValueError(gettext("Choose note, call, email or meeting."))
         return value
 
     @field_validator("body", mode="before")
@@ -73,9 +74,10 @@ class ActivityDraft(UserInput):
     def _body(cls, value: Any) -> str:
         text = value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
         if not text:
-            raise ValueError("Write what happened.")
+            raise ValueError(gettext("Write what happened."))
         if len(text) > MAX_BODY_CHARACTERS:
-            raise ValueError(f"Keep it to {MAX_BODY_CHARACTERS:,} characters or fewer (it has {len(text):,}).")
+            raise ValueError(gettext("Keep it to {limit} characters or fewer (it has {count}).",
+                                     limit=f"{MAX_BODY_CHARACTERS:,}", count=f"{len(text):,}"))
         return text
 
     @field_validator("outcome", mode="before")
@@ -85,7 +87,7 @@ class ActivityDraft(UserInput):
         if not choices or value is None or value == "":
             return None
         if value not in choices:
-            raise ValueError(f"Choose one of: {', '.join(choices)}.")
+            raise ValueError(gettext("Choose one of: {choices}.", choices=gettext(", ").join(map(label, choices))))
         return value
 
     @field_validator("duration_minutes", mode="before")
@@ -95,19 +97,20 @@ class ActivityDraft(UserInput):
             return None
         minutes = whole_number(value.strip()) if isinstance(value, str) else value
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_DURATION_MINUTES:
-            raise ValueError(f"Enter the minutes it took, from 1 to {MAX_DURATION_MINUTES:,}.")
+            raise ValueError(gettext("Enter the minutes it took, from 1 to {limit}.", limit=f"{MAX_DURATION_MINUTES:,}"))
         return minutes
 
 
 def _require_writer(actor: Actor) -> None:
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read timelines; sales reps and admins write on them.")
+        raise PermissionDenied(gettext("Executives and marketers read timelines; sales reps and admins write on "
+                                       "them."))
 
 
 def _readable_deal(session: Session, actor: Actor, deal_id: int) -> Deal:
     deal = session.get(Deal, deal_id)
     if deal is None or not (actor.reads_everything or deal.owner_id == actor.id):
-        raise NotFound("No such deal.")
+        raise NotFound(gettext("No such deal."))
     return deal
 
 
@@ -121,10 +124,10 @@ def log_activity(
     if deal_id is not None:
         deal = _readable_deal(session, actor, deal_id)
         if customer_id is not None and customer_id != deal.customer_id:
-            raise NotFound("No such deal.")
+            raise NotFound(gettext("No such deal."))
         customer_id = deal.customer_id
     if customer_id is None:
-        raise NotFound("No such customer.")
+        raise NotFound(gettext("No such customer."))
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     entry = LoggedActivity(kind=draft.kind, body=draft.body, outcome=draft.outcome,
                            duration_minutes=draft.duration_minutes, customer_id=customer.id, deal_id=deal_id,
@@ -142,7 +145,7 @@ def readable_entry(*, session: Session, actor: Actor, activity_id: int) -> Logge
     """A logged note, call, email or meeting the actor may read: one on a customer they may read."""
     entry = session.get(LoggedActivity, activity_id)
     if entry is None:
-        raise NotFound("No such entry.")
+        raise NotFound(gettext("No such entry."))
     customer_for(session=session, actor=actor, customer_id=entry.customer_id)
     return entry
 
@@ -158,7 +161,7 @@ def _own_entry(session: Session, actor: Actor, activity_id: int) -> LoggedActivi
     _require_writer(actor)
     entry = session.get(LoggedActivity, activity_id)
     if entry is None or entry.author_id != actor.id:
-        raise NotFound("No such entry of yours.")
+        raise NotFound(gettext("No such entry of yours."))
     customer_for(session=session, actor=actor, customer_id=entry.customer_id)
     return entry
 
@@ -425,7 +428,7 @@ def timeline_page(
     elif customer_id is not None:
         customer_for(session=session, actor=actor, customer_id=customer_id)
     else:
-        raise NotFound("No such customer.")
+        raise NotFound(gettext("No such customer."))
     unknown = set(kinds) - set(FILTERS)
     if unknown:
         raise ValueError(f"unknown timeline filters: {sorted(unknown)}")

@@ -17,6 +17,7 @@ from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
 from crm_app.data.validation import UserInput, storable, whole_number
+from crm_app.i18n import gettext, say
 from crm_app.domain import (ACQUISITION_CHANNELS, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_HOLDOUT_SHARE, MAX_DURATION_MINUTES,
                              REGIONS, SEGMENTS, TARGET_SCOPES, CampaignChannel, CampaignStatus, DealStage, LoggedKind,
                              OrderStatus, SalesChannel, TargetGroup, unhappy)
@@ -771,7 +772,7 @@ class UserCreate(UserInput, SQLModel):
     def _strip_name(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("Enter a name")
+            raise ValueError(gettext("Enter a name"))
         return value
 
     @field_validator("password")
@@ -806,28 +807,31 @@ class FeedbackSubmission(UserInput, SQLModel):
     @field_validator("csat", "nps", mode="before")
     @classmethod
     def _score_on_its_scale(cls, value: Any, info) -> Any:
-        low, high, what = (1, 5, "how satisfied you are") if info.field_name == "csat" else (0, 10, "how likely you are to recommend us")
+        low, high = (1, 5) if info.field_name == "csat" else (0, 10)
         if isinstance(value, str):
             value = whole_number(value.strip())
         # JSON Schema's integers include 3.0 (the published schema says "integer"): an integral float is its number.
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"Choose {what}, from {low} to {high}.")
+            raise ValueError(gettext("Choose how satisfied you are, from 1 to 5.") if info.field_name == "csat"
+                             else gettext("Choose how likely you are to recommend us, from 0 to 10."))
         return value
 
     @field_validator("submission_id", mode="before")
     @classmethod
     def _submission_id_shape(cls, value: Any) -> Any:
         if not isinstance(value, str) or re.fullmatch(SUBMISSION_ID_PATTERN, storable(value)) is None:
-            raise ValueError("Send a submission_id of 8 to 64 letters, digits, '-' or '_', the same on every resend.")
+            raise ValueError(gettext("Send a submission_id of 8 to 64 letters, digits, '-' or '_', the same on every "
+                                     "resend."))
         return value
 
     @field_validator("comment", mode="before")
     @classmethod
     def _comment_fits(cls, value: Any) -> Any:
         if isinstance(value, str) and len(value) > 2000:
-            raise ValueError(f"Keep your comment to 2,000 characters or fewer (it has {len(value):,}).")
+            raise ValueError(gettext("Keep your comment to 2,000 characters or fewer (it has {count}).",
+                                     count=f"{len(value):,}"))
         return value
 
     @field_validator("comment", "name", "email", "invite", mode="before")
@@ -841,7 +845,7 @@ class FeedbackSubmission(UserInput, SQLModel):
     @model_validator(mode="after")
     def _contact_needs_consent(self) -> "FeedbackSubmission":
         if (self.name or self.email) and not self.consent:
-            raise ValueError("Tick the consent box to leave your name or email, or leave them empty.")
+            raise ValueError(gettext("Tick the consent box to leave your name or email, or leave them empty."))
         return self
 
     @property
@@ -881,11 +885,11 @@ class CustomerCreate(UserInput, SQLModel):
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise ValueError("Enter text here.")
+            raise ValueError(gettext("Enter text here."))
         limit = _CUSTOMER_TEXT_LIMITS[info.field_name]
         value = " ".join(value.split())
         if len(value) > limit:
-            raise ValueError(f"Keep this to {limit} characters or fewer.")
+            raise ValueError(gettext("Keep this to {limit} characters or fewer.", limit=limit))
         # Optional fields left blank are stored as NULL; required ones stay "" for their own check.
         return value or (None if info.field_name in ("company", "email", "phone") else "")
 
@@ -893,7 +897,7 @@ class CustomerCreate(UserInput, SQLModel):
     @classmethod
     def _has_name(cls, value: str | None) -> str:
         if not value:
-            raise ValueError("Enter the customer's name.")
+            raise ValueError(gettext("Enter the customer's name."))
         return value
 
     @field_validator("email")
@@ -906,7 +910,8 @@ class CustomerCreate(UserInput, SQLModel):
         try:
             return validate_email(value, check_deliverability=False).normalized.lower()
         except EmailNotValidError as error:
-            raise ValueError(f"Enter a valid email address, like name@example.com. {error}") from None
+            raise ValueError(gettext("Enter a valid email address, like name@example.com. {reason}",
+                                     reason=say(str(error)))) from None
 
     @field_validator("phone")
     @classmethod
@@ -915,13 +920,13 @@ class CustomerCreate(UserInput, SQLModel):
             return None
         import phonenumbers
 
-        hint = "Enter the number with its country code, like +44 20 7946 0958."
+        hint = gettext("Enter the number with its country code, like +44 20 7946 0958.")
         try:
             number = phonenumbers.parse(value, None)
         except phonenumbers.NumberParseException:
             raise ValueError(hint) from None
         if not phonenumbers.is_valid_number(number):
-            raise ValueError(f"This is not a valid phone number. {hint}")
+            raise ValueError(gettext("This is not a valid phone number. {hint}", hint=hint))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     @field_validator("region", "segment", "acquisition_channel")
@@ -930,7 +935,7 @@ class CustomerCreate(UserInput, SQLModel):
         choices = {"region": REGIONS, "segment": SEGMENTS,
                    "acquisition_channel": ACQUISITION_CHANNELS}[info.field_name]
         if value not in choices:
-            raise ValueError(f"Choose one of: {', '.join(choices)}.")
+            raise ValueError(gettext("Choose one of: {choices}.", choices=gettext(", ").join(map(say, choices))))
         return value
 
     @field_validator("consent_email", "consent_phone", mode="before")
@@ -946,7 +951,7 @@ class CustomerCreate(UserInput, SQLModel):
         if isinstance(value, str):
             value = whole_number(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-            raise ValueError("Choose an owner from the list.")
+            raise ValueError(gettext("Choose an owner from the list."))
         return value
 
 

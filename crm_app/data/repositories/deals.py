@@ -23,6 +23,7 @@ from crm_app.data.repositories.customers import distinct_values
 from crm_app.data.search import name_or_company_matches
 from crm_app.data.validation import UNSTORABLE_TEXT, UserInput, unstorable
 from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage, OrderStatus
+from crm_app.i18n import gettext
 
 ENTITY = "deal"
 CARDS_PER_PAGE = 20
@@ -227,7 +228,7 @@ def readable_deal(*, session: Session, actor: Actor, deal_id: Any) -> Deal:
     """The deal when the actor may read it, as on the board: its owner, executives and admins."""
     deal = session.get(Deal, deal_id) if _deal_id(deal_id) else None
     if deal is None or not (actor.reads_everything or deal.owner_id == actor.id):
-        raise NotFound("No such deal.")
+        raise NotFound(gettext("No such deal."))
     return deal
 
 
@@ -318,13 +319,13 @@ def deal_file(*, session: Session, actor: Actor, deal_id: Any) -> DealFile:
 def changeable_deal(*, session: Session, actor: Actor, deal_id: Any, lock: bool = False) -> Deal:
     """The deal when the actor may change it (its owner or an admin); `lock` holds it for the change."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read the pipeline; deal owners and admins change it.")
+        raise PermissionDenied(gettext("Executives and marketers read the pipeline; deal owners and admins change it."))
     deal = None
     if _deal_id(deal_id):
         statement = select(Deal).where(Deal.id == deal_id)
         deal = session.exec(statement.with_for_update() if lock else statement).first()
     if deal is None or not (actor.is_admin or deal.owner_id == actor.id):
-        raise NotFound("No such deal.")
+        raise NotFound(gettext("No such deal."))
     return deal
 
 
@@ -332,17 +333,18 @@ def _stage_named(value: Any) -> DealStage:
     try:
         return DealStage(value)
     except ValueError:
-        raise InvalidDealChange("stage", "Choose one of the pipeline's stages.") from None
+        raise InvalidDealChange("stage", gettext("Choose one of the pipeline's stages.")) from None
 
 
 def _lost_reason(value: Any) -> str:
     reason = value.strip() if isinstance(value, str) else ""
     if not reason:
-        raise InvalidDealChange("lost_reason", "Say why the deal was lost.")
+        raise InvalidDealChange("lost_reason", gettext("Say why the deal was lost."))
     if unstorable(reason):
-        raise InvalidDealChange("lost_reason", UNSTORABLE_TEXT)
+        raise InvalidDealChange("lost_reason", gettext(UNSTORABLE_TEXT))
     if len(reason) > 200:
-        raise InvalidDealChange("lost_reason", f"Keep the reason to 200 characters or fewer (it has {len(reason):,}).")
+        raise InvalidDealChange("lost_reason", gettext("Keep the reason to 200 characters or fewer (it has {count}).",
+                                                       count=f"{len(reason):,}"))
     return reason
 
 
@@ -394,7 +396,7 @@ class DealDetails(UserInput, SQLModel):
         if isinstance(value, str):
             value = value.strip()
             if not value:
-                raise ValueError("Give the deal a title.")
+                raise ValueError(gettext("Give the deal a title."))
         return value
 
     @field_validator("amount", mode="before")
@@ -405,16 +407,16 @@ class DealDetails(UserInput, SQLModel):
         try:
             amount = float(value)
         except (TypeError, ValueError):
-            raise ValueError("Enter the amount as a number, like 12500 or 12500.50.") from None
+            raise ValueError(gettext("Enter the amount as a number, like 12500 or 12500.50.")) from None
         if not 0 <= amount <= MAX_AMOUNT:
-            raise ValueError("Enter an amount from 0 to 999,999,999,999.99.")
+            raise ValueError(gettext("Enter an amount from 0 to 999,999,999,999.99."))
         return round(amount, 2)
 
     @field_validator("expected_close_date", mode="before")
     @classmethod
     def _date_given(cls, value: Any) -> Any:
         if value in (None, ""):
-            raise ValueError("Choose the expected close date.")
+            raise ValueError(gettext("Choose the expected close date."))
         return value
 
 
@@ -432,7 +434,7 @@ class DealCreate(DealDetails):
     @classmethod
     def _customer_chosen(cls, value: Any) -> Any:
         if value in (None, ""):
-            raise ValueError("Choose a customer.")
+            raise ValueError(gettext("Choose a customer."))
         return value
 
     @field_validator("owner_id", mode="before")
@@ -444,17 +446,17 @@ class DealCreate(DealDetails):
 def _assignable_owner(session: Session, owner_id: int) -> User:
     owner = session.get(User, owner_id)
     if owner is None or not owner.is_active or owner.role not in (Role.sales_rep, Role.admin):
-        raise InvalidDealChange("owner_id", "Choose an active sales rep or admin as the owner.")
+        raise InvalidDealChange("owner_id", gettext("Choose an active sales rep or admin as the owner."))
     return owner
 
 
 def create_deal(*, session: Session, actor: Actor, deal_create: DealCreate) -> Deal:
     """A new Lead for a customer the actor may sell to: a rep's own customer (owned by the rep), any for admins."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read the pipeline; deal owners and admins change it.")
+        raise PermissionDenied(gettext("Executives and marketers read the pipeline; deal owners and admins change it."))
     customer = session.get(Customer, deal_create.customer_id)
     if customer is None or not (actor.is_admin or customer.owner_id == actor.id):
-        raise InvalidDealChange("customer_id", "Choose one of your own customers.")
+        raise InvalidDealChange("customer_id", gettext("Choose one of your own customers."))
     owner_id = actor.id
     if actor.is_admin and deal_create.owner_id is not None:
         owner_id = _assignable_owner(session, deal_create.owner_id).id
@@ -487,10 +489,10 @@ def update_deal(*, session: Session, actor: Actor, deal_id: int, details: DealDe
 def reassign_deal(*, session: Session, actor: Actor, deal_id: int, owner_id: Any) -> Deal:
     """Give a deal to another active sales rep or admin; only admins may."""
     if not actor.is_admin:
-        raise PermissionDenied("Only admins reassign deals.")
+        raise PermissionDenied(gettext("Only admins reassign deals."))
     deal = changeable_deal(session=session, actor=actor, deal_id=deal_id, lock=True)
     if not isinstance(owner_id, int) or isinstance(owner_id, bool) or not 0 < owner_id < 2**63:
-        raise InvalidDealChange("owner_id", "Choose an active sales rep or admin as the owner.")
+        raise InvalidDealChange("owner_id", gettext("Choose an active sales rep or admin as the owner."))
     owner = _assignable_owner(session, owner_id)
     if deal.owner_id == owner.id:
         return deal

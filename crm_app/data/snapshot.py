@@ -42,6 +42,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from crm_app.analytics.words import Words
 from crm_app.analytics.cockpit import CockpitFacts, append_orders, prepare_cockpit
 from crm_app.data import shared_columns
 from crm_app.data.facts import LINES_SQL, ORDERS_SQL, load_facts, read_frame
@@ -94,11 +95,12 @@ class Freshness:
     refreshing: bool
 
     @property
-    def described(self) -> str:
+    def described(self) -> Words:
+        """What the page says (Words: said in the reader's language with i18n.say)."""
         if self.loaded_at is None:
-            return "Loading the data…"
+            return Words("Loading the data…")
         stamp = self.loaded_at.strftime("%H:%M:%S UTC")
-        return f"Data as of {stamp}, refreshing…" if self.refreshing else f"Data as of {stamp}"
+        return Words("Data as of {time}, refreshing…" if self.refreshing else "Data as of {time}", time=stamp)
 
 
 _lock = threading.Lock()
@@ -167,9 +169,10 @@ def _load(engine: Engine, actor: Actor) -> Snapshot:
         return _share(folder, _read_database(engine, actor))
 
 
-def _open_shared(engine: Engine, folder: Path, actor: Actor) -> Snapshot | None:
-    """The newest column file of `folder` brought current (new orders merged in), or None when it cannot be:
-    none there, unreadable (then deleted), of another database, or behind by more than new orders."""
+def _open_shared(engine: Engine, folder: Path, actor: Actor, *, merge: bool = True) -> Snapshot | None:
+    """The newest column file of `folder` brought current (new orders merged in, unless not `merge`), or None
+    when it cannot be: none there, unreadable (then deleted), of another database, or behind by more than new
+    orders."""
     path = shared_columns.newest(folder)
     if path is None:
         return None
@@ -192,7 +195,7 @@ def _open_shared(engine: Engine, folder: Path, actor: Actor) -> Snapshot | None:
                 return None
         if stored.counters == now:
             return stored
-        if stored.counters.version > now.version or stored.counters.order_writes == now.order_writes:
+        if not merge or stored.counters.version > now.version or stored.counters.order_writes == now.order_writes:
             return None
         appended = _appended(session, stored, now, actor)
     return appended if appended is not None and appended.counters == now else None
@@ -309,6 +312,14 @@ def current_facts(*, session: Session, actor: Actor) -> tuple[CockpitFacts | Non
         return snapshot.cockpit, Freshness(snapshot.loaded_at, refreshing=False)
     with _lock:
         snapshot = _snapshots.get(key)
+        if snapshot is None and key[1] is None and _reloads.get(key) is None:
+            # A worker that has just started maps a current column file at once (milliseconds) instead of
+            # answering "loading"; anything more (merging, reading the database) is left to the background.
+            folder = shared_columns.folder_for(session.get_bind().engine.url)
+            if folder is not None:
+                opened = _open_shared(session.get_bind().engine, folder, actor, merge=False)
+                if opened is not None:
+                    _snapshots[key] = snapshot = opened
         if snapshot is not None and snapshot.counters.order_writes != now.order_writes:
             appended = _appended(session, snapshot, now, actor)
             if appended is not None:

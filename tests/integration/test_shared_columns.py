@@ -287,3 +287,30 @@ def test_merged_orders_are_mapped_from_a_file_again_after_the_share_delay(engine
     assert shared_columns.newest(_folder(engine)).name == f"v{now.version}-{now.order_writes}-{now.order_rewrites}"
     assert_same_facts(shared.cockpit, merged)
     assert _revenue_on_the_day(shared.cockpit) == (revenue + 1234.5, orders + 1)
+
+
+def test_a_worker_that_starts_answers_its_first_event_from_a_current_file_without_loading(engine, monkeypatch):
+    seed_demo_company(engine=engine, customers=40, orders=200, as_of=date(2026, 6, 30))
+    written = _facts(engine)
+    _fresh_worker(monkeypatch)
+    _database_not_read(monkeypatch)
+
+    with Session(engine) as session:
+        facts, freshness = snapshot.current_facts(session=session, actor=ADMIN)
+
+    assert not freshness.refreshing and freshness.loaded_at is not None
+    assert_same_facts(facts, written)
+    assert snapshot._reloads == {}  # nothing left to do in the background
+
+
+def test_a_worker_that_starts_behind_the_file_says_loading_and_merges_in_the_background(engine, monkeypatch):
+    seed_demo_company(engine=engine, customers=40, orders=200, as_of=date(2026, 6, 30))
+    revenue, orders = _revenue_on_the_day(_facts(engine))
+    subprocess.run([sys.executable, "-c", WRITER, engine.url.render_as_string(hide_password=False)], check=True)
+    _fresh_worker(monkeypatch)
+
+    with Session(engine) as session:
+        facts, freshness = snapshot.current_facts(session=session, actor=ADMIN)
+
+    assert facts is None and freshness.refreshing
+    assert _revenue_on_the_day(_facts(engine)) == (revenue + 1234.5, orders + 1)

@@ -56,8 +56,9 @@ class BulkResult:
 
 
 def _too_many(count: int) -> SelectionRejected:
-    return SelectionRejected(f"A bulk action works on at most {MAX_BULK:,} customers at a time and this selection "
-                             f"has {count:,}: narrow the filters and try again.")
+    return SelectionRejected(gettext("A bulk action works on at most {limit} customers at a time and this "
+                                     "selection has {count}: narrow the filters and try again.",
+                                     limit=f"{MAX_BULK:,}", count=f"{count:,}"))
 
 
 def selected_ids(*, session: Session, actor: Actor, selection: Selection) -> list[int]:
@@ -76,20 +77,20 @@ def selected_ids(*, session: Session, actor: Actor, selection: Selection) -> lis
         if not actor.reads_everything:
             statement = statement.where(Customer.owner_id == actor.id)
         if ids and len(session.exec(statement).all()) != len(ids):
-            raise NotFound("One of the selected customers is not one you may change (or no longer exists): "
-                           "nothing was changed.")
+            raise NotFound(gettext("One of the selected customers is not one you may change (or no longer exists): "
+                           "nothing was changed."))
     if not ids:
-        raise SelectionRejected("Select at least one customer.")
+        raise SelectionRejected(gettext("Select at least one customer."))
     return ids
 
 
 def _writable_selection(session: Session, actor: Actor, selection: Selection) -> list[Customer]:
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read customers; their owners and admins change them.")
+        raise PermissionDenied(gettext("Executives and marketers read customers; their owners and admins change them."))
     ids = selected_ids(session=session, actor=actor, selection=selection)
     rows = list(session.exec(select(Customer).where(Customer.id.in_(ids)).order_by(Customer.id)))
     if not actor.is_admin and any(row.owner_id != actor.id for row in rows):
-        raise NotFound("One of the selected customers is not yours: nothing was changed.")
+        raise NotFound(gettext("One of the selected customers is not yours: nothing was changed."))
     return rows
 
 
@@ -97,7 +98,7 @@ def reassign_customers(*, session: Session, actor: Actor, selection: Selection, 
     """Give the selected customers to `owner_id` (an active rep or admin; None: nobody). Admins only. Each customer
     whose owner changes gets an audit row "reassign" in one batch; those already with that owner are left alone."""
     if not actor.is_admin:
-        raise PermissionDenied("Only admins give customers to another owner.")
+        raise PermissionDenied(gettext("Only admins give customers to another owner."))
     rows = _writable_selection(session, actor, selection)
     owner = customers.owner_for(session=session, actor=actor, requested=owner_id)
     moved = [row for row in rows if row.owner_id != owner]
@@ -136,7 +137,7 @@ def add_to_campaign(*, session: Session, actor: Actor, selection: Selection, cam
     channel, once per campaign, the holdout drawn with its seed); marketers and admins only. Each customer added
     gets an audit row "campaign_add" in one batch."""
     if not actor.runs_campaigns:
-        raise PermissionDenied("Marketers and admins add customers to campaigns.")
+        raise PermissionDenied(gettext("Marketers and admins add customers to campaigns."))
     ids = selected_ids(session=session, actor=actor, selection=selection)
     with audit_batch(session) as batch_id:
         addition = campaigns.add_to_audience(session=session, actor=actor, campaign_id=campaign_id, customer_ids=ids)

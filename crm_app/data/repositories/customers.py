@@ -19,7 +19,7 @@ from crm_app.data.models import (
 from crm_app.data.permissions import RECORD_WRITERS, Actor, NotFound, PermissionDenied
 from crm_app.data.repositories.audit import record_change, snapshot
 from crm_app import routes
-from crm_app.i18n import gettext
+from crm_app.i18n import N_, gettext
 from crm_app.data.repositories import mail_outbox, webhooks
 from crm_app.data.repositories.feedback import issue_invite
 from crm_app.data.search import customer_matches, escaped
@@ -56,7 +56,7 @@ def customer_for(*, session: Session, actor: Actor, customer_id: int) -> Custome
     """The customer, when the actor may see it: its owner, an executive or an admin."""
     customer = session.get(Customer, customer_id)
     if customer is None or not (actor.reads_everything or customer.owner_id == actor.id):
-        raise NotFound("No such customer.")
+        raise NotFound(gettext("No such customer."))
     return customer
 
 
@@ -87,7 +87,8 @@ def customer_file(*, session: Session, actor: Actor, customer_id: int, recent: i
 def issue_survey_link(*, session: Session, actor: Actor, customer_id: int) -> str:
     """A one-time survey token for a customer, issued by its owner or an admin."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read customers; their owners and admins send survey links.")
+        raise PermissionDenied(gettext("Executives and marketers read customers; their owners and admins "
+                                       "send survey links."))
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     return issue_invite(session=session, customer_id=customer.id, issued_by_id=actor.id)
 
@@ -103,12 +104,13 @@ def email_survey_invitation(*, session: Session, actor: Actor, customer_id: int,
     """Email the customer a personal one-time survey link through the mail outbox (their owner or an admin, to a
     customer who consents to email). One invitation per customer a day: a second click sends nothing more."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read customers; their owners and admins send surveys.")
+        raise PermissionDenied(gettext("Executives and marketers read customers; their owners and admins "
+                                       "send surveys."))
     customer = customer_for(session=session, actor=actor, customer_id=customer_id)
     if not customer.email:
-        raise ValueError("This customer has no email address.")
+        raise ValueError(gettext("This customer has no email address."))
     if not customer.consent_email:
-        raise ValueError("This customer has not agreed to receive email.")
+        raise ValueError(gettext("This customer has not agreed to receive email."))
     purpose_key = f"survey-invite:{customer.id}:{(today or utcnow().date()).isoformat()}"
     queued = session.exec(select(MailMessage.id).where(MailMessage.purpose_key == purpose_key)).first()
     if queued is not None:
@@ -303,7 +305,7 @@ class CustomerHasHistory(PermissionDenied):
 def _writable(session: Session, actor: Actor, customer_id: int) -> Customer:
     """The customer, when the actor may change it: its owner or an admin; executives change nothing."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read customers; their owners and admins change them.")
+        raise PermissionDenied(gettext("Executives and marketers read customers; their owners and admins change them."))
     return customer_for(session=session, actor=actor, customer_id=customer_id)
 
 
@@ -311,20 +313,20 @@ def owner_for(*, session: Session, actor: Actor, requested: int | None) -> int |
     """Who owns the customer after a save: a sales rep's own customers stay theirs; only admins hand them over."""
     if not actor.is_admin:
         if requested is not None and requested != actor.id:
-            raise PermissionDenied("Only admins can give a customer to another owner.")
+            raise PermissionDenied(gettext("Only admins can give a customer to another owner."))
         return actor.id
     if requested is None:
         return None
     owner = session.get(User, requested)
     if owner is None or not owner.is_active or owner.role not in RECORD_WRITERS:
-        raise OwnerRejected("Choose an active sales rep or admin as the owner.")
+        raise OwnerRejected(gettext("Choose an active sales rep or admin as the owner."))
     return owner.id
 
 
 def create_customer(*, session: Session, actor: Actor, customer_create: CustomerCreate) -> Customer:
     """Add a customer. A sales rep owns what they add; an admin names any active rep or admin, or nobody."""
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read customers; sales reps and admins add them.")
+        raise PermissionDenied(gettext("Executives and marketers read customers; sales reps and admins add them."))
     owner_id = owner_for(session=session, actor=actor, requested=customer_create.owner_id)
     customer = Customer(**customer_create.model_dump(exclude={"owner_id"}), owner_id=owner_id)
     session.add(customer)
@@ -449,6 +451,16 @@ MERGED_RELATIONS = (("orders", Order.customer_id), ("deals", Deal.customer_id), 
                     ("mail", MailMessage.unsubscribe_customer_id))
 # Rows that go with a customer deleted by mistake rather than keeping it: unused survey links and their mail.
 DELETED_WITH_CUSTOMER = ("survey_links", "mail")
+# Why a customer with the other rows is not deleted, one whole sentence per kind of row.
+_HAS_HISTORY = {
+    "orders": N_("This customer has orders: merge it into another customer instead of deleting it."),
+    "deals": N_("This customer has deals: merge it into another customer instead of deleting it."),
+    "tasks": N_("This customer has tasks: merge it into another customer instead of deleting it."),
+    "feedback": N_("This customer has feedback: merge it into another customer instead of deleting it."),
+    "campaigns": N_("This customer has campaigns: merge it into another customer instead of deleting it."),
+    "logged_activities": N_("This customer has logged activities: merge it into another customer instead of "
+                            "deleting it."),
+}
 
 
 def _fold_shared_campaigns(session: Session, survivor_id: int, duplicate_id: int) -> None:
@@ -518,8 +530,7 @@ def delete_customer(*, session: Session, actor: Actor, customer_id: int) -> None
         if label not in DELETED_WITH_CUSTOMER and session.exec(
             select(func.count()).select_from(column.class_).where(column == customer.id)
         ).one():
-            raise CustomerHasHistory(f"This customer has {label.replace('_', ' ')}: merge it into another customer "
-                                     "instead of deleting it.")
+            raise CustomerHasHistory(gettext(_HAS_HISTORY[label]))
     for label, column in MERGED_RELATIONS:
         if label in DELETED_WITH_CUSTOMER:
             session.execute(delete(column.class_).where(column == customer.id))

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from crm_app.i18n import N_
+from crm_app.i18n import N_, gettext
 from crm_app.analytics.sentiment import sentiment_score
 from crm_app.analytics.topics import fit_topics
 from crm_app.analytics.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
@@ -367,13 +367,13 @@ def readable_feedback(session: Session, actor: Actor, feedback_id: int) -> Feedb
         .where(Feedback.id == feedback_id, visible_to(actor))
     ).first()
     if row is None:
-        raise NotFound("No such feedback.")
+        raise NotFound(gettext("No such feedback."))
     return row
 
 
 def _require_writer(actor: Actor) -> None:
     if not actor.writes_records:
-        raise PermissionDenied("Executives and marketers read feedback; admins and sales reps handle it.")
+        raise PermissionDenied(gettext("Executives and marketers read feedback; admins and sales reps handle it."))
 
 
 _WORKFLOW = ("status", "assignee_id")
@@ -392,7 +392,7 @@ def update_feedback(
     if assignee_id is not None:
         assignee = session.get(User, assignee_id)
         if assignee is None or not assignee.is_active:
-            raise NotFound("No such active user to assign.")
+            raise NotFound(gettext("No such active user to assign."))
         feedback.assignee_id = assignee_id
     session.add(feedback)
     session.flush()

@@ -17,6 +17,7 @@ from crm_app.data.models import (
 )
 from crm_app.data.permissions import Actor, NotFound, require_role
 from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.i18n import gettext
 
 EXPORT_FORMAT = "crm_app.privacy_export/1"
 
@@ -31,7 +32,7 @@ def requested_customer(*, session: Session, actor: Actor, customer_id: int) -> C
     require_role(actor, Role.admin)
     customer = session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound("No such customer.")
+        raise NotFound(gettext("No such customer."))
     return customer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_app.data.models import Role
+from crm_app.i18n import gettext
 
 
 # Who changes customers, deals, orders, tasks and feedback; executives and marketers read them.
@@ -65,5 +66,5 @@ class Actor:
 def require_role(actor: Actor | None, *roles: Role) -> Actor:
     """Return the actor when it has one of `roles`; raise PermissionDenied otherwise."""
     if actor is None or actor.role not in roles:
-        raise PermissionDenied("You do not have access to this.")
+        raise PermissionDenied(gettext("You do not have access to this."))
     return actor

@@ -19,6 +19,7 @@ from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.users import actor_of
 from crm_app.data.security import token_digest
 from crm_app.data.validation import unstorable
+from crm_app.i18n import gettext
 
 ENTITY = "api_token"
 # What every token starts with, so a secret scanner (and a person) recognises one in a log or a repository.
@@ -86,15 +87,15 @@ class TokenCaller:
 def _checked_name(name: object) -> str:
     text = " ".join(name.split()) if isinstance(name, str) else ""
     if not text:
-        raise TokenRefused("name", "Name the token after what will use it, like 'shop sync'.")
+        raise TokenRefused("name", gettext("Name the token after what will use it, like 'shop sync'."))
     if len(text) > MAX_NAME or unstorable(text):
-        raise TokenRefused("name", f"Keep the name to {MAX_NAME} characters of plain text.")
+        raise TokenRefused("name", gettext("Keep the name to {limit} characters of plain text.", limit=MAX_NAME))
     return text
 
 
 def _checked_days(days: object) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise TokenRefused("days", f"Choose how long the token lasts, from 1 to {MAX_DAYS} days.")
+        raise TokenRefused("days", gettext("Choose how long the token lasts, from 1 to {limit} days.", limit=MAX_DAYS))
     return days
 
 
@@ -146,7 +147,7 @@ def list_tokens(*, session: Session, actor: Actor, now: datetime | None = None) 
 def all_tokens(*, session: Session, actor: Actor, page: object = 1, now: datetime | None = None) -> TokenPage:
     """Every user's tokens, newest first, PAGE_SIZE a page: for admins only (a page beyond the last shows the last)."""
     if not actor.is_admin:
-        raise PermissionDenied("Only admins see other people's tokens.")
+        raise PermissionDenied(gettext("Only admins see other people's tokens."))
     total = session.exec(select(func.count()).select_from(ApiToken)).one()
     pages = max(1, -(-total // PAGE_SIZE))
     wanted = page if isinstance(page, int) and not isinstance(page, bool) else 1
@@ -160,7 +161,7 @@ def revoke_token(*, session: Session, actor: Actor | None, token_id: object, now
     is_id = isinstance(token_id, int) and not isinstance(token_id, bool) and 0 < token_id < 2**63  # True is not 1
     token = session.get(ApiToken, token_id) if is_id else None
     if token is None or not (actor is None or actor.is_admin or token.user_id == actor.id):
-        raise NotFound("No such token.")
+        raise NotFound(gettext("No such token."))
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
         session.add(token)

@@ -16,6 +16,7 @@ from crm_app import routes
 from crm_app.data.models import SavedView, User, utcnow
 from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.validation import unstorable
+from crm_app.i18n import gettext
 
 PAGES = (routes.CUSTOMERS, routes.ORDERS, routes.PIPELINE, routes.INBOX)
 NAME_LENGTH = 60
@@ -45,7 +46,7 @@ def clean_name(name: Any) -> str:
     """The view's name as stored: trimmed, inner runs of spaces made one; ViewRejected when empty or too long."""
     text = " ".join(name.split()) if isinstance(name, str) else ""
     if not 1 <= len(text) <= NAME_LENGTH or unstorable(text):
-        raise ViewRejected(f"Name the view in 1 to {NAME_LENGTH} characters.")
+        raise ViewRejected(gettext("Name the view in 1 to {limit} characters.", limit=NAME_LENGTH))
     return text
 
 
@@ -57,13 +58,13 @@ def _clean_filters(filters: Any) -> dict[str, str]:
         and len(value) <= MAX_VALUE_LENGTH and not unstorable(key) and not unstorable(value)
         for key, value in filters.items()
     ):
-        raise ViewRejected("These filters cannot be saved as a view.")
+        raise ViewRejected(gettext("These filters cannot be saved as a view."))
     return dict(filters)
 
 
 def _page(page: Any) -> str:
     if page not in PAGES:
-        raise NotFound("No such page.")
+        raise NotFound(gettext("No such page."))
     return page
 
 
@@ -82,14 +83,15 @@ def view_for(*, session: Session, actor: Actor, page: str, view_id: int) -> Save
     """A view of `page` the actor may open: their own or a shared one."""
     view = session.get(SavedView, view_id)
     if view is None or view.page != _page(page) or not (view.owner_id == actor.id or view.shared):
-        raise NotFound("No such saved view.")
+        raise NotFound(gettext("No such saved view."))
     return view
 
 
 def _own_view(session: Session, actor: Actor, page: str, view_id: int) -> SavedView:
     view = view_for(session=session, actor=actor, page=page, view_id=view_id)
     if view.owner_id != actor.id:
-        raise PermissionDenied("This view is shared with you: it is read-only. Save the filters as your own view.")
+        raise PermissionDenied(gettext("This view is shared with you: it is read-only. Save the filters as your "
+                                       "own view."))
     return view
 
 
@@ -99,19 +101,21 @@ def _refuse_taken_name(session: Session, actor: Actor, page: str, name: str, exc
     if except_id is not None:
         statement = statement.where(SavedView.id != except_id)
     if session.exec(statement).first() is not None:
-        raise ViewRejected(f"You already have a view called “{name}” on this page: choose another name.")
+        raise ViewRejected(gettext("You already have a view called “{name}” on this page: choose another name.",
+                                   name=name))
 
 
 def save_view(*, session: Session, actor: Actor, page: str, name: Any, filters: Any, shared: bool = False) -> SavedView:
     """Save the filters as a new view of the actor's; `shared` (admins only) shows it to everybody."""
     page, name, filters = _page(page), clean_name(name), _clean_filters(filters)
     if shared is not False and not (shared is True and actor.is_admin):
-        raise PermissionDenied("Only admins share views with everybody.")
+        raise PermissionDenied(gettext("Only admins share views with everybody."))
     _refuse_taken_name(session, actor, page, name)
     kept = session.exec(select(func.count()).select_from(SavedView)
                         .where(SavedView.owner_id == actor.id, SavedView.page == page)).one()
     if kept >= MAX_VIEWS_PER_PAGE:
-        raise ViewRejected(f"You have {kept} views on this page, the most one can keep: delete one first.")
+        raise ViewRejected(gettext("You have {count} views on this page, the most one can keep: delete one first.",
+                                   count=kept))
     view = SavedView(owner_id=actor.id, page=page, name=name, filters=filters, shared=shared)
     session.add(view)
     session.flush()

@@ -17,10 +17,11 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from crm_app.analytics.cockpit.kpis import KPI_BY_KEY
-from crm_app.analytics.cockpit.targets import COMPANY, REP, SCOPES
+from crm_app.analytics.cockpit.targets import COMPANY, REGION, REP, SCOPES, SEGMENT
 from crm_app.data.models import Customer, KpiTarget, Role, User
 from crm_app.data.permissions import Actor, PermissionDenied, require_role
 from crm_app.data.repositories.audit import record_change, snapshot
+from crm_app.i18n import N_, gettext
 
 AUDITED = ("kpi", "scope", "scope_value", "period_start", "period_end", "target_value")
 CSV_COLUMNS = ("kpi", "scope", "scope_value", "period_start", "period_end", "target")
@@ -51,6 +52,10 @@ def targets_between(*, session: Session, actor: Actor, start: date, end: date) -
     return pd.DataFrame([snapshot(row, AUDITED) for row in rows], columns=list(AUDITED))
 
 
+_EMPTY_SCOPE = {REGION: N_("An empty value is not a region of any customer."),
+                SEGMENT: N_("An empty value is not a segment of any customer.")}
+
+
 def _sales_rep_id(session: Session, value: str) -> str:
     """The user id (as text) of the active sales rep named by id or email."""
     text = value.strip()
@@ -58,7 +63,8 @@ def _sales_rep_id(session: Session, value: str) -> str:
     key: Any = int(text) if column is User.id and len(text) < 19 else text.lower()
     rep = session.exec(select(User).where(column == key)).first()
     if rep is None or rep.role != Role.sales_rep or not rep.is_active:
-        raise TargetRefused(f"{text or 'an empty value'} is not an active sales rep.")
+        raise TargetRefused(gettext("{name} is not an active sales rep.", name=text) if text
+                            else gettext("an empty value is not an active sales rep."))
     return str(rep.id)
 
 
@@ -68,9 +74,9 @@ def checked_target(*, session: Session, kpi: Any, scope: Any, scope_value: Any, 
     sees the KPI (percent for rates); a rep is named by user id or email."""
     definition = KPI_BY_KEY.get(kpi) if isinstance(kpi, str) else None
     if definition is None:
-        raise TargetRefused("Choose one of the cockpit's KPIs.")
+        raise TargetRefused(gettext("Choose one of the cockpit's KPIs."))
     if scope not in SCOPES:
-        raise TargetRefused("The scope is one of company, region, segment or rep.")
+        raise TargetRefused(gettext("The scope is one of company, region, segment or rep."))
     name = scope_value.strip() if isinstance(scope_value, str) else ""
     if scope == COMPANY:
         name = ""
@@ -78,15 +84,17 @@ def checked_target(*, session: Session, kpi: Any, scope: Any, scope_value: Any, 
         name = _sales_rep_id(session, name)
     elif not name or len(name) > 60 or session.exec(
             select(Customer.id).where(getattr(Customer, scope) == name).limit(1)).first() is None:
-        raise TargetRefused(f"{name or 'An empty value'} is not a {scope} of any customer.")
+        refused = (N_("{name} is not a region of any customer.") if scope == REGION
+                   else N_("{name} is not a segment of any customer."))
+        raise TargetRefused(gettext(refused, name=name) if name else gettext(_EMPTY_SCOPE[scope]))
     if period_start is None or period_end is None or period_end < period_start:
-        raise TargetRefused("The period needs a first and a last day, the last on or after the first.")
+        raise TargetRefused(gettext("The period needs a first and a last day, the last on or after the first."))
     try:
         number = float(value) if isinstance(value, (int, float, str)) and len(str(value)) < 30 else None
     except ValueError:
         number = None
     if number is None or not math.isfinite(number) or abs(number) > LARGEST_TARGET:
-        raise TargetRefused("Enter the target as a number.")
+        raise TargetRefused(gettext("Enter the target as a number."))
     if definition.unit == "percent":
         number = number / 100  # typed in percent, kept as a fraction like the KPI
     return Target(kpi, scope, name, period_start, period_end, number)
@@ -162,7 +170,7 @@ def import_targets(*, session: Session, actor: Actor, checked: TargetImport) -> 
     """Write the targets of a checked file, all of them (the caller commits); nothing when it had errors."""
     require_role(actor, Role.admin, Role.executive)
     if checked.errors:
-        raise PermissionDenied("A file with errors is not imported.")
+        raise PermissionDenied(gettext("A file with errors is not imported."))
     for target in checked.targets:
         _store(session, actor, target)
     return len(checked.targets)

@@ -22,6 +22,7 @@ from crm_app.data.models import RecoveryCode, Role, RolePolicy, TwoFactor, User,
 from crm_app.data.permissions import Actor, NotFound, require_role
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.security import token_digest, verify_password
+from crm_app.i18n import gettext
 
 ISSUER = "crm_app"
 RECOVERY_CODE_COUNT = 10
@@ -46,7 +47,7 @@ def enrol(*, session: Session, actor: Actor) -> Enrolment:
     """Start enrolment with a new secret; two-factor sign-in is on only once `confirm_enrolment` gets a code."""
     row = session.get(TwoFactor, actor.id)
     if row is not None and row.confirmed_at is not None:
-        raise TwoFactorRefused("Two-factor sign-in is already on. Turn it off first to use another device.")
+        raise TwoFactorRefused(gettext("Two-factor sign-in is already on. Turn it off first to use another device."))
     secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, the RFC 4226 recommended length
     if row is None:
         row = TwoFactor(user_id=actor.id, secret=secret)
@@ -61,10 +62,10 @@ def confirm_enrolment(*, session: Session, actor: Actor, code: str, now: datetim
     """Turn two-factor sign-in on once the app shows a right code; returns the recovery codes, shown only now."""
     row = session.get(TwoFactor, actor.id)
     if row is None or row.confirmed_at is not None:
-        raise TwoFactorRefused("Start enrolment first.")
+        raise TwoFactorRefused(gettext("Start enrolment first."))
     step = _matching_step(row, code, now)
     if step is None:
-        raise TwoFactorRefused("That code is not right. Enter the 6 digits your app shows now.")
+        raise TwoFactorRefused(gettext("That code is not right. Enter the 6 digits your app shows now."))
     row.confirmed_at, row.last_used_step = utcnow(), step
     session.add(row)
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=actor.id, action="two_factor_on")
@@ -75,7 +76,7 @@ def disable(*, session: Session, actor: Actor, password: str) -> None:
     """Turn two-factor sign-in off; the current password is asked again so an unattended tab cannot."""
     user = session.get(User, actor.id)
     if user is None or not verify_password(user.password_hash, password if isinstance(password, str) else ""):
-        raise TwoFactorRefused("Your password is not right.")
+        raise TwoFactorRefused(gettext("Your password is not right."))
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == actor.id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == actor.id))
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=actor.id, action="two_factor_off")
@@ -87,7 +88,7 @@ def turn_off_for_user(*, session: Session, actor: Actor, user_id: int) -> None:
     requires it."""
     require_role(actor, Role.admin)
     if session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     session.execute(delete(TwoFactor).where(TwoFactor.user_id == user_id))
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=user_id, action="two_factor_off")
@@ -96,7 +97,7 @@ def turn_off_for_user(*, session: Session, actor: Actor, user_id: int) -> None:
 def regenerate_recovery_codes(*, session: Session, actor: Actor) -> list[str]:
     """New recovery codes for an enrolled user; the old ones stop working."""
     if not is_enrolled(session=session, user_id=actor.id):
-        raise TwoFactorRefused("Turn on two-factor sign-in first.")
+        raise TwoFactorRefused(gettext("Turn on two-factor sign-in first."))
     record_change(session=session, actor_id=actor.id, entity="user", entity_id=actor.id,
                   action="recovery_codes_renewed")
     return _replace_recovery_codes(session, actor.id)

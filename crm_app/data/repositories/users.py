@@ -22,7 +22,7 @@ from crm_app.data.security import (
 )
 from crm_app.data.validation import unstorable
 from crm_app.due_times import known_time_zone
-from crm_app.i18n import supported
+from crm_app.i18n import gettext, supported
 
 _AUDITED = ("email", "full_name", "role", "is_active")
 
@@ -157,7 +157,7 @@ class AccountStatus:
 def account_status(*, session: Session, actor: Actor) -> AccountStatus:
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     return AccountStatus(
         must_change_password=user.must_change_password,
         two_factor_on=two_factor.is_enrolled(session=session, user_id=user.id),
@@ -171,10 +171,10 @@ def set_time_zone(*, session: Session, actor: Actor, time_zone: object, only_if_
     `only_if_unset` is the browser's default at sign-in: it never overrides a zone the user chose."""
     zone = known_time_zone(time_zone)
     if zone is None:
-        raise ValueError("Choose a time zone from the list.")
+        raise ValueError(gettext("Choose a time zone from the list."))
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     if only_if_unset and user.time_zone is not None:
         return user.time_zone
     old = snapshot(user, ("time_zone",))
@@ -191,10 +191,10 @@ def set_language(*, session: Session, actor: Actor, language: object) -> str | N
     ValueError); returns it (None: the browser's)."""
     chosen = None if language == "" else supported(language)
     if chosen is None and language != "":
-        raise ValueError("Choose a language from the list.")
+        raise ValueError(gettext("Choose a language from the list."))
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     old = snapshot(user, ("language",))
     user.language = chosen
     session.add(user)
@@ -219,10 +219,10 @@ def change_password(
     Every other session of the user ends (whoever knew the old password is signed out)."""
     user = session.get(User, actor.id)
     if user is None or not verify_password(user.password_hash, current_password):
-        raise WrongPassword("Your current password is not right.")
+        raise WrongPassword(gettext("Your current password is not right."))
     check_new_password(new_password, user_inputs=(user.email, user.full_name))
     if verify_password(user.password_hash, new_password):
-        raise WeakPassword("Choose a password different from your current one.")
+        raise WeakPassword(gettext("Choose a password different from your current one."))
     user.password_hash, user.must_change_password = hash_password(new_password), False
     session.add(user)
     _revoke_all_sessions(session, user.id, except_token=current_token)
@@ -235,9 +235,9 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, new_password
     require_role(actor, Role.admin)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     if user.id == actor.id:
-        raise PermissionDenied("Change your own password on your account page.")
+        raise PermissionDenied(gettext("Change your own password on your account page."))
     check_new_password(new_password, user_inputs=(user.email, user.full_name))
     user.password_hash, user.must_change_password = hash_password(new_password), True
     session.add(user)
@@ -264,7 +264,7 @@ def create_user(*, session: Session, actor: Actor | None, user_create: UserCreat
     if actor is not None:
         require_role(actor, Role.admin)
     if session.exec(select(User.id).where(User.email == user_create.email)).first():
-        raise EmailTaken("A user with this email already exists.")
+        raise EmailTaken(gettext("A user with this email already exists."))
     user = User(
         email=user_create.email,
         full_name=user_create.full_name,
@@ -285,13 +285,13 @@ def update_user(*, session: Session, actor: Actor, user_id: int, user_update: Us
     require_role(actor, Role.admin)
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     changes = user_update.model_dump(exclude_unset=True, exclude_none=True)
     loses_admin = user.role == Role.admin and (
         changes.get("is_active") is False or changes.get("role", Role.admin) != Role.admin
     )
     if loses_admin and _active_admins(session) <= 1:
-        raise PermissionDenied("The last active admin cannot be demoted or deactivated.")
+        raise PermissionDenied(gettext("The last active admin cannot be demoted or deactivated."))
     old = snapshot(user, _AUDITED)
     for name, value in changes.items():
         setattr(user, name, value)

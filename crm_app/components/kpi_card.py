@@ -32,6 +32,24 @@ def _explain(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.
     )
 
 
+SPARK_WIDTH, SPARK_HEIGHT = 120, 30
+
+
+def _sparkline(spark: rx.Var) -> rx.Component:
+    """The KPI's last months as one SVG line scaled to the box (lowest value at the bottom, highest at the top): a
+    polyline is drawn with the card, where a chart component re-laid-out twelve small charts on every filter change."""
+    x = f"i * {SPARK_WIDTH} / Math.max(s.length - 1, 1)"
+    y = f"{SPARK_HEIGHT - 1} - (hi > lo ? (p.v - lo) / (hi - lo) * {SPARK_HEIGHT - 2} : {SPARK_HEIGHT // 2})"
+    points = rx.Var(
+        _js_expr=f"((s) => {{ const v = s.map((p) => p.v); const lo = Math.min(...v), hi = Math.max(...v);"
+                 f" return s.map((p, i) => `${{{x}}},${{{y}}}`).join(' '); }})({spark} ?? [])",
+        _var_type=str, _var_data=spark._get_all_var_data())
+    return rx.el.svg(
+        rx.el.svg.polyline(points=points, fill="none", stroke=rx.color("accent", 9), stroke_width="1.5"),
+        width=SPARK_WIDTH, height=SPARK_HEIGHT, view_box=f"0 0 {SPARK_WIDTH} {SPARK_HEIGHT}", aria_hidden="true",
+    )
+
+
 def kpi_card(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.Component:
     """One KPI from a display-ready dict (label, actual, target, gap, change, colour, spark, formula, ...)."""
     return rx.card(
@@ -46,10 +64,7 @@ def kpi_card(card: rx.Var, filters_text: rx.Var, comparison_text: rx.Var) -> rx.
             rx.text(card["actual"], size="6", weight="bold", data_testid=f"kpi-{card['key']}"),
             rx.text(card["target_line"], size="1", color=rx.color("gray", 11), data_testid=f"target-{card['key']}"),
             rx.hstack(
-                rx.recharts.line_chart(
-                    rx.recharts.line(data_key="v", dot=False, stroke=rx.color("accent", 9), is_animation_active=False),
-                    data=card["spark"], width=120, height=30,
-                ),
+                _sparkline(card["spark"]),
                 rx.spacer(),
                 _explain(card, filters_text, comparison_text),
                 width="100%",

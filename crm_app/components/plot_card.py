@@ -7,6 +7,7 @@ from collections.abc import Callable
 from hashlib import sha256
 
 import reflex as rx
+from reflex_base.components.component import field
 from reflex_base.utils.imports import ImportVar
 from reflex_base.vars.base import LiteralVar, Var, VarData
 from reflex_components_plotly.plotly import Plotly, PlotlyCartesian, PlotlyFinance
@@ -22,11 +23,36 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions":
 SELECT_CONFIG = {**PLOT_CONFIG, "modeBarButtonsToRemove": []}
 
 
+# A chart off screen keeps the figure it last drew until it comes near the viewport (or until it has drawn none):
+# a filter change redraws only the charts the reader can see, each of the others as it scrolls into view.
+DRAWN_NEAR_VIEW = """
+const useFigureNearView = (figure) => {
+  const [near, setNear] = useState(true);
+  const [drawn, setDrawn] = useState(figure);
+  const observer = useRef(null);
+  const shown = near || !drawn?.data?.length ? figure : drawn;
+  if (shown !== drawn) setDrawn(shown);
+  const watch = useCallback((_figure, plot) => {
+    if (observer.current || typeof IntersectionObserver !== "function") return;
+    observer.current = new IntersectionObserver(
+      (entries) => setNear(entries[entries.length - 1].isIntersecting), {rootMargin: "100px 0px"});
+    observer.current.observe(plot);
+  }, []);
+  useEffect(() => () => observer.current?.disconnect(), []);
+  return [shown, watch];
+};
+"""
+
+
 class _SteadyFigure:
     """Mixed into a Plotly component: the figure merged with the colour mode's template, and the config, are built
     once per new figure (useMemo) instead of on every render. react-plotly redraws whenever data, layout or config
     is a new object, and the stock component builds them anew each time anything in its state changes: a filter
-    change redrew every chart on the page, even those whose figure the server had not sent again."""
+    change redrew every chart on the page, even those whose figure the server had not sent again. With
+    `waits_off_screen` (a field of each component below) a new figure is drawn only once the chart is near the
+    viewport (DRAWN_NEAR_VIEW)."""
+
+    waits_off_screen: bool
 
     def _steady_name(self) -> str:
         return "steady_figure_" + sha256(str(self.data).encode()).hexdigest()[:16]
@@ -35,25 +61,42 @@ class _SteadyFigure:
         figure = self.data.to(dict)
         config = self.config if self.config is not None else LiteralVar.create({})
         merged = f"({{...mergician({figure}, {{layout: {{template: {self.template}}}}}), config: {config}}})"
-        code = f"const {self._steady_name()} = useMemo(() => {merged}, [{figure}, resolvedColorMode])"
-        return [Var(_js_expr=code, _var_data=VarData.merge(
+        name = self._steady_name()
+        code = f"const {name} = useMemo(() => {merged}, [{figure}, resolvedColorMode])"
+        hooks = [Var(_js_expr=code, _var_data=VarData.merge(
             figure._get_all_var_data(), self.template._get_all_var_data(), config._get_all_var_data(),
             VarData(imports={"react": [ImportVar(tag="useMemo")]})))]
+        if self.waits_off_screen:
+            hooks.append(Var(_js_expr=f"const [{name}_shown, {name}_watch] = useFigureNearView({name})",
+                             _var_data=VarData(imports={"react": [ImportVar(tag=tag) for tag in (
+                                 "useState", "useRef", "useCallback", "useEffect")]})))
+        return hooks
+
+    def add_custom_code(self) -> list[str]:
+        return [DRAWN_NEAR_VIEW] if self.waits_off_screen else []
 
     def _exclude_props(self) -> set[str]:
         return {"data", "layout", "template", "locale", "config"}
 
     def _render(self):
         tag = super(Plotly, self)._render()
-        return tag.set(special_props=[*tag.special_props, Var(_js_expr=self._steady_name())])
+        name = self._steady_name()
+        if not self.waits_off_screen:
+            return tag.set(special_props=[*tag.special_props, Var(_js_expr=name)])
+        return tag.set(special_props=[*tag.special_props, Var(_js_expr=f"{name}_shown")],
+                       props={**tag.props, "onInitialized": Var(_js_expr=f"{name}_watch")})
 
 
 class SteadyCartesianPlot(_SteadyFigure, PlotlyCartesian):
     """The cartesian bundle (bar, scatter, heatmap), redrawn only when its figure changes."""
 
+    waits_off_screen: bool = field(default=False, is_javascript_property=False)
+
 
 class SteadyFinancePlot(_SteadyFigure, PlotlyFinance):
     """The finance bundle (funnel), redrawn only when its figure changes."""
+
+    waits_off_screen: bool = field(default=False, is_javascript_property=False)
 
 
 steady_cartesian = SteadyCartesianPlot.create
@@ -62,13 +105,14 @@ steady_finance = SteadyFinancePlot.create
 
 def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_rows=None,
               plot: Callable[..., rx.Component] = steady_cartesian, on_selected=None,
-              height_px: int = HEIGHT_PX) -> rx.Component:
+              height_px: int = HEIGHT_PX, waits_off_screen: bool = False) -> rx.Component:
     """`figure` a go.Figure state var, `summary` its text alternative (analytics/chart_text.figure_summary);
     `on_click` receives the clicked points (cross-filtering), `on_selected` the points of a box or lasso selection
     (and keeps those tools on the toolbar); `height_px` is the figure's layout height; `on_rows`
     opens the rows behind the chart. `plot` is the Plotly bundle that draws it: the cartesian one (bar,
     scatter, heatmap) is a third of the full library a browser would otherwise fetch and parse on a cold
-    open; a funnel needs the finance one."""
+    open; a funnel needs the finance one. With `waits_off_screen` a new figure is drawn once the chart comes near
+    the viewport, not while it is scrolled away (its summary line changes at once)."""
     props = {"on_click": on_click} if on_click is not None else {}
     if on_selected is not None:
         props["on_selected"] = on_selected
@@ -78,7 +122,7 @@ def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_row
         # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
         # when Plotly measures text while redrawing, not the whole page each time.
         rx.box(plot(data=figure, config=SELECT_CONFIG if on_selected is not None else PLOT_CONFIG, width="100%",
-                    **props), role="figure", aria_label=label, aria_describedby=summary_id, height=f"{height_px}px",
+                    waits_off_screen=waits_off_screen, **props), role="figure", aria_label=label, aria_describedby=summary_id, height=f"{height_px}px",
                contain="strict"),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),
         rx.button(t("Show rows"), size="1", variant="soft", on_click=on_rows,

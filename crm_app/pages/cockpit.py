@@ -129,8 +129,10 @@ def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, test
 
 
 def _chart(figure: rx.Var, label: str, key: str, **props) -> rx.Component:
-    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`)."""
-    return plot_card(figure, label, CockpitState.chart_summaries[key], on_rows=CockpitState.open_drill(key), **props)
+    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`). A filter change redraws
+    the charts on screen; one scrolled away draws the new figure as it comes into view."""
+    return plot_card(figure, label, CockpitState.chart_summaries[key], on_rows=CockpitState.open_drill(key),
+                     waits_off_screen=True, **props)
 
 
 def _drill_cell(value: rx.Var, index: rx.Var) -> rx.Component:

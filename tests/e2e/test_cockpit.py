@@ -3,13 +3,14 @@ cross-filter, the URL keeps the view, and a sales rep sees only their own book."
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, TimeoutError as PlaywrightTimeoutError, expect
 from sqlmodel import Session, select
 
 from crm_app.analytics import cockpit as evaluation
@@ -35,10 +36,18 @@ def _period():
     return evaluation.period_for("last_90_days", datetime.now(UTC).date())
 
 
-def _revenue_chart_last_month(page: Page) -> float:
-    return page.evaluate(
-        "() => { const d = document.querySelector('[data-testid=chart-revenue] .js-plotly-plot').data[0];"
-        " return d.y[d.y.length - 1]; }")
+REVENUE_CHART_LAST_MONTH = ("() => { const d = document.querySelector('[data-testid=chart-revenue] .js-plotly-plot')"
+                            "?.data?.[0]; return d ? d.y[d.y.length - 1] : null; }")
+
+
+def _revenue_chart_last_month(page: Page, expected: float) -> float:
+    """The revenue chart's last month once the chart is in view: a chart scrolled away draws a new figure as it
+    comes into view (waits up to 15 s for `expected`, then returns what the chart shows)."""
+    page.get_by_test_id("chart-revenue").scroll_into_view_if_needed()
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"(expected) => ({REVENUE_CHART_LAST_MONTH})() === expected", arg=expected,
+                               timeout=15_000)
+    return page.evaluate(REVENUE_CHART_LAST_MONTH)
 
 
 def test_a_region_filter_shows_exactly_the_analytics_figures_and_survives_a_reload(new_context, app_url,
@@ -58,8 +67,7 @@ def test_a_region_filter_shows_exactly_the_analytics_figures_and_survives_a_relo
     expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
     # an amount with the company's currency (USD by default) and the locale's grouping, no cents from 1,000 on
     expect(page.get_by_test_id("kpi-revenue")).to_have_text(re.compile(r"^\$\d{1,3}(,\d{3})+$"))
-    page.wait_for_function("() => document.querySelector('[data-testid=chart-revenue] .js-plotly-plot')?.data")
-    assert _revenue_chart_last_month(page) == round(this_month)
+    assert _revenue_chart_last_month(page, round(this_month)) == round(this_month)
     axis = page.evaluate("() => document.querySelector('[data-testid=chart-revenue] .js-plotly-plot').layout.yaxis")
     assert (axis["tickprefix"], axis["title"]["text"]) == ("$", "Revenue (USD)")
 

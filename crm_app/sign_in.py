@@ -16,6 +16,7 @@ forgotten only once the code is right, so knowing the password does not open a w
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import os
@@ -118,8 +119,10 @@ def _password_checkers() -> ThreadPoolExecutor:
 
 async def off_the_event_loop(check: Callable[[], T]) -> T:
     """Run `check` (anything that verifies or hashes a password with Argon2) on the bounded password-check threads,
-    never on the event loop, so password work never stalls other users' events."""
-    return await asyncio.get_running_loop().run_in_executor(_password_checkers(), check)
+    never on the event loop, so password work never stalls other users' events. It runs in the caller's context,
+    so a refusal it raises is written in the reader's language (i18n.speaking)."""
+    in_callers_context = contextvars.copy_context().run
+    return await asyncio.get_running_loop().run_in_executor(_password_checkers(), in_callers_context, check)
 
 
 @dataclass(frozen=True)

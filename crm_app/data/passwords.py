@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from zxcvbn import zxcvbn
 
+from crm_app.i18n import gettext, say
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 # zxcvbn's scores run 0-4; 2 is "somewhat guessable": safe from throttled online guessing.
@@ -24,16 +26,18 @@ def check_new_password(password: str, *, user_inputs: Iterable[str] = ()) -> str
     `user_inputs` are words about the user (email, name) that make a password easy to guess for them.
     """
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Use at least {MIN_LENGTH} characters.")
+        raise WeakPassword(gettext("Use at least {count} characters.", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
+        raise WeakPassword(gettext("Use at most {count} characters.", count=MAX_LENGTH))
     words = [word for value in user_inputs for word in _words(value)]
     verdict = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=words)
     if verdict["score"] >= MIN_SCORE:
         return password
     feedback = verdict["feedback"]
-    reason = feedback["warning"] or "This password is easy to guess."
-    advice = " ".join(feedback["suggestions"]) or "Add another word or two. Uncommon words are better."
+    # zxcvbn's own sentences are English: said in the reader's language when the catalogue has them.
+    reason = say(feedback["warning"]) if feedback["warning"] else gettext("This password is easy to guess.")
+    advice = (" ".join(map(say, feedback["suggestions"])) if feedback["suggestions"]
+              else gettext("Add another word or two. Uncommon words are better."))
     raise WeakPassword(f"{reason} {advice}")
 
 

@@ -27,6 +27,7 @@ from crm_app.data.repositories import mail_outbox
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.users import _revoke_all_sessions  # the one way sessions end with a password
 from crm_app.data.security import token_digest
+from crm_app.i18n import N_, gettext
 from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class ResetLinkRefused(ValueError):
     """The link is forged, expired, used, or its account is deactivated."""
 
 
-LINK_REFUSED = "This reset link has expired or has already been used. Ask for a new one."
+LINK_REFUSED = N_("This reset link has expired or has already been used. Ask for a new one.")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -102,22 +103,22 @@ def open_link(*, session: Session, token: object, now: datetime | None = None) -
     """The account a reset token is good for now; ResetLinkRefused when it is not (forged, expired, used)."""
     now = now or utcnow()
     if not isinstance(token, str) or not token or len(token) > TOKEN_LIMIT:
-        raise ResetLinkRefused(LINK_REFUSED)
+        raise ResetLinkRefused(gettext(LINK_REFUSED))
     try:
         claim = _serializer().loads(token, max_age=RESET_VALID_FOR.total_seconds())
     except BadSignature:  # forged, altered or older than 30 minutes (SignatureExpired is a BadSignature)
-        raise ResetLinkRefused(LINK_REFUSED) from None
+        raise ResetLinkRefused(gettext(LINK_REFUSED)) from None
     reset_id, key = (claim.get("reset"), claim.get("key")) if isinstance(claim, dict) else (None, None)
     if not isinstance(reset_id, int) or not isinstance(key, str):
-        raise ResetLinkRefused(LINK_REFUSED)
+        raise ResetLinkRefused(gettext(LINK_REFUSED))
     row = session.exec(select(PasswordReset, User).join(User, User.id == PasswordReset.user_id)
                        .where(PasswordReset.id == reset_id)).first()
     if row is None:
-        raise ResetLinkRefused(LINK_REFUSED)
+        raise ResetLinkRefused(gettext(LINK_REFUSED))
     reset, user = row
     if (not hmac.compare_digest(reset.token_hash, token_digest(key)) or reset.used_at is not None
             or reset.expires_at <= now or not user.is_active):
-        raise ResetLinkRefused(LINK_REFUSED)
+        raise ResetLinkRefused(gettext(LINK_REFUSED))
     return ResetLink(reset_id=reset.id, user_id=user.id, email=user.email, full_name=user.full_name)
 
 
@@ -135,7 +136,7 @@ def set_new_password(*, session: Session, token: object, new_password_hash: str,
     spent = session.exec(update(PasswordReset).where(PasswordReset.id == link.reset_id,
                                                      PasswordReset.used_at.is_(None)).values(used_at=now)).rowcount
     if not spent:
-        raise ResetLinkRefused(LINK_REFUSED)
+        raise ResetLinkRefused(gettext(LINK_REFUSED))
     _spend_open_links(session, link.user_id, now)
     user = session.get(User, link.user_id)
     user.password_hash, user.must_change_password = new_password_hash, False

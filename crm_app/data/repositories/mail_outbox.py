@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from crm_app.data.models import Customer, MailMessage, MailStatus, utcnow
-from crm_app.i18n import gettext
+from crm_app.i18n import N_, gettext, say
 from crm_app.data.repositories import consent
 from crm_app.settings import get_settings
 
@@ -72,31 +72,42 @@ def mail_not_sent_notice() -> str:
 
 def _checked_address(to: object) -> str:
     if not isinstance(to, str):
-        raise MailRefused("The recipient must be an email address.")
+        raise MailRefused(gettext("The recipient must be an email address."))
     try:
         return validate_email(to.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise MailRefused(f"{to[:80]!r} is not an email address: {error}") from None
+        raise MailRefused(gettext("{address} is not an email address: {reason}", address=repr(to[:80]),
+                                  reason=say(str(error)))) from None
 
 
 def _checked_headers(headers: dict[str, str] | None) -> dict[str, str]:
     checked: dict[str, str] = {}
     for name, value in (headers or {}).items():
         if not isinstance(name, str) or not _HEADER_NAME.match(name) or name.lower() in _RESERVED_HEADERS:
-            raise MailRefused(f"{str(name)[:64]!r} cannot be set as a mail header.")
+            raise MailRefused(gettext("{name} cannot be set as a mail header.", name=repr(str(name)[:64])))
         if not isinstance(value, str) or "\r" in value or "\n" in value or len(value) > 998:
-            raise MailRefused(f"The {name} header must be one line of text.")
+            raise MailRefused(gettext("The {name} header must be one line of text.", name=name))
         checked[name] = value
     return checked
 
 
+# What is wrong with a one-line field, whole sentences per field: (empty, several lines, too long).
+_ONE_LINE_REFUSALS = {
+    "purpose key": (N_("The purpose key must not be empty."), N_("The purpose key must be one line."),
+                    N_("The purpose key is longer than {limit} characters.")),
+    "subject": (N_("The subject must not be empty."), N_("The subject must be one line."),
+                N_("The subject is longer than {limit} characters.")),
+}
+
+
 def _one_line(text: object, limit: int, what: str) -> str:
+    empty, several_lines, too_long = _ONE_LINE_REFUSALS[what]
     if not isinstance(text, str) or not text.strip():
-        raise MailRefused(f"The {what} must not be empty.")
+        raise MailRefused(gettext(empty))
     if "\r" in text or "\n" in text:
-        raise MailRefused(f"The {what} must be one line.")
+        raise MailRefused(gettext(several_lines))
     if len(text) > limit:
-        raise MailRefused(f"The {what} is longer than {limit} characters.")
+        raise MailRefused(gettext(too_long, limit=limit))
     return text.strip()
 
 
@@ -111,7 +122,7 @@ def enqueue(*, session: Session, to: str, purpose_key: str, subject: str, body_t
     purpose_key = _one_line(purpose_key, PURPOSE_KEY_LIMIT, "purpose key")
     subject = _one_line(subject, SUBJECT_LIMIT, "subject")
     if not isinstance(body_text, str) or not body_text.strip():
-        raise MailRefused("The message text must not be empty.")
+        raise MailRefused(gettext("The message text must not be empty."))
     extra_headers = _checked_headers(headers)
     if unsubscribe_customer_id is not None:
         if not consent.has_email_consent(session=session, customer_id=unsubscribe_customer_id):

@@ -35,6 +35,7 @@ from crm_app.data.validation import unstorable
 from crm_app.domain import DealStage, WebhookEvent
 from crm_app.retry_schedule import next_attempt_at
 from crm_app.webhook_signing import new_secret
+from crm_app.i18n import gettext
 
 # What each event's "data" holds: the record's fields after the change.
 CUSTOMER_FIELDS = ("id", "external_ref", "name", "company", "email", "phone", "region", "segment",
@@ -250,20 +251,20 @@ def checked_url(value: Any) -> str:
     """An endpoint URL: https, or plain http to this machine only (a local receiver)."""
     url = value.strip() if isinstance(value, str) else ""
     if not url:
-        raise InvalidEndpoint("url", "Enter the endpoint's URL, like https://example.com/hooks/crm.")
+        raise InvalidEndpoint("url", gettext("Enter the endpoint's URL, like https://example.com/hooks/crm."))
     if len(url) > 2000 or unstorable(url) or any(c.isspace() or ord(c) < 32 for c in url):
-        raise InvalidEndpoint("url", "Enter a URL of at most 2,000 characters, without spaces.")
+        raise InvalidEndpoint("url", gettext("Enter a URL of at most 2,000 characters, without spaces."))
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
     except ValueError:
-        raise InvalidEndpoint("url", "This is not a valid URL.") from None
+        raise InvalidEndpoint("url", gettext("This is not a valid URL.")) from None
     if parts.scheme not in ("https", "http") or not host:
-        raise InvalidEndpoint("url", "Enter a URL starting with https://.")
+        raise InvalidEndpoint("url", gettext("Enter a URL starting with https://."))
     if parts.username or parts.password:
-        raise InvalidEndpoint("url", "Leave the user name and password out of the URL.")
+        raise InvalidEndpoint("url", gettext("Leave the user name and password out of the URL."))
     if parts.scheme == "http" and not _loopback(host):
-        raise InvalidEndpoint("url", "Use https://: plain http is only allowed to localhost.")
+        raise InvalidEndpoint("url", gettext("Use https://: plain http is only allowed to localhost."))
     return url
 
 
@@ -281,7 +282,7 @@ def checked_events(value: Any) -> list[str]:
     chosen = set(value) if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value) else set()
     events = [event.value for event in WebhookEvent if event.value in chosen]
     if not events or len(events) != len(chosen):
-        raise InvalidEndpoint("events", "Choose at least one event from the list.")
+        raise InvalidEndpoint("events", gettext("Choose at least one event from the list."))
     return events
 
 
@@ -308,7 +309,7 @@ def _endpoint(session: Session, endpoint_id: Any) -> WebhookEndpoint:
     if isinstance(endpoint_id, int) and not isinstance(endpoint_id, bool) and 0 < endpoint_id < 2**63:
         endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(gettext("No such webhook endpoint."))
     return endpoint
 
 
@@ -343,7 +344,7 @@ def resend(*, session: Session, actor: Actor, delivery_id: Any, now: datetime | 
     if isinstance(delivery_id, int) and not isinstance(delivery_id, bool) and 0 < delivery_id < 2**63:
         delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None:
-        raise NotFound("No such delivery.")
+        raise NotFound(gettext("No such delivery."))
     record_change(session=session, actor_id=actor.id, entity="webhook_delivery", entity_id=delivery.id,
                   action="resend", old={"status": delivery.status, "attempts": delivery.attempts})
     delivery.status = WebhookDeliveryStatus.pending

@@ -32,6 +32,7 @@ from crm_app.data.repositories import webhooks
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.validation import whole_number
 from crm_app.domain import ACQUISITION_CHANNELS, REGIONS, SEGMENTS, OrderStatus, SalesChannel, WebhookEvent
+from crm_app.i18n import gettext
 
 # Phone numbers written without a +country code are read as numbers of this country.
 DEFAULT_PHONE_REGION = "US"
@@ -174,21 +175,21 @@ def _read(text: str, known: tuple[str, ...], required: tuple[str, ...], report: 
     try:
         records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     except csv.Error:
-        report.problems.append(RowProblem(0, "-", "this is not a readable CSV file (a cell is too long or a quote "
-                                                 "is not closed)"))
+        report.problems.append(RowProblem(0, "-", gettext("this is not a readable CSV file (a cell is too long or a "
+                                                         "quote is not closed)")))
         return []
     if not records:
-        report.problems.append(RowProblem(0, "-", "the file is empty"))
+        report.problems.append(RowProblem(0, "-", gettext("the file is empty")))
         return []
     header = [_header_name(cell) for cell in records[0]]
     seen: set[str] = set()
     for name in header:
         if name in known and name in seen:
-            report.problems.append(RowProblem(0, name, "appears twice in the header"))
+            report.problems.append(RowProblem(0, name, gettext("appears twice in the header")))
         seen.add(name)
     for name in required:
         if name not in seen:
-            report.problems.append(RowProblem(0, name, "required column is missing from the header"))
+            report.problems.append(RowProblem(0, name, gettext("required column is missing from the header")))
     report.ignored_columns = [name for name in header if name and name not in known]
     if report.problems:
         return []
@@ -200,8 +201,8 @@ def _read(text: str, known: tuple[str, ...], required: tuple[str, ...], report: 
             continue
         row = {name: record[index].strip() if index < len(record) else "" for name, index in positions.items()}
         if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
-            report.problems.append(RowProblem(number, "-", f"has {len(record)} cells but the header names "
-                                                           f"{len(header)} columns"))
+            report.problems.append(RowProblem(number, "-", gettext("has {cells} cells but the header names {columns} "
+                                                                   "columns", cells=len(record), columns=len(header))))
             row[_MALFORMED] = "yes"
         rows.append(row)
     report.rows = sum(1 for row in rows if row)
@@ -220,20 +221,20 @@ def _text(cell: str, limit: int, *, required: bool = False) -> str | None:
         cell = cell[1:]
     if not cell:
         if required:
-            raise _Bad("is required")
+            raise _Bad(gettext("is required"))
         return None
     if len(cell) > limit:
-        raise _Bad(f"is longer than {limit} characters")
+        raise _Bad(gettext("is longer than {limit} characters", limit=limit))
     if any(ord(ch) < 32 for ch in cell):
-        raise _Bad("contains control characters")
+        raise _Bad(gettext("contains control characters"))
     return cell
 
 
 def _reference(cell: str) -> str:
     if not cell:
-        raise _Bad("is required")
+        raise _Bad(gettext("is required"))
     if not _REF.match(cell):
-        raise _Bad("use 1-64 letters, digits and . _ : / -, starting with a letter or digit")
+        raise _Bad(gettext("use 1-64 letters, digits and . _ : / -, starting with a letter or digit"))
     return cell
 
 
@@ -241,15 +242,14 @@ def _one_of(allowed: Iterable[str], default: str | None = None) -> Callable[[str
     """A check that a cell is one of `allowed`, in any letter case, giving back its canonical spelling."""
     allowed = tuple(allowed)
     canonical = {value.lower(): value for value in allowed}
-    listed = ", ".join(allowed)
 
     def check(cell: str) -> str:
         if not cell and default is not None:
             return default
         if not cell:
-            raise _Bad(f"is required; use one of: {listed}")
+            raise _Bad(gettext("is required; use one of: {choices}", choices=", ".join(allowed)))
         if cell.lower() not in canonical:
-            raise _Bad(f"is not allowed; use one of: {listed}")
+            raise _Bad(gettext("is not allowed; use one of: {choices}", choices=", ".join(allowed)))
         return canonical[cell.lower()]
 
     return check
@@ -259,37 +259,38 @@ def _email(cell: str) -> str | None:
     if not cell:
         return None
     if len(cell) > 254:
-        raise _Bad("is longer than 254 characters")
+        raise _Bad(gettext("is longer than {limit} characters", limit=254))
     try:
         # Lower-case, as the customer form stores it, so the duplicate check finds it.
         return validate_email(cell, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise _Bad("is not a valid email address") from None
+        raise _Bad(gettext("is not a valid email address")) from None
 
 
 def _phone(cell: str, region: str) -> str | None:
     if not cell:
         return None
     if len(cell) > 40:
-        raise _Bad("is longer than 40 characters")
+        raise _Bad(gettext("is longer than {limit} characters", limit=40))
     try:
         number = phonenumbers.parse(cell, region)
     except phonenumbers.NumberParseException:
-        raise _Bad("is not a phone number") from None
+        raise _Bad(gettext("is not a phone number")) from None
     if not phonenumbers.is_valid_number(number):
-        raise _Bad(f"is not a valid phone number (numbers without +country code are read as {region} numbers)")
+        raise _Bad(gettext("is not a valid phone number (numbers without +country code are read as {region} numbers)",
+                           region=region))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _moment(cell: str) -> datetime:
     if not cell:
-        raise _Bad("is required")
+        raise _Bad(gettext("is required"))
     try:
         moment = datetime.fromisoformat(cell)
     except ValueError:
-        raise _Bad("is not an ISO date or date-time, like 2026-03-31 or 2026-03-31T14:05:00+02:00") from None
+        raise _Bad(gettext("is not an ISO date or date-time, like 2026-03-31 or 2026-03-31T14:05:00+02:00")) from None
     if not 1970 <= moment.year <= 2100:
-        raise _Bad("is not between the years 1970 and 2100")
+        raise _Bad(gettext("is not between the years 1970 and 2100"))
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -297,27 +298,27 @@ def _number(cell: str) -> float:
     try:
         value = float(cell)
     except ValueError:
-        raise _Bad("is not a number") from None
+        raise _Bad(gettext("is not a number")) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise _Bad("is not a number")
+        raise _Bad(gettext("is not a number"))
     return value
 
 
 def _quantity(cell: str) -> int:
     if not cell:
-        raise _Bad("is required")
+        raise _Bad(gettext("is required"))
     quantity = whole_number(cell)
     if quantity is None or not 0 < quantity <= MAX_QUANTITY:
-        raise _Bad(f"must be a whole number from 1 to {MAX_QUANTITY:,}")
+        raise _Bad(gettext("must be a whole number from 1 to {limit}", limit=f"{MAX_QUANTITY:,}"))
     return quantity
 
 
 def _unit_price(cell: str) -> float:
     if not cell:
-        raise _Bad("is required")
+        raise _Bad(gettext("is required"))
     value = _number(cell)
     if not 0 <= value <= MAX_UNIT_PRICE:
-        raise _Bad(f"must be from 0 to {MAX_UNIT_PRICE:,.2f}")
+        raise _Bad(gettext("must be from 0 to {limit}", limit=f"{MAX_UNIT_PRICE:,.2f}"))
     return round(value, 2)
 
 
@@ -328,7 +329,7 @@ def _discount(cell: str) -> float:
     percent = cell.endswith("%")
     value = _number(cell.removesuffix("%").strip()) / (100 if percent else 1)
     if not 0 <= value <= 1:
-        raise _Bad("must be a fraction from 0 to 1 (0.1 is 10 %) or a percentage like 10%")
+        raise _Bad(gettext("must be a fraction from 0 to 1 (0.1 is 10 %) or a percentage like 10%"))
     return round(value, 4)
 
 
@@ -404,7 +405,7 @@ def _plan_customers(session: Session, actor: Actor | None, text: str, progress: 
             continue
         ref = values.pop("external_ref")
         if ref in wanted:
-            report.problems.append(RowProblem(number, "external_ref", f"repeats row {wanted[ref][0]}"))
+            report.problems.append(RowProblem(number, "external_ref", gettext("repeats row {row}", row=wanted[ref][0])))
             continue
         values["acquisition_channel"] = values.pop("channel")
         wanted[ref] = (number, values | {"owner_id": owner_id})
@@ -417,7 +418,8 @@ def _plan_customers(session: Session, actor: Actor | None, text: str, progress: 
         if current is None:
             inserts.append({"external_ref": ref, **values})
         elif _is_rep(actor) and current["owner_id"] != actor.id:
-            report.problems.append(RowProblem(number, "external_ref", "already names a customer outside your book"))
+            report.problems.append(RowProblem(number, "external_ref",
+                                              gettext("already names a customer outside your book")))
         elif any(current[name] != values[name] for name in _CUSTOMER_FIELDS):
             updates.append({"target_id": current["id"], **values})
         else:
@@ -436,14 +438,14 @@ def _owner_for(actor: Actor | None, email: str, owners: dict[str, int], number: 
     """The owner's user id (None: no owner), or False after reporting why the row cannot have that owner."""
     if _is_rep(actor):
         if email and email != actor.email.lower():
-            problems.append(RowProblem(number, "owner_email",
-                                       "sales reps import into their own book: leave it empty or give your own email"))
+            problems.append(RowProblem(number, "owner_email", gettext("sales reps import into their own book: leave it "
+                                                                      "empty or give your own email")))
             return False
         return actor.id
     if not email:
         return None
     if email not in owners:
-        problems.append(RowProblem(number, "owner_email", "is not the email of an active user"))
+        problems.append(RowProblem(number, "owner_email", gettext("is not the email of an active user")))
         return False
     return owners[email]
 
@@ -510,14 +512,13 @@ def _plan_orders(session: Session, actor: Actor | None, text: str, progress: Pro
             continue
         customer = customers.get(draft.fields["customer_external_ref"])
         if customer is None or (_is_rep(actor) and customer["owner_id"] != actor.id):
-            where = " in your book" if _is_rep(actor) else ""
-            report.problems.extend(RowProblem(number, "customer_external_ref", f"names no customer{where}")
-                                   for number, _ in draft.lines)
+            reason = gettext("names no customer in your book") if _is_rep(actor) else gettext("names no customer")
+            report.problems.extend(RowProblem(number, "customer_external_ref", reason) for number, _ in draft.lines)
             continue
         current = existing.get(ref)
         if current is not None and _is_rep(actor) and current["owner_id"] != actor.id:
-            report.problems.extend(RowProblem(number, "external_ref", "already names an order outside your book")
-                                   for number, _ in draft.lines)
+            reason = gettext("already names an order outside your book")
+            report.problems.extend(RowProblem(number, "external_ref", reason) for number, _ in draft.lines)
             continue
         lines = [line for _, line in draft.lines]
         order = {"customer_id": customer["id"], "ordered_at": draft.fields["ordered_at"],
@@ -570,7 +571,8 @@ def _order_drafts(rows: list[dict[str, str]], products: dict[str, int], problems
             draft.fields = fields
         elif fields != draft.fields:
             differing = next(name for name in ORDER_FIELDS if fields[name] != draft.fields[name])
-            problems.append(RowProblem(number, differing, f"differs from row {draft.first_row} of the same order"))
+            problems.append(RowProblem(number, differing,
+                                       gettext("differs from row {row} of the same order", row=draft.first_row)))
             draft.bad_rows.append(number)
             continue
         draft.lines.append((number, {"product_id": products[values["sku"]], "quantity": values["quantity"],
@@ -580,17 +582,17 @@ def _order_drafts(rows: list[dict[str, str]], products: dict[str, int], problems
 
 def _known_sku(cell: str, products: dict[str, int]) -> str:
     if not cell:
-        raise _Bad("is required")
+        raise _Bad(gettext("is required"))
     if cell not in products:
-        raise _Bad("is not the SKU of a product in the catalogue")
+        raise _Bad(gettext("is not the SKU of a product in the catalogue"))
     return cell
 
 
 def _skip_with_bad_line(draft: _OrderDraft, problems: list[RowProblem]) -> None:
     """An order is imported whole or not at all: its good lines are reported as skipped with it."""
     first_bad = min(draft.bad_rows)
-    problems.extend(RowProblem(number, "external_ref", f"skipped with its order: row {first_bad} of the same "
-                                                       "order is bad") for number, _ in draft.lines)
+    reason = gettext("skipped with its order: row {row} of the same order is bad", row=first_bad)
+    problems.extend(RowProblem(number, "external_ref", reason) for number, _ in draft.lines)
 
 
 def _customers_by_ref(session: Session, refs: list[str]) -> dict[str, dict[str, Any]]:

@@ -191,7 +191,8 @@ def _open_shared(engine: Engine, folder: Path, actor: Actor, *, merge: bool = Tr
             in_database = read_frame(session.connection(),
                                      f"SELECT id, customer_id, ordered_at, total_amount FROM sales_order "
                                      f"WHERE id = {int(stored.last_order[0])}")
-            if _last_order(in_database) != stored.last_order:
+            if _last_order(in_database) != stored.last_order:  # of another database, or its last order rewritten
+                shared_columns.discard(path)  # else a rebuild with the same counters would keep this one
                 return None
         if stored.counters == now:
             return stored

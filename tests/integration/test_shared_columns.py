@@ -233,7 +233,9 @@ def test_a_file_made_from_another_database_at_the_same_place_is_not_used(engine,
     _fresh_worker(monkeypatch)
     reopened = _facts(engine)
 
-    assert_same_facts(reopened, _prepared_from_database(engine))
+    expected = _prepared_from_database(engine)
+    assert_same_facts(reopened, expected)
+    assert_same_facts(shared_columns.read(shared_columns.newest(_folder(engine)))[0], expected)  # the file too
     assert engine_for(url) is engine
 
 

@@ -24,17 +24,19 @@ does. Times are from starting the process (fork and exec included) to that answe
 The Reflex server's own start (Granian, the state manager, compiling the pages' routes) is not included; its
 first /cockpit open also polls for the snapshot every 0.5 s (CockpitState.reload_when_ready).
 
-Measured on the 2-core machine shared with other sessions (load average 5-6), SQLite, 1,000,000 orders /
-100,000 customers (`flock /tmp/bench.lock .venv/bin/python -m benchmarks.worker_start --database-url
-sqlite:////tmp/bench1m.db --private`):
+Measured (2026-12-06) on the 2-core machine shared with other sessions, 1,000,000 orders / 100,000 customers,
+`flock /tmp/bench.lock .venv/bin/python -m benchmarks.worker_start --database-url URL [--private]`:
 
-    cold_start_s 42.8, warm_start_s 12.2 (warm_import_s 11.2, warm_snapshot_s 1.25), respawn_s 11.2;
-    4 workers: snapshot_pss_mb_per_worker 24.1 (worker_pss_mb 301.4, columns_mb 109.9);
-    private_start_s 24.6, private_snapshot_pss_mb 329.4
+    SQLite, load average 3-4: cold_start_s 19.0, warm_start_s 3.36 (warm_import_s 3.22, warm_snapshot_s 0.13),
+      respawn_s 3.28; 4 workers: snapshot_pss_mb_per_worker 24.4 (worker_pss_mb 306.8, columns_mb 109.9);
+      private_start_s 16.6, private_snapshot_pss_mb 368.9
+    SQLite, load average 5-6: cold 42.8, warm 12.2 (import 11.2, snapshot 1.25), respawn 11.2; 24.1 MB per
+      worker; private 24.6 s, 329 MB
+    PostgreSQL: cold 25.8, warm 5.89 (import 5.65, snapshot 0.23), respawn 5.06; 27.5 MB per worker
 
-So a worker that starts has the company's cockpit 1.25 s after its imports (today: the whole database read,
-24.6 s on this busy machine), and the snapshot adds 24 MB to each of 4 workers instead of 329 MB. Importing
-the app (Reflex, every page, scikit-learn, statsmodels) takes most of a start: 5-11 s on this machine.
+So a worker that starts has the company's cockpit 0.1-0.2 s after its imports (without the shared columns: the
+whole database read, 16-25 s), and the snapshot adds about 25 MB to each of 4 workers instead of 330-370 MB.
+Importing the app (Reflex, every page, scikit-learn, statsmodels) is nearly all of a start: 3-11 s here.
 """
 
 from __future__ import annotations
@@ -51,8 +53,6 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from benchmarks.served_app import app_environment, seed_unless_seeded
 
@@ -150,26 +150,21 @@ def _one_start(env: dict[str, str]) -> tuple[float, float, float]:
     return answered, imported, added
 
 
-def _columns_mb(url: str, env: dict[str, str]) -> float:
-    from crm_app.data import shared_columns
-
-    os.environ.update({k: v for k, v in env.items() if k.startswith("CRM_")})
-    from crm_app.settings import get_settings
-    get_settings.cache_clear()
-    folder = shared_columns.folder_for(make_url(url))
-    newest = shared_columns.newest(folder) if folder else None
-    return sum(p.stat().st_size for p in newest.iterdir()) / 2**20 if newest else 0.0
+def _columns_mb(columns: Path) -> float:
+    """The size of the column files (older snapshots are deleted as newer ones are written)."""
+    return sum(path.stat().st_size for path in columns.rglob("*.arrow")) / 2**20
 
 
 def run(url: str, workers: int, starts: int, private: bool) -> dict[str, object]:
     columns = tempfile.mkdtemp(prefix="worker-start-columns-")  # its own: the first start is always cold
     try:
-        return _measure(url, app_environment(url, CRM_COCKPIT_COLUMNS_DIR=columns), workers, starts, private)
+        figures = _measure(app_environment(url, CRM_COCKPIT_COLUMNS_DIR=columns), workers, starts, private)
+        return {**figures, "columns_mb": round(_columns_mb(Path(columns)), 1)}
     finally:
         shutil.rmtree(columns, ignore_errors=True)
 
 
-def _measure(url: str, env: dict[str, str], workers: int, starts: int, private: bool) -> dict[str, object]:
+def _measure(env: dict[str, str], workers: int, starts: int, private: bool) -> dict[str, object]:
     figures: dict[str, object] = {}
     cold, _, _ = _one_start(env)
     figures["cold_start_s"] = round(cold, 2)
@@ -198,7 +193,6 @@ def _measure(url: str, env: dict[str, str], workers: int, starts: int, private: 
     figures["workers"] = workers
     figures["snapshot_pss_mb_per_worker"] = round(statistics.mean(a - b for a, b in zip(after, before)) / 1024, 1)
     figures["worker_pss_mb"] = round(statistics.mean(after) / 1024, 1)
-    figures["columns_mb"] = round(_columns_mb(url, env), 1)
 
     if private:
         answered, _, added = _one_start({**env, "CRM_COCKPIT_SHARED_COLUMNS": "0"})

@@ -91,17 +91,12 @@ def newest(folder: Path) -> Path | None:
 
 
 @contextmanager
-def exclusive(folder: Path, *, wait: bool = True) -> Iterator[bool]:
-    """Hold the folder's lock (one process at a time builds or writes a snapshot); yields whether it is held,
-    which is always the case when `wait`."""
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock: one process at a time builds or writes a snapshot."""
     with open(folder / "lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 

@@ -26,6 +26,7 @@ from babel.numbers import (
     get_group_symbol, parse_pattern, validate_currency,
 )
 
+from crm_app.analytics.words import Words
 from crm_app.due_times import wall_clock
 from crm_app.i18n import ENGLISH, current_language
 
@@ -167,8 +168,9 @@ def kpi_value(unit: str, value: float | None, *, currency: str | None = None, lo
 
 
 def currency_label(label: str, *, currency: str | None = None) -> str:
-    """A column or axis title naming the currency its amounts are in: "Revenue (USD)"."""
-    return f"{label} ({currency or company_currency()})"
+    """A column or axis title naming the currency its amounts are in: "Revenue (USD)" (Words: said in the reader's
+    language with i18n.say)."""
+    return Words("{label} ({currency})", label=label, currency=currency or company_currency())
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ def _drill_dialog() -> rx.Component:
             rx.dialog.description(CockpitState.drill_total, size="2"),
             table_region(
                 rx.table.root(
-                    rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_columns,
+                    rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_headings,
                                                             lambda c: rx.table.column_header_cell(c)))),
                     rx.table.body(rx.foreach(CockpitState.drill_rows, lambda row: rx.table.row(
                         rx.foreach(row, _drill_cell)))),

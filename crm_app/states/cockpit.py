@@ -20,6 +20,7 @@ from crm_app import formatting, i18n, metrics, routes
 from crm_app.analytics import charts
 from crm_app.analytics.chart_text import figure_summary
 from crm_app.analytics import cockpit as evaluation
+from crm_app.counts import count_of
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import Role
 from crm_app.data.repositories import metrics as measured
@@ -38,8 +39,22 @@ SLICERS = ("region", "segment", "category", "channel")
 # The card's border: its status against the target of the view. The change badge: the direction of the change.
 STATUS_COLOURS = {"good": "green", "warning": "amber", "bad": "red", "none": "gray"}
 DIRECTION_COLOURS = {"good": "green", "bad": "red", "none": "gray"}
-STATUS_WORDS = {"good": "at or above target", "warning": "within 5 % under target", "bad": "more than 5 % under target",
-                "none": "no target to compare with"}
+STATUS_WORDS = {"good": i18n.N_("at or above target"), "warning": i18n.N_("within 5 % under target"),
+                "bad": i18n.N_("more than 5 % under target"), "none": i18n.N_("no target to compare with")}
+DIRECTION_WORDS = {"good": i18n.N_("moved the good way"), "bad": i18n.N_("moved the bad way"),
+                   "none": i18n.N_("no change to judge")}
+# Each chart's var, and the key of its summary line and its drill-down; each drill-down's name and count.
+CHART_KEYS = {"revenue_figure": "revenue", "orders_figure": "orders", "region_figure": "region",
+              "segment_figure": "segment", "category_figure": "category", "customers_figure": "customers",
+              "cohort_figure": "cohorts", "pipeline_figure": "pipeline", "win_rate_figure": "win-rate",
+              "satisfaction_figure": "satisfaction", "campaigns_figure": "campaigns"}
+CHART_NAMES = {"revenue": i18n.N_("revenue"), "orders": i18n.N_("orders"), "region": i18n.N_("region"),
+               "segment": i18n.N_("segment"), "category": i18n.N_("category"), "customers": i18n.N_("customers"),
+               "cohorts": i18n.N_("cohorts"), "pipeline": i18n.N_("pipeline"), "win-rate": i18n.N_("win rate"),
+               "satisfaction": i18n.N_("satisfaction"), "campaigns": i18n.N_("campaigns")}
+DRILL_COUNTS: dict[str, Callable[[int], str]] = {  # by chart; the other charts' rows are orders
+    "pipeline": lambda n: count_of(n, "open deal"), "win-rate": lambda n: count_of(n, "closed deal"),
+    "satisfaction": lambda n: count_of(n, "feedback answer"), "campaigns": lambda n: count_of(n, "campaign")}
 
 
 def _kpi(definition: evaluation.KpiDefinition, value: float | None) -> str:
@@ -65,19 +80,20 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} ms"
 
 
-def _slo_card(label: str, p95: float | None, target_ms: float, count: int) -> dict[str, str]:
+def _slo_card(testid: str, label: str, p95: float | None, target_ms: float, count: int) -> dict[str, str]:
     colour = "gray" if p95 is None else ("green" if p95 <= target_ms else "red")
-    return {"label": label, "value": _ms(p95), "target": f"SLO ≤ {target_ms:,.0f} ms · {count:,} calls",
-            "colour": colour, "testid": "slo-" + label.split()[0].lower()}
+    return {"label": label, "value": _ms(p95), "colour": colour, "testid": testid,
+            "target": i18n.gettext("SLO ≤ {ms} ms · {count} calls", ms=f"{target_ms:,.0f}", count=f"{count:,}")}
 
 
 def _availability_card(*figures: measured.Latency) -> dict[str, str]:
     count, errors = sum(f.count for f in figures), sum(f.errors for f in figures)
     share = None if not count else 1 - errors / count
     colour = "gray" if share is None else ("green" if share >= metrics.SLO_AVAILABILITY else "red")
-    return {"label": "Availability", "value": "—" if share is None else f"{100 * share:.2f} %",
-            "target": f"SLO ≥ {100 * metrics.SLO_AVAILABILITY:.1f} % · {errors:,} errors", "colour": colour,
-            "testid": "slo-availability"}
+    return {"label": i18n.gettext("Availability"), "value": "—" if share is None else f"{100 * share:.2f} %",
+            "target": i18n.gettext("SLO ≥ {share} % · {errors} errors", share=f"{100 * metrics.SLO_AVAILABILITY:.1f}",
+                                   errors=f"{errors:,}"),
+            "colour": colour, "testid": "slo-availability"}
 
 
 def _latency_row(figure: measured.Latency) -> dict[str, str]:
@@ -147,24 +163,16 @@ class CockpitState(UrlFilters, rx.State):
     drill_open: bool = False
     drill_chart: str = ""
     drill_title: str = ""
-    drill_columns: list[str] = []
+    drill_columns: list[str] = []  # the rows' keys (a column of order numbers links to the order)
+    drill_headings: list[str] = []  # the same columns in the reader's words
     drill_rows: list[list[str]] = []
     drill_page: int = 0
     drill_pages: int = 0
     drill_total: str = ""
 
-    @rx.var
-    def chart_summaries(self) -> dict[str, str]:
-        """Each chart's text alternative, one line under it (crm_app/analytics/chart_text.py)."""
-        return {
-            "revenue": figure_summary(self.revenue_figure), "orders": figure_summary(self.orders_figure),
-            "region": figure_summary(self.region_figure), "segment": figure_summary(self.segment_figure),
-            "category": figure_summary(self.category_figure), "customers": figure_summary(self.customers_figure),
-            "cohorts": figure_summary(self.cohort_figure), "pipeline": figure_summary(self.pipeline_figure),
-            "win-rate": figure_summary(self.win_rate_figure),
-            "satisfaction": figure_summary(self.satisfaction_figure),
-            "campaigns": figure_summary(self.campaigns_figure),
-        }
+    # Each chart's text alternative, one line under it (crm_app/analytics/chart_text.py), written with its figure
+    # in the reader's language.
+    chart_summaries: dict[str, str] = {key: "" for key in CHART_KEYS.values()}
 
     def _url_choices(self, key: str) -> list[str]:
         return self.choices.get(key, [])
@@ -200,7 +208,7 @@ class CockpitState(UrlFilters, rx.State):
         actor = current_actor()
         with read_session() as session:
             facts, freshness = current_facts(session=session, actor=actor)
-            self.freshness_text, self.loading = freshness.described, facts is None
+            self.freshness_text, self.loading = i18n.say(freshness.described), facts is None
             if facts is None:  # the first snapshot loads in the background; the page shows "loading"
                 return self._wait_for_data()
             self.choices = {name: facts.labels[name] for name in SLICERS}
@@ -217,7 +225,7 @@ class CockpitState(UrlFilters, rx.State):
         self.shows_rep_filter = actor.reads_everything
         self.can_set_targets = actor.role in (Role.admin, Role.executive)
         scope = evaluation.view_scope(filters)
-        self.target_scope_text = scope.described(names) if scope else ""
+        self.target_scope_text = i18n.say(scope.described(names)) if scope else ""
         own_rep = actor.id if actor.role == Role.sales_rep else None
         view = evaluation.evaluate(facts, filters, goals, own_rep=own_rep,
                                    reps=tuple(uid for uid, _, role in directory if role == Role.sales_rep),
@@ -226,7 +234,7 @@ class CockpitState(UrlFilters, rx.State):
         sliced = any(getattr(filters, name) for name in (*SLICERS, "owner_id"))
         fitted = None if sliced else revenue_forecast(facts)
         self._show(view, names, None if fitted is None else fitted.forecast)
-        self.suggestions = evaluation.gap_suggestions(facts, view, written=_kpi)
+        self.suggestions = [i18n.say(text) for text in evaluation.gap_suggestions(facts, view, written=_kpi)]
         return self._wait_for_data() if freshness.refreshing else None
 
     def _wait_for_data(self) -> Any:
@@ -260,12 +268,16 @@ class CockpitState(UrlFilters, rx.State):
         minutes = max((filters.end - filters.start).days * 1440, 1)
         events, calls = measured.totals(figures, "event"), measured.totals(figures, "api")
         self.slo_cards = [
-            _slo_card("Event latency p95", events.percentile(0.95), metrics.SLO_EVENT_P95_MS, events.count),
-            _slo_card("API latency p95", calls.percentile(0.95), metrics.SLO_API_P95_MS, calls.count),
+            _slo_card("slo-event", i18n.gettext("Event latency p95"), events.percentile(0.95),
+                      metrics.SLO_EVENT_P95_MS, events.count),
+            _slo_card("slo-api", i18n.gettext("API latency p95"), calls.percentile(0.95), metrics.SLO_API_P95_MS,
+                      calls.count),
             _availability_card(events, calls),
-            {"label": "Throughput", "value": f"{(events.count + calls.count) / minutes:,.2f} / min",
-             "target": f"{events.count:,} events · {calls.count:,} API calls", "colour": "gray",
-             "testid": "slo-throughput"},
+            {"label": i18n.gettext("Throughput"),
+             "value": i18n.gettext("{rate} / min", rate=f"{(events.count + calls.count) / minutes:,.2f}"),
+             "target": i18n.gettext("{events} events · {calls} API calls", events=f"{events.count:,}",
+                                    calls=f"{calls.count:,}"),
+             "colour": "gray", "testid": "slo-throughput"},
         ]
         self.latency_rows = [_latency_row(f) for f in figures[:12]]
         roles = sorted({role for _, role in usage})
@@ -281,50 +293,57 @@ class CockpitState(UrlFilters, rx.State):
     def _show(self, view: evaluation.CockpitView, names: dict[int, str], forecast: Any = None) -> None:
         first, last = view.comparison
         day = formatting.day
-        self.period_text = f"{day(view.filters.start)} to {day(view.filters.end - timedelta(days=1))}"
-        self.comparison_text = f"{day(first)} to {day(last - timedelta(days=1))}"
-        self.filters_text = view.filters.described(names)
+        self.period_text = i18n.gettext("{start} to {end}", start=day(view.filters.start),
+                                        end=day(view.filters.end - timedelta(days=1)))
+        self.comparison_text = i18n.gettext("{start} to {end}", start=day(first), end=day(last - timedelta(days=1)))
+        self.filters_text = " · ".join(i18n.say(part) for part in view.filters.described_parts(names))
         self.cards = [self._card(card) for card in view.cards]
         self.detractor_topics = [f"{topic} ({count})" for topic, count in view.detractor_topics]
-        money = _axis_money()
-        self._chart("revenue_figure", charts.revenue_trend_figure, view.monthly, forecast, money=money)
-        self._chart("orders_figure", charts.orders_aov_figure, view.monthly, money=money)
-        self._chart("customers_figure", charts.customers_figure, view.monthly)
-        self._chart("cohort_figure", charts.cohort_figure, view.cohorts)
-        self._chart("region_figure", charts.bar_figure, view.revenue_by_region, "Revenue by region", money=money)
-        self._chart("segment_figure", charts.bar_figure, view.revenue_by_segment, "Revenue by segment", money=money)
-        self._chart("category_figure", charts.bar_figure, view.revenue_by_category, "Revenue by category",
-                    money=money)
+        money, say = _axis_money(), i18n.say
+        self._chart("revenue_figure", charts.revenue_trend_figure, view.monthly, forecast, money=money, say=say)
+        self._chart("orders_figure", charts.orders_aov_figure, view.monthly, money=money, say=say)
+        self._chart("customers_figure", charts.customers_figure, view.monthly, say=say)
+        self._chart("cohort_figure", charts.cohort_figure, view.cohorts, say=say)
+        self._chart("region_figure", charts.bar_figure, view.revenue_by_region, i18n.gettext("Revenue by region"),
+                    money=money, say=say)
+        self._chart("segment_figure", charts.bar_figure, view.revenue_by_segment, i18n.gettext("Revenue by segment"),
+                    money=money, say=say)
+        self._chart("category_figure", charts.bar_figure, view.revenue_by_category,
+                    i18n.gettext("Revenue by category"), money=money, say=say)
         self._chart("pipeline_figure", charts.funnel_figure, view.pipeline, view.filters.stage,
-                    amount_text=formatting.whole_money)
+                    amount_text=formatting.whole_money, say=say)
         rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
-        self._chart("win_rate_figure", charts.bar_figure, rates, "Win rate by rep (%)", digits=1, percent=True)
-        self._chart("satisfaction_figure", charts.satisfaction_figure, view.satisfaction)
-        self._chart("campaigns_figure", charts.campaigns_figure, view.campaigns)
+        self._chart("win_rate_figure", charts.bar_figure, rates, i18n.gettext("Win rate by rep (%)"), digits=1,
+                    percent=True, say=say)
+        self._chart("satisfaction_figure", charts.satisfaction_figure, view.satisfaction, say=say)
+        self._chart("campaigns_figure", charts.campaigns_figure, view.campaigns, say=say)
 
     def _chart(self, var: str, build: Callable[..., go.Figure], *data: Any, **options: Any) -> None:
         """Build and set a chart's figure only when what it is built from changed (a chart builder is a pure
         function of its arguments): a var left alone is neither built nor sent, and its chart (the figure is
         memoized in the browser, components/plot_card.py) is not redrawn. A page load's hydration sends every
         var, so a reloaded tab gets every chart whatever this remembers."""
-        drawn_from = hashlib.blake2b(pickle.dumps((build.__name__, data, options)), digest_size=16).hexdigest()
+        drawn_from = hashlib.blake2b(pickle.dumps((build.__name__, data, options, i18n.current_language())),
+                                     digest_size=16).hexdigest()
         if self._drawn_from.get(var) != drawn_from:
-            setattr(self, var, build(*data, **options))
+            figure = build(*data, **options)
+            setattr(self, var, figure)
+            self.chart_summaries = {**self.chart_summaries, CHART_KEYS[var]: figure_summary(figure, i18n.say)}
             self._drawn_from[var] = drawn_from
 
     def _card(self, card: evaluation.KpiCard) -> dict[str, Any]:
         definition = card.definition
         spark = [v for v in card.sparkline if v is not None]
         return {
-            "key": definition.key, "label": i18n.say(definition.label), "formula": definition.formula,
+            "key": definition.key, "label": i18n.say(definition.label), "formula": i18n.say(definition.formula),
             "actual": _kpi(definition, card.actual.value),
             "target": _kpi(definition, card.target),
-            "target_source": card.target_source,
+            "target_source": i18n.say(card.target_source),
             "target_line": i18n.gettext("No target for this view") if card.target is None else
-            f"Target {_kpi(definition, card.target)} ({card.target_source}) · gap {_kpi(definition, card.gap)}",
+            i18n.gettext("Target {target} ({source}) · gap {gap}", target=_kpi(definition, card.target),
+                         source=i18n.say(card.target_source), gap=_kpi(definition, card.gap)),
             "status_text": i18n.say(STATUS_WORDS[card.status]),
-            "direction_text": {"good": "moved the good way", "bad": "moved the bad way",
-                               "none": "no change to judge"}[card.direction],
+            "direction_text": i18n.gettext(DIRECTION_WORDS[card.direction]),
             "change_colour": DIRECTION_COLOURS[card.direction],
             "gap": "—" if card.gap is None else _kpi(definition, card.gap),
             "change": _signed_percent(card.change),
@@ -408,9 +427,10 @@ class CockpitState(UrlFilters, rx.State):
         self.drill_page = min(max(self.drill_page, 0), self.drill_pages - 1)
         page = self._readable(frame.iloc[self.drill_page * DRILL_PAGE_ROWS:(self.drill_page + 1) * DRILL_PAGE_ROWS])
         self.drill_columns = [str(c) for c in page.columns]
+        self.drill_headings = [i18n.say(c) for c in page.columns]
         self.drill_rows = [[drill_rows.screen_cell(column, v) for column, v in zip(self.drill_columns, row)]
                            for row in page.itertuples(index=False)]
-        self.drill_total = f"{len(frame):,} {evaluation.DRILLS[self.drill_chart]}"
+        self.drill_total = DRILL_COUNTS.get(self.drill_chart, lambda n: count_of(n, "order"))(len(frame))
         return None
 
     @staff_event()
@@ -422,7 +442,8 @@ class CockpitState(UrlFilters, rx.State):
 
     def _open_drill(self, chart: str) -> Any:
         self.drill_chart, self.drill_page, self.drill_open = chart, 0, True
-        self.drill_title = f"Rows behind the {chart.replace('-', ' ')} chart · {self.filters_text}"
+        self.drill_title = i18n.gettext("Rows behind the {chart} chart · {filters}", filters=self.filters_text,
+                                        chart=i18n.gettext(CHART_NAMES[chart]))
         return self._show_drill_page()
 
     @staff_event()
@@ -446,7 +467,7 @@ class CockpitState(UrlFilters, rx.State):
         if frame is None:
             return rx.toast.error(i18n.gettext("Open a chart's rows first."))
         rows = self._readable(frame.head(DRILL_CSV_ROWS))
-        return offer(file_format, f"cockpit-{self.drill_chart}", [str(c) for c in rows.columns],
+        return offer(file_format, f"cockpit-{self.drill_chart}", [i18n.say(c) for c in rows.columns],
                      rows.itertuples(index=False))
 
     @staff_event(Role.admin, Role.executive)

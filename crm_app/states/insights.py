@@ -147,8 +147,8 @@ class InsightsState(rx.State):
                 largest=largest.segment, share=_share(largest.share))
         drawn = report.map if report else None
         self.segment_map = (segment_map_figure(drawn.x, drawn.y, drawn.cluster, drawn.explained_variance,
-                                               drawn.mapped_customers) if drawn else go.Figure())
-        self.segment_map_summary = figure_summary(self.segment_map) if drawn else ""
+                                               drawn.mapped_customers, say=i18n.say) if drawn else go.Figure())
+        self.segment_map_summary = figure_summary(self.segment_map, i18n.say) if drawn else ""
         self.cluster_note = i18n.gettext(
             "KMeans on log recency, frequency and spend; k = {k} has the best silhouette, on {customers}.",
             k=clusters.k, customers=count_of(clusters.clustered_customers, "customer")) if clusters else ""
@@ -207,7 +207,7 @@ class InsightsState(rx.State):
             return
         history = pd.Series([point.revenue for point in report.history], index=[point.period for point in report.history])
         bands = pd.DataFrame([vars(point) for point in report.forecast]).set_index("period")
-        self.forecast = forecast_figure(history, bands)
+        self.forecast = forecast_figure(history, bands, say=i18n.say)
         self.forecast_backtest = [
             {"model": i18n.say(row.model), "mape": f"{row.mape:.1f} %", "smape": f"{row.smape:.1f} %",
              "chosen": i18n.gettext("chosen") if row.model == report.model else ""}

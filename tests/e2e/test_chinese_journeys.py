@@ -3,6 +3,7 @@ chose nothing on their account page, so the demo users' stored settings stay as 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +77,15 @@ def test_an_executive_reads_the_cockpit_in_chinese(new_context, app_url):
     # KPI names come from the server, in the reader's language.
     expect(page.get_by_text("平均订单金额", exact=True).first).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("nav-insights")).to_have_text("洞察")
+    expect(page).to_have_title(re.compile("^驾驶舱 · "))
+    # The sentences the server builds: the data's age, the period, each chart's title and its text alternative.
+    expect(page.get_by_test_id("cockpit-freshness")).to_contain_text("数据截至")
+    expect(page.get_by_test_id("cockpit-period")).to_contain_text(" 至 ")
+    expect(page.get_by_test_id("figure-summary").first).to_contain_text("月度收入")
+    # The rows behind a chart: headed and counted in Chinese.
+    page.get_by_role("button", name=re.compile("^显示“.*”图表背后的数据行$")).first.click()
+    expect(page.get_by_test_id("drill-table").get_by_role("columnheader", name="客户", exact=True)).to_be_visible()
+    expect(page.get_by_role("dialog")).to_contain_text("笔订单")
 
 
 def test_an_admin_manages_users_in_chinese(new_context, app_url):

@@ -9,7 +9,6 @@ API and the CLI in English. test_catalogue.py checks that every literal id named
 from __future__ import annotations
 
 import ast
-import asyncio
 import re
 from functools import partial
 from pathlib import Path
@@ -22,6 +21,7 @@ from crm_app.data.passwords import WeakPassword, check_new_password
 from crm_app.data.repositories.tasks import TaskDraft
 from crm_app.data.validation import field_errors
 from crm_app.sign_in import off_the_event_loop
+from tests.conftest import run_async
 
 DATA = Path(i18n.__file__).parent / "data"
 # Converted by the engineers who own them.
@@ -134,5 +134,5 @@ def test_a_password_refused_on_the_checking_threads_is_in_the_readers_language()
             await off_the_event_loop(partial(check_new_password, "too short"))
 
     with pytest.raises(WeakPassword) as refused:
-        asyncio.run(change_password())
+        run_async(change_password())
     assert str(refused.value) == "请至少使用 10 个字符。"

@@ -29,6 +29,9 @@ LANGUAGES: dict[str, str] = {ENGLISH: "English", CHINESE: "简体中文"}
 TRANSLATED = (CHINESE,)
 LOCALE_DIR = Path(__file__).parent / "locale"
 
+# gettext's separator between a message's context (msgctxt) and its id.
+CONTEXT_SEPARATOR = "\x04"
+
 _language: ContextVar[str] = ContextVar("language", default=ENGLISH)
 
 
@@ -45,7 +48,8 @@ def _messages(language: str) -> list:
 @functools.cache
 def catalogue(language: str) -> dict[str, str]:
     """msgid -> translation of one translated language, read from its .po file (fuzzy and empty entries left out)."""
-    return {str(m.id): str(m.string) for m in _messages(language) if not m.pluralizable and m.string}
+    return {in_context(m.context, m.id) if m.context else str(m.id): str(m.string)
+            for m in _messages(language) if not m.pluralizable and m.string}
 
 
 @functools.cache
@@ -56,13 +60,20 @@ def plural_catalogue(language: str) -> dict[str, tuple[str, ...]]:
 
 def translations(msgid: str) -> dict[str, str]:
     """The message in every language, {"en": msgid, "zh_CN": ...}; UntranslatedMessage when one is missing."""
-    found = {ENGLISH: msgid}
+    found = {ENGLISH: msgid.rpartition(CONTEXT_SEPARATOR)[2]}
     for language in TRANSLATED:
         text = catalogue(language).get(msgid)
         if text is None:
             raise UntranslatedMessage(f"{msgid!r} has no {language} translation in crm_app/locale")
         found[language] = text
     return found
+
+
+def in_context(context: str, msgid: str) -> str:
+    """The id of `msgid` meant in `context` (the .po file's msgctxt), for one English word that needs two
+    translations: "Lost" is a deal's stage and, in context "RFM segment", customers who stopped buying. It reads as
+    `msgid` in English."""
+    return f"{context}{CONTEXT_SEPARATOR}{msgid}"
 
 
 def supported(language: object) -> str | None:

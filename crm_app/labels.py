@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crm_app.data.models import (ACTIVITY_KIND_LABELS, FEEDBACK_STATUS_LABELS, ROLE_LABELS, TOKEN_ACCESS_LABELS,
                                  TOKEN_STATUS_LABELS)
-from crm_app.i18n import gettext, say
+from crm_app.i18n import UntranslatedMessage, gettext, in_context, say
 from crm_app.domain import ACQUISITION_CHANNEL_LABELS, LOGGED_KIND_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS
 
 VOCABULARIES: tuple[dict[str, str], ...] = (ROLE_LABELS, ORDER_STATUS_LABELS, SALES_CHANNEL_LABELS,
@@ -28,3 +28,16 @@ def label(code: object) -> str:
 def choices(vocabulary: dict[str, str]) -> list[tuple[str, str]]:
     """(code, label) pairs of a vocabulary, in its order: the options of a select."""
     return [(str(code), text) for code, text in vocabulary.items()]
+
+
+# An RFM segment (analytics/rfm.py SEGMENTS) shares its English word with other vocabularies ("Lost" and "New" are
+# deal stages too), so each is translated in this context of the catalogue.
+RFM_SEGMENT = "RFM segment"
+
+
+def rfm_segment(name: object) -> str:
+    """An RFM segment's name in the acting user's language; a name that is not a segment as it is."""
+    try:
+        return gettext(in_context(RFM_SEGMENT, str(name)))
+    except UntranslatedMessage:
+        return str(name)

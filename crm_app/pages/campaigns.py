@@ -10,7 +10,10 @@ from crm_app.components.plot_card import plot_card
 from crm_app.components.record_page import fact, rows_table
 from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
-from crm_app.domain import CampaignChannel
+from crm_app.analytics import rfm
+from crm_app.domain import REGIONS, SEGMENTS, CampaignChannel
+from crm_app.i18n import in_context
+from crm_app.labels import RFM_SEGMENT
 from crm_app.states.budget_planner import BudgetPlannerState
 from crm_app.states.campaigns import CampaignsState, CampaignState
 
@@ -187,6 +190,12 @@ def _figures() -> rx.Component:
         spacing="3", width="100%"), width="100%")
 
 
+def _one_of(name: str, label: rx.Var, options: list[tuple[str, rx.Var]]) -> rx.Component:
+    """A select of an audience source's values, headed by what it chooses (left there: any)."""
+    return rx.el.select(rx.el.option(label, value=""), *(rx.el.option(text, value=code) for code, text in options),
+                        name=name, aria_label=label, style={"width": "100%", "padding": "0.4em"})
+
+
 def _audience() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(t("Audience"), size="4"),
@@ -205,9 +214,10 @@ def _audience() -> rx.Component:
                          rx.foreach(CampaignState.customer_views, lambda v: rx.el.option(v["name"], value=v["id"])),
                          id="audience-view", name="view_id", style={"width": "100%", "padding": "0.4em"}),
             rx.grid(
-                rx.input(name="segment", placeholder=t("Customer segment (e.g. SMB)"), aria_label=t("Customer segment")),
-                rx.input(name="region", placeholder=t("Region (e.g. EMEA)"), aria_label=t("Region")),
-                rx.input(name="rfm_segment", placeholder=t("RFM segment (e.g. Champions)"), aria_label=t("RFM segment")),
+                _one_of("segment", t("Customer segment"), [(name, t(name)) for name in SEGMENTS]),
+                _one_of("region", t("Region"), [(name, t(name)) for name in REGIONS]),
+                _one_of("rfm_segment", t("RFM segment"),
+                        [(name, t(in_context(RFM_SEGMENT, name))) for name in rfm.SEGMENTS]),
                 rx.input(name="cluster", placeholder=t("Cluster number"), input_mode="numeric", aria_label=t("Cluster")),
                 rx.input(name="churn_top", placeholder=t("Top N at risk"), input_mode="numeric",
                          aria_label=t("Top N at risk")),

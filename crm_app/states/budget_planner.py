@@ -16,7 +16,7 @@ from crm_app.data.db import read_session, write_session
 from crm_app.data.repositories import budget_planner, campaigns
 from crm_app.domain import DEFAULT_ATTRIBUTION_DAYS, CampaignChannel
 from crm_app.formatting import day, money, number, percent
-from crm_app.labels import label
+from crm_app.labels import label, rfm_segment
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.campaigns import RUNNERS, campaign_settings_form, percentage_points, value_range
 from crm_app.states.forms import parse_form
@@ -61,7 +61,7 @@ class BudgetPlannerState(rx.State):
         plan = plan_budget(data.options, data.capacity, budget=inputs.budget, cost_per_contact=inputs.costs,
                            consent_of_channel=budget_planner.CONSENT_OF_CHANNEL)
         self.rows = [{
-            "segment": line.segment, "channel": label(line.channel), "contacts": number(line.contacts),
+            "segment": rfm_segment(line.segment), "channel": label(line.channel), "contacts": number(line.contacts),
             "cost": money(line.cost), "uplift": percentage_points(line.uplift),
             "uplift_range": value_range(percentage_points(line.uplift_low), percentage_points(line.uplift_high)),
             "revenue_per_response": money(line.revenue_per_response),

@@ -20,6 +20,7 @@ from crm_app import i18n, routes
 from crm_app.analytics.chart_text import figure_summary
 from crm_app.analytics.charts import forecast_figure, segment_map_figure
 from crm_app.counts import count_of
+from crm_app.data.change_text import FIELD_LABELS
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
 from crm_app.data.permissions import COMPANY_READERS
@@ -30,7 +31,7 @@ from crm_app.data.report_results import (
 from crm_app.data.repositories.follow_ups import create_churn_follow_ups
 from crm_app.formatting import moment, number, percent, whole_money
 from crm_app.i18n import N_
-from crm_app.labels import label
+from crm_app.labels import label, rfm_segment
 from crm_app.states.auth import AuthState, current_actor, staff_event
 from crm_app.states.forms import as_id
 
@@ -123,7 +124,7 @@ class InsightsState(rx.State):
 
     def _show_segments(self, report: SegmentsResult | None) -> None:
         self.segments = [
-            {"segment": row.segment, "customers": f"{row.customers:,}", "share": _share(row.share),
+            {"segment": rfm_segment(row.segment), "customers": f"{row.customers:,}", "share": _share(row.share),
              "recency": f"{row.recency_days:.0f}", "frequency": f"{row.frequency:.1f}",
              "monetary": _money(row.monetary)}
             for row in (report.segments if report else [])
@@ -144,7 +145,7 @@ class InsightsState(rx.State):
             self.headlines["segments"] = i18n.gettext(
                 "{customers} with a paid order fall into {segments}; the largest is {largest} ({share} of them).",
                 customers=count_of(report.customers, "customer"), segments=count_of(len(report.segments), "segment"),
-                largest=largest.segment, share=_share(largest.share))
+                largest=rfm_segment(largest.segment), share=_share(largest.share))
         drawn = report.map if report else None
         self.segment_map = (segment_map_figure(drawn.x, drawn.y, drawn.cluster, drawn.explained_variance,
                                                drawn.mapped_customers, say=i18n.say) if drawn else go.Figure())
@@ -226,7 +227,7 @@ class InsightsState(rx.State):
         self.quality_parts = {part: _share(getattr(report, part) if report else None)
                               for part in ("field_score", "uniqueness", "freshness")}
         self.quality_fields = [
-            {"field": row.field.removesuffix("_id"), "completeness": _share(row.completeness),
+            {"field": i18n.say(FIELD_LABELS.get(row.field, row.field)), "completeness": _share(row.completeness),
              "validity": _share(row.validity), "score": _share(row.score), "weight": _share(row.weight)}
             for row in (report.fields if report else [])
         ]

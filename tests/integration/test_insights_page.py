@@ -44,6 +44,7 @@ def test_a_chinese_admin_reads_the_insights_and_the_follow_up_toast_in_chinese(e
     assert page.headlines["quality"].startswith("数据质量 ") and page.headlines["quality"].endswith("：1 条客户记录待修正。")
     assert page.quality_note == "已评分的 2 条客户记录（共 2 条）中有 1 条需要修正（0 对完全重复、0 对模糊重复）；列出前 1 条。"
     assert [row["problems"] for row in page.quality_queue] == ["无电子邮箱; 无电话; 无公司; 无负责人"]
+    assert [row["field"] for row in page.quality_fields] == ["名称", "电子邮件", "电话", "公司", "区域", "客户分层", "获客渠道", "负责人"]
 
     page._churn_ids, page.selected = list(ids), [str(i) for i in ids]
     assert toast_text(run_as(ada, page, "create_follow_up_tasks")) == "已为负责人创建 1 个跟进任务（1 位没有负责人）。"

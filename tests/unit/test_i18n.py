@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crm_app import i18n
+from crm_app.analytics.rfm import SEGMENTS
+from crm_app.labels import RFM_SEGMENT, label, rfm_segment
 
 
 @pytest.mark.parametrize(("header", "language"), [
@@ -42,9 +44,31 @@ def test_a_message_missing_from_the_catalogue_is_an_error_not_english():
 
 
 def test_the_catalogue_names_each_message_once():
-    """A message written twice in messages.po is read as one of the two translations, silently: each msgid once."""
+    """A message written twice in messages.po is read as one of the two translations, silently: each msgid once
+    in each context (msgctxt, the line before it)."""
     import collections
 
     text = (i18n.LOCALE_DIR / i18n.CHINESE / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
-    ids = [line for line in text.splitlines() if line.startswith("msgid ") and line != 'msgid ""']
-    assert [line for line, times in collections.Counter(ids).items() if times > 1] == []
+    lines = text.splitlines()
+    ids = [(before if before.startswith("msgctxt ") else "", line) for before, line in zip(["", *lines], lines)
+           if line.startswith("msgid ") and line != 'msgid ""']
+    assert len(ids) > 1000
+    assert [entry for entry, times in collections.Counter(ids).items() if times > 1] == []
+
+
+def test_a_word_with_two_meanings_is_translated_in_each_context():
+    """"Lost" is a deal's stage and an RFM segment; "New" a stage and a segment of new customers."""
+    with i18n.speaking(i18n.CHINESE):
+        assert label("Lost") == "丢单"
+        assert rfm_segment("Lost") == "已流失客户"
+        assert rfm_segment("New") == "新客户"
+        assert rfm_segment("Champions") == "冠军客户"
+        assert rfm_segment("Mars") == "Mars"  # not a segment: as it is
+    assert rfm_segment("Lost") == "Lost"
+    assert i18n.translations(i18n.in_context(RFM_SEGMENT, "Can't lose")) == {"en": "Can't lose",
+                                                                             "zh_CN": "不能失去的客户"}
+
+
+def test_every_rfm_segment_is_translated_in_its_context():
+    assert [name for name in SEGMENTS
+            if i18n.in_context(RFM_SEGMENT, name) not in i18n.catalogue(i18n.CHINESE)] == []

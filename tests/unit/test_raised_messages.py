@@ -136,3 +136,25 @@ def test_a_password_refused_on_the_checking_threads_is_in_the_readers_language()
     with pytest.raises(WeakPassword) as refused:
         run_async(change_password())
     assert str(refused.value) == "请至少使用 10 个字符。"
+
+
+def _zxcvbn_sentences() -> set[str]:
+    """Every warning and suggestion zxcvbn can give, read from its source (its _("...") calls)."""
+    import zxcvbn.feedback
+
+    tree = ast.parse(Path(zxcvbn.feedback.__file__).read_text(encoding="utf-8"))
+    return {node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_" and node.args
+            and isinstance(node.args[0], ast.Constant)}
+
+
+def test_every_sentence_zxcvbn_can_say_is_translated():
+    sentences = _zxcvbn_sentences()
+    assert len(sentences) == 27
+    assert sorted(sentences - set(i18n.catalogue(i18n.CHINESE))) == []
+
+
+def test_a_guessable_password_is_refused_with_zxcvbn_advice_in_chinese():
+    with i18n.speaking(i18n.CHINESE), pytest.raises(WeakPassword) as refused:
+        check_new_password("password123456")
+    assert str(refused.value) == "这与一个常用密码相似。 请再加一两个单词，不常见的单词更好。"

@@ -16,7 +16,6 @@ from sqlmodel import select
 from crm_app.data.db import read_session
 from crm_app.data.models import User
 from crm_app.data.security import verify_password
-from crm_app.data.seed import DEMO_LOGINS, demo_logins_text
 from crm_app.settings import get_settings
 
 APP_PORT = 3000  # the README's: `reflex run --env prod` serves frontend and backend on one port
@@ -26,6 +25,8 @@ def start_up_text(*, demo_company_loaded: bool, port: int = APP_PORT) -> str:
     """The closing lines of the start-up output: the address, then the demo logins when the demo company is there."""
     lines = [f"Open http://localhost:{port} in your browser."]
     if demo_company_loaded:
+        from crm_app.data.seed import demo_logins_text  # not at import: the seed package loads the demo generator
+
         lines.append(demo_logins_text())
     return "\n".join(lines)
 
@@ -34,6 +35,8 @@ def demo_company_loaded() -> bool:
     """The demo data is on and its admin still signs in with the demo password: nothing stale or real is printed."""
     if not get_settings().demo_data:
         return False
+    from crm_app.data.seed import DEMO_LOGINS  # not at import: the seed package loads the demo generator
+
     demo_admin = DEMO_LOGINS[0]
     with read_session() as session:
         password_hash = session.exec(select(User.password_hash).where(User.email == demo_admin.email)).first()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from crm_app.analytics.campaigns import campaign_performance
 
@@ -111,6 +110,9 @@ def plan_budget(options: pd.DataFrame, capacity: pd.DataFrame, *, budget: float,
     `options`: segment_channel_uplift's rows; `capacity`: indexed by segment, a column per consent named in
     `consent_of_channel` plus ANY_CONSENT.
     """
+    # Imported on first use: SciPy adds about half a second to a worker's start (benchmarks/worker_start.py).
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     if not budget >= 0:
         raise ValueError("The budget is an amount of 0 or more.")
     for channel, cost in cost_per_contact.items():

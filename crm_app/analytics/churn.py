@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from crm_app.analytics._common import DAY, between, revenue_orders, utc, utc_column
 from crm_app.analytics.rfm import rfm_table
+
+if TYPE_CHECKING:  # annotations only
+    from sklearn.pipeline import Pipeline
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -90,6 +88,13 @@ def precision_at_k(labels, scores, k: int) -> float:
 
 
 def _models(random_state: int) -> dict[str, Pipeline]:
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return {
         "logistic": Pipeline([
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
@@ -167,6 +172,9 @@ def backtest_churn(
     (k defaults to 10 % of the test customers, at least 1). The baseline scores each customer by
     recency_days alone. Needs both classes in training and test labels.
     """
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.metrics import roc_auc_score
+
     as_of = utc(as_of)
     extra = {"feedback": feedback, "activities": activities}
     y_train, x_test, scores, fitted = _fit_and_score(customers, orders, as_of, horizon_days, extra, random_state)

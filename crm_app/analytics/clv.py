@@ -14,8 +14,6 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
 
 from crm_app.analytics._common import revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
@@ -81,6 +79,9 @@ def rfm_summary(
 def _minimise(cost, starts: list[np.ndarray], bound: float) -> tuple[np.ndarray, float]:
     """Nelder-Mead from each start, polished with L-BFGS-B inside ±bound; the lowest cost wins.
     Several starts guard against the flat ridges these likelihoods have (e.g. a → 0, b → ∞ in BG/NBD)."""
+    # Imported on first use: SciPy adds about half a second to a worker's start (benchmarks/worker_start.py).
+    from scipy.optimize import minimize
+
     best_x, best_cost = starts[0], np.inf
     for start in starts:
         rough = minimize(cost, start, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-8})
@@ -119,6 +120,8 @@ def bgnbd_log_likelihood(
     computed as ln Γ(r+x) − ln Γ(r) + r ln α + ln Γ(a+b) + ln Γ(b+x) − ln Γ(b) − ln Γ(a+b+x)
     + ln[(α+T)^−(r+x) + δ(x>0) a/(b+x−1) (α+t_x)^−(r+x)].
     """
+    from scipy.special import gammaln  # on first use, as in _minimise
+
     x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
@@ -168,6 +171,8 @@ def bgnbd_expected_purchases(fit: BgNbdFit, t: float, frequency, recency, T) -> 
     (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
     / (1 + δ(x>0) · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)).
     """
+    from scipy.special import hyp2f1  # on first use, as in _minimise
+
     x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     hyper = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
@@ -195,6 +200,8 @@ def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, frequency, mone
 
     ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln z̄ + px ln x − (px+q) ln(γ + x z̄).
     """
+    from scipy.special import gammaln  # on first use, as in _minimise
+
     x, z = np.asarray(frequency, dtype=float), np.asarray(monetary, dtype=float)
     return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(gamma)
             + (p * x - 1) * np.log(z) + p * x * np.log(x) - (p * x + q) * np.log(gamma + x * z))

@@ -16,10 +16,6 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from crm_app.analytics._common import revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
@@ -75,6 +71,9 @@ def mape(actual, forecast) -> float:
 
 
 def _interval_columns(mean: np.ndarray, sd: np.ndarray) -> dict[str, np.ndarray]:
+    # Imported on first use: SciPy and statsmodels add about a second to a worker's start (benchmarks/worker_start.py).
+    from scipy.stats import norm
+
     columns = {"forecast": mean}
     for level in LEVELS:
         z = norm.ppf(0.5 + level / 200)
@@ -94,6 +93,9 @@ def seasonal_naive(history: pd.Series, horizon: int, season: int) -> pd.DataFram
 
 
 def _ets(history: pd.Series, horizon: int, season: int) -> pd.DataFrame:
+    # Imported on first use: SciPy and statsmodels add about a second to a worker's start (benchmarks/worker_start.py).
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     model = ETSModel(history.astype(float), error="add", trend="add", damped_trend=True,
                      seasonal="add", seasonal_periods=season)
     fit = model.fit(disp=False, maxiter=200)
@@ -108,6 +110,9 @@ def _ets(history: pd.Series, horizon: int, season: int) -> pd.DataFrame:
 
 
 def _sarima(history: pd.Series, horizon: int, season: int) -> pd.DataFrame:
+    # Imported on first use: SciPy and statsmodels add about a second to a worker's start (benchmarks/worker_start.py).
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
     model = SARIMAX(history.astype(float), order=(1, 0, 0), seasonal_order=(0, 1, 1, season),
                     trend="c")
     fit = model.fit(disp=False, maxiter=50)
@@ -147,6 +152,9 @@ def forecast_revenue(
     the model with the lowest mean sMAPE wins (the seasonal-naive baseline can win). The series needs
     at least 2·season + folds·horizon periods and a regular DatetimeIndex (as from revenue_series).
     """
+    # Imported on first use: SciPy and statsmodels add about a second to a worker's start (benchmarks/worker_start.py).
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
     n = len(series)
     if n < 2 * season + folds * horizon:
         raise TooLittleData(f"need at least {2 * season + folds * horizon} periods of history, have {n}")

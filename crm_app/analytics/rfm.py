@@ -7,9 +7,6 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from crm_app.analytics._common import DAY, revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
@@ -122,6 +119,9 @@ class RfmClusters:
 def rfm_features(rfm: pd.DataFrame) -> np.ndarray:
     """The features customers are clustered (and mapped) on: z-scores over `rfm`'s customers of
     log1p(recency_days), log1p(frequency), log1p(monetary), one row per customer in `rfm`'s order."""
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.preprocessing import StandardScaler
+
     return StandardScaler().fit_transform(np.log1p(rfm[["recency_days", "frequency", "monetary"]].astype(float)
                                                    .to_numpy()))
 
@@ -140,6 +140,10 @@ def rfm_clusters(
     `silhouette_sample` customers drawn with `random_state`. Clusters are renumbered by descending mean
     monetary so numbering is stable. Needs at least 3 customers; k is capped at customers − 1.
     """
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     scaled = rfm_features(rfm)
     n = len(rfm)
     candidates = [k for k in k_values if 2 <= k <= n - 1]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.rfm import rfm_features
@@ -34,6 +33,9 @@ def segment_map(rfm: pd.DataFrame, clusters: pd.Series, *, max_points: int = MAP
     clustered, `clusters` giving each one's cluster): x, y = the projections on the components of largest variance,
     explained variance ratio λᵢ / Σλ. When there are more than `max_points` customers a seeded sample
     (`random_state`) of that many is returned; the components are still fitted on all. Needs 3 customers."""
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.decomposition import PCA
+
     if len(rfm) < 3:
         raise TooLittleData(f"The segment map needs at least 3 customers; there are {len(rfm)}.")
     pca = PCA(n_components=2, svd_solver="full")

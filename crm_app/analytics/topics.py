@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +35,10 @@ def fit_topics(
     main topic is argmax_k W[i, k]; a comment with no known term (W row all zero) has none.
     English stop words are dropped; terms must occur in at least `min_df` comments.
     """
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     texts = comments.fillna("").astype(str)
     usable = texts.str.strip() != ""
     empty = TopicModel(names=[], terms=[], assignments=pd.Series(None, index=comments.index, dtype=object),

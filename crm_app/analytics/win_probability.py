@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, log_loss
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from crm_app.analytics._common import DAY, utc, utc_column
 from crm_app.domain import OPEN_STAGES, STAGE_PROBABILITY, DealStage
+
+if TYPE_CHECKING:  # annotations only
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import Pipeline
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -53,6 +52,13 @@ def deal_features(deals: pd.DataFrame, as_of: Moment, rates: pd.Series, overall:
 
 
 def _pipeline(random_state: int) -> CalibratedClassifierCV:
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
     features = ColumnTransformer([
         ("stage", OneHotEncoder(categories=[list(OPEN_STAGES)], handle_unknown="ignore"), ["stage_reached"]),
         ("numeric", StandardScaler(), NUMERIC),
@@ -80,6 +86,9 @@ def fit_win_probability(closed: pd.DataFrame, *, test_fraction: float = 0.25, ra
     owner_id). Holdout: the last `test_fraction` of deals by closed_at; owner rates come from the training
     part only. Brier = mean (p − y)²; log loss = −mean(y ln p + (1 − y) ln(1 − p)).
     The baseline gives each deal STAGE_PROBABILITY[stage_reached]."""
+    # Imported on first use: scikit-learn adds about a second to a worker's start (benchmarks/worker_start.py).
+    from sklearn.metrics import brier_score_loss, log_loss
+
     closed = closed.sort_values("closed_at", kind="stable")
     n_test = max(1, round(test_fraction * len(closed)))
     train, test = closed.iloc[:-n_test], closed.iloc[-n_test:]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from crm_app.data import security
 from crm_app.data.models import Role, UserCreate
-from crm_app.data.security import hash_password, token_digest, verify_password
+from crm_app.data.security import hash_password, password_needs_rehash, token_digest, verify_password
 from crm_app.domain import STAGE_PROBABILITY, DealStage
 from crm_app.states.forms import as_id, parse_form
 
@@ -54,6 +55,11 @@ def test_passwords_hash_with_argon2id_and_verify():
     assert not verify_password(stored, "Correct horse battery")
     assert not verify_password(None, "correct horse battery")
     assert not verify_password("garbage", "correct horse battery")
+
+
+def test_an_unknown_email_costs_as_much_as_a_wrong_password():
+    # The dummy hash verified for an unknown email has the hasher's own parameters (memory, passes, lanes).
+    assert not password_needs_rehash(security._DUMMY_HASH)
 
 
 def test_token_digest_is_sha256_hex():

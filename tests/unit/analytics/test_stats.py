@@ -4,6 +4,7 @@ import math
 
 import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from crm_app.analytics.stats import csat_score, nps_score, wilson_interval
 
@@ -24,6 +25,13 @@ def test_wilson_interval_stays_inside_zero_and_one():
     assert wilson_interval(0, 5).lower == 0.0
     assert wilson_interval(5, 5).upper == 1.0
     assert math.isnan(wilson_interval(0, 0).value)
+
+
+@pytest.mark.parametrize(("successes", "n", "confidence"), [(8, 10, 0.95), (1, 3, 0.9), (0, 7, 0.99), (2_345, 18_000, 0.8)])
+def test_wilson_interval_agrees_with_statsmodels(successes, n, confidence):
+    interval = wilson_interval(successes, n, confidence)
+    expected = proportion_confint(successes, n, alpha=1 - confidence, method="wilson")
+    assert (interval.lower, interval.upper) == pytest.approx(tuple(map(float, expected)), abs=1e-12)
 
 
 def test_csat_counts_fours_and_fives():

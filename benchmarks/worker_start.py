@@ -25,18 +25,21 @@ The Reflex server's own start (Granian, the state manager, compiling the pages' 
 first /cockpit open also polls for the snapshot every 0.5 s (CockpitState.reload_when_ready).
 
 Measured (2026-12-06) on the 2-core machine shared with other sessions, 1,000,000 orders / 100,000 customers,
-`flock /tmp/bench.lock .venv/bin/python -m benchmarks.worker_start --database-url URL [--private]`:
+`flock /tmp/bench.lock .venv/bin/python -m benchmarks.worker_start --database-url URL [--private]`, once the app
+stopped importing scikit-learn, SciPy, statsmodels and the demo generator at start (imported where a model is fitted):
 
-    SQLite, load average 3-4: cold_start_s 19.0, warm_start_s 3.36 (warm_import_s 3.22, warm_snapshot_s 0.13),
-      respawn_s 3.28; 4 workers: snapshot_pss_mb_per_worker 24.4 (worker_pss_mb 306.8, columns_mb 109.9);
-      private_start_s 16.6, private_snapshot_pss_mb 368.9
-    SQLite, load average 5-6: cold 42.8, warm 12.2 (import 11.2, snapshot 1.25), respawn 11.2; 24.1 MB per
-      worker; private 24.6 s, 329 MB
-    PostgreSQL: cold 25.8, warm 5.89 (import 5.65, snapshot 0.23), respawn 5.06; 27.5 MB per worker
+    SQLite, load average 0.4-0.7: cold_start_s 13.9, warm_start_s 2.02 (warm_import_s 1.92, warm_snapshot_s 0.09),
+      respawn_s 1.96; 4 workers: snapshot_pss_mb_per_worker 25.2 (worker_pss_mb 232.5, columns_mb 109.9);
+      private_start_s 13.3, private_snapshot_pss_mb 379.5
+    main before the change, run right after it on the same database, load average 0.5-1.0: warm 2.79 (import 2.70),
+      respawn 2.83, worker_pss_mb 303.5
+    PostgreSQL, load average 0.0-0.5: cold 14.9, warm 1.98 (import 1.74, snapshot 0.25; 2.49 at load average
+      0.8-1.2), respawn 2.14; 28.7 MB per worker
+    earlier, at load average 3-6 and with the heavy imports: SQLite warm 3.36-12.2, PostgreSQL 5.89
 
-So a worker that starts has the company's cockpit 0.1-0.2 s after its imports (without the shared columns: the
-whole database read, 16-25 s), and the snapshot adds about 25 MB to each of 4 workers instead of 330-370 MB.
-Importing the app (Reflex, every page, scikit-learn, statsmodels) is nearly all of a start: 3-11 s here.
+So a worker that starts has the company's cockpit 0.1-0.25 s after its imports (without the shared columns: the
+whole database read, 13-25 s), and the snapshot adds about 25 MB to each of 4 workers instead of 330-380 MB.
+Importing the app (Reflex, SQLAlchemy, pandas, every page) is nearly all of a start: 1.7-1.9 s on a quiet machine.
 """
 
 from __future__ import annotations

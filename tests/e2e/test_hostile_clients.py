@@ -158,6 +158,11 @@ class Handler:
     def label(self) -> str:
         return f"{self.state.__name__}.{self.name}"
 
+    @property
+    def background(self) -> bool:
+        """A background event runs beside the client's queue, so its answer may come after a later barrier's."""
+        return bool(getattr(self.state.event_handlers.get(self.name), "is_background", False))
+
 
 def _params(state: type[rx.State], name: str) -> tuple[str, ...]:
     signature = inspect.signature(state.event_handlers[name].fn)  # follows the guard's functools.wraps
@@ -510,6 +515,10 @@ async def call_everything(app_url: str, email: str | None, calls: list[Call]) ->
             start = len(client.messages)
             await client.emit_event(call.handler.event, call.path, call.payload)
             await barrier(client, turn + 1)
+            if call.handler.background and not call.well_formed:
+                # Python refuses the wrong arguments when the background task starts, which can be after the
+                # barrier: wait for that refusal here, or it would be read as the next handler's crash.
+                await client.wait_for(lambda: Answer(call, client.messages[start:]).crashed(), 60)
             answers.append(Answer(call, client.messages[start:]))
         for turn in range(3):  # events the last handlers returned are queued behind the first barrier
             start = len(client.messages)

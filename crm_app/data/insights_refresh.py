@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from crm_app.analytics.errors import TooLittleData
+from crm_app.analytics.words import Words
 from crm_app.data.db import read_session, write_session
 from crm_app.data.facts import Facts, load_facts
 from crm_app.data.models import ModelRun
@@ -51,9 +52,23 @@ def fit_insight(name: str, facts: Facts, period: ReportPeriod) -> InsightFit:
         report = build_report(name, facts, period).as_json()
     except TooLittleData as too_little:
         logger.info("Insight %s not fitted: %s", name, too_little)
-        report = {"report": name, "error": str(too_little)}
+        report = {"report": name, "error": str(too_little), **_said_again(too_little)}
     rows = len(getattr(facts, FITTED_ON[name]))
     return InsightFit(name=name, report=report, rows=rows, seconds=time.perf_counter() - started)
+
+
+def _said_again(too_little: TooLittleData) -> dict[str, Any]:
+    """The error's message template and values when it was written as Words, so each reader reads it in their
+    language (stored_error)."""
+    words = too_little.args[0] if too_little.args else None
+    return {"error_words": [words.template, words.values]} if isinstance(words, Words) else {}
+
+
+def stored_error(summary: dict[str, Any]) -> str:
+    """Why a stored fit has no result ("" when it has one), as Words when it was written so."""
+    if isinstance(words := summary.get("error_words"), list) and len(words) == 2:
+        return Words(str(words[0]), **dict(words[1]))
+    return str(summary.get("error", ""))
 
 
 def insight_model_name(name: str) -> str:

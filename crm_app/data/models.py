@@ -16,7 +16,7 @@ from typing import Annotated
 from sqlmodel import JSON, Column, Field, SQLModel
 
 from crm_app.data.passwords import check_new_password
-from crm_app.data.validation import UserInput, storable, whole_number
+from crm_app.data.validation import UserInput, storable, valid_email, whole_number
 from crm_app.i18n import gettext, say
 from crm_app.domain import (ACQUISITION_CHANNELS, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_HOLDOUT_SHARE, MAX_DURATION_MINUTES,
                              REGIONS, SEGMENTS, TARGET_SCOPES, CampaignChannel, CampaignStatus, DealStage, LoggedKind,
@@ -762,10 +762,10 @@ class UserCreate(UserInput, SQLModel):
     role: Role
     password: str = Field(min_length=10, max_length=128)
 
-    @field_validator("email")
+    @field_validator("email", mode="before")
     @classmethod
-    def _lower_email(cls, value: str) -> str:
-        return value.strip().lower()
+    def _valid_email(cls, value: Any) -> str:
+        return valid_email(value)
 
     @field_validator("full_name")
     @classmethod
@@ -803,6 +803,11 @@ class FeedbackSubmission(UserInput, SQLModel):
     consent: bool = Field(default=False, description="May we contact you about this answer?")
     submission_id: _SubmissionId = Field(description="Chosen by the client; a resend with the same id stores nothing new.")
     invite: str | None = Field(default=None, max_length=512, description="The token of a personal survey link.")
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _valid_email(cls, value: Any) -> str | None:
+        return None if value is None else valid_email(value)
 
     @field_validator("csat", "nps", mode="before")
     @classmethod
@@ -903,15 +908,7 @@ class CustomerCreate(UserInput, SQLModel):
     @field_validator("email")
     @classmethod
     def _valid_email(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from email_validator import EmailNotValidError, validate_email
-
-        try:
-            return validate_email(value, check_deliverability=False).normalized.lower()
-        except EmailNotValidError as error:
-            raise ValueError(gettext("Enter a valid email address, like name@example.com. {reason}",
-                                     reason=say(str(error)))) from None
+        return None if value is None else valid_email(value)
 
     @field_validator("phone")
     @classmethod

@@ -26,9 +26,9 @@ def check_new_password(password: str, *, user_inputs: Iterable[str] = ()) -> str
     `user_inputs` are words about the user (email, name) that make a password easy to guess for them.
     """
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise WeakPassword(gettext("Use at least {count} characters.", count=MIN_LENGTH))
+        raise WeakPassword(gettext("Use at least {min_length} characters.", min_length=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(gettext("Use at most {count} characters.", count=MAX_LENGTH))
+        raise WeakPassword(gettext("Use at most {max_length} characters.", max_length=MAX_LENGTH))
     words = [word for value in user_inputs for word in _words(value)]
     verdict = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=words)
     if verdict["score"] >= MIN_SCORE:

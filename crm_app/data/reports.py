@@ -41,6 +41,7 @@ from crm_app.analytics.rfm import SEGMENTS, rfm_clusters, rfm_scores, rfm_table
 from crm_app.analytics.segment_map import segment_map
 from crm_app.analytics.stats import csat_score, nps_score
 from crm_app.analytics.win_probability import fit_win_probability, score_open_deals
+from crm_app.analytics.words import Words
 from crm_app.data.facts import Facts
 from crm_app.data.report_results import (
     CampaignsResult, ChurnResult, ClvResult, ForecastResult, KpisResult, QualityResult, Report, ReportResult,
@@ -53,6 +54,7 @@ DEFAULT_PERIOD_DAYS = 30
 TOP_ROWS = 50
 # KMeans over k = 2..8 with 10 restarts each is slow: cluster a seeded sample of this many customers.
 CLUSTER_SAMPLE = 20_000
+TOO_FEW_SEGMENTED = "Segments need at least 3 customers with a paid order; there are {count}."
 # Validating every email and phone and comparing names pairwise took minutes at 100,000 customers: score a
 # seeded sample. Field shares are unbiased; uniqueness only sees pairs with both records in the sample.
 QUALITY_SAMPLE = 20_000
@@ -247,7 +249,7 @@ def segment_members(facts: Facts, as_of: date, *, segment: str | None = None, cl
     found them as of `as_of` (the same data, sample and seeds give the same clusters): a campaign audience."""
     rfm = rfm_table(facts.orders, as_of)
     if len(rfm) < 3:
-        raise TooLittleData(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
+        raise TooLittleData(Words(TOO_FEW_SEGMENTED, count=len(rfm)))
     if segment is not None:
         scored = rfm_scores(rfm)
         return sorted(int(i) for i in scored.index[scored["segment"] == segment])
@@ -261,7 +263,7 @@ def segments_report(facts: Facts, period: ReportPeriod, *, cluster_sample: int =
     analytics.segment_map.MAP_POINTS of them drawn)."""
     rfm = rfm_table(facts.orders, period.as_of)
     if len(rfm) < 3:
-        raise TooLittleData(f"Segments need at least 3 customers with a paid order; there are {len(rfm)}.")
+        raise TooLittleData(Words(TOO_FEW_SEGMENTED, count=len(rfm)))
     scored = rfm_scores(rfm)
     grouped = scored.groupby("segment")
     profile = pd.DataFrame({
@@ -303,7 +305,8 @@ def clv_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS,
     customers when there are more); 12-month CLV at 1 % a month for every customer, top `top`."""
     summary = rfm_summary(facts.orders, period.as_of, time_unit=CLV_TIME_UNIT)
     if len(summary) < 3:
-        raise TooLittleData(f"CLV needs at least 3 customers with a paid order; there are {len(summary)}.")
+        raise TooLittleData(Words("CLV needs at least 3 customers with a paid order; there are {count}.",
+                                  count=len(summary)))
     fitted_on = summary if len(summary) <= fit_sample else summary.sample(fit_sample, random_state=0)
     bgnbd, gamma_gamma = fit_bgnbd(fitted_on), fit_gamma_gamma(fitted_on)
     values = customer_lifetime_value(summary, bgnbd, gamma_gamma, months=CLV_MONTHS,
@@ -368,7 +371,8 @@ def forecast_report(facts: Facts, period: ReportPeriod) -> ForecastResult:
     folds = min(FORECAST_MAX_FOLDS, (len(series) - 2 * FORECAST_SEASON) // FORECAST_HORIZON)
     if folds < 1:
         needed = 2 * FORECAST_SEASON + FORECAST_HORIZON
-        raise TooLittleData(f"The forecast needs {needed} complete months of revenue; there are {len(series)}.")
+        raise TooLittleData(Words("The forecast needs {needed} complete months of revenue; there are {count}.",
+                                  needed=needed, count=len(series)))
     result = forecast_revenue(series, horizon=FORECAST_HORIZON, season=FORECAST_SEASON, folds=folds)
     return from_plain(ForecastResult, _plain({
         "as_of": period.as_of.isoformat(),
@@ -441,9 +445,9 @@ def winprob_report(facts: Facts, period: ReportPeriod) -> WinprobResult:
     known = closed[closed["stage_reached"].notna().to_numpy()]
     wins = int((known["stage"] == "Won").sum())
     if len(known) < WINPROB_MIN_CLOSED or min(wins, len(known) - wins) < WINPROB_MIN_EACH:
-        raise TooLittleData(f"The win model needs {WINPROB_MIN_CLOSED} closed deals with their stage history, at least "
-                         f"{WINPROB_MIN_EACH} won and {WINPROB_MIN_EACH} lost; there are {len(known)} "
-                         f"({wins} won).")
+        raise TooLittleData(Words("The win model needs {needed} closed deals with their stage history, at least {each} won "
+                                  "and {each} lost; there are {count} ({wins} won).", needed=WINPROB_MIN_CLOSED,
+                                  each=WINPROB_MIN_EACH, count=len(known), wins=wins))
     plain = {"stage": str, "stage_reached": str}
     fitted = fit_win_probability(known.astype(plain))
     open_deals = deals[deals["stage"].isin(OPEN_STAGES).to_numpy(dtype=bool)].astype(plain)

@@ -24,7 +24,7 @@ from crm_app.data.change_text import FIELD_LABELS
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import ModelRun, Role
 from crm_app.data.permissions import COMPANY_READERS
-from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart
+from crm_app.data.insights_refresh import FITTED_ON, latest_insights, refresh_insights_apart, stored_error
 from crm_app.data.report_results import (
     ChurnResult, ClvResult, ForecastResult, QualityResult, SegmentsResult, WinprobResult, stored_result,
 )
@@ -111,7 +111,7 @@ class InsightsState(rx.State):
         zone = current_actor().time_zone
         self.fitted = {name: _fitted_label(name, run, zone) for name, run in runs.items()}
         stored = {name: (run.summary or {}) if run else {} for name, run in runs.items()}
-        self.problems = {name: i18n.say(summary.get("error", "")) for name, summary in stored.items()}
+        self.problems = {name: i18n.say(stored_error(summary)) for name, summary in stored.items()}
         self.headlines = {name: "" for name in runs}
         self._show_segments(stored_result("segments", stored["segments"]))
         self._map_run_id = runs["segments"].id if runs["segments"] is not None else 0

@@ -127,7 +127,7 @@ def test_an_admin_adds_a_user_and_deactivating_them_ends_their_open_session(page
     page.locator("#field-email").fill("temp.rep@example.com")
     page.locator("#field-password").fill("too-short")
     page.get_by_role("button", name="Add user").click()
-    expect(page.get_by_test_id("error-password")).to_have_text("String should have at least 10 characters")
+    expect(page.get_by_test_id("error-password")).to_have_text("Use at least 10 characters.")
     assert user_by_email(e2e_database_url, "temp.rep@example.com") is None
 
     page.locator("#field-password").fill("temp-rep-pass-2026")

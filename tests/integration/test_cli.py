@@ -34,8 +34,8 @@ def test_create_admin_hashes_the_password_and_refuses_duplicates(cli, engine):
 def test_create_admin_explains_bad_input_without_echoing_the_password(cli):
     result = cli("create-admin", "--email", "not-an-email", "--name", "Boss", "--password", "tiny-pw")
     assert result.exit_code == 1
-    assert "email: value is not a valid email address" in result.output
-    assert "password: String should have at least 10 characters" in result.output
+    assert "email: Enter a valid email address, like name@example.com. An email address must have an @-sign." in result.output
+    assert "password: Use at least 10 characters." in result.output
     assert "tiny-pw" not in result.output
 
 

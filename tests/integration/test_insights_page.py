@@ -31,9 +31,10 @@ def test_a_chinese_admin_reads_the_insights_and_the_follow_up_toast_in_chinese(e
         orphan = Customer(name="Nobody's", region="EMEA", segment="SMB", acquisition_channel="event")
         session.add_all([owned, orphan])
         session.flush()
-        fit = fit_insight("quality", load_facts(session), ReportPeriod.ending(AS_OF))
-        record_model_run(session=session, model=insight_model_name("quality"), rows=fit.rows, seconds=fit.seconds,
-                         summary=fit.report)
+        for name in ("quality", "clv", "winprob"):
+            fit = fit_insight(name, load_facts(session), ReportPeriod.ending(AS_OF))
+            record_model_run(session=session, model=insight_model_name(name), rows=fit.rows, seconds=fit.seconds,
+                             summary=fit.report)
         session.commit()
         ada, ids = actor_of(admin), (owned.id, orphan.id)
     page = page_state(InsightsState)
@@ -43,6 +44,10 @@ def test_a_chinese_admin_reads_the_insights_and_the_follow_up_toast_in_chinese(e
     assert page.fitted["quality"].startswith("拟合于 ") and "，基于 2 位客户，耗时 " in page.fitted["quality"]
     assert page.headlines["quality"].startswith("数据质量 ") and page.headlines["quality"].endswith("：1 条客户记录待修正。")
     assert page.quality_note == "已评分的 2 条客户记录（共 2 条）中有 1 条需要修正（0 对完全重复、0 对模糊重复）；列出前 1 条。"
+    # Too little data to fit, with the figures, in Chinese (the fit stored its message's template and values).
+    assert page.problems["clv"] == "客户终身价值至少需要 3 位有已付款订单的客户；目前有 0 位。"
+    assert page.problems["winprob"] == ("赢单模型需要 40 个带阶段历史的已关闭商机，其中至少 10 个赢单、10 个丢单；"
+                                        "目前有 0 个（0 个赢单）。")
     assert [row["problems"] for row in page.quality_queue] == ["无电子邮箱; 无电话; 无公司; 无负责人"]
     assert [row["field"] for row in page.quality_fields] == ["名称", "电子邮件", "电话", "公司", "区域", "客户分层", "获客渠道", "负责人"]
 

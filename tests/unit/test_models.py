@@ -25,7 +25,7 @@ def test_user_create_normalises_email_and_name():
         ("email", "not-an-email", "valid email address"),
         ("email", "jane.doe@@example.com", "valid email address"),
         ("password", "short", "at least 10 characters"),
-        ("role", "superuser", "'admin', 'executive', 'sales_rep' or 'marketer'"),
+        ("role", "superuser", "Choose one of: 'admin', 'executive', 'sales_rep', 'marketer'."),
         ("full_name", "   ", "Enter a name"),
     ],
 )

@@ -131,7 +131,9 @@ def test_too_little_data_becomes_the_insights_message_and_is_logged(caplog):
     with caplog.at_level("INFO", logger="crm_app.data.insights_refresh"):
         fit = fit_insight("segments", _facts(), ReportPeriod.ending(date(2026, 5, 1)))
     assert fit.report == {"report": "segments",
-                          "error": "Segments need at least 3 customers with a paid order; there are 2."}
+                          "error": "Segments need at least 3 customers with a paid order; there are 2.",
+                          "error_words": ["Segments need at least 3 customers with a paid order; there are {count}.",
+                                          {"count": 2}]}
     assert "Insight segments not fitted: Segments need at least 3" in caplog.text
 
 

@@ -28,6 +28,7 @@ from crm_app.data.permissions import Actor, PermissionDenied
 from crm_app.data.repositories import campaigns
 from crm_app.data.validation import UserInput
 from crm_app.domain import CampaignChannel, CampaignStatus
+from crm_app.i18n import gettext
 
 # Which consent each channel needs, by the channel's code (the campaigns' rule).
 CONSENT_OF_CHANNEL: dict[str, str] = {str(channel): consent for channel, consent in campaigns.CONSENT_OF_CHANNEL.items()}
@@ -53,14 +54,14 @@ class PlannerBudget(UserInput):
     @classmethod
     def _budget(cls, value: float) -> float:
         if not 0 <= value < 1e12:
-            raise ValueError("Enter a budget of 0 or more.")
+            raise ValueError(gettext("Enter a budget of 0 or more."))
         return round(value, 2)
 
     @field_validator("cost_email", "cost_phone", "cost_event", "cost_ads")
     @classmethod
     def _cost(cls, value: float | None) -> float | None:
         if value is not None and not 0 <= value < 1e9:
-            raise ValueError("Enter a cost per contact of 0 or more, or leave it blank.")
+            raise ValueError(gettext("Enter a cost per contact of 0 or more, or leave it blank."))
         return None if value is None else round(value, 4)
 
     @property
@@ -72,7 +73,7 @@ class PlannerBudget(UserInput):
 
 def _require_planner(actor: Actor) -> None:
     if not actor.runs_campaigns:
-        raise PermissionDenied("Marketers and admins plan campaigns.")
+        raise PermissionDenied(gettext("Marketers and admins plan campaigns."))
 
 
 def customer_segments(*, session: Session, as_of: date) -> pd.Series:
@@ -149,7 +150,7 @@ def create_planned_campaigns(*, session: Session, actor: Actor, lines: Sequence[
     _require_planner(actor)
     channels = list(dict.fromkeys(channel for _, channel, contacts in lines if contacts > 0))
     if not channels:
-        raise ValueError("The plan contacts nobody: there is no audience to create.")
+        raise ValueError(gettext("The plan contacts nobody: there is no audience to create."))
     inputs = planner_inputs(session=session, actor=actor)
     created: list[PlannedCampaign] = []
     chosen: dict[str, list[int]] = {}

@@ -36,6 +36,7 @@ from crm_app.data.validation import UserInput
 from crm_app.domain import (DEFAULT_ATTRIBUTION_DAYS, DEFAULT_HOLDOUT_SHARE, REVENUE_STATUSES, CampaignChannel,
                             CampaignStatus, TargetGroup)
 from crm_app.settings import get_settings
+from crm_app.i18n import gettext
 
 CONTACT_BATCH = 200
 MAX_AUDIENCE = 100_000
@@ -66,46 +67,46 @@ class CampaignDraft(UserInput):
     def _named(cls, value: str) -> str:
         value = value.strip()
         if not value or len(value) > 200:
-            raise ValueError("Enter a name of at most 200 characters.")
+            raise ValueError(gettext("Enter a name of at most 200 characters."))
         return value
 
     @field_validator("offer")
     @classmethod
     def _offer(cls, value: str) -> str:
         if len(value) > 2000:
-            raise ValueError("The offer is at most 2,000 characters.")
+            raise ValueError(gettext("The offer is at most 2,000 characters."))
         return value.strip()
 
     @field_validator("cost")
     @classmethod
     def _cost(cls, value: float) -> float:
         if not 0 <= value < 1e12:
-            raise ValueError("The cost is an amount of 0 or more.")
+            raise ValueError(gettext("The cost is an amount of 0 or more."))
         return round(value, 2)
 
     @field_validator("attribution_days")
     @classmethod
     def _window(cls, value: int) -> int:
         if not 1 <= value <= 365:
-            raise ValueError("The attribution window is 1 to 365 days.")
+            raise ValueError(gettext("The attribution window is 1 to 365 days."))
         return value
 
     @field_validator("holdout_share")
     @classmethod
     def _holdout(cls, value: float) -> float:
         if not 0 <= value <= 0.5:
-            raise ValueError("The holdout is 0 % to 50 % of the audience.")
+            raise ValueError(gettext("The holdout is 0 % to 50 % of the audience."))
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "CampaignDraft":
         if self.end_date < self.start_date:
-            raise ValueError("The campaign must end on or after its start.")
+            raise ValueError(gettext("The campaign must end on or after its start."))
         if self.channel == CampaignChannel.email:
             if not self.email_subject.strip() or "\n" in self.email_subject or len(self.email_subject) > 200:
-                raise ValueError("An email campaign needs a one-line subject of at most 200 characters.")
+                raise ValueError(gettext("An email campaign needs a one-line subject of at most 200 characters."))
             if not self.email_body.strip() or len(self.email_body) > 10_000:
-                raise ValueError("An email campaign needs a message of at most 10,000 characters.")
+                raise ValueError(gettext("An email campaign needs a message of at most 10,000 characters."))
         return self
 
 
@@ -114,7 +115,7 @@ class CampaignDraft(UserInput):
 
 def _require_runner(actor: Actor) -> None:
     if not actor.runs_campaigns:
-        raise PermissionDenied("Marketers and admins run campaigns; others read them.")
+        raise PermissionDenied(gettext("Marketers and admins run campaigns; others read them."))
 
 
 def _touches_own_customers(actor: Actor):
@@ -139,13 +140,13 @@ def visible_campaigns(*, session: Session, actor: Actor) -> list[Campaign]:
 def campaign_for(*, session: Session, actor: Actor, campaign_id: Any) -> Campaign:
     """The campaign when the actor may read it; NotFound otherwise (the two are not told apart)."""
     if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or not 0 < campaign_id < 2**31:
-        raise NotFound("No such campaign.")
+        raise NotFound(gettext("No such campaign."))
     statement = select(Campaign).where(Campaign.id == campaign_id)
     if not actor.reads_everything:
         statement = statement.where(_touches_own_customers(actor))
     campaign = session.exec(statement).first()
     if campaign is None:
-        raise NotFound("No such campaign.")
+        raise NotFound(gettext("No such campaign."))
     return campaign
 
 
@@ -176,7 +177,7 @@ class CampaignLocked(ValueError):
 def update_campaign(*, session: Session, actor: Actor, campaign_id: int, draft: CampaignDraft) -> Campaign:
     campaign = _changeable(session, actor, campaign_id)
     if campaign.status != CampaignStatus.draft:
-        raise CampaignLocked("A started campaign keeps its settings.")
+        raise CampaignLocked(gettext("A started campaign keeps its settings."))
     old = snapshot(campaign, _AUDITED)
     for name, value in draft.model_dump().items():
         setattr(campaign, name, value)
@@ -237,7 +238,8 @@ def _audience(session: Session, campaign: Campaign, customer_ids: list[int],
               unknown_refs: tuple[str, ...]) -> tuple[Audience, list[int], set[int]]:
     chosen = sorted(set(customer_ids))
     if len(chosen) > MAX_AUDIENCE:
-        raise ValueError(f"An audience is at most {MAX_AUDIENCE:,} customers; this one has {len(chosen):,}.")
+        raise ValueError(gettext("An audience is at most {limit} customers; this one has {count}.",
+                                 limit=f"{MAX_AUDIENCE:,}", count=f"{len(chosen):,}"))
     reachable = _reachable(session, CampaignChannel(campaign.channel), chosen)
     held = holdout_draw(reachable, campaign.holdout_share, campaign.seed)
     audience = Audience(chosen=len(chosen), without_consent=len(chosen) - len(reachable),
@@ -248,7 +250,7 @@ def _audience(session: Session, campaign: Campaign, customer_ids: list[int],
 def _draft_campaign(session: Session, actor: Actor, campaign_id: Any) -> Campaign:
     campaign = _changeable(session, actor, campaign_id)
     if campaign.status != CampaignStatus.draft:
-        raise CampaignLocked("A started campaign keeps its audience.")
+        raise CampaignLocked(gettext("A started campaign keeps its audience."))
     return campaign
 
 
@@ -324,7 +326,7 @@ def customers_of_refs(*, session: Session, text: str) -> tuple[list[int], tuple[
     """The customers named by a CSV of external refs (a column `external_ref`, or else the first column), and
     the refs that name none."""
     if not isinstance(text, str) or len(text) > MAX_REFS_CSV:
-        raise ValueError("The list of external refs is too long.")
+        raise ValueError(gettext("The list of external refs is too long."))
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return [], ()
@@ -399,7 +401,7 @@ def start_campaign(*, session: Session, actor: Actor, campaign_id: int, now: dat
     if campaign.status in (CampaignStatus.draft, CampaignStatus.scheduled):
         if not session.exec(select(func.count()).select_from(CampaignTarget)
                             .where(CampaignTarget.campaign_id == campaign.id)).one():
-            raise CampaignLocked("Choose an audience before starting.")
+            raise CampaignLocked(gettext("Choose an audience before starting."))
         campaign.status, campaign.started_at = CampaignStatus.running, now
         session.add(campaign)
         record_change(session=session, actor_id=actor.id, entity="campaign", entity_id=campaign.id, action="start",
@@ -543,7 +545,7 @@ def segments_fit_date(*, session: Session) -> date:
 
     fitted = latest_insights(session=session).get("segments")
     if fitted is None or not fitted.summary or "as_of" not in fitted.summary:
-        raise ValueError("Fit the segments on /insights first.")
+        raise ValueError(gettext("Fit the segments on /insights first."))
     return date.fromisoformat(fitted.summary["as_of"])
 
 
@@ -569,7 +571,7 @@ def audience_source(*, session: Session, actor: Actor, segment: str | None = Non
         fitted = latest_insights(session=session).get("churn")
         rows = (fitted.summary or {}).get("at_risk") if fitted is not None else None
         if not rows:
-            raise ValueError("Fit the churn model on /insights first.")
+            raise ValueError(gettext("Fit the churn model on /insights first."))
         return [int(row["customer_id"]) for row in rows[:churn_top]], ()
     from crm_app import routes
     from crm_app.data.repositories.customer_filters import customer_filters

@@ -41,7 +41,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from crm_app.data.models import Customer, MailMessage, MailStatus, utcnow
-from crm_app.i18n import N_, gettext, say
+from crm_app.data.validation import email_reason
+from crm_app.i18n import N_, gettext
 from crm_app.data.repositories import consent
 from crm_app.settings import get_settings
 
@@ -77,7 +78,7 @@ def _checked_address(to: object) -> str:
         return validate_email(to.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise MailRefused(gettext("{address} is not an email address: {reason}", address=repr(to[:80]),
-                                  reason=say(str(error)))) from None
+                                  reason=email_reason(error))) from None
 
 
 def _checked_headers(headers: dict[str, str] | None) -> dict[str, str]:

@@ -17,11 +17,12 @@ from crm_app.data.permissions import Actor, NotFound, PermissionDenied
 from crm_app.data.report_results import SegmentsResult, stored_result
 from crm_app.data.repositories import campaigns
 from crm_app.domain import CampaignStatus
+from crm_app.i18n import gettext
 
 
 def _require_runner(actor: Actor) -> None:
     if not actor.runs_campaigns:
-        raise PermissionDenied("Marketers and admins turn a selection into an audience.")
+        raise PermissionDenied(gettext("Marketers and admins turn a selection into an audience."))
 
 
 def picked_points(points: Any) -> list[tuple[int, int]]:
@@ -48,7 +49,7 @@ def selected_customers(*, session: Session, actor: Actor, run_id: Any,
     result = stored_result("segments", run.summary) if run is not None and \
         run.model == insight_model_name("segments") else None
     if not isinstance(result, SegmentsResult) or result.map is None:
-        raise NotFound("The segment map has changed; select again.")
+        raise NotFound(gettext("The segment map has changed; select again."))
     traces = map_traces(result.map.cluster)
     chosen = {result.map.customer_id[traces[trace][1][index]] for trace, index in picks
               if 0 <= trace < len(traces) and 0 <= index < len(traces[trace][1])}

@@ -49,7 +49,7 @@ class TaskDraft(UserInput):
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: Any) -> Any:
-        if value not in {kind.value for kind in ActivityKind}:
+        if not isinstance(value, str) or value not in {kind.value for kind in ActivityKind}:
             raise ValueError(gettext("Choose call, email, meeting or task."))
         return value
 

@@ -65,7 +65,7 @@ class ActivityDraft(UserInput):
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: Any) -> Any:
-        if value not in {kind.value for kind in LoggedKind}:
+        if not isinstance(value, str) or value not in {kind.value for kind in LoggedKind}:
             raise ValueError(gettext("Choose note, call, email or meeting."))
         return value
 

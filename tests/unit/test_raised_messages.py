@@ -32,7 +32,6 @@ NOT_UI = {
     ("seed/generator.py", ""): "the seed command's errors",
     ("seed/loader.py", ""): "the seed command's errors",
     ("reports.py", "The period starts"): "the report command's own --start/--end",
-    ("reports.py", " need"): "an insight's fit error, stored with the fit for every reader (TooLittleData)",
     ("repositories/audit.py", "do not nest"): "a programming error",
     ("repositories/feedback.py", "go through submit_feedback"): "a programming error",
     ("repositories/customers.py", "merged into itself"): "a programming error (the pages never offer it)",

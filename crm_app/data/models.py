@@ -806,8 +806,10 @@ class FeedbackSubmission(UserInput, SQLModel):
 
     @field_validator("email", mode="before")
     @classmethod
-    def _valid_email(cls, value: Any) -> str | None:
-        return None if value is None else valid_email(value)
+    def _valid_email(cls, value: Any) -> Any:
+        if value is not None:
+            valid_email(value)  # refused with the reason in the reader's language; kept as typed otherwise
+        return value
 
     @field_validator("csat", "nps", mode="before")
     @classmethod

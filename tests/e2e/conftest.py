@@ -168,7 +168,9 @@ def serve_prod(port: int, env: dict[str, str], log_path: Path) -> Iterator[subpr
         server = subprocess.Popen(
             [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)],
             cwd=PROJECT_ROOT,
-            env=env,
+            # Tests read the log while the server runs (tracebacks counted around one request): what it writes must
+            # reach the file when written, not a buffer's worth later.
+            env={**env, "PYTHONUNBUFFERED": "1"},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -196,7 +198,9 @@ def smtp_server() -> Iterator[SmtpServer]:
 def app_url(e2e_database_url: str, e2e_workdir: Path, smtp_server: SmtpServer) -> Iterator[str]:
     """The base URL of the production server, serving the e2e database and sending mail to `smtp_server`."""
     env = {**_server_env(e2e_database_url, e2e_workdir), "CRM_SMTP_URL": smtp_server.url,
-           "CRM_MAIL_FROM": f"{COMPANY_NAME} <crm@northwind.example>", "CRM_MAIL_RATE_LIMIT": "10000/minute"}
+           "CRM_MAIL_FROM": f"{COMPANY_NAME} <crm@northwind.example>", "CRM_MAIL_RATE_LIMIT": "10000/minute",
+           # Every e2e test answers the survey from 127.0.0.1; the per-address limit is tested in tests/integration.
+           "CRM_FEEDBACK_RATE_LIMIT": "10000/minute"}
     with serve_prod(APP_PORT, env, e2e_workdir / "server.log"):
         yield APP_URL
 

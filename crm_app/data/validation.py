@@ -63,7 +63,7 @@ def _said(item: Any) -> str:
     limits = {name: str(value) for name, value in (item.get("ctx") or {}).items()}
     if "expected" in limits:  # "'email', 'phone' or 'event'": the codes to send, listed as the other choices are
         limits["choices"] = gettext(", ").join(re.split(r", | or ", limits.pop("expected")))
-    return gettext(message, **limits) if limits else gettext(message)
+    return gettext(message, **limits)
 
 
 # PostgreSQL's text cannot hold NUL, and UTF-8 cannot encode a lone surrogate (half of a UTF-16 pair, which a

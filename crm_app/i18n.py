@@ -98,6 +98,11 @@ def browser_language(accept_language: str) -> str:
     return negotiate_locale(tags, list(LANGUAGES), sep="_") or ENGLISH
 
 
+def html_lang(language: str) -> str:
+    """The BCP 47 tag of a language for an HTML page's `lang` ("zh_CN" -> "zh-CN")."""
+    return (supported(language) or ENGLISH).replace("_", "-")
+
+
 def language_of(chosen: str | None, accept_language: str) -> str:
     """What a user reads: their own choice, else their browser's language."""
     return supported(chosen) or browser_language(accept_language)

@@ -5,6 +5,9 @@ The request is answered the same way, after the same work on the same thread, wh
 an account, and throttled per account and per address (CRM_PASSWORD_RESET_*_LIMITS) whether or not it does. The
 link itself goes out through the mail outbox. The new password must pass the account page's policy (zxcvbn); it
 is hashed on the password-check threads; then every session of the account ends, this browser's too.
+
+Both answers are in the browser's language (Accept-Language), as the pages are before anyone signs in; the email
+is in the account's chosen language, else in the language of the browser that asked for it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from crm_app import rate_limit, routes, sign_in
+from crm_app import i18n, rate_limit, routes, sign_in
 from crm_app.data.db import read_session, write_session
 from crm_app.data.passwords import WeakPassword
 from crm_app.data.repositories import password_resets
@@ -58,6 +61,10 @@ def message_of(signed: object) -> str:
     return text if isinstance(text, str) else ""
 
 
+def _readers_language(request: Request) -> str:
+    return i18n.browser_language(request.headers.get("accept-language", ""))
+
+
 def _back(path: str, **query: str | int) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
 
@@ -69,11 +76,16 @@ def _request_reset(email: str) -> None:
 
 @router.post(routes.FORGOT_PASSWORD_POST)
 async def post_forgot_password(request: Request) -> Response:
+    with i18n.speaking(_readers_language(request)):
+        return await _forgot_password(request)
+
+
+async def _forgot_password(request: Request) -> Response:
     if sign_in.from_a_foreign_page(request.headers):
-        return PlainTextResponse("Ask for a reset link from the app's own page.", status_code=403)
+        return PlainTextResponse(i18n.gettext("Ask for a reset link from the app's own page."), status_code=403)
     form = await sign_in._form(request)
     if form is None:
-        return PlainTextResponse("Expected the reset form.", status_code=400)
+        return PlainTextResponse(i18n.gettext("Expected the reset form."), status_code=400)
     email = form.get("email", "")[:sign_in.EMAIL_LIMIT]
     if not email.strip():
         return _back(routes.FORGOT_PASSWORD, error="missing")
@@ -106,11 +118,16 @@ def _set(token: str, password_hash: str) -> None:
 
 @router.post(routes.RESET_PASSWORD_POST)
 async def post_reset_password(request: Request) -> Response:
+    with i18n.speaking(_readers_language(request)):  # the refusal of a weak password is carried to the page
+        return await _reset_password(request)
+
+
+async def _reset_password(request: Request) -> Response:
     if sign_in.from_a_foreign_page(request.headers):
-        return PlainTextResponse("Choose your new password on the app's own page.", status_code=403)
+        return PlainTextResponse(i18n.gettext("Choose your new password on the app's own page."), status_code=403)
     form = await sign_in._form(request)
     if form is None:
-        return PlainTextResponse("Expected the new password form.", status_code=400)
+        return PlainTextResponse(i18n.gettext("Expected the new password form."), status_code=400)
     token = form.get("t", "")[:password_resets.TOKEN_LIMIT]
     password = form.get("password", "")[:sign_in.PASSWORD_LIMIT + 1]
     try:

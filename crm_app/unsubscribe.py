@@ -3,7 +3,7 @@
 GET shows a button and changes nothing (mail scanners and link previews open links); POST, from that button or
 from the mail client itself (RFC 8058: `List-Unsubscribe-Post: List-Unsubscribe=One-Click`), clears the customer's
 email consent, audited (crm_app/data/repositories/consent.py). The signed token in the query names the customer;
-a forged or altered one changes nothing.
+a forged or altered one changes nothing. The page is in the browser's language (Accept-Language).
 """
 
 from __future__ import annotations
@@ -14,18 +14,19 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from crm_app import i18n
 from crm_app.data.db import write_session
 from crm_app.data.repositories import consent
 from crm_app.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
 
-INVALID = "This unsubscribe link is not valid. Use the link in the email as it is, or reply to the email."
+INVALID = i18n.N_("This unsubscribe link is not valid. Use the link in the email as it is, or reply to the email.")
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _page(language: str, title: str, body: str, status: int = 200) -> HTMLResponse:
     company = escape(get_settings().company_name)
-    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+    html = (f'<!doctype html><html lang="{i18n.html_lang(language)}"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{escape(title)} · {company}</title>'
             f'<meta name="robots" content="noindex"></head><body style="font-family:system-ui,sans-serif;'
             f'max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>{escape(title)}</h1>{body}</body></html>')
@@ -34,15 +35,27 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
                                                             "Referrer-Policy": "no-referrer"})
 
 
+def _readers_language(request: Request) -> str:
+    return i18n.browser_language(request.headers.get("accept-language", ""))
+
+
+def _invalid(language: str) -> HTMLResponse:
+    return _page(language, i18n.gettext("Unsubscribe", language),
+                 f"<p>{escape(i18n.gettext(INVALID, language))}</p>", status=400)
+
+
 @router.get(consent.UNSUBSCRIBE_PATH)
 async def get_unsubscribe(request: Request) -> HTMLResponse:
+    language = _readers_language(request)
     token = request.query_params.get("t", "")
     if consent.customer_of_token(token) is None:
-        return _page("Unsubscribe", f"<p>{escape(INVALID)}</p>", status=400)
-    company = escape(get_settings().company_name)
+        return _invalid(language)
+    question = i18n.gettext("Stop marketing emails from {company}?", language, company=get_settings().company_name)
     action = f"{consent.UNSUBSCRIBE_PATH}?t={escape(token)}"
-    return _page("Unsubscribe", f'<p>Stop marketing emails from {company}?</p><form method="post" '
-                                f'action="{action}"><button type="submit">Unsubscribe</button></form>')
+    unsubscribe = escape(i18n.gettext("Unsubscribe", language))
+    return _page(language, i18n.gettext("Unsubscribe", language),
+                 f'<p>{escape(question)}</p><form method="post" action="{action}"><button type="submit">'
+                 f'{unsubscribe}</button></form>')
 
 
 def _withdraw(customer_id: int) -> None:
@@ -53,9 +66,11 @@ def _withdraw(customer_id: int) -> None:
 @router.post(consent.UNSUBSCRIBE_PATH)
 async def post_unsubscribe(request: Request) -> HTMLResponse:
     """The button's, or the mail client's one-click, unsubscribe: the same answer however often it comes."""
+    language = _readers_language(request)
     customer_id = consent.customer_of_token(request.query_params.get("t", ""))
     if customer_id is None:
-        return _page("Unsubscribe", f"<p>{escape(INVALID)}</p>", status=400)
+        return _invalid(language)
     await asyncio.to_thread(_withdraw, customer_id)
-    company = escape(get_settings().company_name)
-    return _page("You are unsubscribed", f"<p>You will receive no more marketing emails from {company}.</p>")
+    done = i18n.gettext("You will receive no more marketing emails from {company}.", language,
+                        company=get_settings().company_name)
+    return _page(language, i18n.gettext("You are unsubscribed", language), f"<p>{escape(done)}</p>")

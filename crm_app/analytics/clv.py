@@ -17,6 +17,7 @@ import pandas as pd
 
 from crm_app.analytics._common import revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
+from crm_app.analytics.words import Words
 
 Moment = datetime | date | str | pd.Timestamp
 # An average month: 365.25 / 12 days.
@@ -214,7 +215,7 @@ def fit_gamma_gamma(summary: pd.DataFrame, *, frequency_col: str = "frequency",
     repeaters = summary.loc[(summary[frequency_col] > 0) & (summary[monetary_col] > 0)]
     x, z = repeaters[frequency_col].to_numpy(dtype=float), repeaters[monetary_col].to_numpy(dtype=float)
     if x.size == 0:
-        raise TooLittleData("the Gamma-Gamma model needs customers with repeat purchases")
+        raise TooLittleData(Words("The spend model (Gamma-Gamma) needs customers who bought more than once; there are none."))
 
     def cost(log_params: np.ndarray) -> float:
         value = -np.sum(gamma_gamma_log_likelihood(*np.exp(log_params), x, z))

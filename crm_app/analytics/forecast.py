@@ -19,6 +19,7 @@ import pandas as pd
 
 from crm_app.analytics._common import revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
+from crm_app.analytics.words import Words
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -157,7 +158,8 @@ def forecast_revenue(
 
     n = len(series)
     if n < 2 * season + folds * horizon:
-        raise TooLittleData(f"need at least {2 * season + folds * horizon} periods of history, have {n}")
+        raise TooLittleData(Words("The forecast needs at least {needed} periods of history; there are {count}.",
+                                  needed=2 * season + folds * horizon, count=n))
     scores = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

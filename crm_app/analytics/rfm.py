@@ -10,6 +10,7 @@ import pandas as pd
 
 from crm_app.analytics._common import DAY, revenue_orders, utc
 from crm_app.analytics.errors import TooLittleData
+from crm_app.analytics.words import Words
 
 Moment = datetime | date | str | pd.Timestamp
 
@@ -148,7 +149,8 @@ def rfm_clusters(
     n = len(rfm)
     candidates = [k for k in k_values if 2 <= k <= n - 1]
     if not candidates:
-        raise TooLittleData(f"clustering needs at least 3 customers and a k between 2 and n − 1 (n = {n})")
+        raise TooLittleData(Words("Clustering needs at least 3 customers and a number of clusters between 2 and one less "
+                                  "than the customers; there are {count} customers.", count=n))
     scores, fits = {}, {}
     for k in candidates:
         model = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(scaled)

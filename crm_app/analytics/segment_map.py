@@ -11,6 +11,7 @@ import pandas as pd
 
 from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.rfm import rfm_features
+from crm_app.analytics.words import Words
 
 # Points drawn on the map: more makes the browser slow to draw and select, and adds nothing to its shape.
 MAP_POINTS = 5_000
@@ -37,7 +38,7 @@ def segment_map(rfm: pd.DataFrame, clusters: pd.Series, *, max_points: int = MAP
     from sklearn.decomposition import PCA
 
     if len(rfm) < 3:
-        raise TooLittleData(f"The segment map needs at least 3 customers; there are {len(rfm)}.")
+        raise TooLittleData(Words("The segment map needs at least 3 customers; there are {count}.", count=len(rfm)))
     pca = PCA(n_components=2, svd_solver="full")
     projected = pca.fit_transform(rfm_features(rfm))
     points = pd.DataFrame({"x": projected[:, 0], "y": projected[:, 1],

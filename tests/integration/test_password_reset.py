@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from crm_app import mail_sender, password_reset, rate_limit, sign_in
 from crm_app.api import api
-from crm_app.data.models import AuditLog, MailMessage, Role, UserCreate, utcnow
+from crm_app.data.models import AuditLog, MailMessage, Role, User, UserCreate, utcnow
 from crm_app.data.repositories import password_resets, users
 from crm_app.settings import get_settings
 from tests.conftest import run_async
@@ -169,3 +169,32 @@ def test_an_account_whose_address_cannot_be_mailed_gets_the_same_answer_and_no_m
     assert ask(client, "ops@crm.invalid").headers["location"] == "/forgot-password?sent=1"
     with Session(engine) as session:
         assert session.exec(select(MailMessage)).all() == []
+
+
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+
+
+def test_a_chinese_browser_reads_the_email_and_the_refusal_in_chinese(engine, client, smtp):
+    client.post("/auth/forgot-password", data={"email": "rep@example.com"}, headers=CHINESE)
+    token = emailed_token(smtp)
+    [email] = smtp.received
+    assert email["Subject"] == "为 Acme 设置新密码"
+    body = email.get_body(("plain",)).get_content()
+    assert body.startswith("Riley Rep，您好：\n\n有人（希望是您本人）申请为您的 Acme 账户设置新密码。请在 30 分钟内打开")
+    weak = client.post("/auth/reset-password", data={"t": token, "password": "password123", "confirm": "password123"},
+                       headers=CHINESE)
+    why = password_reset.message_of(parse_qs(urlsplit(weak.headers["location"]).query)["why"][0])
+    assert why.startswith("这是一个非常常见的密码。"), why
+    foreign = client.post("/auth/reset-password", data={"t": token}, headers={**CHINESE, "Origin": "http://evil.example"})
+    assert (foreign.status_code, foreign.text) == (403, "请在本应用自己的页面上设置新密码。")
+
+
+def test_the_email_is_in_the_language_the_account_chose_over_the_browsers(engine, client, smtp):
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == "rep@example.com")).one()
+        user.language = "en"
+        session.add(user)
+        session.commit()
+    client.post("/auth/forgot-password", data={"email": "rep@example.com"}, headers=CHINESE)
+    emailed_token(smtp)
+    assert smtp.received[0]["Subject"] == "Choose a new password for Acme"

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from crm_app import mail_sender, rate_limit
+from crm_app import i18n, mail_sender, rate_limit
 from crm_app.data.db import write_session
 from crm_app.data.models import Customer
 from crm_app.data.permissions import NotFound, PermissionDenied
@@ -77,3 +77,15 @@ def test_no_consent_no_email_and_only_owners_and_admins_send(engine, company):
     assert invite(actors["admin"], ids["bo"]).already_queued is False
     assert run_async(mail_sender.send_due()) == mail_sender.SendRound(sent=1)
     assert [e["To"] for e in smtp.wait_for(1)] == ["bo@example.com"]
+
+
+def test_a_chinese_speaking_rep_sends_the_invitation_in_chinese(engine, company):
+    actors, ids, smtp = company
+    with i18n.speaking(i18n.CHINESE):  # as the page's handler does for a rep who reads Chinese
+        invite(actors["rep"], ids["bo"])
+    assert run_async(mail_sender.send_due()) == mail_sender.SendRound(sent=1)
+    [email] = smtp.wait_for(1)
+    assert email["Subject"] == "Bo，您对我们的服务满意吗？"
+    text = email.get_body(("plain",)).get_content()
+    assert text.startswith("Bo，您好：\n\n您对 Acme 的满意度如何？只有两个问题")
+    assert "\n\n谢谢！\nRep\n\n--\n如不想再收到此类邮件：https://crm.acme.example/unsubscribe?t=" in text

@@ -79,3 +79,16 @@ def test_a_forged_or_altered_link_is_refused_and_changes_nothing(client, engine,
             assert answer.status_code == 400
             assert "This unsubscribe link is not valid." in answer.text
     assert state(engine, customer_id) == (True, True, [])
+
+
+def test_the_page_is_in_the_browsers_language(client, engine, customer_id):
+    url, chinese = f"/unsubscribe?t={consent.unsubscribe_token(customer_id)}", {"Accept-Language": "zh-CN,zh;q=0.9"}
+    asked = client.get(url, headers=chinese)
+    assert '<html lang="zh-CN">' in asked.text
+    assert "<p>不再接收 Acme &amp; Co 的营销邮件？</p>" in asked.text
+    assert '<button type="submit">退订</button>' in asked.text
+    done = client.post(url, headers=chinese)
+    assert "<h1>您已退订</h1><p>您将不再收到 Acme &amp; Co 的营销邮件。</p>" in done.text
+    forged = client.get(url + "x", headers=chinese)
+    assert (forged.status_code, "<p>此退订链接无效。请原样使用邮件中的链接，或直接回复该邮件。</p>" in forged.text) == (400, True)
+    assert '<html lang="en">' in client.get(url, headers={"Accept-Language": "de-DE"}).text

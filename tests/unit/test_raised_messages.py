@@ -1,4 +1,5 @@
-"""The messages crm_app/data raises are catalogue messages, translated where they are raised (issue 16).
+"""The messages crm_app/data and crm_app/analytics raise are catalogue messages, translated where they are raised, or
+Words that the page says in the reader's language (issue 16).
 
 A refusal or a validation message that carries a value ("it has 4,012") cannot be looked up later by `i18n.say`,
 so the data layer writes each one with `gettext(...)` (or names it with `N_(...)`): a Chinese reader (inside
@@ -23,20 +24,24 @@ from crm_app.data.validation import field_errors
 from crm_app.sign_in import off_the_event_loop
 from tests.conftest import run_async
 
-DATA = Path(i18n.__file__).parent / "data"
+CODE = Path(i18n.__file__).parent
 # Modules still raising English of their own: the list may only shrink.
 NOT_YET_CONVERTED: set[str] = set()
 # Messages no reader of a page sees, (file, a piece of the message) -> why they stay English.
 NOT_UI = {
-    ("backup.py", ""): "the backup and restore commands' errors (crm-app backup/restore)",
-    ("seed/generator.py", ""): "the seed command's errors",
-    ("seed/loader.py", ""): "the seed command's errors",
-    ("reports.py", "The period starts"): "the report command's own --start/--end",
-    ("repositories/audit.py", "do not nest"): "a programming error",
-    ("repositories/feedback.py", "go through submit_feedback"): "a programming error",
-    ("repositories/customers.py", "merged into itself"): "a programming error (the pages never offer it)",
-    ("repositories/timeline.py", "unknown timeline filters"): "a programming error (filters come from the URL helper)",
-    ("shared_columns.py", ""): "a damaged column file, logged and rebuilt before any reader sees the cockpit",
+    ("data/backup.py", ""): "the backup and restore commands' errors (crm-app backup/restore)",
+    ("data/seed/generator.py", ""): "the seed command's errors",
+    ("data/seed/loader.py", ""): "the seed command's errors",
+    ("data/reports.py", "The period starts"): "the report command's own --start/--end",
+    ("data/repositories/audit.py", "do not nest"): "a programming error",
+    ("data/repositories/feedback.py", "go through submit_feedback"): "a programming error",
+    ("data/repositories/customers.py", "merged into itself"): "a programming error (the pages never offer it)",
+    ("data/repositories/timeline.py", "unknown timeline filters"):
+        "a programming error (filters come from the URL helper)",
+    ("data/shared_columns.py", ""): "a damaged column file, logged and rebuilt before any reader sees the cockpit",
+    ("analytics/budget_plan.py", "0 or more"):
+        "a programming error: data/repositories/budget_planner.py refuses the budget and costs first, in words",
+    ("analytics/budget_plan.py", "could not be solved"): "the solver failing on a well-formed plan: a bug, logged",
 }
 _EXCEPTION = re.compile(r"_?[A-Z]\w*(Error|Refused|Rejected|Denied|NotFound|Change|Locked|Password|Failed|Empty|Data)")
 _WORDS = re.compile(r"[A-Za-z]+\W+[A-Za-z]+")
@@ -82,12 +87,12 @@ def _not_ui(name: str, text: str) -> bool:
     return any(name == file and piece in text for file, piece in NOT_UI)
 
 
-_FILES = sorted(str(path.relative_to(DATA)) for path in DATA.rglob("*.py"))
+_FILES = sorted(str(path.relative_to(CODE)) for folder in ("data", "analytics") for path in (CODE / folder).rglob("*.py"))
 
 
 @pytest.mark.parametrize("name", _FILES)
 def test_a_raised_message_is_a_catalogue_message(name):
-    english = [f"line {line}: {text}" for line, text in _english_raised(DATA / name) if not _not_ui(name, text)]
+    english = [f"line {line}: {text}" for line, text in _english_raised(CODE / name) if not _not_ui(name, text)]
     if name in NOT_YET_CONVERTED:
         assert english, f"{name} is converted: take it off NOT_YET_CONVERTED"
     else:
@@ -96,7 +101,7 @@ def test_a_raised_message_is_a_catalogue_message(name):
 
 def test_every_exception_left_english_is_still_raised():
     for (name, piece), reason in NOT_UI.items():
-        assert any(piece in text for _, text in _english_raised(DATA / name)), f"{name}: {piece!r} ({reason})"
+        assert any(piece in text for _, text in _english_raised(CODE / name)), f"{name}: {piece!r} ({reason})"
 
 
 _LONG_NOTES = {"subject": "Call back", "due_on": "2026-12-07", "notes": "x" * 4012}

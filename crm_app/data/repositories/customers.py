@@ -119,10 +119,12 @@ def email_survey_invitation(*, session: Session, actor: Actor, customer_id: int,
     settings = get_settings()
     mail_outbox.enqueue(
         session=session, to=customer.email, purpose_key=purpose_key,
-        subject=f"How did we do, {customer.name}?",
-        body_text=(f"Hello {customer.name},\n\nhow satisfied are you with {settings.company_name}? Two questions "
-                   f"and a comment, if you like (the link is yours alone and works once, for 30 days):\n\n"
-                   f"{settings.link_base}{routes.FEEDBACK}?t={token}\n\nThank you,\n{actor.full_name}\n"),
+        # In the sender's language: the customer's own is not known.
+        subject=gettext("How did we do, {name}?", name=customer.name),
+        body_text=gettext("Hello {name},\n\nhow satisfied are you with {company}? Two questions and a comment, if "
+                          "you like (the link is yours alone and works once, for 30 days):\n\n{link}\n\nThank "
+                          "you,\n{sender}\n", name=customer.name, company=settings.company_name,
+                          link=f"{settings.link_base}{routes.FEEDBACK}?t={token}", sender=actor.full_name),
         unsubscribe_customer_id=customer.id)
     return SurveyInvitation(to=customer.email, already_queued=False)
 

@@ -129,10 +129,12 @@ def enqueue(*, session: Session, to: str, purpose_key: str, subject: str, body_t
         if not consent.has_email_consent(session=session, customer_id=unsubscribe_customer_id):
             return None
         link = consent.unsubscribe_url(unsubscribe_customer_id)
-        body_text = f"{body_text.rstrip()}\n\n--\nTo receive no more of these emails: {link}\n"
+        # In the sender's language, as the message they wrote (the customer's own language is not known).
+        body_text = f"{body_text.rstrip()}\n\n--\n{gettext('To receive no more of these emails: {link}', link=link)}\n"
         if body_html is not None:
-            body_html = (f'{body_html}\n<p style="font-size:small">To receive no more of these emails: '
-                         f'<a href="{escape(link)}">unsubscribe</a>.</p>')
+            unsubscribe = f'<a href="{escape(link)}">{escape(gettext("unsubscribe"))}</a>'
+            footer = escape(gettext("To receive no more of these emails: {link}.")).format(link=unsubscribe)
+            body_html = f'{body_html}\n<p style="font-size:small">{footer}</p>'
         extra_headers["List-Unsubscribe"] = f"<{link}>"
         extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     values = dict(to_address=address, purpose_key=purpose_key, subject=subject, body_text=body_text,

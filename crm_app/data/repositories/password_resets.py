@@ -27,7 +27,7 @@ from crm_app.data.repositories import mail_outbox
 from crm_app.data.repositories.audit import record_change
 from crm_app.data.repositories.users import _revoke_all_sessions  # the one way sessions end with a password
 from crm_app.data.security import token_digest
-from crm_app.i18n import N_, gettext
+from crm_app.i18n import N_, current_language, gettext, supported
 from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -76,14 +76,17 @@ def request_reset(*, session: Session, email: str, now: datetime | None = None) 
 
 
 def _mail_link(session: Session, user: User, reset: PasswordReset, link: str) -> None:
+    """The link by email, in the account's chosen language, else the language the request was made in."""
+    language = supported(user.language) or current_language()
     company = get_settings().company_name
     minutes = int(RESET_VALID_FOR.total_seconds() // 60)
     mail_outbox.enqueue(
         session=session, to=user.email, purpose_key=f"password-reset:{reset.id}",
-        subject=f"Choose a new password for {company}",
-        body_text=(f"Hello {user.full_name},\n\nsomeone (we hope you) asked to choose a new password for your "
-                   f"{company} account. Open this link within {minutes} minutes to choose it:\n\n{link}\n\n"
-                   "The link works once. If you did not ask, ignore this email: your password stays as it is.\n"))
+        subject=gettext("Choose a new password for {company}", language, company=company),
+        body_text=gettext("Hello {name},\n\nsomeone (we hope you) asked to choose a new password for your {company} "
+                          "account. Open this link within {minutes} minutes to choose it:\n\n{link}\n\nThe link "
+                          "works once. If you did not ask, ignore this email: your password stays as it is.\n",
+                          language, name=user.full_name, company=company, minutes=minutes, link=link))
 
 
 def _spend_open_links(session: Session, user_id: int, now: datetime) -> None:

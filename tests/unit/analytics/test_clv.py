@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from crm_app import i18n
 from crm_app.analytics.clv import (
     BgNbdFit,
     GammaGammaFit,
@@ -21,6 +22,7 @@ from crm_app.analytics.clv import (
     gamma_gamma_log_likelihood,
     rfm_summary,
 )
+from crm_app.analytics.errors import TooLittleData
 
 T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
 
@@ -151,3 +153,9 @@ def test_gamma_gamma_recovers_the_published_cdnow_parameters():
     assert fit.p == pytest.approx(6.25, rel=0.20)
     assert fit.gamma == pytest.approx(15.44, rel=0.20)
     assert fit.customers == n
+
+
+def test_gamma_gamma_without_repeat_buyers_is_refused_in_the_readers_language():
+    with pytest.raises(TooLittleData) as refused:
+        fit_gamma_gamma(pd.DataFrame({"frequency": [0, 0], "monetary": [0.0, 0.0]}))
+    assert i18n.say(refused.value.args[0], i18n.CHINESE) == "消费模型（Gamma-Gamma）需要购买过不止一次的客户；目前一位也没有。"

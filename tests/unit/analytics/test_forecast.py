@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from crm_app import i18n
 from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.forecast import forecast_revenue, mape, revenue_series, seasonal_naive, smape
 
@@ -91,5 +92,11 @@ def test_chosen_model_beats_seasonal_naive_on_a_trending_seasonal_series():
 
 
 def test_short_history_is_refused():
-    with pytest.raises(TooLittleData, match="need at least 42 periods"):
+    with pytest.raises(TooLittleData, match="The forecast needs at least 42 periods of history; there are 30."):
         forecast_revenue(_synthetic(30), horizon=6, season=12, folds=3)
+
+
+def test_short_history_is_said_in_the_readers_language():
+    with pytest.raises(TooLittleData) as refused:
+        forecast_revenue(_synthetic(30), horizon=6, season=12, folds=3)
+    assert i18n.say(refused.value.args[0], i18n.CHINESE) == "预测至少需要 42 期历史数据；目前有 30 期。"

@@ -3,8 +3,11 @@
 import itertools
 
 import pandas as pd
+import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
+from crm_app import i18n
+from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.rfm import SEGMENTS, quintile_score, rfm_clusters, rfm_scores, rfm_segment, rfm_table
 
 T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
@@ -90,3 +93,10 @@ def test_three_obvious_groups_are_found():
         index=pd.Index([0, 1, 2], name="cluster"),
     )
     assert_frame_equal(clusters.profile, expected)
+
+
+def test_two_customers_cannot_be_clustered_and_the_reader_is_told_in_their_language():
+    rfm = pd.DataFrame([(2.0, 3, 90.0), (40.0, 1, 20.0)], columns=["recency_days", "frequency", "monetary"])
+    with pytest.raises(TooLittleData) as refused:
+        rfm_clusters(rfm)
+    assert i18n.say(refused.value.args[0], i18n.CHINESE) == "聚类至少需要 3 位客户，且簇数在 2 到客户数减 1 之间；目前有 2 位客户。"

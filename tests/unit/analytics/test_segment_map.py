@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 
+from crm_app import i18n
 from crm_app.analytics.errors import TooLittleData
 from crm_app.analytics.segment_map import segment_map
 
@@ -57,3 +58,10 @@ def test_the_map_keeps_a_seeded_sample_but_fits_on_everyone():
 def test_too_few_customers():
     with pytest.raises(TooLittleData):
         segment_map(RFM.head(2), CLUSTERS.head(2))
+
+
+def test_too_few_customers_is_said_in_the_readers_language():
+    with pytest.raises(TooLittleData) as refused:
+        segment_map(RFM.head(2), CLUSTERS.head(2))
+    assert str(refused.value) == "The segment map needs at least 3 customers; there are 2."
+    assert i18n.say(refused.value.args[0], i18n.CHINESE) == "客户分布图至少需要 3 位客户；目前有 2 位。"

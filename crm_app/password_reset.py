@@ -17,7 +17,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from crm_app import i18n, rate_limit, routes, sign_in
@@ -82,10 +82,10 @@ async def post_forgot_password(request: Request) -> Response:
 
 async def _forgot_password(request: Request) -> Response:
     if sign_in.from_a_foreign_page(request.headers):
-        return PlainTextResponse(i18n.gettext("Ask for a reset link from the app's own page."), status_code=403)
+        return sign_in.refused_post(request, i18n.N_("Ask for a reset link from the app's own page."), 403)
     form = await sign_in._form(request)
     if form is None:
-        return PlainTextResponse(i18n.gettext("Expected the reset form."), status_code=400)
+        return sign_in.refused_post(request, i18n.N_("Expected the reset form."), 400)
     email = form.get("email", "")[:sign_in.EMAIL_LIMIT]
     if not email.strip():
         return _back(routes.FORGOT_PASSWORD, error="missing")
@@ -124,10 +124,10 @@ async def post_reset_password(request: Request) -> Response:
 
 async def _reset_password(request: Request) -> Response:
     if sign_in.from_a_foreign_page(request.headers):
-        return PlainTextResponse(i18n.gettext("Choose your new password on the app's own page."), status_code=403)
+        return sign_in.refused_post(request, i18n.N_("Choose your new password on the app's own page."), 403)
     form = await sign_in._form(request)
     if form is None:
-        return PlainTextResponse(i18n.gettext("Expected the new password form."), status_code=400)
+        return sign_in.refused_post(request, i18n.N_("Expected the new password form."), 400)
     token = form.get("t", "")[:password_resets.TOKEN_LIMIT]
     password = form.get("password", "")[:sign_in.PASSWORD_LIMIT + 1]
     try:

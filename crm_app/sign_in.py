@@ -37,7 +37,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from crm_app import rate_limit, routes
-from crm_app.i18n import gettext
+from crm_app.i18n import N_, browser_language, gettext
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import SignInOutcome, User
 from crm_app.data.repositories import sign_in_audit, two_factor, users
@@ -312,14 +312,21 @@ def _session_cookie(response: Response, request: Request, token: str, max_age: i
                         secure=_served_over_https(request))
 
 
+def refused_post(request: Request, message: str, status: int) -> PlainTextResponse:
+    """The answer to a post the app's own pages never send (from another site, or not a form), in the browser's
+    language: nobody is signed in to have chosen one."""
+    language = browser_language(request.headers.get("accept-language", ""))
+    return PlainTextResponse(gettext(message, language), status_code=status)
+
+
 @router.post("/auth/sign-in")
 async def post_sign_in(request: Request) -> Response:
     """The login form's target: on success a new session cookie and 303 to `next`; else 303 back to the form."""
     if from_a_foreign_page(request.headers):
-        return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
+        return refused_post(request, N_("Sign in from the app's own login page."), 403)
     form = await _form(request)
     if form is None:
-        return PlainTextResponse("Expected the login form.", status_code=400)
+        return refused_post(request, N_("Expected the login form."), 400)
     next_path = routes.safe_next_path(form.get("next"))
     email, password = form.get("email", "")[:EMAIL_LIMIT], form.get("password", "")
     if not email.strip() or not password:
@@ -344,10 +351,10 @@ async def post_sign_in_code(request: Request) -> Response:
     """The code step of a two-factor sign-in: the ticket cookie from the password step plus a code from the
     user's app (or a recovery code). Right: the session cookie, as after a password; wrong: the code form again."""
     if from_a_foreign_page(request.headers):
-        return PlainTextResponse("Sign in from the app's own login page.", status_code=403)
+        return refused_post(request, N_("Sign in from the app's own login page."), 403)
     form = await _form(request)
     if form is None:
-        return PlainTextResponse("Expected the code form.", status_code=400)
+        return refused_post(request, N_("Expected the code form."), 400)
     next_path = routes.safe_next_path(form.get("next"))
     result = await second_factor_step(ticket=request.cookies.get(SECOND_FACTOR_COOKIE, ""),
                                       code=form.get("code", ""), client=rate_limit.client_of(request))
@@ -381,7 +388,7 @@ def _second_factor_cookie(response: Response, request: Request, ticket: str, max
 async def post_sign_out(request: Request) -> Response:
     """End the browser's session and clear its cookie, then 303 to the login page."""
     if from_a_foreign_page(request.headers):
-        return PlainTextResponse("Sign out from the app's own pages.", status_code=403)
+        return refused_post(request, N_("Sign out from the app's own pages."), 403)
     await _end_session(request)
     response = RedirectResponse(routes.LOGIN, status_code=303)
     _session_cookie(response, request, "", 0)

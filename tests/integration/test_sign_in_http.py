@@ -150,6 +150,15 @@ def test_a_body_that_is_not_the_login_form_is_refused(client):
     assert client.post("/auth/sign-in", data=FORM | {"password": "x" * 5000}).status_code == 400
 
 
+def test_a_refused_post_says_why_in_the_browsers_language(client):
+    foreign = client.post("/auth/sign-in", data=FORM, headers={"Origin": "http://evil.example"})
+    assert (foreign.status_code, foreign.text) == (403, "Sign in from the app's own login page.")
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    foreign = client.post("/auth/sign-in", data=FORM, headers={"Origin": "http://evil.example", **chinese})
+    assert (foreign.status_code, foreign.text) == (403, "请在本应用自己的登录页面登录。")
+    assert client.post("/auth/sign-in", json=FORM, headers=chinese).text == "应提交登录表单。"
+
+
 def test_signing_out_ends_the_session_and_clears_the_cookie(client, engine):
     token, _ = cookie_attributes(client.post("/auth/sign-in", data=FORM))
     client.cookies.set("crm_session", token)

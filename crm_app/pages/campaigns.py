@@ -125,8 +125,7 @@ def _budget_planner() -> rx.Component:
 
 @staff_page(route=routes.CAMPAIGNS, title="Campaigns", on_load=CampaignsState.load)
 def campaigns_page() -> rx.Component:
-    return rx.vstack(
-        rx.heading(t("Campaigns"), size="6"),
+    return rx.vstack(  # headed by the shell's title
         rx.cond(CampaignsState.rows.length() > 0,
                 table_region(rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (

@@ -111,3 +111,36 @@ def test_a_customer_answers_the_survey_in_chinese(new_context, app_url, e2e_data
     expect(page.get_by_test_id("thank-you")).to_contain_text("谢谢！")
     with Session(engine_for(e2e_database_url)) as session:
         assert session.exec(select(func.count()).select_from(Feedback)).one() == before + 1
+
+
+def test_a_marketer_counts_a_campaign_audience_in_chinese(new_context, app_url, e2e_database_url):
+    with Session(engine_for(e2e_database_url)) as session:
+        chosen = session.exec(select(Customer).where(Customer.segment == "Enterprise", Customer.region == "APAC")).all()
+    reachable = [c for c in chosen if c.consent_email and c.email]
+    held = round(0.2 * len(reachable))
+    page = _chinese_page(new_context)
+    _sign_in(page, app_url, "marketer@example.com", "demo-marketer-2026")
+    expect(page.get_by_test_id("signed-in-role")).to_have_text("市场专员")
+    page.get_by_test_id("nav-campaigns").click()
+    expect(page).to_have_url(path_is(app_url, "/campaigns"))
+    expect(page.get_by_role("heading", name="营销活动", exact=True)).to_be_visible()
+    today = datetime.now(UTC).date()
+    page.locator("#field-name").fill(f"亚太大客户回访 {uuid.uuid4().hex[:6]}")
+    page.locator("#field-cost").fill("800")
+    page.locator("#field-start_date").fill(today.isoformat())
+    page.locator("#field-end_date").fill((today + timedelta(days=7)).isoformat())
+    page.locator("#field-holdout_share").fill("20")
+    page.get_by_role("button", name="创建", exact=True).click()
+    expect(page.get_by_text("邮件营销活动需要一行不超过 200 个字符的主题。", exact=True)).to_be_visible()  # an email campaign needs its message
+    page.locator("#field-email_subject").fill("{name}，您好")
+    page.locator("#field-email_body").fill("{name}，欢迎告诉我们您的想法：{survey_link}")
+    page.get_by_role("button", name="创建", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(app_url) + r"/campaigns/\d+/?$"))
+
+    # The audience's segment and region are chosen by their names in Chinese, and the count is said in Chinese.
+    page.get_by_label("客户分层", exact=True).select_option(label="大型企业")
+    page.get_by_label("区域", exact=True).select_option(label="亚太")
+    page.get_by_role("button", name="统计人数", exact=True).click()
+    expect(page.get_by_test_id("audience-note")).to_have_text(
+        f"已选择 {len(chosen):,} 位客户；{len(chosen) - len(reachable):,} 位因未同意该渠道而排除；"
+        f"{len(reachable) - held:,} 位待联系，{held:,} 位留作对照组。")

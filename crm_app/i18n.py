@@ -14,7 +14,7 @@ accident (tests/unit/test_catalogue.py).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -96,6 +96,12 @@ def browser_language(accept_language: str) -> str:
     tags = [tag for *_, tag in sorted(preferred)]
     tags = [CHINESE if tag.lower().startswith("zh") else tag for tag in tags]
     return negotiate_locale(tags, list(LANGUAGES), sep="_") or ENGLISH
+
+
+def request_language(headers: Mapping[str, str]) -> str:
+    """The language of an HTTP request's browser (its Accept-Language): the pages and answers made before anyone
+    signs in, or for nobody signed in (the reset form, the unsubscribe page)."""
+    return browser_language(headers.get("accept-language", ""))
 
 
 def html_lang(language: str) -> str:

@@ -61,10 +61,6 @@ def message_of(signed: object) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _readers_language(request: Request) -> str:
-    return i18n.browser_language(request.headers.get("accept-language", ""))
-
-
 def _back(path: str, **query: str | int) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
 
@@ -76,7 +72,7 @@ def _request_reset(email: str) -> None:
 
 @router.post(routes.FORGOT_PASSWORD_POST)
 async def post_forgot_password(request: Request) -> Response:
-    with i18n.speaking(_readers_language(request)):
+    with i18n.speaking(i18n.request_language(request.headers)):
         return await _forgot_password(request)
 
 
@@ -118,7 +114,7 @@ def _set(token: str, password_hash: str) -> None:
 
 @router.post(routes.RESET_PASSWORD_POST)
 async def post_reset_password(request: Request) -> Response:
-    with i18n.speaking(_readers_language(request)):  # the refusal of a weak password is carried to the page
+    with i18n.speaking(i18n.request_language(request.headers)):  # the refusal of a weak password is carried to the page
         return await _reset_password(request)
 
 

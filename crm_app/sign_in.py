@@ -37,7 +37,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
 from crm_app import rate_limit, routes
-from crm_app.i18n import N_, browser_language, gettext
+from crm_app.i18n import N_, gettext, request_language
 from crm_app.data.db import read_session, write_session
 from crm_app.data.models import SignInOutcome, User
 from crm_app.data.repositories import sign_in_audit, two_factor, users
@@ -315,8 +315,7 @@ def _session_cookie(response: Response, request: Request, token: str, max_age: i
 def refused_post(request: Request, message: str, status: int) -> PlainTextResponse:
     """The answer to a post the app's own pages never send (from another site, or not a form), in the browser's
     language: nobody is signed in to have chosen one."""
-    language = browser_language(request.headers.get("accept-language", ""))
-    return PlainTextResponse(gettext(message, language), status_code=status)
+    return PlainTextResponse(gettext(message, request_language(request.headers)), status_code=status)
 
 
 @router.post("/auth/sign-in")

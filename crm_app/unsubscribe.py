@@ -35,10 +35,6 @@ def _page(language: str, title: str, body: str, status: int = 200) -> HTMLRespon
                                                             "Referrer-Policy": "no-referrer"})
 
 
-def _readers_language(request: Request) -> str:
-    return i18n.browser_language(request.headers.get("accept-language", ""))
-
-
 def _invalid(language: str) -> HTMLResponse:
     return _page(language, i18n.gettext("Unsubscribe", language),
                  f"<p>{escape(i18n.gettext(INVALID, language))}</p>", status=400)
@@ -46,7 +42,7 @@ def _invalid(language: str) -> HTMLResponse:
 
 @router.get(consent.UNSUBSCRIBE_PATH)
 async def get_unsubscribe(request: Request) -> HTMLResponse:
-    language = _readers_language(request)
+    language = i18n.request_language(request.headers)
     token = request.query_params.get("t", "")
     if consent.customer_of_token(token) is None:
         return _invalid(language)
@@ -66,7 +62,7 @@ def _withdraw(customer_id: int) -> None:
 @router.post(consent.UNSUBSCRIBE_PATH)
 async def post_unsubscribe(request: Request) -> HTMLResponse:
     """The button's, or the mail client's one-click, unsubscribe: the same answer however often it comes."""
-    language = _readers_language(request)
+    language = i18n.request_language(request.headers)
     customer_id = consent.customer_of_token(request.query_params.get("t", ""))
     if customer_id is None:
         return _invalid(language)

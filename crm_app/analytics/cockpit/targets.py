@@ -95,6 +95,20 @@ class ViewTarget:
     source: str
 
 
+def _every_member_target(targets: pd.DataFrame, kpi: str, start: date, end: date, child: str,
+                         members: list[str]) -> list[float] | None:
+    """Each member's target of `kpi` for the period, or None as soon as one member has none: a company
+    view asks this of three child scopes for each KPI without a company target, and mostly the first member
+    answers already (about 0.1 ms a member)."""
+    values = []
+    for member in members:
+        value = target_for_period(targets, kpi, start, end, TargetScope(child, member))
+        if value is None:
+            return None
+        values.append(value)
+    return values
+
+
 def view_target(targets: pd.DataFrame, kpi: str, start: date, end: date, scope: TargetScope | None,
                 children: dict[str, list[str]], child_weight: Callable[[str, str], float],
                 rep_names: dict[int, str] | None = None) -> ViewTarget:
@@ -112,8 +126,8 @@ def view_target(targets: pd.DataFrame, kpi: str, start: date, end: date, scope: 
     definition = KPI_BY_KEY[kpi]
     for child in CHILD_SCOPES:
         members = children.get(child, [])
-        values = [target_for_period(targets, kpi, start, end, TargetScope(child, member)) for member in members]
-        if not members or any(value is None for value in values):
+        values = _every_member_target(targets, kpi, start, end, child, members)
+        if not members or values is None:
             continue
         if definition.adds_across_scopes:
             return ViewTarget(float(sum(values)), Words("sum of the {scope} targets", scope=child))

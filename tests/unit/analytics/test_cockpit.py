@@ -272,6 +272,15 @@ def test_children_that_do_not_cover_the_company_give_no_target(company):
             "no target for this view")
 
 
+def test_a_company_view_passes_over_regions_not_all_covered_to_the_segments_that_are(company):
+    _, prepared = company
+    # APAC has no target: the regions do not cover the company, both segments do (SMB 300 + Enterprise 120).
+    targets = _targets(("revenue", "region", "EMEA", 300.0), ("revenue", "segment", "SMB", 300.0),
+                       ("revenue", "segment", "Enterprise", 120.0))
+    revenue = _card(evaluation.evaluate(prepared, FEBRUARY, targets), "revenue")
+    assert (revenue.target, revenue.target_source) == (420.0, "sum of the segment targets")
+
+
 def test_a_sales_reps_cockpit_uses_their_own_target(company):
     _, prepared = company
     targets = _targets(("revenue", "company", "", 500.0), ("revenue", "rep", "10", 400.0),

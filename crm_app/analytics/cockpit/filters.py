@@ -103,14 +103,21 @@ def filtered_feedback(cf: CockpitFacts, filters: CockpitFilters, start, end) -> 
     """Feedback submitted in [start, end) by customers within the region, segment and rep filters."""
     window = _window(cf.feedback, start, end)
     columns = {name: values[window] for name, values in cf.feedback.items()}
-    kept = np.flatnonzero(_mask(cf, columns, filters, "feedback"))
-    return {name: values.take(kept) for name, values in columns.items()}
+    return _kept(columns, _mask(cf, columns, filters, "feedback"))
 
 
 def filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters,
              table: str) -> dict[str, np.ndarray]:
     """The rows of `columns` (of fact `table`: "deals", "customers") within the filters."""
-    kept = np.flatnonzero(_mask(cf, columns, filters, table))
+    return _kept(columns, _mask(cf, columns, filters, table))
+
+
+def _kept(columns: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows of `columns` where `mask` holds; the columns themselves when it holds everywhere (the company's
+    view keeps every deal and customer, and copying them was about 8 ms of its 57)."""
+    if mask.all():
+        return dict(columns)
+    kept = np.flatnonzero(mask)
     return {name: values.take(kept) for name, values in columns.items()}
 
 

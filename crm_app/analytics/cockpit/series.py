@@ -29,21 +29,32 @@ def monthly_orders(cf: CockpitFacts, filters: CockpitFilters, end: date, months:
     first = last_month(end) - months + 1
     orders = within(orders if orders is not None else filtered_orders(cf, filters, month_start(first), end,
                                                                         ORDER_FIELDS), month_start(first), end)
-    index = orders["month"] - first
-    revenue = np.bincount(index, weights=orders["amount"], minlength=months)
-    count = np.bincount(index, minlength=months)
+    # The orders are in time order, so each month is one run of rows: its bounds by binary search, its sums per
+    # run (bincounts over the two years' orders took 8.6 ms of a company view, the runs 2.0 ms).
+    bounds = np.searchsorted(orders["month"], np.arange(first, first + months + 1))
+    count = np.diff(bounds)
+    revenue = _run_sums(orders["amount"], bounds)
     if filters.channel is None and filters.category is None:
         # Region, segment and rep belong to the customer, so "first order of the month" needs no re-ranking.
         keep = orders["first_in_month"]
     else:
         keep = ~pd.Series(orders["customer"] * 100_000 + orders["month"]).duplicated().to_numpy()
-    active = np.bincount(index[keep], minlength=months)
-    new = np.bincount(index[keep & (orders["first_month"] == orders["month"])], minlength=months)
+    active = _run_sums(keep, bounds, np.int64)
+    new = _run_sums(keep & (orders["first_month"] == orders["month"]), bounds, np.int64)
     aov = np.divide(revenue, count, out=np.full(months, np.nan), where=count > 0)
     return pd.DataFrame(
         {"revenue": revenue, "orders": count, "aov": aov, "active": active, "new": new, "returning": active - new},
         index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
     )
+
+
+def _run_sums(values: np.ndarray, bounds: np.ndarray, dtype=None) -> np.ndarray:
+    """The sum of values[bounds[k]:bounds[k + 1]] for each k (0 for an empty run)."""
+    sums = np.zeros(bounds.size - 1, dtype=dtype or values.dtype)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if filled.size:
+        sums[filled] = np.add.reduceat(values[:bounds[-1]], bounds[:-1][filled], dtype=dtype)
+    return sums
 
 
 def revenue_by(cf: CockpitFacts, filters: CockpitFilters, by: str, start: date, end: date,

@@ -14,12 +14,13 @@ accident (tests/unit/test_catalogue.py).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
 from babel.core import negotiate_locale
+from babel.lists import format_list
 from babel.messages.pofile import read_po
 
 ENGLISH = "en"
@@ -132,6 +133,12 @@ def gettext(msgid: str, language: str | None = None, **values: object) -> str:
     """The message in `language` (default: the acting user's), with `{name}` placeholders filled from `values`."""
     text = translations(msgid)[supported(language) or _language.get()]
     return text.format(**values) if values else text
+
+
+def listed(items: Iterable[str], language: str | None = None) -> str:
+    """Items joined as a sentence lists them in `language` (default: the acting user's), by Babel's CLDR
+    patterns: "a, b, and c"; "a、b和c"."""
+    return format_list(list(items), locale=supported(language) or _language.get())
 
 
 def ngettext(singular: str, plural: str, count: int, language: str | None = None, **values: object) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, or_, select
 
+from crm_app.counts import count_of
+from crm_app.i18n import listed
 from crm_app.data.mentions import PHONE_SEPARATORS, REDACTED, Person, redact, redact_json
 from crm_app.data.models import (
     Activity, AuditLog, Customer, Deal, Feedback, FeedbackNote, IdempotentRequest, LoggedActivity, MailMessage,
@@ -53,6 +55,14 @@ FREE_TEXT: dict[type[SQLModel], tuple[str, tuple[str, ...]]] = {
     IdempotentRequest: ("api_replies", ("body",)),
 }
 _JSON_COLUMNS = {"old_values", "new_values", "summary", "filters"}
+# Each kind of record the erase counts, as people read it: (one, many).
+ERASED_KINDS: dict[str, tuple[str, str]] = {
+    "feedback_answers": ("feedback answer", "feedback answers"), "feedback_notes": ("feedback note", "feedback notes"),
+    "deals": ("deal", "deals"), "tasks": ("task", "tasks"),
+    "logged_activities": ("logged activity", "logged activities"), "audit_entries": ("audit entry", "audit entries"),
+    "model_results": ("model result", "model results"), "webhook_events": ("webhook event", "webhook events"),
+    "emails": ("email", "emails"), "saved_views": ("saved view", "saved views"), "api_replies": ("API reply", "API replies"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,8 @@ class Erasure:
     counts: dict[str, int]
 
     def describe(self) -> str:
-        return ", ".join(f"{count:,} {kind.replace('_', ' ')}" for kind, count in self.counts.items())
+        """"3 feedback answers, 1 deal, ..." in the acting user's language."""
+        return listed(count_of(count, *ERASED_KINDS[kind]) for kind, count in self.counts.items())
 
 
 def person_of(session: Session, customer: Customer, feedback: list[Feedback]) -> Person:

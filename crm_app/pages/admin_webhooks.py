@@ -4,6 +4,7 @@ import reflex as rx
 
 from crm_app.components.translated import t
 from crm_app import routes
+from crm_app.i18n import in_context
 from crm_app.components.empty_state import empty_state
 from crm_app.components.forms import field_error, text_field
 from crm_app.components.responsive import table_region
@@ -154,7 +155,7 @@ def _delivery_log() -> rx.Component:
             table_region(
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                        t("Created"), t("Event"), t("Endpoint"), t("Status"), t("Attempts"), t("Last response"), t("Delivered / next"),
+                        t("Created"), t(in_context("Webhook delivery", "Event")), t("Endpoint"), t("Status"), t("Attempts"), t("Last response"), t("Delivered / next"),
                         "")])),
                     rx.table.body(rx.foreach(AdminWebhooksState.deliveries, _delivery_row)),
                     width="100%",

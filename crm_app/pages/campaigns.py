@@ -7,7 +7,7 @@ from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.components.forms import field_error, select_field, text_field
 from crm_app.components.plot_card import plot_card
-from crm_app.components.record_page import fact, rows_table
+from crm_app.components.record_page import fact
 from crm_app.components.responsive import table_region
 from crm_app.components.shell import staff_page
 from crm_app.analytics import rfm

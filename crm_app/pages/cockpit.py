@@ -5,6 +5,7 @@ import reflex as rx
 
 from crm_app.components.translated import t
 from crm_app import routes
+from crm_app.i18n import in_context
 from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
 from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
@@ -187,7 +188,7 @@ def _system_panels() -> rx.Component:
             rx.grid(rx.foreach(CockpitState.slo_cards, _slo_card), columns=rx.breakpoints(initial="1", sm="2", lg="4"),
                     spacing="3", width="100%"),
             _rows_table(t("Slowest and busiest calls"),
-                        [("kind", t("Kind")), ("name", t("Event or route")), ("count", t("Calls")), ("p50", "p50"),
+                        [("kind", t("Kind")), ("name", t("Event or route")), ("count", t(in_context("Performance", "Calls"))), ("p50", "p50"),
                          ("p95", "p95"), ("p99", "p99"), ("errors", t("Errors"))],
                         CockpitState.latency_rows, "latency-table"),
             rx.heading(t("Usage"), size="4", as_="h2"),

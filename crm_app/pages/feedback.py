@@ -4,11 +4,12 @@ import reflex as rx
 
 from crm_app.components.translated import t
 from crm_app import routes
+from crm_app.i18n import in_context
 from crm_app.components.forms import field_error
 from crm_app.components.shell import page_title
 from crm_app.states.feedback_form import FeedbackFormState
 
-CSAT_LABELS = [t("Very unsatisfied"), t("Unsatisfied"), t("Neutral"), t("Satisfied"), t("Very satisfied")]
+CSAT_LABELS = [t("Very unsatisfied"), t("Unsatisfied"), t(in_context("Satisfaction", "Neutral")), t("Satisfied"), t("Very satisfied")]
 
 
 def _choice(name: str, value: str, label: str) -> rx.Component:

@@ -125,7 +125,7 @@ class DealState(rx.State):
             self.errors = {refusal.field: str(refusal)}
             return None
         await self._reload(self.deal_id)
-        return rx.toast.success(i18n.gettext("Moved to {value}.", value=move.to_stage.value))
+        return rx.toast.success(i18n.gettext("Moved to {value}.", value=label(move.to_stage.value)))
 
     @staff_event(Role.admin)
     async def reassign(self, owner_id: str) -> Any:

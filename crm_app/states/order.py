@@ -128,4 +128,5 @@ class OrderState(rx.State):
             self.close_error = str(refusal)
             return None
         self._show(self.order_id)
-        return rx.toast.success(i18n.gettext("Order {status}.", status=status))
+        return rx.toast.success(i18n.gettext("Order #{target} is now {status}.", target=self.order_id,
+                                                      status=label(status)))

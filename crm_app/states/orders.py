@@ -113,4 +113,4 @@ class OrdersState(SavedViews, UrlFilters, rx.State):
         with write_session() as session:
             orders.set_order_status(session=session, actor=current_actor(), order_id=target,
                                     status=OrderStatus(status))
-        return [OrdersState.load, rx.toast.success(i18n.gettext("Order #{target} is now {status}.", target=target, status=status))]
+        return [OrdersState.load, rx.toast.success(i18n.gettext("Order #{target} is now {status}.", target=target, status=label(status)))]

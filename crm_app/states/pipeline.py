@@ -17,6 +17,7 @@ from crm_app.data.repositories.users import staff_directory
 from crm_app.domain import DealStage, deal_is_overdue
 from crm_app.due_times import local_today
 from crm_app.formatting import day, money, number
+from crm_app.labels import label
 from crm_app.states.auth import current_actor, staff_event
 from crm_app.states.forms import ANY, as_id, parse_form
 from crm_app.states.saved_views import SavedViews
@@ -178,7 +179,7 @@ class PipelineState(SavedViews, UrlFilters, rx.State):
         if move.to_stage == DealStage.won:
             self.won_deal_title = move.title
             self.won_order_link = f"{routes.ORDER_NEW}?{urlencode({'customer': move.customer_id, 'deal': move.deal_id})}"
-        return rx.toast.success(i18n.gettext("“{title}” moved to {value}.", title=move.title, value=move.to_stage.value))
+        return rx.toast.success(i18n.gettext("“{title}” moved to {value}.", title=move.title, value=label(move.to_stage.value)))
 
     def _move_or_ask_why(self, deal_id: Any, stage: Any) -> Any:
         if stage == DealStage.lost.value:

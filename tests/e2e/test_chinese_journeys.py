@@ -105,6 +105,7 @@ def test_a_customer_answers_the_survey_in_chinese(new_context, app_url, e2e_data
     open_page(page, f"{app_url}/feedback")
     expect(page.get_by_role("heading", name="告诉我们您的感受")).to_be_visible()
     expect(page.get_by_text("您向朋友或同事推荐我们的可能性有多大？")).to_be_visible()
+    expect(page.locator("label[for=csat-3]")).to_contain_text("一般")  # the middle of the scale, not a sentiment
     page.locator("label[for=csat-5]").click()
     page.locator("label[for=nps-9]").click()
     page.get_by_role("button", name="提交我的答复").click()
@@ -120,7 +121,7 @@ def test_a_marketer_counts_a_campaign_audience_in_chinese(new_context, app_url, 
     held = round(0.2 * len(reachable))
     page = _chinese_page(new_context)
     _sign_in(page, app_url, "marketer@example.com", "demo-marketer-2026")
-    expect(page.get_by_test_id("signed-in-role")).to_have_text("市场专员")
+    expect(page.get_by_test_id("signed-in-role")).to_have_text("营销人员")
     page.get_by_test_id("nav-campaigns").click()
     expect(page).to_have_url(path_is(app_url, "/campaigns"))
     expect(page.get_by_role("heading", name="营销活动", exact=True)).to_be_visible()

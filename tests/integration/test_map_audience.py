@@ -115,7 +115,7 @@ def test_a_chinese_marketer_reads_the_map_audiences_refusals_and_note_in_chinese
     mia = replace(fitted["marketer"], language="zh_CN")
     page = page_state(MapAudienceState)
     run_as(mia, page, "make_audience", {"map_target": NEW_CAMPAIGN})
-    assert page.errors == {"form": "请先在地图上选择客户（框选或套索）。"}
+    assert page.errors == {"form": "请先在分布图上选择客户（框选或套索）。"}
     page._customer_ids = [1, 2, 12]
     run_as(mia, page, "make_audience", {"map_target": "first"})
     assert page.errors == {"map_target": "请选择一个营销活动。"}

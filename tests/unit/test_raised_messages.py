@@ -18,6 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from crm_app import i18n
+from crm_app.data.erasing import ERASED_KINDS, Erasure
 from crm_app.data.passwords import WeakPassword, check_new_password
 from crm_app.data.repositories.tasks import TaskDraft
 from crm_app.data.validation import field_errors
@@ -160,3 +161,13 @@ def test_a_guessable_password_is_refused_with_zxcvbn_advice_in_chinese():
     with i18n.speaking(i18n.CHINESE), pytest.raises(WeakPassword) as refused:
         check_new_password("password123456")
     assert str(refused.value) == "这与一个常用密码相似。 请再加一两个单词，不常见的单词更好。"
+
+
+def test_what_an_erase_changed_is_counted_in_the_readers_language():
+    erasure = Erasure(counts={kind: number for number, kind in enumerate(ERASED_KINDS)})
+    assert erasure.describe() == (
+        "0 feedback answers, 1 feedback note, 2 deals, 3 tasks, 4 logged activities, 5 audit entries, 6 model results, "
+        "7 webhook events, 8 emails, 9 saved views, and 10 API replies")
+    with i18n.speaking(i18n.CHINESE):
+        assert erasure.describe() == ("0 条反馈答复、1 条反馈备注、2 笔商机、3 项任务、4 条活动记录、5 条审计记录、6 个模型结果、"
+                                      "7 个 Webhook 事件、8 封邮件、9 个已保存视图和10 条 API 答复")

@@ -70,6 +70,11 @@ def customer_matches(session: Session, term: str, *, matches: int = 0) -> sa.Col
     return (Customer.id + 0 if matches >= WALK_IN_ORDER_FROM else Customer.id).in_(matching_ids)
 
 
+def rebuild_sqlite_index(connection: sa.Connection) -> None:
+    """Index every customer row anew (a bulk load that ran without the index's triggers)."""
+    connection.exec_driver_sql(f"INSERT INTO {SQLITE_INDEX} ({SQLITE_INDEX}) VALUES ('rebuild')")
+
+
 def drop_deleted_terms(session: Session) -> None:
     """Merge SQLite's search index into one segment: a changed or deleted row's old trigrams are only marked deleted
     until a merge, and a privacy erase must leave none of them. PostgreSQL's indexes are rebuilt by VACUUM FULL."""

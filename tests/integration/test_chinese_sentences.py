@@ -61,7 +61,7 @@ def test_bulk_summaries_and_times_in_chinese_and_english():
     assert customer_bulk.describe(result, i18n.N_("reassigned")) == (
         "2 customers reassigned (1 customer already had that owner)")
     with i18n.speaking("zh_CN"):
-        assert customer_bulk.describe(result, i18n.N_("reassigned")) == "2 位客户已重新分配（1 位客户原本就是该负责人）"
+        assert customer_bulk.describe(result, i18n.N_("reassigned")) == "2 位客户已重新分配（1 位客户原本就归属该负责人）"
         assert time_in_stage(timedelta(days=3, hours=4)) == "3 天 4 小时"
         assert time_in_stage(timedelta(minutes=12)) == "12 分钟"
     assert time_in_stage(timedelta(hours=5, minutes=20)) == "5 h 20 min"

@@ -180,9 +180,9 @@ def test_no_text_column_holds_her_name_email_or_phone_in_any_format(engine, zeld
         assert session.exec(select(LoggedActivity.body)).one() == "Ada says [erased]\nis on [erased]"
     # Her customer row, 4 tasks and their 4 audit rows, Ada's task and its audit row, the call logged on Ada and its
     # audit row, Bob's deal, answer and note, the call's audit row, the 3 model results.
-    assert output == (f"Customer {zelda['zelda']} erased: 1 feedback answers, 1 feedback notes, 1 deals, 5 tasks, "
-                      "1 logged activities, 9 audit entries, 3 model results, 0 webhook events, 0 emails, 0 saved views, "
-                      "0 api replies.\n")
+    assert output == (f"Customer {zelda['zelda']} erased: 1 feedback answer, 1 feedback note, 1 deal, 5 tasks, "
+                      "1 logged activity, 9 audit entries, 3 model results, 0 webhook events, 0 emails, 0 saved views, "
+                      "and 0 API replies.\n")
 
 
 def test_no_byte_of_the_sqlite_files_holds_her(sqlite_engine, monkeypatch):

@@ -129,7 +129,7 @@ def _bulk_insert(connection: Connection, table: sa.Table, frame: pd.DataFrame) -
 
     With a positional driver (SQLite's) the rows go to it as tuples, each column converted by its type's own bind
     processor in one pass and a column the frame leaves out given its scalar default, instead of a dict per row
-    whose every value SQLAlchemy looks up and converts (about half of a large load's time)."""
+    whose every value SQLAlchemy looks up and converts (200,000 orders: 12.5 -> 11.6 s; benchmarks/seed.py)."""
     insert = table.insert().compile(dialect=connection.dialect, column_keys=[column.key for column in table.c])
     direct = insert.positional and not any(column.default is not None and not column.default.is_scalar
                                            for column in table.c if column.key not in frame.columns)

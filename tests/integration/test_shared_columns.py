@@ -217,9 +217,8 @@ def test_a_damaged_or_partial_file_is_ignored_and_rebuilt(engine, monkeypatch, d
     assert_same_facts(shared_columns.read(shared_columns.newest(_folder(engine)))[0], written)
 
 
+@pytest.mark.parametrize("empty_database", ["sqlite"], indirect=True)  # a SQLite file deleted and made again
 def test_a_file_made_from_another_database_at_the_same_place_is_not_used(engine, monkeypatch):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite file deleted and made again under the same name")
     seed_demo_company(engine=engine, customers=40, orders=200, as_of=date(2026, 6, 30))
     _facts(engine)
     database = Path(engine.url.database)

@@ -24,9 +24,10 @@ router = APIRouter(include_in_schema=False)
 INVALID = i18n.N_("This unsubscribe link is not valid. Use the link in the email as it is, or reply to the email.")
 
 
-def _page(language: str, title: str, body: str, status: int = 200) -> HTMLResponse:
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     company = escape(get_settings().company_name)
-    html = (f'<!doctype html><html lang="{i18n.html_lang(language)}"><head><meta charset="utf-8"><meta name="viewport" '
+    lang = i18n.html_lang(i18n.current_language())
+    html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{escape(title)} · {company}</title>'
             f'<meta name="robots" content="noindex"></head><body style="font-family:system-ui,sans-serif;'
             f'max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>{escape(title)}</h1>{body}</body></html>')
@@ -35,23 +36,21 @@ def _page(language: str, title: str, body: str, status: int = 200) -> HTMLRespon
                                                             "Referrer-Policy": "no-referrer"})
 
 
-def _invalid(language: str) -> HTMLResponse:
-    return _page(language, i18n.gettext("Unsubscribe", language),
-                 f"<p>{escape(i18n.gettext(INVALID, language))}</p>", status=400)
+def _invalid() -> HTMLResponse:
+    return _page(i18n.gettext("Unsubscribe"), f"<p>{escape(i18n.gettext(INVALID))}</p>", status=400)
 
 
 @router.get(consent.UNSUBSCRIBE_PATH)
 async def get_unsubscribe(request: Request) -> HTMLResponse:
-    language = i18n.request_language(request.headers)
-    token = request.query_params.get("t", "")
-    if consent.customer_of_token(token) is None:
-        return _invalid(language)
-    question = i18n.gettext("Stop marketing emails from {company}?", language, company=get_settings().company_name)
-    action = f"{consent.UNSUBSCRIBE_PATH}?t={escape(token)}"
-    unsubscribe = escape(i18n.gettext("Unsubscribe", language))
-    return _page(language, i18n.gettext("Unsubscribe", language),
-                 f'<p>{escape(question)}</p><form method="post" action="{action}"><button type="submit">'
-                 f'{unsubscribe}</button></form>')
+    with i18n.speaking(i18n.request_language(request.headers)):
+        token = request.query_params.get("t", "")
+        if consent.customer_of_token(token) is None:
+            return _invalid()
+        question = i18n.gettext("Stop marketing emails from {company}?", company=get_settings().company_name)
+        action = f"{consent.UNSUBSCRIBE_PATH}?t={escape(token)}"
+        title = i18n.gettext("Unsubscribe")
+        return _page(title, f'<p>{escape(question)}</p><form method="post" action="{action}"><button '
+                            f'type="submit">{escape(title)}</button></form>')
 
 
 def _withdraw(customer_id: int) -> None:
@@ -62,11 +61,11 @@ def _withdraw(customer_id: int) -> None:
 @router.post(consent.UNSUBSCRIBE_PATH)
 async def post_unsubscribe(request: Request) -> HTMLResponse:
     """The button's, or the mail client's one-click, unsubscribe: the same answer however often it comes."""
-    language = i18n.request_language(request.headers)
-    customer_id = consent.customer_of_token(request.query_params.get("t", ""))
-    if customer_id is None:
-        return _invalid(language)
-    await asyncio.to_thread(_withdraw, customer_id)
-    done = i18n.gettext("You will receive no more marketing emails from {company}.", language,
-                        company=get_settings().company_name)
-    return _page(language, i18n.gettext("You are unsubscribed", language), f"<p>{escape(done)}</p>")
+    with i18n.speaking(i18n.request_language(request.headers)):
+        customer_id = consent.customer_of_token(request.query_params.get("t", ""))
+        if customer_id is None:
+            return _invalid()
+        await asyncio.to_thread(_withdraw, customer_id)
+        done = i18n.gettext("You will receive no more marketing emails from {company}.",
+                            company=get_settings().company_name)
+        return _page(i18n.gettext("You are unsubscribed"), f"<p>{escape(done)}</p>")

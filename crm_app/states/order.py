@@ -129,4 +129,4 @@ class OrderState(rx.State):
             return None
         self._show(self.order_id)
         return rx.toast.success(i18n.gettext("Order #{target} is now {status}.", target=self.order_id,
-                                                      status=label(status)))
+                                             status=label(status)))

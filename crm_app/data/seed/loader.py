@@ -130,7 +130,8 @@ def _bulk_insert(connection: Connection, table: sa.Table, frame: pd.DataFrame) -
     With a positional driver (SQLite's) the rows go to it as tuples, each column converted by its type's own bind
     processor in one pass and a column the frame leaves out given its scalar default, instead of a dict per row
     whose every value SQLAlchemy looks up and converts (200,000 orders: 12.5 -> 11.6 s; benchmarks/seed.py)."""
-    insert = table.insert().compile(dialect=connection.dialect, column_keys=[column.key for column in table.c])
+    statement = table.insert()
+    insert = statement.compile(dialect=connection.dialect, column_keys=[column.key for column in table.c])
     direct = insert.positional and not any(column.default is not None and not column.default.is_scalar
                                            for column in table.c if column.key not in frame.columns)
     for start in range(0, len(frame), _ROWS_PER_INSERT):
@@ -138,7 +139,7 @@ def _bulk_insert(connection: Connection, table: sa.Table, frame: pd.DataFrame) -
         if direct:
             connection.exec_driver_sql(insert.string, list(zip(*_bound_columns(insert, table, part))))
         else:
-            connection.execute(table.insert(), list(_records(part)))
+            connection.execute(statement, list(_records(part)))
 
 
 def _bound_columns(insert: sa.sql.compiler.SQLCompiler, table: sa.Table, frame: pd.DataFrame) -> list[list]:

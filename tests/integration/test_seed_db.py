@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import nullcontext
 from datetime import UTC
 
@@ -119,3 +120,35 @@ def test_on_sqlite_the_load_leaves_what_rows_written_one_by_one_would(tmp_path, 
     assert len(stored["sales_order"]) == 2_000
     assert counters[0][0] > counters[0][1] > 2_000 and counters[0][2] == 0
     assert len(found) > 0 and integrity == [("ok",)]
+
+
+def test_on_sqlite_the_load_gives_the_file_its_write_ahead_log_and_the_connection_its_settings_back(tmp_path):
+    path = tmp_path / "seeded.db"
+    migrate(f"sqlite:///{path}")
+    engine = engine_for(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        driver = connection.connection.dbapi_connection
+        before = [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store")]
+
+    seed_demo_company(engine=engine, **SIZES)
+
+    with engine.connect() as connection:  # the pool's one connection, the load's own
+        driver = connection.connection.dbapi_connection
+        assert [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store")] == before
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_on_sqlite_a_load_beside_another_open_connection_goes_through_the_write_ahead_log(tmp_path):
+    path = tmp_path / "shared.db"
+    migrate(f"sqlite:///{path}")
+    engine = engine_for(f"sqlite:///{path}")
+    engine.connect().close()  # the app's first connection puts the file in WAL mode
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT count(*) FROM customer").fetchone() == (0,)
+
+    summary = seed_demo_company(engine=engine, **SIZES)
+
+    assert _row_counts(engine) == summary.rows
+    assert reader.execute("SELECT count(*) FROM customer").fetchone() == (300,)
+    assert (tmp_path / "shared.db-wal").stat().st_size > 0  # a rollback journal would have left no WAL file
+    reader.close()

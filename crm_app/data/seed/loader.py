@@ -9,6 +9,7 @@ once, to the values the triggers would have reached row by row (benchmarks/seed.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ def seed_demo_company(
     with engine.connect() as connection:
         connection.info["write"] = True  # db.py's hook: take SQLite's write lock before checking emptiness
         try:
-            with connection.begin(), _large_sqlite_page_cache(connection):
+            with _sqlite_bulk_load(connection), connection.begin():
                 _refuse_unless_empty(connection)
                 company = generate_demo_company(seed=seed, customers=customers, orders=orders, as_of=as_of)
                 generated = time.perf_counter()
@@ -54,20 +55,38 @@ def seed_demo_company(
 
 
 @contextmanager
-def _large_sqlite_page_cache(connection: Connection) -> Iterator[None]:
-    """A 256 MiB page cache for the load, so SQLite keeps index pages in memory instead of spilling them to the WAL.
+def _sqlite_bulk_load(connection: Connection) -> Iterator[None]:
+    """SQLite's settings for one large load, outside its transaction; each is given back afterwards.
 
-    The pooled connection gets its own cache size back afterwards.
+    - A rollback journal instead of the write-ahead log, when no other connection has the file open: into an
+      empty database the journal holds next to nothing, and each page is written once, in place, where the WAL
+      writes it again every time the cache spills it and then once more into the file when it is checkpointed
+      (10 million orders: 24 GB written for a 5 GB file). The load is just as atomic; an interrupted one is
+      rolled back when the file is next opened.
+    - A 256 MiB page cache, and the index builds' sorts in memory instead of temporary files.
     """
     if connection.dialect.name != "sqlite":
         yield
         return
-    previous = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
-    connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    driver = connection.connection.dbapi_connection  # through SQLAlchemy a PRAGMA would begin a transaction first
+    saved = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store")}
+    driver.execute("PRAGMA cache_size=-262144")
+    driver.execute("PRAGMA temp_store=MEMORY")
+    busy_timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    driver.execute("PRAGMA busy_timeout=0")  # no waiting: a connection open elsewhere keeps the WAL
+    try:
+        journal = driver.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+    except sqlite3.OperationalError:
+        journal = None
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={previous}")
+        if journal is not None:
+            driver.execute("PRAGMA journal_mode=WAL")
+        for name, value in saved.items():
+            driver.execute(f"PRAGMA {name}={int(value)}")
 
 
 def _refuse_unless_empty(connection: Connection) -> None:

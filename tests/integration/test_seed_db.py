@@ -131,13 +131,13 @@ def test_on_sqlite_the_load_gives_the_file_its_write_ahead_log_and_the_connectio
     engine = engine_for(f"sqlite:///{path}")
     with engine.connect() as connection:
         driver = connection.connection.dbapi_connection
-        before = [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store")]
+        before = [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "threads")]
 
     seed_demo_company(engine=engine, **SIZES)
 
     with engine.connect() as connection:  # the pool's one connection, the load's own
         driver = connection.connection.dbapi_connection
-        assert [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store")] == before
+        assert [driver.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "temp_store", "threads")] == before
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 

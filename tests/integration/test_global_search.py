@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from crm_app.data.models import Customer, Deal, Order, User
 from crm_app.data.repositories.global_search import search_everything
 from crm_app.data.repositories.users import actor_of
+from crm_app.data.search import CUSTOMERS, DEALS, newest_matches
 from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from tests.conftest import add_staff
 
@@ -57,10 +59,10 @@ def _labels(found) -> list[str]:
 
 def test_a_rep_finds_only_their_own_customers_and_deals(book):
     found = _find(book, "rep", "VEGA")
-    # By name, company or email, alphabetically; the other rep's "Vega Rivals" is not theirs.
-    assert _labels(found.customers) == ["Lyra", "Mira", "Vega Tools"]
+    # By name, company or email, newest first; the other rep's "Vega Rivals" is not theirs.
+    assert _labels(found.customers) == ["Mira", "Lyra", "Vega Tools"]
     assert [item.detail for item in found.customers] == [
-        "Altair & Vega · lyra@example.com", "mira@vega.example", "Vega Holdings · buy@vega.example"]
+        "mira@vega.example", "Altair & Vega · lyra@example.com", "Vega Holdings · buy@vega.example"]
     assert [(item.id, item.label, item.detail) for item in found.deals] == [
         (book["ids"]["deal"], "Vega renewal", "Qualified · Deneb")]
     assert found.orders == [] and found.people == []
@@ -68,7 +70,7 @@ def test_a_rep_finds_only_their_own_customers_and_deals(book):
 
 def test_an_executive_finds_every_customer_and_deal(book):
     found = _find(book, "exec", "vega")
-    assert _labels(found.customers) == ["Lyra", "Mira", "Vega Rivals", "Vega Tools"]
+    assert _labels(found.customers) == ["Vega Rivals", "Mira", "Lyra", "Vega Tools"]
     # Newest first (by when added, not when last changed).
     assert _labels(found.deals) == ["Vega expansion", "Vega renewal"]
 
@@ -92,7 +94,7 @@ def test_people_are_active_staff_by_name_or_email(book):
 
 
 def test_each_kind_is_limited(book):
-    assert _labels(_find(book, "exec", "vega", limit=2).customers) == ["Lyra", "Mira"]
+    assert _labels(_find(book, "exec", "vega", limit=2).customers) == ["Vega Rivals", "Mira"]
 
 
 def test_odd_input_finds_nothing(book):
@@ -102,6 +104,26 @@ def test_odd_input_finds_nothing(book):
 
 
 def test_control_characters_are_dropped_before_searching(book):
-    assert _labels(_find(book, "rep", "ve\x00ga").customers) == ["Lyra", "Mira", "Vega Tools"]
+    assert _labels(_find(book, "rep", "ve\x00ga").customers) == ["Mira", "Lyra", "Vega Tools"]
     assert _labels(_find(book, "rep", "ve\x00ga").deals) == ["Vega renewal"]
     assert _labels(_find(book, "rep", "\ud800veg\x1fa").deals) == ["Vega renewal"]
+
+
+def test_a_renamed_or_deleted_deal_is_found_as_it_is_now(book):
+    session, ids = book["session"], book["ids"]
+    session.get(Deal, ids["deal"]).title = "Orion upgrade"
+    session.delete(session.get(Deal, ids["their_deal"]))
+    session.commit()
+
+    assert _labels(_find(book, "exec", "orion").deals) == ["Orion upgrade"]
+    assert _find(book, "exec", "vega").deals == []
+
+
+@pytest.mark.parametrize("empty_database", ["sqlite"], indirect=True)  # PostgreSQL's planner picks its indexes itself
+def test_on_sqlite_customers_and_deals_are_read_from_their_search_index_newest_first(book):
+    session = book["session"]
+    for index, model in ((CUSTOMERS, Customer), (DEALS, Deal)):
+        statement = newest_matches(session, select(model.id), index, "vega").limit(5)
+        compiled = statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(row[-1] for row in session.exec(sa.text(f"EXPLAIN QUERY PLAN {compiled}")).all())
+        assert f"SCAN {index.sqlite_index} VIRTUAL TABLE" in plan and "B-TREE" not in plan, plan  # no sort

@@ -16,7 +16,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Order, User
 from crm_app.data.security import verify_password
-from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, loader, seed_demo_company
+from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, generator, loader, seed_demo_company
 from tests.conftest import migrate
 
 SIZES = dict(seed=3, customers=300, orders=2_000)
@@ -98,6 +98,8 @@ def _what_a_load_leaves(url: str) -> tuple:
                                                   "FROM sqlite_master").all()),
                 connection.exec_driver_sql("SELECT rowid FROM customer_search WHERE customer_search MATCH '\"son\"' "
                                            "ORDER BY rowid").all(),
+                connection.exec_driver_sql("SELECT rowid FROM deal_search WHERE deal_search MATCH '\"renewal\"' "
+                                           "ORDER BY rowid").all(),
                 connection.exec_driver_sql("PRAGMA integrity_check").all())
 
 
@@ -108,7 +110,7 @@ def _insert_through_sqlalchemy(connection, table, frame) -> None:
 def test_on_sqlite_the_load_leaves_what_rows_written_one_by_one_would(tmp_path, monkeypatch):
     """Indexes and triggers dropped for the load and made again after it, rows bound by the driver as tuples: the
     same rows as SQLAlchemy binds one dict at a time, the same schema, the same write counters as the per-row
-    triggers reach, every customer in the search index."""
+    triggers reach, every customer and deal in the search indexes."""
     bulk, row_by_row = (f"sqlite:///{tmp_path / name}.db" for name in ("bulk", "row_by_row"))
     for url in (bulk, row_by_row):
         migrate(url)
@@ -119,10 +121,10 @@ def test_on_sqlite_the_load_leaves_what_rows_written_one_by_one_would(tmp_path, 
 
     left = _what_a_load_leaves(bulk)
     assert left == _what_a_load_leaves(row_by_row)
-    stored, counters, schema, found, integrity = left
+    stored, counters, schema, found, deals_found, integrity = left
     assert len(stored["sales_order"]) == 2_000
     assert counters[0][0] > counters[0][1] > 2_000 and counters[0][2] == 0
-    assert len(found) > 0 and integrity == [("ok",)]
+    assert len(found) > 0 and len(deals_found) > 0 and integrity == [("ok",)]
 
 
 def test_on_sqlite_the_load_gives_the_file_its_write_ahead_log_and_the_connection_its_settings_back(tmp_path):
@@ -166,3 +168,13 @@ def test_aware_datetimes_are_written_as_sqlite_stores_them_and_any_other_writing
     truncated = sqlite.DATETIME(truncate_microseconds=True).bind_processor(dialect)
     assert loader._sqlite_datetime_text(shanghai, truncated) is None  # 17:15:00 local, no microseconds: differs
     assert loader._sqlite_datetime_text(pd.Series([1, 2]), utc_datetime) is None
+
+
+def test_a_failure_while_drawing_leaves_nothing_behind(engine, monkeypatch):
+    def no_deals(*_):  # drawn after the customers, orders and lines went in
+        raise ValueError("no deals today")
+    monkeypatch.setattr(generator, "_deals", no_deals)
+
+    with pytest.raises(ValueError, match="no deals today"):
+        seed_demo_company(engine=engine, **SIZES)
+    assert set(_row_counts(engine).values()) == {0}

@@ -1,7 +1,8 @@
 """Search everything (the header's box): customers, deals, orders and people the actor may see, a few of each.
 
 Visibility is the lists' own: a sales rep finds the customers they own, the deals they own and the orders of
-their customers; executives and admins find every one. People are the staff directory (active users), which
+their customers; executives and admins find every one. Customers and deals come newest first, read from their
+search index in that order so a search stops at the few it shows, however many match (crm_app/data/search.py). People are the staff directory (active users), which
 every staff member may read. Customers are found through the customer search index (crm_app/data/search.py);
 orders by their number (the id, "#" optional) or their external reference.
 """
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from crm_app.data.models import Customer, Deal, Order, User
 from crm_app.data.permissions import Actor
-from crm_app.data.search import contains_pattern, customer_matches
+from crm_app.data.search import CUSTOMERS, DEALS, contains_pattern, newest_matches
 from crm_app.data.validation import search_term
 
 MATCHES_PER_KIND = 5
@@ -59,22 +60,19 @@ def order_number(term: str) -> int | None:
 
 
 def _customers(session: Session, actor: Actor, term: str, limit: int) -> list[Found]:
-    statement = select(Customer.id, Customer.name, Customer.company, Customer.email).where(
-        customer_matches(session, term))
+    statement = select(Customer.id, Customer.name, Customer.company, Customer.email)
     if not actor.reads_everything:
         statement = statement.where(Customer.owner_id == actor.id)
-    rows = session.exec(statement.order_by(Customer.name, Customer.id).limit(limit)).all()
+    rows = session.exec(newest_matches(session, statement, CUSTOMERS, term).limit(limit)).all()
     return [Found(id=cid, label=name, detail=" · ".join(part for part in (company, email) if part))
             for cid, name, company, email in rows]
 
 
 def _deals(session: Session, actor: Actor, term: str, limit: int) -> list[Found]:
-    statement = (select(Deal.id, Deal.title, Deal.stage, Customer.name)
-                 .join(Customer, Customer.id == Deal.customer_id)
-                 .where(sa.func.lower(Deal.title).like(contains_pattern(term), escape="\\")))
+    statement = select(Deal.id, Deal.title, Deal.stage, Customer.name).join(Customer, Customer.id == Deal.customer_id)
     if not actor.reads_everything:
         statement = statement.where(Deal.owner_id == actor.id)
-    rows = session.exec(statement.order_by(Deal.id.desc()).limit(limit)).all()
+    rows = session.exec(newest_matches(session, statement, DEALS, term).limit(limit)).all()
     return [Found(id=did, label=title, detail=f"{stage} · {customer}") for did, title, stage, customer in rows]
 
 
@@ -105,7 +103,7 @@ def _people(session: Session, term: str, limit: int) -> list[Found]:
 
 
 def search_everything(*, session: Session, actor: Actor, text: object, limit: int = MATCHES_PER_KIND) -> SearchResults:
-    """Up to `limit` customers (by name), deals (newest first), orders and people matching `text`, of those
+    """Up to `limit` customers and deals (newest first), orders and people (by name) matching `text`, of those
     the actor may see. `text` is anything a client sent: it is cleaned (validation.search_term); nothing usable,
     or a single character other than an order number, finds nothing."""
     term = search_term(text, limit=LONGEST_TERM)

@@ -1,7 +1,7 @@
 """The demo company's generator: three years of a fictional IT-supplies business as DataFrames, from the market
 parameters (crm_app/data/seed/market.py).
 
-`generate_demo_company` is pure (seed and as_of in, DataFrames out), so its determinism and invariants are tested
+`generate_demo_company` (or `demo_company_parts`, one table at a time) is pure (seed and as_of in, DataFrames out), so its determinism and invariants are tested
 without a database. Every random draw comes from one `np.random.default_rng(seed)`, in a fixed order: the same
 seed, sizes and as_of give the same company, row for row. Order totals follow the rounding rule: each line's net
 amount rounded half up to cents, then added.
@@ -9,7 +9,7 @@ amount rounded half up to cents, then added.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,37 +114,46 @@ def generate_demo_company(
     Nothing depends on the clock: every date lies before midnight UTC of as_of, except upcoming activities and a
     campaign still running.
     """
+    tables = dict(demo_company_parts(seed=seed, customers=customers, orders=orders, as_of=as_of))
+    return DemoCompany(tables=tables, defects=tables.pop(DEFECTS))
+
+
+# The name under which demo_company_parts gives the planted defects (DemoCompany.defects), after the customers.
+DEFECTS = "defects"
+
+
+def demo_company_parts(
+    *, seed: int = 7, customers: int = 2_000, orders: int = 20_000, as_of: date = DEFAULT_AS_OF
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """generate_demo_company's frames one at a time, (table, frame), each as soon as it is drawn, in foreign-key
+    order: the loader stores one while the next is drawn. The draws are the same, in the same order."""
     if customers < 1 or orders < 0:
         raise ValueError("A demo company needs at least one customer and a non-negative number of orders.")
     rng = np.random.default_rng(seed)
     timeline = _Timeline.ending(as_of)
     users = _users(timeline)
+    yield User.__tablename__, users
     products = _products(timeline)
+    yield Product.__tablename__, products
     accounts, defects = _accounts(rng, customers, timeline, users)
+    yield Customer.__tablename__, _customer_rows(accounts, timeline)
+    yield DEFECTS, defects
     order_frame = _orders(rng, accounts, timeline, orders)
     lines = _order_lines(rng, order_frame, products, timeline)
     order_frame["total_amount"] = _order_totals(lines, len(order_frame))
+    yield Order.__tablename__, _order_rows(order_frame, timeline)
+    yield OrderLine.__tablename__, lines
     deals = _deals(rng, accounts, timeline)
+    yield Deal.__tablename__, _deal_rows(deals, timeline)
     activities = _activities(rng, accounts, deals, timeline)
+    yield Activity.__tablename__, activities
     feedback = _feedback(rng, order_frame, accounts, timeline)
-    feedback_rows = _feedback_rows(rng, feedback, timeline)
+    yield Feedback.__tablename__, _feedback_rows(rng, feedback, timeline)
     campaigns, targets = _campaigns(rng, accounts, order_frame, timeline)
-    stage_moves = _stage_moves(rng, deals, timeline)  # drawn last, so the other tables stay as they were
-    tables = {
-        User.__tablename__: users,
-        Product.__tablename__: products,
-        Customer.__tablename__: _customer_rows(accounts, timeline),
-        Order.__tablename__: _order_rows(order_frame, timeline),
-        OrderLine.__tablename__: lines,
-        Deal.__tablename__: _deal_rows(deals, timeline),
-        Activity.__tablename__: activities,
-        Feedback.__tablename__: feedback_rows,
-        Campaign.__tablename__: campaigns,
-        CampaignTarget.__tablename__: targets,
-        KpiTarget.__tablename__: _kpi_targets(order_frame, feedback, timeline),
-        AuditLog.__tablename__: stage_moves,
-    }
-    return DemoCompany(tables=tables, defects=defects)
+    yield Campaign.__tablename__, campaigns
+    yield CampaignTarget.__tablename__, targets
+    yield KpiTarget.__tablename__, _kpi_targets(order_frame, feedback, timeline)
+    yield AuditLog.__tablename__, _stage_moves(rng, deals, timeline)  # drawn last, so the other tables stay as they were
 
 
 def _users(timeline: _Timeline) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Loading the demo company: `seed_demo_company` generates it and loads the frames in one transaction with
-SQLAlchemy Core executemany, which binds rows in batches instead of building one ORM object per row.
+SQLAlchemy Core executemany, which binds rows in batches instead of building one ORM object per row. Each table is
+stored while the next is drawn, on another thread.
 
-On SQLite the loaded tables' secondary indexes and triggers are dropped for the load and made again from their own
+On SQLite the secondary indexes and triggers are dropped for the load and made again from their own
 SQL after it, in the same transaction: each index is then built by one sort instead of updated for every row, and
 what the triggers keep (the write counters of `data_version`, the customers' search index) is brought up to date
 once, to the values the triggers would have reached row by row (benchmarks/seed.py).
@@ -10,9 +11,11 @@ once, to the values the triggers would have reached row by row (benchmarks/seed.
 from __future__ import annotations
 
 import os
+import queue
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -25,8 +28,8 @@ from sqlmodel import SQLModel
 from crm_app.data.models import User
 from crm_app.data.search import rebuild_sqlite_index
 from crm_app.data.security import hash_password
-from crm_app.data.seed.company import DemoCompany, SeedSummary, python_values
-from crm_app.data.seed.generator import generate_demo_company
+from crm_app.data.seed.company import SeedSummary, python_values
+from crm_app.data.seed.generator import DEFECTS, demo_company_parts
 from crm_app.data.seed.market import DEFAULT_AS_OF, DEMO_LOGINS
 
 
@@ -48,12 +51,53 @@ def seed_demo_company(
         try:
             with _sqlite_bulk_load(connection), connection.begin():
                 _refuse_unless_empty(connection)
-                company = generate_demo_company(seed=seed, customers=customers, orders=orders, as_of=as_of)
-                generated = time.perf_counter()
-                rows = _insert_company(connection, company)
+                with _DrawnAlongside(demo_company_parts(seed=seed, customers=customers, orders=orders,
+                                                        as_of=as_of)) as parts:
+                    rows = _insert_company(connection, parts)
         finally:
             connection.info.pop("write", None)
-    return SeedSummary(rows=rows, generate_seconds=generated - started, load_seconds=time.perf_counter() - generated)
+    return SeedSummary(rows=rows, generate_seconds=parts.seconds, seconds=time.perf_counter() - started)
+
+
+class _DrawnAlongside:
+    """The demo company's frames drawn on a thread of their own while the caller stores those drawn before: numpy
+    draws and SQLite writes with the GIL released, so generating and loading share the two cores instead of
+    taking turns. A failure while drawing is raised where the caller reads the next frame; when the caller
+    stops, drawing stops after the frame at hand."""
+
+    _DONE = object()
+
+    def __init__(self, parts: Iterator[tuple[str, pd.DataFrame]]):
+        self._parts, self._drawn, self._stop = parts, queue.SimpleQueue(), threading.Event()
+        self._thread = threading.Thread(target=self._draw, name="seed-draw", daemon=True)
+        self.seconds = 0.0  # drawing's own time, alongside the load
+
+    def _draw(self) -> None:
+        started = time.perf_counter()
+        try:
+            for part in self._parts:
+                if self._stop.is_set():
+                    return
+                self._drawn.put(part)
+            self._drawn.put(self._DONE)
+        except BaseException as failure:  # noqa: BLE001 - raised again on the caller's thread
+            self._drawn.put(failure)
+        finally:
+            self.seconds = time.perf_counter() - started
+
+    def __iter__(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        while (part := self._drawn.get()) is not self._DONE:
+            if isinstance(part, BaseException):
+                raise part
+            yield part
+
+    def __enter__(self) -> _DrawnAlongside:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @contextmanager
@@ -100,15 +144,19 @@ def _refuse_unless_empty(connection: Connection) -> None:
         )
 
 
-def _insert_company(connection: Connection, company: DemoCompany) -> dict[str, int]:
-    """Insert every table in foreign-key order; returns the rows inserted per table."""
-    users = User.__tablename__
-    tables = {**company.tables, users: _with_password_hashes(company.tables[users])}
-    with _indexes_and_triggers_after(connection, tables):
-        for name, frame in tables.items():
+def _insert_company(connection: Connection, parts: Iterable[tuple[str, pd.DataFrame]]) -> dict[str, int]:
+    """Insert every table as it comes, in foreign-key order; returns the rows inserted per table."""
+    rows: dict[str, int] = {}
+    with _indexes_and_triggers_after(connection, rows):
+        for name, frame in parts:
+            if name == DEFECTS:  # the generator's ground truth, not a table
+                continue
+            if name == User.__tablename__:
+                frame = _with_password_hashes(frame)
             _bulk_insert(connection, SQLModel.metadata.tables[name], frame)
-    _advance_id_sequences(connection, tables)
-    return {name: len(frame) for name, frame in tables.items()}
+            _advance_id_sequence(connection, name, frame)
+            rows[name] = len(frame)
+    return rows
 
 
 # The write counters the per-row triggers of data_version move (migrations 0003, 0004), each by one per row.
@@ -116,16 +164,16 @@ _COUNTERS = ("version", "order_writes")
 
 
 @contextmanager
-def _indexes_and_triggers_after(connection: Connection, tables: dict[str, pd.DataFrame]) -> Iterator[None]:
+def _indexes_and_triggers_after(connection: Connection, rows: dict[str, int]) -> Iterator[None]:
     """On SQLite, within: the tables' secondary indexes and triggers are gone; after: made again from their SQL, the
-    search index rebuilt and each write counter moved by the rows its insert triggers would have counted."""
+    search index rebuilt and each write counter moved by the rows (`rows`, per table, filled within) its insert
+    triggers would have counted."""
     if connection.dialect.name != "sqlite":
         yield
         return
-    marks = ", ".join("?" * len(tables))
     saved = connection.exec_driver_sql(
-        f"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks})", tuple(tables)).all()
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+    ).all()
     for kind, name, _, _ in saved:
         connection.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
     yield
@@ -135,7 +183,7 @@ def _indexes_and_triggers_after(connection: Connection, tables: dict[str, pd.Dat
     for kind, _, table, sql in saved:
         if kind == "trigger" and " AFTER INSERT " in f" {sql.upper()} ":
             for counter in _COUNTERS:
-                counted[counter] += len(tables[table]) if f"{counter} = {counter} + 1" in sql else 0
+                counted[counter] += rows.get(table, 0) if f"{counter} = {counter} + 1" in sql else 0
     connection.exec_driver_sql("UPDATE data_version SET version = version + ?, order_writes = order_writes + ? "
                                "WHERE id = 1", tuple(counted.values()))
     rebuild_sqlite_index(connection)
@@ -206,13 +254,9 @@ def _records(frame: pd.DataFrame) -> Iterator[dict]:
         yield dict(zip(columns, values))
 
 
-def _advance_id_sequences(connection: Connection, tables: dict[str, pd.DataFrame]) -> None:
-    """Rows went in with explicit ids; move PostgreSQL's id sequences past them so the app's inserts don't collide."""
-    if connection.dialect.name != "postgresql":
+def _advance_id_sequence(connection: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Rows went in with explicit ids; move PostgreSQL's id sequence past them so the app's inserts don't collide."""
+    if connection.dialect.name != "postgresql" or not len(frame):
         return
-    for name, frame in tables.items():
-        if len(frame):
-            connection.execute(
-                sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last_id)"),
-                {"table": name, "last_id": int(frame["id"].max())},
-            )
+    connection.execute(sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last_id)"),
+                       {"table": table, "last_id": int(frame["id"].max())})

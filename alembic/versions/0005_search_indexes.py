@@ -8,7 +8,7 @@ from typing import Sequence, Union
 
 from alembic import op
 
-from crm_app.data.search import POSTGRES_INDEXES, SEARCHED_COLUMNS, SQLITE_INDEX
+from crm_app.data.search import CUSTOMERS, create_index_statements, drop_index_statements
 
 
 revision: str = '0005'
@@ -16,39 +16,15 @@ down_revision: Union[str, None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-COLUMNS = ", ".join(SEARCHED_COLUMNS)
-NEW_VALUES = ", ".join(f"new.{column}" for column in SEARCHED_COLUMNS)
-OLD_VALUES = ", ".join(f"old.{column}" for column in SEARCHED_COLUMNS)
-INDEX_REMOVES_OLD = (f"INSERT INTO {SQLITE_INDEX} ({SQLITE_INDEX}, rowid, {COLUMNS}) "
-                     f"VALUES ('delete', old.id, {OLD_VALUES});")
-INDEX_ADDS_NEW = f"INSERT INTO {SQLITE_INDEX} (rowid, {COLUMNS}) VALUES (new.id, {NEW_VALUES});"
-
 
 def _create_search_index() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        # Trigram GIN indexes serve lower(column) LIKE '%term%' directly, one per searched column.
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        for column, index in POSTGRES_INDEXES.items():
-            op.execute(f"CREATE INDEX {index} ON customer USING gin (lower({column}) gin_trgm_ops)")
-        return
-    # An external-content FTS5 table: it holds only the trigram index; triggers keep it in step with customer.
-    op.execute(f"CREATE VIRTUAL TABLE {SQLITE_INDEX} USING fts5({COLUMNS}, content='customer', content_rowid='id', "
-               f"tokenize='trigram')")
-    op.execute(f"CREATE TRIGGER {SQLITE_INDEX}_insert AFTER INSERT ON customer BEGIN {INDEX_ADDS_NEW} END")
-    op.execute(f"CREATE TRIGGER {SQLITE_INDEX}_delete AFTER DELETE ON customer BEGIN {INDEX_REMOVES_OLD} END")
-    op.execute(f"CREATE TRIGGER {SQLITE_INDEX}_update AFTER UPDATE OF {COLUMNS} ON customer "
-               f"BEGIN {INDEX_REMOVES_OLD} {INDEX_ADDS_NEW} END")
-    op.execute(f"INSERT INTO {SQLITE_INDEX} ({SQLITE_INDEX}) VALUES ('rebuild')")
+    for statement in create_index_statements(CUSTOMERS, op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def _drop_search_index() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for index in POSTGRES_INDEXES.values():
-            op.execute(f"DROP INDEX IF EXISTS {index}")
-        return
-    for action in ("insert", "delete", "update"):
-        op.execute(f"DROP TRIGGER IF EXISTS {SQLITE_INDEX}_{action}")
-    op.execute(f"DROP TABLE IF EXISTS {SQLITE_INDEX}")
+    for statement in drop_index_statements(CUSTOMERS, op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def upgrade() -> None:

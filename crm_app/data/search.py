@@ -63,6 +63,35 @@ def contains_pattern(term: str) -> str:
     return f"%{escaped(term)}%"
 
 
+def create_index_statements(index: SearchIndex, dialect: str) -> list[str]:
+    """The SQL that makes `index` (migrations 0005, 0022). SQLite: an external-content FTS5 table that holds only the
+    trigram index, triggers that keep it in step with its table, and its first build. PostgreSQL: a trigram GIN
+    index per searched column on `lower(column)`, which the LIKE itself uses."""
+    table, name = index.model.__tablename__, index.sqlite_index
+    if dialect == "postgresql":
+        return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
+            f"CREATE INDEX {postgres} ON {table} USING gin (lower({column}) gin_trgm_ops)"
+            for column, postgres in index.postgres_indexes.items()]
+    columns = ", ".join(index.columns)
+    removes_old = (f"INSERT INTO {name} ({name}, rowid, {columns}) "
+                   f"VALUES ('delete', old.id, {', '.join(f'old.{column}' for column in index.columns)});")
+    adds_new = f"INSERT INTO {name} (rowid, {columns}) VALUES (new.id, {', '.join(f'new.{column}' for column in index.columns)});"
+    return [f"CREATE VIRTUAL TABLE {name} USING fts5({columns}, content='{table}', content_rowid='id', "
+            f"tokenize='trigram')",
+            f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {adds_new} END",
+            f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} BEGIN {removes_old} END",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE OF {columns} ON {table} BEGIN {removes_old} {adds_new} END",
+            f"INSERT INTO {name} ({name}) VALUES ('rebuild')"]
+
+
+def drop_index_statements(index: SearchIndex, dialect: str) -> list[str]:
+    """The SQL that removes what create_index_statements made."""
+    if dialect == "postgresql":
+        return [f"DROP INDEX IF EXISTS {postgres}" for postgres in index.postgres_indexes.values()]
+    return [f"DROP TRIGGER IF EXISTS {index.sqlite_index}_{action}" for action in ("insert", "delete", "update")] + [
+        f"DROP TABLE IF EXISTS {index.sqlite_index}"]
+
+
 def _like_any_column(term: str, columns: tuple[str, ...] = SEARCHED_COLUMNS, model: type[SQLModel] = Customer
                      ) -> sa.ColumnElement[bool]:
     pattern = contains_pattern(term)

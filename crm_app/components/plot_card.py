@@ -14,6 +14,7 @@ from reflex_components_plotly.plotly import Plotly, PlotlyCartesian, PlotlyFinan
 
 from crm_app.analytics.charts import HEIGHT_PX
 
+from crm_app.components.near_view import near_view
 from crm_app.components.translated import t
 
 # The modebar's camera button saves a PNG; no Plotly logo, no editing tools.
@@ -105,30 +106,36 @@ steady_finance = SteadyFinancePlot.create
 
 def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_rows=None,
               plot: Callable[..., rx.Component] = steady_cartesian, on_selected=None,
-              height_px: int = HEIGHT_PX, waits_off_screen: bool = False) -> rx.Component:
+              height_px: int = HEIGHT_PX, waits_off_screen: bool = False, on_near=None, section: str = "",
+              busy: rx.Var | None = None) -> rx.Component:
     """`figure` a go.Figure state var, `summary` its text alternative (analytics/chart_text.figure_summary);
     `on_click` receives the clicked points (cross-filtering), `on_selected` the points of a box or lasso selection
     (and keeps those tools on the toolbar); `height_px` is the figure's layout height; `on_rows`
     opens the rows behind the chart. `plot` is the Plotly bundle that draws it: the cartesian one (bar,
     scatter, heatmap) is a third of the full library a browser would otherwise fetch and parse on a cold
     open; a funnel needs the finance one. With `waits_off_screen` a new figure is drawn once the chart comes near
-    the viewport, not while it is scrolled away (its summary line changes at once)."""
+    the viewport, not while it is scrolled away. A page whose server builds a chart only near the viewport passes
+    `on_near` (told whether the drawing is near it, components/near_view.py; `section` names the chart, unique on
+    the page) and `busy`, true while the chart still shows an earlier figure (aria-busy)."""
     props = {"on_click": on_click} if on_click is not None else {}
     if on_selected is not None:
         props["on_selected"] = on_selected
     summary_id = f"chart-summary-{label.lower().replace(' ', '-')}"
+    drawing = plot(data=figure, config=SELECT_CONFIG if on_selected is not None else PLOT_CONFIG, width="100%",
+                   waits_off_screen=waits_off_screen, **props)
+    # The drawing is described by the summary under it (a figure, not an image: its toolbar stays usable).
+    # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
+    # when Plotly measures text while redrawing, not the whole page each time.
+    box = {"role": "figure", "aria_label": label, "aria_describedby": summary_id, "height": f"{height_px}px",
+           "contain": "strict"}
     return rx.card(
-        # The drawing is described by the summary under it (a figure, not an image: its toolbar stays usable).
-        # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
-        # when Plotly measures text while redrawing, not the whole page each time.
-        rx.box(plot(data=figure, config=SELECT_CONFIG if on_selected is not None else PLOT_CONFIG, width="100%",
-                    waits_off_screen=waits_off_screen, **props), role="figure", aria_label=label, aria_describedby=summary_id, height=f"{height_px}px",
-               contain="strict"),
+        rx.box(drawing, **box) if on_near is None else near_view(drawing, section=section, on_near=on_near, **box),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),
         rx.button(t("Show rows"), size="1", variant="soft", on_click=on_rows,
                   aria_label=t("Show the rows behind the {value} chart", value=label.lower())) if on_rows is not None
         else rx.fragment(),
         aria_label=label,
+        **({"aria_busy": busy} if busy is not None else {}),
         data_testid=f"chart-{label.lower().replace(' ', '-')}",
         width="100%",
         min_width="0",

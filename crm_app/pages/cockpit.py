@@ -9,11 +9,12 @@ from crm_app.i18n import in_context
 from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
 from crm_app.components.filters import filter_menu
 from crm_app.components.kpi_card import kpi_card
+from crm_app.components.near_view import near_view
 from crm_app.components.plot_card import plot_card, steady_finance
 from crm_app.components.responsive import PHONE_ONLY_BLOCK, WIDE_ONLY_FLEX, sheet, table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import OPEN_STAGES
-from crm_app.states.cockpit import CockpitState
+from crm_app.states.cockpit import SYSTEM_PANELS, CockpitState
 
 
 def _choices(name: str) -> list:
@@ -130,10 +131,12 @@ def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, test
 
 
 def _chart(figure: rx.Var, label: str, key: str, **props) -> rx.Component:
-    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`). A filter change redraws
-    the charts on screen; one scrolled away draws the new figure as it comes into view."""
+    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`). A filter change builds
+    the charts near the viewport and redraws those in view; one scrolled far away keeps its figure, busy, until it
+    comes near, and one just below the fold draws its new figure as it comes into view."""
     return plot_card(figure, label, CockpitState.chart_summaries[key], on_rows=CockpitState.open_drill(key),
-                     waits_off_screen=True, **props)
+                     waits_off_screen=True, on_near=lambda near: CockpitState.show_section(key, near), section=key,
+                     busy=CockpitState.stale.contains(key), **props)
 
 
 def _drill_cell(value: rx.Var, index: rx.Var) -> rx.Component:
@@ -183,7 +186,7 @@ def _system_panels() -> rx.Component:
     """How fast and available the CRM itself was over the period, and which modules were used by whom."""
     return rx.cond(
         CockpitState.shows_system_panels,
-        rx.vstack(
+        near_view(rx.vstack(
             rx.heading(t("System performance"), size="4", as_="h2"),
             rx.grid(rx.foreach(CockpitState.slo_cards, _slo_card), columns=rx.breakpoints(initial="1", sm="2", lg="4"),
                     spacing="3", width="100%"),
@@ -201,7 +204,8 @@ def _system_panels() -> rx.Component:
             ),
             spacing="3",
             width="100%",
-        ),
+            aria_busy=CockpitState.stale.contains(SYSTEM_PANELS),
+        ), section=SYSTEM_PANELS, on_near=lambda near: CockpitState.show_section(SYSTEM_PANELS, near), width="100%"),
     )
 
 

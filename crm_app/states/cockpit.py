@@ -1,11 +1,13 @@
 """The evaluation cockpit: filters live in the URL. A page load reads them and recomputes every card and chart; a
 filter change recomputes in the same event and pushes its URL (UrlFilters.URL_IN_PLACE), and only the charts whose
-figure changed are sent and redrawn."""
+figure changed are sent and redrawn. A chart or panel the page says is scrolled away (`show_section`) is left as it
+was, marked stale, and built when it comes near the viewport: a change computes and sends what the reader sees."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import hashlib
 import math
 import pickle
@@ -52,6 +54,9 @@ CHART_NAMES = {"revenue": i18n.N_("revenue"), "orders": i18n.N_("orders"), "regi
                "segment": i18n.N_("segment"), "category": i18n.N_("category"), "customers": i18n.N_("customers"),
                "cohorts": i18n.N_("cohorts"), "pipeline": i18n.N_("pipeline"), "win-rate": i18n.N_("win rate"),
                "satisfaction": i18n.N_("satisfaction"), "campaigns": i18n.N_("campaigns")}
+# What the page may leave stale while it is scrolled away: each chart (by key) and the system panels.
+SYSTEM_PANELS = "system"
+SECTIONS = (*CHART_KEYS.values(), SYSTEM_PANELS)
 DRILL_COUNTS: dict[str, Callable[[int], str]] = {  # by chart; the other charts' rows are orders
     "pipeline": lambda n: count_of(n, "open deal"), "win-rate": lambda n: count_of(n, "closed deal"),
     "satisfaction": lambda n: count_of(n, "feedback answer"), "campaigns": lambda n: count_of(n, "campaign")}
@@ -150,6 +155,8 @@ class CockpitState(UrlFilters, rx.State):
     satisfaction_figure: go.Figure = go.Figure()
     campaigns_figure: go.Figure = go.Figure()
     _drawn_from: dict[str, str] = {}  # per chart var, a digest of what its figure was built from
+    _away: list[str] = []  # the sections the page said are scrolled away (SECTIONS): built when they come near
+    stale: list[str] = []  # the sections showing earlier filters' figures until they come near (aria-busy)
     freshness_text: str = ""
     loading: bool = True
     waiting_for_data: bool = False
@@ -204,7 +211,9 @@ class CockpitState(UrlFilters, rx.State):
     def _show_url_filters(self) -> Any:
         return self._recompute(read_url=False)
 
-    def _recompute(self, *, read_url: bool) -> Any:
+    def _recompute(self, *, read_url: bool, stale_only: bool = False) -> Any:
+        """Every card, and the charts and panels near the viewport; with `stale_only` (a section came near) only
+        the charts and panels left stale."""
         actor = current_actor()
         with read_session() as session:
             facts, freshness = current_facts(session=session, actor=actor)
@@ -218,14 +227,11 @@ class CockpitState(UrlFilters, rx.State):
             goals = targets.targets_between(session=session, actor=actor, start=filters.start, end=filters.end)
             directory = staff_directory(session=session, actor=actor)
             self.shows_system_panels = actor.reads_everything
-            if actor.reads_everything:
+            if actor.reads_everything and self._builds(SYSTEM_PANELS, stale_only):
                 self._show_system(session, actor, filters, facts)
+        if stale_only and not set(self.stale) & (set(CHART_KEYS.values()) - set(self._away)):
+            return self._wait_for_data() if freshness.refreshing else None  # no chart to build
         names = {uid: name for uid, name, _ in directory}
-        self.reps = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
-        self.shows_rep_filter = actor.reads_everything
-        self.can_set_targets = actor.role in (Role.admin, Role.executive)
-        scope = evaluation.view_scope(filters)
-        self.target_scope_text = i18n.say(scope.described(names)) if scope else ""
         own_rep = actor.id if actor.role == Role.sales_rep else None
         view = evaluation.evaluate(facts, filters, goals, own_rep=own_rep,
                                    reps=tuple(uid for uid, _, role in directory if role == Role.sales_rep),
@@ -233,9 +239,41 @@ class CockpitState(UrlFilters, rx.State):
         # The forecast band belongs to the whole business: shown without slicers, once fitted in the background.
         sliced = any(getattr(filters, name) for name in (*SLICERS, "owner_id"))
         fitted = None if sliced else revenue_forecast(facts)
-        self._show(view, names, None if fitted is None else fitted.forecast)
-        self.suggestions = [i18n.say(text) for text in evaluation.gap_suggestions(facts, view, written=_kpi)]
+        self._show_charts(view, names, None if fitted is None else fitted.forecast, stale_only)
+        if not stale_only:
+            self.reps = [{"id": str(uid), "name": name} for uid, name, role in directory if role == Role.sales_rep]
+            self.shows_rep_filter = actor.reads_everything
+            self.can_set_targets = actor.role in (Role.admin, Role.executive)
+            scope = evaluation.view_scope(filters)
+            self.target_scope_text = i18n.say(scope.described(names)) if scope else ""
+            self._show(view, names)
+            self.suggestions = [i18n.say(text) for text in evaluation.gap_suggestions(facts, view, written=_kpi)]
         return self._wait_for_data() if freshness.refreshing else None
+
+    def _builds(self, section: str, stale_only: bool) -> bool:
+        """Whether this recompute builds `section`: near the viewport, and (with `stale_only`) left stale. One
+        scrolled away is marked stale instead."""
+        if section in self._away:
+            if section not in self.stale:
+                self.stale = [*self.stale, section]
+            return False
+        if stale_only and section not in self.stale:
+            return False
+        if section in self.stale:
+            self.stale = [s for s in self.stale if s != section]
+        return True
+
+    @staff_event()
+    def show_section(self, section: str, near: bool) -> Any:
+        """The page says a chart (by key) or the system panels came near the viewport (`near`) or went away: a
+        section left stale is built now; one away is left alone by the next filter change."""
+        if section not in SECTIONS or not isinstance(near, bool):
+            return None
+        away = set(self._away) - {section} if near else {*self._away, section}
+        self._away = sorted(away)
+        if near and section in self.stale and not self.loading:
+            return self._recompute(read_url=False, stale_only=True)
+        return None
 
     def _wait_for_data(self) -> Any:
         if self.waiting_for_data:
@@ -290,7 +328,7 @@ class CockpitState(UrlFilters, rx.State):
         self.completeness_rows = [{"module": m, "share": "—" if v is None else f"{100 * v:.1f} %"}
                                   for m, v in evaluation.module_completeness(facts).items()]
 
-    def _show(self, view: evaluation.CockpitView, names: dict[int, str], forecast: Any = None) -> None:
+    def _show(self, view: evaluation.CockpitView, names: dict[int, str]) -> None:
         first, last = view.comparison
         day = formatting.day
         self.period_text = i18n.gettext("{start} to {end}", start=day(view.filters.start),
@@ -299,30 +337,38 @@ class CockpitState(UrlFilters, rx.State):
         self.filters_text = " · ".join(i18n.say(part) for part in view.filters.described_parts(names))
         self.cards = [self._card(card) for card in view.cards]
         self.detractor_topics = [f"{topic} ({count})" for topic, count in view.detractor_topics]
-        money, say = _axis_money(), i18n.say
-        self._chart("revenue_figure", charts.revenue_trend_figure, view.monthly, forecast, money=money, say=say)
-        self._chart("orders_figure", charts.orders_aov_figure, view.monthly, money=money, say=say)
-        self._chart("customers_figure", charts.customers_figure, view.monthly, say=say)
-        self._chart("cohort_figure", charts.cohort_figure, view.cohorts, say=say)
-        self._chart("region_figure", charts.bar_figure, view.revenue_by_region, i18n.gettext("Revenue by region"),
-                    money=money, say=say)
-        self._chart("segment_figure", charts.bar_figure, view.revenue_by_segment, i18n.gettext("Revenue by segment"),
-                    money=money, say=say)
-        self._chart("category_figure", charts.bar_figure, view.revenue_by_category,
-                    i18n.gettext("Revenue by category"), money=money, say=say)
-        self._chart("pipeline_figure", charts.funnel_figure, view.pipeline, view.filters.stage,
-                    amount_text=formatting.whole_money, say=say)
-        rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
-        self._chart("win_rate_figure", charts.bar_figure, rates, i18n.gettext("Win rate by rep (%)"), digits=1,
-                    percent=True, say=say)
-        self._chart("satisfaction_figure", charts.satisfaction_figure, view.satisfaction, say=say)
-        self._chart("campaigns_figure", charts.campaigns_figure, view.campaigns, say=say)
 
-    def _chart(self, var: str, build: Callable[..., go.Figure], *data: Any, **options: Any) -> None:
-        """Build and set a chart's figure only when what it is built from changed (a chart builder is a pure
-        function of its arguments): a var left alone is neither built nor sent, and its chart (the figure is
-        memoized in the browser, components/plot_card.py) is not redrawn. A page load's hydration sends every
-        var, so a reloaded tab gets every chart whatever this remembers."""
+    def _show_charts(self, view: evaluation.CockpitView, names: dict[int, str], forecast: Any,
+                     stale_only: bool) -> None:
+        money, say = _axis_money(), i18n.say
+        chart = functools.partial(self._chart, stale_only=stale_only)
+        chart("revenue_figure", charts.revenue_trend_figure, view.monthly, forecast, money=money, say=say)
+        chart("orders_figure", charts.orders_aov_figure, view.monthly, money=money, say=say)
+        chart("customers_figure", charts.customers_figure, view.monthly, say=say)
+        chart("cohort_figure", charts.cohort_figure, view.cohorts, say=say)
+        chart("region_figure", charts.bar_figure, view.revenue_by_region, i18n.gettext("Revenue by region"),
+              money=money, say=say)
+        chart("segment_figure", charts.bar_figure, view.revenue_by_segment, i18n.gettext("Revenue by segment"),
+              money=money, say=say)
+        chart("category_figure", charts.bar_figure, view.revenue_by_category, i18n.gettext("Revenue by category"),
+              money=money, say=say)
+        chart("pipeline_figure", charts.funnel_figure, view.pipeline, view.filters.stage,
+              amount_text=formatting.whole_money, say=say)
+        rates = view.win_rates["rate"].rename(index=lambda uid: names.get(uid, str(uid)))
+        chart("win_rate_figure", charts.bar_figure, rates, i18n.gettext("Win rate by rep (%)"), digits=1,
+              percent=True, say=say)
+        chart("satisfaction_figure", charts.satisfaction_figure, view.satisfaction, say=say)
+        chart("campaigns_figure", charts.campaigns_figure, view.campaigns, say=say)
+
+    def _chart(self, var: str, build: Callable[..., go.Figure], *data: Any, stale_only: bool = False,
+               **options: Any) -> None:
+        """Build and set a chart's figure only when it is near the viewport (else it is marked stale, see
+        `_builds`) and what it is built from changed (a chart builder is a pure function of its arguments): a var
+        left alone is neither built nor sent, and its chart (the figure is memoized in the browser,
+        components/plot_card.py) is not redrawn. A page load's hydration sends every var, so a reloaded tab gets
+        every chart whatever this remembers (a stale one as it was, until it comes near)."""
+        if not self._builds(CHART_KEYS[var], stale_only):
+            return
         drawn_from = hashlib.blake2b(pickle.dumps((build.__name__, data, options, i18n.current_language())),
                                      digest_size=16).hexdigest()
         if self._drawn_from.get(var) != drawn_from:

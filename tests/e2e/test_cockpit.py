@@ -76,6 +76,48 @@ def test_a_region_filter_shows_exactly_the_analytics_figures_and_survives_a_relo
     expect(page.get_by_test_id("kpi-revenue")).to_have_text(kpi_value("money", revenue))
 
 
+CATEGORY_BARS = ("() => { const d = document.querySelector('[data-testid=chart-category] .js-plotly-plot')?.data?.[0];"
+                 " return d ? Object.fromEntries(d.x.map((x, i) => [x, d.y[i]])) : null; }")
+
+
+def _category_chart_shows(page: Page, bars: dict[str, float]) -> None:
+    """Wait until the category chart draws exactly `bars` (category: revenue)."""
+    page.wait_for_function(f"(bars) => JSON.stringify(({CATEGORY_BARS})()) === JSON.stringify(bars)", arg=bars)
+
+
+def test_a_chart_scrolled_away_is_built_for_the_filters_when_it_comes_into_view(new_context, app_url,
+                                                                                 e2e_database_url):
+    """A filter change builds and sends only the charts near the viewport; one further down keeps its figure,
+    marked busy, until the reader scrolls to it, and then shows the filter's figures."""
+    facts = _facts(e2e_database_url)
+    region = str(facts.customers["region"].value_counts().idxmax())
+    start, end = _period()
+    cockpit_facts = evaluation.prepare_cockpit(facts, facts.orders["ordered_at"].max())
+
+    def category_bars(region: str | None) -> dict[str, float]:
+        filters = evaluation.CockpitFilters(start=start, end=end, region=region)
+        revenue = evaluation.revenue_by(cockpit_facts, filters, "category", start, end)
+        return {str(category): round(float(value)) for category, value in revenue.items()}
+
+    page = new_context().new_page()
+    sign_in(page, app_url, "exec@example.com", "demo-exec-2026")
+    open_page(page, f"{app_url}/cockpit")
+    chart = page.get_by_test_id("chart-category")
+    expect(chart).not_to_be_in_viewport()
+    _category_chart_shows(page, category_bars(None))
+    page.get_by_role("combobox", name="Region").click()
+    page.get_by_role("option", name=region, exact=True).click()
+    expect(page.get_by_test_id("kpi-revenue")).to_have_text(
+        kpi_value("money", sales_kpis(facts.orders.loc[facts.orders["region"] == region], start, end).revenue))
+    expect(chart).to_have_attribute("aria-busy", "true")
+    assert page.evaluate(CATEGORY_BARS) == category_bars(None)
+
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_have_attribute("aria-busy", "false")
+    _category_chart_shows(page, category_bars(region))
+    assert category_bars(region) != category_bars(None)
+
+
 def test_clicking_a_region_bar_filters_the_whole_page(new_context, app_url, e2e_database_url):
     facts = _facts(e2e_database_url)
     regions = sorted(map(str, facts.customers["region"].dropna().unique()))
@@ -143,6 +185,8 @@ def test_the_performance_panel_counts_the_events_it_timed(new_context, app_url):
         page.get_by_role("option", name=preset, exact=True).click()
         expect(page.get_by_role("combobox", name="Period")).to_have_text(preset)
 
+    # The panels at the page's foot are built as they come into view (a filter change leaves them for then).
+    page.get_by_test_id("latency-table").scroll_into_view_if_needed()
     expect(page.get_by_test_id("slo-event")).to_contain_text(re.compile(r"· [1-9][\d,]* calls"))
     expect(page.get_by_test_id("latency-table")).to_contain_text("CockpitState.load")
     expect(page.get_by_test_id("usage-table")).to_contain_text("Executive")

@@ -115,12 +115,13 @@ def logistic_drivers(pipeline: Pipeline, features: pd.DataFrame, top: int = 3) -
     z = pipeline[:-1].transform(features)
     contributions = z * pipeline[-1].coef_[0]
     ranks = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
-    rows = [
-        (customer, rank + 1, features.columns[j], float(contributions[i, j]))
-        for i, customer in enumerate(features.index)
-        for rank, j in enumerate(ranks[i])
-    ]
-    return pd.DataFrame(rows, columns=[features.index.name or "customer_id", "rank", "feature", "contribution"])
+    shown = ranks.shape[1]
+    return pd.DataFrame({
+        features.index.name or "customer_id": np.repeat(features.index.to_numpy(), shown),
+        "rank": np.tile(np.arange(1, shown + 1, dtype=np.int64), len(features)),
+        "feature": pd.Series(features.columns.to_numpy(dtype=object)[ranks.ravel()], dtype="str"),
+        "contribution": np.take_along_axis(contributions, ranks, axis=1).ravel().astype(float),
+    })
 
 
 @dataclass(frozen=True)

@@ -338,7 +338,8 @@ def churn_report(facts: Facts, period: ReportPeriod, *, top: int = TOP_ROWS) -> 
     risk, drivers = churn_risk(facts.customers, facts.orders, as_of, horizon_days=CHURN_HORIZON_DAYS, **extra)
     reachable = risk[risk["recency_days"] <= CHURN_LIST_RECENCY_DAYS]
     ranked = reachable.sort_values("logistic", ascending=False, kind="stable").head(top)
-    pushing = drivers[drivers["contribution"] > 0].assign(label=lambda d: d["feature"].map(CHURN_DRIVER_LABELS))
+    shown = drivers[(drivers["contribution"] > 0).to_numpy() & drivers["customer_id"].isin(ranked.index).to_numpy()]
+    pushing = shown.assign(label=lambda d: d["feature"].map(CHURN_DRIVER_LABELS))
     reasons = pushing.groupby("customer_id")["label"].agg(", ".join)
     owners = facts.customers.set_index("id")["owner_id"]
     rows = pd.DataFrame({

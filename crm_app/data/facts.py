@@ -5,15 +5,17 @@ seconds: timestamps become tz-aware UTC `datetime64`, repeated labels become cat
 `load_facts` reads everything once; `Facts.visible_to(actor)` narrows it to what the actor may see
 (a sales rep: the customers they own and everything hanging off them). Callers that cache `Facts`
 between requests must reload when the data changes. Deals also carry `stage_reached`, the last open stage
-they were in, from the audit trail of their stage moves (`with_stage_reached`).
+they were in, from the audit trail of their stage moves (`with_stage_reached`). `load_model_facts` reads only
+what the /insights models use, of every customer or of a sample of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlmodel import Session, func, select
 
 from crm_app.data.models import AuditLog
@@ -50,6 +52,13 @@ ACTIVITIES_SQL = """
     FROM activity
 """
 CAMPAIGNS_SQL = "SELECT id, name, channel, start_date, end_date, cost FROM campaign"
+# The orders as the /insights models read them (RFM, CLV, churn and the forecast): no join, no filter columns.
+MODEL_ORDERS_SQL = "SELECT customer_id, ordered_at, status, total_amount FROM sales_order"
+# Every order's amount summed per UTC day and status: the company's revenue history in a few thousand rows.
+DAILY_REVENUE_SQL = """
+    SELECT date(ordered_at) AS ordered_at, status, SUM(total_amount) AS total_amount, COUNT(*) AS orders
+    FROM sales_order GROUP BY date(ordered_at), status
+"""
 CAMPAIGN_TARGETS_SQL = """
     SELECT t.campaign_id, t.customer_id, t.target_group, t.responded, t.responded_at, t.attributed_revenue,
            c.region, c.segment, c.owner_id
@@ -132,15 +141,17 @@ class Facts:
         )
 
 
-def last_open_stages(session: Session) -> pd.Series:
+def last_open_stages(session: Session, deal_ids: np.ndarray | None = None) -> pd.Series:
     """Per deal id, the last open stage it moved out of, from the audit trail of its stage moves (deals.move_deal
     writes one row per move with the old and the new stage): the old stage of its last move whose old stage was
     open. For a closed deal that is the stage it was in when it closed, even if it was reopened and closed again
-    in between. Deals without such a move are absent."""
+    in between. Deals without such a move are absent; so are deals not in `deal_ids` when it is given."""
     left = AuditLog.old_values["stage"].as_string()
+    only = [] if deal_ids is None else [text(_in("entity_id", deal_ids))]
     last_move = (
         select(func.max(AuditLog.id).label("id"))
-        .where(AuditLog.entity == "deal", AuditLog.action == "stage_move", left.in_([s.value for s in OPEN_STAGES]))
+        .where(AuditLog.entity == "deal", AuditLog.action == "stage_move", left.in_([s.value for s in OPEN_STAGES]),
+               *only)
         .group_by(AuditLog.entity_id)
         .subquery()
     )
@@ -171,3 +182,50 @@ def load_facts(session: Session) -> Facts:
         campaigns=read_frame(connection, CAMPAIGNS_SQL),
         campaign_targets=read_frame(connection, CAMPAIGN_TARGETS_SQL),
     )
+
+
+def customer_ids(session: Session) -> np.ndarray:
+    """Every customer's id, ascending."""
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute("SELECT id FROM customer ORDER BY id")
+        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+    finally:
+        cursor.close()
+
+
+def _in(column: str, ids) -> str:
+    # The ids are integers read from the database, written into the SQL: a bound parameter per id would pass
+    # SQLite's limit of 32,766 and an array parameter is PostgreSQL's alone.
+    return f"{column} IN ({','.join(str(int(i)) for i in ids) or 'NULL'})"
+
+
+def _of(column: str, ids: np.ndarray | None) -> str:
+    return "" if ids is None else f" WHERE {_in(column, ids)}"
+
+
+def load_model_facts(session: Session, *, customers: np.ndarray | None = None) -> Facts:
+    """What the /insights models read, of the customers `customers` (ids; every customer when None), in one
+    transaction: their orders (customer, time, status and amount only), records, feedback and activities, their
+    deals and every open deal (the pipeline board shows each open deal's model probability). Order lines,
+    campaigns and campaign targets, which no model reads, are empty."""
+    connection = session.connection()
+    open_stages = ", ".join(f"'{stage.value}'" for stage in OPEN_STAGES)
+    deals = read_frame(connection, DEALS_SQL + (f"{_of('d.customer_id', customers)} OR d.stage IN ({open_stages})"
+                                                if customers is not None else ""))
+    return Facts(
+        orders=read_frame(connection, MODEL_ORDERS_SQL + _of("customer_id", customers)),
+        lines=read_frame(connection, LINES_SQL + " WHERE 1 = 0"),
+        customers=read_frame(connection, CUSTOMERS_SQL + _of("id", customers)),
+        deals=with_stage_reached(deals, last_open_stages(session, None if customers is None else deals["id"])),
+        feedback=read_frame(connection, FEEDBACK_SQL + _of("f.customer_id", customers)),
+        activities=read_frame(connection, ACTIVITIES_SQL + _of("customer_id", customers)),
+        campaigns=read_frame(connection, CAMPAIGNS_SQL + " WHERE 1 = 0"),
+        campaign_targets=read_frame(connection, CAMPAIGN_TARGETS_SQL + " WHERE 1 = 0"),
+    )
+
+
+def daily_revenue(session: Session) -> pd.DataFrame:
+    """Every order's total_amount summed per UTC day (ordered_at, midnight) and status, with the number of
+    orders: what the revenue forecast reads of a company whose orders are too many to load."""
+    return read_frame(session.connection(), DAILY_REVENUE_SQL)

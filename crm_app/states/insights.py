@@ -50,9 +50,13 @@ logger = logging.getLogger(__name__)
 def _fitted_label(name: str, run: ModelRun | None, time_zone: str | None) -> str:
     if run is None:
         return i18n.gettext("Not fitted yet")
-    return i18n.gettext("Fitted {when} on {rows} in {seconds} s", when=moment(run.fitted_at, time_zone),
-                        rows=count_of(run.rows, FITTED_ON[name].removesuffix("s")),
-                        seconds=number(run.seconds, decimals=1))
+    when, seconds = moment(run.fitted_at, time_zone), number(run.seconds, decimals=1)
+    if isinstance(sample := (run.summary or {}).get("sample"), dict):
+        return i18n.gettext("Fitted {when} on a sample of {sampled} of {customers} in {seconds} s", when=when,
+                            sampled=number(sample["customers"]), customers=count_of(sample["of"], "customer"),
+                            seconds=seconds)
+    return i18n.gettext("Fitted {when} on {rows} in {seconds} s", when=when,
+                        rows=count_of(run.rows, FITTED_ON[name].removesuffix("s")), seconds=seconds)
 
 
 def _named(names: dict[str, str], code: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session
 
 from crm_app.data.facts import load_facts
-from crm_app.data.insights_refresh import fit_insight, insight_model_name
+from crm_app.data.insights_refresh import fit_insight, insight_model_name, model_facts
 from crm_app.data.models import Customer, Role, User
 from crm_app.data.reports import ReportPeriod
 from crm_app.data.repositories.model_runs import record_model_run
@@ -53,3 +54,24 @@ def test_a_chinese_admin_reads_the_insights_and_the_follow_up_toast_in_chinese(e
 
     page._churn_ids, page.selected = list(ids), [str(i) for i in ids]
     assert toast_text(run_as(ada, page, "create_follow_up_tasks")) == "已为负责人创建 1 个跟进任务（1 位没有负责人）。"
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "on a sample of 1 of 2 customers in "), ("zh_CN", "，基于从 2 位客户中随机抽取的 1 位，耗时 ")])
+def test_a_model_fitted_on_a_sample_says_of_how_many_customers(engine, monkeypatch, language, said):
+    use_database(monkeypatch, engine)
+    with Session(engine) as session:
+        admin = User(email="a@example.com", full_name="Ada", role=Role.admin, password_hash="x", language=language)
+        session.add_all([admin, Customer(name="One", region="EMEA", segment="SMB", acquisition_channel="event"),
+                         Customer(name="Two", region="EMEA", segment="SMB", acquisition_channel="event")])
+        session.flush()
+        fit = fit_insight("quality", model_facts(session, cap=1), ReportPeriod.ending(AS_OF))
+        record_model_run(session=session, model=insight_model_name("quality"), rows=fit.rows, seconds=fit.seconds,
+                         summary=fit.report)
+        session.commit()
+        ada = actor_of(admin)
+    page = page_state(InsightsState)
+
+    run_as(ada, page, "load")
+
+    assert said in page.fitted["quality"] and fit.rows == 1

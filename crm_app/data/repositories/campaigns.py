@@ -560,11 +560,15 @@ def audience_source(*, session: Session, actor: Actor, segment: str | None = Non
     if refs_csv is not None:
         return customers_of_refs(session=session, text=refs_csv)
     if rfm_segment is not None or cluster is not None:
-        from crm_app.data.facts import load_facts
+        from crm_app.data.facts import load_model_facts
+        from crm_app.data.insights_refresh import model_facts
         from crm_app.data.reports import segment_members
 
         as_of = segments_fit_date(session=session)
-        return segment_members(load_facts(session), as_of, segment=rfm_segment, cluster=cluster), ()
+        # A segment is every customer in it; a cluster is the customers the fit clustered, drawn from the same
+        # sample of a company too large to fit whole.
+        facts = load_model_facts(session) if rfm_segment is not None else model_facts(session).facts
+        return segment_members(facts, as_of, segment=rfm_segment, cluster=cluster), ()
     if churn_top is not None:
         from crm_app.data.insights_refresh import latest_insights
 

@@ -5,8 +5,8 @@ A search for "smit" must find "Goldsmith", so a B-tree index cannot help and a p
 Both databases index trigrams (every three-character run of the lower-cased text) instead:
 
 - SQLite: an FTS5 table with the trigram tokenizer (`customer_search`, migration 0005; `deal_search`, 0022) over
-  the searched columns, kept in step with its table by triggers. A phrase query finds the rows holding the term anywhere
-  in one column, case-insensitively, exactly what `lower(column) LIKE '%term%'` finds.
+  the searched columns, kept in step with its table by triggers. A phrase query finds the rows holding the term
+  anywhere in one column, case-insensitively, exactly what `lower(column) LIKE '%term%'` finds.
 - PostgreSQL: one pg_trgm GIN index per searched column on `lower(column)`; the LIKE itself uses them.
 
 Terms shorter than three characters have no trigram: they fall back to the LIKE scan on both.
@@ -32,9 +32,6 @@ from crm_app.data.validation import search_term
 SEARCHED_COLUMNS = ("name", "email", "company", "phone")
 SQLITE_INDEX = "customer_search"
 POSTGRES_INDEXES = {column: f"ix_customer_{column}_trigrams" for column in SEARCHED_COLUMNS}
-DEAL_SEARCHED_COLUMNS = ("title",)
-DEAL_SQLITE_INDEX = "deal_search"
-DEAL_POSTGRES_INDEXES = {column: f"ix_deal_{column}_trigrams" for column in DEAL_SEARCHED_COLUMNS}
 SHORTEST_INDEXED_TERM = 3
 
 
@@ -49,7 +46,7 @@ class SearchIndex:
 
 
 CUSTOMERS = SearchIndex(Customer, SEARCHED_COLUMNS, SQLITE_INDEX, POSTGRES_INDEXES)
-DEALS = SearchIndex(Deal, DEAL_SEARCHED_COLUMNS, DEAL_SQLITE_INDEX, DEAL_POSTGRES_INDEXES)
+DEALS = SearchIndex(Deal, ("title",), "deal_search", {"title": "ix_deal_title_trigrams"})
 SEARCH_INDEXES = (CUSTOMERS, DEALS)
 
 
@@ -75,7 +72,8 @@ def create_index_statements(index: SearchIndex, dialect: str) -> list[str]:
     columns = ", ".join(index.columns)
     removes_old = (f"INSERT INTO {name} ({name}, rowid, {columns}) "
                    f"VALUES ('delete', old.id, {', '.join(f'old.{column}' for column in index.columns)});")
-    adds_new = f"INSERT INTO {name} (rowid, {columns}) VALUES (new.id, {', '.join(f'new.{column}' for column in index.columns)});"
+    adds_new = (f"INSERT INTO {name} (rowid, {columns}) "
+                f"VALUES (new.id, {', '.join(f'new.{column}' for column in index.columns)});")
     return [f"CREATE VIRTUAL TABLE {name} USING fts5({columns}, content='{table}', content_rowid='id', "
             f"tokenize='trigram')",
             f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} BEGIN {adds_new} END",

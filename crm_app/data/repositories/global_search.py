@@ -1,10 +1,10 @@
 """Search everything (the header's box): customers, deals, orders and people the actor may see, a few of each.
 
 Visibility is the lists' own: a sales rep finds the customers they own, the deals they own and the orders of
-their customers; executives and admins find every one. Customers and deals come newest first, read from their
-search index in that order so a search stops at the few it shows, however many match (crm_app/data/search.py). People are the staff directory (active users), which
-every staff member may read. Customers are found through the customer search index (crm_app/data/search.py);
-orders by their number (the id, "#" optional) or their external reference.
+their customers; executives and admins find every one. People are the staff directory (active users), which
+every staff member may read. Customers and deals are found through their search indexes (crm_app/data/search.py),
+newest first, read in that order so a search stops at the few it shows however many match; orders by their number
+(the id, "#" optional) or their external reference.
 """
 
 from __future__ import annotations

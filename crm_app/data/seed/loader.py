@@ -2,10 +2,10 @@
 SQLAlchemy Core executemany, which binds rows in batches instead of building one ORM object per row. Each table is
 stored while the next is drawn, on another thread.
 
-On SQLite the secondary indexes and triggers are dropped for the load and made again from their own
-SQL after it, in the same transaction: each index is then built by one sort instead of updated for every row, and
-what the triggers keep (the write counters of `data_version`, the customers' and deals' search indexes) is brought up to date
-once, to the values the triggers would have reached row by row (benchmarks/seed.py).
+On SQLite the secondary indexes and triggers are dropped for the load and made again from their own SQL after it,
+in the same transaction: each index is then built by one sort instead of updated for every row, and what the
+triggers keep (the write counters of `data_version`, the customers' and deals' search indexes) is brought up to
+date once, to the values the triggers would have reached row by row (benchmarks/seed.py).
 """
 
 from __future__ import annotations

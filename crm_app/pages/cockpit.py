@@ -14,7 +14,8 @@ from crm_app.components.plot_card import plot_card, steady_finance
 from crm_app.components.responsive import PHONE_ONLY_BLOCK, WIDE_ONLY_FLEX, sheet, table_region
 from crm_app.components.shell import staff_page
 from crm_app.domain import OPEN_STAGES
-from crm_app.states.cockpit import SYSTEM_PANELS, CockpitState
+from crm_app.states.cockpit import CHART_STATES, CockpitCards, CockpitState, CockpitSystem
+from crm_app.states.cockpit_drill import CockpitDrill
 
 
 def _choices(name: str) -> list:
@@ -130,18 +131,20 @@ def _rows_table(caption: str, columns: list[tuple[str, str]], rows: rx.Var, test
     )
 
 
-def _chart(figure: rx.Var, label: str, key: str, **props) -> rx.Component:
-    """A chart with its summary line and its "Show rows" (the drill-down of the same `key`). A filter change builds
-    the charts near the viewport and redraws those in view; one scrolled far away keeps its figure, busy, until it
-    comes near, and one just below the fold draws its new figure as it comes into view."""
-    return plot_card(figure, label, CockpitState.chart_summaries[key], on_rows=CockpitState.open_drill(key),
+def _chart(key: str, label: str, **props) -> rx.Component:
+    """A chart (its state by `key`, CHART_STATES) with its summary line and its "Show rows" (the drill-down of the
+    same `key`). A filter change builds the charts near the viewport and redraws those in view; one scrolled far
+    away keeps its figure, busy, until it comes near, and one just below the fold draws its new figure as it comes
+    into view."""
+    chart = CHART_STATES[key]
+    return plot_card(chart.figure, label, chart.summary, on_rows=CockpitDrill.open_drill(key),
                      waits_off_screen=True, on_near=lambda near: CockpitState.show_section(key, near), section=key,
-                     busy=CockpitState.stale.contains(key), **props)
+                     busy=chart.busy, **props)
 
 
 def _drill_cell(value: rx.Var, index: rx.Var) -> rx.Component:
     """A drill-down value; an order's or a deal's number opens its page."""
-    column = CockpitState.drill_columns[index]
+    column = CockpitDrill.drill_columns[index]
     return rx.table.cell(rx.cond(
         column == "order", rx.link(value, href=routes.order_page("") + value),
         rx.cond(column == "deal", rx.link(value, href=routes.deal_page("") + value), value)))
@@ -151,61 +154,62 @@ def _drill_dialog() -> rx.Component:
     """The rows behind a chart, 50 a page, with a CSV of all of them."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(CockpitState.drill_title),
-            rx.dialog.description(CockpitState.drill_total, size="2"),
+            rx.dialog.title(CockpitDrill.drill_title),
+            rx.dialog.description(CockpitDrill.drill_total, size="2"),
             table_region(
                 rx.table.root(
-                    rx.table.header(rx.table.row(rx.foreach(CockpitState.drill_headings,
+                    rx.table.header(rx.table.row(rx.foreach(CockpitDrill.drill_headings,
                                                             lambda c: rx.table.column_header_cell(c)))),
-                    rx.table.body(rx.foreach(CockpitState.drill_rows, lambda row: rx.table.row(
+                    rx.table.body(rx.foreach(CockpitDrill.drill_rows, lambda row: rx.table.row(
                         rx.foreach(row, _drill_cell)))),
                     size="1",
                 ),
                 label=t("Rows behind the chart"), overflow_y="auto", max_height="60vh", data_testid="drill-table",
             ),
             rx.hstack(
-                rx.button(t("Previous"), variant="soft", on_click=CockpitState.turn_drill_page(-1),
-                          disabled=CockpitState.drill_page <= 0),
-                rx.text(t("Page "), CockpitState.drill_page + 1, t(" of "), CockpitState.drill_pages, size="2"),
-                rx.button(t("Next"), variant="soft", on_click=CockpitState.turn_drill_page(1),
-                          disabled=CockpitState.drill_page + 1 >= CockpitState.drill_pages),
+                rx.button(t("Previous"), variant="soft", on_click=CockpitDrill.turn_drill_page(-1),
+                          disabled=CockpitDrill.drill_page <= 0),
+                rx.text(t("Page "), CockpitDrill.drill_page + 1, t(" of "), CockpitDrill.drill_pages, size="2"),
+                rx.button(t("Next"), variant="soft", on_click=CockpitDrill.turn_drill_page(1),
+                          disabled=CockpitDrill.drill_page + 1 >= CockpitDrill.drill_pages),
                 rx.spacer(),
-                rx.button(t("Download CSV"), on_click=CockpitState.download_drill("csv")),
-                rx.button(t("Download Excel"), on_click=CockpitState.download_drill("xlsx")),
+                rx.button(t("Download CSV"), on_click=CockpitDrill.download_drill("csv")),
+                rx.button(t("Download Excel"), on_click=CockpitDrill.download_drill("xlsx")),
                 rx.dialog.close(rx.button(t("Close"), variant="soft", color_scheme="gray")),
                 width="100%", wrap="wrap", align="center",
             ),
             max_width="min(1100px, 95vw)",
         ),
-        open=CockpitState.drill_open,
-        on_open_change=CockpitState.close_drill,
+        open=CockpitDrill.drill_open,
+        on_open_change=CockpitDrill.close_drill,
     )
 
 
 def _system_panels() -> rx.Component:
     """How fast and available the CRM itself was over the period, and which modules were used by whom."""
     return rx.cond(
-        CockpitState.shows_system_panels,
+        CockpitSystem.shows,
         near_view(rx.vstack(
             rx.heading(t("System performance"), size="4", as_="h2"),
-            rx.grid(rx.foreach(CockpitState.slo_cards, _slo_card), columns=rx.breakpoints(initial="1", sm="2", lg="4"),
+            rx.grid(rx.foreach(CockpitSystem.slo_cards, _slo_card), columns=rx.breakpoints(initial="1", sm="2", lg="4"),
                     spacing="3", width="100%"),
             _rows_table(t("Slowest and busiest calls"),
                         [("kind", t("Kind")), ("name", t("Event or route")), ("count", t(in_context("Performance", "Calls"))), ("p50", "p50"),
                          ("p95", "p95"), ("p99", "p99"), ("errors", t("Errors"))],
-                        CockpitState.latency_rows, "latency-table"),
+                        CockpitSystem.latency_rows, "latency-table"),
             rx.heading(t("Usage"), size="4", as_="h2"),
             rx.grid(
                 _rows_table(t("Events per module and role"), [("module", t("Module")), ("counts", t("Events by role"))],
-                            CockpitState.usage_rows, "usage-table"),
+                            CockpitSystem.usage_rows, "usage-table"),
                 _rows_table(t("Completeness of each module's records"), [("module", t("Module")), ("share", t("Filled in"))],
-                            CockpitState.completeness_rows, "completeness-table"),
+                            CockpitSystem.completeness_rows, "completeness-table"),
                 columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%",
             ),
             spacing="3",
             width="100%",
-            aria_busy=CockpitState.stale.contains(SYSTEM_PANELS),
-        ), section=SYSTEM_PANELS, on_near=lambda near: CockpitState.show_section(SYSTEM_PANELS, near), width="100%"),
+            aria_busy=CockpitSystem.busy,
+        ), section=CockpitSystem.SECTION, on_near=lambda near: CockpitState.show_section(CockpitSystem.SECTION, near),
+            width="100%"),
     )
 
 
@@ -221,41 +225,38 @@ def cockpit() -> rx.Component:
                 rx.callout.root(rx.callout.text(t("Loading the figures; the page fills in by itself.")),
                                 data_testid="cockpit-loading")),
         rx.grid(
-            rx.foreach(CockpitState.cards,
+            rx.foreach(CockpitCards.cards,
                        lambda card: kpi_card(card, CockpitState.filters_text, CockpitState.comparison_text)),
             columns=rx.breakpoints(initial="1", sm="2", lg="4"),
             spacing="3",
             width="100%",
         ),
         rx.cond(
-            CockpitState.suggestions.length() > 0,
+            CockpitCards.suggestions.length() > 0,
             rx.callout.root(
-                rx.callout.text(rx.foreach(CockpitState.suggestions, lambda s: rx.text(s, as_="div"))),
+                rx.callout.text(rx.foreach(CockpitCards.suggestions, lambda s: rx.text(s, as_="div"))),
                 color_scheme="amber", high_contrast=True, width="100%", data_testid="gap-suggestions",
             ),
         ),
         _targets_form(),
         rx.grid(
-            _chart(CockpitState.revenue_figure, t("Revenue"), "revenue", on_click=CockpitState.open_month),
-            _chart(CockpitState.orders_figure, t("Orders"), "orders"),
-            _chart(CockpitState.region_figure, t("Region"), "region",
-                   on_click=lambda points: CockpitState.filter_by_click("region", points)),
-            _chart(CockpitState.segment_figure, t("Segment"), "segment",
-                   on_click=lambda points: CockpitState.filter_by_click("segment", points)),
-            _chart(CockpitState.category_figure, t("Category"), "category",
+            _chart("revenue", t("Revenue"), on_click=CockpitState.open_month),
+            _chart("orders", t("Orders")),
+            _chart("region", t("Region"), on_click=lambda points: CockpitState.filter_by_click("region", points)),
+            _chart("segment", t("Segment"), on_click=lambda points: CockpitState.filter_by_click("segment", points)),
+            _chart("category", t("Category"),
                    on_click=lambda points: CockpitState.filter_by_click("category", points)),
-            _chart(CockpitState.customers_figure, t("Customers"), "customers"),
-            _chart(CockpitState.cohort_figure, t("Cohorts"), "cohorts"),
-            _chart(CockpitState.pipeline_figure, t("Pipeline"), "pipeline",
-                   on_click=CockpitState.filter_by_stage, plot=steady_finance),
-            _chart(CockpitState.win_rate_figure, t("Win rate"), "win-rate"),
-            _chart(CockpitState.satisfaction_figure, t("Satisfaction"), "satisfaction"),
-            _chart(CockpitState.campaigns_figure, t("Campaigns"), "campaigns"),
+            _chart("customers", t("Customers")),
+            _chart("cohorts", t("Cohorts")),
+            _chart("pipeline", t("Pipeline"), on_click=CockpitDrill.filter_by_stage, plot=steady_finance),
+            _chart("win-rate", t("Win rate")),
+            _chart("satisfaction", t("Satisfaction")),
+            _chart("campaigns", t("Campaigns")),
             columns=rx.breakpoints(initial="1", lg="2"),
             spacing="3",
             width="100%",
         ),
-        rx.text(t("Detractors mention: "), rx.foreach(CockpitState.detractor_topics, lambda t: rx.badge(t, margin="2px")),
+        rx.text(t("Detractors mention: "), rx.foreach(CockpitCards.detractor_topics, lambda t: rx.badge(t, margin="2px")),
                 size="2"),
         _system_panels(),
         _drill_dialog(),

@@ -7,8 +7,9 @@ two; the back button's popstate moves the router to the earlier URL, whose on_lo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+import inspect
 import json
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -38,6 +39,15 @@ def as_month(value: Any) -> str:
     day = as_day(f"{value}-01") if isinstance(value, str) and len(value) == 7 else None
     return day.isoformat()[:7] if day else ""
 
+
+
+def _events(pushed: Any, shown: Any) -> list:
+    return [pushed, *(shown if isinstance(shown, list) else [shown] if shown is not None else [])]
+
+
+async def _after(pushed: Any, shown: Awaitable) -> list:
+    """The URL pushed and the events of a page whose recompute is a coroutine (it reaches its substates)."""
+    return _events(pushed, await shown)
 
 
 @dataclass(frozen=True)
@@ -134,14 +144,13 @@ class UrlFilters(rx.State, mixin=True):
     def _go(self, **changes: Any) -> Any:
         """Show this page with the current filters and `changes` (by URL key): a redirect to the new URL, or on
         an in-place page the vars set exactly as loading that URL would set them, the page recomputed, and the
-        URL pushed onto the browser's history."""
+        URL pushed onto the browser's history (awaitable when the page's recompute is a coroutine)."""
         query = self._url_query(**changes)
         if not self.URL_IN_PLACE:
             return rx.redirect(self._url_for(query))
         self._set_url_filters(query)
-        shown = self._show_url_filters()
-        return [push_url(self._url_for(query)),
-                *(shown if isinstance(shown, list) else [shown] if shown is not None else [])]
+        pushed, shown = push_url(self._url_for(query)), self._show_url_filters()
+        return _after(pushed, shown) if inspect.isawaitable(shown) else _events(pushed, shown)
 
     def _url_of(self, filters: dict[str, Any]) -> str:
         """This page's URL showing exactly `filters` (by URL key), each checked as if it came from the URL."""

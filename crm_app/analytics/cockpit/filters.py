@@ -56,7 +56,7 @@ def _code(cf: CockpitFacts, name: str, label: str) -> int:
     return choices.index(label) if label in choices else -2  # an unknown label matches nothing
 
 
-def _mask(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters, table: str) -> np.ndarray:
+def view_mask(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters, table: str) -> np.ndarray:
     """Rows of `columns` (of fact `table`) within the filters, by the shared rules (analytics.filters)."""
     wanted = {name: getattr(filters, name) if name == "owner_id" or getattr(filters, name) is None
               else _code(cf, name, getattr(filters, name)) for name in FILTERED_BY[table]}
@@ -75,7 +75,7 @@ def filtered_orders(cf: CockpitFacts, filters: CockpitFilters, start, end,
     orders without such lines drop out."""
     window = _window(cf.orders, start, end)
     columns = {name: cf.orders[name][window] for name in (*fields, *FILTERED_BY["orders"]) if name in cf.orders}
-    mask = _mask(cf, columns, filters, "orders")
+    mask = view_mask(cf, columns, filters, "orders")
     if filters.category is not None:
         code = _code(cf, "category", filters.category)
         amounts = cf.categories[window, code].astype(float) if code >= 0 else np.zeros(mask.size)
@@ -90,7 +90,8 @@ def filtered_orders(cf: CockpitFacts, filters: CockpitFilters, start, end,
     return {name: columns[name].take(kept) if name != "row" else columns["row"] for name in (*fields, "row")}
 
 
-ORDER_FIELDS = ("ns", "amount", "customer", "region", "segment", "month", "first_month", "first_in_month")
+CARD_FIELDS = ("ns", "amount", "customer")  # the period cards'; revenue_by reads its labels by "row"
+ORDER_FIELDS = (*CARD_FIELDS, "month", "first_month", "first_in_month")  # and the monthly series
 
 
 def within(orders: dict[str, np.ndarray], start, end) -> dict[str, np.ndarray]:
@@ -103,22 +104,25 @@ def filtered_feedback(cf: CockpitFacts, filters: CockpitFilters, start, end) -> 
     """Feedback submitted in [start, end) by customers within the region, segment and rep filters."""
     window = _window(cf.feedback, start, end)
     columns = {name: values[window] for name, values in cf.feedback.items()}
-    return _kept(columns, _mask(cf, columns, filters, "feedback"))
+    return _kept(columns, view_mask(cf, columns, filters, "feedback"))
 
 
-def filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters,
-             table: str) -> dict[str, np.ndarray]:
-    """The rows of `columns` (of fact `table`: "deals", "customers") within the filters."""
-    return _kept(columns, _mask(cf, columns, filters, table))
+def filtered(cf: CockpitFacts, columns: dict[str, np.ndarray], filters: CockpitFilters, table: str,
+             fields: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """`fields` (default: all) of the rows of `columns` (of fact `table`: "deals", "customers") within the
+    filters (a million customers' six columns copied for a region view cost more than its cards)."""
+    return _kept(columns, view_mask(cf, columns, filters, table), fields)
 
 
-def _kept(columns: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
-    """The rows of `columns` where `mask` holds; the columns themselves when it holds everywhere (the company's
-    view keeps every deal and customer, and copying them was about 8 ms of its 57)."""
+def _kept(columns: dict[str, np.ndarray], mask: np.ndarray,
+          fields: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """`fields` (default: all) of the rows of `columns` where `mask` holds; the columns themselves when it holds
+    everywhere (the company's view keeps every deal and customer, and copying them was about 8 ms of its 57)."""
+    names = tuple(columns) if fields is None else fields
     if mask.all():
-        return dict(columns)
+        return {name: columns[name] for name in names}
     kept = np.flatnonzero(mask)
-    return {name: values.take(kept) for name, values in columns.items()}
+    return {name: columns[name].take(kept) for name in names}
 
 
 def open_deals(cf: CockpitFacts, deals: dict[str, np.ndarray], filters: CockpitFilters) -> np.ndarray:

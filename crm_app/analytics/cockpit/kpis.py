@@ -120,7 +120,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
 
     feedback = filtered_feedback(cf, filters, start, end)
 
-    deals = filtered(cf, cf.deals, filters, "deals")
+    deals = filtered(cf, cf.deals, filters, "deals", ("stage", "amount", "probability", "closed_ns"))
     open_deal = open_deals(cf, deals, filters)
     closed = (deals["closed_ns"] >= nanoseconds(start)) & (deals["closed_ns"] < nanoseconds(end))
     won = int((closed & (deals["stage"] == STAGES.index("Won"))).sum())
@@ -130,7 +130,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
                                & (cf.campaigns["start_date"] < pd.Timestamp(end))]
     campaigns = campaign_totals(cf, filters, started)
 
-    people = filtered(cf, cf.customer_quality, filters, "customers")
+    people = filtered(cf, cf.customer_quality, filters, "customers", ("field_score", "duplicated", "updated_ns"))
     return {
         "revenue": KpiValue(revenue, order_count),
         "orders": KpiValue(order_count, order_count),

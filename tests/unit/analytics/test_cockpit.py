@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from crm_app.analytics import cockpit as evaluation
+from crm_app.analytics.cockpit import series
+from crm_app.analytics.cockpit.cube import monthly_cube
 from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
 from crm_app.analytics.retention import cohort_retention, retention_rate
 from crm_app.analytics.stats import csat_score, nps_score
@@ -330,3 +332,87 @@ def test_the_campaign_card_measures_the_contacted_against_the_holdout():
     assert (spring["roi"], spring["uplift"], spring["incremental_roi"]) == (2.0, 0.0, 1.0)
     expected = newcombe_difference(1, 2, 1, 2)
     assert (spring["uplift_low"], spring["uplift_high"]) == (expected.lower, expected.upper)
+
+
+def _busy_company() -> SimpleNamespace:
+    """_company's deals, feedback and campaigns with 3,000 random orders of 200 customers over 30 months."""
+    rng = np.random.default_rng(11)
+    people, count = 200, 3_000
+    customers = pd.DataFrame({
+        "id": np.arange(1, people + 1), "name": "C", "email": [f"c{i}@x.io" for i in range(people)], "phone": None,
+        "company": "C", "region": pd.Categorical(rng.choice(["EMEA", "APAC", "North America"], people)),
+        "segment": pd.Categorical(rng.choice(["SMB", "Enterprise"], people)), "acquisition_channel": "web",
+        "owner_id": rng.choice([10, 11, 12], people), "created_at": T("2024-01-01", tz="UTC"),
+        "updated_at": T("2026-01-01", tz="UTC")})
+    seconds = rng.integers(0, 900 * 86_400, count)
+    orders = pd.DataFrame({  # customers join over time: the later an order, the more customers may place it
+        "id": np.arange(1, count + 1),
+        "customer_id": 1 + (rng.random(count) * np.maximum(seconds / (900 * 86_400), 0.02) * people).astype(int),
+        "ordered_at": T("2024-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s"),
+        "status": pd.Categorical(rng.choice(["paid", "shipped", "cancelled"], count, p=[0.6, 0.3, 0.1])),
+        "channel": pd.Categorical(rng.choice(["online", "store"], count)),
+        "total_amount": rng.integers(1, 500, count).astype(float)})
+    orders = orders.merge(customers[["id", "region", "segment", "owner_id"]].rename(columns={"id": "customer_id"}))
+    lines = pd.DataFrame({"order_id": orders["id"], "product_id": 1, "quantity": 1,
+                          "category": pd.Categorical(rng.choice(["Software", "Services"], count)),
+                          "unit_price": orders["total_amount"], "discount": 0.0, "unit_cost": 1.0})
+    return SimpleNamespace(**{**vars(_company()), "customers": customers, "orders": orders, "lines": lines})
+
+
+CUBE_VIEWS = [{}, {"region": "EMEA"}, {"segment": "SMB"}, {"owner_id": 11}, {"region": "APAC", "owner_id": 10}]
+# Ends at a month's start, in the middle of one, before the data, in its first month and after it.
+CUBE_ENDS = [date(2026, 6, 1), date(2026, 3, 17), date(2023, 5, 1), date(2024, 2, 10), date(2026, 9, 5)]
+
+
+@pytest.fixture(scope="module")
+def busy():
+    facts = _busy_company()
+    return facts, evaluation.prepare_cockpit(facts, "2026-06-20")
+
+
+@pytest.mark.parametrize("view", CUBE_VIEWS)
+def test_the_monthly_trend_from_the_cube_equals_counting_by_hand(busy, view):
+    facts, prepared = busy
+    paid = facts.orders.loc[facts.orders["status"].isin(["paid", "shipped"])]
+    for name, value in view.items():
+        paid = paid.loc[paid[name] == value]
+    first_ever = paid.groupby("customer_id")["ordered_at"].transform("min").dt.strftime("%Y-%m")
+    for end in CUBE_ENDS:
+        filters = evaluation.CockpitFilters(start=date(2020, 1, 1), end=end, **view)
+        monthly = evaluation.monthly_orders(prepared, filters, end)
+        shown = paid.loc[paid["ordered_at"] < T(end, tz="UTC")]
+        month = shown["ordered_at"].dt.strftime("%Y-%m")
+        by_month = shown.groupby(month)
+        expected = pd.DataFrame({"revenue": by_month["total_amount"].sum(), "orders": by_month.size(),
+                                 "active": by_month["customer_id"].nunique(),
+                                 "new": shown.loc[first_ever.loc[shown.index] == month].groupby(month)[
+                                     "customer_id"].nunique()}).reindex(monthly.index).fillna(0)
+        assert monthly["revenue"].tolist() == expected["revenue"].tolist(), end
+        assert monthly[["orders", "active", "new"]].to_numpy().tolist() == \
+            expected[["orders", "active", "new"]].astype(int).to_numpy().tolist(), end
+
+
+@pytest.mark.parametrize("view", CUBE_VIEWS)
+def test_the_cube_gives_what_counting_each_customers_orders_gives(busy, view, monkeypatch):
+    _, prepared = busy
+    filters = [evaluation.CockpitFilters(start=date(2020, 1, 1), end=end, **view) for end in CUBE_ENDS]
+    cubed = [(evaluation.monthly_orders(prepared, f, f.end), evaluation.cohort_matrix(prepared, f, f.end))
+             for f in filters]
+    # The general path, right for any filter: "first order of the month" found again among the kept orders.
+    monkeypatch.setattr(series, "by_customer", lambda _filters: False)
+    for f, (monthly, cohorts) in zip(filters, cubed):
+        pd.testing.assert_frame_equal(monthly, evaluation.monthly_orders(prepared, f, f.end), check_exact=True)
+        pd.testing.assert_frame_equal(cohorts, evaluation.cohort_matrix(prepared, f, f.end), check_exact=True)
+    assert sum((c.fillna(0).to_numpy()[:, 1:] > 0).sum() for _, c in cubed) > 30  # customers came back
+
+
+def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):
+    facts, prepared = busy
+    later = facts.orders["id"] > 2_900
+    before = SimpleNamespace(**{**vars(facts), "orders": facts.orders.loc[~later],
+                                "lines": facts.lines.loc[facts.lines["order_id"] <= 2_900]})
+    appended = evaluation.append_orders(evaluation.prepare_cockpit(before, "2026-06-20"), facts.orders.loc[later],
+                                        facts.lines.loc[facts.lines["order_id"] > 2_900])
+    whole, merged = monthly_cube(prepared), monthly_cube(appended)
+    for name in ("revenue", "orders", "active", "new", "cohorts"):
+        assert getattr(merged, name).tolist() == getattr(whole, name).tolist(), name

@@ -28,17 +28,23 @@ from crm_app.settings import get_settings
 _log = logging.getLogger(__name__)
 
 
+def apply_sqlite_settings(cursor, *, busy_timeout_ms: int) -> None:
+    """The settings of every SQLite connection the app opens, through a DB-API cursor (sqlite3's, or the ADBC
+    driver's that loads the demo company)."""
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    # Freed space is overwritten with zeros, so an edited or erased value leaves no stale copy in the file's
+    # free space (Debian's SQLite does this by default; other builds do not).
+    cursor.execute("PRAGMA secure_delete=ON")
+
+
 def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        # Freed space is overwritten with zeros, so an edited or erased value leaves no stale copy in the file's
-        # free space (Debian's SQLite does this by default; other builds do not).
-        cursor.execute("PRAGMA secure_delete=ON")
+        apply_sqlite_settings(cursor, busy_timeout_ms=busy_timeout_ms)
         cursor.close()
 
     # pysqlite's own transaction handling defers BEGIN; take the write lock up front

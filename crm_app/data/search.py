@@ -143,10 +143,11 @@ def newest_matches(session: Session, statement: sa.Select, index: SearchIndex, t
             .order_by(found.c.rowid.desc()))
 
 
-def rebuild_sqlite_index(connection: sa.Connection) -> None:
-    """Index every customer and deal anew (a bulk load that ran without the indexes' triggers)."""
+def rebuild_sqlite_indexes(cursor) -> None:
+    """Index every customer and deal anew, through a DB-API cursor (a bulk load that ran without the indexes'
+    triggers)."""
     for index in SEARCH_INDEXES:
-        connection.exec_driver_sql(f"INSERT INTO {index.sqlite_index} ({index.sqlite_index}) VALUES ('rebuild')")
+        cursor.execute(f"INSERT INTO {index.sqlite_index} ({index.sqlite_index}) VALUES ('rebuild')")
 
 
 def drop_deleted_terms(session: Session) -> None:

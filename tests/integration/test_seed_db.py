@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import nullcontext
 from datetime import UTC
 
+import adbc_driver_sqlite.dbapi
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Order, User
 from crm_app.data.security import verify_password
-from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, generator, loader, seed_demo_company
+from crm_app.data.seed import DEMO_LOGINS, generate_demo_company, generator, loader, seed_demo_company, sqlite_ingest
 from tests.conftest import migrate
 
 SIZES = dict(seed=3, customers=300, orders=2_000)
@@ -80,7 +80,7 @@ def test_a_failed_load_leaves_nothing_behind(engine):
         session.add(Customer(id=1, name="Existing", region="EMEA", segment="SMB", acquisition_channel="event"))
         session.commit()
 
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(Exception, match="(?i)unique constraint"):  # ADBC's error on SQLite, SQLAlchemy's on PostgreSQL
         seed_demo_company(engine=engine, **SIZES)
     counts = _row_counts(engine)
     assert counts.pop("customer") == 1
@@ -103,20 +103,15 @@ def _what_a_load_leaves(url: str) -> tuple:
                 connection.exec_driver_sql("PRAGMA integrity_check").all())
 
 
-def _insert_through_sqlalchemy(connection, table, frame) -> None:
-    connection.execute(table.insert(), list(loader._records(frame)))
-
-
 def test_on_sqlite_the_load_leaves_what_rows_written_one_by_one_would(tmp_path, monkeypatch):
-    """Indexes and triggers dropped for the load and made again after it, rows bound by the driver as tuples: the
-    same rows as SQLAlchemy binds one dict at a time, the same schema, the same write counters as the per-row
-    triggers reach, every customer and deal in the search indexes."""
+    """Indexes and triggers dropped for the load and made again after it, rows bound by the ADBC driver as Arrow
+    columns: the same rows as SQLAlchemy binds one dict at a time, the same schema, the same write counters as the
+    per-row triggers reach, every customer and deal in the search indexes."""
     bulk, row_by_row = (f"sqlite:///{tmp_path / name}.db" for name in ("bulk", "row_by_row"))
     for url in (bulk, row_by_row):
         migrate(url)
     seed_demo_company(engine=engine_for(bulk), **SIZES)
-    monkeypatch.setattr(loader, "_indexes_and_triggers_after", lambda connection, tables: nullcontext())
-    monkeypatch.setattr(loader, "_bulk_insert", _insert_through_sqlalchemy)
+    monkeypatch.setattr(loader, "_loading", loader._sqlalchemy_load)  # PostgreSQL's path, the triggers in place
     seed_demo_company(engine=engine_for(row_by_row), **SIZES)
 
     left = _what_a_load_leaves(bulk)
@@ -148,15 +143,20 @@ def test_on_sqlite_a_load_beside_another_open_connection_goes_through_the_write_
     migrate(f"sqlite:///{path}")
     engine = engine_for(f"sqlite:///{path}")
     engine.connect().close()  # the app's first connection puts the file in WAL mode
-    reader = sqlite3.connect(path)
-    assert reader.execute("SELECT count(*) FROM customer").fetchone() == (0,)
+    # Opened through the load's own SQLite library: in one process, only its connections see each other's locks.
+    reading = adbc_driver_sqlite.dbapi.connect(str(path), autocommit=True)
+    reader = reading.cursor()
+    reader.execute("SELECT count(*) FROM customer")
+    assert reader.fetchone() == (0,)
 
     summary = seed_demo_company(engine=engine, **SIZES)
 
     assert _row_counts(engine) == summary.rows
-    assert reader.execute("SELECT count(*) FROM customer").fetchone() == (300,)
+    reader.execute("SELECT count(*) FROM customer")
+    assert reader.fetchone() == (300,)
     assert (tmp_path / "shared.db-wal").stat().st_size > 0  # a rollback journal would have left no WAL file
     reader.close()
+    reading.close()
 
 
 def test_aware_datetimes_are_written_as_sqlite_stores_them_and_any_other_writing_is_left_to_the_processors():
@@ -164,10 +164,11 @@ def test_aware_datetimes_are_written_as_sqlite_stores_them_and_any_other_writing
     utc_datetime = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     shanghai = pd.Series(pd.to_datetime(["2026-01-31 09:15:00.5", None], utc=True)).dt.tz_convert("Asia/Shanghai")
 
-    assert loader._sqlite_datetime_text(shanghai, utc_datetime) == ["2026-01-31 09:15:00.500000", None]
+    written = sqlite_ingest._sqlite_datetime_text(shanghai, utc_datetime)
+    assert written.to_pylist() == ["2026-01-31 09:15:00.500000", None]
     truncated = sqlite.DATETIME(truncate_microseconds=True).bind_processor(dialect)
-    assert loader._sqlite_datetime_text(shanghai, truncated) is None  # 17:15:00 local, no microseconds: differs
-    assert loader._sqlite_datetime_text(pd.Series([1, 2]), utc_datetime) is None
+    assert sqlite_ingest._sqlite_datetime_text(shanghai, truncated) is None  # 17:15:00 local, no microseconds: differs
+    assert sqlite_ingest._sqlite_datetime_text(pd.Series([1, 2]), utc_datetime) is None
 
 
 def test_a_failure_while_drawing_leaves_nothing_behind(engine, monkeypatch):

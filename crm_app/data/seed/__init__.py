@@ -4,6 +4,7 @@
     generator  generate_demo_company: pure, seed and as_of in, one DataFrame per table out
     company    DemoCompany (those frames), SeedSummary, frame cells as driver-ready Python values
     loader     seed_demo_company: generate and load in one transaction (SQLAlchemy Core executemany)
+    sqlite_ingest  on SQLite, the load through Arrow's ADBC driver, indexes and triggers made again after it
 """
 
 from crm_app.data.seed.company import DemoCompany, SeedSummary

@@ -38,7 +38,7 @@ from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bumped when the layout changes: older snapshots are then rebuilt, never misread
+FORMAT = 2  # bumped when the layout changes: older snapshots are then rebuilt, never misread (2: previous_ns)
 COLUMN_GROUPS = ("orders", "feedback", "deals", "customer_quality")
 _NAME = re.compile(r"^v(\d+)-(\d+)-(\d+)$")
 

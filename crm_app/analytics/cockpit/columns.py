@@ -34,6 +34,16 @@ def _owners(values: pd.Series) -> np.ndarray:
     return values.fillna(-1).astype(np.int64).to_numpy()
 
 
+def previous_order(ns: np.ndarray, customer: np.ndarray) -> np.ndarray:
+    """Each time-sorted order's customer's previous revenue order time (the smallest int64 before their first).
+    A customer is then active in [a, b) exactly once: at their order there whose previous one is before a."""
+    together = np.argsort(customer, kind="stable")  # each customer's orders side by side, in time order
+    same = customer[together][1:] == customer[together][:-1]
+    previous = np.full(ns.size, np.iinfo(np.int64).min)
+    previous[together[1:][same]] = ns[together][:-1][same]
+    return previous
+
+
 @dataclass(frozen=True)
 class CockpitFacts:
     """The fact tables as sorted numpy columns, prepared once per data version (see the module docstring).
@@ -102,9 +112,11 @@ def prepare_cockpit(facts, as_of: date | pd.Timestamp) -> CockpitFacts:
     customer = position.reindex(paid["customer_id"].to_numpy()).fillna(-1).to_numpy(np.int64)
     first_month = pd.Series(month).groupby(customer).transform("min").to_numpy()
     categories = _category_amounts(facts.lines, paid["id"], labels["category"])
+    ns = _stamps(paid["ordered_at"])
     orders = {
         "id": paid["id"].to_numpy(np.int64),
-        "ns": _stamps(paid["ordered_at"]), "amount": paid["total_amount"].to_numpy(float), "customer": customer,
+        "ns": ns, "previous_ns": previous_order(ns, customer), "amount": paid["total_amount"].to_numpy(float),
+        "customer": customer,
         "region": _codes(paid["region"], labels["region"]), "segment": _codes(paid["segment"], labels["segment"]),
         "channel": _codes(paid["channel"], labels["channel"]), "owner_id": _owners(paid["owner_id"]),
         "month": month, "first_month": first_month,
@@ -183,7 +195,8 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
     month = month_number(paid["ordered_at"])
     added = {
         "id": paid["id"].to_numpy(np.int64),
-        "ns": _stamps(paid["ordered_at"]), "amount": paid["total_amount"].to_numpy(float),
+        "ns": _stamps(paid["ordered_at"]), "previous_ns": np.zeros(len(paid), np.int64),
+        "amount": paid["total_amount"].to_numpy(float),
         "customer": position.astype(np.int64), "region": _codes(paid["region"], cf.labels["region"]),
         "segment": _codes(paid["segment"], cf.labels["segment"]),
         "channel": _codes(paid["channel"], cf.labels["channel"]), "owner_id": _owners(paid["owner_id"]),
@@ -198,5 +211,6 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         merged["first_month"][rows] = months.min()
         merged["new"][rows] = np.arange(rows.size) == 0
         merged["first_in_month"][rows] = ~pd.Series(months).duplicated().to_numpy()
+        merged["previous_ns"][rows] = np.concatenate([[np.iinfo(np.int64).min], merged["ns"][rows][:-1]])
     return replace(cf, orders=merged, categories=np.insert(cf.categories, at, categories, axis=0),
                    as_of=max(cf.as_of, utc(paid["ordered_at"].max())))

@@ -51,6 +51,13 @@ class CockpitFilters:
         return parts
 
 
+def by_customer(filters: CockpitFilters) -> bool:
+    """Whether the view slices only by what belongs to the customer (region, segment, rep): each customer's
+    orders are then all in or all out, so the monthly cube and each order's `previous_ns` hold for it; a channel
+    or a category keeps a part of a customer's orders."""
+    return filters.channel is None and filters.category is None
+
+
 def _code(cf: CockpitFacts, name: str, label: str) -> int:
     choices = cf.labels.get(name, [])
     return choices.index(label) if label in choices else -2  # an unknown label matches nothing
@@ -90,8 +97,7 @@ def filtered_orders(cf: CockpitFacts, filters: CockpitFilters, start, end,
     return {name: columns[name].take(kept) if name != "row" else columns["row"] for name in (*fields, "row")}
 
 
-CARD_FIELDS = ("ns", "amount", "customer")  # the period cards'; revenue_by reads its labels by "row"
-ORDER_FIELDS = (*CARD_FIELDS, "month", "first_month", "first_in_month")  # and the monthly series
+ORDER_FIELDS = ("ns", "amount", "customer", "month", "first_month", "first_in_month")  # cards, monthly series
 
 
 def within(orders: dict[str, np.ndarray], start, end) -> dict[str, np.ndarray]:

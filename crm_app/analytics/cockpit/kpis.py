@@ -11,8 +11,8 @@ import pandas as pd
 
 from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
-from crm_app.analytics.cockpit.filters import (CockpitFilters, distinct_customers, filtered, open_deals, within,
-                                              filtered_feedback, filtered_orders)
+from crm_app.analytics.cockpit.filters import (CockpitFilters, by_customer, distinct_customers, filtered,
+                                              open_deals, view_mask, within, filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
 from crm_app.analytics.filters import FILTERED_BY, cost_in_view, row_mask
 from crm_app.analytics.quality import OVERALL_WEIGHTS
@@ -104,19 +104,11 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
                 orders: dict[str, np.ndarray] | None = None) -> dict[str, KpiValue]:
     """Every KPI of [start, end) within the filters: the formulas are analytics.measures' kernels, the filters
     analytics.filters' rules, on numpy columns for speed (tests/integration/test_kpi_parity.py compares every
-    KPI with crm-app report and with pandas)."""
-    length = pd.Timestamp(end) - pd.Timestamp(start)
-    year_start = min(pd.Timestamp(start) - length, pd.Timestamp(end) - pd.DateOffset(years=1))
-    orders = orders if orders is not None else filtered_orders(cf, filters, year_start, end)
-    with_base = within(orders, pd.Timestamp(start) - length, end)
-    current = with_base["ns"] >= nanoseconds(start)
-    amount, customers = with_base["amount"][current], with_base["customer"][current]
-    active = distinct_customers(customers, cf.customers)
-    base = distinct_customers(with_base["customer"][~current], cf.customers)
-    revenue, order_count = measures.revenue(amount), int(amount.size)
-
-    year = within(orders, pd.Timestamp(end) - pd.DateOffset(years=1), end)
-    year_customers = int(distinct_customers(year["customer"], cf.customers).sum())
+    KPI with crm-app report and with pandas). `orders`, for a view not `by_customer`, are its filtered orders
+    of at least the period, the one before it and the year to its end (ORDER_FIELDS)."""
+    sales = _customer_sales(cf, filters, start, end) if by_customer(filters) else \
+        _sales_of_orders(cf, filters, start, end, orders)
+    revenue, order_count = measures.revenue(sales.amounts), int(sales.amounts.size)
 
     feedback = filtered_feedback(cf, filters, start, end)
 
@@ -135,10 +127,10 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
         "revenue": KpiValue(revenue, order_count),
         "orders": KpiValue(order_count, order_count),
         "aov": KpiValue(measures.average_order_value(revenue, order_count), order_count),
-        "active_customers": KpiValue(int(active.sum()), int(active.sum())),
-        "retention": KpiValue(measures.retention(int(base.sum()), int((base & active).sum())), int(base.sum())),
-        "historical_value": KpiValue(measures.historical_value(float(year["amount"].sum()), year_customers),
-                                     year_customers),
+        "active_customers": KpiValue(sales.active, sales.active),
+        "retention": KpiValue(measures.retention(sales.base, sales.retained), sales.base),
+        "historical_value": KpiValue(measures.historical_value(sales.year_revenue, sales.year_customers),
+                                     sales.year_customers),
         "csat": KpiValue(measures.csat(feedback["csat"]), int((~np.isnan(feedback["csat"])).sum())),
         "nps": KpiValue(measures.nps(feedback["nps"]), int((~np.isnan(feedback["nps"])).sum())),
         "weighted_pipeline": KpiValue(measures.weighted_pipeline(deals["amount"][open_deal],
@@ -148,6 +140,62 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
         "campaign_roi": KpiValue(_roi(campaigns), int(campaigns["targets"].sum())),
         "data_quality": KpiValue(quality_score(people, end), int(people["field_score"].size)),
     }
+
+
+@dataclass(frozen=True)
+class PeriodSales:
+    """What the order KPIs of a period are made of, within the filters."""
+
+    amounts: np.ndarray  # of the revenue orders in the period
+    active: int  # distinct customers with one in the period
+    base: int  # ... in the period before it (of the same length)
+    retained: int  # ... in both
+    year_revenue: float  # Σ amount in the year to the period's end
+    year_customers: int  # distinct customers with an order in that year
+
+
+def _sales_of_orders(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date,
+                     orders: dict[str, np.ndarray] | None) -> PeriodSales:
+    """PeriodSales from the filtered orders themselves, customers counted on bitmaps (right for any filter)."""
+    length = pd.Timestamp(end) - pd.Timestamp(start)
+    year_start = min(pd.Timestamp(start) - length, pd.Timestamp(end) - pd.DateOffset(years=1))
+    orders = orders if orders is not None else filtered_orders(cf, filters, year_start, end)
+    with_base = within(orders, pd.Timestamp(start) - length, end)
+    current = with_base["ns"] >= nanoseconds(start)
+    active = distinct_customers(with_base["customer"][current], cf.customers)
+    base = distinct_customers(with_base["customer"][~current], cf.customers)
+    year = within(orders, pd.Timestamp(end) - pd.DateOffset(years=1), end)
+    return PeriodSales(with_base["amount"][current], int(active.sum()), int(base.sum()), int((base & active).sum()),
+                       float(year["amount"].sum()), int(distinct_customers(year["customer"], cf.customers).sum()))
+
+
+def _customer_sales(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date) -> PeriodSales:
+    """PeriodSales of a view `by_customer`, read in place from the time-sorted orders (no copy of their
+    columns): a customer is active in [a, b) once, at their order there whose previous one (`previous_ns`) is
+    before a; active in both periods when that previous one is in the period before."""
+    length = pd.Timestamp(end) - pd.Timestamp(start)
+    moments = (pd.Timestamp(start) - length, pd.Timestamp(start), pd.Timestamp(end),
+               pd.Timestamp(end) - pd.DateOffset(years=1))
+    base_ns, start_ns, _, year_ns = (nanoseconds(moment) for moment in moments)
+    b, s, e, y = (int(row) for row in np.searchsorted(cf.orders["ns"], [nanoseconds(m) for m in moments]))
+    first = min(b, y)
+    sliced = any(getattr(filters, name) is not None for name in FILTERED_BY["customers"])
+    mask = view_mask(cf, {name: cf.orders[name][first:e] for name in FILTERED_BY["customers"]}, filters,
+                     "customers") if sliced else None
+    previous, amount = cf.orders["previous_ns"], cf.orders["amount"]
+
+    def kept(lo: int, hi: int, rows: np.ndarray) -> np.ndarray:
+        return rows if mask is None else rows[mask[lo - first:hi - first]]
+
+    def customers(lo: int, hi: int, since: int, until: int | None = None) -> int:
+        """The customers of rows [lo, hi) whose order there has its previous one in [since, until)."""
+        earlier = previous[lo:hi]
+        chosen = (earlier >= since) & (earlier < until) if until is not None else earlier < since
+        return int(np.count_nonzero(chosen if mask is None else chosen & mask[lo - first:hi - first]))
+
+    return PeriodSales(kept(s, e, amount[s:e]), customers(s, e, start_ns), customers(b, s, base_ns),
+                       customers(s, e, base_ns, start_ns), float(kept(y, e, amount[y:e]).sum()),
+                       customers(y, e, year_ns))
 
 
 def quality_score(customers: dict[str, np.ndarray], as_of, *, fresh_days: int = 365) -> float | None:

@@ -12,8 +12,8 @@ import pandas as pd
 from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
 from crm_app.analytics.cockpit.cube import COHORT_AGES, monthly_cube
-from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, filtered, open_deals, view_mask,
-                                              within, filtered_feedback, filtered_orders)
+from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, by_customer, filtered, open_deals,
+                                              view_mask, within, filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.kpis import campaign_totals
 from crm_app.analytics.cockpit.periods import last_month, month_label, month_start, nanoseconds
 from crm_app.analytics.topics import top_topics
@@ -46,12 +46,6 @@ def monthly_orders(cf: CockpitFacts, filters: CockpitFilters, end: date, months:
         {"revenue": revenue, "orders": count, "aov": aov, "active": active, "new": new, "returning": active - new},
         index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
     )
-
-
-def by_customer(filters: CockpitFilters) -> bool:
-    """Whether the view slices only by what belongs to the customer (region, segment, rep), so the monthly cube
-    holds its months; a channel or category keeps a part of each customer's orders."""
-    return filters.channel is None and filters.category is None
 
 
 def _groups(cf: CockpitFacts, filters: CockpitFilters) -> np.ndarray:
@@ -94,8 +88,11 @@ def revenue_by(cf: CockpitFacts, filters: CockpitFilters, by: str, start: date, 
     """Revenue in [start, end) per region, segment, channel or category (every label, 0 when none)."""
     labels = cf.labels[by]
     if by == "category":
-        orders = filtered_orders(cf, replace(filters, category=None), start, end, ())
-        totals = cf.categories[orders["row"]].astype(float).sum(axis=0) if orders["row"].size else np.zeros(len(labels))
+        rows = filtered_orders(cf, replace(filters, category=None), start, end, ())["row"]
+        # Every order of the period (the company's view) is one block of rows: summed in place, not gathered.
+        whole = rows.size and rows[-1] - rows[0] + 1 == rows.size
+        kept = cf.categories[rows[0]:rows[-1] + 1] if whole else cf.categories[rows]
+        totals = kept.sum(axis=0, dtype=float) if rows.size else np.zeros(len(labels))
     else:
         orders = within(orders, start, end) if orders is not None else filtered_orders(cf, filters, start, end,
                                                                                         ("amount",))

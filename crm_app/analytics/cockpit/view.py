@@ -9,11 +9,11 @@ from datetime import date
 import pandas as pd
 
 from crm_app.analytics.cockpit.columns import CockpitFacts
-from crm_app.analytics.cockpit.filters import (CARD_FIELDS, ORDER_FIELDS, CockpitFilters, filtered_feedback,
+from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, by_customer, filtered_feedback,
                                               filtered_orders)
 from crm_app.analytics.cockpit.kpis import KPI_BY_KEY, KPIS, KpiCard, period_kpis
 from crm_app.analytics.cockpit.periods import last_month, month_start, comparison_period
-from crm_app.analytics.cockpit.series import (TREND_MONTHS, by_customer, campaign_results, cohort_matrix, detractor_topics,
+from crm_app.analytics.cockpit.series import (TREND_MONTHS, campaign_results, cohort_matrix, detractor_topics,
                                              monthly_orders, pipeline_by_stage, revenue_by, satisfaction_monthly,
                                              win_rate_by_owner)
 from crm_app.analytics.cockpit.targets import REP, ViewTarget, view_scope, view_target
@@ -78,17 +78,17 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *
     the company."""
     start, end = filters.start, filters.end
     comparison = comparison_period(start, end, filters.compare)
-    # One pass over the orders the cards need; every figure below reads time windows of it (binary searches).
-    # Sliced by what belongs to the customer, the monthly charts read the monthly cube instead of two years of
-    # orders (series.by_customer).
-    earliest = min(pd.Timestamp(comparison[0]) - (pd.Timestamp(comparison[1]) - pd.Timestamp(comparison[0])),
-                   pd.Timestamp(start) - (pd.Timestamp(end) - pd.Timestamp(start)),
-                   pd.Timestamp(comparison[1]) - pd.DateOffset(years=1))
     if by_customer(filters):
-        orders = filtered_orders(cf, filters, earliest, end, CARD_FIELDS)
+        # The cards read the orders in place and the monthly charts the monthly cube (filters.by_customer): only
+        # the period's orders are kept, for the revenue bars.
+        orders, in_period = None, filtered_orders(cf, filters, start, end, ("ns", "amount"))
     else:
-        trend = pd.Timestamp(month_start(last_month(end) - TREND_MONTHS + 1))
-        orders = filtered_orders(cf, filters, min(earliest, trend), end, ORDER_FIELDS)
+        # One pass over two years of orders; every figure below reads time windows of it (binary searches).
+        earliest = min(pd.Timestamp(comparison[0]) - (pd.Timestamp(comparison[1]) - pd.Timestamp(comparison[0])),
+                       pd.Timestamp(start) - (pd.Timestamp(end) - pd.Timestamp(start)),
+                       pd.Timestamp(comparison[1]) - pd.DateOffset(years=1),
+                       pd.Timestamp(month_start(last_month(end) - TREND_MONTHS + 1)))
+        orders = in_period = filtered_orders(cf, filters, earliest, end, ORDER_FIELDS)
     actual = period_kpis(cf, filters, start, end, orders)
     before = period_kpis(cf, filters, *comparison, orders)
     monthly = monthly_orders(cf, filters, end, orders=orders)
@@ -106,8 +106,8 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *
         comparison=comparison,
         cards=cards,
         monthly=monthly,
-        revenue_by_region=revenue_by(cf, filters, "region", start, end, orders),
-        revenue_by_segment=revenue_by(cf, filters, "segment", start, end, orders),
+        revenue_by_region=revenue_by(cf, filters, "region", start, end, in_period),
+        revenue_by_segment=revenue_by(cf, filters, "segment", start, end, in_period),
         revenue_by_category=revenue_by(cf, filters, "category", start, end),
         cohorts=cohort_matrix(cf, filters, end, orders=orders),
         pipeline=pipeline_by_stage(cf, filters),

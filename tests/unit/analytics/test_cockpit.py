@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crm_app.analytics import cockpit as evaluation
-from crm_app.analytics.cockpit import series
+from crm_app.analytics.cockpit import kpis, series
 from crm_app.analytics.cockpit.cube import monthly_cube
 from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
 from crm_app.analytics.retention import cohort_retention, retention_rate
@@ -393,17 +393,33 @@ def test_the_monthly_trend_from_the_cube_equals_counting_by_hand(busy, view):
 
 
 @pytest.mark.parametrize("view", CUBE_VIEWS)
-def test_the_cube_gives_what_counting_each_customers_orders_gives(busy, view, monkeypatch):
+def test_a_view_by_customer_gives_what_counting_each_customers_orders_gives(busy, view, monkeypatch):
+    """The monthly cube, the month's own orders and each order's previous one (filters.by_customer) against the
+    path right for any filter: customers counted again among the kept orders."""
     _, prepared = busy
-    filters = [evaluation.CockpitFilters(start=date(2020, 1, 1), end=end, **view) for end in CUBE_ENDS]
-    cubed = [(evaluation.monthly_orders(prepared, f, f.end), evaluation.cohort_matrix(prepared, f, f.end))
-             for f in filters]
-    # The general path, right for any filter: "first order of the month" found again among the kept orders.
-    monkeypatch.setattr(series, "by_customer", lambda _filters: False)
-    for f, (monthly, cohorts) in zip(filters, cubed):
-        pd.testing.assert_frame_equal(monthly, evaluation.monthly_orders(prepared, f, f.end), check_exact=True)
-        pd.testing.assert_frame_equal(cohorts, evaluation.cohort_matrix(prepared, f, f.end), check_exact=True)
-    assert sum((c.fillna(0).to_numpy()[:, 1:] > 0).sum() for _, c in cubed) > 30  # customers came back
+    filters = [evaluation.CockpitFilters(start=start, end=end, **view)
+               for start, end in [(date(2026, 3, 1), date(2026, 6, 1)), (date(2026, 2, 11), date(2026, 3, 17)),
+                                  (date(2023, 4, 1), date(2023, 5, 1)), (date(2024, 1, 1), date(2024, 2, 10)),
+                                  (date(2025, 7, 1), date(2026, 9, 5)), (date(2025, 1, 1), date(2025, 1, 2))]]
+
+    def figures(f):
+        return (evaluation.monthly_orders(prepared, f, f.end), evaluation.cohort_matrix(prepared, f, f.end),
+                evaluation.period_kpis(prepared, f, f.start, f.end))
+
+    by_customer = [figures(f) for f in filters]
+    for module in (series, kpis):
+        monkeypatch.setattr(module, "by_customer", lambda _filters: False)
+    for f, (monthly, cohorts, cards) in zip(filters, by_customer):
+        general = figures(f)
+        pd.testing.assert_frame_equal(monthly, general[0], check_exact=True)
+        pd.testing.assert_frame_equal(cohorts, general[1], check_exact=True)
+        assert {key: value.sample for key, value in cards.items()} == \
+            {key: value.sample for key, value in general[2].items()}, f
+        assert {key: value.value for key, value in cards.items()} == \
+            {key: value.value if value.value is None else pytest.approx(value.value, rel=1e-12)
+             for key, value in general[2].items()}, f
+    assert sum((c.fillna(0).to_numpy()[:, 1:] > 0).sum() for _, c, _ in by_customer) > 30  # customers came back
+    assert sum(cards["retention"].sample for _, _, cards in by_customer) > 20
 
 
 def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):

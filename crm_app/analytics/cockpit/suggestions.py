@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -25,21 +26,29 @@ def gap_suggestions(cf: CockpitFacts, view: CockpitView, limit: int = 4,
     period. NPS and CSAT: the region with the most detractors and the topic they mention most.
     """
     suggestions, filters = [], view.filters
+    shown = {"region": view.revenue_by_region, "segment": view.revenue_by_segment,
+             "category": view.revenue_by_category}
+
+    @functools.cache
+    def drops() -> list[tuple[float, str, str]]:
+        """Per slicer not filtered on, the label whose revenue fell most against the comparison period (once for
+        the revenue and the orders cards; the period's own revenue per label is the view's)."""
+        fallen = []
+        for by, now in shown.items():
+            if getattr(filters, by) is None:
+                delta = (now - revenue_by(cf, filters, by, *view.comparison)).sort_values()
+                if len(delta) and delta.iloc[0] < 0:
+                    fallen.append((float(delta.iloc[0]), by, str(delta.index[0])))
+        return fallen
+
     for card in view.cards:
         if card.status not in ("bad", "warning") or card.gap is None:
             continue
         key, gap = card.definition.key, abs(card.gap)
         if key in ("revenue", "orders"):
-            drops = []
-            for by in ("region", "segment", "category"):
-                if getattr(filters, by) is None:
-                    delta = (revenue_by(cf, filters, by, filters.start, filters.end)
-                             - revenue_by(cf, filters, by, *view.comparison)).sort_values()
-                    if len(delta) and delta.iloc[0] < 0:
-                        drops.append((float(delta.iloc[0]), by, str(delta.index[0])))
             under = dict(kpi=card.definition.label, gap=written(card.definition, gap), source=card.target_source)
-            if drops:
-                change, by, label = min(drops)
+            if drops():
+                change, by, label = min(drops())
                 suggestions.append(Words("{kpi} is {gap} under target ({source}); revenue in {scope} {value} fell by "
                                          "{fall} against the comparison period.", **under, scope=by, value=label,
                                          fall=written(KPI_BY_KEY["revenue"], -change)))

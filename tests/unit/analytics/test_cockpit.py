@@ -432,3 +432,24 @@ def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):
     whole, merged = monthly_cube(prepared), monthly_cube(appended)
     for name in ("revenue", "orders", "active", "new", "cohorts"):
         assert getattr(merged, name).tolist() == getattr(whole, name).tolist(), name
+
+
+def test_revenue_and_orders_gaps_name_the_label_whose_revenue_fell_most(busy):
+    facts, prepared = busy
+    targets = pd.DataFrame({"kpi": ["revenue", "orders"], "period_start": [date(2026, 2, 1)] * 2,
+                            "period_end": [date(2026, 2, 28)] * 2, "target_value": [1e7, 1e6]})
+    view = evaluation.evaluate(prepared, FEBRUARY, targets)
+    paid = facts.orders.loc[facts.orders["status"].isin(["paid", "shipped"])].merge(
+        facts.lines[["order_id", "category"]], left_on="id", right_on="order_id")
+    february = paid["ordered_at"].between(T("2026-02-01", tz="UTC"), T("2026-03-01", tz="UTC"), inclusive="left")
+    before = paid["ordered_at"].between(T("2026-01-04", tz="UTC"), T("2026-02-01", tz="UTC"), inclusive="left")
+    falls = [(paid.loc[february].groupby(by, observed=False)["total_amount"].sum()
+              .sub(paid.loc[before].groupby(by, observed=False)["total_amount"].sum(), fill_value=0), by)
+             for by in ("region", "segment", "category")]
+    fall, by, label = min((float(delta.min()), by, str(delta.idxmin())) for delta, by in falls)
+    assert fall < 0
+    said = evaluation.format_value(evaluation.KPI_BY_KEY["revenue"], -fall)
+    suggestions = evaluation.gap_suggestions(prepared, view)
+    assert [text.split(";")[1] for text in suggestions[:2]] == [
+        f" revenue in {by} {label} fell by {said} against the comparison period."] * 2
+    assert suggestions[0].startswith("Revenue is") and suggestions[1].startswith("Orders is")

@@ -3,8 +3,12 @@ once per data version and merged with new orders cheaply."""
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -16,6 +20,7 @@ from crm_app.analytics.quality import FIELD_WEIGHTS
 from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES, TargetGroup
 
 DIMENSIONS = ("region", "segment", "category", "channel", "owner_id")
+T = TypeVar("T")
 STAGES = (*OPEN_STAGES, *CLOSED_STAGES)
 
 
@@ -63,6 +68,20 @@ class CockpitFacts:
     # targets, responders, revenue of the contacted and of the holdout per campaign × region × segment × rep
     campaign_targets: pd.DataFrame
     customer_ids: np.ndarray  # the customer id at each position `orders["customer"]` refers to
+
+
+def per_snapshot(build: Callable[[CockpitFacts], T]) -> Callable[[CockpitFacts], T]:
+    """`build` (a pure function of a snapshot's facts) computed once per CockpitFacts and kept while they live:
+    a snapshot is never changed in place (merged orders make new CockpitFacts)."""
+    kept: dict[int, T] = {}
+
+    @functools.wraps(build)
+    def once(cf: CockpitFacts) -> T:
+        if id(cf) not in kept:
+            kept[id(cf)] = build(cf)
+            weakref.finalize(cf, kept.pop, id(cf), None)
+        return kept[id(cf)]
+    return once
 
 
 def _category_amounts(lines: pd.DataFrame, order_ids: pd.Series, categories: list[str]) -> np.ndarray:

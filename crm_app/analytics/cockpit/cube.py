@@ -10,13 +10,12 @@ which the period may cut short.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from crm_app.analytics.cockpit.columns import CockpitFacts
+from crm_app.analytics.cockpit.columns import CockpitFacts, per_snapshot
 from crm_app.analytics.filters import FILTERED_BY
 
 GROUPED_BY = FILTERED_BY["customers"]  # region, segment, owner_id: the slicers a customer carries
@@ -84,14 +83,7 @@ def build_cube(orders: dict[str, np.ndarray]) -> MonthlyCube:
                        summed(None, new), cohorts)
 
 
-_cubes: dict[int, MonthlyCube] = {}
-
-
+@per_snapshot
 def monthly_cube(cf: CockpitFacts) -> MonthlyCube:
-    """The cube of `cf`, built on first use and kept while `cf` lives (a snapshot is never changed in place:
-    merged orders make a new CockpitFacts)."""
-    cube = _cubes.get(id(cf))
-    if cube is None:
-        cube = _cubes[id(cf)] = build_cube(cf.orders)
-        weakref.finalize(cf, _cubes.pop, id(cf), None)
-    return cube
+    """The cube of `cf`, built on first use and kept while `cf` lives."""
+    return build_cube(cf.orders)

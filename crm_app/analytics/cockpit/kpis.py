@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crm_app.analytics import measures
-from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
+from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts, per_snapshot
 from crm_app.analytics.cockpit.filters import (CockpitFilters, by_customer, distinct_customers, filtered,
                                               open_deals, view_mask, within, filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
@@ -209,6 +209,7 @@ def quality_score(customers: dict[str, np.ndarray], as_of, *, fresh_days: int = 
             + OVERALL_WEIGHTS["freshness"] * fresh)
 
 
+@per_snapshot  # passes over every order: once per snapshot, not per filter change
 def module_completeness(cf: CockpitFacts) -> dict[str, float | None]:
     """Per CRM module, the share of the fields its records need that are filled in (a fraction; None
     without records): customers their weighted profile fields, orders a known region and channel, pipeline

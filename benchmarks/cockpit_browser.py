@@ -294,11 +294,14 @@ def _drive(app_url: str, changes: int) -> dict[str, Any]:
     return {"samples": samples}
 
 
+# Every chart drawn, or left for later: on a first open that waited for the snapshot the charts a viewport's height
+# below stay unbuilt (aria-busy) until the reader scrolls near them.
 ALL_CHARTS_DRAWN = """() => {
   const cards = [...document.querySelectorAll('[data-testid^="chart-"]')];
   return cards.length > 0 && cards.every(card => {
     const plot = card.querySelector('.js-plotly-plot');
-    return plot && plot.data && plot.data.length > 0 && plot.querySelector('.main-svg');
+    return card.getAttribute('aria-busy') === 'true'
+      || plot && plot.data && plot.data.length > 0 && plot.querySelector('.main-svg');
   });
 }"""
 

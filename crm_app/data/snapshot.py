@@ -43,7 +43,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from crm_app.analytics.words import Words
-from crm_app.analytics.cockpit import CockpitFacts, append_orders, monthly_cube, prepare_cockpit
+from crm_app.analytics.cockpit import CockpitFacts, append_orders, order_cube, prepare_cockpit
 from crm_app.data import shared_columns
 from crm_app.data.facts import LINES_SQL, ORDERS_SQL, load_facts, read_frame
 from crm_app.data.permissions import Actor
@@ -237,7 +237,7 @@ def _reload_in_background(key: tuple[str, int | None], engine: Engine, actor: Ac
         started = time.monotonic()
         try:
             snapshot = _load(engine, actor)
-            monthly_cube(snapshot.cockpit)  # summed here, off the events' path
+            order_cube(snapshot.cockpit)  # summed here, off the events' path
             with _lock:  # orders merged meanwhile are merged again by the next event (ids above max_order_id)
                 _snapshots[key] = snapshot
             return snapshot
@@ -264,7 +264,7 @@ def _share_in_background(key: tuple[str, int | None], engine: Engine) -> None:
             return
         with shared_columns.exclusive(folder):
             shared = _share(folder, snapshot)
-        monthly_cube(shared.cockpit)
+        order_cube(shared.cockpit)
         with _lock:
             if _snapshots.get(key) is snapshot:  # not merged or reloaded meanwhile
                 _snapshots[key] = shared

@@ -9,7 +9,7 @@ numpy only, no clock, no database.
 
     periods      preset ranges, comparison periods, month numbering
     columns      the columnar fact store (CockpitFacts, prepare_cockpit, append_orders)
-    cube         the monthly cube: per month and customer group, the sums the monthly charts read
+    cube         the order cube: per month or day and customer group, the sums the charts and cards read
     filters      CockpitFilters and the rows each view keeps
     kpis         the KPI catalogue: definitions, period values, cards, formatting
     targets      target scopes (company, region, segment, rep) and the target a view compares with
@@ -21,7 +21,7 @@ numpy only, no clock, no database.
 
 from crm_app.analytics.cockpit.columns import (DIMENSIONS, STAGES, CockpitFacts, append_orders,
                                                customer_quality_flags, prepare_cockpit)
-from crm_app.analytics.cockpit.cube import MonthlyCube, monthly_cube
+from crm_app.analytics.cockpit.cube import OrderCube, order_cube
 from crm_app.analytics.cockpit.drill import DRILLS, drill_down
 from crm_app.analytics.cockpit.filters import CockpitFilters, filtered_feedback, filtered_orders
 from crm_app.analytics.cockpit.kpis import (KPI_BY_KEY, KPIS, KpiCard, KpiDefinition, KpiValue, format_value,
@@ -38,8 +38,8 @@ from crm_app.domain import OPEN_STAGES
 __all__ = [
     "COMPARISONS", "DIMENSIONS", "DRILLS", "KPIS", "KPI_BY_KEY", "OPEN_STAGES", "PRESETS", "STAGES",
     "CockpitFacts", "CockpitFilters", "CockpitView", "KpiCard", "KpiDefinition", "KpiValue", "append_orders",
-    "MonthlyCube", "cohort_matrix", "comparison_period", "customer_quality_flags", "drill_down", "evaluate", "kpi_card", "filtered_feedback",
-    "filtered_orders", "format_value", "gap_suggestions", "module_completeness", "monthly_cube", "monthly_orders",
+    "OrderCube", "cohort_matrix", "comparison_period", "customer_quality_flags", "drill_down", "evaluate", "kpi_card", "filtered_feedback",
+    "filtered_orders", "format_value", "gap_suggestions", "module_completeness", "order_cube", "monthly_orders",
     "monthly_revenue", "period_for", "period_kpis", "pipeline_by_stage", "prepare_cockpit", "quality_score",
     "revenue_by", "satisfaction_monthly", "target_for_period", "win_rate_by_owner",
     "NO_TARGET", "SCOPES", "TargetScope", "ViewTarget", "view_scope", "view_target",

@@ -1,89 +1,121 @@
-"""The cockpit's monthly cube: per calendar month and customer group (a region, a segment and a rep together,
-what belongs to the customer), the revenue, orders, active and new customers and the cohort counts, summed once
-per snapshot. A filter change then reads a few thousand cells for the monthly trend and the cohorts instead of
-two years of orders (at ten million orders, the copies of those orders were most of a change's time).
+"""The cockpit's order cube: per calendar month, and per UTC day, and per customer group (a region, a segment and
+a rep together, what belongs to the customer), the sums of the revenue orders that the charts and cards read,
+summed once per snapshot. A filter change then reads a few thousand cells instead of the orders: the monthly trend
+and the cohorts (two years of orders), the revenue per region, segment and category and the period's revenue and
+orders (at ten million orders, copying and gathering those orders was most of a change's time).
 
-Channel and category belong to the order, not to the customer, so a view filtered by either still counts the
-orders themselves (series.monthly_orders, series.cohort_matrix); so does the month holding the period's end,
-which the period may cut short.
+Channel and category belong to the order, not to the customer, so a view filtered by either still reads the
+orders themselves (filters.by_customer); so does the month holding the period's end, which the period may cut short.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from crm_app.analytics.cockpit.columns import CockpitFacts, per_snapshot
+from crm_app.analytics.cockpit.filters import CockpitFilters, view_mask
 from crm_app.analytics.filters import FILTERED_BY
 
 GROUPED_BY = FILTERED_BY["customers"]  # region, segment, owner_id: the slicers a customer carries
 COHORT_AGES = 12  # months since acquisition kept per cohort (series.COHORT_MONTHS)
 
 
+DAY_NS = 86_400 * 10**9
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01 (UTC days: the cockpit's periods start and end at UTC midnight)."""
+    return (day - date(1970, 1, 1)).days
+
+
 @dataclass(frozen=True)
-class MonthlyCube:
-    """Sums of the revenue orders per month (row m is month number `first + m`) × group (column g: the customers
-    of region code groups["region"][g], segment code groups["segment"][g] and rep groups["owner_id"][g])."""
+class OrderCube:
+    """Sums of the revenue orders per time unit × group. Column g of each array is the customers of region code
+    groups["region"][g], segment code groups["segment"][g] and rep groups["owner_id"][g]; row t of a monthly
+    array is month number `first_month + t`, of a daily one day number `first_day + t`."""
 
-    first: int
     groups: dict[str, np.ndarray]
-    revenue: np.ndarray  # months × groups: Σ amount
-    orders: np.ndarray  # months × groups: order count
-    active: np.ndarray  # months × groups: customers with an order in the month
-    new: np.ndarray  # months × groups: of those, the customers whose first order ever is in the month
-    cohorts: np.ndarray  # months × COHORT_AGES × groups: customers acquired `age` months before, buying in the month
+    first_month: int
+    monthly: dict[str, np.ndarray]  # revenue, orders, active (customers with an order in the month), new (their
+    # first order ever in it): months × groups; cohorts: months × COHORT_AGES × groups (customers acquired `age`
+    # months before, buying in the month)
+    first_day: int
+    daily: dict[str, np.ndarray]  # revenue, orders: days × groups; categories: days × categories × groups
 
-    @property
-    def months(self) -> int:
-        return self.revenue.shape[0]
-
-    def months_of(self, measure: np.ndarray, groups: np.ndarray, first: int, months: int) -> np.ndarray:
-        """`measure` (one of the cube's arrays) of months [first, first + months) summed over the `groups` kept
-        (a mask over the columns); zeros for months the cube does not hold."""
+    def months_of(self, name: str, groups: np.ndarray, first: int, months: int) -> np.ndarray:
+        """Monthly `name` of months [first, first + months) summed over the `groups` kept (a mask over the
+        columns); zeros for months the cube does not hold."""
+        measure = self.monthly[name]
         shown = np.zeros((months, *measure.shape[1:-1]), dtype=measure.dtype)
-        lo, hi = max(first, self.first), min(first + months, self.first + self.months)
+        lo, hi = max(first, self.first_month), min(first + months, self.first_month + measure.shape[0])
         if lo < hi:
-            shown[lo - first:hi - first] = measure[lo - self.first:hi - self.first][..., groups].sum(axis=-1)
+            shown[lo - first:hi - first] = measure[lo - self.first_month:hi - self.first_month][..., groups].sum(-1)
         return shown
 
+    def days_of(self, name: str, start: date, end: date) -> np.ndarray:
+        """Daily `name` summed over the days [start, end), per group (the last axis)."""
+        measure = self.daily[name]
+        lo = min(max(day_number(start) - self.first_day, 0), measure.shape[0])
+        hi = min(max(day_number(end) - self.first_day, lo), measure.shape[0])
+        return measure[lo:hi].sum(axis=0)
 
-def build_cube(orders: dict[str, np.ndarray]) -> MonthlyCube:
-    """The cube of CockpitFacts.orders (every revenue order: month, first_month, first_in_month, amount and the
-    GROUPED_BY columns). Each cell is a weighted bincount: one pass per measure over the orders."""
-    months = orders["month"]
-    if months.size == 0:
-        empty = np.zeros((0, 0))
-        return MonthlyCube(0, {name: np.zeros(0, np.int64) for name in GROUPED_BY}, empty, empty, empty, empty,
-                           np.zeros((0, COHORT_AGES, 0)))
-    key = np.zeros(months.size, dtype=np.int64)
+
+def build_cube(orders: dict[str, np.ndarray], categories: np.ndarray) -> OrderCube:
+    """The cube of CockpitFacts.orders and .categories. Each cell is a weighted bincount: one pass per measure
+    over the orders."""
+    key = np.zeros(orders["month"].size, dtype=np.int64)
     for name in GROUPED_BY:  # codes from −1 and owner ids from −1: one int64 per combination
         values = orders[name].astype(np.int64) + 1
-        key = key * (int(values.max()) + 1) + values
+        key = key * (int(values.max(initial=0)) + 1) + values
     group, combinations = pd.factorize(key, sort=True)
     at = np.unique(group, return_index=True)[1]
     groups = {name: orders[name][at].astype(np.int64) for name in GROUPED_BY}
-    first = int(months.min())
-    size, width = int(months.max()) - first + 1, len(combinations)
-    cell = (months - first) * width + group
+    width = len(combinations)
 
-    def summed(weights: np.ndarray | None, where: np.ndarray | None = None) -> np.ndarray:
-        cells = cell if where is None else cell[where]
-        values = None if weights is None else (weights if where is None else weights[where])
-        return np.bincount(cells, weights=values, minlength=size * width).reshape(size, width)
+    def summed(unit: np.ndarray, first: int, size: int, weights: np.ndarray | None = None,
+               where: np.ndarray | None = None, inner: int = 1, within: np.ndarray | None = None) -> np.ndarray:
+        """Σ weights (or a count) per (unit, inner index, group) over the rows `where` holds."""
+        rows = slice(None) if where is None else where
+        cell = ((unit[rows] - first) * inner + (0 if within is None else within)) * width + group[rows]
+        sums = np.bincount(cell, weights=None if weights is None else weights[rows], minlength=size * inner * width)
+        return sums.reshape(size, inner, width) if inner > 1 else sums.reshape(size, width)
 
+    months, days = orders["month"], orders["ns"] // DAY_NS
+    dated = orders["ns"] > np.iinfo(np.int64).min  # an order without a date is before every period
+    first_month = int(months.min(initial=0))
+    month_count = int(months.max(initial=-1)) - first_month + 1
+    first_day = int(days[dated].min(initial=0))
+    day_count = int(days[dated].max(initial=-1)) - first_day + 1
     active = orders["first_in_month"]
-    new = active & (orders["first_month"] == months)
     age = months - orders["first_month"]
     young = active & (age < COHORT_AGES)
-    cohort_cell = ((months[young] - first) * COHORT_AGES + age[young]) * width + group[young]
-    cohorts = np.bincount(cohort_cell, minlength=size * COHORT_AGES * width).reshape(size, COHORT_AGES, width)
-    return MonthlyCube(first, groups, summed(orders["amount"]), summed(None), summed(None, active),
-                       summed(None, new), cohorts)
+    return OrderCube(
+        groups=groups, first_month=first_month,
+        monthly={"revenue": summed(months, first_month, month_count, orders["amount"]),
+                 "orders": summed(months, first_month, month_count),
+                 "active": summed(months, first_month, month_count, where=active),
+                 "new": summed(months, first_month, month_count, where=active & (age == 0)),
+                 "cohorts": summed(months, first_month, month_count, where=young, inner=COHORT_AGES,
+                                   within=age[young])},
+        first_day=first_day,
+        daily={"revenue": summed(days, first_day, day_count, orders["amount"], where=dated),
+               "orders": summed(days, first_day, day_count, where=dated),
+               "categories": np.stack([summed(days, first_day, day_count, categories[:, c], where=dated)
+                                       for c in range(categories.shape[1])], axis=1)
+               if categories.ndim == 2 and categories.shape[1] else np.zeros((day_count, 0, width))},
+    )
 
 
 @per_snapshot
-def monthly_cube(cf: CockpitFacts) -> MonthlyCube:
+def order_cube(cf: CockpitFacts) -> OrderCube:
     """The cube of `cf`, built on first use and kept while `cf` lives."""
-    return build_cube(cf.orders)
+    return build_cube(cf.orders, cf.categories)
+
+
+def customer_groups(cf: CockpitFacts, filters: CockpitFilters) -> np.ndarray:
+    """The order cube's customer groups within the filters (a mask over its columns)."""
+    return view_mask(cf, order_cube(cf).groups, filters, "customers")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts, per_snapshot
+from crm_app.analytics.cockpit.cube import customer_groups, order_cube
 from crm_app.analytics.cockpit.filters import (CockpitFilters, by_customer, distinct_customers, filtered,
                                               open_deals, view_mask, within, filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.periods import nanoseconds
@@ -108,7 +109,7 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
     of at least the period, the one before it and the year to its end (ORDER_FIELDS)."""
     sales = _customer_sales(cf, filters, start, end) if by_customer(filters) else \
         _sales_of_orders(cf, filters, start, end, orders)
-    revenue, order_count = measures.revenue(sales.amounts), int(sales.amounts.size)
+    revenue, order_count = sales.revenue, sales.orders
 
     feedback = filtered_feedback(cf, filters, start, end)
 
@@ -146,7 +147,8 @@ def period_kpis(cf: CockpitFacts, filters: CockpitFilters, start: date, end: dat
 class PeriodSales:
     """What the order KPIs of a period are made of, within the filters."""
 
-    amounts: np.ndarray  # of the revenue orders in the period
+    revenue: float  # Σ amount of the revenue orders in the period (measures.revenue)
+    orders: int  # their count
     active: int  # distinct customers with one in the period
     base: int  # ... in the period before it (of the same length)
     retained: int  # ... in both
@@ -165,14 +167,17 @@ def _sales_of_orders(cf: CockpitFacts, filters: CockpitFilters, start: date, end
     active = distinct_customers(with_base["customer"][current], cf.customers)
     base = distinct_customers(with_base["customer"][~current], cf.customers)
     year = within(orders, pd.Timestamp(end) - pd.DateOffset(years=1), end)
-    return PeriodSales(with_base["amount"][current], int(active.sum()), int(base.sum()), int((base & active).sum()),
-                       float(year["amount"].sum()), int(distinct_customers(year["customer"], cf.customers).sum()))
+    amounts = with_base["amount"][current]
+    return PeriodSales(measures.revenue(amounts), int(amounts.size), int(active.sum()), int(base.sum()),
+                       int((base & active).sum()), float(year["amount"].sum()),
+                       int(distinct_customers(year["customer"], cf.customers).sum()))
 
 
 def _customer_sales(cf: CockpitFacts, filters: CockpitFilters, start: date, end: date) -> PeriodSales:
-    """PeriodSales of a view `by_customer`, read in place from the time-sorted orders (no copy of their
-    columns): a customer is active in [a, b) once, at their order there whose previous one (`previous_ns`) is
-    before a; active in both periods when that previous one is in the period before."""
+    """PeriodSales of a view `by_customer`: the sums from the order cube's days, the customers counted in place
+    over the time-sorted orders (no copy of their columns): a customer is active in [a, b) once, at their order
+    there whose previous one (`previous_ns`) is before a; active in both periods when that previous one is in
+    the period before."""
     length = pd.Timestamp(end) - pd.Timestamp(start)
     moments = (pd.Timestamp(start) - length, pd.Timestamp(start), pd.Timestamp(end),
                pd.Timestamp(end) - pd.DateOffset(years=1))
@@ -182,10 +187,7 @@ def _customer_sales(cf: CockpitFacts, filters: CockpitFilters, start: date, end:
     sliced = any(getattr(filters, name) is not None for name in FILTERED_BY["customers"])
     mask = view_mask(cf, {name: cf.orders[name][first:e] for name in FILTERED_BY["customers"]}, filters,
                      "customers") if sliced else None
-    previous, amount = cf.orders["previous_ns"], cf.orders["amount"]
-
-    def kept(lo: int, hi: int, rows: np.ndarray) -> np.ndarray:
-        return rows if mask is None else rows[mask[lo - first:hi - first]]
+    previous, cube, groups = cf.orders["previous_ns"], order_cube(cf), customer_groups(cf, filters)
 
     def customers(lo: int, hi: int, since: int, until: int | None = None) -> int:
         """The customers of rows [lo, hi) whose order there has its previous one in [since, until)."""
@@ -193,9 +195,11 @@ def _customer_sales(cf: CockpitFacts, filters: CockpitFilters, start: date, end:
         chosen = (earlier >= since) & (earlier < until) if until is not None else earlier < since
         return int(np.count_nonzero(chosen if mask is None else chosen & mask[lo - first:hi - first]))
 
-    return PeriodSales(kept(s, e, amount[s:e]), customers(s, e, start_ns), customers(b, s, base_ns),
-                       customers(s, e, base_ns, start_ns), float(kept(y, e, amount[y:e]).sum()),
-                       customers(y, e, year_ns))
+    year_start = moments[3].date()
+    return PeriodSales(measures.revenue(cube.days_of("revenue", start, end)[groups]),
+                       int(cube.days_of("orders", start, end)[groups].sum()), customers(s, e, start_ns),
+                       customers(b, s, base_ns), customers(s, e, base_ns, start_ns),
+                       float(cube.days_of("revenue", year_start, end)[groups].sum()), customers(y, e, year_ns))
 
 
 def quality_score(customers: dict[str, np.ndarray], as_of, *, fresh_days: int = 365) -> float | None:

@@ -11,9 +11,9 @@ import pandas as pd
 
 from crm_app.analytics import measures
 from crm_app.analytics.cockpit.columns import STAGES, CockpitFacts
-from crm_app.analytics.cockpit.cube import COHORT_AGES, monthly_cube
+from crm_app.analytics.cockpit.cube import COHORT_AGES, customer_groups, order_cube
 from crm_app.analytics.cockpit.filters import (ORDER_FIELDS, CockpitFilters, by_customer, filtered, open_deals,
-                                              view_mask, within, filtered_feedback, filtered_orders)
+                                              within, filtered_feedback, filtered_orders)
 from crm_app.analytics.cockpit.kpis import campaign_totals
 from crm_app.analytics.cockpit.periods import last_month, month_label, month_start, nanoseconds
 from crm_app.analytics.topics import top_topics
@@ -31,9 +31,8 @@ def monthly_orders(cf: CockpitFacts, filters: CockpitFilters, end: date, months:
     last = last_month(end)
     first = last - months + 1
     if by_customer(filters):  # the full months from the cube, the month holding the end from its orders
-        cube, groups = monthly_cube(cf), _groups(cf, filters)
-        sums = {name: cube.months_of(getattr(cube, name), groups, first, months - 1)
-                for name in ("revenue", "orders", "active", "new")}
+        cube, groups = order_cube(cf), customer_groups(cf, filters)
+        sums = {name: cube.months_of(name, groups, first, months - 1) for name in ("revenue", "orders", "active", "new")}
         tail = _month_sums(_orders_of(cf, filters, last, end), last, 1, re_rank=False)
         sums = {name: np.concatenate([sums[name], tail[name]]) for name in sums}
     else:
@@ -46,11 +45,6 @@ def monthly_orders(cf: CockpitFacts, filters: CockpitFilters, end: date, months:
         {"revenue": revenue, "orders": count, "aov": aov, "active": active, "new": new, "returning": active - new},
         index=pd.Index([month_label(m) for m in range(first, first + months)], name="month"),
     )
-
-
-def _groups(cf: CockpitFacts, filters: CockpitFilters) -> np.ndarray:
-    cube = monthly_cube(cf)
-    return view_mask(cf, cube.groups, filters, "customers")
 
 
 def _orders_of(cf: CockpitFacts, filters: CockpitFilters, month: int, end: date) -> dict[str, np.ndarray]:
@@ -85,9 +79,18 @@ def _run_sums(values: np.ndarray, bounds: np.ndarray, dtype=None) -> np.ndarray:
 
 def revenue_by(cf: CockpitFacts, filters: CockpitFilters, by: str, start: date, end: date,
                orders: dict[str, np.ndarray] | None = None) -> pd.Series:
-    """Revenue in [start, end) per region, segment, channel or category (every label, 0 when none)."""
+    """Revenue in [start, end) per region, segment, channel or category (every label, 0 when none). `orders`,
+    when given, are the filtered orders of at least the period ("ns", "amount")."""
     labels = cf.labels[by]
-    if by == "category":
+    if by_customer(filters) and by != "channel":  # per day and customer group, from the order cube
+        cube, groups = order_cube(cf), customer_groups(cf, filters)
+        if by == "category":
+            totals = cube.days_of("categories", start, end)[:, groups].sum(axis=1)
+        else:
+            revenue, codes = cube.days_of("revenue", start, end), cube.groups[by]
+            known = groups & (codes >= 0)
+            totals = np.bincount(codes[known], weights=revenue[known], minlength=len(labels))
+    elif by == "category":
         rows = filtered_orders(cf, replace(filters, category=None), start, end, ())["row"]
         # Every order of the period (the company's view) is one block of rows: summed in place, not gathered.
         whole = rows.size and rows[-1] - rows[0] + 1 == rows.size
@@ -109,8 +112,7 @@ def cohort_matrix(cf: CockpitFacts, filters: CockpitFilters, end: date, months: 
     last = last_month(end)
     first = last - months + 1
     if by_customer(filters) and months <= COHORT_AGES:  # full months from the cube, the last from its orders
-        cube = monthly_cube(cf)
-        buying = cube.months_of(cube.cohorts, _groups(cf, filters), first, months)[:, :months]  # month × age
+        buying = order_cube(cf).months_of("cohorts", customer_groups(cf, filters), first, months)[:, :months]
         month, age = np.indices((months, months))
         counts = np.zeros((months, months))
         full = (age <= month) & (month < months - 1)

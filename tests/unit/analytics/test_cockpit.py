@@ -11,7 +11,7 @@ import pytest
 
 from crm_app.analytics import cockpit as evaluation
 from crm_app.analytics.cockpit import kpis, series
-from crm_app.analytics.cockpit.cube import monthly_cube
+from crm_app.analytics.cockpit.cube import order_cube
 from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
 from crm_app.analytics.retention import cohort_retention, retention_rate
 from crm_app.analytics.stats import csat_score, nps_score
@@ -394,8 +394,8 @@ def test_the_monthly_trend_from_the_cube_equals_counting_by_hand(busy, view):
 
 @pytest.mark.parametrize("view", CUBE_VIEWS)
 def test_a_view_by_customer_gives_what_counting_each_customers_orders_gives(busy, view, monkeypatch):
-    """The monthly cube, the month's own orders and each order's previous one (filters.by_customer) against the
-    path right for any filter: customers counted again among the kept orders."""
+    """The order cube, the month's own orders and each order's previous one (filters.by_customer) against the
+    path right for any filter: the kept orders summed, their customers counted again."""
     _, prepared = busy
     filters = [evaluation.CockpitFilters(start=start, end=end, **view)
                for start, end in [(date(2026, 3, 1), date(2026, 6, 1)), (date(2026, 2, 11), date(2026, 3, 17)),
@@ -404,13 +404,16 @@ def test_a_view_by_customer_gives_what_counting_each_customers_orders_gives(busy
 
     def figures(f):
         return (evaluation.monthly_orders(prepared, f, f.end), evaluation.cohort_matrix(prepared, f, f.end),
-                evaluation.period_kpis(prepared, f, f.start, f.end))
+                evaluation.period_kpis(prepared, f, f.start, f.end),
+                [evaluation.revenue_by(prepared, f, by, f.start, f.end) for by in ("region", "segment", "category")])
 
     by_customer = [figures(f) for f in filters]
     for module in (series, kpis):
         monkeypatch.setattr(module, "by_customer", lambda _filters: False)
-    for f, (monthly, cohorts, cards) in zip(filters, by_customer):
+    for f, (monthly, cohorts, cards, bars) in zip(filters, by_customer):
         general = figures(f)
+        for shown, counted in zip(bars, general[3]):
+            pd.testing.assert_series_equal(shown, counted, check_exact=False, rtol=1e-12, check_dtype=False)
         pd.testing.assert_frame_equal(monthly, general[0], check_exact=True)
         pd.testing.assert_frame_equal(cohorts, general[1], check_exact=True)
         assert {key: value.sample for key, value in cards.items()} == \
@@ -418,8 +421,8 @@ def test_a_view_by_customer_gives_what_counting_each_customers_orders_gives(busy
         assert {key: value.value for key, value in cards.items()} == \
             {key: value.value if value.value is None else pytest.approx(value.value, rel=1e-12)
              for key, value in general[2].items()}, f
-    assert sum((c.fillna(0).to_numpy()[:, 1:] > 0).sum() for _, c, _ in by_customer) > 30  # customers came back
-    assert sum(cards["retention"].sample for _, _, cards in by_customer) > 20
+    assert sum((c.fillna(0).to_numpy()[:, 1:] > 0).sum() for _, c, _, _ in by_customer) > 30  # customers came back
+    assert sum(cards["retention"].sample for _, _, cards, _ in by_customer) > 20
 
 
 def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):
@@ -429,9 +432,11 @@ def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):
                                 "lines": facts.lines.loc[facts.lines["order_id"] <= 2_900]})
     appended = evaluation.append_orders(evaluation.prepare_cockpit(before, "2026-06-20"), facts.orders.loc[later],
                                         facts.lines.loc[facts.lines["order_id"] > 2_900])
-    whole, merged = monthly_cube(prepared), monthly_cube(appended)
+    whole, merged = order_cube(prepared), order_cube(appended)
     for name in ("revenue", "orders", "active", "new", "cohorts"):
-        assert getattr(merged, name).tolist() == getattr(whole, name).tolist(), name
+        assert merged.monthly[name].tolist() == whole.monthly[name].tolist(), name
+    for name in ("revenue", "orders", "categories"):
+        assert merged.daily[name].tolist() == whole.daily[name].tolist(), name
 
 
 def test_revenue_and_orders_gaps_name_the_label_whose_revenue_fell_most(busy):

@@ -78,17 +78,15 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *
     the company."""
     start, end = filters.start, filters.end
     comparison = comparison_period(start, end, filters.compare)
-    if by_customer(filters):
-        # The cards read the orders in place and the monthly charts the monthly cube (filters.by_customer): only
-        # the period's orders are kept, for the revenue bars.
-        orders, in_period = None, filtered_orders(cf, filters, start, end, ("ns", "amount"))
+    if by_customer(filters):  # the cards and charts read the order cube and the orders in place
+        orders = None
     else:
         # One pass over two years of orders; every figure below reads time windows of it (binary searches).
         earliest = min(pd.Timestamp(comparison[0]) - (pd.Timestamp(comparison[1]) - pd.Timestamp(comparison[0])),
                        pd.Timestamp(start) - (pd.Timestamp(end) - pd.Timestamp(start)),
                        pd.Timestamp(comparison[1]) - pd.DateOffset(years=1),
                        pd.Timestamp(month_start(last_month(end) - TREND_MONTHS + 1)))
-        orders = in_period = filtered_orders(cf, filters, earliest, end, ORDER_FIELDS)
+        orders = filtered_orders(cf, filters, earliest, end, ORDER_FIELDS)
     actual = period_kpis(cf, filters, start, end, orders)
     before = period_kpis(cf, filters, *comparison, orders)
     monthly = monthly_orders(cf, filters, end, orders=orders)
@@ -106,8 +104,8 @@ def evaluate(cf: CockpitFacts, filters: CockpitFilters, targets: pd.DataFrame, *
         comparison=comparison,
         cards=cards,
         monthly=monthly,
-        revenue_by_region=revenue_by(cf, filters, "region", start, end, in_period),
-        revenue_by_segment=revenue_by(cf, filters, "segment", start, end, in_period),
+        revenue_by_region=revenue_by(cf, filters, "region", start, end, orders),
+        revenue_by_segment=revenue_by(cf, filters, "segment", start, end, orders),
         revenue_by_category=revenue_by(cf, filters, "category", start, end),
         cohorts=cohort_matrix(cf, filters, end, orders=orders),
         pipeline=pipeline_by_stage(cf, filters),

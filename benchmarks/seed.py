@@ -4,7 +4,7 @@
 
 Without --database-url it migrates a temporary SQLite file; a PostgreSQL URL must name an empty database.
 Prints the rows loaded per table, the seconds spent generating (numpy/pandas, on a thread alongside the load) and
-in all (generating and loading with executemany),
+in all (generating and loading: Arrow columns through the ADBC driver on SQLite, executemany on PostgreSQL),
 and rows per second of the whole run.
 """
 

@@ -67,46 +67,52 @@ class OrderCube:
 def build_cube(orders: dict[str, np.ndarray], categories: np.ndarray) -> OrderCube:
     """The cube of CockpitFacts.orders and .categories. Each cell is a weighted bincount: one pass per measure
     over the orders."""
-    key = np.zeros(orders["month"].size, dtype=np.int64)
-    for name in GROUPED_BY:  # codes from −1 and owner ids from −1: one int64 per combination
+    key, radices = np.zeros(orders["month"].size, dtype=np.int64), []
+    for name in GROUPED_BY:  # codes from −1 and owner ids from −1: one int64 per combination, in mixed radix
         values = orders[name].astype(np.int64) + 1
-        key = key * (int(values.max(initial=0)) + 1) + values
+        radices.append(int(values.max(initial=0)) + 1)
+        key = key * radices[-1] + values
     group, combinations = pd.factorize(key, sort=True)
-    at = np.unique(group, return_index=True)[1]
-    groups = {name: orders[name][at].astype(np.int64) for name in GROUPED_BY}
-    width = len(combinations)
+    width, rest, groups = len(combinations), np.asarray(combinations, dtype=np.int64), {}
+    for name, radix in reversed(list(zip(GROUPED_BY, radices))):
+        rest, groups[name] = np.divmod(rest, radix)
+        groups[name] -= 1
 
-    def summed(unit: np.ndarray, first: int, size: int, weights: np.ndarray | None = None,
-               where: np.ndarray | None = None, inner: int = 1, within: np.ndarray | None = None) -> np.ndarray:
-        """Σ weights (or a count) per (unit, inner index, group) over the rows `where` holds."""
-        rows = slice(None) if where is None else where
-        cell = ((unit[rows] - first) * inner + (0 if within is None else within)) * width + group[rows]
-        sums = np.bincount(cell, weights=None if weights is None else weights[rows], minlength=size * inner * width)
-        return sums.reshape(size, inner, width) if inner > 1 else sums.reshape(size, width)
+    def summed(cell: np.ndarray, size: int, weights: np.ndarray | None = None,
+               where: np.ndarray | None = None) -> np.ndarray:
+        """Σ weights (or a count) per cell of the rows `where` holds, as units × [inner ×] groups."""
+        if where is not None:
+            cell, weights = cell[where], None if weights is None else weights[where]
+        return np.bincount(cell, weights=weights, minlength=size * width).reshape(-1, width)
 
-    months, days = orders["month"], orders["ns"] // DAY_NS
-    dated = orders["ns"] > np.iinfo(np.int64).min  # an order without a date is before every period
+    months = orders["month"]
     first_month = int(months.min(initial=0))
     month_count = int(months.max(initial=-1)) - first_month + 1
-    first_day = int(days[dated].min(initial=0))
-    day_count = int(days[dated].max(initial=-1)) - first_day + 1
+    month_cell = (months - first_month) * width + group
     active = orders["first_in_month"]
     age = months - orders["first_month"]
     young = active & (age < COHORT_AGES)
+    cohort_cell = ((months[young] - first_month) * COHORT_AGES + age[young]) * width + group[young]
+
+    dated = orders["ns"] > np.iinfo(np.int64).min  # an order without a date is before every period
+    dated = slice(None) if dated.all() else dated  # (views, not copies, when every order has one)
+    days = orders["ns"][dated] // DAY_NS
+    first_day = int(days.min(initial=0))
+    day_count = int(days.max(initial=-1)) - first_day + 1
+    day_cell = (days - first_day) * width + group[dated]
+    kinds = categories.shape[1] if categories.ndim == 2 else 0
     return OrderCube(
         groups=groups, first_month=first_month,
-        monthly={"revenue": summed(months, first_month, month_count, orders["amount"]),
-                 "orders": summed(months, first_month, month_count),
-                 "active": summed(months, first_month, month_count, where=active),
-                 "new": summed(months, first_month, month_count, where=active & (age == 0)),
-                 "cohorts": summed(months, first_month, month_count, where=young, inner=COHORT_AGES,
-                                   within=age[young])},
+        monthly={"revenue": summed(month_cell, month_count, orders["amount"]),
+                 "orders": summed(month_cell, month_count),
+                 "active": summed(month_cell, month_count, where=active),
+                 "new": summed(month_cell, month_count, where=active & (age == 0)),
+                 "cohorts": summed(cohort_cell, month_count * COHORT_AGES).reshape(month_count, COHORT_AGES, width)},
         first_day=first_day,
-        daily={"revenue": summed(days, first_day, day_count, orders["amount"], where=dated),
-               "orders": summed(days, first_day, day_count, where=dated),
-               "categories": np.stack([summed(days, first_day, day_count, categories[:, c], where=dated)
-                                       for c in range(categories.shape[1])], axis=1)
-               if categories.ndim == 2 and categories.shape[1] else np.zeros((day_count, 0, width))},
+        daily={"revenue": summed(day_cell, day_count, orders["amount"][dated]),
+               "orders": summed(day_cell, day_count),
+               "categories": np.stack([summed(day_cell, day_count, categories[dated, kind]) for kind in range(kinds)],
+                                      axis=1) if kinds else np.zeros((day_count, 0, width))},
     )
 
 

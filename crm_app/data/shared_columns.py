@@ -38,7 +38,8 @@ from crm_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 2  # bumped when the layout changes: older snapshots are then rebuilt, never misread (2: previous_ns)
+FORMAT = 3  # bumped when the layout changes: older snapshots are then rebuilt, never misread (2: previous_ns,
+#            3: categories stored category by category)
 COLUMN_GROUPS = ("orders", "feedback", "deals", "customer_quality")
 _NAME = re.compile(r"^v(\d+)-(\d+)-(\d+)$")
 
@@ -122,7 +123,8 @@ def write(folder: Path, name: str, cockpit: CockpitFacts, fields: dict) -> Path:
         return target
     staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=folder))
     groups = {group: getattr(cockpit, group) for group in COLUMN_GROUPS}
-    groups["categories"] = {"amount": np.ascontiguousarray(cockpit.categories, dtype=float).reshape(-1)}
+    # Category by category (CockpitFacts.categories is in Fortran order): read back as a view, no copy.
+    groups["categories"] = {"amount": np.ascontiguousarray(cockpit.categories.T, dtype=float).reshape(-1)}
     groups["customer_ids"] = {"id": cockpit.customer_ids}
     try:
         tables = {group: _table(columns) for group, columns in groups.items()}
@@ -199,7 +201,7 @@ def read(path: Path) -> tuple[CockpitFacts, dict]:
         categories = (amounts[0].to_numpy(zero_copy_only=True) if len(amounts) == 1 else np.empty(0, float))
         facts = CockpitFacts(
             as_of=pd.Timestamp(meta["as_of"]), labels=meta["labels"], customers=int(meta["customers"]),
-            orders=groups["orders"], categories=categories.reshape(meta["categories_shape"]),
+            orders=groups["orders"], categories=categories.reshape(meta["categories_shape"][::-1]).T,
             feedback=groups["feedback"], deals=groups["deals"], customer_quality=groups["customer_quality"],
             campaigns=_mapped(path, meta, "campaigns").to_pandas(),
             campaign_targets=_mapped(path, meta, "campaign_targets").to_pandas(),

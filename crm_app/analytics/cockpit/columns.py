@@ -60,7 +60,9 @@ class CockpitFacts:
     labels: dict[str, list[str]]
     customers: int
     orders: dict[str, np.ndarray]
-    categories: np.ndarray  # orders × labels["category"]: net line amount of each order per category
+    # orders × labels["category"]: net line amount of each order per category, column by column in memory
+    # (Fortran order), so a category filter reads one contiguous column instead of striding across all of them
+    categories: np.ndarray
     feedback: dict[str, np.ndarray]
     deals: dict[str, np.ndarray]
     customer_quality: dict[str, np.ndarray]
@@ -87,8 +89,8 @@ def per_snapshot(build: Callable[[CockpitFacts], T]) -> Callable[[CockpitFacts],
 def _category_amounts(lines: pd.DataFrame, order_ids: pd.Series, categories: list[str]) -> np.ndarray:
     """orders × categories: the net amount of each order's lines in each category (filters' category rule)."""
     by_category = net_by_order_and_category(lines)
-    return (by_category.unstack(fill_value=0.0)
-            .reindex(index=order_ids.to_numpy(), columns=categories, fill_value=0.0).to_numpy(float))
+    return np.asfortranarray(by_category.unstack(fill_value=0.0)
+                             .reindex(index=order_ids.to_numpy(), columns=categories, fill_value=0.0).to_numpy(float))
 
 
 def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -231,5 +233,5 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         merged["new"][rows] = np.arange(rows.size) == 0
         merged["first_in_month"][rows] = ~pd.Series(months).duplicated().to_numpy()
         merged["previous_ns"][rows] = np.concatenate([[np.iinfo(np.int64).min], merged["ns"][rows][:-1]])
-    return replace(cf, orders=merged, categories=np.insert(cf.categories, at, categories, axis=0),
+    return replace(cf, orders=merged, categories=np.asfortranarray(np.insert(cf.categories, at, categories, axis=0)),
                    as_of=max(cf.as_of, utc(paid["ordered_at"].max())))

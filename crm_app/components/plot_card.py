@@ -125,11 +125,9 @@ def plot_card(figure: rx.Var, label: str, summary: rx.Var, on_click=None, on_row
                    waits_off_screen=waits_off_screen, **props)
     # The drawing is described by the summary under it (a figure, not an image: its toolbar stays usable).
     # Its own layout: the box's size never depends on the drawing, so the browser lays out only this box
-    # when Plotly measures text while redrawing, not the whole page each time; and while it is off screen the
-    # browser skips styling and drawing what is inside (content-visibility), so a change of the whole document's
-    # style (a menu closing unlocks the body's scroll) restyles only the charts in view.
+    # when Plotly measures text while redrawing, not the whole page each time.
     box = {"role": "figure", "aria_label": label, "aria_describedby": summary_id, "height": f"{height_px}px",
-           "contain": "strict", "content_visibility": "auto"}
+           "contain": "strict"}
     return rx.card(
         rx.box(drawing, **box) if on_near is None else near_view(drawing, section=section, on_near=on_near, **box),
         rx.text(summary, id=summary_id, size="1", color=rx.color("gray", 11), data_testid="figure-summary"),

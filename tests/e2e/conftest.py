@@ -266,19 +266,34 @@ def user_count(database_url: str) -> int:
         return session.exec(select(func.count()).select_from(User)).one()
 
 
-def ensure_segments_fit(database_url: str) -> None:
-    """A stored /insights segments fit, as a visit to /insights would leave, when there is none yet (fitting every
-    model on the page's first visit takes minutes on a busy machine)."""
+def store_insight_fit(database_url: str, name: str):
+    """Fit insight `name` on the e2e company as /insights does and store it as a ModelRun; the fit.
+
+    The facts are read in a session of their own, as refresh_insights does: a write in the reading transaction
+    fails at once ("database is locked", SQLite's stale snapshot) when the app committed anything meanwhile."""
     from datetime import UTC, datetime
 
     from crm_app.data.facts import load_facts
-    from crm_app.data.insights_refresh import fit_insight, insight_model_name, latest_insights
+    from crm_app.data.insights_refresh import fit_insight, insight_model_name
     from crm_app.data.reports import ReportPeriod
     from crm_app.data.repositories.model_runs import record_model_run
 
     with Session(engine_for(database_url)) as session:
-        if latest_insights(session=session)["segments"] is None:
-            fit = fit_insight("segments", load_facts(session), ReportPeriod.ending(datetime.now(UTC).date()))
-            record_model_run(session=session, model=insight_model_name("segments"), rows=fit.rows,
-                             seconds=fit.seconds, summary=fit.report)
-            session.commit()
+        facts = load_facts(session)
+    fit = fit_insight(name, facts, ReportPeriod.ending(datetime.now(UTC).date()))
+    with Session(engine_for(database_url)) as session:
+        record_model_run(session=session, model=insight_model_name(name), rows=fit.rows, seconds=fit.seconds,
+                         summary=fit.report)
+        session.commit()
+    return fit
+
+
+def ensure_segments_fit(database_url: str) -> None:
+    """A stored /insights segments fit, as a visit to /insights would leave, when there is none yet (fitting every
+    model on the page's first visit takes minutes on a busy machine)."""
+    from crm_app.data.insights_refresh import latest_insights
+
+    with Session(engine_for(database_url)) as session:
+        fitted = latest_insights(session=session)["segments"] is not None
+    if not fitted:
+        store_insight_fit(database_url, "segments")

@@ -5,7 +5,7 @@ Lost as lanes that expand; on a phone one stage shows at a time and a deal still
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,15 +13,11 @@ from sqlmodel import Session, func, select
 
 from crm_app import routes
 from crm_app.data.db import engine_for
-from crm_app.data.facts import load_facts
 from crm_app.data.models import AuditLog, Customer, Deal, User
-from crm_app.data.insights_refresh import fit_insight, insight_model_name
-from crm_app.data.reports import ReportPeriod
-from crm_app.data.repositories.model_runs import record_model_run
 from crm_app.domain import DealStage
 from crm_app.states.auth import FORBIDDEN
 from crm_app.states.pipeline import PipelineState
-from tests.e2e.conftest import open_page, path_is, sign_in
+from tests.e2e.conftest import open_page, path_is, sign_in, store_insight_fit
 from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
@@ -59,12 +55,7 @@ def _expect_column(page: Page, stage: DealStage, count: int, total: float, weigh
 
 def _fit_win_model(database_url: str) -> dict[str, dict[str, float]]:
     """Fit and store the win model as /insights does, on the e2e company; its per-deal probabilities."""
-    with Session(engine_for(database_url)) as session:
-        fit = fit_insight("winprob", load_facts(session), ReportPeriod.ending(datetime.now(UTC).date()))
-        record_model_run(session=session, model=insight_model_name("winprob"), rows=fit.rows, seconds=fit.seconds,
-                         summary=fit.report)
-        session.commit()
-    return fit.report["open_deal_probabilities"]
+    return store_insight_fit(database_url, "winprob").report["open_deal_probabilities"]
 
 
 def _weighted_by_model(database_url: str, stage: DealStage, probabilities: dict[str, dict[str, float]]) -> float:

@@ -43,7 +43,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from crm_app.analytics.words import Words
-from crm_app.analytics.cockpit import CockpitFacts, append_orders, order_cube, prepare_cockpit
+from crm_app.analytics.cockpit import CockpitFacts, append_orders, carry_cube, order_cube, prepare_cockpit
 from crm_app.data import shared_columns
 from crm_app.data.facts import LINES_SQL, ORDERS_SQL, load_facts, read_frame
 from crm_app.data.permissions import Actor
@@ -264,6 +264,7 @@ def _share_in_background(key: tuple[str, int | None], engine: Engine) -> None:
             return
         with shared_columns.exclusive(folder):
             shared = _share(folder, snapshot)
+        carry_cube(snapshot.cockpit, shared.cockpit)  # the same columns, mapped
         order_cube(shared.cockpit)
         with _lock:
             if _snapshots.get(key) is snapshot:  # not merged or reloaded meanwhile
@@ -296,6 +297,7 @@ def _appended(session: Session, snapshot: Snapshot, now: Counters, actor: Actor)
     cockpit = append_orders(snapshot.cockpit, visible, lines)
     if cockpit is None:
         return None
+    carry_cube(snapshot.cockpit, cockpit)  # the first change after a write would otherwise sum it again
     accounted = Counters(snapshot.counters.version + now.order_writes - snapshot.counters.order_writes,
                          now.order_writes, now.order_rewrites)
     return replace(snapshot, counters=accounted, cockpit=cockpit, loaded_at=datetime.now(UTC),

@@ -21,7 +21,7 @@ numpy only, no clock, no database.
 
 from crm_app.analytics.cockpit.columns import (DIMENSIONS, STAGES, CockpitFacts, append_orders,
                                                customer_quality_flags, prepare_cockpit)
-from crm_app.analytics.cockpit.cube import OrderCube, order_cube
+from crm_app.analytics.cockpit.cube import OrderCube, carry_cube, order_cube
 from crm_app.analytics.cockpit.drill import DRILLS, drill_down
 from crm_app.analytics.cockpit.filters import CockpitFilters, filtered_feedback, filtered_orders
 from crm_app.analytics.cockpit.kpis import (KPI_BY_KEY, KPIS, KpiCard, KpiDefinition, KpiValue, format_value,
@@ -38,6 +38,7 @@ from crm_app.domain import OPEN_STAGES
 __all__ = [
     "COMPARISONS", "DIMENSIONS", "DRILLS", "KPIS", "KPI_BY_KEY", "OPEN_STAGES", "PRESETS", "STAGES",
     "CockpitFacts", "CockpitFilters", "CockpitView", "KpiCard", "KpiDefinition", "KpiValue", "append_orders",
+    "carry_cube",
     "OrderCube", "cohort_matrix", "comparison_period", "customer_quality_flags", "drill_down", "evaluate", "kpi_card", "filtered_feedback",
     "filtered_orders", "format_value", "gap_suggestions", "module_completeness", "order_cube", "monthly_orders",
     "monthly_revenue", "period_for", "period_kpis", "pipeline_by_stage", "prepare_cockpit", "quality_score",

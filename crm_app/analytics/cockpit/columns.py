@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,8 @@ from crm_app.analytics.quality import FIELD_WEIGHTS
 from crm_app.domain import CLOSED_STAGES, OPEN_STAGES, REVENUE_STATUSES, TargetGroup
 
 DIMENSIONS = ("region", "segment", "category", "channel", "owner_id")
-T = TypeVar("T")
 STAGES = (*OPEN_STAGES, *CLOSED_STAGES)
+T = TypeVar("T")
 
 
 def _stamps(values: pd.Series) -> np.ndarray:
@@ -72,18 +72,29 @@ class CockpitFacts:
     customer_ids: np.ndarray  # the customer id at each position `orders["customer"]` refers to
 
 
-def per_snapshot(build: Callable[[CockpitFacts], T]) -> Callable[[CockpitFacts], T]:
+class per_snapshot(Generic[T]):
     """`build` (a pure function of a snapshot's facts) computed once per CockpitFacts and kept while they live:
-    a snapshot is never changed in place (merged orders make new CockpitFacts)."""
-    kept: dict[int, T] = {}
+    a snapshot is never changed in place (merged orders make new CockpitFacts). `known` and `keep` let a value
+    be carried over from one snapshot to the next without building it again (cube.carry_cube)."""
 
-    @functools.wraps(build)
-    def once(cf: CockpitFacts) -> T:
-        if id(cf) not in kept:
-            kept[id(cf)] = build(cf)
-            weakref.finalize(cf, kept.pop, id(cf), None)
-        return kept[id(cf)]
-    return once
+    def __init__(self, build: Callable[[CockpitFacts], T]) -> None:
+        self._build, self._kept = build, {}
+        functools.update_wrapper(self, build)
+
+    def __call__(self, cf: CockpitFacts) -> T:
+        if id(cf) not in self._kept:
+            self.keep(cf, self._build(cf))
+        return self._kept[id(cf)]
+
+    def known(self, cf: CockpitFacts) -> T | None:
+        """The value of `cf` if it was built, else None (nothing is built)."""
+        return self._kept.get(id(cf))
+
+    def keep(self, cf: CockpitFacts, value: T) -> None:
+        """Keep `value` as `cf`'s, while `cf` lives."""
+        if id(cf) not in self._kept:
+            weakref.finalize(cf, self._kept.pop, id(cf), None)
+        self._kept[id(cf)] = value
 
 
 def _category_amounts(lines: pd.DataFrame, order_ids: pd.Series, categories: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 
 from crm_app.analytics import cockpit as evaluation
 from crm_app.analytics.cockpit import kpis, series
-from crm_app.analytics.cockpit.cube import order_cube
+from crm_app.analytics.cockpit.cube import build_cube, carry_cube, order_cube
 from crm_app.analytics.kpis import pipeline_value, sales_kpis, win_rate
 from crm_app.analytics.retention import cohort_retention, retention_rate
 from crm_app.analytics.stats import csat_score, nps_score
@@ -437,6 +437,47 @@ def test_the_cube_of_appended_orders_equals_the_cube_of_them_all(busy):
         assert merged.monthly[name].tolist() == whole.monthly[name].tolist(), name
     for name in ("revenue", "orders", "categories"):
         assert merged.daily[name].tolist() == whole.daily[name].tolist(), name
+
+
+def _merged_orders(facts: SimpleNamespace, ids: list[int], moved: dict[int, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The orders `ids` of the busy company, those in `moved` given a new date (outside the cube's days)."""
+    orders = facts.orders.loc[facts.orders["id"].isin(ids)].copy()
+    for order_id, moment in moved.items():
+        orders.loc[orders["id"] == order_id, "ordered_at"] = T(moment, tz="UTC")
+    return orders, facts.lines.loc[facts.lines["order_id"].isin(ids)]
+
+
+def test_a_cube_carried_over_merged_orders_equals_the_cube_built_again(busy):
+    """carry_cube: the customers who ordered taken out of the cube as they were and added as they are, with
+    months and days added for an order later than any before (their first-month, first-in-month and cohort
+    flags change with a new order); a merged order of a group the cube has no column for leaves it to be built."""
+    facts, _ = busy
+    merged = list(range(2_901, 3_001))
+    before_facts = SimpleNamespace(**{**vars(facts), "orders": facts.orders.loc[~facts.orders["id"].isin(merged)],
+                                      "lines": facts.lines.loc[~facts.lines["order_id"].isin(merged)]})
+    before = evaluation.prepare_cockpit(before_facts, "2026-06-20")
+    cube = order_cube(before)
+    after = evaluation.append_orders(before, *_merged_orders(facts, merged, {2_920: "2023-10-05 12:00",
+                                                                           2_950: "2026-09-03 10:00",
+                                                                           2_990: "2027-01-02 08:00"}))
+    carry_cube(before, after)
+    carried, built = order_cube.known(after), build_cube(after.orders, after.categories)
+    assert carried is not None and carried is not cube
+    assert (carried.first_month, carried.first_day) == (built.first_month, built.first_day)
+    # From October 2023 (three months more) to January 2027 (seven more).
+    assert carried.monthly["revenue"].shape[0] == cube.monthly["revenue"].shape[0] + 3 + 7
+    for name in ("orders", "active", "new", "cohorts"):
+        assert carried.monthly[name].tolist() == built.monthly[name].tolist(), name
+    assert carried.daily["orders"].tolist() == built.daily["orders"].tolist()
+    for measures_of, name in [(carried.monthly, "revenue"), (carried.daily, "revenue"), (carried.daily, "categories")]:
+        np.testing.assert_allclose(measures_of[name], (built.monthly if measures_of is carried.monthly
+                                                        else built.daily)[name], rtol=0, atol=1e-6)
+
+    stranger = facts.orders.loc[facts.orders["id"] == 2_901].assign(owner_id=99)  # a rep no customer had
+    elsewhere = evaluation.append_orders(before, stranger, facts.lines.loc[facts.lines["order_id"] == 2_901])
+    carry_cube(before, elsewhere)
+    assert order_cube.known(elsewhere) is None
+    assert order_cube(elsewhere).monthly["orders"].sum() == cube.monthly["orders"].sum() + 1
 
 
 def test_revenue_and_orders_gaps_name_the_label_whose_revenue_fell_most(busy):

@@ -447,6 +447,54 @@ def _merged_orders(facts: SimpleNamespace, ids: list[int], moved: dict[int, str]
     return orders, facts.lines.loc[facts.lines["order_id"].isin(ids)]
 
 
+ORDER_VIEWS = [{"channel": "store"}, {"category": "Services"}, {"channel": "online", "region": "EMEA"},
+               {"category": "Software", "owner_id": 11}, {"channel": "store", "category": "Software"}]
+
+
+@pytest.mark.parametrize("view", ORDER_VIEWS)
+def test_a_channel_or_category_view_counts_the_customers_of_the_orders_it_keeps(busy, view):
+    """A view that keeps a part of each customer's orders (a channel, a category): per month, its customers are
+    those with a kept order then, new when that month is their first order's ever; a cohort is the customers
+    acquired in the twelve months whose first kept order falls in that month, and each later column the share of
+    them with a kept order that month; the period's customers the same way. Counted here with pandas."""
+    facts, prepared = busy
+    paid = facts.orders.loc[facts.orders["status"].isin(["paid", "shipped"])]
+    month = paid["ordered_at"].dt.tz_localize(None).dt.to_period("M")
+    paid = paid.assign(month=month, first=month.groupby(paid["customer_id"]).transform("min"))
+    if "category" in view:
+        paid = paid.loc[paid["id"].isin(facts.lines.loc[facts.lines["category"] == view["category"], "order_id"])]
+    for name, value in view.items():
+        if name != "category":
+            paid = paid.loc[paid[name] == value]
+    for end in (date(2026, 6, 1), date(2026, 3, 17)):
+        shown = paid.loc[paid["ordered_at"] < T(end, tz="UTC")]
+        filters = evaluation.CockpitFilters(start=date(2026, 1, 1), end=end, **view)
+        monthly = evaluation.monthly_orders(prepared, filters, end)
+        by_month = shown.groupby(shown["month"].astype(str))
+        active = by_month["customer_id"].nunique().reindex(monthly.index, fill_value=0)
+        new = shown.loc[shown["first"] == shown["month"]].groupby(shown["month"].astype(str))[
+            "customer_id"].nunique().reindex(monthly.index, fill_value=0)
+        assert monthly["active"].tolist() == active.tolist(), end
+        assert monthly["new"].tolist() == new.tolist(), end
+
+        cohorts = evaluation.cohort_matrix(prepared, filters, end)
+        first = pd.Period(cohorts.index[0], "M")
+        acquired = shown.loc[(shown["first"] >= first) & (shown["month"] >= first)]
+        start = acquired.groupby("customer_id")["month"].transform("min")
+        pairs = pd.DataFrame({"cohort": (start - first).map(lambda step: step.n).to_numpy(),
+                              "age": [(m - s).n for m, s in zip(acquired["month"], start)],
+                              "customer": acquired["customer_id"].to_numpy()}).drop_duplicates()
+        counts = pairs.groupby(["cohort", "age"]).size()
+        expected = [[counts.get((cohort, age), 0) / counts[cohort, 0] if (cohort, 0) in counts and age <= 11 - cohort
+                     else np.nan for age in range(12)] for cohort in range(12)]  # NaN: no cohort, or not yet seen
+        np.testing.assert_array_equal(cohorts.to_numpy(), expected)
+        assert len(counts) > 12, end
+
+        cards = evaluation.period_kpis(prepared, filters, filters.start, filters.end)
+        period = shown.loc[shown["ordered_at"] >= T(filters.start, tz="UTC")]
+        assert cards["active_customers"].value == period["customer_id"].nunique(), end
+
+
 def test_a_cube_carried_over_merged_orders_equals_the_cube_built_again(busy):
     """carry_cube: the customers who ordered taken out of the cube as they were and added as they are, with
     months and days added for an order later than any before (their first-month, first-in-month and cohort

@@ -85,7 +85,7 @@ def filtered_orders(cf: CockpitFacts, filters: CockpitFilters, start, end,
     mask = view_mask(cf, columns, filters, "orders")
     if filters.category is not None:
         code = _code(cf, "category", filters.category)
-        amounts = cf.categories[window, code].astype(float) if code >= 0 else np.zeros(mask.size)
+        amounts = cf.categories[window, code] if code >= 0 else np.zeros(mask.size)  # a view: float already
         columns["amount"] = amounts
         mask &= amounts > 0
     if mask.all():

@@ -13,6 +13,9 @@ changed cards and charts and the new URL for the browser's history (the filters 
   work (guards, the snapshot check, every card and the charts whose data changed, the system panels, the deltas
   and their serialization) plus the round trip;
 - `bytes_p50`, `bytes_p95`: the JSON the server sent for the change (deltas, the URL, toasts).
+- `by_customer_p50_ms`, `by_order_p50_ms` (and how many changes each): the p50 of the views sliced only by what
+  belongs to the customer (region, segment, rep: read from the order cube) and of those with a channel or a
+  category (read from the orders themselves), see analytics.cockpit.filters.by_customer.
 
 The changes are a random walk over the page's controls (period, dates, comparison, region, segment, category,
 channel, rep; values from the page's own menus), after a few uncounted warm-up changes. The baseline is the
@@ -47,6 +50,7 @@ from benchmarks.served_app import seed_unless_seeded, served_backend
 from benchmarks.browser_tab import BrowserTab
 from crm_app import routes
 from crm_app.analytics import cockpit as evaluation
+from crm_app.analytics.cockpit.filters import by_customer
 from crm_app.analytics.kpis import sales_kpis
 from crm_app.data.db import engine_for
 from crm_app.data.facts import ORDERS_SQL, read_frame
@@ -235,8 +239,13 @@ def run(database_url: str | None, orders: int, customers: int, changes: int, bas
     times = [ms for ms, _, _ in driven["samples"]]
     sent = [size for _, size, _ in driven["samples"]]
     p50, base_p50 = statistics.median(times), statistics.median(baseline)
+    kinds = {kind: [ms for ms, _, path in driven["samples"]
+                    if by_customer(_filters_of(path, driven["today"])) == (kind == "by_customer")]
+             for kind in ("by_customer", "by_order")}
     return {
         "p50_ms": round(p50, 1), "p95_ms": round(_percentile(times, 0.95), 1),
+        **{f"{kind}_p50_ms": round(statistics.median(kept), 1) if kept else None for kind, kept in kinds.items()},
+        **{f"{kind}_changes": len(kept) for kind, kept in kinds.items()},
         "bytes_p50": int(statistics.median(sent)), "baseline_p50_ms": round(base_p50, 1),
         "speedup": round(base_p50 / p50, 1),
         "bytes_p95": int(_percentile(sent, 0.95)), "max_ms": round(max(times), 1),

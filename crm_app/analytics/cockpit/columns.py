@@ -236,7 +236,7 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         "first_in_month": np.zeros(len(paid), bool),
     }
     at = np.searchsorted(cf.orders["ns"], added["ns"], side="right")
-    merged = {name: np.insert(values, at, added[name]) for name, values in cf.orders.items()}
+    merged = {name: _spliced(values, at, added[name]) for name, values in cf.orders.items()}
     for customer in np.unique(added["customer"]):
         rows = np.flatnonzero(merged["customer"] == customer)  # time order: the columns are sorted by time
         months = merged["month"][rows]
@@ -244,5 +244,21 @@ def append_orders(cf: CockpitFacts, orders: pd.DataFrame, lines: pd.DataFrame) -
         merged["new"][rows] = np.arange(rows.size) == 0
         merged["first_in_month"][rows] = ~pd.Series(months).duplicated().to_numpy()
         merged["previous_ns"][rows] = np.concatenate([[np.iinfo(np.int64).min], merged["ns"][rows][:-1]])
-    return replace(cf, orders=merged, categories=np.asfortranarray(np.insert(cf.categories, at, categories, axis=0)),
+    return replace(cf, orders=merged, categories=_spliced(cf.categories, at, categories),
                    as_of=max(cf.as_of, utc(paid["ordered_at"].max())))
+
+
+def _spliced(values: np.ndarray, at: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """np.insert(values, at, added, axis=0) for positions `at` in ascending order, by copying the runs between
+    them (np.insert assigns through a mask of every row: 2 s for the columns of ten million orders), keeping a
+    2-d array's memory order (the categories are column by column)."""
+    out = np.empty((values.shape[0] + at.size, *values.shape[1:]), dtype=values.dtype,
+                   order="F" if values.ndim > 1 and values.flags.f_contiguous else "C")
+    start = 0
+    for k, position in enumerate(at.tolist()):
+        out[start + k:position + k] = values[start:position]
+        out[position + k] = added[k]
+        start = position
+    out[start + at.size:] = values[start:]
+    return out
+

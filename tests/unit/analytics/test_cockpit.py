@@ -508,6 +508,7 @@ def test_a_cube_carried_over_merged_orders_equals_the_cube_built_again(busy):
     after = evaluation.append_orders(before, *_merged_orders(facts, merged, {2_920: "2023-10-05 12:00",
                                                                            2_950: "2026-09-03 10:00",
                                                                            2_990: "2027-01-02 08:00"}))
+    assert after.categories.flags.f_contiguous  # still column by column
     carry_cube(before, after)
     carried, built = order_cube.known(after), build_cube(after.orders, after.categories)
     assert carried is not None and carried is not cube

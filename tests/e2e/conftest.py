@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
@@ -256,6 +257,23 @@ def path_is(app_url: str, path: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(app_url)}{re.escape(base.rstrip('/') or '/')}{slash}{query_pattern}$")
 
 
+@contextmanager
+def writing(database: str | Engine) -> Iterator[Session]:
+    """A session on the e2e database (its URL or engine) for a test's own writes: on SQLite each of its
+    transactions takes the write lock as it begins (BEGIN IMMEDIATE, db.py's hook), so it waits for the app's
+    writers on busy_timeout. A plain session reads first and asks for the lock at its first write, which fails at
+    once ("database is locked", SQLite's stale snapshot) when the app committed anything in between. Keep its block
+    to the rows it writes: the app's own writes wait while it is open."""
+    engine = database if isinstance(database, Engine) else engine_for(database)
+    with engine.connect() as connection:
+        connection.info["write"] = True
+        try:
+            with Session(bind=connection) as session:
+                yield session
+        finally:
+            connection.info.pop("write", None)
+
+
 def user_by_email(database_url: str, email: str) -> User | None:
     with Session(engine_for(database_url)) as session:
         return session.exec(select(User).where(User.email == email)).first()
@@ -269,8 +287,7 @@ def user_count(database_url: str) -> int:
 def store_insight_fit(database_url: str, name: str):
     """Fit insight `name` on the e2e company as /insights does and store it as a ModelRun; the fit.
 
-    The facts are read in a session of their own, as refresh_insights does: a write in the reading transaction
-    fails at once ("database is locked", SQLite's stale snapshot) when the app committed anything meanwhile."""
+    The facts are read in a session of their own, as refresh_insights does, and the run stored in a writing one."""
     from datetime import UTC, datetime
 
     from crm_app.data.facts import load_facts
@@ -281,7 +298,7 @@ def store_insight_fit(database_url: str, name: str):
     with Session(engine_for(database_url)) as session:
         facts = load_facts(session)
     fit = fit_insight(name, facts, ReportPeriod.ending(datetime.now(UTC).date()))
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         record_model_run(session=session, model=insight_model_name(name), rows=fit.rows, seconds=fit.seconds,
                          summary=fit.report)
         session.commit()

@@ -16,7 +16,7 @@ from crm_app.data.models import ApiToken, User
 from crm_app.data.repositories.api_tokens import create_token
 from crm_app.data.repositories.users import actor_of
 from crm_app.formatting import moment
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,7 @@ def test_a_rep_creates_a_read_token_sees_it_once_uses_it_and_revokes_it(new_cont
 
 
 def test_an_admin_sees_and_revokes_another_users_token(new_context, app_url, e2e_database_url):
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         rep2 = session.exec(select(User).where(User.email == "rep2@example.com")).one()
         secret = create_token(session=session, actor=actor_of(rep2), name=REP2_TOKEN, can_write=True, days=90).secret
         rep2_name = rep2.full_name

@@ -16,7 +16,7 @@ from crm_app.data.repositories.users import actor_of
 from crm_app.data.security import hash_password
 from crm_app.domain import CampaignStatus, TargetGroup
 from crm_app.formatting import money
-from tests.e2e.conftest import ensure_segments_fit, open_page, sign_in
+from tests.e2e.conftest import ensure_segments_fit, open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ BUDGET = 400.0
 
 
 def _marketer(engine) -> User:
-    with Session(engine) as session:
+    with writing(engine) as session:
         marketer = session.exec(select(User).where(User.email == PLANNER[0])).first()
         if marketer is None:
             marketer = User(email=PLANNER[0], full_name="Pia Planner", role=Role.marketer,

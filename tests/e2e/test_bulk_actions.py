@@ -18,7 +18,7 @@ from crm_app.data.repositories import campaigns
 from crm_app.data.repositories.users import actor_of
 from crm_app.due_times import at_wall_clock
 from crm_app.formatting import day, moment
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ def test_an_admin_selects_rows_and_reassigns_them_seeing_the_count(new_context, 
         expect(page.get_by_text("Owner changed (bulk action on 2 customers)")).to_be_visible()
         expect(page.get_by_text(f"Owner: {rep2.full_name} -> {rep1.full_name}")).to_be_visible()
     finally:  # the other tests' data as seeded
-        with Session(engine) as session:
+        with writing(engine) as session:
             session.exec(update(Customer).where(Customer.id.in_([i for i, _ in chosen])).values(owner_id=rep2.id))
             session.commit()
 
@@ -103,7 +103,7 @@ def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(ne
                                 .where(Activity.subject == subject).order_by(Activity.customer_id)).all()
         assert [tuple(row) for row in made] == [(i, rep1.id, due) for i in sorted(i for i, _ in chosen)]
     finally:
-        with Session(engine) as session:
+        with writing(engine) as session:
             session.exec(delete(Activity).where(Activity.subject == subject))
             session.commit()
 
@@ -111,7 +111,7 @@ def test_a_rep_gives_a_task_to_each_selected_customer_due_at_the_default_hour(ne
 def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_left_out(new_context, app_url,
                                                                                       e2e_database_url):
     engine = engine_for(e2e_database_url)
-    with Session(engine) as session:
+    with writing(engine) as session:
         marketer = actor_of(session.exec(select(User).where(User.email == "marketer@example.com")).one())
         region = session.exec(select(Customer.region).group_by(Customer.region)
                               .order_by(func.count().desc())).first()
@@ -161,7 +161,7 @@ def test_a_marketer_adds_ticked_customers_to_a_draft_campaign_and_reads_who_was_
         expect(page.get_by_text("0 customers added to “Bulk e2e spring offer”; 1 left out: 1 already in the "
                                 "campaign.", exact=True)).to_be_visible()
     finally:
-        with Session(engine) as session:
+        with writing(engine) as session:
             session.exec(delete(CampaignTarget).where(CampaignTarget.campaign_id == campaign_id))
             session.exec(delete(Campaign).where(Campaign.id == campaign_id))
             session.commit()

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from crm_app.data.db import engine_for
 from crm_app.data.models import CampaignTarget, Customer, Order, User
 from crm_app.domain import OrderStatus, SalesChannel, TargetGroup
-from tests.e2e.conftest import open_page, path_is, sign_in
+from tests.e2e.conftest import open_page, path_is, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +116,7 @@ def test_a_marketer_runs_a_campaign_against_a_holdout(new_context, app_url, e2e_
     with Session(engine) as session:
         assert session.get(Customer, leaver.id).consent_email is False
 
-    with Session(engine) as session:
+    with writing(engine) as session:
         # The first contacted customer answers with an order.
         session.add(Order(customer_id=contacted[0].id, channel=SalesChannel.online, status=OrderStatus.paid,
                           ordered_at=datetime.now(UTC) + timedelta(seconds=1), total_amount=1234.5))

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, ActivityKind, Customer, Feedback, User
-from tests.e2e.conftest import open_page, path_is, wait_until_live
+from tests.e2e.conftest import open_page, path_is, wait_until_live, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def _sign_in(page: Page, app_url: str, email: str, password: str) -> None:
 
 
 def _overdue_task(database_url: str, email: str, subject: str) -> None:
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         rep = session.exec(select(User).where(User.email == email)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep.id).order_by(Customer.id)).first()
         session.add(Activity(kind=ActivityKind.call, subject=subject, owner_id=rep.id, customer_id=customer_id,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from crm_app import routes
-from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Deal, User
 from crm_app.domain import DealStage
-from tests.e2e.conftest import open_page, path_is, sign_in
+from tests.e2e.conftest import open_page, path_is, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +20,7 @@ OTHER_REP = "rep2@example.com"
 
 
 def _deal_of(database_url: str, email: str, title: str) -> int:
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         owner_id = session.exec(select(User.id).where(User.email == email)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == owner_id).order_by(Customer.id)).first()
         deal = Deal(title=title, customer_id=customer_id, owner_id=owner_id, stage=DealStage.proposal, amount=1200,

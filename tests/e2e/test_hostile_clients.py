@@ -49,7 +49,7 @@ from crm_app.domain import DealStage, OrderStatus, SalesChannel
 from crm_app.states.auth import AuthState
 from crm_app.states.feedback_form import FeedbackFormState
 from crm_app.states.home import HomeState
-from tests.e2e.conftest import APP_PORT, sign_in
+from tests.e2e.conftest import APP_PORT, sign_in, writing
 from tests.e2e.websocket_client import ReflexClient, listening_pids, run
 
 pytestmark = pytest.mark.e2e
@@ -218,7 +218,7 @@ def _first_ids(session: Session, column: Any, *where: Any, n: int = 3) -> list[i
 @pytest.fixture(scope="module")
 def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
     engine = engine_for(e2e_database_url)
-    with Session(engine) as session:
+    with writing(engine) as session:
         users = {u.email: u for u in session.exec(select(User)).all()}
         rep, rep2 = users["rep1@example.com"], users["rep2@example.com"]
         customer = Customer(name=SENTINELS["customer"], company=SENTINELS["company"], email=SENTINELS["email"],
@@ -274,7 +274,7 @@ def planted(app_url: str, e2e_database_url: str) -> Iterator[Planted]:
         staff_emails=sorted(users), all_customer_emails=sorted(emails | {SENTINELS["email"]}),
         others_customer_emails=sorted((others - rep1_emails - {None}) | {SENTINELS["email"]}),
     )
-    with Session(engine) as session:
+    with writing(engine) as session:
         for model, row_id in planted_rows:
             session.delete(session.get(model, row_id))
             session.flush()

@@ -15,7 +15,7 @@ from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, ActivityKind, Customer, Deal, DealStage, Feedback, User
 from crm_app.domain import NPS_BANDS, OPEN_STAGES
 from crm_app.due_times import at_wall_clock, local_today
-from tests.e2e.conftest import path_is, sign_in
+from tests.e2e.conftest import path_is, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def _figure(page: Page, key: str):
 def _rep_tasks(database_url: str) -> tuple[int, int]:
     """An overdue task (due three days ago) and one due at 00:01 today (UTC: the rep has no time zone set)."""
     today = datetime.now(UTC).date()
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         rep = session.exec(select(User).where(User.email == REP)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep.id).order_by(Customer.id)).first()
         late = Activity(kind=ActivityKind.call, subject="Call Quinn's oldest lead", owner_id=rep.id,
@@ -77,7 +77,7 @@ def test_a_rep_marks_a_task_done_and_moves_one_to_tomorrow_from_my_day(page: Pag
 
 def _late_deal(database_url: str) -> None:
     """An open deal of the rep's whose expected close date has passed."""
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         rep_id = session.exec(select(User.id).where(User.email == REP)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep_id).order_by(Customer.id)).first()
         session.add(Deal(title="E2E Late proposal", customer_id=customer_id, owner_id=rep_id, stage=DealStage.proposal,

@@ -7,14 +7,12 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
 
-from crm_app.data.db import engine_for
 from crm_app.data.models import Role, UserCreate
 from crm_app.data.repositories import users
 from crm_app.password_reset import CHANGED, SENT
 from crm_app.data.repositories.password_resets import LINK_REFUSED
-from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, wait_until_live
+from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, wait_until_live, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +21,7 @@ EMAIL, OLD, NEW = "forgetful@example.com", "first-rate-gnu-2026", "orange kettle
 
 def test_a_forgotten_password_is_reset_by_the_emailed_link_once_and_every_session_ends(
         page: Page, new_context, app_url, e2e_database_url, smtp_server):
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         users.create_user(session=session, actor=None, user_create=UserCreate(
             email=EMAIL, full_name="Fran Forgetful", role=Role.sales_rep, password=OLD))
         session.commit()

@@ -17,7 +17,7 @@ from crm_app.data.models import AuditLog, Customer, Deal, User
 from crm_app.domain import DealStage
 from crm_app.states.auth import FORBIDDEN
 from crm_app.states.pipeline import PipelineState
-from tests.e2e.conftest import open_page, path_is, sign_in, store_insight_fit
+from tests.e2e.conftest import open_page, path_is, sign_in, store_insight_fit, writing
 from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ REP = ("rep4@example.com", "demo-rep4-2026")
 
 def _new_deal(database_url: str, title: str, stage: DealStage, amount: float, probability: float) -> Deal:
     """A deal of the rep's, added straight to the database so the test does not depend on the seed's stages."""
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         rep_id = session.exec(select(User.id).where(User.email == REP[0])).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep_id).order_by(Customer.id)).first()
         # The earliest expected close puts the card first in its column.

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from crm_app.data.db import engine_for
 from crm_app.data.models import Customer, Order, User
 from crm_app.domain import OrderStatus, SalesChannel
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ NAME, EMAIL, PHONE = "Priya Erasable-Probe", "priya.probe@privacy-e2e.example", 
 @pytest.fixture
 def priya(e2e_database_url) -> int:
     """A customer of rep1's of this test's own, so erasing her changes nothing other tests look at."""
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         rep_id = session.exec(select(User.id).where(User.email == "rep1@example.com")).one()
         customer = Customer(name=NAME, email=EMAIL, phone=PHONE, company="Probe Works", region="EMEA",
                             segment="SMB", acquisition_channel="event", owner_id=rep_id)

@@ -14,7 +14,7 @@ from crm_app.data.models import Customer, Deal, Order, Product, User
 from crm_app.data.repositories import orders
 from crm_app.data.repositories.users import actor_of
 from crm_app.domain import DealStage, OrderStatus, SalesChannel
-from tests.e2e.conftest import open_page, path_is, sign_in
+from tests.e2e.conftest import open_page, path_is, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def _rep_and_customer(session: Session) -> tuple[User, int]:
 
 
 def test_a_rep_opens_an_overdue_deal_from_the_board_and_edits_it(new_context, app_url, e2e_database_url):
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         rep, customer_id = _rep_and_customer(session)
         # Long past its expected close, so the board shows it first in its column, marked overdue.
         deal = Deal(title="E2E Deal page", customer_id=customer_id, owner_id=rep.id, stage=DealStage.proposal,
@@ -72,7 +72,7 @@ def test_a_rep_opens_an_overdue_deal_from_the_board_and_edits_it(new_context, ap
 
 
 def test_a_rep_cancels_an_order_with_a_reason_and_it_shows_in_the_history(new_context, app_url, e2e_database_url):
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         rep, customer_id = _rep_and_customer(session)
         product_id = session.exec(select(Product.id).order_by(Product.id)).first()
         line = orders.OrderLineDraft(product_id=product_id, quantity=2, unit_price="10.05", discount_percent="50")

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, ActivityKind, Customer, User
 from crm_app.due_times import at_wall_clock
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ SUBJECT = "Call back about the renewal"
 
 
 def _overdue_task(database_url: str, subject: str = SUBJECT) -> int:
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         rep = session.exec(select(User).where(User.email == REP)).one()
         customer_id = session.exec(select(Customer.id).where(Customer.owner_id == rep.id).order_by(Customer.id)).first()
         task = Activity(kind=ActivityKind.call, subject=subject, owner_id=rep.id, customer_id=customer_id,

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from crm_app.data.db import engine_for
 from crm_app.data.models import Activity, Customer, LoggedActivity, User
 from crm_app.formatting import day
-from tests.e2e.conftest import open_page, sign_in
+from tests.e2e.conftest import open_page, sign_in, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +84,7 @@ def test_an_executive_reads_the_timeline_without_a_composer(new_context, app_url
 
 def test_a_rep_shows_notes_and_calls_together_then_everything_again(new_context, app_url, e2e_database_url):
     customer = _first_customer_of(e2e_database_url, "rep6@example.com")
-    with Session(engine_for(e2e_database_url)) as session:
+    with writing(e2e_database_url) as session:
         rep_id = session.exec(select(User.id).where(User.email == "rep6@example.com")).one()
         when = datetime.now(UTC) - timedelta(minutes=5)
         for kind in ("note", "call", "email"):

@@ -10,13 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select as sql_select
+from sqlmodel import select as sql_select
 
-from crm_app.data.db import engine_for
 from crm_app.data.models import User
 from crm_app.data.repositories.users import open_session
 from crm_app.states.imports import ImportState
-from tests.e2e.conftest import APP_PORT, E2E_BODY_TIMEOUT_S
+from tests.e2e.conftest import APP_PORT, E2E_BODY_TIMEOUT_S, writing
 from tests.e2e.websocket_client import ReflexClient, run
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +32,7 @@ FILE_PART = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; f
 
 
 def _token_for(database_url: str, email: str) -> str:
-    with Session(engine_for(database_url)) as session:
+    with writing(database_url) as session:
         user = session.exec(sql_select(User).where(User.email == email)).one()
         token = open_session(session=session, user=user, ttl=timedelta(hours=1))
         session.commit()

@@ -9,10 +9,12 @@ Seeds the demo company (up to today) into a temporary SQLite file, or into `--da
 has no users yet (an already seeded one is used as it is). Serves the whole production app (`reflex run --env
 prod`, one worker, pages built first: a few minutes; `--workdir` keeps the build for the next run), signs in as
 the executive in Debian's Chromium (1440 x 900) and opens /cockpit until every chart has drawn. Then, for each
-change, it opens a filter menu (region, segment, channel in turn; each menu's options in turn, "Any" among them)
-and clicks an option. Per change, on the page's own clock (`performance.now()`):
+change, it chooses an option of a filter menu (region, segment, channel in turn; each menu's options in turn, "Any"
+among them): in the browser's own select (select_option), or, on a build whose menus are Radix selects, by opening
+the menu and clicking the option. Per change, on the page's own clock (`performance.now()`):
 
-- `settled`: from the option's pointerup (where Radix's select makes the choice) to the last change of the page:
+- `settled`: from the choice (a native select's input event; the option's pointerup, where Radix's select makes
+  the choice) to the last change of the page:
   the last DOM mutation (a MutationObserver on the whole document) or the last `plotly_afterplot` of any chart,
   whichever is later, once the URL names the choice and nothing has changed, nor arrived on the websocket, for
   QUIET_MS;
@@ -23,7 +25,13 @@ and clicks an option. Per change, on the page's own clock (`performance.now()`):
   after the last message;
 - `long_tasks`: the main thread's tasks over 50 ms after the choice (PerformanceObserver "longtask"), summed:
   rendering and drawing;
-- `charts`: how many charts drew (afterplot events) for the change.
+- `charts`: how many charts drew (afterplot events) for the change;
+- `messages` (printed per change): when each websocket message arrived after the choice, and its size. The first
+  carries the state delta, the second the events the handler returned (the URL's pushState); the second is seen
+  only once the page has drawn the first, so `settled - first message` is the page's own drawing time.
+
+`--trace FILE` writes a Chromium performance trace (timeline and JS sampling) of the changes, to open in Perfetto
+or chrome://tracing; the tracing slows the page, so a traced run's figures are not comparable with the others.
 
 Measured (2026-12-05, 1,000,000 orders, SQLite, one worker, the 2-core machine at load average 1-3, 30 changes):
 before (a redirect and the new URL's load, every chart redrawn) p50 319 / p95 432 ms, 2 round trips; after (one
@@ -110,6 +118,34 @@ server's work and costs when both cores are busy. Plotly's automargin, timed on 
 bottom margin is left to the legend's push or fixed at the pushed 74 px; no second pass to save. A chart that comes
 near by scrolling costs one more event, which evaluates the view again (not timed separately).
 
+Measured (2026-12-07, same database and command, main at 9c8dc03 exported before and after, each run under the
+shared lock, in the order listed, other engineers' jobs between them) after the cockpit's filter menus became the
+browser's own selects (crm_app/components/filters.py, native_filter_menu). A Chromium trace of 18 changes each
+(`--trace`, at a2c3b68; times inflated by the tracing) showed where a change went with Radix's select: style
+recalculation 181 ms a change, with 80 ms in getBoundingClientRect called by Radix's layout effects in React's commit
+as the menu closed (each call forcing the recalculation), and the state delta reaching the page late because the
+main thread was busy with that; with the native select style recalculation fell to 53 ms a change, nothing of
+Radix's was left, and what remains is Plotly redrawing the two charts in view (about 70 ms of its own script and
+40 ms of text measuring, Drawing.bBox) and React (about 10 ms). "delta" is when the first websocket
+message (the state delta) reached the page, "drawing" the time from it to the last change of the page:
+
+| run | load average | p50 / p95 | delta p50 / p95 | drawing p50 / p95 | long tasks p50 | handler mean |
+|---|---|---|---|---|---|---|
+| after (*) | 1.4-0.7 | 102 / 141 ms | 40 / 53 ms | 59 / 92 ms | 57 ms | 40.2 ms |
+| before (Radix select) | 0.9-2.1 | 218 / 371 ms | 102 / 202 ms | 124 / 245 ms | 120 ms | 63.6 ms |
+| after (*) | 2.0-1.1 | 97 / 140 ms | 38 / 53 ms | 51 / 99 ms | 0 ms | 37.6 ms |
+| after (*) | 1.1-1.6 | 112 / 215 ms | 50 / 70 ms | 62 / 156 ms | 62 ms | 62.3 ms |
+| before (Radix select) | 1.6-2.7 | 241 / 352 ms | 131 / 205 ms | 117 / 193 ms | 124 ms | 84.2 ms |
+
+The goal (p50 <= 150, p95 <= 250 ms) is met in every after run; every change took one round trip and drew two
+charts. (*) Each after run also held one or two changes tried beside the select and left out, as neither moved a
+figure beyond the runs' spread nor a trace's shares: the nav links reading react-router's location (NavLink)
+instead of the state's URL, which re-renders them whenever a change's event carries the URL the last one pushed (all
+three rows), and AuthState assigning the signed-in user's name and role only when they change instead of on every
+event, which sends them with every delta and so re-renders every component reading AuthState, each translated text
+(first and third rows). Earlier the same day, at a2c3b68 (before the order cube's commits), the select alone:
+114 / 192 ms at load average 3.6-2.9, against 265 / 482 ms (load 2.1-4.1) and 138 / 199 ms (load 1.8-0.7) before it.
+
 `server_*` are the app's own timings of its event handlers during the run (crm_app/metrics.py, flushed to
 metric_sample every 15 s, per minute; what the run's first minute held before it started is subtracted), per handler
 name: count, exact mean, and p50/p95 interpolated in the histogram's buckets (5, 10, 25, 50, 100, 250 ms ...); the
@@ -141,7 +177,8 @@ CONTROLS = (("region", "Region"), ("segment", "Segment"), ("channel", "Channel")
 VIEWPORT = {"width": 1440, "height": 900}
 
 # Installed before any page script: the clock of the last DOM mutation, of the last Plotly draw and of the last
-# websocket message, and the moment of the choice (the pointerup on a select option).
+# websocket message, and the moment of the choice (the pointerup on a Radix select's option, or the input event of
+# a native select).
 PROBE = """
 (() => {
   const probe = window.__cockpitProbe = {chosen: 0, mutation: 0, plot: 0, plots: 0, message: 0, socket: [],
@@ -155,7 +192,9 @@ PROBE = """
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (m) => {
-        if (isEvent(m.data)) { probe.message = performance.now(); probe.socket.push(['in', probe.message]); }
+        if (isEvent(m.data)) {
+          probe.message = performance.now(); probe.socket.push(['in', probe.message, m.data.length]);
+        }
       });
     }
     send(data) {
@@ -163,11 +202,11 @@ PROBE = """
       return super.send(data);
     }
   };
+  const choose = () => { probe.chosen = performance.now(); probe.plots = 0; probe.socket = []; probe.busy = 0; };
   window.addEventListener('pointerup', (event) => {
-    if (event.target.closest && event.target.closest('[role=option]')) {
-      probe.chosen = performance.now(); probe.plots = 0; probe.socket = []; probe.busy = 0;
-    }
+    if (event.target.closest && event.target.closest('[role=option]')) choose();
   }, true);
+  window.addEventListener('input', (event) => { if (event.target.tagName === 'SELECT') choose(); }, true);
   const watch = () => {
     new MutationObserver(() => { probe.mutation = performance.now(); }).observe(document.documentElement,
       {subtree: true, childList: true, attributes: true, characterData: true});
@@ -200,8 +239,10 @@ MEASURED = """() => {
     else if (sent !== null) answered = at;
   }
   if (sent !== null && answered !== null) waiting += answered - sent;
+  const answers = p.socket.filter(([way]) => way === 'in');
   return {settled: Math.max(p.mutation, p.plot) - p.chosen, socket: waiting, charts: p.plots,
-          round_trips: p.socket.filter(([way]) => way === 'out').length, busy: p.busy};
+          round_trips: p.socket.filter(([way]) => way === 'out').length, busy: p.busy,
+          messages: answers.map(([, at, size]) => [Math.round(at - p.chosen), size])};
 }"""
 
 
@@ -246,7 +287,41 @@ def _server_timings(before: dict[str, list[float]], after: dict[str, list[float]
     return shown
 
 
-def _drive(app_url: str, changes: int) -> dict[str, Any]:
+def _menu(page, label: str):
+    """A filter menu by its name: a native select, or a Radix select's trigger button."""
+    return page.locator(f'select[aria-label="{label}"]:visible, button[aria-label="{label}"]:visible')
+
+
+def _native(page, label: str) -> bool:
+    return _menu(page, label).evaluate("(menu) => menu.tagName") == "SELECT"
+
+
+def _options(page, label: str) -> list[str]:
+    """The texts of a filter menu's options: a native select's, or those a Radix select shows once opened."""
+    if _native(page, label):
+        return [text.strip() for text in _menu(page, label).locator("option").all_text_contents()]
+    _menu(page, label).click()
+    texts = [text.strip() for text in page.get_by_role("option").all_text_contents()]
+    page.keyboard.press("Escape")
+    return texts
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Choose `option` as a reader would: a native select's option (its input event is the choice), or a Radix
+    select opened and its option clicked (the pointerup is)."""
+    if _native(page, label):
+        _menu(page, label).select_option(label=option)
+    else:
+        _menu(page, label).click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+
+# A Chromium performance trace (chrome://tracing, Perfetto) of the measured changes, for --trace.
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink.user_timing",
+                    "disabled-by-default-v8.cpu_profiler"]
+
+
+def _drive(app_url: str, changes: int, trace: str | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SOCKET_PROBE
@@ -270,15 +345,12 @@ def _drive(app_url: str, changes: int) -> dict[str, Any]:
         page.get_by_test_id("cockpit-loading").wait_for(state="detached", timeout=SNAPSHOT_TIMEOUT_S * 1000)
         page.wait_for_function(ALL_CHARTS_DRAWN, timeout=120_000)
         print(f"cockpit open after {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-        menus = {}
-        for key, label in CONTROLS:
-            page.locator(f'button[aria-label="{label}"]:visible').click()
-            menus[key] = [text.strip() for text in page.get_by_role("option").all_text_contents()]
-            page.keyboard.press("Escape")
+        menus = {key: _options(page, label) for key, label in CONTROLS}
         page.wait_for_timeout(QUIET_MS)
+        if trace:
+            browser.start_tracing(page=page, path=trace, categories=TRACE_CATEGORIES)
         for n, (key, label, option) in enumerate(_changes(menus, WARM_UP + changes)):
-            page.locator(f'button[aria-label="{label}"]:visible').click()
-            page.get_by_role("option", name=option, exact=True).click()
+            _choose(page, label, option)
             page.mouse.move(1, VIEWPORT["height"] - 1)  # off the charts: no hover label counts as a change
             expected = [key, None if option == "Any" else option]
             page.wait_for_function(SETTLED, arg=[QUIET_MS, expected], timeout=60_000, polling=20)
@@ -288,8 +360,10 @@ def _drive(app_url: str, changes: int) -> dict[str, Any]:
             print(f"change {n + 1 - WARM_UP}/{changes} {key}={option}: settled {measured['settled']:.0f} ms, "
                   f"socket {measured['socket']:.0f} ms in {measured['round_trips']} round trips, "
                   f"long tasks {measured['busy']:.0f} ms, "
-                  f"{measured['charts']} charts drawn, "
+                  f"{measured['charts']} charts drawn, messages (ms, chars) {measured['messages']}, "
                   f"{page.url.split('/cockpit')[-1]}", file=sys.stderr, flush=True)
+        if trace:
+            browser.stop_tracing()
         browser.close()
     return {"samples": samples}
 
@@ -307,7 +381,7 @@ ALL_CHARTS_DRAWN = """() => {
 
 
 def run(database_url: str | None, orders: int, customers: int, changes: int, port: int,
-        workdir: str | None) -> dict[str, Any]:
+        workdir: str | None, trace: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(workdir) if workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -319,7 +393,7 @@ def run(database_url: str | None, orders: int, customers: int, changes: int, por
         earlier = _event_sums(url, since)
         with served_backend(url, port, work / "server.log", frontend=True, CRM_ALLOWED_ORIGINS=origins,
                             REFLEX_WEB_WORKDIR=str(work / "web"), REFLEX_STATES_WORKDIR=str(work / "states")):
-            driven = _drive(f"http://localhost:{port}", changes)
+            driven = _drive(f"http://localhost:{port}", changes, trace)
             time.sleep(16)  # the app flushes its timings every 15 s
         server = _server_timings(earlier, _event_sums(url, since), ("set_filter", "on_load_internal", "load"))
         engine_for(url).dispose()
@@ -353,12 +427,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--workdir", default=None, help="keeps the built pages and the server log here")
     parser.add_argument("--app-url", default=None, help="drive an app already served there (browser figures only)")
+    parser.add_argument("--trace", default=None, help="write a Chromium performance trace of the changes here "
+                        "(it slows the page: figures of a traced run are not comparable)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.app_url:
-        figures = _figures(_drive(args.app_url, args.changes)["samples"])
+        figures = _figures(_drive(args.app_url, args.changes, args.trace)["samples"])
     else:
-        figures = run(args.database_url, args.orders, args.customers, args.changes, args.port, args.workdir)
+        figures = run(args.database_url, args.orders, args.customers, args.changes, args.port, args.workdir,
+                      args.trace)
     print(json.dumps(figures) if args.json else "\n".join(f"{k:>22}: {v}" for k, v in figures.items()))
 
 

@@ -1,13 +1,15 @@
 """/cockpit: the business against its targets, sliced by period, region, segment, category, channel, rep and
 deal stage."""
 
+from collections.abc import Iterable
+
 import reflex as rx
 
 from crm_app.components.translated import t
 from crm_app import routes
 from crm_app.i18n import in_context
 from crm_app.analytics.cockpit import COMPARISONS, KPIS, PRESETS
-from crm_app.components.filters import filter_menu
+from crm_app.components.filters import native_filter_menu
 from crm_app.components.kpi_card import kpi_card
 from crm_app.components.near_view import near_view
 from crm_app.components.plot_card import plot_card, steady_finance
@@ -19,13 +21,19 @@ from crm_app.states.cockpit_drill import CockpitDrill
 
 
 def _choices(name: str) -> list:
-    return [rx.foreach(CockpitState.choices[name], lambda c: rx.select.item(c, value=c))]
+    """The options of a slicer's menu: the values the data holds, known at run time."""
+    return [rx.foreach(CockpitState.choices[name], lambda c: rx.el.option(c, value=c))]
+
+
+def _options(pairs: Iterable[tuple[str, str]]) -> list[rx.Component]:
+    """The options of a fixed menu: (value, English text) pairs, the text in the reader's language."""
+    return [rx.el.option(t(text), value=key) for key, text in pairs]
 
 
 def _filters(**layout) -> rx.Component:
     return rx.flex(
-        filter_menu(CockpitState, t("Period"), "period", CockpitState.preset,
-                    [rx.select.item(t(text), value=key) for key, text in PRESETS.items()], with_any=False),
+        native_filter_menu(CockpitState, t("Period"), "period", CockpitState.preset, _options(PRESETS.items()),
+                           with_any=False),
         rx.form(
             rx.hstack(
                 rx.input(type="date", name="from", default_value=CockpitState.date_from, aria_label=t("First day"),
@@ -38,17 +46,17 @@ def _filters(**layout) -> rx.Component:
             on_submit=CockpitState.set_dates,
             align_self="end",
         ),
-        filter_menu(CockpitState, t("Compare to"), "compare", CockpitState.compare,
-                    [rx.select.item(t(text), value=key) for key, text in COMPARISONS.items()], with_any=False),
-        filter_menu(CockpitState, t("Region"), "region", CockpitState.region, _choices("region")),
-        filter_menu(CockpitState, t("Segment"), "segment", CockpitState.segment, _choices("segment")),
-        filter_menu(CockpitState, t("Product category"), "category", CockpitState.category, _choices("category")),
-        filter_menu(CockpitState, t("Channel"), "channel", CockpitState.channel, _choices("channel")),
+        native_filter_menu(CockpitState, t("Compare to"), "compare", CockpitState.compare,
+                           _options(COMPARISONS.items()), with_any=False),
+        native_filter_menu(CockpitState, t("Region"), "region", CockpitState.region, _choices("region")),
+        native_filter_menu(CockpitState, t("Segment"), "segment", CockpitState.segment, _choices("segment")),
+        native_filter_menu(CockpitState, t("Product category"), "category", CockpitState.category, _choices("category")),
+        native_filter_menu(CockpitState, t("Channel"), "channel", CockpitState.channel, _choices("channel")),
         rx.cond(CockpitState.shows_rep_filter,
-                filter_menu(CockpitState, t("Sales rep"), "rep", CockpitState.rep,
-                            [rx.foreach(CockpitState.reps, lambda r: rx.select.item(r["name"], value=r["id"]))])),
-        filter_menu(CockpitState, t("Deal stage"), "stage", CockpitState.stage,
-                    [rx.select.item(t(stage), value=stage) for stage in OPEN_STAGES]),
+                native_filter_menu(CockpitState, t("Sales rep"), "rep", CockpitState.rep,
+                                   [rx.foreach(CockpitState.reps, lambda r: rx.el.option(r["name"], value=r["id"]))])),
+        native_filter_menu(CockpitState, t("Deal stage"), "stage", CockpitState.stage,
+                           _options((stage, stage) for stage in OPEN_STAGES)),
         rx.button(t("Reset filters"), variant="soft", color_scheme="gray", on_click=CockpitState.reset_filters,
                   align_self="end"),
         **{"wrap": "wrap", "spacing": "3", "align": "end", **layout},

@@ -54,6 +54,20 @@ def _prepare_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
 
+@contextmanager
+def writer_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transactions are writes from their start: on SQLite they take the write lock as they
+    begin (BEGIN IMMEDIATE, the hook above), so a writer queues on busy_timeout. A transaction that reads first
+    and writes later fails at its first write, at once ("database is locked"), when another connection committed
+    in between: SQLite cannot move its snapshot forward."""
+    with engine.connect() as connection:
+        connection.info["write"] = True
+        try:
+            yield connection
+        finally:
+            connection.info.pop("write", None)
+
+
 class DatabaseFault(StrEnum):
     unreachable = "unreachable"  # down, cut off, out of connections, or locked past the wait
     read_only = "read_only"  # answers, but takes no write (read-only file or transaction, full disk)
@@ -175,22 +189,18 @@ def write_session(*, overwrite_freed: bool = False) -> Iterator[Session]:
     database after the commit and truncates it; PostgreSQL rewrites every table the block wrote (VACUUM FULL)
     after the commit, dropping the dead row versions an UPDATE leaves behind."""
     engine = get_engine()
-    with _writer_turn(engine), engine.connect() as connection:
-        connection.info["write"] = True
+    with _writer_turn(engine), writer_connection(engine) as connection:
         sqlite = engine.dialect.name == "sqlite"
-        try:
-            with Session(bind=connection) as session, connection.begin():
-                written = _tables_written(session) if overwrite_freed else set()
-                yield session
-                session.flush()
-                if overwrite_freed and not sqlite:
-                    xid = connection.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
-            if overwrite_freed and sqlite:
-                _truncate_wal(connection)
-            elif overwrite_freed:
-                _rewrite_tables(connection, sorted(written), after_xid=xid)
-        finally:
-            connection.info.pop("write", None)
+        with Session(bind=connection) as session, connection.begin():
+            written = _tables_written(session) if overwrite_freed else set()
+            yield session
+            session.flush()
+            if overwrite_freed and not sqlite:
+                xid = connection.exec_driver_sql("SELECT pg_current_xact_id()::xid::text").scalar_one()
+        if overwrite_freed and sqlite:
+            _truncate_wal(connection)
+        elif overwrite_freed:
+            _rewrite_tables(connection, sorted(written), after_xid=xid)
 
 
 def _tables_written(session: Session) -> set[str]:
@@ -255,14 +265,10 @@ def probe_write(*, turn_timeout: float = 2.0) -> None:
     engine = get_engine()
     for attempt in range(2):
         try:
-            with _writer_turn(engine, turn_timeout), engine.connect() as connection:
-                connection.info["write"] = True
-                try:
-                    with connection.begin() as transaction:
-                        connection.execute(_WRITE_PROBE)
-                        transaction.rollback()
-                finally:
-                    connection.info.pop("write", None)
+            with _writer_turn(engine, turn_timeout), writer_connection(engine) as connection, \
+                    connection.begin() as transaction:
+                connection.execute(_WRITE_PROBE)
+                transaction.rollback()
             return
         except _TurnTaken:
             return

@@ -25,7 +25,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from crm_app.data.db import engine_for
+from crm_app.data.db import engine_for, writer_connection
 from crm_app.data.models import User
 from crm_app.settings import PROJECT_ROOT
 from tests.smtp_server import SmtpServer
@@ -260,18 +260,12 @@ def path_is(app_url: str, path: str) -> re.Pattern[str]:
 @contextmanager
 def writing(database: str | Engine) -> Iterator[Session]:
     """A session on the e2e database (its URL or engine) for a test's own writes: on SQLite each of its
-    transactions takes the write lock as it begins (BEGIN IMMEDIATE, db.py's hook), so it waits for the app's
-    writers on busy_timeout. A plain session reads first and asks for the lock at its first write, which fails at
-    once ("database is locked", SQLite's stale snapshot) when the app committed anything in between. Keep its block
-    to the rows it writes: the app's own writes wait while it is open."""
-    engine = database if isinstance(database, Engine) else engine_for(database)
-    with engine.connect() as connection:
-        connection.info["write"] = True
-        try:
-            with Session(bind=connection) as session:
-                yield session
-        finally:
-            connection.info.pop("write", None)
+    transactions takes the write lock as it begins (db.writer_connection), so it waits for the app's writers
+    instead of failing at its first write. Keep its block to the rows it writes: the app's own writes wait while
+    it is open."""
+    with writer_connection(database if isinstance(database, Engine) else engine_for(database)) as connection, \
+            Session(bind=connection) as session:
+        yield session
 
 
 def user_by_email(database_url: str, email: str) -> User | None:

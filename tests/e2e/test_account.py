@@ -8,12 +8,10 @@ import time
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
 
-from crm_app.data.db import engine_for
 from crm_app.data.models import Role, UserCreate
 from crm_app.data.repositories import users
-from tests.e2e.conftest import open_page, path_is, sign_in, submit_login
+from tests.e2e.conftest import open_page, path_is, sign_in, submit_login, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +20,7 @@ PASSWORD = "amber-falcon-harbor-7"
 
 def _new_user(database_url: str, email: str, role: Role = Role.sales_rep) -> None:
     """A user of this test only, so its password and two-factor changes touch no other test's sign-in."""
-    # A write transaction from the start (BEGIN IMMEDIATE, see db.py): one that reads first could not become a
-    # writer once the served app has written meanwhile (SQLite answers "database is locked" at once).
-    with engine_for(database_url).connect() as connection:
-        connection.info["write"] = True
-        with Session(bind=connection) as session, connection.begin():
+    with writing(database_url) as session, session.begin():
             users.create_user(session=session, actor=None, user_create=UserCreate(
                 email=email, full_name=email.split("@")[0].replace(".", " ").title(), role=role, password=PASSWORD))
 

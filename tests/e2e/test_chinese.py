@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session
 
-from crm_app.data.db import engine_for
 from crm_app.data.models import Role, UserCreate
 from crm_app.data.repositories import users
-from tests.e2e.conftest import COMPANY_NAME, open_page, path_is, user_by_email, wait_until_live
+from tests.e2e.conftest import COMPANY_NAME, open_page, path_is, user_by_email, wait_until_live, writing
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +17,7 @@ PASSWORD = "amber-falcon-harbor-7"
 
 
 def _new_user(database_url: str, email: str, role: Role = Role.sales_rep) -> None:
-    with engine_for(database_url).connect() as connection:
-        connection.info["write"] = True
-        with Session(bind=connection) as session, connection.begin():
+    with writing(database_url) as session, session.begin():
             users.create_user(session=session, actor=None, user_create=UserCreate(
                 email=email, full_name="Lin Wei", role=role, password=PASSWORD))
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
+from crm_app.data.db import writer_connection
 from crm_app.data.models import User
 from crm_app.data.security import hash_password
 from crm_app.data.seed.company import SeedSummary, python_values
@@ -105,13 +106,9 @@ class _DrawnAlongside:
 
 @contextmanager
 def _sqlalchemy_load(engine: Engine) -> Iterator[_SqlAlchemyLoad]:
-    with engine.connect() as connection:
-        connection.info["write"] = True  # db.py's hook: on SQLite, take the write lock before checking emptiness
-        try:
-            with connection.begin():
-                yield _SqlAlchemyLoad(connection)
-        finally:
-            connection.info.pop("write", None)
+    # On SQLite, the write lock taken before checking emptiness.
+    with writer_connection(engine) as connection, connection.begin():
+        yield _SqlAlchemyLoad(connection)
 
 
 @dataclass(frozen=True)
